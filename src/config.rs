@@ -1,0 +1,195 @@
+//! youfu.toml: everything a locality decides (county name, rounding policy, bank-file layout, output names,
+//! extra 类别). Embedded defaults apply when no file is given; an unknown key is an error, never ignored.
+
+use crate::domain::money::RoundingMode;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// 单位名称 for titles, e.g. "示例县退役军人事务局".
+    pub unit: String,
+    /// 县（市、区）名 for titles, e.g. "示例县".
+    pub county: String,
+    pub rounding: Rounding,
+    pub bank: BankLayout,
+    pub output: OutputNames,
+    pub categories: CategoryConfig,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum RoundingPolicy {
+    /// 每月四舍五入到分.
+    #[default]
+    Monthly,
+    /// 每月四舍五入，尾差在12月调整: December pays the year's exact entitlement minus the other months.
+    YearEnd,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Rounding {
+    pub policy: RoundingPolicy,
+    pub mode: RoundingMode,
+}
+
+impl Default for Rounding {
+    fn default() -> Self {
+        Rounding { policy: RoundingPolicy::Monthly, mode: RoundingMode::HalfUp }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    #[default]
+    Utf8,
+    /// UTF-8 with a byte-order mark (Excel opens it correctly).
+    Utf8Bom,
+    Gbk,
+}
+
+/// The bank's 代发 file.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BankLayout {
+    pub encoding: Encoding,
+    /// Columns in order; each one of 序号, 姓名, 身份证号, 账号, 开户行, 金额, 摘要.
+    pub columns: Vec<String>,
+    /// Write a header line with the column names.
+    pub header: bool,
+    /// Write a first line `总笔数,总金额` before everything else.
+    pub totals_line: bool,
+    /// 摘要 text; `{所属期}` is replaced by the month (2024-03), `{月}` by 3.
+    pub memo: String,
+    /// Field delimiter: "," or "|" or "\t".
+    pub delimiter: String,
+}
+
+impl Default for BankLayout {
+    fn default() -> Self {
+        BankLayout {
+            encoding: Encoding::Utf8,
+            columns: ["序号", "姓名", "身份证号", "账号", "金额", "摘要"].map(String::from).to_vec(),
+            header: true,
+            totals_line: false,
+            memo: "{所属期}优抚金".into(),
+            delimiter: ",".into(),
+        }
+    }
+}
+
+pub const BANK_COLUMNS: &[&str] = &["序号", "姓名", "身份证号", "账号", "开户行", "金额", "摘要"];
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutputNames {
+    pub payments_xlsx: String,
+    pub payments_csv: String,
+    pub bank: String,
+    pub exceptions: String,
+    pub manifest: String,
+}
+
+impl Default for OutputNames {
+    fn default() -> Self {
+        OutputNames {
+            payments_xlsx: "payments.xlsx".into(),
+            payments_csv: "payments.csv".into(),
+            bank: "bank.csv".into(),
+            exceptions: "exceptions.csv".into(),
+            manifest: "manifest.json".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CategoryConfig {
+    /// 类别 names this county uses beyond the national list.
+    pub extra: Vec<String>,
+    /// other name → known name
+    pub aliases: BTreeMap<String, String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            unit: "退役军人事务局".into(),
+            county: String::new(),
+            rounding: Rounding::default(),
+            bank: BankLayout::default(),
+            output: OutputNames::default(),
+            categories: CategoryConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Parse and check a youfu.toml text. `name` is the file name for messages.
+    pub fn parse(text: &str, name: &str) -> Result<Config, String> {
+        let cfg: Config = toml::from_str(text).map_err(|e| format!("配置文件 {name} 有误：{}", e.message().trim()))?;
+        cfg.validate().map_err(|e| format!("配置文件 {name} 有误：{e}"))?;
+        Ok(cfg)
+    }
+
+    pub fn load(path: &Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("无法读取配置文件 {}：{e}", path.display()))?;
+        Config::parse(&text, &path.display().to_string())
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        for c in &self.bank.columns {
+            if !BANK_COLUMNS.contains(&c.as_str()) {
+                return Err(format!("bank.columns 中的“{c}”不是可用的列，可用：{}", BANK_COLUMNS.join("、")));
+            }
+        }
+        if !["金额"].iter().all(|m| self.bank.columns.iter().any(|c| c == m)) {
+            return Err("bank.columns 必须包含“金额”".into());
+        }
+        if ![",", "|", "\t"].contains(&self.bank.delimiter.as_str()) {
+            return Err(format!("bank.delimiter 只能是 \",\"、\"|\" 或 \"\\t\"，而不是 \"{}\"", self.bank.delimiter));
+        }
+        Ok(())
+    }
+
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_is_defaults() {
+        assert_eq!(Config::parse("", "youfu.toml").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn reads_policy_and_bank_layout() {
+        let c = Config::parse(
+            "county = \"示例县\"\n[rounding]\npolicy = \"year-end\"\n[bank]\nencoding = \"gbk\"\ntotals_line = true\n",
+            "youfu.toml",
+        )
+        .unwrap();
+        assert_eq!(c.county, "示例县");
+        assert_eq!(c.rounding.policy, RoundingPolicy::YearEnd);
+        assert_eq!(c.bank.encoding, Encoding::Gbk);
+        assert!(c.bank.totals_line);
+    }
+
+    #[test]
+    fn unknown_key_is_an_error() {
+        let e = Config::parse("[rounding]\npolicey = \"monthly\"\n", "youfu.toml").unwrap_err();
+        assert!(e.starts_with("配置文件 youfu.toml 有误：unknown field `policey`"), "{e}");
+    }
+
+    #[test]
+    fn unknown_bank_column_is_an_error() {
+        let e = Config::parse("[bank]\ncolumns = [\"姓名\", \"金额\", \"备注\"]\n", "youfu.toml").unwrap_err();
+        assert_eq!(e, "配置文件 youfu.toml 有误：bank.columns 中的“备注”不是可用的列，可用：序号、姓名、身份证号、账号、开户行、金额、摘要");
+    }
+}

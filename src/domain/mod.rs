@@ -1,0 +1,16 @@
+//! Domain types: the words of `shared/domain.md` as Rust types. No IO, no clock.
+
+pub mod category;
+pub mod id_card;
+pub mod location;
+pub mod money;
+pub mod month;
+pub mod recipient;
+pub mod standard;
+
+pub use category::Categories;
+pub use id_card::IdCard;
+pub use location::{Location, Problem, Problems};
+pub use month::YearMonth;
+pub use recipient::{Recipient, Status};
+pub use standard::{Standard, Unit};

@@ -1,0 +1,21 @@
+//! youfu (优抚): monthly 抚恤/补助 payouts, the ledger of what was paid, the 每月20日前 deadline, and the
+//! statistics sections of the 半年工作总结.
+//!
+//! Where things live:
+//! - `domain`   — the words of the domain as types: 身份证号, 所属期, money, 类别, recipients, standards, located errors.
+//! - `compute`  — pure functions: eligibility, choosing the standard, the monthly amount, rounding, summaries.
+//! - `input`    — reading the bureau's sheets (xlsx/xls/ods/csv, UTF-8 or GBK) into domain types.
+//! - `output`   — writing payments.xlsx, payments.csv, the bank file, exceptions.csv and manifest.json.
+//! - `calendar` — China's working-day calendar and the 每月20日前 deadline.
+//! - `report`   — filters and templates for the 工作总结 statistics paragraphs.
+//! - `config`   — youfu.toml.
+//! - `cli`      — argument parsing and the commands; maps errors to messages and exit codes.
+
+pub mod calendar;
+pub mod cli;
+pub mod compute;
+pub mod config;
+pub mod domain;
+pub mod input;
+pub mod output;
+pub mod report;
