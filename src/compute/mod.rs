@@ -1,1 +1,11 @@
-//! (to be written)
+//! The pure core: which standard applies, how much a month is, who is paid and who is not (and why), and the
+//! totals. No file, no clock, no printing: every function takes domain values and returns domain values.
+
+pub mod amount;
+pub mod batch;
+pub mod eligibility;
+pub mod standards;
+pub mod summary;
+
+pub use batch::{Exception, MonthBatch, Payment, PaymentKind, compute_month};
+pub use standards::StandardTable;

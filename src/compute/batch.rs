@@ -1,0 +1,447 @@
+//! The month's batch: for every recipient and every 项目 they are owed, the amount for the 所属期, or the reason
+//! they are not paid. Errors that make a pick impossible (no standard, two standards, a gap, no 服役年限) refuse
+//! the whole month: nothing is paid on a guess.
+
+use super::amount::{self, Calculation};
+use super::eligibility::{NotPaid, eligible};
+use super::standards::{Selection, StandardTable};
+use crate::config::RoundingPolicy;
+use crate::domain::money::{RoundingMode, round_fen};
+use crate::domain::{Problem, Problems, Recipient, YearMonth};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::fmt;
+
+/// 类型 of a payment line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum PaymentKind {
+    /// 正常: the month's regular payment.
+    Regular,
+    /// 补发: arrears for an earlier 所属期.
+    Arrears,
+    /// 丧葬补助: the one-time sum after a death.
+    Funeral,
+}
+
+impl PaymentKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentKind::Regular => "正常",
+            PaymentKind::Arrears => "补发",
+            PaymentKind::Funeral => "丧葬补助",
+        }
+    }
+}
+
+impl fmt::Display for PaymentKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// December under the year-end policy: the year's exact entitlement minus the other months.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct YearEndSettlement {
+    /// Paid months of the year (December included).
+    pub months: u32,
+    /// Σ exact monthly amounts, rounded once.
+    pub year_exact: Decimal,
+    /// Σ rounded amounts of the year's other paid months.
+    pub other_months: Decimal,
+}
+
+/// One payment line: a recipient, a 项目, a 所属期, an amount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Payment {
+    /// Index into the roster.
+    pub recipient: usize,
+    pub item: String,
+    pub period: YearMonth,
+    pub kind: PaymentKind,
+    pub amount: Decimal,
+    /// Index into the standard table.
+    pub standard: usize,
+    pub calc: Calculation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settlement: Option<YearEndSettlement>,
+}
+
+/// A recipient (or one of their items) not paid this month, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exception {
+    pub recipient: usize,
+    pub item: Option<String>,
+    pub code: &'static str,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MonthBatch {
+    pub payments: Vec<Payment>,
+    pub exceptions: Vec<Exception>,
+}
+
+impl MonthBatch {
+    pub fn total(&self) -> Decimal {
+        self.payments.iter().map(|p| p.amount).sum()
+    }
+}
+
+/// Rounding settings of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rounding {
+    pub policy: RoundingPolicy,
+    pub mode: RoundingMode,
+}
+
+/// What one recipient is owed for one item in one month, before eligibility.
+enum Owed {
+    Amount(usize, Calculation),
+    Nothing,
+}
+
+fn owed(
+    table: &StandardTable,
+    r: &Recipient,
+    item: &str,
+    rows: &[usize],
+    month: YearMonth,
+    mode: RoundingMode,
+) -> Result<Owed, Problem> {
+    match table.select(r, item, rows, month.first_day())? {
+        Selection::NotOwed => Ok(Owed::Nothing),
+        Selection::InForce(i) => {
+            let std = table.row(i);
+            let calc =
+                amount::monthly(std, r.service_years, mode).ok_or_else(|| no_service_years(r, item, i, table))?;
+            Ok(Owed::Amount(i, calc))
+        }
+    }
+}
+
+fn no_service_years(r: &Recipient, item: &str, i: usize, table: &StandardTable) -> Problem {
+    let s = table.row(i);
+    Problem::new(
+        "NO_SERVICE_YEARS",
+        format!(
+            "{}（{}）的项目“{}”按{}计发（标准表第{}行），但花名册没有填写服役年限",
+            r.name,
+            r.id,
+            item,
+            s.unit,
+            s.location.row.unwrap_or(0)
+        ),
+    )
+    .at(r.location.clone().with_column("服役年限"))
+    .hint("请在花名册中填写该人员的服役年限（整数或小数年）。")
+}
+
+/// What is due for one (recipient, item, month): the row used, its working, and the amount to pay.
+struct Due {
+    standard: usize,
+    calc: Calculation,
+    amount: Decimal,
+    settlement: Option<YearEndSettlement>,
+}
+
+/// The amount for one (recipient, item, month) under the rounding policy, with its settlement for December.
+fn amount_for(
+    table: &StandardTable,
+    r: &Recipient,
+    item: &str,
+    rows: &[usize],
+    month: YearMonth,
+    rounding: Rounding,
+) -> Result<Option<Due>, Problem> {
+    let Owed::Amount(i, calc) = owed(table, r, item, rows, month, rounding.mode)? else {
+        return Ok(None);
+    };
+    if rounding.policy != RoundingPolicy::YearEnd || month.month() != 12 {
+        let amount = calc.rounded;
+        return Ok(Some(Due {
+            standard: i,
+            calc,
+            amount,
+            settlement: None,
+        }));
+    }
+    // 尾差在12月调整: exact year entitlement of all paid months, rounded once, minus the other months' payments.
+    // Per-year units are summed before the one division by 12, so no intermediate rounding enters.
+    let mut per_year_sum = Decimal::ZERO;
+    let mut per_month_sum = Decimal::ZERO;
+    let mut other_months = Decimal::ZERO;
+    let mut months = 0;
+    let first = YearMonth::new(month.year(), 1).expect("January");
+    for m in first.through(month) {
+        if eligible(r, m).is_err() {
+            continue;
+        }
+        let Owed::Amount(j, c) = owed(table, r, item, rows, m, rounding.mode)? else {
+            continue;
+        };
+        let s = table.row(j);
+        let base = if s.unit.per_service_year() {
+            s.amount * c.service_years.unwrap_or_default()
+        } else {
+            s.amount
+        };
+        if s.unit.per_year() {
+            per_year_sum += base;
+        } else {
+            per_month_sum += base;
+        }
+        if m != month {
+            other_months += c.rounded;
+        }
+        months += 1;
+    }
+    let year_exact = round_fen(per_year_sum / Decimal::from(12) + per_month_sum, rounding.mode);
+    let settlement = Some(YearEndSettlement {
+        months,
+        year_exact,
+        other_months,
+    });
+    Ok(Some(Due {
+        standard: i,
+        calc,
+        amount: year_exact - other_months,
+        settlement,
+    }))
+}
+
+/// Compute the regular payments of `month` for every recipient.
+pub fn compute_month(
+    month: YearMonth,
+    roster: &[Recipient],
+    table: &StandardTable,
+    rounding: Rounding,
+) -> Result<MonthBatch, Problems> {
+    let mut batch = MonthBatch::default();
+    let mut problems = Problems::default();
+    for (ri, r) in roster.iter().enumerate() {
+        let items = match table.items_for(r) {
+            Ok(items) => items,
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        };
+        if let Err(why) = eligible(r, month) {
+            batch.exceptions.push(not_paid(ri, &why));
+            continue;
+        }
+        let mut lines = Vec::new();
+        for (item, rows) in &items {
+            match amount_for(table, r, item, rows, month, rounding) {
+                Ok(Some(Due {
+                    standard,
+                    calc,
+                    amount,
+                    settlement,
+                })) => lines.push(Payment {
+                    recipient: ri,
+                    item: item.clone(),
+                    period: month,
+                    kind: PaymentKind::Regular,
+                    amount,
+                    standard,
+                    calc,
+                    settlement,
+                }),
+                Ok(None) => {}
+                Err(p) => problems.push(p),
+            }
+        }
+        if lines.is_empty() {
+            batch.exceptions.push(Exception {
+                recipient: ri,
+                item: None,
+                code: "NOTHING_OWED",
+                reason: format!("{month}没有在有效期内的标准，本月无应发项目"),
+            });
+        } else if r.account.is_empty() {
+            let total: Decimal = lines.iter().map(|p| p.amount).sum();
+            batch.exceptions.push(Exception {
+                recipient: ri,
+                item: None,
+                code: "NO_ACCOUNT",
+                reason: format!("缺少银行账号，本月应发{total}元未发放，请补录账号后补发"),
+            });
+        } else {
+            batch.payments.extend(lines);
+        }
+    }
+    problems.into_result(batch)
+}
+
+fn not_paid(ri: usize, why: &NotPaid) -> Exception {
+    Exception {
+        recipient: ri,
+        item: None,
+        code: why.code(),
+        reason: why.reason(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compute::standards::tests::{ID1, ID2, date, person, std_row};
+    use crate::domain::{Status, Unit};
+    use rust_decimal_macros::dec;
+
+    fn ym(s: &str) -> YearMonth {
+        s.parse().unwrap()
+    }
+
+    fn table() -> StandardTable {
+        StandardTable::new(vec![
+            std_row(
+                2,
+                "残疾抚恤金",
+                &[("类别", "残疾军人"), ("等级", "一级"), ("性质", "因战")],
+                "106670",
+                Unit::PerYear,
+                "2022-08-01",
+                None,
+            ),
+            std_row(
+                3,
+                "定期生活补助",
+                &[("类别", "农村籍退役士兵")],
+                "40",
+                Unit::PerMonthPerServiceYear,
+                "2022-08-01",
+                None,
+            ),
+            std_row(
+                4,
+                "地方补贴",
+                &[("城乡", "农村")],
+                "100",
+                Unit::PerMonth,
+                "2023-01-01",
+                None,
+            ),
+        ])
+        .unwrap()
+    }
+
+    fn first_class() -> Recipient {
+        person(
+            5,
+            ID1,
+            "残疾军人",
+            &[("等级", "一级"), ("性质", "因战"), ("城乡", "城镇")],
+        )
+    }
+
+    #[test]
+    fn monthly_policy_pays_8889_17() {
+        // 106670 / 12 = 8889.1666… → 8889.17
+        let b = compute_month(ym("2024-03"), &[first_class()], &table(), Rounding::default()).unwrap();
+        assert_eq!(b.payments.len(), 1);
+        assert_eq!(b.payments[0].amount, dec!(8889.17));
+        assert_eq!(b.payments[0].kind, PaymentKind::Regular);
+        assert_eq!(b.total(), dec!(8889.17));
+        // December is the same under the monthly policy: 12 × 8889.17 = 106670.04
+        let dec_b = compute_month(ym("2024-12"), &[first_class()], &table(), Rounding::default()).unwrap();
+        assert_eq!(dec_b.payments[0].amount, dec!(8889.17));
+    }
+
+    #[test]
+    fn year_end_policy_settles_in_december() {
+        let rounding = Rounding {
+            policy: RoundingPolicy::YearEnd,
+            mode: RoundingMode::HalfUp,
+        };
+        let r = [first_class()];
+        let mut year = Decimal::ZERO;
+        for m in ym("2024-01").through(ym("2024-12")) {
+            let b = compute_month(m, &r, &table(), rounding).unwrap();
+            year += b.payments[0].amount;
+            if m.month() < 12 {
+                assert_eq!(b.payments[0].amount, dec!(8889.17), "{m}");
+            } else {
+                // 106670.00 − 11 × 8889.17 (= 97780.87) = 8889.13
+                assert_eq!(b.payments[0].amount, dec!(8889.13));
+                let s = b.payments[0].settlement.as_ref().unwrap();
+                assert_eq!(
+                    (s.months, s.year_exact, s.other_months),
+                    (12, dec!(106670.00), dec!(97780.87))
+                );
+            }
+        }
+        assert_eq!(year, dec!(106670.00));
+    }
+
+    #[test]
+    fn year_end_policy_counts_only_paid_months() {
+        // Starts 2024-04: 9 paid months. Exact: 106670 × 9 / 12 = 80002.50; Apr–Nov: 8 × 8889.17 = 71113.36;
+        // December: 80002.50 − 71113.36 = 8889.14.
+        let rounding = Rounding {
+            policy: RoundingPolicy::YearEnd,
+            mode: RoundingMode::HalfUp,
+        };
+        let mut r = first_class();
+        r.start_month = Some(ym("2024-04"));
+        let b = compute_month(ym("2024-12"), &[r], &table(), rounding).unwrap();
+        assert_eq!(b.payments[0].amount, dec!(8889.14));
+    }
+
+    #[test]
+    fn service_year_rate_and_two_items() {
+        // 40 元/月·服役年 × 7 = 280.00, plus 地方补贴 100.00 for 农村
+        let mut r = person(6, ID2, "农村籍退役士兵", &[("城乡", "农村")]);
+        r.service_years = Some(dec!(7));
+        let b = compute_month(ym("2024-03"), &[r], &table(), Rounding::default()).unwrap();
+        let got: Vec<(&str, Decimal)> = b.payments.iter().map(|p| (p.item.as_str(), p.amount)).collect();
+        assert_eq!(got, vec![("定期生活补助", dec!(280.00)), ("地方补贴", dec!(100.00))]);
+        assert_eq!(b.total(), dec!(380.00));
+    }
+
+    #[test]
+    fn missing_service_years_refuses_the_month() {
+        let r = person(6, ID2, "农村籍退役士兵", &[("城乡", "城镇")]);
+        let e = compute_month(ym("2024-03"), &[r], &table(), Rounding::default()).unwrap_err();
+        assert_eq!(e.0[0].code, "NO_SERVICE_YEARS");
+        assert_eq!(
+            e.0[0].to_string(),
+            "roster.xlsx 工作表「花名册」第6行「服役年限」列：测试6（11010519491231002X）的项目“定期生活补助”按元/月·服役年计发（标准表第3行），但花名册没有填写服役年限。请在花名册中填写该人员的服役年限（整数或小数年）。 [NO_SERVICE_YEARS]"
+        );
+    }
+
+    #[test]
+    fn died_on_march_5_is_paid_for_march_not_april() {
+        let mut r = first_class();
+        r.status = Status::Deceased;
+        r.death_date = Some(date("2024-03-05"));
+        let mar = compute_month(ym("2024-03"), std::slice::from_ref(&r), &table(), Rounding::default()).unwrap();
+        assert_eq!(mar.payments[0].amount, dec!(8889.17));
+        let apr = compute_month(ym("2024-04"), &[r], &table(), Rounding::default()).unwrap();
+        assert!(apr.payments.is_empty());
+        assert_eq!(apr.exceptions[0].reason, "已于2024-03-05死亡，发放至2024-03止");
+    }
+
+    #[test]
+    fn no_account_is_an_exception_not_a_payment() {
+        let mut r = first_class();
+        r.account.clear();
+        let b = compute_month(ym("2024-03"), &[r], &table(), Rounding::default()).unwrap();
+        assert!(b.payments.is_empty());
+        assert_eq!(b.exceptions[0].code, "NO_ACCOUNT");
+        assert_eq!(
+            b.exceptions[0].reason,
+            "缺少银行账号，本月应发8889.17元未发放，请补录账号后补发"
+        );
+    }
+
+    #[test]
+    fn recipient_with_no_matching_row_refuses_even_if_others_are_fine() {
+        let stranger = person(8, ID2, "烈士遗属", &[("城乡", "城镇")]);
+        let e = compute_month(ym("2024-03"), &[first_class(), stranger], &table(), Rounding::default()).unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert_eq!(e.0[0].code, "NO_STANDARD");
+        assert_eq!(e.0[0].location.as_ref().unwrap().row, Some(8));
+    }
+}

@@ -1,0 +1,193 @@
+//! Totals of a batch: by 类别, by 乡镇, and the bank transfers (one per recipient account).
+
+use super::batch::MonthBatch;
+use crate::domain::Recipient;
+use crate::domain::category::KNOWN;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+
+/// 人数 / 笔数 / 金额 of one group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupTotal {
+    pub name: String,
+    /// Distinct recipients paid.
+    pub persons: usize,
+    /// Payment lines.
+    pub lines: usize,
+    pub amount: Decimal,
+}
+
+fn group_by<'a>(
+    batch: &MonthBatch,
+    roster: &'a [Recipient],
+    key: impl Fn(&'a Recipient) -> &'a str,
+) -> Vec<GroupTotal> {
+    let mut order: Vec<&str> = Vec::new();
+    let mut acc: HashMap<&str, (BTreeSet<usize>, usize, Decimal)> = HashMap::new();
+    for p in &batch.payments {
+        let k = key(&roster[p.recipient]);
+        let e = acc.entry(k).or_insert_with(|| {
+            order.push(k);
+            (BTreeSet::new(), 0, Decimal::ZERO)
+        });
+        e.0.insert(p.recipient);
+        e.1 += 1;
+        e.2 += p.amount;
+    }
+    order
+        .into_iter()
+        .map(|k| {
+            let (persons, lines, amount) = &acc[k];
+            GroupTotal {
+                name: k.to_string(),
+                persons: persons.len(),
+                lines: *lines,
+                amount: *amount,
+            }
+        })
+        .collect()
+}
+
+/// By 类别, in the order of the domain's list (then any others in roster order).
+pub fn by_category(batch: &MonthBatch, roster: &[Recipient]) -> Vec<GroupTotal> {
+    let mut g = group_by(batch, roster, |r| r.category.as_str());
+    g.sort_by_key(|t| KNOWN.iter().position(|k| *k == t.name).unwrap_or(KNOWN.len()));
+    g
+}
+
+/// By 乡镇, in the order they first appear among the payments; a blank 乡镇 is shown as （未填）.
+pub fn by_town(batch: &MonthBatch, roster: &[Recipient]) -> Vec<GroupTotal> {
+    let mut g = group_by(batch, roster, |r| r.town.as_str());
+    for t in &mut g {
+        if t.name.is_empty() {
+            t.name = "（未填）".into();
+        }
+    }
+    g
+}
+
+/// One bank transfer: a recipient's account and the sum of their payments this batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Transfer {
+    pub recipient: usize,
+    pub amount: Decimal,
+    pub lines: usize,
+}
+
+/// One transfer per (recipient, account), in roster order.
+pub fn transfers(batch: &MonthBatch) -> Vec<Transfer> {
+    let mut out: Vec<Transfer> = Vec::new();
+    let mut index: HashMap<usize, usize> = HashMap::new();
+    for p in &batch.payments {
+        match index.get(&p.recipient) {
+            Some(&i) => {
+                out[i].amount += p.amount;
+                out[i].lines += 1;
+            }
+            None => {
+                index.insert(p.recipient, out.len());
+                out.push(Transfer {
+                    recipient: p.recipient,
+                    amount: p.amount,
+                    lines: 1,
+                });
+            }
+        }
+    }
+    out.sort_by_key(|t| t.recipient);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compute::batch::{Rounding, compute_month};
+    use crate::compute::standards::StandardTable;
+    use crate::compute::standards::tests::{ID1, ID2, person, std_row};
+    use crate::domain::Unit;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn groups_and_transfers_add_up() {
+        let t = StandardTable::new(vec![
+            std_row(
+                2,
+                "残疾抚恤金",
+                &[("类别", "残疾军人")],
+                "106670",
+                Unit::PerYear,
+                "2022-08-01",
+                None,
+            ),
+            std_row(
+                3,
+                "定期抚恤金",
+                &[("类别", "烈士遗属")],
+                "27980",
+                Unit::PerYear,
+                "2022-08-01",
+                None,
+            ),
+            std_row(
+                4,
+                "地方补贴",
+                &[("城乡", "农村")],
+                "100",
+                Unit::PerMonth,
+                "2023-01-01",
+                None,
+            ),
+        ])
+        .unwrap();
+        let mut a = person(5, ID1, "烈士遗属", &[("城乡", "农村")]);
+        a.town = "东坝镇".into();
+        let b = person(6, ID2, "残疾军人", &[("城乡", "城镇")]);
+        let roster = vec![a, b];
+        let batch = compute_month("2024-03".parse().unwrap(), &roster, &t, Rounding::default()).unwrap();
+        // a: 27980/12 = 2331.67 + 100.00 = 2431.67; b: 8889.17
+        let cats = by_category(&batch, &roster);
+        assert_eq!(
+            cats[0],
+            GroupTotal {
+                name: "残疾军人".into(),
+                persons: 1,
+                lines: 1,
+                amount: dec!(8889.17)
+            }
+        );
+        assert_eq!(
+            cats[1],
+            GroupTotal {
+                name: "烈士遗属".into(),
+                persons: 1,
+                lines: 2,
+                amount: dec!(2431.67)
+            }
+        );
+        let towns = by_town(&batch, &roster);
+        assert_eq!(
+            towns.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            ["东坝镇", "城关镇"]
+        );
+        let tr = transfers(&batch);
+        assert_eq!(
+            tr,
+            vec![
+                Transfer {
+                    recipient: 0,
+                    amount: dec!(2431.67),
+                    lines: 2
+                },
+                Transfer {
+                    recipient: 1,
+                    amount: dec!(8889.17),
+                    lines: 1
+                },
+            ]
+        );
+        // 2431.67 + 8889.17 = 11320.84
+        assert_eq!(batch.total(), dec!(11320.84));
+        assert_eq!(tr.iter().map(|t| t.amount).sum::<Decimal>(), batch.total());
+    }
+}
