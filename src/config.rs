@@ -2,11 +2,11 @@
 //! extra 类别). Embedded defaults apply when no file is given; an unknown key is an error, never ignored.
 
 use crate::domain::money::RoundingMode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// 单位名称 for titles, e.g. "示例县退役军人事务局".
@@ -19,7 +19,7 @@ pub struct Config {
     pub categories: CategoryConfig,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum RoundingPolicy {
     /// 每月四舍五入到分.
@@ -29,7 +29,7 @@ pub enum RoundingPolicy {
     YearEnd,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Rounding {
     pub policy: RoundingPolicy,
@@ -45,7 +45,7 @@ impl Default for Rounding {
     }
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Encoding {
     #[default]
@@ -56,7 +56,7 @@ pub enum Encoding {
 }
 
 /// The bank's 代发 file.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct BankLayout {
     pub encoding: Encoding,
@@ -89,7 +89,7 @@ impl Default for BankLayout {
 
 pub const BANK_COLUMNS: &[&str] = &["序号", "姓名", "身份证号", "账号", "开户行", "金额", "摘要"];
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutputNames {
     pub payments_xlsx: String,
@@ -111,7 +111,7 @@ impl Default for OutputNames {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct CategoryConfig {
     /// 类别 names this county uses beyond the national list.

@@ -1,5 +1,59 @@
-//! The command line: argument parsing, dispatch, and the mapping of errors to messages and exit codes.
+//! The command line: argument parsing, dispatch, and the mapping of failures to messages and exit codes.
+//! Commands live one per file; each calls `input` → `compute` → `output` and returns a `Failure` on refusal.
 
+mod check;
+pub mod exit;
+mod failure;
+mod pay;
+mod standards;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+pub use failure::Failure;
+
+#[derive(Parser, Debug)]
+#[command(name = "youfu", version, about = "优抚资金按月计发、代发文件、台账与工作总结统计", long_about = None)]
+pub struct Cli {
+    /// 配置文件 youfu.toml（默认：当前目录下的 youfu.toml，没有则用内置默认值）
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// 检查花名册与标准表，列出全部问题（无问题时退出码为 0）
+    Check(check::Args),
+    /// 列出某日有效的标准
+    Standards(standards::Args),
+    /// 计算某月应发金额并写出发放明细、代发文件等
+    Pay(pay::Args),
+}
+
+/// Parse arguments, run, print, and return the process exit code.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let json = match &cli.command {
+        Command::Check(a) => a.json,
+        Command::Standards(a) => a.json,
+        Command::Pay(a) => a.json,
+    };
+    let result = match &cli.command {
+        Command::Check(a) => check::run(&cli, a),
+        Command::Standards(a) => standards::run(&cli, a),
+        Command::Pay(a) => pay::run(&cli, a),
+    };
+    match result {
+        Ok(()) => exit::OK,
+        Err(f) => f.report(json),
+    }
 }

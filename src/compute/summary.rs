@@ -1,6 +1,6 @@
 //! Totals of a batch: by 类别, by 乡镇, and the bank transfers (one per recipient account).
 
-use super::batch::MonthBatch;
+use super::batch::{MonthBatch, PaymentKind};
 use crate::domain::Recipient;
 use crate::domain::category::KNOWN;
 use rust_decimal::Decimal;
@@ -73,6 +73,8 @@ pub struct Transfer {
     pub recipient: usize,
     pub amount: Decimal,
     pub lines: usize,
+    /// The kinds of payment in it (正常, 补发, 丧葬补助), sorted, once each.
+    pub kinds: Vec<PaymentKind>,
 }
 
 /// One transfer per (recipient, account), in roster order.
@@ -84,14 +86,14 @@ pub fn transfers(batch: &MonthBatch) -> Vec<Transfer> {
             Some(&i) => {
                 out[i].amount += p.amount;
                 out[i].lines += 1;
+                if !out[i].kinds.contains(&p.kind) {
+                    out[i].kinds.push(p.kind);
+                    out[i].kinds.sort();
+                }
             }
             None => {
                 index.insert(p.recipient, out.len());
-                out.push(Transfer {
-                    recipient: p.recipient,
-                    amount: p.amount,
-                    lines: 1,
-                });
+                out.push(Transfer { recipient: p.recipient, amount: p.amount, lines: 1, kinds: vec![p.kind] });
             }
         }
     }
@@ -177,12 +179,14 @@ mod tests {
                 Transfer {
                     recipient: 0,
                     amount: dec!(2431.67),
-                    lines: 2
+                    lines: 2,
+                    kinds: vec![PaymentKind::Regular],
                 },
                 Transfer {
                     recipient: 1,
                     amount: dec!(8889.17),
-                    lines: 1
+                    lines: 1,
+                    kinds: vec![PaymentKind::Regular],
                 },
             ]
         );

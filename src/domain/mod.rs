@@ -1,5 +1,6 @@
 //! Domain types: the words of `shared/domain.md` as Rust types. No IO, no clock.
 
+pub mod account;
 pub mod category;
 pub mod id_card;
 pub mod location;

@@ -1,0 +1,66 @@
+//! Why a command refused or failed, and how that is shown: Chinese text on stderr, or a JSON object on stdout
+//! with `--json`, and a distinct exit code.
+
+use super::exit;
+use crate::domain::Problems;
+use serde_json::json;
+
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad input data: every problem found.
+    Data(Problems),
+    /// youfu.toml is wrong.
+    Config(String),
+    /// A file could not be read or written.
+    Io(String),
+    /// A command-line value is wrong (e.g. a month 2024-13).
+    Usage(String),
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Failure::Data(_) => exit::INVALID_DATA,
+            Failure::Config(_) => exit::CONFIG,
+            Failure::Io(_) => exit::IO,
+            Failure::Usage(_) => exit::USAGE,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Failure::Data(_) => "invalid_data",
+            Failure::Config(_) => "config",
+            Failure::Io(_) => "io",
+            Failure::Usage(_) => "usage",
+        }
+    }
+
+    /// Print the failure and return the exit code.
+    pub fn report(&self, json: bool) -> i32 {
+        let code = self.exit_code();
+        match self {
+            Failure::Data(p) => {
+                eprintln!("{p}");
+                eprintln!("共 {} 个问题，未写出任何文件。", p.len());
+            }
+            Failure::Config(m) | Failure::Io(m) | Failure::Usage(m) => eprintln!("错误：{m}"),
+        }
+        if json {
+            let v = match self {
+                Failure::Data(p) => json!({"ok": false, "exit_code": code, "error": self.kind(), "problems": p}),
+                Failure::Config(m) | Failure::Io(m) | Failure::Usage(m) => {
+                    json!({"ok": false, "exit_code": code, "error": self.kind(), "message": m})
+                }
+            };
+            println!("{}", serde_json::to_string_pretty(&v).expect("plain data"));
+        }
+        code
+    }
+}
+
+impl From<Problems> for Failure {
+    fn from(p: Problems) -> Self {
+        Failure::Data(p)
+    }
+}

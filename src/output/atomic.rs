@@ -1,0 +1,120 @@
+//! All-or-nothing output: files are written into a hidden temporary folder beside the target folder and moved in
+//! only by `commit`. Dropping an `OutputDir` without committing removes the temporary folder.
+
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// A file written so far: its name in the folder, size and SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Written {
+    pub name: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+pub struct OutputDir {
+    target: PathBuf,
+    temp: Option<tempfile::TempDir>,
+    written: Vec<Written>,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let d = Sha256::digest(bytes);
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl OutputDir {
+    /// Prepare to write into `target` (created on commit if missing).
+    pub fn new(target: &Path) -> io::Result<OutputDir> {
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !parent.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("输出目录的上级目录 {} 不存在", parent.display()),
+            ));
+        }
+        if target.exists() && !target.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{} 已存在且不是目录", target.display()),
+            ));
+        }
+        let temp = tempfile::Builder::new().prefix(".youfu-tmp-").tempdir_in(&parent)?;
+        Ok(OutputDir { target: target.to_path_buf(), temp: Some(temp), written: Vec::new() })
+    }
+
+    /// Path where a file of this name is being written (inside the temporary folder).
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.temp.as_ref().expect("not committed").path().join(name)
+    }
+
+    /// Write a whole file.
+    pub fn write(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        fs::write(self.path(name), bytes)?;
+        self.record(name)
+    }
+
+    /// Record a file that a writer produced at `self.path(name)` (size and digest).
+    pub fn record(&mut self, name: &str) -> io::Result<()> {
+        let bytes = fs::read(self.path(name))?;
+        self.written.retain(|w| w.name != name);
+        self.written.push(Written { name: name.to_string(), bytes: bytes.len() as u64, sha256: sha256_hex(&bytes) });
+        Ok(())
+    }
+
+    pub fn written(&self) -> &[Written] {
+        &self.written
+    }
+
+    /// Move every file into the target folder. When the folder does not exist it appears whole, in one rename.
+    pub fn commit(mut self) -> io::Result<PathBuf> {
+        let temp = self.temp.take().expect("commit once");
+        if !self.target.exists() {
+            let kept = temp.keep();
+            fs::rename(&kept, &self.target)?;
+        } else {
+            for w in &self.written {
+                fs::rename(temp.path().join(&w.name), self.target.join(&w.name))?;
+            }
+        }
+        Ok(self.target.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_appears_until_commit_and_nothing_is_left_on_drop() {
+        let root = tempfile::tempdir().unwrap();
+        let target = root.path().join("out");
+        {
+            let mut o = OutputDir::new(&target).unwrap();
+            o.write("a.csv", b"x").unwrap();
+            assert!(!target.exists());
+        }
+        assert!(!target.exists());
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 0, "temporary folder removed");
+        let mut o = OutputDir::new(&target).unwrap();
+        o.write("a.csv", b"abc").unwrap();
+        assert_eq!(
+            o.written()[0].sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" // SHA-256("abc")
+        );
+        o.commit().unwrap();
+        assert_eq!(fs::read(target.join("a.csv")).unwrap(), b"abc");
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1);
+        // a second run replaces files in an existing folder
+        let mut o = OutputDir::new(&target).unwrap();
+        o.write("a.csv", b"new").unwrap();
+        o.commit().unwrap();
+        assert_eq!(fs::read(target.join("a.csv")).unwrap(), b"new");
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,95 @@
+//! manifest.json: what a run read and wrote, with SHA-256 digests, the configuration's digest, counts and the
+//! total — so an auditor can tell which inputs produced which bank file.
+
+use super::atomic::{Written, sha256_hex};
+use crate::domain::money::format_yuan;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputFile {
+    /// roster / standards / config
+    pub role: String,
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+impl InputFile {
+    pub fn read(role: &str, path: &Path) -> std::io::Result<InputFile> {
+        let bytes = std::fs::read(path)?;
+        Ok(InputFile {
+            role: role.into(),
+            path: path.display().to_string(),
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(&bytes),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    /// Rows of the roster (people × 项目 rows).
+    pub roster_rows: usize,
+    /// Payment lines.
+    pub payments: usize,
+    /// Distinct recipients paid.
+    pub paid_persons: usize,
+    /// Bank transfers.
+    pub transfers: usize,
+    /// Exceptions (not paid, with a reason).
+    pub exceptions: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub command: String,
+    pub month: String,
+    pub created: String,
+    pub inputs: Vec<InputFile>,
+    /// Digest of the effective configuration (file or built-in defaults).
+    pub config_sha256: String,
+    pub rounding_policy: String,
+    pub outputs: Vec<Written>,
+    pub counts: Counts,
+    /// Σ of all payment lines, 元 with two decimals.
+    pub total: String,
+}
+
+impl Manifest {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        command: &str,
+        month: &str,
+        created: String,
+        inputs: Vec<InputFile>,
+        config_text: &str,
+        rounding_policy: &str,
+        outputs: Vec<Written>,
+        counts: Counts,
+        total: Decimal,
+    ) -> Manifest {
+        Manifest {
+            tool: "youfu",
+            version: env!("CARGO_PKG_VERSION"),
+            command: command.into(),
+            month: month.into(),
+            created,
+            inputs,
+            config_sha256: sha256_hex(config_text.as_bytes()),
+            rounding_policy: rounding_policy.into(),
+            outputs,
+            counts,
+            total: format_yuan(total),
+        }
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).expect("plain data");
+        v.push(b'\n');
+        v
+    }
+}

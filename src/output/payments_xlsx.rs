@@ -1,0 +1,213 @@
+//! payments.xlsx: the 发放明细表 (title, header, one row per payment, 合计, A4 landscape), the two 汇总表
+//! (按类别, 按乡镇; two-row merged header, 单位：人、元) and the 异常 sheet (everyone not paid, and why).
+//! IDs and accounts are text cells; money is `#,##0.00`; column widths suit Chinese text.
+
+use super::{PayRun, month_title, xlsx_number};
+use crate::compute::summary::{GroupTotal, by_category, by_town};
+use crate::domain::money::format_yuan;
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet, XlsxError};
+use std::path::Path;
+
+const FONT: &str = "宋体";
+
+struct Styles {
+    title: Format,
+    note_left: Format,
+    note_right: Format,
+    header: Format,
+    text: Format,
+    center: Format,
+    money: Format,
+    total_label: Format,
+    total_money: Format,
+}
+
+impl Styles {
+    fn new() -> Styles {
+        let base = Format::new().set_font_name(FONT).set_font_size(10.5);
+        let cell = base.clone().set_border(FormatBorder::Thin).set_align(FormatAlign::VerticalCenter);
+        Styles {
+            title: base.clone().set_font_size(18).set_bold().set_align(FormatAlign::Center).set_align(FormatAlign::VerticalCenter),
+            note_left: base.clone().set_align(FormatAlign::Left),
+            note_right: base.clone().set_align(FormatAlign::Right),
+            header: cell.clone().set_bold().set_align(FormatAlign::Center).set_text_wrap().set_background_color("#F2F2F2"),
+            text: cell.clone().set_num_format("@"),
+            center: cell.clone().set_align(FormatAlign::Center),
+            money: cell.clone().set_num_format("#,##0.00"),
+            total_label: cell.clone().set_bold().set_align(FormatAlign::Center),
+            total_money: cell.set_bold().set_num_format("#,##0.00"),
+        }
+    }
+}
+
+/// Print setup shared by every sheet: A4 landscape, one page wide, header rows repeated, page numbers.
+fn print_setup(ws: &mut Worksheet, header_last_row: u32) -> Result<(), XlsxError> {
+    ws.set_paper_size(9); // A4
+    ws.set_landscape();
+    ws.set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_print_center_horizontally(true);
+    ws.set_repeat_rows(0, header_last_row)?;
+    ws.set_footer("&C第 &P 页，共 &N 页");
+    ws.set_freeze_panes(header_last_row + 1, 0)?;
+    Ok(())
+}
+
+struct Column {
+    title: &'static str,
+    /// Width in Excel character units (a Chinese character is about 2).
+    width: f64,
+}
+
+const DETAIL_COLUMNS: &[Column] = &[
+    Column { title: "序号", width: 6.0 },
+    Column { title: "姓名", width: 9.0 },
+    Column { title: "身份证号", width: 21.0 },
+    Column { title: "类别", width: 16.0 },
+    Column { title: "等级", width: 6.0 },
+    Column { title: "性质", width: 6.0 },
+    Column { title: "乡镇（街道）", width: 12.0 },
+    Column { title: "项目", width: 14.0 },
+    Column { title: "所属期", width: 9.0 },
+    Column { title: "类型", width: 8.0 },
+    Column { title: "金额（元）", width: 13.0 },
+    Column { title: "开户行", width: 16.0 },
+    Column { title: "银行账号", width: 22.0 },
+    Column { title: "依据", width: 30.0 },
+];
+
+/// Write payments.xlsx to `path`.
+pub fn write(run: &PayRun, path: &Path) -> Result<(), XlsxError> {
+    let s = Styles::new();
+    let mut wb = Workbook::new();
+    detail_sheet(&mut wb, run, &s)?;
+    summary_sheet(&mut wb, run, &s, "汇总（按类别）", "类别", &by_category(run.batch, run.roster))?;
+    summary_sheet(&mut wb, run, &s, "汇总（按乡镇）", "乡镇（街道）", &by_town(run.batch, run.roster))?;
+    exceptions_sheet(&mut wb, run, &s)?;
+    wb.save(path)
+}
+
+fn title_rows(ws: &mut Worksheet, s: &Styles, title: &str, last_col: u16, left: &str, right: &str) -> Result<(), XlsxError> {
+    ws.set_row_height(0, 32)?;
+    ws.merge_range(0, 0, 0, last_col, title, &s.title)?;
+    let mid = last_col / 2;
+    ws.merge_range(1, 0, 1, mid, left, &s.note_left)?;
+    ws.merge_range(1, mid + 1, 1, last_col, right, &s.note_right)?;
+    Ok(())
+}
+
+fn detail_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet().set_name("发放明细")?;
+    let last_col = (DETAIL_COLUMNS.len() - 1) as u16;
+    let title = format!("{}优抚资金发放明细表", month_title(run.config, run.month));
+    title_rows(ws, s, &title, last_col, &format!("单位：{}", run.config.unit), &format!("所属期：{}　金额单位：元", run.month))?;
+    for (c, col) in DETAIL_COLUMNS.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, col.title, &s.header)?;
+        ws.set_column_width(c as u16, col.width)?;
+    }
+    ws.set_row_height(2, 22)?;
+    let mut row = 3u32;
+    for (n, p) in run.batch.payments.iter().enumerate() {
+        let r = &run.roster[p.recipient];
+        let std = run.standards.row(p.standard);
+        ws.write_number_with_format(row, 0, (n + 1) as f64, &s.center)?;
+        ws.write_string_with_format(row, 1, &r.name, &s.text)?;
+        ws.write_string_with_format(row, 2, r.id.as_str(), &s.text)?;
+        ws.write_string_with_format(row, 3, &r.category, &s.text)?;
+        ws.write_string_with_format(row, 4, r.attr("等级"), &s.center)?;
+        ws.write_string_with_format(row, 5, r.attr("性质"), &s.center)?;
+        ws.write_string_with_format(row, 6, &r.town, &s.text)?;
+        ws.write_string_with_format(row, 7, &p.item, &s.text)?;
+        ws.write_string_with_format(row, 8, p.period.to_string(), &s.center)?;
+        ws.write_string_with_format(row, 9, p.kind.label(), &s.center)?;
+        ws.write_number_with_format(row, 10, xlsx_number(p.amount), &s.money)?;
+        ws.write_string_with_format(row, 11, &r.bank, &s.text)?;
+        ws.write_string_with_format(row, 12, &r.account, &s.text)?;
+        ws.write_string_with_format(row, 13, &std.basis, &s.text)?;
+        row += 1;
+    }
+    let total = run.batch.total();
+    ws.merge_range(row, 0, row, 9, &format!("合计（{}笔）", run.batch.payments.len()), &s.total_label)?;
+    let sum = Formula::new(format!("=SUM(K4:K{row})")).set_result(format_yuan(total));
+    ws.write_formula_with_format(row, 10, sum, &s.total_money)?;
+    for c in 11..=last_col {
+        ws.write_blank(row, c, &s.text)?;
+    }
+    print_setup(ws, 2)
+}
+
+fn summary_sheet(
+    wb: &mut Workbook,
+    run: &PayRun,
+    s: &Styles,
+    name: &str,
+    group_title: &str,
+    groups: &[GroupTotal],
+) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet().set_name(name)?;
+    let last_col = 4u16;
+    let title = format!("{}优抚资金发放汇总表（{}）", month_title(run.config, run.month), &name[name.find('按').unwrap_or(0)..].trim_end_matches('）'));
+    title_rows(ws, s, &title, last_col, &format!("单位：{}", run.config.unit), "单位：人、笔、元")?;
+    // two-row header: 序号 | group | 本月发放 (人数, 笔数, 金额)
+    ws.merge_range(2, 0, 3, 0, "序号", &s.header)?;
+    ws.merge_range(2, 1, 3, 1, group_title, &s.header)?;
+    ws.merge_range(2, 2, 2, 4, &format!("{}年{}月发放", run.month.year(), run.month.month()), &s.header)?;
+    ws.write_string_with_format(3, 2, "人数", &s.header)?;
+    ws.write_string_with_format(3, 3, "笔数", &s.header)?;
+    ws.write_string_with_format(3, 4, "金额", &s.header)?;
+    for (c, w) in [6.0, 22.0, 10.0, 10.0, 16.0].iter().enumerate() {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    let mut row = 4u32;
+    for (n, g) in groups.iter().enumerate() {
+        ws.write_number_with_format(row, 0, (n + 1) as f64, &s.center)?;
+        ws.write_string_with_format(row, 1, &g.name, &s.text)?;
+        ws.write_number_with_format(row, 2, g.persons as f64, &s.center)?;
+        ws.write_number_with_format(row, 3, g.lines as f64, &s.center)?;
+        ws.write_number_with_format(row, 4, xlsx_number(g.amount), &s.money)?;
+        row += 1;
+    }
+    let persons: usize = groups.iter().map(|g| g.persons).sum();
+    let lines: usize = groups.iter().map(|g| g.lines).sum();
+    let amount: Decimal = groups.iter().map(|g| g.amount).sum();
+    ws.merge_range(row, 0, row, 1, "合计", &s.total_label)?;
+    ws.write_number_with_format(row, 2, persons as f64, &s.total_label)?;
+    ws.write_number_with_format(row, 3, lines as f64, &s.total_label)?;
+    ws.write_number_with_format(row, 4, xlsx_number(amount), &s.total_money)?;
+    print_setup(ws, 3)
+}
+
+fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet().set_name("异常")?;
+    let cols: [(&str, f64); 8] = [
+        ("序号", 6.0),
+        ("姓名", 9.0),
+        ("身份证号", 21.0),
+        ("类别", 16.0),
+        ("乡镇（街道）", 12.0),
+        ("项目", 12.0),
+        ("原因代码", 14.0),
+        ("未发放原因", 50.0),
+    ];
+    let last_col = (cols.len() - 1) as u16;
+    let title = format!("{}优抚资金未发放人员清单", month_title(run.config, run.month));
+    title_rows(ws, s, &title, last_col, &format!("单位：{}", run.config.unit), &format!("共{}人次", run.batch.exceptions.len()))?;
+    for (c, (t, w)) in cols.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, *t, &s.header)?;
+        ws.set_column_width(c as u16, *w)?;
+    }
+    for (n, e) in run.batch.exceptions.iter().enumerate() {
+        let row = 3 + n as u32;
+        let r = &run.roster[e.recipient];
+        ws.write_number_with_format(row, 0, (n + 1) as f64, &s.center)?;
+        ws.write_string_with_format(row, 1, &r.name, &s.text)?;
+        ws.write_string_with_format(row, 2, r.id.as_str(), &s.text)?;
+        ws.write_string_with_format(row, 3, &r.category, &s.text)?;
+        ws.write_string_with_format(row, 4, &r.town, &s.text)?;
+        ws.write_string_with_format(row, 5, e.item.as_deref().unwrap_or("全部"), &s.text)?;
+        ws.write_string_with_format(row, 6, e.code, &s.text)?;
+        ws.write_string_with_format(row, 7, &e.reason, &s.text)?;
+    }
+    print_setup(ws, 2)
+}

@@ -1,0 +1,68 @@
+//! payments.csv and exceptions.csv: UTF-8 with a byte-order mark (so Excel and WPS open them as Chinese text),
+//! CRLF line ends, one row per payment line / per exception. No file names or times inside, so the same
+//! roster gives the same bytes whatever format it was read from.
+
+use super::PayRun;
+use crate::domain::money::format_yuan;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn writer() -> csv::Writer<Vec<u8>> {
+    let mut buf = Vec::with_capacity(1 << 16);
+    buf.extend_from_slice(BOM);
+    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(buf)
+}
+
+fn finish(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
+    w.into_inner().expect("writing to memory cannot fail")
+}
+
+pub const PAYMENTS_HEADER: [&str; 8] = ["身份证号", "姓名", "类别", "项目", "所属期", "类型", "金额", "依据"];
+
+/// One row per payment: 身份证号, 姓名, 类别, 项目, 所属期, 类型, 金额, 依据.
+pub fn payments_csv(run: &PayRun) -> Vec<u8> {
+    let mut w = writer();
+    w.write_record(PAYMENTS_HEADER).expect("memory");
+    for p in &run.batch.payments {
+        let r = &run.roster[p.recipient];
+        let period = p.period.to_string();
+        let amount = format_yuan(p.amount);
+        let basis = &run.standards.row(p.standard).basis;
+        w.write_record([
+            r.id.as_str(),
+            &r.name,
+            &r.category,
+            &p.item,
+            &period,
+            p.kind.label(),
+            &amount,
+            basis,
+        ])
+        .expect("memory");
+    }
+    finish(w)
+}
+
+pub const EXCEPTIONS_HEADER: [&str; 8] = ["身份证号", "姓名", "类别", "乡镇", "项目", "原因代码", "原因", "花名册行号"];
+
+/// One row per recipient (or item) not paid, with the reason.
+pub fn exceptions_csv(run: &PayRun) -> Vec<u8> {
+    let mut w = writer();
+    w.write_record(EXCEPTIONS_HEADER).expect("memory");
+    for e in &run.batch.exceptions {
+        let r = &run.roster[e.recipient];
+        let row = r.location.row.map(|n| n.to_string()).unwrap_or_default();
+        w.write_record([
+            r.id.as_str(),
+            &r.name,
+            &r.category,
+            &r.town,
+            e.item.as_deref().unwrap_or("全部"),
+            e.code,
+            &e.reason,
+            &row,
+        ])
+        .expect("memory");
+    }
+    finish(w)
+}
