@@ -3,4 +3,5 @@
 //! that expose it. Later this module will also hold the figures context (ledger totals and the report writer's
 //! named figures) and the report templates.
 
+pub mod filters;
 pub mod rmb;
