@@ -215,7 +215,12 @@ mod tests {
             (dec!(100000001), "壹亿零壹元整"), // whole zero 万 group → one 零
             (dec!(100010001), "壹亿零壹万零壹元整"),
             (dec!(100100000), "壹亿零壹拾万元整"),
+            (dec!(101000000), "壹亿零壹佰万元整"), // 万 group 0100 starts with a zero
+            (dec!(109990000), "壹亿零玖佰玖拾玖万元整"),
             (dec!(110000000), "壹亿壹仟万元整"),
+            (dec!(1010000000), "壹拾亿壹仟万元整"),
+            (dec!(1000010000), "壹拾亿零壹万元整"),
+            (dec!(100000000.1), "壹亿元零壹角整"),
             (
                 dec!(123456789.12),
                 "壹亿贰仟叁佰肆拾伍万陆仟柒佰捌拾玖元壹角贰分",
@@ -237,6 +242,70 @@ mod tests {
         ];
         for (amount, expected) in cases {
             assert_eq!(rmb_upper(*amount), *expected, "rmb_upper({amount})");
+        }
+    }
+
+    /// Read Chinese numerals back (either set): (negative, 元 or the integer, 角, 分). Test-only inverse.
+    fn parse_back(text: &str) -> (bool, u128, u32, u32) {
+        let value = |c: char| -> Option<u128> {
+            "零壹贰叁肆伍陆柒捌玖"
+                .chars()
+                .position(|d| d == c)
+                .or_else(|| "零一二三四五六七八九".chars().position(|d| d == c))
+                .map(|p| p as u128)
+        };
+        let (mut negative, mut total, mut section, mut digit) = (false, 0u128, 0u128, None::<u128>);
+        let (mut yuan, mut jiao, mut fen) = (None, 0, 0);
+        for c in text.chars() {
+            match c {
+                '负' => negative = true,
+                '拾' | '十' => section += digit.take().unwrap_or(1) * 10,
+                '佰' | '百' => section += digit.take().expect("digit before 百") * 100,
+                '仟' | '千' => section += digit.take().expect("digit before 千") * 1000,
+                '万' => {
+                    total += (section + digit.take().unwrap_or(0)) * WAN;
+                    section = 0;
+                }
+                '亿' => {
+                    total = (total + section + digit.take().unwrap_or(0)) * YI;
+                    section = 0;
+                }
+                '元' => yuan = Some(total + section + digit.take().unwrap_or(0)),
+                '角' => jiao = digit.take().expect("digit before 角") as u32,
+                '分' => fen = digit.take().expect("digit before 分") as u32,
+                '整' => {}
+                _ => digit = Some(value(c).expect("a numeral")),
+            }
+        }
+        let integer = yuan.unwrap_or(total + section + digit.unwrap_or(0));
+        (negative, integer, jiao, fen)
+    }
+
+    proptest::proptest! {
+        /// Any amount up to 10¹⁴ 元 reads back to itself, and zeros are never doubled or left dangling.
+        #[test]
+        fn rmb_upper_reads_back(fen in -9_999_999_999_999_999i64..=9_999_999_999_999_999i64) {
+            let amount = Decimal::new(fen, 2);
+            let text = rmb_upper(amount);
+            let magnitude = fen.unsigned_abs() as u128;
+            proptest::prop_assert_eq!(
+                parse_back(&text),
+                (fen < 0, magnitude / 100, (magnitude / 10 % 10) as u32, (magnitude % 10) as u32),
+                "{} → {}", amount, text
+            );
+            proptest::prop_assert!(!text.contains("零零"), "{}", text);
+            for dangling in ["零万", "零亿", "零角", "零分", "零整"] {
+                proptest::prop_assert!(!text.contains(dangling), "{}", text);
+            }
+            proptest::prop_assert!(fen == 0 || !text.contains("零元"), "{}", text);
+            proptest::prop_assert_eq!(text.ends_with('整'), fen % 10 == 0, "{}", text);
+        }
+
+        #[test]
+        fn lower_integers_read_back(n in 0u32..=u32::MAX) {
+            let text = integer(u128::from(n), &LOWER);
+            proptest::prop_assert_eq!(parse_back(&text).1, u128::from(n), "{} → {}", n, text);
+            proptest::prop_assert!(!text.contains("零零") && (n == 0 || !text.ends_with('零')), "{}", text);
         }
     }
 
