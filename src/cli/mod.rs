@@ -4,6 +4,7 @@
 mod check;
 pub mod exit;
 mod failure;
+mod load;
 mod pay;
 mod standards;
 

@@ -93,7 +93,12 @@ pub fn transfers(batch: &MonthBatch) -> Vec<Transfer> {
             }
             None => {
                 index.insert(p.recipient, out.len());
-                out.push(Transfer { recipient: p.recipient, amount: p.amount, lines: 1, kinds: vec![p.kind] });
+                out.push(Transfer {
+                    recipient: p.recipient,
+                    amount: p.amount,
+                    lines: 1,
+                    kinds: vec![p.kind],
+                });
             }
         }
     }

@@ -45,7 +45,11 @@ impl OutputDir {
             ));
         }
         let temp = tempfile::Builder::new().prefix(".youfu-tmp-").tempdir_in(&parent)?;
-        Ok(OutputDir { target: target.to_path_buf(), temp: Some(temp), written: Vec::new() })
+        Ok(OutputDir {
+            target: target.to_path_buf(),
+            temp: Some(temp),
+            written: Vec::new(),
+        })
     }
 
     /// Path where a file of this name is being written (inside the temporary folder).
@@ -63,7 +67,11 @@ impl OutputDir {
     pub fn record(&mut self, name: &str) -> io::Result<()> {
         let bytes = fs::read(self.path(name))?;
         self.written.retain(|w| w.name != name);
-        self.written.push(Written { name: name.to_string(), bytes: bytes.len() as u64, sha256: sha256_hex(&bytes) });
+        self.written.push(Written {
+            name: name.to_string(),
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(&bytes),
+        });
         Ok(())
     }
 
@@ -100,7 +108,11 @@ mod tests {
             assert!(!target.exists());
         }
         assert!(!target.exists());
-        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 0, "temporary folder removed");
+        assert_eq!(
+            fs::read_dir(root.path()).unwrap().count(),
+            0,
+            "temporary folder removed"
+        );
         let mut o = OutputDir::new(&target).unwrap();
         o.write("a.csv", b"abc").unwrap();
         assert_eq!(

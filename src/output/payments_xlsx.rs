@@ -26,12 +26,25 @@ struct Styles {
 impl Styles {
     fn new() -> Styles {
         let base = Format::new().set_font_name(FONT).set_font_size(10.5);
-        let cell = base.clone().set_border(FormatBorder::Thin).set_align(FormatAlign::VerticalCenter);
+        let cell = base
+            .clone()
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::VerticalCenter);
         Styles {
-            title: base.clone().set_font_size(18).set_bold().set_align(FormatAlign::Center).set_align(FormatAlign::VerticalCenter),
+            title: base
+                .clone()
+                .set_font_size(18)
+                .set_bold()
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter),
             note_left: base.clone().set_align(FormatAlign::Left),
             note_right: base.clone().set_align(FormatAlign::Right),
-            header: cell.clone().set_bold().set_align(FormatAlign::Center).set_text_wrap().set_background_color("#F2F2F2"),
+            header: cell
+                .clone()
+                .set_bold()
+                .set_align(FormatAlign::Center)
+                .set_text_wrap()
+                .set_background_color("#F2F2F2"),
             text: cell.clone().set_num_format("@"),
             center: cell.clone().set_align(FormatAlign::Center),
             money: cell.clone().set_num_format("#,##0.00"),
@@ -61,20 +74,62 @@ struct Column {
 }
 
 const DETAIL_COLUMNS: &[Column] = &[
-    Column { title: "序号", width: 6.0 },
-    Column { title: "姓名", width: 9.0 },
-    Column { title: "身份证号", width: 21.0 },
-    Column { title: "类别", width: 16.0 },
-    Column { title: "等级", width: 6.0 },
-    Column { title: "性质", width: 6.0 },
-    Column { title: "乡镇（街道）", width: 12.0 },
-    Column { title: "项目", width: 14.0 },
-    Column { title: "所属期", width: 9.0 },
-    Column { title: "类型", width: 8.0 },
-    Column { title: "金额（元）", width: 13.0 },
-    Column { title: "开户行", width: 16.0 },
-    Column { title: "银行账号", width: 22.0 },
-    Column { title: "依据", width: 30.0 },
+    Column {
+        title: "序号",
+        width: 6.0,
+    },
+    Column {
+        title: "姓名",
+        width: 9.0,
+    },
+    Column {
+        title: "身份证号",
+        width: 21.0,
+    },
+    Column {
+        title: "类别",
+        width: 16.0,
+    },
+    Column {
+        title: "等级",
+        width: 6.0,
+    },
+    Column {
+        title: "性质",
+        width: 6.0,
+    },
+    Column {
+        title: "乡镇（街道）",
+        width: 12.0,
+    },
+    Column {
+        title: "项目",
+        width: 14.0,
+    },
+    Column {
+        title: "所属期",
+        width: 9.0,
+    },
+    Column {
+        title: "类型",
+        width: 8.0,
+    },
+    Column {
+        title: "金额（元）",
+        width: 13.0,
+    },
+    Column {
+        title: "开户行",
+        width: 16.0,
+    },
+    Column {
+        title: "银行账号",
+        width: 22.0,
+    },
+    Column {
+        title: "依据",
+        width: 30.0,
+    },
 ];
 
 /// Write payments.xlsx to `path`.
@@ -82,13 +137,34 @@ pub fn write(run: &PayRun, path: &Path) -> Result<(), XlsxError> {
     let s = Styles::new();
     let mut wb = Workbook::new();
     detail_sheet(&mut wb, run, &s)?;
-    summary_sheet(&mut wb, run, &s, "汇总（按类别）", "类别", &by_category(run.batch, run.roster))?;
-    summary_sheet(&mut wb, run, &s, "汇总（按乡镇）", "乡镇（街道）", &by_town(run.batch, run.roster))?;
+    summary_sheet(
+        &mut wb,
+        run,
+        &s,
+        "汇总（按类别）",
+        "类别",
+        &by_category(run.batch, run.roster),
+    )?;
+    summary_sheet(
+        &mut wb,
+        run,
+        &s,
+        "汇总（按乡镇）",
+        "乡镇（街道）",
+        &by_town(run.batch, run.roster),
+    )?;
     exceptions_sheet(&mut wb, run, &s)?;
     wb.save(path)
 }
 
-fn title_rows(ws: &mut Worksheet, s: &Styles, title: &str, last_col: u16, left: &str, right: &str) -> Result<(), XlsxError> {
+fn title_rows(
+    ws: &mut Worksheet,
+    s: &Styles,
+    title: &str,
+    last_col: u16,
+    left: &str,
+    right: &str,
+) -> Result<(), XlsxError> {
     ws.set_row_height(0, 32)?;
     ws.merge_range(0, 0, 0, last_col, title, &s.title)?;
     let mid = last_col / 2;
@@ -101,7 +177,14 @@ fn detail_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), XlsxE
     let ws = wb.add_worksheet().set_name("发放明细")?;
     let last_col = (DETAIL_COLUMNS.len() - 1) as u16;
     let title = format!("{}优抚资金发放明细表", month_title(run.config, run.month));
-    title_rows(ws, s, &title, last_col, &format!("单位：{}", run.config.unit), &format!("所属期：{}　金额单位：元", run.month))?;
+    title_rows(
+        ws,
+        s,
+        &title,
+        last_col,
+        &format!("单位：{}", run.config.unit),
+        &format!("所属期：{}　金额单位：元", run.month),
+    )?;
     for (c, col) in DETAIL_COLUMNS.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, col.title, &s.header)?;
         ws.set_column_width(c as u16, col.width)?;
@@ -128,7 +211,14 @@ fn detail_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), XlsxE
         row += 1;
     }
     let total = run.batch.total();
-    ws.merge_range(row, 0, row, 9, &format!("合计（{}笔）", run.batch.payments.len()), &s.total_label)?;
+    ws.merge_range(
+        row,
+        0,
+        row,
+        9,
+        &format!("合计（{}笔）", run.batch.payments.len()),
+        &s.total_label,
+    )?;
     let sum = Formula::new(format!("=SUM(K4:K{row})")).set_result(format_yuan(total));
     ws.write_formula_with_format(row, 10, sum, &s.total_money)?;
     for c in 11..=last_col {
@@ -147,12 +237,30 @@ fn summary_sheet(
 ) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet().set_name(name)?;
     let last_col = 4u16;
-    let title = format!("{}优抚资金发放汇总表（{}）", month_title(run.config, run.month), &name[name.find('按').unwrap_or(0)..].trim_end_matches('）'));
-    title_rows(ws, s, &title, last_col, &format!("单位：{}", run.config.unit), "单位：人、笔、元")?;
+    let title = format!(
+        "{}优抚资金发放汇总表（{}）",
+        month_title(run.config, run.month),
+        &name[name.find('按').unwrap_or(0)..].trim_end_matches('）')
+    );
+    title_rows(
+        ws,
+        s,
+        &title,
+        last_col,
+        &format!("单位：{}", run.config.unit),
+        "单位：人、笔、元",
+    )?;
     // two-row header: 序号 | group | 本月发放 (人数, 笔数, 金额)
     ws.merge_range(2, 0, 3, 0, "序号", &s.header)?;
     ws.merge_range(2, 1, 3, 1, group_title, &s.header)?;
-    ws.merge_range(2, 2, 2, 4, &format!("{}年{}月发放", run.month.year(), run.month.month()), &s.header)?;
+    ws.merge_range(
+        2,
+        2,
+        2,
+        4,
+        &format!("{}年{}月发放", run.month.year(), run.month.month()),
+        &s.header,
+    )?;
     ws.write_string_with_format(3, 2, "人数", &s.header)?;
     ws.write_string_with_format(3, 3, "笔数", &s.header)?;
     ws.write_string_with_format(3, 4, "金额", &s.header)?;
@@ -192,7 +300,14 @@ fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), X
     ];
     let last_col = (cols.len() - 1) as u16;
     let title = format!("{}优抚资金未发放人员清单", month_title(run.config, run.month));
-    title_rows(ws, s, &title, last_col, &format!("单位：{}", run.config.unit), &format!("共{}人次", run.batch.exceptions.len()))?;
+    title_rows(
+        ws,
+        s,
+        &title,
+        last_col,
+        &format!("单位：{}", run.config.unit),
+        &format!("共{}人次", run.batch.exceptions.len()),
+    )?;
     for (c, (t, w)) in cols.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, *t, &s.header)?;
         ws.set_column_width(c as u16, *w)?;

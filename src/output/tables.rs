@@ -10,7 +10,9 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 fn writer() -> csv::Writer<Vec<u8>> {
     let mut buf = Vec::with_capacity(1 << 16);
     buf.extend_from_slice(BOM);
-    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(buf)
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(buf)
 }
 
 fn finish(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
@@ -43,7 +45,16 @@ pub fn payments_csv(run: &PayRun) -> Vec<u8> {
     finish(w)
 }
 
-pub const EXCEPTIONS_HEADER: [&str; 8] = ["身份证号", "姓名", "类别", "乡镇", "项目", "原因代码", "原因", "花名册行号"];
+pub const EXCEPTIONS_HEADER: [&str; 8] = [
+    "身份证号",
+    "姓名",
+    "类别",
+    "乡镇",
+    "项目",
+    "原因代码",
+    "原因",
+    "花名册行号",
+];
 
 /// One row per recipient (or item) not paid, with the reason.
 pub fn exceptions_csv(run: &PayRun) -> Vec<u8> {

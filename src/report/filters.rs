@@ -113,23 +113,13 @@ pub fn pct_of(part: Decimal, whole: Decimal, decimals: u32) -> Option<String> {
 /// caller's choice); across years → "2023年11月-2024年2月". The hyphen is ASCII `-` as in the seeds
 /// ("1-6月"). If `last` is before `first` the two are swapped: a range is the same set of months either way.
 pub fn month_range(first: YearMonth, last: YearMonth) -> String {
-    let (a, b) = if last < first {
-        (last, first)
-    } else {
-        (first, last)
-    };
+    let (a, b) = if last < first { (last, first) } else { (first, last) };
     if a == b {
         format!("{}月", a.month())
     } else if a.year() == b.year() {
         format!("{}-{}月", a.month(), b.month())
     } else {
-        format!(
-            "{}年{}月-{}年{}月",
-            a.year(),
-            a.month(),
-            b.year(),
-            b.month()
-        )
+        format!("{}年{}月-{}年{}月", a.year(), a.month(), b.year(), b.month())
     }
 }
 
@@ -267,14 +257,11 @@ fn rmb_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Valu
 fn cn_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
     check_args("cn", args, &["style"])?;
     let n = decimal_value("cn", value)?;
-    let n = u32::try_from(n)
-        .ok()
-        .filter(|_| n.fract().is_zero())
-        .ok_or_else(|| {
-            tera::Error::msg(format!(
-                "过滤器 cn 收到的值 {value} 不是非负整数：序号应为 0、1、2 这样的整数"
-            ))
-        })?;
+    let n = u32::try_from(n).ok().filter(|_| n.fract().is_zero()).ok_or_else(|| {
+        tera::Error::msg(format!(
+            "过滤器 cn 收到的值 {value} 不是非负整数：序号应为 0、1、2 这样的整数"
+        ))
+    })?;
     let style = match args.get("style") {
         None => "num",
         Some(Value::String(s)) => s.as_str(),
@@ -298,10 +285,7 @@ fn bad_style(got: &Value) -> tera::Error {
 
 /// Refuse arguments the filter does not know (a typo such as `wan(decimal=2)` must not pass silently).
 fn check_args(filter: &str, args: &HashMap<String, Value>, known: &[&str]) -> tera::Result<()> {
-    let mut unknown: Vec<&String> = args
-        .keys()
-        .filter(|k| !known.contains(&k.as_str()))
-        .collect();
+    let mut unknown: Vec<&String> = args.keys().filter(|k| !known.contains(&k.as_str())).collect();
     unknown.sort();
     match unknown.first() {
         None => Ok(()),
@@ -394,11 +378,7 @@ mod tests {
             (dec!(-400), 1, "0.0万"), // −0.04 → 0.0, no minus sign
         ];
         for (amount, decimals, expected) in cases {
-            assert_eq!(
-                wan(*amount, *decimals),
-                *expected,
-                "wan({amount}, {decimals})"
-            );
+            assert_eq!(wan(*amount, *decimals), *expected, "wan({amount}, {decimals})");
         }
     }
 
@@ -454,11 +434,7 @@ mod tests {
             (dec!(1.25), 1, "125.0%"),
         ];
         for (ratio, decimals, expected) in cases {
-            assert_eq!(
-                pct(*ratio, *decimals),
-                *expected,
-                "pct({ratio}, {decimals})"
-            );
+            assert_eq!(pct(*ratio, *decimals), *expected, "pct({ratio}, {decimals})");
         }
     }
 
@@ -478,10 +454,7 @@ mod tests {
         assert_eq!(month_range(ym("2024-07"), ym("2024-12")), "7-12月");
         assert_eq!(month_range(ym("2024-01"), ym("2024-12")), "1-12月");
         assert_eq!(month_range(ym("2024-03"), ym("2024-03")), "3月");
-        assert_eq!(
-            month_range(ym("2023-11"), ym("2024-02")),
-            "2023年11月-2024年2月"
-        );
+        assert_eq!(month_range(ym("2023-11"), ym("2024-02")), "2023年11月-2024年2月");
         assert_eq!(month_range(ym("2024-06"), ym("2024-01")), "1-6月"); // swapped
     }
 
@@ -557,10 +530,7 @@ mod tests {
     fn wan_filter_renders() {
         let c = ctx(serde_json::json!({"s": "66849123.45", "i": 66849000, "f": 9999.95}));
         assert_eq!(render("{{ s | wan }}元", &c).unwrap(), "6684.9万元");
-        assert_eq!(
-            render("{{ i | wan(decimals=2) }}", &c).unwrap(),
-            "6684.90万"
-        );
+        assert_eq!(render("{{ i | wan(decimals=2) }}", &c).unwrap(), "6684.90万");
         // 9999.95 arrives as the JSON float 9999.95; its text "9999.95" is parsed, → 0.999995万 → 1.0万
         assert_eq!(render("{{ f | wan }}", &c).unwrap(), "1.0万");
         assert_eq!(render("{{ i | wan(decimals=0) }}", &c).unwrap(), "6685万");
@@ -574,10 +544,7 @@ mod tests {
             render(r#"{{ money | approx(suffix="多") }}元"#, &c).unwrap(),
             "3500多万元"
         );
-        assert_eq!(
-            render("{{ n | approx(digits=1) }}场次", &c).unwrap(),
-            "60余场次"
-        );
+        assert_eq!(render("{{ n | approx(digits=1) }}场次", &c).unwrap(), "60余场次");
     }
 
     #[test]
@@ -586,15 +553,9 @@ mod tests {
         assert_eq!(render("{{ r | pct }}", &c).unwrap(), "98.8%");
         assert_eq!(render("{{ r | pct(decimals=2) }}", &c).unwrap(), "98.76%");
         assert_eq!(render("{{ a | yuan }}", &c).unwrap(), "1,234,567.50");
-        assert_eq!(
-            render("{{ a | yuan(sep=false) }}", &c).unwrap(),
-            "1234567.50"
-        );
+        assert_eq!(render("{{ a | yuan(sep=false) }}", &c).unwrap(), "1234567.50");
         // 107000.53 as a JSON float: its text "107000.53" is exact
-        assert_eq!(
-            render("{{ b | rmb }}", &c).unwrap(),
-            "壹拾万柒仟元零伍角叁分"
-        );
+        assert_eq!(render("{{ b | rmb }}", &c).unwrap(), "壹拾万柒仟元零伍角叁分");
         assert_eq!(render("{{ z | rmb }}", &c).unwrap(), "零元整");
     }
 
@@ -603,33 +564,18 @@ mod tests {
         let c = ctx(serde_json::json!({"n": 2, "s": "3", "big": 21}));
         assert_eq!(render("{{ n | cn }}", &c).unwrap(), "二");
         assert_eq!(render(r#"{{ n | cn(style="shi") }}"#, &c).unwrap(), "二是");
-        assert_eq!(
-            render(r#"{{ s | cn(style="paren") }}"#, &c).unwrap(),
-            "（三）"
-        );
-        assert_eq!(
-            render(r#"{{ big | cn(style="dun") }}"#, &c).unwrap(),
-            "二十一、"
-        );
-        assert_eq!(
-            render(r#"{{ big | cn(style="num") }}"#, &c).unwrap(),
-            "二十一"
-        );
+        assert_eq!(render(r#"{{ s | cn(style="paren") }}"#, &c).unwrap(), "（三）");
+        assert_eq!(render(r#"{{ big | cn(style="dun") }}"#, &c).unwrap(), "二十一、");
+        assert_eq!(render(r#"{{ big | cn(style="num") }}"#, &c).unwrap(), "二十一");
     }
 
     #[test]
     fn json_numbers_are_exact() {
         // A u64 beyond i64 and a float whose f64 value is not exactly its text.
         let c = ctx(serde_json::json!({"u": 18446744073709551615u64, "f": 0.1}));
-        assert_eq!(
-            render("{{ u | yuan }}", &c).unwrap(),
-            "18,446,744,073,709,551,615.00"
-        );
+        assert_eq!(render("{{ u | yuan }}", &c).unwrap(), "18,446,744,073,709,551,615.00");
         assert_eq!(render("{{ f | yuan }}", &c).unwrap(), "0.10");
-        assert_eq!(
-            decimal_value("wan", &serde_json::json!(1e-7)).unwrap(),
-            dec!(0.0000001)
-        );
+        assert_eq!(decimal_value("wan", &serde_json::json!(1e-7)).unwrap(), dec!(0.0000001));
         assert_eq!(
             decimal_value("wan", &serde_json::json!(1.5e20)).unwrap(),
             dec!(150000000000000000000)
@@ -642,9 +588,7 @@ mod tests {
 
     #[test]
     fn filter_errors_name_the_filter_and_value() {
-        let c = ctx(
-            serde_json::json!({"x": "X", "none": null, "list": [1], "half": 1.5, "neg": -1, "n": 2}),
-        );
+        let c = ctx(serde_json::json!({"x": "X", "none": null, "list": [1], "half": 1.5, "neg": -1, "n": 2}));
         assert_eq!(
             render("{{ x | wan }}", &c).unwrap_err(),
             "过滤器 wan 收到的值 \"X\" 不是数字：请给出数字，或写着数字的文字（如 \"6684912345.45\"）"

@@ -1,0 +1,66 @@
+//! Shared steps of the commands: the configuration, the two input files, the month argument.
+
+use super::{Cli, Failure};
+use crate::compute::StandardTable;
+use crate::config::Config;
+use crate::domain::{Categories, Problems, Recipient, YearMonth};
+use std::path::{Path, PathBuf};
+
+/// The configuration in force and where it came from.
+pub struct LoadedConfig {
+    pub config: Config,
+    /// The file read, or None for the built-in defaults.
+    pub path: Option<PathBuf>,
+}
+
+/// `--config PATH`, else `./youfu.toml` when present, else the built-in defaults.
+pub fn config(cli: &Cli) -> Result<LoadedConfig, Failure> {
+    let path = match &cli.config {
+        Some(p) => {
+            if !p.exists() {
+                return Err(Failure::Config(format!("找不到配置文件 {}", p.display())));
+            }
+            Some(p.clone())
+        }
+        None => Some(PathBuf::from("youfu.toml")).filter(|p| p.exists()),
+    };
+    let config = match &path {
+        Some(p) => Config::load(p).map_err(Failure::Config)?,
+        None => Config::default(),
+    };
+    Ok(LoadedConfig { config, path })
+}
+
+pub fn categories(config: &Config) -> Categories {
+    Categories::new(&config.categories.extra, &config.categories.aliases)
+}
+
+/// Read roster and standards; report the problems of both files together.
+pub fn inputs(roster: &Path, standards: &Path, config: &Config) -> Result<(Vec<Recipient>, StandardTable), Failure> {
+    let cats = categories(config);
+    let r = crate::input::read_roster(roster, &cats);
+    let s = crate::input::read_standards(standards, &cats);
+    let mut problems = Problems::default();
+    let roster = r.map_err(|p| problems.extend(p)).ok();
+    let table = match s {
+        Ok(rows) => StandardTable::new(rows).map_err(|p| problems.extend(p)).ok(),
+        Err(p) => {
+            problems.extend(p);
+            None
+        }
+    };
+    match (roster, table) {
+        (Some(r), Some(t)) if problems.is_empty() => Ok((r, t)),
+        _ => Err(Failure::from(problems)),
+    }
+}
+
+/// A `YYYY-MM` argument.
+pub fn month(text: &str) -> Result<YearMonth, Failure> {
+    text.parse::<YearMonth>().map_err(|e| Failure::Usage(e.to_string()))
+}
+
+/// This month, from the clock (the CLI layer is the only place that reads it).
+pub fn current_month() -> YearMonth {
+    YearMonth::of(chrono::Local::now().date_naive())
+}
