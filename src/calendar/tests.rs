@@ -850,3 +850,16 @@ fn deadline_rule_deserializes_with_defaults_and_refuses_unknown_keys() {
         "{err}"
     );
 }
+
+#[test]
+fn readme_example_is_a_valid_calendar_file() {
+    let readme = include_str!("data/README.md");
+    let start = readme.find("```toml\n").expect("README has a toml example") + "```toml\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let cal = Calendar::builtin()
+        .with_user_toml(&readme[start..end], "README.md")
+        .unwrap();
+    // The example makes Sun 2031-01-26 a working day and Wed 2031-01-22 a day off.
+    assert!(cal.is_working_day(date("2031-01-26")).unwrap());
+    assert!(!cal.is_working_day(date("2031-01-22")).unwrap());
+}
