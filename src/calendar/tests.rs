@@ -346,6 +346,7 @@ fn is_working_day_follows_notices() {
         ("2020-01-19", true),  // Sun, make-up
         ("2020-02-03", true),  // Mon, back to work
         ("2022-12-31", false), // Sat, listed in the 2023 元旦 block
+        ("2024-02-09", true),  // Fri, 除夕 2024: rest only "encouraged" by the notice
     ];
     for (d, working) in cases {
         assert_eq!(cal.is_working_day(date(d)).unwrap(), working, "{d}");
