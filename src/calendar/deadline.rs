@@ -54,11 +54,7 @@ pub enum Timeliness {
 /// For 所属期 M: deadline = the `day` of M if it is a working day, else the last working day before it
 /// (inclusive=false means strictly before the `day`: the last working day before it). submit_by = the date
 /// `bank_lead_days` working days before the deadline.
-pub fn deadline(
-    cal: &Calendar,
-    month: YearMonth,
-    rule: &DeadlineRule,
-) -> Result<Deadline, CalendarError> {
+pub fn deadline(cal: &Calendar, month: YearMonth, rule: &DeadlineRule) -> Result<Deadline, CalendarError> {
     if !(1..=31).contains(&rule.day) {
         return Err(CalendarError::BadRule {
             message: format!(
@@ -72,9 +68,7 @@ pub fn deadline(
     let latest = if rule.inclusive {
         nominal
     } else {
-        nominal
-            .pred_opt()
-            .ok_or(CalendarError::MissingYear(nominal.year()))?
+        nominal.pred_opt().ok_or(CalendarError::MissingYear(nominal.year()))?
     };
     let deadline = cal.last_working_day_on_or_before(latest)?;
     let submit_by = cal.working_days_before(deadline, rule.bank_lead_days)?;
@@ -86,11 +80,7 @@ pub fn deadline(
 }
 
 /// A pay date on or before the deadline is on time; after it, late by the number of working days in (deadline, pay_date].
-pub fn check_pay_date(
-    cal: &Calendar,
-    d: &Deadline,
-    pay_date: NaiveDate,
-) -> Result<Timeliness, CalendarError> {
+pub fn check_pay_date(cal: &Calendar, d: &Deadline, pay_date: NaiveDate) -> Result<Timeliness, CalendarError> {
     if pay_date <= d.deadline {
         Ok(Timeliness::OnTime {
             spare_working_days: cal.working_days_between(pay_date, d.deadline)?,

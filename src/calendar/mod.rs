@@ -124,14 +124,12 @@ impl Calendar {
     pub fn builtin() -> Calendar {
         let mut years = BTreeMap::new();
         for (name, text) in BUILTIN {
-            let parsed =
-                parse_file(text, name).unwrap_or_else(|e| panic!("built-in calendar data: {e}"));
+            let parsed = parse_file(text, name).unwrap_or_else(|e| panic!("built-in calendar data: {e}"));
             for (year, data) in parsed {
                 years.insert(year, data);
             }
         }
-        Calendar::from_years(years, false, "built-in")
-            .unwrap_or_else(|e| panic!("built-in calendar data: {e}"))
+        Calendar::from_years(years, false, "built-in").unwrap_or_else(|e| panic!("built-in calendar data: {e}"))
     }
 
     /// Adds the years of a user calendar file (same format as `data/<year>.toml`, any number of years); a year
@@ -188,9 +186,7 @@ impl Calendar {
     pub fn last_working_day_on_or_before(&self, d: NaiveDate) -> Result<NaiveDate, CalendarError> {
         let mut cur = d;
         while !self.is_working_day(cur)? {
-            cur = cur
-                .pred_opt()
-                .ok_or(CalendarError::MissingYear(cur.year()))?;
+            cur = cur.pred_opt().ok_or(CalendarError::MissingYear(cur.year()))?;
         }
         Ok(cur)
     }
@@ -199,25 +195,15 @@ impl Calendar {
     pub fn working_days_before(&self, d: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
         let mut cur = self.last_working_day_on_or_before(d)?;
         for _ in 0..n {
-            let before = cur
-                .pred_opt()
-                .ok_or(CalendarError::MissingYear(cur.year()))?;
+            let before = cur.pred_opt().ok_or(CalendarError::MissingYear(cur.year()))?;
             cur = self.last_working_day_on_or_before(before)?;
         }
         Ok(cur)
     }
 
     /// Working days in (from, to]: positive when to > from, negative when to < from; 0 when equal.
-    pub fn working_days_between(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<i64, CalendarError> {
-        let (lo, hi, sign) = if from <= to {
-            (from, to, 1)
-        } else {
-            (to, from, -1)
-        };
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> Result<i64, CalendarError> {
+        let (lo, hi, sign) = if from <= to { (from, to, 1) } else { (to, from, -1) };
         let mut count = 0i64;
         for d in lo.iter_days().skip(1).take_while(|d| *d <= hi) {
             if self.is_working_day(d)? {
@@ -281,12 +267,10 @@ fn parse_file(text: &str, source: &str) -> Result<BTreeMap<i32, YearData>, Calen
         source: source.to_string(),
         message,
     };
-    let raw: BTreeMap<String, RawYear> =
-        toml::from_str(text).map_err(|e| bad(e.to_string().trim_end().to_string()))?;
+    let raw: BTreeMap<String, RawYear> = toml::from_str(text).map_err(|e| bad(e.to_string().trim_end().to_string()))?;
     if raw.is_empty() {
         return Err(bad(
-            "文件中没有任何年份：每年写作一个表，如 [2031]，其下写 notice、holidays、workdays"
-                .into(),
+            "文件中没有任何年份：每年写作一个表，如 [2031]，其下写 notice、holidays、workdays".into(),
         ));
     }
     let mut out = BTreeMap::new();
@@ -301,9 +285,7 @@ fn parse_file(text: &str, source: &str) -> Result<BTreeMap<i32, YearData>, Calen
             continue;
         };
         if ry.notice.trim().is_empty() {
-            errors.push(format!(
-                "{year}年的 notice 为空，请写明依据的通知名称（及文号）"
-            ));
+            errors.push(format!("{year}年的 notice 为空，请写明依据的通知名称（及文号）"));
         }
         let holidays = dates_of(year, "holidays", &ry.holidays, &mut errors);
         let workdays = dates_of(year, "workdays", &ry.workdays, &mut errors);
@@ -337,12 +319,7 @@ fn parse_file(text: &str, source: &str) -> Result<BTreeMap<i32, YearData>, Calen
 
 /// The dates of one list, checked: real dates, no repeats, within December of the year before through
 /// January of the year after (a 元旦 block can start on 31 December).
-fn dates_of(
-    year: i32,
-    list: &str,
-    values: &[toml::Value],
-    errors: &mut Vec<String>,
-) -> BTreeSet<NaiveDate> {
+fn dates_of(year: i32, list: &str, values: &[toml::Value], errors: &mut Vec<String>) -> BTreeSet<NaiveDate> {
     let first = NaiveDate::from_ymd_opt(year - 1, 12, 1).expect("valid date");
     let last = NaiveDate::from_ymd_opt(year + 1, 1, 31).expect("valid date");
     let mut out = BTreeSet::new();

@@ -79,10 +79,7 @@ fn deadline_for_every_month_2023_to_2026() {
     for (month, expected) in rows {
         let got = deadline(&cal, ym(month), &rule).unwrap();
         if got.deadline != date(expected) {
-            wrong.push(format!(
-                "{month}: expected {expected}, got {}",
-                got.deadline
-            ));
+            wrong.push(format!("{month}: expected {expected}, got {}", got.deadline));
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
@@ -104,10 +101,7 @@ fn submit_by_is_bank_lead_working_days_before_the_deadline() {
 
     // 2026-02: deadline Sat 02-14 (make-up day); back 2 working days: Fri 13, Thu 12.
     let d = deadline(&cal, ym("2026-02"), &DeadlineRule::default()).unwrap();
-    assert_eq!(
-        (d.deadline, d.submit_by),
-        (date("2026-02-14"), date("2026-02-12"))
-    );
+    assert_eq!((d.deadline, d.submit_by), (date("2026-02-14"), date("2026-02-12")));
 
     // 2024-02 with a 5-day lead: deadline Tue 02-20; back: Mon 19, Sun 18 (make-up day), then the
     // Spring Festival block 10..17 is skipped: Fri 09, Thu 08, Wed 07.
@@ -116,10 +110,7 @@ fn submit_by_is_bank_lead_working_days_before_the_deadline() {
         ..DeadlineRule::default()
     };
     let d = deadline(&cal, ym("2024-02"), &rule).unwrap();
-    assert_eq!(
-        (d.deadline, d.submit_by),
-        (date("2024-02-20"), date("2024-02-07"))
-    );
+    assert_eq!((d.deadline, d.submit_by), (date("2024-02-20"), date("2024-02-07")));
 
     // Lead 0: hand the file in on the deadline itself.
     let rule = DeadlineRule {
@@ -183,9 +174,7 @@ fn deadline_rule_day_zero_is_refused() {
         ..DeadlineRule::default()
     };
     assert_eq!(
-        deadline(&cal, ym("2024-10"), &rule)
-            .unwrap_err()
-            .to_string(),
+        deadline(&cal, ym("2024-10"), &rule).unwrap_err().to_string(),
         "截止日规则中的 day 为 32，应为 1 至 31（每月几日前发放到账，通常为 20）"
     );
 }
@@ -214,37 +203,27 @@ fn pay_date_after_the_deadline_is_late_by_working_days() {
     // Mon 10-21 after Fri 10-18: (18, 21] holds Sat, Sun, Mon → 1 working day.
     assert_eq!(
         check_pay_date(&cal, &d, date("2024-10-21")).unwrap(),
-        Timeliness::Late {
-            working_days_late: 1
-        }
+        Timeliness::Late { working_days_late: 1 }
     );
     // Sat 10-19: late, by less than a working day.
     assert_eq!(
         check_pay_date(&cal, &d, date("2024-10-19")).unwrap(),
-        Timeliness::Late {
-            working_days_late: 0
-        }
+        Timeliness::Late { working_days_late: 0 }
     );
     // Fri 10-25: 21, 22, 23, 24, 25 → 5.
     assert_eq!(
         check_pay_date(&cal, &d, date("2024-10-25")).unwrap(),
-        Timeliness::Late {
-            working_days_late: 5
-        }
+        Timeliness::Late { working_days_late: 5 }
     );
     // On the deadline: on time with nothing to spare.
     assert_eq!(
         check_pay_date(&cal, &d, date("2024-10-18")).unwrap(),
-        Timeliness::OnTime {
-            spare_working_days: 0
-        }
+        Timeliness::OnTime { spare_working_days: 0 }
     );
     // Wed 10-16: (16, 18] = Thu, Fri → 2 spare.
     assert_eq!(
         check_pay_date(&cal, &d, date("2024-10-16")).unwrap(),
-        Timeliness::OnTime {
-            spare_working_days: 2
-        }
+        Timeliness::OnTime { spare_working_days: 2 }
     );
 }
 
@@ -257,9 +236,7 @@ fn pay_date_across_a_holiday_block() {
     assert_eq!(d.deadline, date("2025-09-19"));
     assert_eq!(
         check_pay_date(&cal, &d, date("2025-10-09")).unwrap(),
-        Timeliness::Late {
-            working_days_late: 9
-        }
+        Timeliness::Late { working_days_late: 9 }
     );
 }
 
@@ -320,13 +297,11 @@ fn working_days_before_and_last_working_day() {
         date("2024-09-29")
     );
     assert_eq!(
-        cal.last_working_day_on_or_before(date("2026-02-23"))
-            .unwrap(),
+        cal.last_working_day_on_or_before(date("2026-02-23")).unwrap(),
         date("2026-02-14")
     );
     assert_eq!(
-        cal.last_working_day_on_or_before(date("2026-09-20"))
-            .unwrap(),
+        cal.last_working_day_on_or_before(date("2026-09-20")).unwrap(),
         date("2026-09-20")
     );
 }
@@ -392,10 +367,7 @@ fn user_file_adds_a_year() {
         .unwrap();
     // 2031-03-20 is a Thursday made a holiday by the (fictional) file → deadline Wed 03-19.
     let d = deadline(&cal, ym("2031-03"), &DeadlineRule::default()).unwrap();
-    assert_eq!(
-        (d.deadline, d.submit_by),
-        (date("2031-03-19"), date("2031-03-17"))
-    );
+    assert_eq!((d.deadline, d.submit_by), (date("2031-03-19"), date("2031-03-17")));
     // 2031-01-04 is a Saturday made a working day.
     assert!(cal.is_working_day(date("2031-01-04")).unwrap());
     assert!(!cal.uses_weekends_only_for(2031));
@@ -405,8 +377,7 @@ fn user_file_adds_a_year() {
         years.last().unwrap(),
         &(
             2031,
-            "国务院办公厅关于2031年部分节假日安排的通知（测试用，虚构）（来自 my-calendar.toml）"
-                .to_string()
+            "国务院办公厅关于2031年部分节假日安排的通知（测试用，虚构）（来自 my-calendar.toml）".to_string()
         )
     );
 }
@@ -415,16 +386,11 @@ fn user_file_adds_a_year() {
 fn user_file_replaces_a_whole_year() {
     // A 2024 that only lists 10-01: the rest of the built-in 2024 (10-02..07, make-up 10-12) is gone.
     let text = "[2024]\nnotice = \"自定义2024\"\nholidays = [2024-10-01]\n";
-    let cal = Calendar::builtin()
-        .with_user_toml(text, "override.toml")
-        .unwrap();
+    let cal = Calendar::builtin().with_user_toml(text, "override.toml").unwrap();
     assert!(!cal.is_working_day(date("2024-10-01")).unwrap());
     assert!(cal.is_working_day(date("2024-10-02")).unwrap());
     assert!(!cal.is_working_day(date("2024-10-12")).unwrap());
-    assert_eq!(
-        cal.years()[4],
-        (2024, "自定义2024（来自 override.toml）".to_string())
-    );
+    assert_eq!(cal.years()[4], (2024, "自定义2024（来自 override.toml）".to_string()));
     // Other years are untouched.
     assert!(!cal.is_working_day(date("2025-10-02")).unwrap());
 }
@@ -438,10 +404,7 @@ fn weekends_only_is_an_explicit_opt_in() {
     assert!(cal.is_working_day(date("2031-01-01")).unwrap());
     // 2031-09-20 is a Saturday → Fri 09-19; submit_by two working days earlier: Wed 09-17.
     let d = deadline(&cal, ym("2031-09"), &DeadlineRule::default()).unwrap();
-    assert_eq!(
-        (d.deadline, d.submit_by),
-        (date("2031-09-19"), date("2031-09-17"))
-    );
+    assert_eq!((d.deadline, d.submit_by), (date("2031-09-19"), date("2031-09-17")));
     // Years with data still follow the notices.
     assert!(!cal.is_working_day(date("2024-10-07")).unwrap());
     // With a user year added, that year is no longer weekends-only.
@@ -465,9 +428,7 @@ fn years_lists_the_builtin_notices() {
     );
     for (year, notice) in &years {
         assert!(
-            notice.starts_with(&format!(
-                "国务院办公厅关于{year}年部分节假日安排的通知（国办发明电〔"
-            )),
+            notice.starts_with(&format!("国务院办公厅关于{year}年部分节假日安排的通知（国办发明电〔")),
             "{notice}"
         );
     }
@@ -540,9 +501,7 @@ fn content_errors_have_exact_messages() {
     );
     // 2031-01-04 is a Saturday, 2031-01-06 a Monday.
     assert_eq!(
-        bad(
-            "[2031]\nnotice = \"x\"\nholidays = [2031-01-04]\nworkdays = [2031-01-04, 2031-01-06]\n"
-        ),
+        bad("[2031]\nnotice = \"x\"\nholidays = [2031-01-04]\nworkdays = [2031-01-04, 2031-01-06]\n"),
         "日历文件“my.toml”有误：2031年的 2031-01-04 同时列在 holidays 和 workdays 中；2031年 workdays 中的 2031-01-06 是星期一：workdays 只列周六、周日的调休上班日"
     );
 }
@@ -598,10 +557,7 @@ fn builtin_lists_have_no_repeats_no_overlap_and_workdays_are_weekends() {
         let wset: BTreeSet<_> = workdays.iter().copied().collect();
         assert_eq!(hset.len(), holidays.len(), "{name}: a holiday listed twice");
         assert_eq!(wset.len(), workdays.len(), "{name}: a workday listed twice");
-        assert!(
-            hset.is_disjoint(&wset),
-            "{name}: a date both holiday and workday"
-        );
+        assert!(hset.is_disjoint(&wset), "{name}: a date both holiday and workday");
         for d in &workdays {
             assert!(
                 matches!(d.weekday(), Weekday::Sat | Weekday::Sun),
@@ -636,11 +592,7 @@ fn blocks(holidays: &BTreeSet<NaiveDate>) -> Vec<(NaiveDate, usize)> {
 }
 
 /// A year as its notice states it: holiday blocks as (first day, days), and the make-up working days.
-type NoticeYear = (
-    i32,
-    &'static [(&'static str, usize)],
-    &'static [&'static str],
-);
+type NoticeYear = (i32, &'static [(&'static str, usize)], &'static [&'static str]);
 
 #[test]
 fn holiday_blocks_match_the_notices() {
@@ -760,13 +712,7 @@ fn holiday_blocks_match_the_notices() {
                 ("2025-05-31", 3),
                 ("2025-10-01", 8),
             ],
-            &[
-                "2025-01-26",
-                "2025-02-08",
-                "2025-04-27",
-                "2025-09-28",
-                "2025-10-11",
-            ],
+            &["2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11"],
         ),
         (
             2026,
@@ -792,8 +738,7 @@ fn holiday_blocks_match_the_notices() {
     let cal = Calendar::builtin();
     for (year, want_blocks, want_workdays) in expected {
         let data = &cal.years[&year];
-        let want: Vec<(NaiveDate, usize)> =
-            want_blocks.iter().map(|(d, n)| (date(d), *n)).collect();
+        let want: Vec<(NaiveDate, usize)> = want_blocks.iter().map(|(d, n)| (date(d), *n)).collect();
         assert_eq!(blocks(&data.holidays), want, "{year} holiday blocks");
         let want: BTreeSet<NaiveDate> = want_workdays.iter().map(|d| date(d)).collect();
         assert_eq!(data.workdays, want, "{year} make-up working days");
@@ -816,9 +761,7 @@ fn deadline_and_timeliness_serialize_for_json() {
         serde_json::to_string(&late).unwrap(),
         r#"{"status":"late","working_days_late":1}"#
     );
-    let on_time = Timeliness::OnTime {
-        spare_working_days: 2,
-    };
+    let on_time = Timeliness::OnTime { spare_working_days: 2 };
     assert_eq!(
         serde_json::to_string(&on_time).unwrap(),
         r#"{"status":"on_time","spare_working_days":2}"#
@@ -846,10 +789,7 @@ fn deadline_rule_deserializes_with_defaults_and_refuses_unknown_keys() {
         }
     );
     let err = toml::from_str::<DeadlineRule>("bank_lead = 3").unwrap_err();
-    assert!(
-        err.to_string().contains("unknown field `bank_lead`"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("unknown field `bank_lead`"), "{err}");
 }
 
 #[test]
