@@ -1,6 +1,10 @@
 //! youfu.toml: everything a locality decides (county name, rounding policy, bank-file layout, output names,
 //! extra 类别). Embedded defaults apply when no file is given; an unknown key is an error, never ignored.
 
+use crate::calendar::DeadlineRule;
+use crate::compute::batch::{Rounding as RoundingRule, Rules};
+use crate::compute::eligibility::ConfirmationRule;
+use crate::compute::funeral::FuneralRule;
 use crate::domain::money::RoundingMode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -17,6 +21,28 @@ pub struct Config {
     pub bank: BankLayout,
     pub output: OutputNames,
     pub categories: CategoryConfig,
+    /// The ledger database file (relative to the working directory); `--ledger` overrides it.
+    pub ledger: String,
+    /// A holiday-calendar file adding or replacing years (format: src/calendar/data/README.md).
+    pub calendar_file: Option<String>,
+    pub deadline: DeadlineRule,
+    pub arrears: ArrearsConfig,
+    pub funeral: FuneralRule,
+    /// 年度确认: off unless this section is present.
+    pub confirmation: Option<ConfirmationRule>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArrearsConfig {
+    /// How many calendar years before the current one are re-checked for 补发 (default 1: this year and last).
+    pub lookback_years: u32,
+}
+
+impl Default for ArrearsConfig {
+    fn default() -> Self {
+        ArrearsConfig { lookback_years: 1 }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
@@ -129,6 +155,12 @@ impl Default for Config {
             bank: BankLayout::default(),
             output: OutputNames::default(),
             categories: CategoryConfig::default(),
+            ledger: "youfu.db".into(),
+            calendar_file: None,
+            deadline: DeadlineRule::default(),
+            arrears: ArrearsConfig::default(),
+            funeral: FuneralRule::default(),
+            confirmation: None,
         }
     }
 }
@@ -158,6 +190,9 @@ impl Config {
         if !["金额"].iter().all(|m| self.bank.columns.iter().any(|c| c == m)) {
             return Err("bank.columns 必须包含“金额”".into());
         }
+        if let Some(c) = &self.confirmation {
+            c.validate()?;
+        }
         if ![",", "|", "\t"].contains(&self.bank.delimiter.as_str()) {
             return Err(format!(
                 "bank.delimiter 只能是 \",\"、\"|\" 或 \"\\t\"，而不是 \"{}\"",
@@ -165,6 +200,20 @@ impl Config {
             ));
         }
         Ok(())
+    }
+}
+
+impl Config {
+    /// The rules the pure core applies.
+    pub fn rules(&self) -> Rules {
+        Rules {
+            rounding: RoundingRule {
+                policy: self.rounding.policy,
+                mode: self.rounding.mode,
+            },
+            confirmation: self.confirmation.clone(),
+            funeral: self.funeral.clone(),
+        }
     }
 }
 

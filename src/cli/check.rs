@@ -1,7 +1,7 @@
 //! `youfu check`: validate the roster and the standards, list every problem with its location.
 
 use super::{Cli, Failure, load};
-use crate::compute::batch::{Rounding, compute_month};
+use crate::compute::batch::{History, compute_month};
 use crate::domain::account::luhn_ok;
 use clap::Args as ClapArgs;
 use serde_json::json;
@@ -30,11 +30,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     };
     let cfg = load::config(cli)?;
     let (roster, table) = load::inputs(&args.roster, &args.standards, &cfg.config)?;
-    let rounding = Rounding {
-        policy: cfg.config.rounding.policy,
-        mode: cfg.config.rounding.mode,
-    };
-    let batch = compute_month(month, &roster, &table, rounding)?;
+    let batch = compute_month(month, &roster, &table, &cfg.config.rules(), &History::default())?;
     let warnings = account_warnings(&roster);
     for w in &warnings {
         eprintln!("提示：{w}");

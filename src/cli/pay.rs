@@ -2,7 +2,7 @@
 //! manifest.json into the output folder — all of them or none.
 
 use super::{Cli, Failure, load};
-use crate::compute::batch::{Rounding, compute_month};
+use crate::compute::batch::{History, compute_month};
 use crate::compute::summary::transfers;
 use crate::domain::Problem;
 use crate::domain::money::format_yuan;
@@ -42,11 +42,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let cfg = load::config(cli)?;
     let config = &cfg.config;
     let (roster, table) = load::inputs(&args.roster, &args.standards, config)?;
-    let rounding = Rounding {
-        policy: config.rounding.policy,
-        mode: config.rounding.mode,
-    };
-    let batch = compute_month(month, &roster, &table, rounding)?;
+    let batch = compute_month(month, &roster, &table, &config.rules(), &History::default())?;
     let warnings = super::check::account_warnings(&roster);
 
     let run = PayRun {

@@ -3,13 +3,15 @@
 //! the whole month: nothing is paid on a guess.
 
 use super::amount::{self, Calculation};
-use super::eligibility::{NotPaid, eligible};
+use super::eligibility::{ConfirmationRule, NotPaid, eligible};
+use super::funeral::{self, FuneralRule};
 use super::standards::{Selection, StandardTable};
 use crate::config::RoundingPolicy;
-use crate::domain::money::{RoundingMode, round_fen};
+use crate::domain::money::{RoundingMode, format_yuan, round_fen};
 use crate::domain::{Problem, Problems, Recipient, YearMonth};
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// 类型 of a payment line.
@@ -64,6 +66,9 @@ pub struct Payment {
     pub calc: Calculation,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settlement: Option<YearEndSettlement>,
+    /// For a 丧葬补助 line: the number of months it is worth.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub funeral_months: Option<u32>,
 }
 
 /// A recipient (or one of their items) not paid this month, and why.
@@ -79,6 +84,8 @@ pub struct Exception {
 pub struct MonthBatch {
     pub payments: Vec<Payment>,
     pub exceptions: Vec<Exception>,
+    /// Overpayments found in earlier months, to list for 追缴 (never netted).
+    pub recoveries: Vec<Recovery>,
 }
 
 impl MonthBatch {
@@ -151,8 +158,9 @@ fn amount_for(
     item: &str,
     rows: &[usize],
     month: YearMonth,
-    rounding: Rounding,
+    rules: &Rules,
 ) -> Result<Option<Due>, Problem> {
+    let rounding = rules.rounding;
     let Owed::Amount(i, calc) = owed(table, r, item, rows, month, rounding.mode)? else {
         return Ok(None);
     };
@@ -173,7 +181,7 @@ fn amount_for(
     let mut months = 0;
     let first = YearMonth::new(month.year(), 1).expect("January");
     for m in first.through(month) {
-        if eligible(r, m).is_err() {
+        if eligible(r, m, rules.confirmation.as_ref()).is_err() {
             continue;
         }
         let Owed::Amount(j, c) = owed(table, r, item, rows, m, rounding.mode)? else {
@@ -209,16 +217,92 @@ fn amount_for(
     }))
 }
 
-/// Compute the regular payments of `month` for every recipient.
+/// The rules of a run (from youfu.toml).
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    pub rounding: Rounding,
+    /// 年度确认, when the locality configures it.
+    pub confirmation: Option<ConfirmationRule>,
+    pub funeral: FuneralRule,
+}
+
+/// What the ledger knows, as the pure core needs it.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// First month with a committed batch; `None` for an empty ledger (this batch would be the first).
+    pub first_committed: Option<YearMonth>,
+    /// Earlier months to re-check for arrears: committed, inside the lookback window.
+    pub arrears_months: Vec<YearMonth>,
+    /// Σ committed 正常 + 补发 per (身份证号, 项目, 所属期), for `arrears_months`.
+    pub paid: HashMap<(String, String, YearMonth), Decimal>,
+    /// 身份证号 of people whose 丧葬补助 is already committed.
+    pub funeral_paid: HashSet<String>,
+}
+
+/// An overpayment to list for 追缴: the ledger shows more paid than is owed under today's roster and standards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recovery {
+    pub recipient: usize,
+    pub item: String,
+    pub period: YearMonth,
+    pub entitled: Decimal,
+    pub paid: Decimal,
+    /// paid − entitled, positive.
+    pub overpaid: Decimal,
+}
+
+/// The regular lines owed to one recipient for one month, or why they are not paid.
+fn entitlement(
+    ri: usize,
+    r: &Recipient,
+    items: &[(String, Vec<usize>)],
+    month: YearMonth,
+    table: &StandardTable,
+    rules: &Rules,
+    problems: &mut Problems,
+) -> Result<Vec<Payment>, NotPaid> {
+    eligible(r, month, rules.confirmation.as_ref())?;
+    let mut lines = Vec::new();
+    for (item, rows) in items {
+        match amount_for(table, r, item, rows, month, rules) {
+            Ok(Some(Due {
+                standard,
+                calc,
+                amount,
+                settlement,
+            })) => lines.push(Payment {
+                recipient: ri,
+                item: item.clone(),
+                period: month,
+                kind: PaymentKind::Regular,
+                amount,
+                standard,
+                calc,
+                settlement,
+                funeral_months: None,
+            }),
+            Ok(None) => {}
+            Err(p) => problems.push(p),
+        }
+    }
+    Ok(lines)
+}
+
+/// Compute a month's batch: the regular payments of `month`, the 补发 for earlier committed months, the
+/// 丧葬补助 due after a death, the overpayments to recover, and everyone not paid with the reason.
 pub fn compute_month(
     month: YearMonth,
     roster: &[Recipient],
     table: &StandardTable,
-    rounding: Rounding,
+    rules: &Rules,
+    history: &History,
 ) -> Result<MonthBatch, Problems> {
     let mut batch = MonthBatch::default();
     let mut problems = Problems::default();
+    let mut checked: HashSet<(String, String, YearMonth)> = HashSet::new();
+    let mut by_id: HashMap<&str, usize> = HashMap::new();
     for (ri, r) in roster.iter().enumerate() {
+        by_id.entry(r.id.as_str()).or_insert(ri);
         let items = match table.items_for(r) {
             Ok(items) => items,
             Err(p) => {
@@ -226,61 +310,96 @@ pub fn compute_month(
                 continue;
             }
         };
-        if let Err(why) = eligible(r, month) {
-            batch.exceptions.push(not_paid(ri, &why));
-            continue;
-        }
-        let mut lines = Vec::new();
-        for (item, rows) in &items {
-            match amount_for(table, r, item, rows, month, rounding) {
-                Ok(Some(Due {
-                    standard,
-                    calc,
-                    amount,
-                    settlement,
-                })) => lines.push(Payment {
+        let mut lines = match entitlement(ri, r, &items, month, table, rules, &mut problems) {
+            Ok(lines) => {
+                if lines.is_empty() {
+                    batch.exceptions.push(Exception {
+                        recipient: ri,
+                        item: None,
+                        code: "NOTHING_OWED",
+                        reason: format!("{month}没有在有效期内的标准，本月无应发项目"),
+                    });
+                }
+                lines
+            }
+            Err(why) => {
+                batch.exceptions.push(Exception {
                     recipient: ri,
-                    item: item.clone(),
-                    period: month,
-                    kind: PaymentKind::Regular,
-                    amount,
-                    standard,
-                    calc,
-                    settlement,
-                }),
-                Ok(None) => {}
-                Err(p) => problems.push(p),
+                    item: None,
+                    code: why.code(),
+                    reason: why.reason(),
+                });
+                Vec::new()
+            }
+        };
+        // 补发 / 追缴 for earlier committed months
+        for &m in &history.arrears_months {
+            let owed = entitlement(ri, r, &items, m, table, rules, &mut problems).unwrap_or_default();
+            for line in owed {
+                let key = (r.id.as_str().to_string(), line.item.clone(), m);
+                let paid = history.paid.get(&key).copied().unwrap_or_default();
+                checked.insert(key);
+                let diff = line.amount - paid;
+                if diff > Decimal::ZERO {
+                    lines.push(Payment {
+                        kind: PaymentKind::Arrears,
+                        amount: diff,
+                        ..line
+                    });
+                } else if diff < Decimal::ZERO {
+                    batch.recoveries.push(Recovery {
+                        recipient: ri,
+                        item: line.item,
+                        period: m,
+                        entitled: line.amount,
+                        paid,
+                        overpaid: -diff,
+                    });
+                }
             }
         }
+        match funeral::funeral(ri, r, &items, month, table, rules, history) {
+            Ok(funeral::Outcome::Pay(p)) => lines.push(p),
+            Ok(funeral::Outcome::Listed(e)) => batch.exceptions.push(e),
+            Ok(funeral::Outcome::None) => {}
+            Err(p) => problems.push(p),
+        }
         if lines.is_empty() {
-            batch.exceptions.push(Exception {
-                recipient: ri,
-                item: None,
-                code: "NOTHING_OWED",
-                reason: format!("{month}没有在有效期内的标准，本月无应发项目"),
-            });
-        } else if r.account.is_empty() {
+            continue;
+        }
+        if r.account.is_empty() {
             let total: Decimal = lines.iter().map(|p| p.amount).sum();
             batch.exceptions.push(Exception {
                 recipient: ri,
                 item: None,
                 code: "NO_ACCOUNT",
-                reason: format!("缺少银行账号，本月应发{total}元未发放，请补录账号后补发"),
+                reason: format!("缺少银行账号，本月应发{}元未发放，请补录账号后补发", format_yuan(total)),
             });
         } else {
             batch.payments.extend(lines);
         }
     }
-    problems.into_result(batch)
-}
-
-fn not_paid(ri: usize, why: &NotPaid) -> Exception {
-    Exception {
-        recipient: ri,
-        item: None,
-        code: why.code(),
-        reason: why.reason(),
+    // Paid in the ledger for a person still on the roster, but owed nothing under today's data: all of it is over.
+    let mut extra: Vec<Recovery> = Vec::new();
+    for ((id, item, m), paid) in &history.paid {
+        let Some(&ri) = by_id.get(id.as_str()) else { continue };
+        if *paid != Decimal::ZERO && !checked.contains(&(id.clone(), item.clone(), *m)) {
+            extra.push(Recovery {
+                recipient: ri,
+                item: item.clone(),
+                period: *m,
+                entitled: Decimal::ZERO,
+                paid: *paid,
+                overpaid: *paid,
+            });
+        }
     }
+    batch.recoveries.extend(extra);
+    batch
+        .recoveries
+        .sort_by(|a, b| (a.recipient, a.period, &a.item).cmp(&(b.recipient, b.period, &b.item)));
+    batch.payments.sort_by_key(|p| (p.recipient, p.kind, p.period));
+    problems.into_result(batch)
 }
 
 #[cfg(test)]
@@ -327,6 +446,16 @@ mod tests {
         .unwrap()
     }
 
+    fn year_end() -> Rules {
+        Rules {
+            rounding: Rounding {
+                policy: RoundingPolicy::YearEnd,
+                mode: RoundingMode::HalfUp,
+            },
+            ..Rules::default()
+        }
+    }
+
     fn first_class() -> Recipient {
         person(
             5,
@@ -339,26 +468,37 @@ mod tests {
     #[test]
     fn monthly_policy_pays_8889_17() {
         // 106670 / 12 = 8889.1666… → 8889.17
-        let b = compute_month(ym("2024-03"), &[first_class()], &table(), Rounding::default()).unwrap();
+        let b = compute_month(
+            ym("2024-03"),
+            &[first_class()],
+            &table(),
+            &Rules::default(),
+            &History::default(),
+        )
+        .unwrap();
         assert_eq!(b.payments.len(), 1);
         assert_eq!(b.payments[0].amount, dec!(8889.17));
         assert_eq!(b.payments[0].kind, PaymentKind::Regular);
         assert_eq!(b.total(), dec!(8889.17));
         // December is the same under the monthly policy: 12 × 8889.17 = 106670.04
-        let dec_b = compute_month(ym("2024-12"), &[first_class()], &table(), Rounding::default()).unwrap();
+        let dec_b = compute_month(
+            ym("2024-12"),
+            &[first_class()],
+            &table(),
+            &Rules::default(),
+            &History::default(),
+        )
+        .unwrap();
         assert_eq!(dec_b.payments[0].amount, dec!(8889.17));
     }
 
     #[test]
     fn year_end_policy_settles_in_december() {
-        let rounding = Rounding {
-            policy: RoundingPolicy::YearEnd,
-            mode: RoundingMode::HalfUp,
-        };
+        let rules = year_end();
         let r = [first_class()];
         let mut year = Decimal::ZERO;
         for m in ym("2024-01").through(ym("2024-12")) {
-            let b = compute_month(m, &r, &table(), rounding).unwrap();
+            let b = compute_month(m, &r, &table(), &rules, &History::default()).unwrap();
             year += b.payments[0].amount;
             if m.month() < 12 {
                 assert_eq!(b.payments[0].amount, dec!(8889.17), "{m}");
@@ -379,13 +519,10 @@ mod tests {
     fn year_end_policy_counts_only_paid_months() {
         // Starts 2024-04: 9 paid months. Exact: 106670 × 9 / 12 = 80002.50; Apr–Nov: 8 × 8889.17 = 71113.36;
         // December: 80002.50 − 71113.36 = 8889.14.
-        let rounding = Rounding {
-            policy: RoundingPolicy::YearEnd,
-            mode: RoundingMode::HalfUp,
-        };
+        let rules = year_end();
         let mut r = first_class();
         r.start_month = Some(ym("2024-04"));
-        let b = compute_month(ym("2024-12"), &[r], &table(), rounding).unwrap();
+        let b = compute_month(ym("2024-12"), &[r], &table(), &rules, &History::default()).unwrap();
         assert_eq!(b.payments[0].amount, dec!(8889.14));
     }
 
@@ -394,7 +531,7 @@ mod tests {
         // 40 元/月·服役年 × 7 = 280.00, plus 地方补贴 100.00 for 农村
         let mut r = person(6, ID2, "农村籍退役士兵", &[("城乡", "农村")]);
         r.service_years = Some(dec!(7));
-        let b = compute_month(ym("2024-03"), &[r], &table(), Rounding::default()).unwrap();
+        let b = compute_month(ym("2024-03"), &[r], &table(), &Rules::default(), &History::default()).unwrap();
         let got: Vec<(&str, Decimal)> = b.payments.iter().map(|p| (p.item.as_str(), p.amount)).collect();
         assert_eq!(got, vec![("定期生活补助", dec!(280.00)), ("地方补贴", dec!(100.00))]);
         assert_eq!(b.total(), dec!(380.00));
@@ -403,7 +540,7 @@ mod tests {
     #[test]
     fn missing_service_years_refuses_the_month() {
         let r = person(6, ID2, "农村籍退役士兵", &[("城乡", "城镇")]);
-        let e = compute_month(ym("2024-03"), &[r], &table(), Rounding::default()).unwrap_err();
+        let e = compute_month(ym("2024-03"), &[r], &table(), &Rules::default(), &History::default()).unwrap_err();
         assert_eq!(e.0[0].code, "NO_SERVICE_YEARS");
         assert_eq!(
             e.0[0].to_string(),
@@ -416,9 +553,16 @@ mod tests {
         let mut r = first_class();
         r.status = Status::Deceased;
         r.death_date = Some(date("2024-03-05"));
-        let mar = compute_month(ym("2024-03"), std::slice::from_ref(&r), &table(), Rounding::default()).unwrap();
+        let mar = compute_month(
+            ym("2024-03"),
+            std::slice::from_ref(&r),
+            &table(),
+            &Rules::default(),
+            &History::default(),
+        )
+        .unwrap();
         assert_eq!(mar.payments[0].amount, dec!(8889.17));
-        let apr = compute_month(ym("2024-04"), &[r], &table(), Rounding::default()).unwrap();
+        let apr = compute_month(ym("2024-04"), &[r], &table(), &Rules::default(), &History::default()).unwrap();
         assert!(apr.payments.is_empty());
         assert_eq!(apr.exceptions[0].reason, "已于2024-03-05死亡，发放至2024-03止");
     }
@@ -427,7 +571,7 @@ mod tests {
     fn no_account_is_an_exception_not_a_payment() {
         let mut r = first_class();
         r.account.clear();
-        let b = compute_month(ym("2024-03"), &[r], &table(), Rounding::default()).unwrap();
+        let b = compute_month(ym("2024-03"), &[r], &table(), &Rules::default(), &History::default()).unwrap();
         assert!(b.payments.is_empty());
         assert_eq!(b.exceptions[0].code, "NO_ACCOUNT");
         assert_eq!(
@@ -439,9 +583,228 @@ mod tests {
     #[test]
     fn recipient_with_no_matching_row_refuses_even_if_others_are_fine() {
         let stranger = person(8, ID2, "烈士遗属", &[("城乡", "城镇")]);
-        let e = compute_month(ym("2024-03"), &[first_class(), stranger], &table(), Rounding::default()).unwrap_err();
+        let e = compute_month(
+            ym("2024-03"),
+            &[first_class(), stranger],
+            &table(),
+            &Rules::default(),
+            &History::default(),
+        )
+        .unwrap_err();
         assert_eq!(e.len(), 1);
         assert_eq!(e.0[0].code, "NO_STANDARD");
         assert_eq!(e.0[0].location.as_ref().unwrap().row, Some(8));
+    }
+
+    fn paid(entries: &[(&str, &str, &str, Decimal)]) -> HashMap<(String, String, YearMonth), Decimal> {
+        entries
+            .iter()
+            .map(|(id, item, m, a)| ((id.to_string(), item.to_string(), ym(m)), *a))
+            .collect()
+    }
+
+    /// The standard-raise story: Aug–Oct 2023 paid on the old 106670; a row effective 2023-08-01 (113070) is added
+    /// in November. 113070 / 12 = 9422.50; 9422.50 − 8889.17 = 533.33 owed for each of the three months.
+    #[test]
+    fn raise_announced_late_becomes_arrears() {
+        let t = StandardTable::new(vec![
+            std_row(
+                2,
+                "残疾抚恤金",
+                &[("类别", "残疾军人")],
+                "106670",
+                Unit::PerYear,
+                "2022-08-01",
+                None,
+            ),
+            std_row(
+                3,
+                "残疾抚恤金",
+                &[("类别", "残疾军人")],
+                "113070",
+                Unit::PerYear,
+                "2023-08-01",
+                None,
+            ),
+        ])
+        .unwrap();
+        let history = History {
+            first_committed: Some(ym("2023-08")),
+            arrears_months: vec![ym("2023-08"), ym("2023-09"), ym("2023-10")],
+            paid: paid(&[
+                (ID1, "残疾抚恤金", "2023-08", dec!(8889.17)),
+                (ID1, "残疾抚恤金", "2023-09", dec!(8889.17)),
+                (ID1, "残疾抚恤金", "2023-10", dec!(8889.17)),
+            ]),
+            funeral_paid: HashSet::new(),
+        };
+        let b = compute_month(ym("2023-11"), &[first_class()], &t, &Rules::default(), &history).unwrap();
+        let got: Vec<(PaymentKind, String, Decimal)> = b
+            .payments
+            .iter()
+            .map(|p| (p.kind, p.period.to_string(), p.amount))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (PaymentKind::Regular, "2023-11".into(), dec!(9422.50)),
+                (PaymentKind::Arrears, "2023-08".into(), dec!(533.33)),
+                (PaymentKind::Arrears, "2023-09".into(), dec!(533.33)),
+                (PaymentKind::Arrears, "2023-10".into(), dec!(533.33)),
+            ]
+        );
+        assert!(b.recoveries.is_empty());
+        // once the arrears are paid, nothing more is owed
+        let mut after = history.clone();
+        for m in ["2023-08", "2023-09", "2023-10"] {
+            after
+                .paid
+                .insert((ID1.into(), "残疾抚恤金".into(), ym(m)), dec!(9422.50));
+        }
+        let b = compute_month(ym("2023-11"), &[first_class()], &t, &Rules::default(), &after).unwrap();
+        assert_eq!(b.payments.len(), 1);
+    }
+
+    #[test]
+    fn overpayment_is_listed_not_netted() {
+        // Paid 9000.00 for 2024-01 where 8889.17 is owed: 110.83 to recover; March is still paid in full.
+        let history = History {
+            first_committed: Some(ym("2024-01")),
+            arrears_months: vec![ym("2024-01")],
+            paid: paid(&[
+                (ID1, "残疾抚恤金", "2024-01", dec!(9000.00)),
+                (ID1, "旧项目", "2024-01", dec!(50.00)),
+            ]),
+            funeral_paid: HashSet::new(),
+        };
+        let b = compute_month(ym("2024-03"), &[first_class()], &table(), &Rules::default(), &history).unwrap();
+        assert_eq!(b.payments.len(), 1);
+        assert_eq!(b.payments[0].amount, dec!(8889.17));
+        let rec: Vec<(&str, Decimal, Decimal, Decimal)> = b
+            .recoveries
+            .iter()
+            .map(|r| (r.item.as_str(), r.entitled, r.paid, r.overpaid))
+            .collect();
+        assert_eq!(
+            rec,
+            vec![
+                ("旧项目", dec!(0), dec!(50.00), dec!(50.00)),
+                ("残疾抚恤金", dec!(8889.17), dec!(9000.00), dec!(110.83))
+            ]
+        );
+    }
+
+    #[test]
+    fn funeral_is_twelve_months_once_after_the_death_month() {
+        let mut r = first_class();
+        r.status = Status::Deceased;
+        r.death_date = Some(date("2024-03-05"));
+        let history = History {
+            first_committed: Some(ym("2024-01")),
+            ..History::default()
+        };
+        let apr = compute_month(
+            ym("2024-04"),
+            std::slice::from_ref(&r),
+            &table(),
+            &Rules::default(),
+            &history,
+        )
+        .unwrap();
+        assert_eq!(apr.payments.len(), 1);
+        let f = &apr.payments[0];
+        // 12 × 8889.17 = 106670.04
+        assert_eq!(
+            (f.kind, f.item.as_str(), f.period, f.amount),
+            (PaymentKind::Funeral, "丧葬补助", ym("2024-03"), dec!(106670.04))
+        );
+        assert_eq!(
+            crate::compute::funeral::formula(f),
+            "12 × 8889.17（2024-03月发放额）= 106670.04"
+        );
+        // once committed, never again
+        let mut done = history.clone();
+        done.funeral_paid.insert(ID1.into());
+        let may = compute_month(ym("2024-05"), &[r.clone()], &table(), &Rules::default(), &done).unwrap();
+        assert!(may.payments.is_empty());
+        // other kinds: 6 months by default; a roster override wins
+        let mut s = person(7, ID2, "农村籍退役士兵", &[("城乡", "城镇")]);
+        s.service_years = Some(dec!(7));
+        s.death_date = Some(date("2024-03-20"));
+        let b = compute_month(
+            ym("2024-04"),
+            std::slice::from_ref(&s),
+            &table(),
+            &Rules::default(),
+            &history,
+        )
+        .unwrap();
+        assert_eq!(b.payments[0].amount, dec!(1680.00)); // 6 × 280.00
+        s.funeral_months = Some(3);
+        let b = compute_month(ym("2024-04"), &[s], &table(), &Rules::default(), &history).unwrap();
+        assert_eq!(b.payments[0].amount, dec!(840.00)); // 3 × 280.00
+    }
+
+    #[test]
+    fn death_before_the_ledger_is_listed_not_paid() {
+        let mut r = first_class();
+        r.death_date = Some(date("2023-12-05"));
+        let history = History {
+            first_committed: Some(ym("2024-01")),
+            ..History::default()
+        };
+        let b = compute_month(ym("2024-03"), &[r], &table(), &Rules::default(), &history).unwrap();
+        assert!(b.payments.is_empty());
+        let codes: Vec<&str> = b.exceptions.iter().map(|e| e.code).collect();
+        assert_eq!(codes, ["DECEASED", "FUNERAL_BEFORE_LEDGER"]);
+        assert_eq!(
+            b.exceptions[1].reason,
+            "死亡月份2023-12早于台账中第一个已确认发放的月份2024-01，丧葬补助未计发，请人工核实是否已发放"
+        );
+    }
+
+    #[test]
+    fn late_confirmation_back_pay_comes_as_arrears_only_when_configured() {
+        use crate::compute::eligibility::ConfirmationRule;
+        // Window 03-01..05-31 + 60 days: suspended from 2024-08. Confirmed 2024-10-15; Aug–Oct committed with
+        // nothing paid to this person. November batch:
+        let rule = |back_pay| ConfirmationRule {
+            window_start: "03-01".into(),
+            window_end: "05-31".into(),
+            grace_days: 60,
+            back_pay,
+        };
+        let mut r = first_class();
+        r.confirmed_on = Some(date("2024-10-15"));
+        let history = History {
+            first_committed: Some(ym("2024-01")),
+            arrears_months: vec![ym("2024-08"), ym("2024-09"), ym("2024-10")],
+            ..History::default()
+        };
+        let no = Rules {
+            confirmation: Some(rule(false)),
+            ..Rules::default()
+        };
+        let b = compute_month(ym("2024-11"), std::slice::from_ref(&r), &table(), &no, &history).unwrap();
+        assert_eq!(
+            b.payments.iter().map(|p| p.kind).collect::<Vec<_>>(),
+            [PaymentKind::Regular]
+        );
+        let yes = Rules {
+            confirmation: Some(rule(true)),
+            ..Rules::default()
+        };
+        let b = compute_month(ym("2024-11"), &[r], &table(), &yes, &history).unwrap();
+        let kinds: Vec<(PaymentKind, String)> = b.payments.iter().map(|p| (p.kind, p.period.to_string())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (PaymentKind::Regular, "2024-11".into()),
+                (PaymentKind::Arrears, "2024-08".into()),
+                (PaymentKind::Arrears, "2024-09".into()),
+                (PaymentKind::Arrears, "2024-10".into()),
+            ]
+        );
+        assert_eq!(b.total(), dec!(35556.68)); // 4 × 8889.17
     }
 }

@@ -4,8 +4,9 @@
 pub mod amount;
 pub mod batch;
 pub mod eligibility;
+pub mod funeral;
 pub mod standards;
 pub mod summary;
 
-pub use batch::{Exception, MonthBatch, Payment, PaymentKind, compute_month};
+pub use batch::{Exception, History, MonthBatch, Payment, PaymentKind, Recovery, Rules, compute_month};
 pub use standards::StandardTable;

@@ -109,7 +109,7 @@ pub fn transfers(batch: &MonthBatch) -> Vec<Transfer> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compute::batch::{Rounding, compute_month};
+    use crate::compute::batch::{History, Rules, compute_month};
     use crate::compute::standards::StandardTable;
     use crate::compute::standards::tests::{ID1, ID2, person, std_row};
     use crate::domain::Unit;
@@ -151,7 +151,14 @@ mod tests {
         a.town = "东坝镇".into();
         let b = person(6, ID2, "残疾军人", &[("城乡", "城镇")]);
         let roster = vec![a, b];
-        let batch = compute_month("2024-03".parse().unwrap(), &roster, &t, Rounding::default()).unwrap();
+        let batch = compute_month(
+            "2024-03".parse().unwrap(),
+            &roster,
+            &t,
+            &Rules::default(),
+            &History::default(),
+        )
+        .unwrap();
         // a: 27980/12 = 2331.67 + 100.00 = 2431.67; b: 8889.17
         let cats = by_category(&batch, &roster);
         assert_eq!(
