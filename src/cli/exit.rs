@@ -12,3 +12,13 @@ pub const INVALID_DATA: i32 = 3;
 pub const CONFIG: i32 = 4;
 /// 读写文件失败（输入文件不存在、输出目录不可写等）.
 pub const IO: i32 = 5;
+/// 该月已确认发放，拒绝重复发放.
+pub const ALREADY_COMMITTED: i32 = 6;
+/// 台账（youfu.db）错误：不是 youfu 台账、版本过新、已损坏、被占用.
+pub const LEDGER: i32 = 7;
+/// 逾期：发放日期晚于截止日，或已过截止日仍未确认发放.
+pub const LATE: i32 = 8;
+/// 提醒：距报送银行截止日不足 --warn-days 个工作日，且该月尚未确认发放.
+pub const DEADLINE_WARNING: i32 = 9;
+/// 核查发现问题：有逾期、未足额或缺少的月份.
+pub const AUDIT_FAILED: i32 = 10;

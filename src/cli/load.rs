@@ -64,3 +64,28 @@ pub fn month(text: &str) -> Result<YearMonth, Failure> {
 pub fn current_month() -> YearMonth {
     YearMonth::of(chrono::Local::now().date_naive())
 }
+
+/// The working-day calendar: built-in years, the config's `calendar_file`, and `--weekends-only` if asked for.
+pub fn calendar(config: &Config, weekends_only: bool) -> Result<crate::calendar::Calendar, Failure> {
+    let mut cal = crate::calendar::Calendar::builtin();
+    if let Some(file) = &config.calendar_file {
+        let text = std::fs::read_to_string(file).map_err(|e| Failure::Config(format!("无法读取日历文件 {file}：{e}")))?;
+        cal = cal.with_user_toml(&text, file).map_err(|e| Failure::Config(e.to_string()))?;
+    }
+    if weekends_only {
+        cal = cal.weekends_only();
+    }
+    Ok(cal)
+}
+
+/// A `YYYY-MM-DD` argument.
+pub fn date(text: &str, what: &str) -> Result<chrono::NaiveDate, Failure> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| Failure::Usage(format!("{what}“{text}”无效，应写作 YYYY-MM-DD（如 2024-03-15）")))
+}
+
+/// 星期一 … 星期日
+pub fn weekday_cn(d: chrono::NaiveDate) -> &'static str {
+    use chrono::Datelike;
+    ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][d.weekday().num_days_from_monday() as usize]
+}

@@ -2,6 +2,8 @@
 //! Commands live one per file; each calls `input` → `compute` → `output` and returns a `Failure` on refusal.
 
 mod check;
+mod deadline;
+mod ledger_state;
 pub mod exit;
 mod failure;
 mod load;
@@ -31,6 +33,8 @@ pub enum Command {
     Standards(standards::Args),
     /// 计算某月应发金额并写出发放明细、代发文件等
     Pay(pay::Args),
+    /// 每月20日前：某月的到账截止日、报送银行截止日，以及发放日期是否逾期
+    Deadline(deadline::Args),
 }
 
 /// Parse arguments, run, print, and return the process exit code.
@@ -47,14 +51,17 @@ pub fn main() -> i32 {
         Command::Check(a) => a.json,
         Command::Standards(a) => a.json,
         Command::Pay(a) => a.json,
+        Command::Deadline(a) => a.json,
     };
+    let ok = |r: Result<(), Failure>| r.map(|()| exit::OK);
     let result = match &cli.command {
-        Command::Check(a) => check::run(&cli, a),
-        Command::Standards(a) => standards::run(&cli, a),
-        Command::Pay(a) => pay::run(&cli, a),
+        Command::Check(a) => ok(check::run(&cli, a)),
+        Command::Standards(a) => ok(standards::run(&cli, a)),
+        Command::Pay(a) => ok(pay::run(&cli, a)),
+        Command::Deadline(a) => deadline::run(&cli, a),
     };
     match result {
-        Ok(()) => exit::OK,
+        Ok(code) => code,
         Err(f) => f.report(json),
     }
 }
