@@ -38,7 +38,10 @@ pub struct Rounding {
 
 impl Default for Rounding {
     fn default() -> Self {
-        Rounding { policy: RoundingPolicy::Monthly, mode: RoundingMode::HalfUp }
+        Rounding {
+            policy: RoundingPolicy::Monthly,
+            mode: RoundingMode::HalfUp,
+        }
     }
 }
 
@@ -73,7 +76,9 @@ impl Default for BankLayout {
     fn default() -> Self {
         BankLayout {
             encoding: Encoding::Utf8,
-            columns: ["序号", "姓名", "身份证号", "账号", "金额", "摘要"].map(String::from).to_vec(),
+            columns: ["序号", "姓名", "身份证号", "账号", "金额", "摘要"]
+                .map(String::from)
+                .to_vec(),
             header: true,
             totals_line: false,
             memo: "{所属期}优抚金".into(),
@@ -131,8 +136,10 @@ impl Default for Config {
 impl Config {
     /// Parse and check a youfu.toml text. `name` is the file name for messages.
     pub fn parse(text: &str, name: &str) -> Result<Config, String> {
-        let cfg: Config = toml::from_str(text).map_err(|e| format!("配置文件 {name} 有误：{}", e.message().trim()))?;
-        cfg.validate().map_err(|e| format!("配置文件 {name} 有误：{e}"))?;
+        let cfg: Config = toml::from_str(text)
+            .map_err(|e| format!("配置文件 {name} 有误：{}", e.message().trim()))?;
+        cfg.validate()
+            .map_err(|e| format!("配置文件 {name} 有误：{e}"))?;
         Ok(cfg)
     }
 
@@ -145,18 +152,26 @@ impl Config {
     fn validate(&self) -> Result<(), String> {
         for c in &self.bank.columns {
             if !BANK_COLUMNS.contains(&c.as_str()) {
-                return Err(format!("bank.columns 中的“{c}”不是可用的列，可用：{}", BANK_COLUMNS.join("、")));
+                return Err(format!(
+                    "bank.columns 中的“{c}”不是可用的列，可用：{}",
+                    BANK_COLUMNS.join("、")
+                ));
             }
         }
-        if !["金额"].iter().all(|m| self.bank.columns.iter().any(|c| c == m)) {
+        if !["金额"]
+            .iter()
+            .all(|m| self.bank.columns.iter().any(|c| c == m))
+        {
             return Err("bank.columns 必须包含“金额”".into());
         }
         if ![",", "|", "\t"].contains(&self.bank.delimiter.as_str()) {
-            return Err(format!("bank.delimiter 只能是 \",\"、\"|\" 或 \"\\t\"，而不是 \"{}\"", self.bank.delimiter));
+            return Err(format!(
+                "bank.delimiter 只能是 \",\"、\"|\" 或 \"\\t\"，而不是 \"{}\"",
+                self.bank.delimiter
+            ));
         }
         Ok(())
     }
-
 }
 
 #[cfg(test)]
@@ -184,12 +199,22 @@ mod tests {
     #[test]
     fn unknown_key_is_an_error() {
         let e = Config::parse("[rounding]\npolicey = \"monthly\"\n", "youfu.toml").unwrap_err();
-        assert!(e.starts_with("配置文件 youfu.toml 有误：unknown field `policey`"), "{e}");
+        assert!(
+            e.starts_with("配置文件 youfu.toml 有误：unknown field `policey`"),
+            "{e}"
+        );
     }
 
     #[test]
     fn unknown_bank_column_is_an_error() {
-        let e = Config::parse("[bank]\ncolumns = [\"姓名\", \"金额\", \"备注\"]\n", "youfu.toml").unwrap_err();
-        assert_eq!(e, "配置文件 youfu.toml 有误：bank.columns 中的“备注”不是可用的列，可用：序号、姓名、身份证号、账号、开户行、金额、摘要");
+        let e = Config::parse(
+            "[bank]\ncolumns = [\"姓名\", \"金额\", \"备注\"]\n",
+            "youfu.toml",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "配置文件 youfu.toml 有误：bank.columns 中的“备注”不是可用的列，可用：序号、姓名、身份证号、账号、开户行、金额、摘要"
+        );
     }
 }

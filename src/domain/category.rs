@@ -54,7 +54,9 @@ pub struct Categories {
 pub enum CategoryLookup {
     Known(String),
     /// Not known; the nearest known name if one is close.
-    Unknown { nearest: Option<String> },
+    Unknown {
+        nearest: Option<String>,
+    },
 }
 
 impl Default for Categories {
@@ -67,8 +69,10 @@ impl Categories {
     pub fn new(extra: &[String], extra_aliases: &BTreeMap<String, String>) -> Self {
         let mut names: Vec<String> = KNOWN.iter().map(|s| s.to_string()).collect();
         names.extend(extra.iter().cloned());
-        let mut aliases: BTreeMap<String, String> =
-            ALIASES.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let mut aliases: BTreeMap<String, String> = ALIASES
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
         aliases.extend(extra_aliases.clone());
         Categories { names, aliases }
     }
@@ -104,13 +108,32 @@ mod tests {
     #[test]
     fn exact_alias_and_misspelling() {
         let c = Categories::default();
-        assert_eq!(c.lookup("残疾军人"), CategoryLookup::Known("残疾军人".into()));
-        assert_eq!(c.lookup(" 伤残军人 "), CategoryLookup::Known("残疾军人".into()));
+        assert_eq!(
+            c.lookup("残疾军人"),
+            CategoryLookup::Known("残疾军人".into())
+        );
+        assert_eq!(
+            c.lookup(" 伤残军人 "),
+            CategoryLookup::Known("残疾军人".into())
+        );
         assert_eq!(c.lookup("烈属"), CategoryLookup::Known("烈士遗属".into()));
         // one character wrong
-        assert_eq!(c.lookup("残疾军仁"), CategoryLookup::Unknown { nearest: Some("残疾军人".into()) });
-        assert_eq!(c.lookup("病故军人遗嘱"), CategoryLookup::Unknown { nearest: Some("病故军人遗属".into()) });
-        assert_eq!(c.lookup("公务员"), CategoryLookup::Unknown { nearest: None });
+        assert_eq!(
+            c.lookup("残疾军仁"),
+            CategoryLookup::Unknown {
+                nearest: Some("残疾军人".into())
+            }
+        );
+        assert_eq!(
+            c.lookup("病故军人遗嘱"),
+            CategoryLookup::Unknown {
+                nearest: Some("病故军人遗属".into())
+            }
+        );
+        assert_eq!(
+            c.lookup("公务员"),
+            CategoryLookup::Unknown { nearest: None }
+        );
     }
 
     #[test]
@@ -118,7 +141,13 @@ mod tests {
         let mut aliases = BTreeMap::new();
         aliases.insert("镇籍老兵".to_string(), "在乡复员军人".to_string());
         let c = Categories::new(&["见义勇为人员".to_string()], &aliases);
-        assert_eq!(c.lookup("见义勇为人员"), CategoryLookup::Known("见义勇为人员".into()));
-        assert_eq!(c.lookup("镇籍老兵"), CategoryLookup::Known("在乡复员军人".into()));
+        assert_eq!(
+            c.lookup("见义勇为人员"),
+            CategoryLookup::Known("见义勇为人员".into())
+        );
+        assert_eq!(
+            c.lookup("镇籍老兵"),
+            CategoryLookup::Known("在乡复员军人".into())
+        );
     }
 }

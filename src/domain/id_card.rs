@@ -31,7 +31,10 @@ impl fmt::Display for IdError {
             IdError::Characters => write!(f, "身份证号只能由17位数字和最后一位数字或X组成"),
             IdError::BirthDate => write!(f, "身份证号中的出生日期不存在"),
             IdError::CheckDigit { expected, found } => {
-                write!(f, "身份证号校验码错误：按前17位应为“{expected}”，实为“{found}”")
+                write!(
+                    f,
+                    "身份证号校验码错误：按前17位应为“{expected}”，实为“{found}”"
+                )
             }
         }
     }
@@ -40,7 +43,11 @@ impl std::error::Error for IdError {}
 
 /// The check character for the first 17 digits (which must be ASCII digits).
 pub fn check_char(first17: &[u8]) -> char {
-    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| (d - b'0') as u32 * w).sum();
+    let sum: u32 = first17
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| (d - b'0') as u32 * w)
+        .sum();
     CHECK_CHARS[(sum % 11) as usize]
 }
 
@@ -91,7 +98,11 @@ impl IdCard {
 
     /// 男 for an odd 17th digit, 女 for an even one.
     pub fn sex(&self) -> &'static str {
-        if (self.0.as_bytes()[16] - b'0') % 2 == 1 { "男" } else { "女" }
+        if (self.0.as_bytes()[16] - b'0') % 2 == 1 {
+            "男"
+        } else {
+            "女"
+        }
     }
 }
 
@@ -128,7 +139,10 @@ mod tests {
     fn parse_valid_and_lowercase_x() {
         let id = IdCard::parse("11010519491231002x").unwrap();
         assert_eq!(id.as_str(), "11010519491231002X");
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+        );
         assert_eq!(id.sex(), "女");
         let id = IdCard::parse("440304198001010017").unwrap();
         assert_eq!(id.sex(), "男");
@@ -139,14 +153,24 @@ mod tests {
         assert_eq!(IdCard::parse(""), Err(IdError::Empty));
         assert_eq!(IdCard::parse("110105491231002"), Err(IdError::Length(15)));
         assert_eq!(IdCard::parse("1101051949123100"), Err(IdError::Length(16)));
-        assert_eq!(IdCard::parse("1101051949123100AX"), Err(IdError::Characters));
+        assert_eq!(
+            IdCard::parse("1101051949123100AX"),
+            Err(IdError::Characters)
+        );
         assert_eq!(IdCard::parse("110105194902300021"), Err(IdError::BirthDate));
         assert_eq!(
             IdCard::parse("110105194912310021"),
-            Err(IdError::CheckDigit { expected: 'X', found: '1' })
+            Err(IdError::CheckDigit {
+                expected: 'X',
+                found: '1'
+            })
         );
         assert_eq!(
-            IdError::CheckDigit { expected: 'X', found: '1' }.to_string(),
+            IdError::CheckDigit {
+                expected: 'X',
+                found: '1'
+            }
+            .to_string(),
             "身份证号校验码错误：按前17位应为“X”，实为“1”"
         );
     }

@@ -72,7 +72,11 @@ pub fn parse_amount_text(text: &str) -> Option<Decimal> {
         .chars()
         .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
         .collect();
-    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
+    if t.is_empty()
+        || !t
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+    {
         return None;
     }
     Decimal::from_str(&t).ok()
@@ -98,7 +102,10 @@ mod tests {
         assert_eq!(round_fen(dec!(0.125), RoundingMode::HalfEven), dec!(0.12));
         assert_eq!(round_fen(dec!(0.129), RoundingMode::Down), dec!(0.12));
         // 106670 / 12 = 8889.1666… → 8889.17
-        assert_eq!(round_fen(dec!(106670) / dec!(12), RoundingMode::HalfUp), dec!(8889.17));
+        assert_eq!(
+            round_fen(dec!(106670) / dec!(12), RoundingMode::HalfUp),
+            dec!(8889.17)
+        );
         assert_eq!(round_fen(dec!(5), RoundingMode::HalfUp).to_string(), "5.00");
     }
 

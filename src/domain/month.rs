@@ -14,10 +14,14 @@ pub struct YearMonth {
 impl YearMonth {
     /// `None` unless 1 ≤ month ≤ 12 and the year is 1900..=9999.
     pub fn new(year: i32, month: u32) -> Option<Self> {
-        ((1..=12).contains(&month) && (1900..=9999).contains(&year)).then_some(YearMonth { year, month })
+        ((1..=12).contains(&month) && (1900..=9999).contains(&year))
+            .then_some(YearMonth { year, month })
     }
     pub fn of(date: NaiveDate) -> Self {
-        YearMonth { year: date.year(), month: date.month() }
+        YearMonth {
+            year: date.year(),
+            month: date.month(),
+        }
     }
     pub fn year(self) -> i32 {
         self.year
@@ -36,10 +40,30 @@ impl YearMonth {
         NaiveDate::from_ymd_opt(self.year, self.month, day)
     }
     pub fn next(self) -> Self {
-        if self.month == 12 { YearMonth { year: self.year + 1, month: 1 } } else { YearMonth { month: self.month + 1, ..self } }
+        if self.month == 12 {
+            YearMonth {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            YearMonth {
+                month: self.month + 1,
+                ..self
+            }
+        }
     }
     pub fn prev(self) -> Self {
-        if self.month == 1 { YearMonth { year: self.year - 1, month: 12 } } else { YearMonth { month: self.month - 1, ..self } }
+        if self.month == 1 {
+            YearMonth {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            YearMonth {
+                month: self.month - 1,
+                ..self
+            }
+        }
     }
     /// Months from `self` to `other` (positive when `other` is later).
     pub fn months_until(self, other: YearMonth) -> i32 {
@@ -71,7 +95,11 @@ pub struct MonthParseError(pub String);
 
 impl fmt::Display for MonthParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "月份“{}”无效，应写作 YYYY-MM（如 2024-03），月份为 01 至 12", self.0)
+        write!(
+            f,
+            "月份“{}”无效，应写作 YYYY-MM（如 2024-03），月份为 01 至 12",
+            self.0
+        )
     }
 }
 impl std::error::Error for MonthParseError {}
@@ -111,7 +139,10 @@ mod tests {
         let m: YearMonth = "2024-03".parse().unwrap();
         assert_eq!((m.year(), m.month()), (2024, 3));
         assert_eq!(m.to_string(), "2024-03");
-        assert_eq!("2024-3".parse::<YearMonth>().unwrap().to_string(), "2024-03");
+        assert_eq!(
+            "2024-3".parse::<YearMonth>().unwrap().to_string(),
+            "2024-03"
+        );
         assert!("2024-13".parse::<YearMonth>().is_err());
         assert!("2024-00".parse::<YearMonth>().is_err());
         assert!("24-01".parse::<YearMonth>().is_err());
@@ -127,9 +158,15 @@ mod tests {
         let dec: YearMonth = "2023-12".parse().unwrap();
         assert_eq!(dec.next().to_string(), "2024-01");
         assert_eq!(dec.next().prev(), dec);
-        assert_eq!(dec.last_day(), NaiveDate::from_ymd_opt(2023, 12, 31).unwrap());
+        assert_eq!(
+            dec.last_day(),
+            NaiveDate::from_ymd_opt(2023, 12, 31).unwrap()
+        );
         let feb: YearMonth = "2024-02".parse().unwrap();
-        assert_eq!(feb.last_day(), NaiveDate::from_ymd_opt(2024, 2, 29).unwrap());
+        assert_eq!(
+            feb.last_day(),
+            NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()
+        );
         assert_eq!(dec.months_until(feb), 2);
         let all: Vec<String> = dec.through(feb).map(|m| m.to_string()).collect();
         assert_eq!(all, ["2023-12", "2024-01", "2024-02"]);

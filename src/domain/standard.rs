@@ -31,13 +31,20 @@ impl Unit {
         match t.as_str() {
             "元/年" | "元/人年" | "元/人/年" => Some(Unit::PerYear),
             "元/月" | "元/人月" | "元/人/月" => Some(Unit::PerMonth),
-            "元/年服役年" | "元/年/服役年" | "元/服役年/年" => Some(Unit::PerYearPerServiceYear),
-            "元/月服役年" | "元/月/服役年" | "元/服役年/月" => Some(Unit::PerMonthPerServiceYear),
+            "元/年服役年" | "元/年/服役年" | "元/服役年/年" => {
+                Some(Unit::PerYearPerServiceYear)
+            }
+            "元/月服役年" | "元/月/服役年" | "元/服役年/月" => {
+                Some(Unit::PerMonthPerServiceYear)
+            }
             _ => None,
         }
     }
     pub fn per_service_year(self) -> bool {
-        matches!(self, Unit::PerYearPerServiceYear | Unit::PerMonthPerServiceYear)
+        matches!(
+            self,
+            Unit::PerYearPerServiceYear | Unit::PerMonthPerServiceYear
+        )
     }
     pub fn per_year(self) -> bool {
         matches!(self, Unit::PerYear | Unit::PerYearPerServiceYear)
@@ -91,7 +98,11 @@ impl Standard {
         if self.keys.is_empty() {
             return "（全部）".into();
         }
-        self.keys.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("，")
+        self.keys
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("，")
     }
 }
 
@@ -103,12 +114,26 @@ mod tests {
     fn units_as_written() {
         assert_eq!(Unit::parse("元/年"), Some(Unit::PerYear));
         assert_eq!(Unit::parse(" 元／月 "), Some(Unit::PerMonth));
-        assert_eq!(Unit::parse("元/年·服役年"), Some(Unit::PerYearPerServiceYear));
-        assert_eq!(Unit::parse("元/月·服役年"), Some(Unit::PerMonthPerServiceYear));
-        assert_eq!(Unit::parse("元/月・服役年"), Some(Unit::PerMonthPerServiceYear));
+        assert_eq!(
+            Unit::parse("元/年·服役年"),
+            Some(Unit::PerYearPerServiceYear)
+        );
+        assert_eq!(
+            Unit::parse("元/月·服役年"),
+            Some(Unit::PerMonthPerServiceYear)
+        );
+        assert_eq!(
+            Unit::parse("元/月・服役年"),
+            Some(Unit::PerMonthPerServiceYear)
+        );
         assert_eq!(Unit::parse("元/季"), None);
         assert_eq!(Unit::parse(""), None);
-        for u in [Unit::PerYear, Unit::PerMonth, Unit::PerYearPerServiceYear, Unit::PerMonthPerServiceYear] {
+        for u in [
+            Unit::PerYear,
+            Unit::PerMonth,
+            Unit::PerYearPerServiceYear,
+            Unit::PerMonthPerServiceYear,
+        ] {
             assert_eq!(Unit::parse(&u.to_string()), Some(u));
         }
     }

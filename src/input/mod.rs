@@ -1,1 +1,18 @@
-//! (to be written)
+//! Reading the bureau's sheets: 花名册 (roster) and 标准表 (standards) in .xlsx/.xls/.ods/.csv (UTF-8 or GBK)
+//! into domain types. Every bad input is refused with a located Chinese message; all problems of a file are
+//! collected, not just the first.
+
+// A `Problem` is large (location, value, message, hint); it is built only on the cold path of a bad cell, and
+// each is pushed into the file's list at once, so boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
+pub mod cells;
+pub mod columns;
+mod fields;
+pub mod roster;
+pub mod sheet;
+pub mod standards;
+
+pub use roster::read_roster;
+pub use sheet::{Row, Table, read_table};
+pub use standards::read_standards;
