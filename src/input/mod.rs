@@ -12,6 +12,8 @@ mod fields;
 pub mod roster;
 pub mod sheet;
 pub mod standards;
+#[cfg(test)]
+mod testutil;
 
 pub use roster::read_roster;
 pub use sheet::{Row, Table, read_table};

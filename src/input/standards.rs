@@ -150,3 +150,212 @@ pub fn standards_from_table(
     }
     Problems(problems).into_result(standards)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::testutil::{V, file, texts, xlsx};
+    use V::{D, E, N, S};
+    use chrono::NaiveDate;
+    use rust_decimal_macros::dec;
+    use tempfile::TempDir;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+    fn keys(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+    fn shown(err: &Problems, path: &Path) -> Vec<String> {
+        err.0
+            .iter()
+            .map(|p| p.to_string().replace(&path.display().to_string(), "F"))
+            .collect()
+    }
+
+    #[test]
+    fn reads_dated_standards_with_keys() {
+        let dir = TempDir::new().unwrap();
+        let rows = vec![
+            vec![S("2024年优抚对象抚恤补助标准")],
+            texts(&[
+                "项目",
+                "类别",
+                "伤残等级",
+                "性质",
+                "城乡",
+                "标准",
+                "单位",
+                "执行日期",
+                "终止日期",
+                "文件依据",
+                "护理",
+                "备注",
+            ]),
+            vec![
+                S("残疾抚恤金"),
+                S("残疾军人"),
+                S("1级"),
+                S("因战"),
+                E,
+                N(106670.0),
+                S("元/年"),
+                D(2024, 8, 1),
+                E,
+                S("退役军人部发〔2024〕X号"),
+                E,
+                S("全国标准"),
+            ],
+            vec![
+                S("定期生活补助"),
+                S("复员军人"),
+                E,
+                E,
+                S("农村"),
+                S("1,234.50元"),
+                S("元／月"),
+                S("2023年8月1日"),
+                S("2024-07-31"),
+            ],
+            vec![
+                S("定期生活补助"),
+                S("60周岁农村籍退役士兵"),
+                E,
+                E,
+                E,
+                N(40.0),
+                S("元/年·服役年"),
+                S("20230801"),
+            ],
+            // serial 45505 = 2024-08-01 (45292 is 2024-01-01, plus 213 days of January to July)
+            vec![
+                S("护理费"),
+                S("残疾军人"),
+                S("一级"),
+                E,
+                E,
+                N(8889.17),
+                S("元/月"),
+                N(45505.0),
+                E,
+                E,
+                S("是"),
+            ],
+            vec![],
+            vec![S("合计"), E, E, E, E, N(116833.67)],
+        ];
+        let path = xlsx(&dir, "standards.xlsx", "标准", &rows, &[]);
+        let s = read_standards(&path, &Categories::default()).unwrap();
+        assert_eq!(s.len(), 4);
+
+        assert_eq!(
+            s[0].location.to_string(),
+            format!("{} 工作表「标准」第3行", path.display())
+        );
+        assert_eq!(s[0].item, "残疾抚恤金");
+        assert_eq!(
+            s[0].keys,
+            keys(&[("类别", "残疾军人"), ("等级", "一级"), ("性质", "因战")])
+        );
+        assert_eq!(s[0].amount, dec!(106670));
+        assert_eq!(s[0].unit, Unit::PerYear);
+        assert_eq!(s[0].start, date(2024, 8, 1));
+        assert_eq!(s[0].end, None);
+        assert_eq!(s[0].basis, "退役军人部发〔2024〕X号");
+
+        assert_eq!(
+            s[1].keys,
+            keys(&[("类别", "在乡复员军人"), ("城乡", "农村")])
+        );
+        assert_eq!(s[1].amount, dec!(1234.50));
+        assert_eq!(s[1].unit, Unit::PerMonth);
+        assert_eq!(s[1].start, date(2023, 8, 1));
+        assert_eq!(s[1].end, Some(date(2024, 7, 31)));
+        assert_eq!(s[1].basis, "");
+
+        assert_eq!(s[2].keys, keys(&[("类别", "农村籍退役士兵")]));
+        assert_eq!(s[2].amount, dec!(40));
+        assert_eq!(s[2].unit, Unit::PerYearPerServiceYear);
+        assert_eq!(s[2].start, date(2023, 8, 1));
+
+        assert_eq!(s[3].location.row, Some(6));
+        assert_eq!(
+            s[3].keys,
+            keys(&[("类别", "残疾军人"), ("等级", "一级"), ("护理", "是")])
+        );
+        assert_eq!(s[3].amount, dec!(8889.17));
+        assert_eq!(s[3].start, date(2024, 8, 1));
+    }
+
+    #[test]
+    fn every_bad_row_is_reported() {
+        let dir = TempDir::new().unwrap();
+        let rows = vec![
+            texts(&["项目", "金额", "计发单位", "起始日期", "终止日期", "类别"]),
+            vec![
+                S("残疾抚恤金"),
+                S("六百元"),
+                S("元/季"),
+                S("2024-08-01"),
+                S("2024-07-31"),
+                S("残疾军仁"),
+            ],
+            vec![E, N(-5.0), S("元/月"), E, E, E],
+            vec![S("护理费"), E, E, S("2024-13-01")],
+        ];
+        let path = xlsx(&dir, "bad.xlsx", "标准", &rows, &[]);
+        let err = read_standards(&path, &Categories::default()).unwrap_err();
+        let at = "F 工作表「标准」";
+        let units = "可用的计发单位：元/年、元/月、元/年·服役年、元/月·服役年。";
+        let dates = "可写作 2024-01-05、2024/1/5、2024.01.05、2024年1月5日、20240105，或设置为日期格式的单元格。";
+        assert_eq!(
+            shown(&err, &path),
+            [
+                format!(
+                    "{at}第2行「金额」列：金额不是数字（值：“六百元”）。请填写阿拉伯数字金额，如 1234.50（可带“元”“￥”或千分位逗号）。 [BAD_AMOUNT]"
+                ),
+                format!(
+                    "{at}第2行「计发单位」列：计发单位无法识别（值：“元/季”）。{units} [UNKNOWN_UNIT]"
+                ),
+                format!(
+                    "{at}第2行「终止日期」列：终止日期早于起始日期（2024-08-01）（值：“2024-07-31”）。请核对起始日期和终止日期。 [BAD_DATE_RANGE]"
+                ),
+                format!(
+                    "{at}第2行「类别」列：类别不在已知类别中（值：“残疾军仁”）。是否应为“残疾军人”？ [UNKNOWN_CATEGORY]"
+                ),
+                format!("{at}第3行「项目」列：项目为空。请填写项目。 [MISSING_VALUE]"),
+                format!(
+                    "{at}第3行「金额」列：金额不能为负数（值：“-5”）。标准金额应为正数或0。 [BAD_AMOUNT]"
+                ),
+                format!(
+                    "{at}第3行「起始日期」列：起始日期为空。请填写标准开始执行的日期，{dates} [MISSING_VALUE]"
+                ),
+                format!("{at}第4行「金额」列：金额为空。请填写标准金额，如 1234.50。 [BAD_AMOUNT]"),
+                format!("{at}第4行「计发单位」列：计发单位为空。{units} [MISSING_VALUE]"),
+                format!(
+                    "{at}第4行「起始日期」列：起始日期无法识别为日期（值：“2024-13-01”）。{dates} [BAD_DATE]"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_required_column() {
+        let dir = TempDir::new().unwrap();
+        let path = file(
+            &dir,
+            "s.csv",
+            "项目,金额,生效日期\n抚恤金,100,2024-08-01\n".as_bytes(),
+        );
+        let err = read_standards(&path, &Categories::default()).unwrap_err();
+        assert_eq!(
+            shown(&err, &path),
+            [
+                "F 第1行：缺少必需的列“计发单位”（在第1行找到的表头为：“项目”、“金额”、“生效日期”）。请在表头中加上“计发单位”（或“单位”、“计量单位”）。 [MISSING_COLUMN]"
+            ]
+        );
+    }
+}
