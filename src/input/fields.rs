@@ -2,7 +2,7 @@
 //! columns both files carry (类别, 等级, 性质, dates, months, numbers), each refused with a located problem.
 
 use super::cells::{self, Cell, DATE_FORMS, MONTH_FORMS};
-use super::columns::{Column, Header};
+use super::columns::{self, Column, ColumnDef, Header};
 use super::sheet::{Row, Table};
 use crate::domain::category::CategoryLookup;
 use crate::domain::{Categories, Location, Problem, YearMonth};
@@ -109,9 +109,10 @@ impl<'a> RowView<'a> {
         })
     }
 
-    /// 性质: 因战/因公/因病 or blank.
+    /// 性质: 因战/因公/因病 (also written 因战致残 …) or blank.
     pub fn nature(&self) -> Result<Option<String>, Problem> {
         let t = cells::compact(&self.text("性质"));
+        let t = t.strip_suffix("致残").map(str::to_string).unwrap_or(t);
         if t.is_empty() {
             return Ok(None);
         }
@@ -178,6 +179,24 @@ impl<'a> RowView<'a> {
     }
 }
 
+/// A formula error (`#N/A`, `#REF!` …) in any named column: `CELL_ERROR`, one per cell. Its row is not read
+/// further (what the formula should have produced is unknown).
+pub fn formula_errors(view: &RowView) -> Vec<Problem> {
+    view.header
+        .columns
+        .iter()
+        .filter_map(|col| match view.row.cell(col.index) {
+            Cell::Error(e) => Some(
+                Problem::new("CELL_ERROR", format!("“{}”单元格是公式错误值", col.written))
+                    .at(view.location().with_column(col.written.clone()))
+                    .value(e.clone())
+                    .hint("请修正该单元格的公式（如 VLOOKUP 找不到对应值），或直接填写内容。"),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
 /// "1级", "1", "一级", "１级", "伤残1级", a numeric 1 → "一级" … "十级".
 pub fn normalize_grade(cell: &Cell) -> Option<&'static str> {
     let n: usize = match cell {
@@ -220,7 +239,8 @@ fn is_total_word(text: &str) -> bool {
     matches!(t, "合计" | "总计" | "小计")
 }
 
-/// A 合计/总计/小计 row: its first non-empty text cell, or its 序号 or 姓名 cell, says so.
+/// A 合计/总计/小计 row: its first non-empty text cell, or its 序号 or 姓名 cell, says so. A group subtotal
+/// ("城关镇小计") counts too when the row has no 身份证号.
 pub fn is_total_row(row: &Row, header: &Header) -> bool {
     let first_text = row.cells.iter().find_map(|c| match c {
         Cell::Text(t) if !cells::normalize_text(t).is_empty() => Some(t.as_str()),
@@ -229,11 +249,31 @@ pub fn is_total_row(row: &Row, header: &Header) -> bool {
     if first_text.is_some_and(is_total_word) {
         return true;
     }
+    let no_id = header
+        .column("身份证号")
+        .is_none_or(|c| cells::is_blank(row.cell(c.index)));
+    if no_id
+        && first_text.is_some_and(|t| {
+            let t = cells::compact(t);
+            let t = t.trim_end_matches([':', '：']);
+            ["合计", "小计", "总计"].iter().any(|w| t.ends_with(w))
+        })
+    {
+        return true;
+    }
     ["序号", "姓名"].iter().any(|name| {
         header
             .column(name)
             .is_some_and(|c| matches!(row.cell(c.index), Cell::Text(t) if is_total_word(t)))
     })
+}
+
+/// The header repeated inside the data (sheets pasted together from several 乡镇): every required column holds
+/// its own name.
+pub fn is_repeated_header(view: &RowView, required: &[&str], defs: &[ColumnDef]) -> bool {
+    required
+        .iter()
+        .all(|name| columns::canonical_of(&view.text(name), defs) == Some(*name))
 }
 
 /// A signature line under the table ("制表人：", "审核：", "填表说明") with no 姓名 and no 身份证号.

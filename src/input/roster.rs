@@ -4,7 +4,9 @@
 
 use super::cells::{self, Cell};
 use super::columns::{self, ROSTER_COLUMNS, ROSTER_REQUIRED};
-use super::fields::{RowView, is_blank_row, is_footer_row, is_total_row};
+use super::fields::{
+    RowView, formula_errors, is_blank_row, is_footer_row, is_repeated_header, is_total_row,
+};
 use super::sheet::{Table, read_table};
 use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status};
 use rust_decimal::Decimal;
@@ -114,10 +116,10 @@ fn status(view: &RowView, death_date_given: bool, death_date_bad: bool) -> Resul
     match typed.as_str() {
         "" if death_date_given => Ok(Status::Deceased),
         "" => Ok(Status::Normal),
-        "正常" if death_date_given => Err(view
+        "正常" | "正常发放" if death_date_given => Err(view
             .problem("BAD_STATUS", "状态", "状态为“正常”，但填有死亡日期")
             .hint("如已死亡，请将状态改为“死亡”；如死亡日期填错，请删除。")),
-        "正常" => Ok(Status::Normal),
+        "正常" | "正常发放" => Ok(Status::Normal),
         "暂停" | "中止" | "暂停发放" => {
             let reason = [view.text("暂停原因"), view.text("备注")]
                 .into_iter()
@@ -233,7 +235,16 @@ pub fn roster_from_table(
             header: &header,
             row,
         };
-        if is_blank_row(row) || is_total_row(row, &header) || is_footer_row(&view) {
+        if is_blank_row(row)
+            || is_total_row(row, &header)
+            || is_footer_row(&view)
+            || is_repeated_header(&view, ROSTER_REQUIRED, ROSTER_COLUMNS)
+        {
+            continue;
+        }
+        let cell_errors = formula_errors(&view);
+        if !cell_errors.is_empty() {
+            problems.extend(cell_errors);
             continue;
         }
         let (parsed, row_problems) = parse_row(&view, categories);
@@ -484,8 +495,10 @@ mod tests {
         assert_eq!(r[0].attr("开户行"), "农行城关支行");
     }
 
+    /// Row 6 is the 合计 row, row 7 a 乡镇 subtotal, row 8 the header repeated (two sheets pasted together).
     const CSV: &str = "示例县花名册,,,,\n姓名,身份证号码,人员类别,残疾等级,起发时间\n张三,411526195003150014,伤残军人,一级,2024/1\n\n\
-                       李四,411526196207080032,病故遗属,,20230801\n合计,,,,\n";
+                       李四,411526196207080032,病故遗属,,20230801\n合计,,,,\n城关镇小计,,,,\n\
+                       姓名,身份证号码,人员类别,残疾等级,起发时间\n王五,411526195511200057,烈属,,2024-01\n";
 
     #[test]
     fn gbk_and_bom_csv_read_the_same_as_utf8() {
@@ -505,11 +518,13 @@ mod tests {
         let dir = TempDir::new().unwrap();
         let path = file(&dir, "r.csv", &gbk);
         let r = read_roster(&path, &Categories::default()).unwrap();
-        assert_eq!(r.len(), 2);
+        assert_eq!(r.len(), 3);
         assert_eq!(
             r[1].location.to_string(),
             format!("{} 第5行", path.display())
         );
+        assert_eq!(r[2].location.row, Some(9));
+        assert_eq!(r[2].name, "王五");
         assert_eq!(r[1].category, "病故军人遗属");
         assert_eq!(r[1].start_month, ym("2023-08"));
         assert_eq!(r[0].attr("等级"), "一级");
@@ -760,5 +775,57 @@ mod tests {
             assert_eq!(r[1].id.as_str(), "41152619480909001X");
             assert_eq!(r[1].confirmed_on, date(2024, 3, 1));
         }
+    }
+
+    #[test]
+    fn formula_errors_are_named_and_the_row_skipped() {
+        use crate::input::sheet::Row;
+        let text = |t: &str| Cell::Text(t.into());
+        let table = Table {
+            file: "r.xlsx".into(),
+            sheet: Some("花名册".into()),
+            rows: vec![
+                Row {
+                    excel_row: 1,
+                    cells: vec![
+                        text("姓名"),
+                        text("身份证号"),
+                        text("类别"),
+                        text("性质"),
+                        text("状态"),
+                    ],
+                },
+                Row {
+                    excel_row: 2,
+                    cells: vec![
+                        text("张三"),
+                        text("411526195003150014"),
+                        Cell::Error("#N/A".into()),
+                        text("因战"),
+                    ],
+                },
+                Row {
+                    excel_row: 3,
+                    cells: vec![
+                        text("李四"),
+                        text("411526196207080032"),
+                        text("残疾军人"),
+                        text("因公致残"),
+                        text("正常发放"),
+                    ],
+                },
+            ],
+        };
+        let err = roster_from_table(&table, &Categories::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "r.xlsx 工作表「花名册」第2行「类别」列：“类别”单元格是公式错误值（值：“#N/A”）。\
+             请修正该单元格的公式（如 VLOOKUP 找不到对应值），或直接填写内容。 [CELL_ERROR]"
+        );
+        let mut table = table;
+        table.rows.remove(1);
+        let r = roster_from_table(&table, &Categories::default()).unwrap();
+        assert_eq!(r[0].attr("性质"), "因公");
+        assert_eq!(r[0].status, Status::Normal);
     }
 }

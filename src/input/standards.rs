@@ -3,7 +3,9 @@
 
 use super::cells::{self, Cell};
 use super::columns::{self, STANDARD_NON_KEYS, STANDARD_REQUIRED};
-use super::fields::{RowView, is_blank_row, is_footer_row, is_total_row};
+use super::fields::{
+    RowView, formula_errors, is_blank_row, is_footer_row, is_repeated_header, is_total_row,
+};
 use super::sheet::{Table, read_table};
 use crate::domain::money::{decimal_from_cell_f64, parse_amount_text};
 use crate::domain::{Categories, Problem, Problems, Standard, Unit};
@@ -141,7 +143,16 @@ pub fn standards_from_table(
             header: &header,
             row,
         };
-        if is_blank_row(row) || is_total_row(row, &header) || is_footer_row(&view) {
+        if is_blank_row(row)
+            || is_total_row(row, &header)
+            || is_footer_row(&view)
+            || is_repeated_header(&view, STANDARD_REQUIRED, &defs)
+        {
+            continue;
+        }
+        let cell_errors = formula_errors(&view);
+        if !cell_errors.is_empty() {
+            problems.extend(cell_errors);
             continue;
         }
         let (standard, row_problems) = parse_row(&view, categories);
