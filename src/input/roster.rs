@@ -751,6 +751,16 @@ mod tests {
             read_roster(&missing, &Categories::default()).unwrap_err().0[0].code,
             "FILE_NOT_FOUND"
         );
+        let empty = file(&dir, "empty.csv", b"");
+        assert_eq!(
+            shown(
+                &read_roster(&empty, &Categories::default()).unwrap_err(),
+                &empty
+            )[0],
+            "F：表中没有任何内容，找不到表头：前30行中没有一行包含所需的列名。表头须包含“姓名”（或“名字”）、\
+             “身份证号”（或“公民身份号码”、“身份证号码”、“身份证”）、“类别”（或“优抚类别”、“对象类别”、“人员类别”）。\
+             请检查是否选错了文件或工作表（只读取第一个工作表）。 [NO_HEADER]"
+        );
         let pdf = file(&dir, "r.xlsx", b"%PDF-1.7\n");
         assert_eq!(
             read_roster(&pdf, &Categories::default()).unwrap_err().0[0].code,

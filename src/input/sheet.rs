@@ -89,9 +89,7 @@ pub fn read_table(path: &Path) -> Result<Table, Problems> {
             "请用 Excel 或 WPS 打开该文件后另存为 .xlsx 再试。",
         ));
     }
-    let binary = bytes
-        .iter()
-        .any(|b| matches!(b, 0x00..=0x08 | 0x0E..=0x1A | 0x1C..=0x1F));
+    let binary = bytes.iter().any(|b| matches!(b, 0x00..=0x08 | 0x0E..=0x1F));
     let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
     if binary && !utf16 {
         let what = if WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
