@@ -16,5 +16,5 @@ pub mod standards;
 mod testutil;
 
 pub use roster::read_roster;
-pub use sheet::{Row, Table, read_table};
+pub use sheet::{Cell, Row, Table, read_table};
 pub use standards::read_standards;

@@ -2,7 +2,7 @@
 //! UTF-8 (with or without BOM) or GBK/GB18030 as Excel saves it in China. The format is told by content first
 //! (zip or OLE signature), then by extension; a file that is none of these is refused, never guessed at.
 
-use super::cells::Cell;
+pub use super::cells::Cell;
 use crate::domain::{Location, Problem, Problems};
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use chrono::{NaiveDate, NaiveDateTime};
