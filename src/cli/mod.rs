@@ -3,9 +3,9 @@
 
 mod check;
 mod deadline;
-mod ledger_state;
 pub mod exit;
 mod failure;
+mod ledger_state;
 mod load;
 mod pay;
 mod standards;

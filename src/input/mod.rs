@@ -1,10 +1,20 @@
-//! (stub, replaced by the input branch)
-use crate::domain::{Categories, Problems, Recipient, Standard};
-use std::path::Path;
+//! Reading the bureau's sheets: 花名册 (roster) and 标准表 (standards) in .xlsx/.xls/.ods/.csv (UTF-8 or GBK)
+//! into domain types. Every bad input is refused with a located Chinese message; all problems of a file are
+//! collected, not just the first.
 
-pub fn read_roster(_path: &Path, _categories: &Categories) -> Result<Vec<Recipient>, Problems> {
-    todo!()
-}
-pub fn read_standards(_path: &Path, _categories: &Categories) -> Result<Vec<Standard>, Problems> {
-    todo!()
-}
+// A `Problem` is large (location, value, message, hint); it is built only on the cold path of a bad cell, and
+// each is pushed into the file's list at once, so boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
+pub mod cells;
+pub mod columns;
+mod fields;
+pub mod roster;
+pub mod sheet;
+pub mod standards;
+#[cfg(test)]
+mod testutil;
+
+pub use roster::read_roster;
+pub use sheet::{Cell, Row, Table, read_table};
+pub use standards::read_standards;

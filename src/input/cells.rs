@@ -1,0 +1,443 @@
+//! Cell values as they come out of a sheet, and their normalisation: full-width → half-width, stray spaces,
+//! numbers shown the way Excel shows them, and the many ways a date or a month is typed in a county office.
+
+use crate::domain::YearMonth;
+use crate::domain::money::decimal_from_cell_f64;
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// One cell, as read. `Number` keeps the raw float only until a function of this module converts it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    /// Text exactly as typed (not yet normalised).
+    Text(String),
+    /// A numeric cell (Excel stores every number as a double).
+    Number(f64),
+    /// An integer cell (some .xls/.ods readers report these).
+    Int(i64),
+    Bool(bool),
+    /// A cell with a date format (the serial number already converted).
+    Date(NaiveDateTime),
+    /// An error value such as `#N/A`.
+    Error(String),
+}
+
+/// Accepted ways of writing a date, for messages.
+pub const DATE_FORMS: &str = "2024-01-05、2024/1/5、2024.01.05、2024年1月5日、20240105，或设置为日期格式的单元格";
+/// Accepted ways of writing a month, for messages.
+pub const MONTH_FORMS: &str =
+    "2024-01、2024/1、2024.01、2024年1月、202401，或完整日期（取其所在月份），或设置为日期格式的单元格";
+
+/// Years a date in these files can plausibly have.
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// Full-width digits, letters and the ideographic space → half-width; zero-width characters dropped.
+/// Other full-width punctuation (（），：) is left alone: it is ordinary Chinese text.
+fn half_width_char(c: char) -> Option<char> {
+    match c {
+        '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => char::from_u32(c as u32 - 0xFEE0),
+        '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200A}' | '\u{202F}' | '\u{205F}' => Some(' '),
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => None,
+        c if c.is_whitespace() => Some(' '),
+        c => Some(c),
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFF0F | 0xFF1A..=0xFF20 | 0x20000..=0x2FFFF)
+}
+
+/// Normalise typed text: full-width digits/letters/space → half-width, trimmed, runs of spaces collapsed to one,
+/// and spaces next to a Chinese character removed ("张　三" → "张三", " １２３ " → "123").
+pub fn normalize_text(s: &str) -> String {
+    let chars: Vec<char> = s.chars().filter_map(half_width_char).collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == ' ' {
+            let start = i;
+            while i < chars.len() && chars[i] == ' ' {
+                i += 1;
+            }
+            let before = (start > 0).then(|| chars[start - 1]);
+            let after = chars.get(i).copied();
+            let keep = matches!((before, after), (Some(b), Some(a)) if !is_cjk(b) && !is_cjk(a));
+            if keep {
+                out.push(' ');
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// `normalize_text` with every space removed (身份证号, 银行账号, codes).
+pub fn compact(s: &str) -> String {
+    normalize_text(s).chars().filter(|c| *c != ' ').collect()
+}
+
+/// Blank: empty, or text that is only spaces.
+pub fn is_blank(cell: &Cell) -> bool {
+    match cell {
+        Cell::Empty => true,
+        Cell::Text(t) => normalize_text(t).is_empty(),
+        _ => false,
+    }
+}
+
+/// A number as Excel's General format shows it: up to 15 significant digits, and scientific notation
+/// (`1.10105E+17`) for 12 or more integer digits. Never the digits a long number has lost.
+pub fn general_number(v: f64) -> String {
+    if v.is_finite() && v.abs() >= 1e11 {
+        let s = format!("{v:.5E}"); // e.g. "1.10105E17"
+        let (mantissa, exp) = s.split_once('E').unwrap_or((&s, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        let exp: i32 = exp.parse().unwrap_or(0);
+        return format!("{mantissa}E{}{exp:02}", if exp < 0 { '-' } else { '+' });
+    }
+    match decimal_from_cell_f64(v) {
+        Some(d) => d.normalize().to_string(),
+        None => v.to_string(),
+    }
+}
+
+fn datetime_text(dt: &NaiveDateTime) -> String {
+    if dt.time() == chrono::NaiveTime::MIN {
+        dt.date().format("%Y-%m-%d").to_string()
+    } else {
+        dt.format("%Y-%m-%d %H:%M:%S").to_string()
+    }
+}
+
+/// The cell as the user sees it in Excel (for messages): text as typed, numbers in General format.
+pub fn display(cell: &Cell) -> String {
+    match cell {
+        Cell::Empty => String::new(),
+        Cell::Text(t) => t.clone(),
+        Cell::Number(v) => general_number(*v),
+        Cell::Int(i) => general_number(*i as f64),
+        Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Cell::Date(dt) => datetime_text(dt),
+        Cell::Error(e) => e.clone(),
+    }
+}
+
+/// The normalised text value of a cell (what `Recipient.attrs` holds): text normalised, numbers as Excel shows
+/// them, dates as `YYYY-MM-DD`.
+pub fn text(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(t) => normalize_text(t),
+        other => display(other),
+    }
+}
+
+/// Full-width punctuation used in dates and numbers → ASCII, after `compact`.
+fn compact_punct(s: &str) -> String {
+    compact(s)
+        .chars()
+        .map(|c| match c {
+            '．' | '。' => '.',
+            '－' | '—' | '–' => '-',
+            '／' => '/',
+            '：' => ':',
+            '，' => ',',
+            c => c,
+        })
+        .collect()
+}
+
+fn all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Year, month and (when written) day of a typed date or month, checked for range and existence.
+fn parse_ymd(text: &str) -> Option<(i32, u32, Option<u32>)> {
+    // Drop a time of day: "2024-01-05 00:00:00", "2024-01-05T08:30".
+    let trimmed = normalize_text(text);
+    let date_part = match trimmed.split_once([' ', 'T']) {
+        Some((d, time)) if !time.is_empty() && time.chars().all(|c| c.is_ascii_digit() || c == ':' || c == '.') => d,
+        _ => trimmed.as_str(),
+    };
+    let t = compact_punct(date_part);
+    let t = t.strip_suffix(['日', '号']).unwrap_or(&t);
+    let t: String = t
+        .chars()
+        .map(|c| if matches!(c, '年' | '月' | '.' | '/') { '-' } else { c })
+        .collect();
+    let t = t.strip_suffix('-').unwrap_or(&t);
+    let parts: Vec<&str> = t.split('-').collect();
+    let (y, m, d): (&str, &str, Option<&str>) = match parts.as_slice() {
+        [all] if all_digits(all) && all.len() == 8 => (&all[..4], &all[4..6], Some(&all[6..])),
+        [all] if all_digits(all) && all.len() == 6 => (&all[..4], &all[4..], None),
+        [y, m] => (y, m, None),
+        [y, m, d] => (y, m, Some(d)),
+        _ => return None,
+    };
+    if y.len() != 4 || !all_digits(y) || !all_digits(m) || m.len() > 2 {
+        return None;
+    }
+    if let Some(d) = d
+        && (!all_digits(d) || d.len() > 2)
+    {
+        return None;
+    }
+    let year: i32 = y.parse().ok()?;
+    let month: u32 = m.parse().ok()?;
+    let day: Option<u32> = match d {
+        Some(d) => Some(d.parse().ok()?),
+        None => None,
+    };
+    if !YEARS.contains(&year) || !(1..=12).contains(&month) {
+        return None;
+    }
+    if let Some(day) = day {
+        NaiveDate::from_ymd_opt(year, month, day)?;
+    }
+    Some((year, month, day))
+}
+
+/// A date typed as text.
+pub fn parse_date_text(text: &str) -> Option<NaiveDate> {
+    match parse_ymd(text)? {
+        (y, m, Some(d)) => NaiveDate::from_ymd_opt(y, m, d),
+        _ => None,
+    }
+}
+
+/// A month typed as text (a full date gives its month).
+pub fn parse_month_text(text: &str) -> Option<YearMonth> {
+    let (y, m, _) = parse_ymd(text)?;
+    YearMonth::new(y, m)
+}
+
+/// An Excel serial date (1900 date system; 45296 = 2024-01-05). The time of day is dropped. Serial 60 is
+/// Excel's phantom 1900-02-29 and is refused.
+pub fn serial_to_date(serial: f64) -> Option<NaiveDate> {
+    if !serial.is_finite() || serial < 1.0 {
+        return None;
+    }
+    let days = serial.floor() as i64;
+    if days == 60 {
+        return None;
+    }
+    // Day 1 is 1900-01-01; Excel counts a non-existent 1900-02-29 as day 60.
+    let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+    let days = if days < 60 { days + 1 } else { days };
+    let date = epoch.checked_add_signed(chrono::Duration::days(days))?;
+    YEARS.contains(&date.year()).then_some(date)
+}
+
+/// A plain number is taken as a serial date only from 1950-01-01 (serial 18264) on: no date these files carry
+/// is earlier, and a smaller number is far more likely something else (2024.1 typed into a number cell).
+const FIRST_PLAUSIBLE_SERIAL: f64 = 18264.0;
+
+fn plausible_serial(v: f64) -> Option<NaiveDate> {
+    if v < FIRST_PLAUSIBLE_SERIAL {
+        None
+    } else {
+        serial_to_date(v)
+    }
+}
+
+/// The integer value of a numeric cell, if it is a whole number.
+fn whole_number(cell: &Cell) -> Option<i64> {
+    match cell {
+        Cell::Int(i) => Some(*i),
+        Cell::Number(v) if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e15 => Some(*v as i64),
+        _ => None,
+    }
+}
+
+/// A date from a date cell, an Excel serial number, a number typed as 20240105, or text.
+pub fn parse_date(cell: &Cell) -> Option<NaiveDate> {
+    match cell {
+        Cell::Date(dt) => Some(dt.date()),
+        Cell::Text(t) => parse_date_text(t),
+        Cell::Number(_) | Cell::Int(_) => {
+            if let Some(n) = whole_number(cell)
+                && (10_000_000..100_000_000).contains(&n)
+            {
+                return parse_date_text(&n.to_string());
+            }
+            match cell {
+                Cell::Number(v) => plausible_serial(*v),
+                Cell::Int(i) => plausible_serial(*i as f64),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A month from a date cell, an Excel serial number, a number typed as 202401 or 20240105, or text.
+pub fn parse_month(cell: &Cell) -> Option<YearMonth> {
+    if let Some(n) = whole_number(cell)
+        && (100_000..1_000_000).contains(&n)
+    {
+        return parse_month_text(&n.to_string());
+    }
+    match cell {
+        Cell::Text(t) => parse_month_text(t),
+        other => parse_date(other).map(YearMonth::of),
+    }
+}
+
+/// A plain number (服役年限 and the like) from a numeric cell or text such as "12", "12.5", "１２年".
+pub fn parse_decimal(cell: &Cell) -> Option<Decimal> {
+    match cell {
+        Cell::Number(v) => decimal_from_cell_f64(*v),
+        Cell::Int(i) => Some(Decimal::from(*i)),
+        Cell::Text(t) => {
+            let t = compact_punct(t);
+            let t = t.strip_suffix('年').unwrap_or(&t);
+            if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
+                return None;
+            }
+            Decimal::from_str(t).ok()
+        }
+        _ => None,
+    }
+}
+
+/// Text that is a number Excel has already turned into scientific notation ("1.10105E+17"), as it appears in a
+/// CSV saved from a sheet whose 身份证号 column held numbers.
+pub fn looks_like_scientific(text: &str) -> bool {
+    let t = compact(text).to_ascii_uppercase();
+    let Some((mantissa, exp)) = t.split_once('E') else {
+        return false;
+    };
+    let exp = exp.strip_prefix('+').unwrap_or(exp);
+    !mantissa.is_empty()
+        && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && mantissa.chars().any(|c| c.is_ascii_digit())
+        && all_digits(exp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+    fn ym(y: i32, m: u32) -> YearMonth {
+        YearMonth::new(y, m).unwrap()
+    }
+
+    #[test]
+    fn full_width_and_spaces() {
+        assert_eq!(normalize_text("１２３"), "123");
+        assert_eq!(
+            normalize_text("１１０１０５１９４９１２３１００２Ｘ"),
+            "11010519491231002X"
+        );
+        assert_eq!(normalize_text("\u{3000}张\u{3000}三\u{00A0}"), "张三");
+        assert_eq!(normalize_text("  a   b  "), "a b");
+        assert_eq!(normalize_text("城关镇 （东街）"), "城关镇（东街）");
+        assert_eq!(normalize_text("a\u{200B}b"), "ab");
+        assert_eq!(compact(" 6222 0212 3456 "), "622202123456");
+    }
+
+    #[test]
+    fn excel_general_display() {
+        // 110105194912310021 as a double is 1.1010519491231002e17; General shows 6 significant digits.
+        assert_eq!(general_number(110105194912310021.0), "1.10105E+17");
+        assert_eq!(general_number(6222021234567890.0), "6.22202E+15");
+        assert_eq!(general_number(8889.17), "8889.17");
+        assert_eq!(general_number(12.0), "12");
+        assert_eq!(display(&Cell::Int(45296)), "45296");
+        assert_eq!(
+            display(&Cell::Date(d(2024, 1, 5).and_hms_opt(0, 0, 0).unwrap())),
+            "2024-01-05"
+        );
+    }
+
+    #[test]
+    fn every_date_form() {
+        for t in [
+            "2024.01.05",
+            "2024年1月5日",
+            "2024/1/5",
+            "2024-01-05",
+            "20240105",
+            "2024-01-05 00:00:00",
+            "２０２４．０１．０５",
+            "2024年01月05号",
+        ] {
+            assert_eq!(parse_date_text(t), Some(d(2024, 1, 5)), "{t}");
+        }
+        for t in [
+            "2024-01",
+            "2024.13.01",
+            "2024-02-30",
+            "24.1.5",
+            "2024-1-5-6",
+            "一九年",
+            "",
+            "45296",
+            "1899-12-31",
+        ] {
+            assert_eq!(parse_date_text(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn every_month_form() {
+        for t in [
+            "2024-01",
+            "2024.01",
+            "2024年1月",
+            "2024/1",
+            "202401",
+            "2024-01-31",
+            "2024年1月5日",
+            "20240105",
+        ] {
+            assert_eq!(parse_month_text(t), Some(ym(2024, 1)), "{t}");
+        }
+        for t in ["2024-13", "2024", "24-01", "2024/1/32"] {
+            assert_eq!(parse_month_text(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn serial_dates() {
+        // 45296 days after 1899-12-30 is 2024-01-05 (2024-01-01 is serial 45292).
+        assert_eq!(serial_to_date(45296.0), Some(d(2024, 1, 5)));
+        assert_eq!(serial_to_date(45296.75), Some(d(2024, 1, 5)));
+        assert_eq!(serial_to_date(1.0), Some(d(1900, 1, 1)));
+        assert_eq!(serial_to_date(61.0), Some(d(1900, 3, 1)));
+        assert_eq!(serial_to_date(60.0), None);
+        assert_eq!(serial_to_date(0.0), None);
+        assert_eq!(parse_date(&Cell::Number(45296.0)), Some(d(2024, 1, 5)));
+        assert_eq!(parse_date(&Cell::Int(20240105)), Some(d(2024, 1, 5)));
+        assert_eq!(parse_month(&Cell::Number(202401.0)), Some(ym(2024, 1)));
+        assert_eq!(parse_month(&Cell::Number(45296.0)), Some(ym(2024, 1)));
+        // 2024.1 typed into a number cell could be January or October: refused.
+        assert_eq!(parse_month(&Cell::Number(2024.1)), None);
+        assert_eq!(parse_date(&Cell::Bool(true)), None);
+        // serial 18263 would be 1949-12-31: a plain number that small is not taken as a date
+        assert_eq!(parse_date(&Cell::Number(18263.0)), None);
+        assert_eq!(parse_date(&Cell::Number(18264.0)), Some(d(1950, 1, 1)));
+    }
+
+    #[test]
+    fn decimals() {
+        assert_eq!(parse_decimal(&Cell::Number(12.0)), Some(dec!(12)));
+        assert_eq!(parse_decimal(&Cell::Text("１２.5年".into())), Some(dec!(12.5)));
+        assert_eq!(parse_decimal(&Cell::Text("十二".into())), None);
+    }
+
+    #[test]
+    fn scientific_text() {
+        assert!(looks_like_scientific("1.10105E+17"));
+        assert!(looks_like_scientific("6.22202e15"));
+        assert!(!looks_like_scientific("11010519491231002X"));
+        assert!(!looks_like_scientific("E+17"));
+    }
+}

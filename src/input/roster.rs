@@ -1,0 +1,775 @@
+//! 花名册 → `Vec<Recipient>`: header found by its names, title/unit/合计/blank rows skipped, every field checked
+//! (身份证号 must be text and valid, 银行账号 digits, 类别 known, 等级/性质/状态/dates normalised), duplicates refused.
+//! All problems of the file are collected.
+
+use super::cells::{self, Cell};
+use super::columns::{self, ROSTER_COLUMNS, ROSTER_REQUIRED};
+use super::fields::{RowView, formula_errors, is_blank_row, is_footer_row, is_repeated_header, is_total_row};
+use super::sheet::{Table, read_table};
+use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Read a 花名册. `path` is shown in messages exactly as the user typed it (path.display()).
+pub fn read_roster(path: &Path, categories: &Categories) -> Result<Vec<Recipient>, Problems> {
+    let table = read_table(path)?;
+    roster_from_table(&table, categories)
+}
+
+/// Take a value, or keep its problem for the report.
+fn take<T>(r: Result<T, Problem>, problems: &mut Vec<Problem>) -> Option<T> {
+    r.map_err(|p| problems.push(p)).ok()
+}
+
+const AS_NUMBER_WHY: &str = "Excel 的数字只保留15位有效数字，存成数字后末几位已经丢失，无法从中还原";
+
+/// 身份证号 must be a text cell holding a valid number.
+fn id_card(view: &RowView) -> Result<IdCard, Problem> {
+    let cell = view.cell("身份证号");
+    let as_number = match cell {
+        Cell::Number(_) | Cell::Int(_) => true,
+        Cell::Text(t) => cells::looks_like_scientific(t),
+        _ => false,
+    };
+    if as_number {
+        return Err(view
+            .problem(
+                "ID_AS_NUMBER",
+                "身份证号",
+                format!("身份证号被存成了数字：{AS_NUMBER_WHY}"),
+            )
+            .hint("请将该列设置为“文本”格式后重新录入身份证号（只改格式不能找回丢失的数字）。"));
+    }
+    IdCard::parse(&cells::compact(&cells::text(cell))).map_err(|e| {
+        view.problem("ID_INVALID", "身份证号", e.to_string())
+            .hint("请对照原始证件核对身份证号。")
+    })
+}
+
+/// 银行账号: digits only. A number cell with 16 or more digits has lost digits already; a shorter whole number
+/// is taken as its digits. Blank is allowed here (the pay step lists it as an exception).
+fn account(view: &RowView) -> Result<String, Problem> {
+    let cell = view.cell("银行账号");
+    let as_number = || {
+        view.problem(
+            "ACCOUNT_AS_NUMBER",
+            "银行账号",
+            format!("银行账号被存成了数字：{AS_NUMBER_WHY}"),
+        )
+        .hint("请将该列设置为“文本”格式后重新录入银行账号（只改格式不能找回丢失的数字）。")
+    };
+    let invalid = || {
+        view.problem("ACCOUNT_INVALID", "银行账号", "银行账号只能由数字组成")
+            .hint("请核对账号，去掉其中的字母、横线等其他字符。")
+    };
+    match cell {
+        Cell::Empty => Ok(String::new()),
+        Cell::Number(_) | Cell::Int(_) => {
+            let d = cells::parse_decimal(cell).ok_or_else(invalid)?;
+            if !d.fract().is_zero() || d < Decimal::ZERO {
+                return Err(invalid());
+            }
+            let digits = d.trunc().normalize().to_string();
+            if digits.len() >= 16 {
+                Err(as_number())
+            } else {
+                Ok(digits)
+            }
+        }
+        Cell::Text(t) if cells::looks_like_scientific(t) => Err(as_number()),
+        Cell::Text(t) => {
+            let digits = cells::compact(t);
+            if digits.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(digits)
+            } else {
+                Err(invalid())
+            }
+        }
+        _ => Err(invalid()),
+    }
+}
+
+/// 状态 (with 死亡日期 and the suspension reason).
+fn status(view: &RowView, death_date_given: bool, death_date_bad: bool) -> Result<Status, Problem> {
+    let typed = cells::compact(&view.text("状态"));
+    let deceased = || {
+        if death_date_given || death_date_bad {
+            return Ok(Status::Deceased);
+        }
+        let at = if view.get("死亡日期").is_some() {
+            "死亡日期"
+        } else {
+            "状态"
+        };
+        Err(view
+            .problem("MISSING_DEATH_DATE", at, format!("状态为“{typed}”，但没有填写死亡日期"))
+            .hint("请填写死亡日期：发放到死亡当月，丧葬补助也据此计算。"))
+    };
+    match typed.as_str() {
+        "" if death_date_given => Ok(Status::Deceased),
+        "" => Ok(Status::Normal),
+        "正常" | "正常发放" if death_date_given => Err(view
+            .problem("BAD_STATUS", "状态", "状态为“正常”，但填有死亡日期")
+            .hint("如已死亡，请将状态改为“死亡”；如死亡日期填错，请删除。")),
+        "正常" | "正常发放" => Ok(Status::Normal),
+        "暂停" | "中止" | "暂停发放" => {
+            let reason = [view.text("暂停原因"), view.text("备注")]
+                .into_iter()
+                .find(|r| !r.is_empty())
+                .unwrap_or_else(|| "暂停发放".to_string());
+            Ok(Status::Suspended { reason })
+        }
+        "停发" | "终止" | "停止发放" => Ok(Status::Stopped),
+        "死亡" | "去世" | "已故" => deceased(),
+        _ => Err(view
+            .problem("BAD_STATUS", "状态", "状态无法识别")
+            .hint("可填：正常、暂停（或中止）、停发（或终止）、死亡（或去世、已故）；留空表示正常。")),
+    }
+}
+
+/// A parsed roster row and the key used for duplicate checks.
+struct Parsed {
+    recipient: Option<Recipient>,
+    id: Option<(IdCard, String)>,
+}
+
+fn parse_row(view: &RowView, categories: &Categories) -> (Parsed, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let name = take(view.required_text("姓名"), &mut problems);
+    let id = take(id_card(view), &mut problems);
+    let category = match take(view.category(categories), &mut problems) {
+        Some(None) => {
+            problems.push(view.problem("MISSING_VALUE", "类别", "类别为空").hint(format!(
+                        "请填写类别，如 {}。",
+                        categories
+                            .names()
+                            .iter()
+                            .take(3)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    )));
+            None
+        }
+        other => other.flatten(),
+    };
+    let grade = take(view.grade(), &mut problems);
+    let nature = take(view.nature(), &mut problems);
+    let service_years = take(view.decimal("服役年限"), &mut problems);
+    let start_month = take(view.month("起发年月"), &mut problems);
+    let stop_month = take(view.month("停发年月"), &mut problems);
+    let death = view.date("死亡日期");
+    let death_bad = death.is_err();
+    let death_date = take(death, &mut problems);
+    let given = matches!(death_date, Some(Some(_)));
+    let status = take(status(view, given, death_bad), &mut problems);
+    let confirmed_on = take(view.date("年度确认日期"), &mut problems);
+    let account = take(account(view), &mut problems);
+    let funeral_months = take(view.whole("丧葬补助月数"), &mut problems);
+    let item = view.text("项目");
+    let key = id.clone().map(|id| (id, item.clone()));
+
+    let recipient = (|| {
+        if !problems.is_empty() {
+            return None;
+        }
+        let (id, category, account) = (id?, category?, account?);
+        let mut attrs = BTreeMap::new();
+        for col in &view.header.columns {
+            let value = match col.name.as_str() {
+                "身份证号" => id.to_string(),
+                "类别" => category.clone(),
+                "等级" => grade?.unwrap_or_default().to_string(),
+                "性质" => nature.clone()?.unwrap_or_default(),
+                "银行账号" => account.clone(),
+                _ => cells::text(view.row.cell(col.index)),
+            };
+            attrs.insert(col.name.clone(), value);
+        }
+        Some(Recipient {
+            location: view.location(),
+            name: name?,
+            id,
+            category,
+            attrs,
+            service_years: service_years?,
+            start_month: start_month?,
+            status: status?,
+            stop_month: stop_month?,
+            death_date: death_date?,
+            confirmed_on: confirmed_on?,
+            town: view.text("乡镇"),
+            bank: view.text("开户行"),
+            account,
+            item: (!item.is_empty()).then_some(item),
+            funeral_months: funeral_months?,
+        })
+    })();
+    (Parsed { recipient, id: key }, problems)
+}
+
+/// A roster table → recipients, or every problem found.
+pub fn roster_from_table(table: &Table, categories: &Categories) -> Result<Vec<Recipient>, Problems> {
+    let header = columns::find_header(table, ROSTER_COLUMNS, ROSTER_REQUIRED)?;
+    let has_item = header.column("项目").is_some();
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut recipients = Vec::new();
+    let mut seen: BTreeMap<(IdCard, String), u32> = BTreeMap::new();
+    for row in &table.rows[header.first_data..] {
+        let view = RowView {
+            table,
+            header: &header,
+            row,
+        };
+        if is_blank_row(row)
+            || is_total_row(row, &header)
+            || is_footer_row(&view)
+            || is_repeated_header(&view, ROSTER_REQUIRED, ROSTER_COLUMNS)
+        {
+            continue;
+        }
+        let cell_errors = formula_errors(&view);
+        if !cell_errors.is_empty() {
+            problems.extend(cell_errors);
+            continue;
+        }
+        let (parsed, row_problems) = parse_row(&view, categories);
+        problems.extend(row_problems);
+        if let Some((id, item)) = parsed.id {
+            let key = (id.clone(), if has_item { item.clone() } else { String::new() });
+            if let Some(first) = seen.get(&key) {
+                let also = if has_item && !item.is_empty() {
+                    format!("，且项目同为“{item}”")
+                } else {
+                    String::new()
+                };
+                let hint = if has_item {
+                    "同一人的不同项目可以分行填写，但项目不能相同；请删除或合并重复的行。"
+                } else {
+                    "同一人只能有一行；如果是同一人的不同发放项目，请增加“项目”列分行填写。"
+                };
+                problems.push(
+                    view.problem(
+                        "DUPLICATE_ID",
+                        "身份证号",
+                        format!("身份证号在第{first}行和第{}行重复出现{also}", row.excel_row),
+                    )
+                    .hint(hint),
+                );
+                continue;
+            }
+            seen.insert(key, row.excel_row);
+        }
+        recipients.extend(parsed.recipient);
+    }
+    Problems(problems).into_result(recipients)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::YearMonth;
+    use crate::domain::category::KNOWN;
+    use crate::input::sheet::table_from_csv_bytes;
+    use crate::input::testutil::{V, file, texts, xlsx};
+    use V::{D, E, N, S};
+    use chrono::NaiveDate;
+    use rust_decimal_macros::dec;
+    use tempfile::TempDir;
+
+    fn ym(s: &str) -> Option<YearMonth> {
+        Some(s.parse().unwrap())
+    }
+    fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, d)
+    }
+    /// Every problem as displayed, with the temporary path replaced by `F`.
+    fn shown(err: &Problems, path: &Path) -> Vec<String> {
+        err.0
+            .iter()
+            .map(|p| p.to_string().replace(&path.display().to_string(), "F"))
+            .collect()
+    }
+
+    #[test]
+    fn reads_a_roster_as_counties_keep_it() {
+        let dir = TempDir::new().unwrap();
+        let header = texts(&[
+            "序号",
+            "姓名",
+            "公民身份号码",
+            "优抚类别",
+            "伤残等级",
+            "性质",
+            "户籍",
+            "服役年限",
+            "起发年月",
+            "状态",
+            "死亡日期",
+            "年度确认日期",
+            "开户行",
+            "银行账号",
+            "乡镇（街道）",
+            "护 理",
+            "备注",
+        ]);
+        let rows = vec![
+            vec![S("XX县2024年优抚对象花名册")],
+            vec![S("单位：元")],
+            header,
+            vec![
+                N(1.0),
+                S("张　三"),
+                S("４１１５２６１９５００３１５００１４"),
+                S("伤残军人"),
+                S("１级"),
+                S("因战"),
+                S("农村"),
+                E,
+                S("2024年1月"),
+                E,
+                E,
+                N(45296.0),
+                S("农行城关支行"),
+                S("6228 4800 1234 5678 901"),
+                S("城关镇"),
+                S("是"),
+                E,
+            ],
+            vec![],
+            vec![
+                N(2.0),
+                S("李四"),
+                S("411526196207080032"),
+                S("在乡复员军人"),
+                E,
+                E,
+                S("城镇"),
+                N(12.0),
+                S("202401"),
+                S("暂停"),
+                E,
+                D(2024, 3, 1),
+                E,
+                E,
+                S("东关街道"),
+                E,
+                S("未年审"),
+            ],
+            vec![
+                N(3.0),
+                S("王五"),
+                S("41152619480909001x"),
+                S("烈属"),
+                E,
+                E,
+                E,
+                E,
+                S("2023.08"),
+                E,
+                S("2024.01.05"),
+            ],
+            vec![S("合计"), E, E, E, E, E, E, N(12.0)],
+            vec![S("制表人：赵六"), E, E, E, E, E, E, E, E, E, E, E, S("审核人：钱七")],
+        ];
+        let path = xlsx(&dir, "roster.xlsx", "花名册", &rows, &[]);
+        let r = read_roster(&path, &Categories::default()).unwrap();
+        assert_eq!(r.len(), 3);
+
+        let a = &r[0];
+        assert_eq!(
+            a.location.to_string(),
+            format!("{} 工作表「花名册」第4行", path.display())
+        );
+        assert_eq!(a.name, "张三");
+        assert_eq!(a.id.as_str(), "411526195003150014");
+        assert_eq!(a.category, "残疾军人");
+        assert_eq!(a.attr("等级"), "一级");
+        assert_eq!(a.attr("性质"), "因战");
+        assert_eq!(a.attr("城乡"), "农村");
+        assert_eq!(a.attr("护理"), "是");
+        assert_eq!(a.attr("类别"), "残疾军人");
+        assert_eq!(a.attr("序号"), "1");
+        assert_eq!(a.service_years, None);
+        assert_eq!(a.start_month, ym("2024-01"));
+        assert_eq!(a.status, Status::Normal);
+        // serial 45296 = 2024-01-05
+        assert_eq!(a.confirmed_on, date(2024, 1, 5));
+        assert_eq!(a.bank, "农行城关支行");
+        assert_eq!(a.account, "6228480012345678901");
+        assert_eq!(a.town, "城关镇");
+        assert_eq!(a.item, None);
+
+        let b = &r[1];
+        assert_eq!(b.location.row, Some(6));
+        assert_eq!(b.category, "在乡复员军人");
+        assert_eq!(b.service_years, Some(dec!(12)));
+        assert_eq!(b.start_month, ym("2024-01"));
+        assert_eq!(
+            b.status,
+            Status::Suspended {
+                reason: "未年审".into()
+            }
+        );
+        assert_eq!(b.confirmed_on, date(2024, 3, 1));
+        assert_eq!(b.account, "");
+        assert_eq!(b.attr("等级"), "");
+
+        let c = &r[2];
+        assert_eq!(c.location.row, Some(7));
+        assert_eq!(c.id.as_str(), "41152619480909001X");
+        assert_eq!(c.category, "烈士遗属");
+        // a 死亡日期 with a blank 状态 means deceased
+        assert_eq!(c.status, Status::Deceased);
+        assert_eq!(c.death_date, date(2024, 1, 5));
+        assert_eq!(c.start_month, ym("2023-08"));
+    }
+
+    #[test]
+    fn two_row_merged_header() {
+        let dir = TempDir::new().unwrap();
+        // Row 1: a title merged over A:F. Rows 2–3: 序号…类别 merged vertically, 银行信息 merged over E2:F2 with
+        // 开户行 | 银行账号 under it.
+        let rows = vec![
+            vec![],
+            vec![],
+            vec![E, E, E, E, S("开户行"), S("银行账号")],
+            vec![
+                N(1.0),
+                S("张三"),
+                S("411526195003150014"),
+                S("残疾军人"),
+                S("农行城关支行"),
+                S("6228480012345678901"),
+            ],
+        ];
+        let merges = [
+            (0, 0, 0, 5, "示例县优抚对象花名册"),
+            (1, 0, 2, 0, "序号"),
+            (1, 1, 2, 1, "姓名"),
+            (1, 2, 2, 2, "身份证号"),
+            (1, 3, 2, 3, "类别"),
+            (1, 4, 1, 5, "银行信息"),
+        ];
+        let path = xlsx(&dir, "merged.xlsx", "Sheet1", &rows, &merges);
+        let r = read_roster(&path, &Categories::default()).unwrap();
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].location.row, Some(4));
+        assert_eq!(r[0].bank, "农行城关支行");
+        assert_eq!(r[0].account, "6228480012345678901");
+        assert_eq!(r[0].attr("开户行"), "农行城关支行");
+    }
+
+    /// Row 6 is the 合计 row, row 7 a 乡镇 subtotal, row 8 the header repeated (two sheets pasted together).
+    const CSV: &str = "示例县花名册,,,,\n姓名,身份证号码,人员类别,残疾等级,起发时间\n张三,411526195003150014,伤残军人,一级,2024/1\n\n\
+                       李四,411526196207080032,病故遗属,,20230801\n合计,,,,\n城关镇小计,,,,\n\
+                       姓名,身份证号码,人员类别,残疾等级,起发时间\n王五,411526195511200057,烈属,,2024-01\n";
+
+    #[test]
+    fn gbk_and_bom_csv_read_the_same_as_utf8() {
+        let read = |bytes: &[u8]| {
+            let mut t = table_from_csv_bytes("x", bytes).unwrap();
+            t.file = "r.csv".into();
+            serde_json::to_string(&roster_from_table(&t, &Categories::default()).unwrap()).unwrap()
+        };
+        let utf8 = read(CSV.as_bytes());
+        let gbk = encoding_rs::GBK.encode(CSV).0.into_owned();
+        assert!(std::str::from_utf8(&gbk).is_err());
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(CSV.as_bytes());
+        assert_eq!(read(&gbk), utf8);
+        assert_eq!(read(&bom), utf8);
+        // and the content is what the file says
+        let dir = TempDir::new().unwrap();
+        let path = file(&dir, "r.csv", &gbk);
+        let r = read_roster(&path, &Categories::default()).unwrap();
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[1].location.to_string(), format!("{} 第5行", path.display()));
+        assert_eq!(r[2].location.row, Some(9));
+        assert_eq!(r[2].name, "王五");
+        assert_eq!(r[1].category, "病故军人遗属");
+        assert_eq!(r[1].start_month, ym("2023-08"));
+        assert_eq!(r[0].attr("等级"), "一级");
+    }
+
+    #[test]
+    fn every_problem_of_the_file_is_reported_with_its_place() {
+        let dir = TempDir::new().unwrap();
+        let rows = vec![
+            texts(&[
+                "姓名",
+                "身份证号",
+                "类别",
+                "等级",
+                "状态",
+                "死亡日期",
+                "起发年月",
+                "银行账号",
+            ]),
+            vec![S("张三"), N(411526195003150014.0), S("残疾军人")],
+            vec![S("李四"), S("411526196207080031"), S("残疾军仁")],
+            vec![
+                S("王五"),
+                S("411526195511200057"),
+                S("烈属"),
+                S("11级"),
+                S("死亡"),
+                E,
+                S("2024年13月"),
+                N(6228480012345678.0),
+            ],
+            vec![
+                S("赵六"),
+                S("411526197001010076"),
+                S("公务员"),
+                E,
+                S("退休"),
+                E,
+                E,
+                S("6228-4800"),
+            ],
+            vec![E, S("411526195003150014"), S("烈属"), E, S("正常"), S("2024-02-30")],
+        ];
+        let path = xlsx(&dir, "bad.xlsx", "花名册", &rows, &[]);
+        let err = read_roster(&path, &Categories::default()).unwrap_err();
+        let at = "F 工作表「花名册」";
+        assert_eq!(
+            shown(&err, &path),
+            [
+                format!(
+                    "{at}第2行「身份证号」列：身份证号被存成了数字：Excel 的数字只保留15位有效数字，存成数字后末几位已经丢失，无法从中还原（值：“4.11526E+17”）。请将该列设置为“文本”格式后重新录入身份证号（只改格式不能找回丢失的数字）。 [ID_AS_NUMBER]"
+                ),
+                format!(
+                    "{at}第3行「身份证号」列：身份证号校验码错误：按前17位应为“2”，实为“1”（值：“411526196207080031”）。请对照原始证件核对身份证号。 [ID_INVALID]"
+                ),
+                format!(
+                    "{at}第3行「类别」列：类别不在已知类别中（值：“残疾军仁”）。是否应为“残疾军人”？ [UNKNOWN_CATEGORY]"
+                ),
+                format!(
+                    "{at}第4行「等级」列：等级无法识别（值：“11级”）。应为一级至十级，可写作“一级”“1级”或“1”。 [BAD_GRADE]"
+                ),
+                format!(
+                    "{at}第4行「起发年月」列：起发年月无法识别为年月（值：“2024年13月”）。可写作 2024-01、2024/1、2024.01、2024年1月、202401，或完整日期（取其所在月份），或设置为日期格式的单元格。 [BAD_DATE]"
+                ),
+                format!(
+                    "{at}第4行「死亡日期」列：状态为“死亡”，但没有填写死亡日期。请填写死亡日期：发放到死亡当月，丧葬补助也据此计算。 [MISSING_DEATH_DATE]"
+                ),
+                format!(
+                    "{at}第4行「银行账号」列：银行账号被存成了数字：Excel 的数字只保留15位有效数字，存成数字后末几位已经丢失，无法从中还原（值：“6.22848E+15”）。请将该列设置为“文本”格式后重新录入银行账号（只改格式不能找回丢失的数字）。 [ACCOUNT_AS_NUMBER]"
+                ),
+                format!(
+                    "{at}第5行「类别」列：类别不在已知类别中（值：“公务员”）。可用的类别：{}。本地特有的类别可在 youfu.toml 的 [categories] 中增加。 [UNKNOWN_CATEGORY]",
+                    KNOWN.join("、")
+                ),
+                format!(
+                    "{at}第5行「状态」列：状态无法识别（值：“退休”）。可填：正常、暂停（或中止）、停发（或终止）、死亡（或去世、已故）；留空表示正常。 [BAD_STATUS]"
+                ),
+                format!(
+                    "{at}第5行「银行账号」列：银行账号只能由数字组成（值：“6228-4800”）。请核对账号，去掉其中的字母、横线等其他字符。 [ACCOUNT_INVALID]"
+                ),
+                format!("{at}第6行「姓名」列：姓名为空。请填写姓名。 [MISSING_VALUE]"),
+                format!(
+                    "{at}第6行「死亡日期」列：死亡日期无法识别为日期（值：“2024-02-30”）。可写作 2024-01-05、2024/1/5、2024.01.05、2024年1月5日、20240105，或设置为日期格式的单元格。 [BAD_DATE]"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn id_typed_in_scientific_notation_in_a_csv_is_a_number_id() {
+        let dir = TempDir::new().unwrap();
+        let path = file(&dir, "r.csv", "姓名,身份证号,类别\n张三,4.11526E+17,烈属\n".as_bytes());
+        let err = read_roster(&path, &Categories::default()).unwrap_err();
+        assert_eq!(err.0.len(), 1);
+        assert_eq!(err.0[0].code, "ID_AS_NUMBER");
+        assert_eq!(err.0[0].value.as_deref(), Some("4.11526E+17"));
+    }
+
+    #[test]
+    fn status_words_and_the_death_date() {
+        let dir = TempDir::new().unwrap();
+        let csv = "姓名,身份证号,类别,状态,死亡日期,暂停原因,备注,银行账号,丧葬补助月数\n\
+                   甲,411526195003150014,烈属,中止,,服刑,另有备注,12345678,\n\
+                   乙,411526196207080032,烈属,暂停,,,正在核查,,\n\
+                   丙,411526195511200057,烈属,暂停,,,,,\n\
+                   丁,411526197001010076,烈属,停发,,,,,\n\
+                   戊,41152619480909001X,烈属,已故,2024年2月3日,,,,12\n\
+                   己,110105194912310021,烈属,正常,2024-01-01,,,,6.5\n";
+        let path = file(&dir, "s.csv", csv.as_bytes());
+        let err = read_roster(&path, &Categories::default()).unwrap_err();
+        assert_eq!(
+            shown(&err, &path),
+            [
+                "F 第7行「身份证号」列：身份证号校验码错误：按前17位应为“X”，实为“1”（值：“110105194912310021”）。请对照原始证件核对身份证号。 [ID_INVALID]",
+                "F 第7行「状态」列：状态为“正常”，但填有死亡日期（值：“正常”）。如已死亡，请将状态改为“死亡”；如死亡日期填错，请删除。 [BAD_STATUS]",
+                "F 第7行「丧葬补助月数」列：丧葬补助月数应为整数（值：“6.5”）。请填写整数，如 6 或 12。 [BAD_NUMBER]",
+            ]
+        );
+        let ok = csv.lines().take(6).collect::<Vec<_>>().join("\n");
+        let path = file(&dir, "ok.csv", ok.as_bytes());
+        let r = read_roster(&path, &Categories::default()).unwrap();
+        assert_eq!(
+            r[0].status,
+            Status::Suspended {
+                reason: "服刑".into()
+            }
+        );
+        assert_eq!(r[0].account, "12345678");
+        assert_eq!(
+            r[1].status,
+            Status::Suspended {
+                reason: "正在核查".into()
+            }
+        );
+        assert_eq!(
+            r[2].status,
+            Status::Suspended {
+                reason: "暂停发放".into()
+            }
+        );
+        assert_eq!(r[3].status, Status::Stopped);
+        assert_eq!(r[4].status, Status::Deceased);
+        assert_eq!(r[4].death_date, date(2024, 2, 3));
+        assert_eq!(r[4].funeral_months, Some(12));
+    }
+
+    #[test]
+    fn a_short_account_number_cell_is_taken_as_its_digits() {
+        let dir = TempDir::new().unwrap();
+        let rows = vec![
+            texts(&["姓名", "身份证号", "类别", "一卡通账号"]),
+            vec![S("张三"), S("411526195003150014"), S("烈属"), N(622848001234567.0)],
+        ];
+        let path = xlsx(&dir, "a.xlsx", "Sheet1", &rows, &[]);
+        let r = read_roster(&path, &Categories::default()).unwrap();
+        // 15 digits survive a number cell exactly
+        assert_eq!(r[0].account, "622848001234567");
+    }
+
+    #[test]
+    fn duplicate_ids() {
+        let dir = TempDir::new().unwrap();
+        let dup = "姓名,身份证号,类别\n张三,411526195003150014,残疾军人\n李四,411526196207080032,烈属\n张三,411526195003150014,残疾军人\n";
+        let path = file(&dir, "d.csv", dup.as_bytes());
+        let err = read_roster(&path, &Categories::default()).unwrap_err();
+        assert_eq!(
+            shown(&err, &path),
+            [
+                "F 第4行「身份证号」列：身份证号在第2行和第4行重复出现（值：“411526195003150014”）。同一人只能有一行；如果是同一人的不同发放项目，请增加“项目”列分行填写。 [DUPLICATE_ID]"
+            ]
+        );
+
+        let items = "姓名,身份证号,类别,发放项目\n张三,411526195003150014,残疾军人,残疾抚恤金\n张三,411526195003150014,残疾军人,护理费\n";
+        let path = file(&dir, "i.csv", items.as_bytes());
+        let r = read_roster(&path, &Categories::default()).unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].item.as_deref(), Some("残疾抚恤金"));
+        assert_eq!(r[1].item.as_deref(), Some("护理费"));
+
+        let same = format!("{items}张三,411526195003150014,残疾军人,护理费\n");
+        let path = file(&dir, "s.csv", same.as_bytes());
+        let err = read_roster(&path, &Categories::default()).unwrap_err();
+        assert_eq!(
+            shown(&err, &path),
+            [
+                "F 第4行「身份证号」列：身份证号在第3行和第4行重复出现，且项目同为“护理费”（值：“411526195003150014”）。同一人的不同项目可以分行填写，但项目不能相同；请删除或合并重复的行。 [DUPLICATE_ID]"
+            ]
+        );
+    }
+
+    #[test]
+    fn file_level_refusals() {
+        let dir = TempDir::new().unwrap();
+        let path = file(&dir, "m.csv", "姓名,身份证\n张三,411526195003150014\n".as_bytes());
+        let err = read_roster(&path, &Categories::default()).unwrap_err();
+        assert_eq!(
+            shown(&err, &path),
+            [
+                "F 第1行：缺少必需的列“类别”（在第1行找到的表头为：“姓名”、“身份证”）。请在表头中加上“类别”（或“优抚类别”、“对象类别”、“人员类别”）。 [MISSING_COLUMN]"
+            ]
+        );
+        let missing = dir.path().join("没有.xlsx");
+        assert_eq!(
+            read_roster(&missing, &Categories::default()).unwrap_err().0[0].code,
+            "FILE_NOT_FOUND"
+        );
+        let empty = file(&dir, "empty.csv", b"");
+        assert_eq!(
+            shown(&read_roster(&empty, &Categories::default()).unwrap_err(), &empty)[0],
+            "F：表中没有任何内容，找不到表头：前30行中没有一行包含所需的列名。表头须包含“姓名”（或“名字”）、\
+             “身份证号”（或“公民身份号码”、“身份证号码”、“身份证”）、“类别”（或“优抚类别”、“对象类别”、“人员类别”）。\
+             请检查是否选错了文件或工作表（只读取第一个工作表）。 [NO_HEADER]"
+        );
+        let pdf = file(&dir, "r.xlsx", b"%PDF-1.7\n");
+        assert_eq!(
+            read_roster(&pdf, &Categories::default()).unwrap_err().0[0].code,
+            "NOT_A_SPREADSHEET"
+        );
+    }
+
+    #[test]
+    fn ods_and_xls_made_by_libreoffice() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/input/testdata");
+        for name in ["roster.ods", "roster.xls"] {
+            let path = dir.join(name);
+            let r = read_roster(&path, &Categories::default()).unwrap();
+            assert_eq!(r.len(), 2, "{name}");
+            assert_eq!(r[0].location.row, Some(3));
+            assert_eq!(r[0].location.sheet.as_deref(), Some("roster"));
+            assert_eq!(r[0].id.as_str(), "411526195003150014");
+            assert_eq!(r[0].category, "残疾军人");
+            assert_eq!(r[0].attr("等级"), "三级");
+            assert_eq!(r[0].confirmed_on, date(2024, 1, 5), "{name}");
+            assert_eq!(r[0].service_years, Some(dec!(12)));
+            assert_eq!(r[1].id.as_str(), "41152619480909001X");
+            assert_eq!(r[1].confirmed_on, date(2024, 3, 1));
+        }
+    }
+
+    #[test]
+    fn formula_errors_are_named_and_the_row_skipped() {
+        use crate::input::sheet::Row;
+        let text = |t: &str| Cell::Text(t.into());
+        let table = Table {
+            file: "r.xlsx".into(),
+            sheet: Some("花名册".into()),
+            rows: vec![
+                Row {
+                    excel_row: 1,
+                    cells: vec![text("姓名"), text("身份证号"), text("类别"), text("性质"), text("状态")],
+                },
+                Row {
+                    excel_row: 2,
+                    cells: vec![
+                        text("张三"),
+                        text("411526195003150014"),
+                        Cell::Error("#N/A".into()),
+                        text("因战"),
+                    ],
+                },
+                Row {
+                    excel_row: 3,
+                    cells: vec![
+                        text("李四"),
+                        text("411526196207080032"),
+                        text("残疾军人"),
+                        text("因公致残"),
+                        text("正常发放"),
+                    ],
+                },
+            ],
+        };
+        let err = roster_from_table(&table, &Categories::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "r.xlsx 工作表「花名册」第2行「类别」列：“类别”单元格是公式错误值（值：“#N/A”）。\
+             请修正该单元格的公式（如 VLOOKUP 找不到对应值），或直接填写内容。 [CELL_ERROR]"
+        );
+        let mut table = table;
+        table.rows.remove(1);
+        let r = roster_from_table(&table, &Categories::default()).unwrap();
+        assert_eq!(r[0].attr("性质"), "因公");
+        assert_eq!(r[0].status, Status::Normal);
+    }
+}

@@ -1,0 +1,472 @@
+//! A file → a `Table` of raw cells: the first sheet of an .xlsx/.xls/.ods workbook (calamine), or a CSV in
+//! UTF-8 (with or without BOM) or GBK/GB18030 as Excel saves it in China. The format is told by content first
+//! (zip or OLE signature), then by extension; a file that is none of these is refused, never guessed at.
+
+pub use super::cells::Cell;
+use crate::domain::{Location, Problem, Problems};
+use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use chrono::{NaiveDate, NaiveDateTime};
+use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
+use std::io::Cursor;
+use std::path::Path;
+
+/// The cells of one sheet, rows in order with the row numbers Excel shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// The path as the user typed it.
+    pub file: String,
+    /// The sheet name (`None` for CSV).
+    pub sheet: Option<String>,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// 1-based row number as Excel/WPS shows it.
+    pub excel_row: u32,
+    /// Cells from column A (index 0) on.
+    pub cells: Vec<Cell>,
+}
+
+impl Table {
+    /// Location of the file and sheet.
+    pub fn location(&self) -> Location {
+        Location::file(self.file.clone()).with_sheet(self.sheet.clone())
+    }
+}
+
+impl Row {
+    /// The cell at `index` (an absent cell is `Empty`).
+    pub fn cell(&self, index: usize) -> &Cell {
+        self.cells.get(index).unwrap_or(&Cell::Empty)
+    }
+}
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+const WORKBOOK_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "xlsb", "ods", "et"];
+
+fn not_a_spreadsheet(file: &str, message: &str, hint: &str) -> Problems {
+    Problem::new("NOT_A_SPREADSHEET", format!("无法作为表格读取：{message}"))
+        .at(Location::file(file))
+        .hint(hint)
+        .into()
+}
+
+const SAVE_AS_HINT: &str = "请确认选择的文件正确；请用 Excel 或 WPS 打开后另存为 .xlsx 再试。";
+
+/// Read the first sheet of a workbook, or a CSV file.
+pub fn read_table(path: &Path) -> Result<Table, Problems> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| io_problem(&file, path, &e))?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
+        return read_workbook(&file, bytes);
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)])
+        .trim_start_matches('\u{FEFF}')
+        .trim_start()
+        .to_ascii_lowercase();
+    if bytes.starts_with(b"%PDF") {
+        return Err(not_a_spreadsheet(
+            &file,
+            "这是一个 PDF 文件，不是表格",
+            "请选择 Excel/WPS 表格（.xlsx、.xls、.ods）或 CSV 文件。",
+        ));
+    }
+    if head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || head.starts_with("<table")
+        || head.starts_with("<?xml")
+    {
+        return Err(not_a_spreadsheet(
+            &file,
+            "文件内容是网页（HTML/XML）格式，不是真正的 Excel 文件（有些系统导出的“.xls”其实是网页）",
+            "请用 Excel 或 WPS 打开该文件后另存为 .xlsx 再试。",
+        ));
+    }
+    let binary = bytes.iter().any(|b| matches!(b, 0x00..=0x08 | 0x0E..=0x1F));
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    if binary && !utf16 {
+        let what = if WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
+            format!("扩展名是 .{ext}，但内容不是 xlsx、xls 或 ods 格式（文件可能已损坏，或是改了扩展名的其他文件）")
+        } else {
+            "文件内容不是 xlsx、xls、ods 或 CSV 格式".to_string()
+        };
+        return Err(not_a_spreadsheet(&file, &what, SAVE_AS_HINT));
+    }
+    table_from_csv_bytes(&file, &bytes)
+}
+
+fn io_problem(file: &str, path: &Path, e: &std::io::Error) -> Problems {
+    let loc = Location::file(file);
+    match e.kind() {
+        std::io::ErrorKind::NotFound => Problem::new("FILE_NOT_FOUND", "找不到文件")
+            .at(loc)
+            .hint("请检查文件路径和文件名是否正确（包括扩展名 .xlsx、.xls、.csv）。")
+            .into(),
+        _ if path.is_dir() => Problem::new("FILE_UNREADABLE", "这是一个文件夹，不是文件")
+            .at(loc)
+            .hint("请指定其中的表格文件。")
+            .into(),
+        std::io::ErrorKind::PermissionDenied => Problem::new("FILE_UNREADABLE", "没有读取该文件的权限")
+            .at(loc)
+            .hint("请检查文件权限；如果文件正在 Excel 或 WPS 中打开，请先关闭。")
+            .into(),
+        _ => Problem::new("FILE_UNREADABLE", format!("无法读取文件（{e}）"))
+            .at(loc)
+            .hint("如果文件正在 Excel 或 WPS 中打开，请先关闭后再试。")
+            .into(),
+    }
+}
+
+fn read_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Problems> {
+    let ole = bytes.starts_with(OLE_MAGIC);
+    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| {
+        let (what, hint) = if ole {
+            (
+                "文件是 Office 旧格式容器，但无法读出工作表（可能设置了打开密码，或是 WPS 的 .et 等格式）",
+                "如果设置了密码，请先取消密码；请用 Excel 或 WPS 打开后另存为 .xlsx 再试。",
+            )
+        } else {
+            (
+                "文件是压缩包格式，但不是可读取的 xlsx 或 ods 工作簿（可能已损坏）",
+                SAVE_AS_HINT,
+            )
+        };
+        not_a_spreadsheet(file, what, hint)
+    })?;
+    let sheet = book.sheet_names().first().cloned();
+    let Some(range) = book.worksheet_range_at(0) else {
+        return Ok(Table {
+            file: file.to_string(),
+            sheet,
+            rows: Vec::new(),
+        });
+    };
+    let range = range.map_err(|e| {
+        Problems::from(
+            Problem::new("FILE_UNREADABLE", format!("无法读取第一个工作表（{e}）"))
+                .at(Location::file(file).with_sheet(sheet.clone()))
+                .hint(SAVE_AS_HINT),
+        )
+    })?;
+    let (first_row, first_col) = range.start().unwrap_or((0, 0));
+    // Cells are placed at their absolute column (index 0 = column A), so column letters in messages are right.
+    let pad = first_col as usize;
+    let rows = range
+        .rows()
+        .enumerate()
+        .map(|(i, cells)| Row {
+            excel_row: first_row + i as u32 + 1,
+            cells: std::iter::repeat_n(Cell::Empty, pad)
+                .chain(cells.iter().map(convert))
+                .collect(),
+        })
+        .collect();
+    Ok(Table {
+        file: file.to_string(),
+        sheet,
+        rows,
+    })
+}
+
+fn convert(data: &Data) -> Cell {
+    match data {
+        Data::Empty => Cell::Empty,
+        Data::Int(i) => Cell::Int(*i),
+        Data::Float(f) => Cell::Number(*f),
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Bool(b) => Cell::Bool(*b),
+        Data::DateTime(dt) if dt.is_datetime() => {
+            let (y, mo, d, h, mi, s, ms) = dt.to_ymd_hms_milli();
+            NaiveDate::from_ymd_opt(y as i32, mo as u32, d as u32)
+                .and_then(|date| date.and_hms_milli_opt(h as u32, mi as u32, s as u32, ms as u32))
+                .map(Cell::Date)
+                .unwrap_or(Cell::Number(dt.as_f64()))
+        }
+        Data::DateTime(dt) => Cell::Number(dt.as_f64()),
+        Data::DateTimeIso(s) => parse_iso(s).map(Cell::Date).unwrap_or_else(|| Cell::Text(s.clone())),
+        Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(e) => Cell::Error(e.to_string()),
+    }
+}
+
+fn parse_iso(s: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .map(|d| d.and_time(chrono::NaiveTime::MIN))
+        })
+}
+
+/// Decode CSV bytes: UTF-16 with BOM, UTF-8 (BOM stripped), else GB18030 (a superset of GBK). Bytes that are
+/// neither are refused with the line they are on, never replaced by U+FFFD.
+pub fn decode_text(file: &str, bytes: &[u8]) -> Result<String, Problems> {
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return decode_strict(file, rest, UTF_16LE);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return decode_strict(file, rest, UTF_16BE);
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(s) = std::str::from_utf8(body) {
+        return Ok(s.to_string());
+    }
+    // GB18030 never uses 0x0A inside a multi-byte character, so decoding line by line finds the bad line.
+    let mut out = String::with_capacity(body.len() * 3 / 2);
+    for (i, line) in body.split_inclusive(|b| *b == b'\n').enumerate() {
+        let (text, had_errors) = GB18030.decode_without_bom_handling(line);
+        if had_errors {
+            return Err(Problem::new(
+                "BAD_ENCODING",
+                format!(
+                    "第{}行含有无法识别的字节：文件既不是 UTF-8 也不是 GBK 编码的文本",
+                    i + 1
+                ),
+            )
+            .at(Location::file(file))
+            .hint("请用 Excel 或 WPS 打开后另存为 .xlsx 或“CSV UTF-8（逗号分隔）”再试。")
+            .into());
+        }
+        out.push_str(&text);
+    }
+    Ok(out)
+}
+
+fn decode_strict(file: &str, bytes: &[u8], encoding: &'static encoding_rs::Encoding) -> Result<String, Problems> {
+    let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+    if had_errors {
+        return Err(Problem::new(
+            "BAD_ENCODING",
+            format!("文件以 {} 标记开头，但含有无法识别的字节", encoding.name()),
+        )
+        .at(Location::file(file))
+        .hint("请用 Excel 或 WPS 打开后另存为 .xlsx 再试。")
+        .into());
+    }
+    Ok(text.into_owned())
+}
+
+/// A CSV (comma- or tab-separated, told from the first line) → a table of text cells. Excel row numbers count
+/// records, as Excel shows them when it opens the file (a quoted line break stays inside its cell).
+pub fn table_from_csv_bytes(file: &str, bytes: &[u8]) -> Result<Table, Problems> {
+    let text = decode_text(file, bytes)?;
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    let mut embedded_breaks: u64 = 0;
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map(|p| format!("第{}行", p.line())).unwrap_or_default();
+            Problems::from(
+                Problem::new("FILE_UNREADABLE", format!("CSV 文件{line}格式有误（{e}）"))
+                    .at(Location::file(file))
+                    .hint("请用 Excel 或 WPS 打开后另存为 .xlsx 再试。"),
+            )
+        })?;
+        // The reported position is where the reader started, before any blank lines it skipped.
+        let (line, byte) = record
+            .position()
+            .map_or((rows.len() as u64 + 1, 0), |p| (p.line(), p.byte() as usize));
+        let skipped = text.as_bytes()[byte.min(text.len())..]
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        let excel_row = (line + skipped - embedded_breaks) as u32;
+        embedded_breaks += record.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
+        let cells = record
+            .iter()
+            .map(|f| {
+                if f.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(f.to_string())
+                }
+            })
+            .collect();
+        rows.push(Row { excel_row, cells });
+    }
+    Ok(Table {
+        file: file.to_string(),
+        sheet: None,
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tempfile::TempDir;
+
+    fn texts(t: &Table) -> Vec<(u32, Vec<String>)> {
+        t.rows
+            .iter()
+            .map(|r| (r.excel_row, r.cells.iter().map(crate::input::cells::display).collect()))
+            .collect()
+    }
+
+    fn write(dir: &TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    const CSV: &str = "花名册\n姓名,类别\n张三,残疾军人\n\n\"李\n四\",烈属\n";
+
+    #[test]
+    fn utf8_csv_rows_keep_excel_numbers() {
+        let dir = TempDir::new().unwrap();
+        let t = read_table(&write(&dir, "r.csv", CSV.as_bytes())).unwrap();
+        assert_eq!(t.sheet, None);
+        // the blank line 4 is skipped by the CSV reader but row 5 keeps its number; the quoted line break
+        // stays inside the cell, so nothing after it shifts.
+        assert_eq!(
+            texts(&t),
+            [
+                (1, vec!["花名册".to_string()]),
+                (2, vec!["姓名".into(), "类别".into()]),
+                (3, vec!["张三".into(), "残疾军人".into()]),
+                (5, vec!["李\n四".into(), "烈属".into()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn bom_and_gbk_read_the_same_as_utf8() {
+        let dir = TempDir::new().unwrap();
+        let utf8 = read_table(&write(&dir, "a.csv", CSV.as_bytes())).unwrap();
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(CSV.as_bytes());
+        let with_bom = read_table(&write(&dir, "b.csv", &bom)).unwrap();
+        let (gbk, _, unmappable) = encoding_rs::GBK.encode(CSV);
+        assert!(!unmappable);
+        assert!(std::str::from_utf8(&gbk).is_err(), "the GBK bytes are not UTF-8");
+        let from_gbk = read_table(&write(&dir, "c.csv", &gbk)).unwrap();
+        assert_eq!(texts(&with_bom), texts(&utf8));
+        assert_eq!(texts(&from_gbk), texts(&utf8));
+    }
+
+    #[test]
+    fn invalid_gbk_bytes_are_refused_with_the_line() {
+        let dir = TempDir::new().unwrap();
+        let mut bytes = encoding_rs::GBK.encode("姓名,类别\n张三,残疾军人\n").0.into_owned();
+        bytes.extend_from_slice(b"\xFF\xFE\xFD,x\n");
+        let p = write(&dir, "bad.csv", &bytes);
+        let err = read_table(&p).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}：第3行含有无法识别的字节：文件既不是 UTF-8 也不是 GBK 编码的文本。请用 Excel 或 WPS 打开后另存为 .xlsx 或“CSV UTF-8（逗号分隔）”再试。 [BAD_ENCODING]",
+                p.display()
+            )
+        );
+    }
+
+    #[test]
+    fn missing_file_directory_and_non_spreadsheets() {
+        let dir = TempDir::new().unwrap();
+        let p = dir.path().join("nope.xlsx");
+        let err = read_table(&p).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}：找不到文件。请检查文件路径和文件名是否正确（包括扩展名 .xlsx、.xls、.csv）。 [FILE_NOT_FOUND]",
+                p.display()
+            )
+        );
+        let err = read_table(dir.path()).unwrap_err();
+        assert_eq!(err.0[0].code, "FILE_UNREADABLE");
+        assert_eq!(err.0[0].message, "这是一个文件夹，不是文件");
+
+        let pdf = write(&dir, "roster.xlsx", b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj\n");
+        let err = read_table(&pdf).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}：无法作为表格读取：这是一个 PDF 文件，不是表格。请选择 Excel/WPS 表格（.xlsx、.xls、.ods）或 CSV 文件。 [NOT_A_SPREADSHEET]",
+                pdf.display()
+            )
+        );
+        let random: Vec<u8> = (0..400u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+        let err = read_table(&write(&dir, "random.xlsx", &random)).unwrap_err();
+        assert_eq!(err.0[0].code, "NOT_A_SPREADSHEET");
+        assert_eq!(
+            err.0[0].message,
+            "无法作为表格读取：扩展名是 .xlsx，但内容不是 xlsx、xls 或 ods 格式（文件可能已损坏，或是改了扩展名的其他文件）"
+        );
+        let mut fake_zip = ZIP_MAGIC.to_vec();
+        fake_zip.extend_from_slice(&random);
+        let err = read_table(&write(&dir, "zip.xlsx", &fake_zip)).unwrap_err();
+        assert_eq!(
+            err.0[0].message,
+            "无法作为表格读取：文件是压缩包格式，但不是可读取的 xlsx 或 ods 工作簿（可能已损坏）"
+        );
+        let html = write(
+            &dir,
+            "export.xls",
+            "<html><table><tr><td>姓名</td></tr></table></html>".as_bytes(),
+        );
+        let err = read_table(&html).unwrap_err();
+        assert_eq!(
+            err.0[0].message,
+            "无法作为表格读取：文件内容是网页（HTML/XML）格式，不是真正的 Excel 文件（有些系统导出的“.xls”其实是网页）"
+        );
+    }
+
+    #[test]
+    fn tab_separated_text() {
+        let t = table_from_csv_bytes("t.txt", "姓名\t类别\n张三\t烈属\n".as_bytes()).unwrap();
+        assert_eq!(texts(&t)[1], (2, vec!["张三".to_string(), "烈属".into()]));
+    }
+
+    #[test]
+    fn xlsx_first_sheet_with_dates_and_numbers() {
+        use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+        let dir = TempDir::new().unwrap();
+        let p = dir.path().join("w.xlsx");
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("花名册").unwrap();
+        ws.write_string(1, 1, "姓名").unwrap();
+        ws.write_number(2, 1, 12.5).unwrap();
+        let date = Format::new().set_num_format("yyyy-mm-dd");
+        ws.write_datetime_with_format(2, 2, ExcelDateTime::from_ymd(2024, 1, 5).unwrap(), &date)
+            .unwrap();
+        ws.write_boolean(2, 3, true).unwrap();
+        wb.add_worksheet().set_name("其他").unwrap();
+        wb.save(&p).unwrap();
+        let t = read_table(&p).unwrap();
+        assert_eq!(t.sheet.as_deref(), Some("花名册"));
+        // The used range starts at B2: the first row is Excel row 2, and column B keeps index 1.
+        assert_eq!(t.rows[0].excel_row, 2);
+        assert_eq!(t.rows[0].cells[..2], [Cell::Empty, Cell::Text("姓名".into())]);
+        assert_eq!(t.rows[1].cells[1], Cell::Number(12.5));
+        assert_eq!(
+            t.rows[1].cells[2],
+            Cell::Date(
+                NaiveDate::from_ymd_opt(2024, 1, 5)
+                    .unwrap()
+                    .and_hms_opt(0, 0, 0)
+                    .unwrap()
+            )
+        );
+        assert_eq!(t.rows[1].cells[3], Cell::Bool(true));
+    }
+}
