@@ -67,9 +67,46 @@ fn print_setup(ws: &mut Worksheet, header_last_row: u32) -> Result<(), XlsxError
     Ok(())
 }
 
+/// Display width of text in Excel character units: CJK and full-width characters count 2.
+pub fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// Widest content per column, for widths that fit Chinese text (capped so one long cell cannot blow the page up).
+struct Widths(Vec<usize>);
+
+impl Widths {
+    fn new(titles: &[&str]) -> Widths {
+        Widths(titles.iter().map(|t| display_width(t)).collect())
+    }
+    fn see(&mut self, col: usize, text: &str) {
+        let w = display_width(text);
+        if w > self.0[col] {
+            self.0[col] = w;
+        }
+    }
+    fn apply(&self, ws: &mut Worksheet, cap: usize) -> Result<(), XlsxError> {
+        for (c, w) in self.0.iter().enumerate() {
+            ws.set_column_width(c as u16, ((*w).min(cap) + 2) as f64)?;
+        }
+        Ok(())
+    }
+}
+
 struct Column {
     title: &'static str,
-    /// Width in Excel character units (a Chinese character is about 2).
+    /// Minimum width in Excel character units (a Chinese character is about 2); content can widen it.
     width: f64,
 }
 
@@ -185,9 +222,11 @@ fn detail_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), XlsxE
         &format!("单位：{}", run.config.unit),
         &format!("所属期：{}　金额单位：元", run.month),
     )?;
+    let titles: Vec<&str> = DETAIL_COLUMNS.iter().map(|c| c.title).collect();
+    let mut widths = Widths::new(&titles);
     for (c, col) in DETAIL_COLUMNS.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, col.title, &s.header)?;
-        ws.set_column_width(c as u16, col.width)?;
+        widths.see(c, &" ".repeat(col.width as usize));
     }
     ws.set_row_height(2, 22)?;
     let mut row = 3u32;
@@ -208,6 +247,16 @@ fn detail_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), XlsxE
         ws.write_string_with_format(row, 11, &r.bank, &s.text)?;
         ws.write_string_with_format(row, 12, &r.account, &s.text)?;
         ws.write_string_with_format(row, 13, &std.basis, &s.text)?;
+        for (c, t) in [
+            (1, r.name.as_str()),
+            (3, &r.category),
+            (6, &r.town),
+            (7, &p.item),
+            (11, &r.bank),
+            (13, &std.basis),
+        ] {
+            widths.see(c, t);
+        }
         row += 1;
     }
     let total = run.batch.total();
@@ -224,6 +273,7 @@ fn detail_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), XlsxE
     for c in 11..=last_col {
         ws.write_blank(row, c, &s.text)?;
     }
+    widths.apply(ws, 40)?;
     print_setup(ws, 2)
 }
 
