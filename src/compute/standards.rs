@@ -195,10 +195,10 @@ fn gap_problem(t: &StandardTable, r: &Recipient, item: &str, rows: &[usize], dat
         .iter()
         .map(|&i| {
             let s = &t.rows[i];
-            let end = t.effective_end[i]
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| "至今".into());
-            format!("{}（{} 至 {}）", row_ref(s), s.start, end)
+            match t.effective_end[i] {
+                Some(e) => format!("标准表{}（{} 至 {}）", row_ref(s), s.start, e),
+                None => format!("标准表{}（{} 起）", row_ref(s), s.start),
+            }
         })
         .collect();
     Problem::new(
@@ -219,7 +219,7 @@ fn gap_problem(t: &StandardTable, r: &Recipient, item: &str, rows: &[usize], dat
 fn ambiguous_problem(t: &StandardTable, r: &Recipient, item: &str, active: &[usize], date: NaiveDate) -> Problem {
     let listed: Vec<String> = active
         .iter()
-        .map(|&i| format!("{}（{}）", row_ref(&t.rows[i]), t.rows[i].key_text()))
+        .map(|&i| format!("标准表{}（{}）", row_ref(&t.rows[i]), t.rows[i].key_text()))
         .collect();
     Problem::new(
         "AMBIGUOUS_STANDARD",
@@ -380,7 +380,7 @@ pub(crate) mod tests {
         assert_eq!(e.code, "NO_STANDARD_IN_FORCE");
         assert_eq!(
             e.message,
-            "测试7（440304198001010017）的项目“残疾抚恤金”在 2023-07-01 没有有效的标准；相关标准行：第2行（2022-08-01 至 2023-06-30）、第3行（2023-08-01 至 至今）"
+            "测试7（440304198001010017）的项目“残疾抚恤金”在 2023-07-01 没有有效的标准；相关标准行：标准表第2行（2022-08-01 至 2023-06-30）、标准表第3行（2023-08-01 起）"
         );
         assert_eq!(e.location.unwrap().row, Some(7));
     }
@@ -415,7 +415,7 @@ pub(crate) mod tests {
         assert_eq!(e.code, "AMBIGUOUS_STANDARD");
         assert!(
             e.message
-                .ends_with("同时匹配多条标准：第2行（城乡=农村）、第3行（类别=残疾军人）"),
+                .ends_with("同时匹配多条标准：标准表第2行（城乡=农村）、标准表第3行（类别=残疾军人）"),
             "{}",
             e.message
         );

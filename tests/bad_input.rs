@@ -1,0 +1,296 @@
+//! Every bad input a finance officer can make: the exact message (file, sheet, Excel row, column, value, what to
+//! do), exit code 3 (or 2 for a bad argument), and no output folder created.
+
+mod common;
+use common::*;
+
+/// Run `pay` for 2024-03 in a work folder; assert nothing was written; return the run.
+fn pay_refused(dir: &tempfile::TempDir, roster: &str, standards: &str) -> Run {
+    let r = youfu(
+        dir.path(),
+        &[
+            "pay",
+            "--month",
+            "2024-03",
+            "--roster",
+            roster,
+            "--standards",
+            standards,
+            "--out",
+            "out",
+        ],
+    );
+    assert!(
+        !dir.path().join("out").exists(),
+        "output folder must not be created: {}",
+        r.stderr
+    );
+    let left: Vec<String> = entries(dir.path())
+        .into_iter()
+        .filter(|e| e.starts_with(".youfu-tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left behind: {left:?}");
+    r
+}
+
+fn refused(roster: &str, standards: &str) -> Run {
+    let dir = workdir(roster, standards);
+    pay_refused(&dir, "roster.csv", "standards.csv")
+}
+
+#[test]
+fn the_good_case_pays_both() {
+    let dir = workdir(ROSTER, STANDARDS);
+    let r = youfu(
+        dir.path(),
+        &[
+            "pay",
+            "--month",
+            "2024-03",
+            "--roster",
+            "roster.csv",
+            "--standards",
+            "standards.csv",
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // 106670 / 12 = 8889.17; 27980 / 12 = 2331.67; total 11220.84
+    let csv = std::fs::read_to_string(dir.path().join("out/payments.csv")).unwrap();
+    assert_eq!(
+        csv,
+        "\u{feff}身份证号,姓名,类别,项目,所属期,类型,金额,依据\r\n\
+         440304198001010017,张三,残疾军人,残疾抚恤金,2024-03,正常,8889.17,示例文件一\r\n\
+         11010519491231002X,李四,烈士遗属,定期抚恤金,2024-03,正常,2331.67,示例文件二\r\n"
+    );
+    assert_eq!(
+        entries(&dir.path().join("out")),
+        [
+            "bank.csv",
+            "exceptions.csv",
+            "manifest.json",
+            "payments.csv",
+            "payments.xlsx"
+        ]
+    );
+}
+
+/// `(roster text, standards text)` → the exact stderr of a refused `pay`.
+fn assert_refused(roster: &str, standards: &str, expected: &str) {
+    let r = refused(roster, standards);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(r.stderr, format!("{expected}\n共 1 个问题，未写出任何文件。\n"));
+}
+
+fn roster_with(extra: &str) -> String {
+    format!("{ROSTER}{extra}\n")
+}
+
+#[test]
+fn missing_file() {
+    let dir = workdir(ROSTER, STANDARDS);
+    let r = pay_refused(&dir, "nope.xlsx", "standards.csv");
+    assert_eq!(r.code, 3);
+    assert_eq!(
+        r.stderr,
+        "nope.xlsx：找不到文件。请检查文件路径和文件名是否正确（包括扩展名 .xlsx、.xls、.csv）。 [FILE_NOT_FOUND]\n共 1 个问题，未写出任何文件。\n"
+    );
+}
+
+#[test]
+fn not_a_spreadsheet() {
+    let dir = workdir(ROSTER, STANDARDS);
+    std::fs::write(dir.path().join("fake.xlsx"), b"%PDF-1.4 junk\x00\x01").unwrap();
+    let r = pay_refused(&dir, "fake.xlsx", "standards.csv");
+    assert_eq!(r.code, 3);
+    assert_eq!(
+        r.stderr,
+        "fake.xlsx：无法作为表格读取：这是一个 PDF 文件，不是表格。请选择 Excel/WPS 表格（.xlsx、.xls、.ods）或 CSV 文件。 [NOT_A_SPREADSHEET]\n共 1 个问题，未写出任何文件。\n"
+    );
+}
+
+#[test]
+fn no_recognisable_header() {
+    assert_refused(
+        "a,b,c\n1,2,3\n",
+        STANDARDS,
+        "roster.csv：找不到表头行：前30行中没有一行包含所需的列名。表头须包含“姓名”（或“名字”）、“身份证号”（或“公民身份号码”、“身份证号码”、“身份证”）、“类别”（或“优抚类别”、“对象类别”、“人员类别”）。请检查是否选错了文件或工作表（只读取第一个工作表）。 [NO_HEADER]",
+    );
+}
+
+#[test]
+fn required_column_missing() {
+    assert_refused(
+        &ROSTER.replace("类别", "类型"),
+        STANDARDS,
+        "roster.csv 第1行：缺少必需的列“类别”（在第1行找到的表头为：“姓名”、“身份证号”、“类型”、“等级”、“性质”、“城乡”、“乡镇”、“银行账号”、“死亡日期”）。请在表头中加上“类别”（或“优抚类别”、“对象类别”、“人员类别”）。 [MISSING_COLUMN]",
+    );
+}
+
+#[test]
+fn wrong_check_digit() {
+    // 4403041980010100 1 7: the weighted sum of the first 17 digits is 170, 170 mod 11 = 5 → '7', not '8'
+    assert_refused(
+        &ROSTER.replace("440304198001010017", "440304198001010018"),
+        STANDARDS,
+        "roster.csv 第2行「身份证号」列：身份证号校验码错误：按前17位应为“7”，实为“8”（值：“440304198001010018”）。请对照原始证件核对身份证号。 [ID_INVALID]",
+    );
+}
+
+#[test]
+fn same_id_twice_for_the_same_item() {
+    assert_refused(
+        &roster_with("张三二,440304198001010017,残疾军人,一级,因战,城镇,城关镇,6217000000000000004,"),
+        STANDARDS,
+        "roster.csv 第4行「身份证号」列：身份证号在第2行和第4行重复出现（值：“440304198001010017”）。同一人只能有一行；如果是同一人的不同发放项目，请增加“项目”列分行填写。 [DUPLICATE_ID]",
+    );
+}
+
+#[test]
+fn text_in_an_amount() {
+    assert_refused(
+        ROSTER,
+        &STANDARDS.replace("27980", "两万七"),
+        "standards.csv 第3行「金额」列：金额不是数字（值：“两万七”）。请填写阿拉伯数字金额，如 1234.50（可带“元”“￥”或千分位逗号）。 [BAD_AMOUNT]",
+    );
+}
+
+#[test]
+fn a_date_that_does_not_parse() {
+    assert_refused(
+        &ROSTER.replace("79927398713,\n", "79927398713,2024-02-30\n"),
+        STANDARDS,
+        "roster.csv 第3行「死亡日期」列：死亡日期无法识别为日期（值：“2024-02-30”）。可写作 2024-01-05、2024/1/5、2024.01.05、2024年1月5日、20240105，或设置为日期格式的单元格。 [BAD_DATE]",
+    );
+}
+
+#[test]
+fn a_month_that_does_not_exist() {
+    let dir = workdir(ROSTER, STANDARDS);
+    for cmd in ["pay", "check"] {
+        let mut args = vec![
+            cmd,
+            "--month",
+            "2024-13",
+            "--roster",
+            "roster.csv",
+            "--standards",
+            "standards.csv",
+        ];
+        if cmd == "pay" {
+            args.extend(["--out", "out"]);
+        }
+        let r = youfu(dir.path(), &args);
+        assert_eq!(r.code, 2, "{cmd}");
+        assert_eq!(
+            r.stderr,
+            "错误：月份“2024-13”无效，应写作 YYYY-MM（如 2024-03），月份为 01 至 12\n"
+        );
+    }
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn a_recipient_no_standard_matches() {
+    assert_refused(
+        &roster_with("王五,510100198505051236,病故军人遗属,,,城镇,城关镇,6217000000000000004,"),
+        STANDARDS,
+        "roster.csv 第4行：王五（510100198505051236，类别“病故军人遗属”）在标准表中没有任何匹配的标准。请在标准表中为该类别（及等级、性质等条件）增加标准行，或核对花名册中的类别、等级、性质是否填写正确。 [NO_STANDARD]",
+    );
+}
+
+#[test]
+fn a_recipient_with_no_standard_in_force_that_month() {
+    let standards = "\
+项目,类别,等级,性质,金额,计发单位,起始日期,终止日期,依据
+残疾抚恤金,残疾军人,一级,因战,106670,元/年,2022-08-01,,示例文件一
+定期抚恤金,烈士遗属,,,27980,元/年,2022-08-01,2023-12-31,示例文件二
+定期抚恤金,烈士遗属,,,29660,元/年,2024-04-01,,示例文件三
+";
+    assert_refused(
+        ROSTER,
+        standards,
+        "roster.csv 第3行：李四（11010519491231002X）的项目“定期抚恤金”在 2024-03-01 没有有效的标准；相关标准行：标准表第3行（2022-08-01 至 2023-12-31）、标准表第4行（2024-04-01 起）。标准的有效期之间有空档：请补上该期间的标准行，或修正终止日期。 [NO_STANDARD_IN_FORCE]",
+    );
+}
+
+#[test]
+fn two_standards_in_force_for_one_key() {
+    assert_refused(
+        ROSTER,
+        &format!("{STANDARDS}残疾抚恤金,残疾军人,一级,因战,113070,元/年,2022-08-01,重复行\n"),
+        "standards.csv 第4行：项目“残疾抚恤金”（性质=因战，等级=一级，类别=残疾军人）有两条标准同时有效：第2行（起始 2022-08-01，终止 （无））与第4行（起始 2022-08-01）。同一项目、同一适用条件的标准，有效期不能重叠：请删除重复行，或把前一条的终止日期改为后一条起始日期的前一天。 [OVERLAPPING_STANDARDS]",
+    );
+}
+
+#[test]
+fn an_unknown_unit() {
+    assert_refused(
+        ROSTER,
+        &STANDARDS.replace("27980,元/年", "27980,元/季"),
+        "standards.csv 第3行「计发单位」列：计发单位无法识别（值：“元/季”）。可用的计发单位：元/年、元/月、元/年·服役年、元/月·服役年。 [UNKNOWN_UNIT]",
+    );
+}
+
+#[test]
+fn an_id_stored_as_a_number() {
+    use rust_xlsxwriter::Workbook;
+    let dir = workdir(ROSTER, STANDARDS);
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("花名册").unwrap();
+    for (c, h) in ["姓名", "身份证号", "类别", "等级", "性质", "银行账号"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "张三").unwrap();
+    // Excel turns 440304198001010017 into 4.40304198001010E+17: the last digits are gone.
+    ws.write_number(1, 1, 440304198001010017f64).unwrap();
+    ws.write_string(1, 2, "残疾军人").unwrap();
+    ws.write_string(1, 3, "一级").unwrap();
+    ws.write_string(1, 4, "因战").unwrap();
+    ws.write_string(1, 5, "6217000000000000004").unwrap();
+    wb.save(dir.path().join("roster.xlsx")).unwrap();
+    let r = pay_refused(&dir, "roster.xlsx", "standards.csv");
+    assert_eq!(r.code, 3);
+    assert_eq!(
+        r.stderr,
+        "roster.xlsx 工作表「花名册」第2行「身份证号」列：身份证号被存成了数字：Excel 的数字只保留15位有效数字，存成数字后末几位已经丢失，无法从中还原（值：“4.40304E+17”）。请将该列设置为“文本”格式后重新录入身份证号（只改格式不能找回丢失的数字）。 [ID_AS_NUMBER]\n共 1 个问题，未写出任何文件。\n"
+    );
+}
+
+#[test]
+fn every_problem_of_both_files_is_listed_at_once() {
+    let dir = workdir(
+        &ROSTER.replace("440304198001010017", "440304198001010018"),
+        &STANDARDS.replace("27980", "两万七"),
+    );
+    let r = youfu(
+        dir.path(),
+        &[
+            "check",
+            "--month",
+            "2024-03",
+            "--roster",
+            "roster.csv",
+            "--standards",
+            "standards.csv",
+            "--json",
+        ],
+    );
+    assert_eq!(r.code, 3);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let codes: Vec<&str> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["ID_INVALID", "BAD_AMOUNT"]);
+    assert_eq!(v["problems"][0]["location"]["row"], 2);
+    assert_eq!(v["problems"][0]["location"]["column"], "身份证号");
+    assert_eq!(v["problems"][1]["location"]["file"], "standards.csv");
+}

@@ -1,0 +1,60 @@
+//! Helpers shared by the CLI tests: run the binary, make small input files.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Run `youfu` with `args` in `dir` (no youfu.toml there unless the test wrote one).
+pub fn youfu(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_youfu"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run youfu");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The repository's fixtures folder.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+pub const ROSTER: &str = "\
+姓名,身份证号,类别,等级,性质,城乡,乡镇,银行账号,死亡日期
+张三,440304198001010017,残疾军人,一级,因战,城镇,城关镇,6217000000000000004,
+李四,11010519491231002X,烈士遗属,,,农村,东坝镇,79927398713,
+";
+
+pub const STANDARDS: &str = "\
+项目,类别,等级,性质,金额,计发单位,起始日期,依据
+残疾抚恤金,残疾军人,一级,因战,106670,元/年,2022-08-01,示例文件一
+定期抚恤金,烈士遗属,,,27980,元/年,2022-08-01,示例文件二
+";
+
+/// A temporary folder holding roster.csv and standards.csv with the given texts.
+pub fn workdir(roster: &str, standards: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("roster.csv"), roster).unwrap();
+    std::fs::write(dir.path().join("standards.csv"), standards).unwrap();
+    dir
+}
+
+/// Names of the entries in a folder, sorted.
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
