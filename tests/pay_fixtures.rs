@@ -1,0 +1,259 @@
+//! The monthly batch on the bundled fixtures (示例 data): every output file, totals that agree to the 分
+//! everywhere, the same result from every roster format, and hand-worked amounts of named people.
+
+mod common;
+use calamine::{Data, Reader, open_workbook_auto};
+use common::*;
+use rust_decimal::Decimal;
+use std::path::Path;
+use std::str::FromStr;
+
+/// `pay` for `month` from the given roster/standards files in fixtures/, into a fresh folder.
+fn pay(month: &str, roster: &str, standards: &str) -> (tempfile::TempDir, Run) {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fixtures();
+    let r = youfu(
+        dir.path(),
+        &[
+            "--config",
+            f.join("youfu.toml").to_str().unwrap(),
+            "pay",
+            "--month",
+            month,
+            "--roster",
+            f.join(roster).to_str().unwrap(),
+            "--standards",
+            f.join(standards).to_str().unwrap(),
+            "--out",
+            "out",
+            "--json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    (dir, r)
+}
+
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+fn cell_decimal(d: &Data) -> Decimal {
+    match d {
+        Data::Float(f) => youfu::domain::money::decimal_from_cell_f64(*f).unwrap(),
+        Data::Int(i) => Decimal::from(*i),
+        other => panic!("not a number: {other:?}"),
+    }
+}
+
+/// payments.csv rows as (身份证号, 项目, 所属期, 类型, 金额).
+fn payment_rows(out: &Path) -> Vec<(String, String, String, String, Decimal)> {
+    let mut rdr = csv::Reader::from_path(out.join("payments.csv")).unwrap();
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r[0].trim_start_matches('\u{feff}').to_string(),
+                r[3].to_string(),
+                r[4].to_string(),
+                r[5].to_string(),
+                dec(&r[6]),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn all_files_and_totals_agree_to_the_fen() {
+    let (dir, run) = pay("2024-03", "roster.xlsx", "standards.xlsx");
+    let out = dir.path().join("out");
+    assert_eq!(
+        entries(&out),
+        [
+            "bank.csv",
+            "exceptions.csv",
+            "manifest.json",
+            "payments.csv",
+            "payments.xlsx"
+        ]
+    );
+
+    // payments.csv
+    let lines = payment_rows(&out);
+    let csv_total: Decimal = lines.iter().map(|l| l.4).sum();
+
+    // 发放明细: lines and the 合计 row
+    let mut wb = open_workbook_auto(out.join("payments.xlsx")).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        ["发放明细", "汇总（按类别）", "汇总（按乡镇）", "异常"]
+    );
+    let detail = wb.worksheet_range("发放明细").unwrap();
+    let rows: Vec<&[Data]> = detail.rows().collect();
+    assert_eq!(rows[2][10], Data::String("金额（元）".into()));
+    let body = &rows[3..rows.len() - 1];
+    assert_eq!(body.len(), lines.len());
+    let detail_sum: Decimal = body.iter().map(|r| cell_decimal(&r[10])).sum();
+    let total_row = rows.last().unwrap();
+    assert_eq!(total_row[0], Data::String(format!("合计（{}笔）", lines.len())));
+    let detail_total = cell_decimal(&total_row[10]);
+
+    // 汇总 sheets: the 合计 row's 金额
+    let mut summary_total = |name: &str| {
+        let r = wb.worksheet_range(name).unwrap();
+        let last: Vec<Data> = r.rows().last().unwrap().to_vec();
+        assert_eq!(last[0], Data::String("合计".into()));
+        let groups: Decimal = r
+            .rows()
+            .skip(4)
+            .take(r.height() - 5)
+            .map(|row| cell_decimal(&row[4]))
+            .sum();
+        assert_eq!(groups, cell_decimal(&last[4]), "{name}: groups add up to 合计");
+        cell_decimal(&last[4])
+    };
+    let by_category = summary_total("汇总（按类别）");
+    let by_town = summary_total("汇总（按乡镇）");
+
+    // bank.csv
+    let mut bank = csv::Reader::from_path(out.join("bank.csv")).unwrap();
+    let bank_total: Decimal = bank.records().map(|r| dec(&r.unwrap()[4])).sum();
+
+    // manifest.json and --json
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let manifest_total = dec(manifest["total"].as_str().unwrap());
+    let summary: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+
+    for (what, t) in [
+        ("发放明细 lines", detail_sum),
+        ("发放明细 合计", detail_total),
+        ("汇总（按类别）", by_category),
+        ("汇总（按乡镇）", by_town),
+        ("bank.csv", bank_total),
+        ("manifest", manifest_total),
+        ("--json", dec(summary["total"].as_str().unwrap())),
+    ] {
+        assert_eq!(t, csv_total, "{what}");
+    }
+    // the manifest names every other output with its digest
+    let outputs: Vec<&str> = manifest["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(outputs, ["payments.xlsx", "payments.csv", "bank.csv", "exceptions.csv"]);
+    let csv_bytes = std::fs::read(out.join("payments.csv")).unwrap();
+    assert_eq!(
+        manifest["outputs"][1]["sha256"],
+        youfu::output::atomic::sha256_hex(&csv_bytes)
+    );
+    assert_eq!(manifest["counts"]["payments"], lines.len());
+}
+
+#[test]
+fn every_roster_format_gives_the_same_payments_csv() {
+    let (a, _) = pay("2024-03", "roster.xlsx", "standards.xlsx");
+    let reference = std::fs::read(a.path().join("out/payments.csv")).unwrap();
+    for (roster, standards) in [
+        ("roster-gbk.csv", "standards.xlsx"),
+        ("roster.xls", "standards.csv"),
+        ("roster.ods", "standards.csv"),
+    ] {
+        let (b, _) = pay("2024-03", roster, standards);
+        let other = std::fs::read(b.path().join("out/payments.csv")).unwrap();
+        assert!(
+            other == reference,
+            "{roster} + {standards} differs from roster.xlsx + standards.xlsx"
+        );
+    }
+}
+
+fn lines_of(out: &Path, id: &str) -> Vec<(String, String, String, Decimal)> {
+    payment_rows(out)
+        .into_iter()
+        .filter(|l| l.0 == id)
+        .map(|l| (l.1, l.2, l.3, l.4))
+        .collect()
+}
+
+#[test]
+fn named_people_are_paid_what_the_hand_worked_figures_say() {
+    let (dir, _) = pay("2024-03", "roster.xlsx", "standards.xlsx");
+    let out = dir.path().join("out");
+    // 梁学, row 46: 残疾军人 一级 因战, 护理 = 是, 城镇. 2023-08-01 standards:
+    // 113070 / 12 = 9422.50; 护理费 61740 / 12 = 5145.00
+    assert_eq!(
+        lines_of(&out, "519902195812281614"),
+        [
+            ("残疾抚恤金".into(), "2024-03".into(), "正常".into(), dec("9422.50")),
+            ("护理费".into(), "2024-03".into(), "正常".into(), dec("5145.00")),
+        ]
+    );
+    // 高才民, row 11: 五级 因战, died 2024-03-05: the death month is paid, 57470 / 12 = 4789.1666… → 4789.17
+    assert_eq!(
+        lines_of(&out, "519906194609179375"),
+        [("残疾抚恤金".into(), "2024-03".into(), "正常".into(), dec("4789.17"))]
+    );
+    // 孙海, row 36: 等级 typed "3级" → 三级 因病, 78280 / 12 = 6523.333… → 6523.33, plus the county's 100.00
+    assert_eq!(
+        lines_of(&out, "519903195512031054"),
+        [
+            ("残疾抚恤金".into(), "2024-03".into(), "正常".into(), dec("6523.33")),
+            ("县级优抚补贴".into(), "2024-03".into(), "正常".into(), dec("100.00")),
+        ]
+    );
+    // 卢长 (suspended), 余敏英 (starts 2024-04) and 武建 (no account) are not paid, and say why
+    let exceptions = std::fs::read_to_string(out.join("exceptions.csv")).unwrap();
+    for (id, reason) in [
+        ("519938196112220715", "暂停发放：服刑期间中止发放"),
+        ("51995919410404518X", "起发年月为2024-04，本月尚未起发"),
+        (
+            "519909196111088853",
+            "缺少银行账号，本月应发2571.67元未发放，请补录账号后补发",
+        ),
+    ] {
+        assert!(lines_of(&out, id).is_empty(), "{id} must not be paid");
+        assert!(
+            exceptions.lines().any(|l| l.starts_with(id) && l.contains(reason)),
+            "{id}: {reason}"
+        );
+    }
+}
+
+#[test]
+fn died_on_march_5_is_not_paid_in_april() {
+    let (dir, _) = pay("2024-04", "roster.xlsx", "standards.xlsx");
+    let out = dir.path().join("out");
+    assert!(lines_of(&out, "519906194609179375").iter().all(|l| l.2 != "正常"));
+    let exceptions = std::fs::read_to_string(out.join("exceptions.csv")).unwrap();
+    assert!(
+        exceptions
+            .contains("519906194609179375,高才民,残疾军人,青石乡,全部,DECEASED,已于2024-03-05死亡，发放至2024-03止")
+    );
+}
+
+#[test]
+fn the_old_standard_applies_before_august_2023() {
+    // 2023-03 falls under the 2022-08-01 version: 梁学 一级 因战 106670 / 12 = 8889.1666… → 8889.17,
+    // 护理费 58800 / 12 = 4900.00
+    let (dir, _) = pay("2023-03", "roster.xlsx", "standards.xlsx");
+    let got = lines_of(&dir.path().join("out"), "519902195812281614");
+    assert_eq!(
+        got,
+        [
+            ("残疾抚恤金".into(), "2023-03".into(), "正常".into(), dec("8889.17")),
+            ("护理费".into(), "2023-03".into(), "正常".into(), dec("4900.00")),
+        ]
+    );
+}
+
+#[test]
+fn output_files_match_the_reviewed_snapshots() {
+    let (dir, _) = pay("2024-03", "roster.xlsx", "standards.xlsx");
+    let out = dir.path().join("out");
+    for name in ["payments.csv", "bank.csv", "exceptions.csv"] {
+        let text = std::fs::read_to_string(out.join(name)).unwrap();
+        insta::assert_snapshot!(name, text);
+    }
+}
