@@ -100,7 +100,7 @@ fn all_files_and_totals_agree_to_the_fen() {
     // 汇总 sheets: the 合计 row's 金额
     let mut summary_total = |name: &str| {
         let r = wb.worksheet_range(name).unwrap();
-        let last: Vec<Data> = r.rows().last().unwrap().to_vec();
+        let last: Vec<Data> = r.rows().next_back().unwrap().to_vec();
         assert_eq!(last[0], Data::String("合计".into()));
         let groups: Decimal = r
             .rows()
