@@ -6,6 +6,7 @@
 //! - `compute`  — pure functions: eligibility, choosing the standard, the monthly amount, rounding, summaries.
 //! - `input`    — reading the bureau's sheets (xlsx/xls/ods/csv, UTF-8 or GBK) into domain types.
 //! - `output`   — writing payments.xlsx, payments.csv, the bank file, exceptions.csv and manifest.json.
+//! - `ledger`   — the 台账 (SQLite): drafts, committed batches and lines; the database refuses to pay twice.
 //! - `calendar` — China's working-day calendar and the 每月20日前 deadline.
 //! - `report`   — filters and templates for the 工作总结 statistics paragraphs.
 //! - `config`   — youfu.toml.
@@ -21,5 +22,6 @@ pub mod compute;
 pub mod config;
 pub mod domain;
 pub mod input;
+pub mod ledger;
 pub mod output;
 pub mod report;

@@ -1,0 +1,307 @@
+//! The ledger (台账): what was actually paid, kept in one SQLite file (`youfu.db` by default).
+//!
+//! A monthly run is first recorded as a draft batch; `commit` marks it paid (发放日期). Money is integer 分. The
+//! database itself guarantees rule 6 of the domain (never pay twice): among committed lines a (身份证号, 项目, 所属期)
+//! has at most one 正常 line, a person at most one 丧葬补助 line, a month at most one committed batch, and a
+//! committed line or batch can be neither changed nor deleted (triggers). 补发 lines add to the 正常 line of their
+//! 所属期; `paid_totals` (and the SQL view `paid_totals`) give the total paid per person, 项目 and 所属期.
+//!
+//! - `schema` — the schema as an ordered list of SQL migrations, and the checks that decide whether a file is a
+//!   youfu ledger at all.
+//! - `store`  — `Ledger`: open/create, `save_draft`, `commit` (each one `BEGIN IMMEDIATE` transaction), queries.
+
+mod schema;
+mod store;
+#[cfg(test)]
+mod tests;
+
+pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+pub use store::{BUSY_TIMEOUT, Ledger, TEST_ABORT_AFTER_LINES_ENV};
+
+use crate::domain::location::{Location, Problem};
+use crate::domain::money::from_fen;
+use crate::domain::month::YearMonth;
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::fmt;
+use std::path::PathBuf;
+
+/// Exit code when a month is already committed (paid).
+pub const EXIT_ALREADY_COMMITTED: i32 = 6;
+/// Exit code for every other ledger error.
+pub const EXIT_LEDGER: i32 = 7;
+
+/// The kind of a payment line, stored as its Chinese label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum LineKind {
+    /// 正常: the regular payment of a 所属期, made once.
+    #[serde(rename = "正常")]
+    Regular,
+    /// 补发: arrears for an earlier 所属期, adding to what was paid for it.
+    #[serde(rename = "补发")]
+    Arrears,
+    /// 丧葬补助: the one-time sum on a recipient's death, paid once per person.
+    #[serde(rename = "丧葬补助")]
+    Funeral,
+}
+
+impl LineKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            LineKind::Regular => "正常",
+            LineKind::Arrears => "补发",
+            LineKind::Funeral => "丧葬补助",
+        }
+    }
+    pub fn from_label(label: &str) -> Option<LineKind> {
+        match label {
+            "正常" => Some(LineKind::Regular),
+            "补发" => Some(LineKind::Arrears),
+            "丧葬补助" => Some(LineKind::Funeral),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for LineKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Draft (草稿, replaced by the next `pay` of the month) or committed (已确认发放, never changed again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BatchStatus {
+    Draft,
+    Committed,
+}
+
+impl BatchStatus {
+    /// The value stored in `batches.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BatchStatus::Draft => "draft",
+            BatchStatus::Committed => "committed",
+        }
+    }
+    /// For people: 草稿 / 已确认发放.
+    pub fn label(self) -> &'static str {
+        match self {
+            BatchStatus::Draft => "草稿",
+            BatchStatus::Committed => "已确认发放",
+        }
+    }
+}
+
+/// One payment line of a batch being recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLine {
+    /// 身份证号.
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    pub town: String,
+    /// 项目.
+    pub item: String,
+    /// 所属期.
+    pub period: YearMonth,
+    pub kind: LineKind,
+    /// Amount in 分; never negative (an overpayment is listed for recovery, not paid as a negative line).
+    pub amount_fen: i64,
+    /// The 标准表 row used (Excel row number), if any.
+    pub standard_row: Option<u32>,
+    /// 起始日期 of the standard used, if any.
+    pub standard_start: Option<NaiveDate>,
+    /// 依据 (the notice the standard comes from).
+    pub basis: String,
+    /// How the amount was worked out, for `explain`.
+    pub formula: String,
+}
+
+/// A batch (one month's run) being recorded as a draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBatch {
+    /// The month paid in (发放月份).
+    pub month: YearMonth,
+    /// RFC 3339, given by the caller.
+    pub created: String,
+    pub inputs_digest: String,
+    pub outputs_digest: String,
+    pub tool_version: String,
+    pub lines: Vec<NewLine>,
+}
+
+/// A batch as stored, with its line count and total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BatchInfo {
+    pub id: i64,
+    pub month: YearMonth,
+    pub status: BatchStatus,
+    pub created: String,
+    pub committed_at: Option<String>,
+    pub pay_date: Option<NaiveDate>,
+    pub late_reason: Option<String>,
+    pub inputs_digest: String,
+    pub outputs_digest: String,
+    pub tool_version: String,
+    pub lines: i64,
+    pub total_fen: i64,
+}
+
+/// A committed payment line, with the batch it was paid in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaidLine {
+    pub batch_id: i64,
+    /// The month of the batch that paid it (not necessarily the 所属期).
+    pub batch_month: YearMonth,
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    pub town: String,
+    pub item: String,
+    pub period: YearMonth,
+    pub kind: LineKind,
+    pub amount_fen: i64,
+    pub standard_row: Option<u32>,
+    pub basis: String,
+    pub formula: String,
+    pub pay_date: Option<NaiveDate>,
+}
+
+/// What was paid in total (正常 + 补发 + 丧葬补助, committed only) for one person, 项目 and 所属期.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaidTotal {
+    pub id: String,
+    pub item: String,
+    pub period: YearMonth,
+    pub total_fen: i64,
+}
+
+/// Why the ledger refused or failed. `Display` is the Chinese message for users; `code` is stable for scripts.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// `open_existing` on a path with no file.
+    #[error("台账文件 {} 不存在。请先运行 youfu pay 生成台账，或用 --ledger 指定台账文件", .path.display())]
+    Missing { path: PathBuf },
+    /// A SQLite file that belongs to something else (other tables, another application_id).
+    #[error(
+        "文件 {} 不是 youfu 台账（{detail}），未对该文件做任何修改。请用 --ledger 指定正确的台账文件",
+        .path.display()
+    )]
+    NotLedger { path: PathBuf, detail: String },
+    /// A ledger written by a newer youfu.
+    #[error(
+        "台账 {} 的结构版本为 {found}，高于本程序支持的版本 {supported}，未对该文件做任何修改。请升级 youfu 后再使用该台账",
+        .path.display()
+    )]
+    TooNew { path: PathBuf, found: i64, supported: i64 },
+    /// Not a database at all, or a damaged one.
+    #[error(
+        "台账 {} 已损坏或不是数据库文件（{detail}），未对该文件做任何修改。请从备份恢复台账，或用 --ledger 指定正确的台账文件",
+        .path.display()
+    )]
+    Corrupt { path: PathBuf, detail: String },
+    /// Another process holds the write lock longer than the busy timeout.
+    #[error("台账 {} 正被另一个 youfu 进程使用，请稍后再试", .path.display())]
+    Busy { path: PathBuf },
+    /// The month already has a committed batch.
+    #[error(
+        "{month} 已于 {committed_at} 确认发放（发放日期 {pay_date}），合计 {} 元；不能重复发放。如需补发，请在下月发放时自动计入补发。",
+        crate::report::filters::yuan(from_fen(*.total_fen), true)
+    )]
+    AlreadyCommitted {
+        path: PathBuf,
+        month: YearMonth,
+        committed_at: String,
+        pay_date: NaiveDate,
+        total_fen: i64,
+    },
+    /// `commit` with no draft for the month.
+    #[error("台账 {} 中没有 {month} 的发放草稿，请先运行 youfu pay --month {month} 再确认", .path.display())]
+    NoDraft { path: PathBuf, month: YearMonth },
+    /// The inputs' digest at commit differs from the draft's.
+    #[error("{month}：花名册或标准表在生成草稿后已被修改，请重新运行 pay 后再确认")]
+    InputsChanged {
+        path: PathBuf,
+        month: YearMonth,
+        draft_digest: String,
+        current_digest: String,
+    },
+    /// A line would pay again what a committed batch already paid (正常 of a 所属期, or 丧葬补助).
+    #[error(
+        "{name}（{id}）的{item} {period} {kind}已在 {paid_in} 发放批次中确认发放，不能重复发放；台账 {} 未作修改",
+        .path.display()
+    )]
+    AlreadyPaid {
+        path: PathBuf,
+        id: String,
+        name: String,
+        item: String,
+        period: YearMonth,
+        kind: LineKind,
+        paid_in: YearMonth,
+    },
+    /// The database refused the write (a constraint or a trigger); nothing was changed.
+    #[error("台账 {} 拒绝了这次写入：{detail}；台账未作任何修改", .path.display())]
+    Rejected { path: PathBuf, detail: String },
+    /// The file could not be read or created.
+    #[error("无法读写台账文件 {}：{source}", .path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    /// Any other SQLite failure.
+    #[error("台账 {} 读写失败：{source}", .path.display())]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+}
+
+impl LedgerError {
+    /// `EXIT_ALREADY_COMMITTED` (6) for an already committed month, `EXIT_LEDGER` (7) otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            LedgerError::AlreadyCommitted { .. } => EXIT_ALREADY_COMMITTED,
+            _ => EXIT_LEDGER,
+        }
+    }
+
+    /// Stable UPPER_SNAKE code for scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LedgerError::Missing { .. } => "LEDGER_MISSING",
+            LedgerError::NotLedger { .. } => "LEDGER_NOT_YOUFU",
+            LedgerError::TooNew { .. } => "LEDGER_TOO_NEW",
+            LedgerError::Corrupt { .. } => "LEDGER_CORRUPT",
+            LedgerError::Busy { .. } => "LEDGER_BUSY",
+            LedgerError::AlreadyCommitted { .. } => "MONTH_ALREADY_COMMITTED",
+            LedgerError::NoDraft { .. } => "LEDGER_NO_DRAFT",
+            LedgerError::InputsChanged { .. } => "INPUTS_CHANGED_SINCE_DRAFT",
+            LedgerError::AlreadyPaid { .. } => "ALREADY_PAID",
+            LedgerError::Rejected { .. } => "LEDGER_REJECTED",
+            LedgerError::Io { .. } => "LEDGER_IO",
+            LedgerError::Sqlite { .. } => "LEDGER_SQLITE",
+        }
+    }
+
+    /// The ledger file concerned.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            LedgerError::Missing { path }
+            | LedgerError::NotLedger { path, .. }
+            | LedgerError::TooNew { path, .. }
+            | LedgerError::Corrupt { path, .. }
+            | LedgerError::Busy { path }
+            | LedgerError::AlreadyCommitted { path, .. }
+            | LedgerError::NoDraft { path, .. }
+            | LedgerError::InputsChanged { path, .. }
+            | LedgerError::AlreadyPaid { path, .. }
+            | LedgerError::Rejected { path, .. }
+            | LedgerError::Io { path, .. }
+            | LedgerError::Sqlite { path, .. } => path,
+        }
+    }
+
+    /// As a located `Problem` (location = the ledger file), for the CLI's text and JSON failure output.
+    pub fn to_problem(&self) -> Problem {
+        let message = self.to_string();
+        let message = message.trim_end_matches('。');
+        Problem::new(self.code(), message).at(Location::file(self.path().display().to_string()))
+    }
+}

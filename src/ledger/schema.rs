@@ -1,0 +1,241 @@
+//! The ledger's schema as an ordered list of SQL migrations, and the checks that decide whether a file is a youfu
+//! ledger (application_id, user_version, tables) before anything is written to it.
+//!
+//! `PRAGMA application_id` marks the file as youfu's; `PRAGMA user_version` is the number of migrations applied.
+//! Migration `i` (0-based) takes the schema from version `i` to `i + 1`; each runs in its own `BEGIN IMMEDIATE`
+//! transaction together with the `user_version` bump, so a crash leaves the file at a whole version. A released
+//! migration is never edited: a change to the schema is a new entry at the end of `MIGRATIONS`.
+
+use super::LedgerError;
+use super::store::sql_err;
+use rusqlite::{Connection, TransactionBehavior};
+use std::path::Path;
+
+/// `PRAGMA application_id` of a youfu ledger: the bytes "youf" (0x796F7566).
+pub const APPLICATION_ID: i64 = 0x796F_7566;
+
+/// The schema version this build writes and reads (= `MIGRATIONS.len()`).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Version 1: batches and lines, money as INTEGER 分, the never-pay-twice unique indexes and the triggers that
+/// freeze committed rows. Version 2: lookup indexes for history/explain/arrears and the `paid_totals` view.
+pub(super) const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
+
+const MIGRATION_1: &str = r#"
+CREATE TABLE batches (
+    id             INTEGER PRIMARY KEY,
+    month          TEXT    NOT NULL CONSTRAINT month_format CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]'),
+    status         TEXT    NOT NULL CONSTRAINT status_known CHECK (status IN ('draft', 'committed')),
+    created        TEXT    NOT NULL,
+    committed_at   TEXT,
+    pay_date       TEXT    CONSTRAINT pay_date_format
+                           CHECK (pay_date IS NULL OR pay_date GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
+    late_reason    TEXT,
+    inputs_digest  TEXT    NOT NULL,
+    outputs_digest TEXT    NOT NULL,
+    tool_version   TEXT    NOT NULL,
+    CONSTRAINT committed_has_pay_date
+        CHECK ((status = 'committed') = (committed_at IS NOT NULL AND pay_date IS NOT NULL))
+);
+
+-- At most one committed batch and at most one draft per month.
+CREATE UNIQUE INDEX batches_one_committed_per_month ON batches (month) WHERE status = 'committed';
+CREATE UNIQUE INDEX batches_one_draft_per_month ON batches (month) WHERE status = 'draft';
+
+CREATE TABLE lines (
+    id             INTEGER PRIMARY KEY,
+    batch_id       INTEGER NOT NULL REFERENCES batches (id),
+    -- Set to 1 by the commit step, in the same transaction that commits the batch; never back to 0.
+    committed      INTEGER NOT NULL DEFAULT 0 CONSTRAINT committed_flag CHECK (committed IN (0, 1)),
+    person_id      TEXT    NOT NULL CONSTRAINT person_id_present CHECK (person_id <> ''),
+    name           TEXT    NOT NULL,
+    category       TEXT    NOT NULL,
+    town           TEXT    NOT NULL,
+    item           TEXT    NOT NULL CONSTRAINT item_present CHECK (item <> ''),
+    period         TEXT    NOT NULL CONSTRAINT period_format CHECK (period GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]'),
+    kind           TEXT    NOT NULL CONSTRAINT kind_known CHECK (kind IN ('正常', '补发', '丧葬补助')),
+    amount_fen     INTEGER NOT NULL
+                           CONSTRAINT amount_is_integer_fen CHECK (typeof(amount_fen) = 'integer')
+                           CONSTRAINT amount_not_negative CHECK (amount_fen >= 0),
+    standard_row   INTEGER,
+    standard_start TEXT,
+    basis          TEXT    NOT NULL,
+    formula        TEXT    NOT NULL
+);
+
+CREATE INDEX lines_by_batch ON lines (batch_id);
+
+-- Never pay twice (domain rule 6): the regular payment of a (person, item, period) once among committed lines,
+-- the funeral grant once per person; and no duplicates inside one batch either.
+CREATE UNIQUE INDEX lines_regular_once ON lines (person_id, item, period) WHERE committed = 1 AND kind = '正常';
+CREATE UNIQUE INDEX lines_funeral_once ON lines (person_id) WHERE committed = 1 AND kind = '丧葬补助';
+CREATE UNIQUE INDEX lines_regular_once_per_batch ON lines (batch_id, person_id, item, period) WHERE kind = '正常';
+CREATE UNIQUE INDEX lines_funeral_once_per_batch ON lines (batch_id, person_id) WHERE kind = '丧葬补助';
+
+-- Batches are born drafts; a committed batch is never changed or deleted; committing changes nothing but the
+-- status, the commit time, the pay date and the late reason.
+CREATE TRIGGER batches_insert_draft_only BEFORE INSERT ON batches WHEN NEW.status <> 'draft'
+BEGIN SELECT RAISE(ABORT, '新批次只能是草稿，须经 commit 才能确认发放'); END;
+
+CREATE TRIGGER batches_committed_no_update BEFORE UPDATE ON batches WHEN OLD.status = 'committed'
+BEGIN SELECT RAISE(ABORT, '已确认发放的批次不能修改'); END;
+
+CREATE TRIGGER batches_commit_changes_nothing_else BEFORE UPDATE ON batches
+WHEN OLD.status = 'draft' AND NEW.status = 'committed'
+ AND (NEW.id IS NOT OLD.id OR NEW.month IS NOT OLD.month OR NEW.created IS NOT OLD.created
+      OR NEW.inputs_digest IS NOT OLD.inputs_digest OR NEW.outputs_digest IS NOT OLD.outputs_digest
+      OR NEW.tool_version IS NOT OLD.tool_version)
+BEGIN SELECT RAISE(ABORT, '确认发放时不能改动批次内容'); END;
+
+CREATE TRIGGER batches_committed_no_delete BEFORE DELETE ON batches WHEN OLD.status = 'committed'
+BEGIN SELECT RAISE(ABORT, '已确认发放的批次不能删除'); END;
+
+-- Lines are added to drafts only, uncommitted; a committed line (or any line of a committed batch) is never
+-- changed or deleted; the only change allowed is the commit step flipping `committed` 0 → 1 once its batch is
+-- committed.
+CREATE TRIGGER lines_insert_into_draft_only BEFORE INSERT ON lines
+WHEN NEW.committed <> 0 OR (SELECT status FROM batches WHERE id = NEW.batch_id) IS NOT 'draft'
+BEGIN SELECT RAISE(ABORT, '只能向发放草稿添加明细'); END;
+
+CREATE TRIGGER lines_committed_no_update BEFORE UPDATE ON lines
+WHEN OLD.committed = 1
+  OR (NEW.committed = 0 AND (SELECT status FROM batches WHERE id = OLD.batch_id) = 'committed')
+BEGIN SELECT RAISE(ABORT, '已确认发放的明细不能修改'); END;
+
+CREATE TRIGGER lines_commit_with_batch_only BEFORE UPDATE ON lines
+WHEN OLD.committed = 0 AND NEW.committed <> 0
+ AND ((SELECT status FROM batches WHERE id = OLD.batch_id) IS NOT 'committed'
+      OR NEW.id IS NOT OLD.id OR NEW.batch_id IS NOT OLD.batch_id OR NEW.person_id IS NOT OLD.person_id
+      OR NEW.name IS NOT OLD.name OR NEW.category IS NOT OLD.category OR NEW.town IS NOT OLD.town
+      OR NEW.item IS NOT OLD.item OR NEW.period IS NOT OLD.period OR NEW.kind IS NOT OLD.kind
+      OR NEW.amount_fen IS NOT OLD.amount_fen OR NEW.standard_row IS NOT OLD.standard_row
+      OR NEW.standard_start IS NOT OLD.standard_start OR NEW.basis IS NOT OLD.basis
+      OR NEW.formula IS NOT OLD.formula)
+BEGIN SELECT RAISE(ABORT, '明细只能随所属批次一起确认发放，且确认时不能改动'); END;
+
+CREATE TRIGGER lines_committed_no_delete BEFORE DELETE ON lines
+WHEN OLD.committed = 1 OR (SELECT status FROM batches WHERE id = OLD.batch_id) = 'committed'
+BEGIN SELECT RAISE(ABORT, '已确认发放的明细不能删除'); END;
+"#;
+
+const MIGRATION_2: &str = r#"
+CREATE INDEX lines_by_person ON lines (person_id, period) WHERE committed = 1;
+CREATE INDEX lines_by_period ON lines (period) WHERE committed = 1;
+
+-- What was paid per person, item and period: the regular line plus any arrears (丧葬补助 is a separate sum).
+CREATE VIEW paid_totals AS
+SELECT person_id, item, period, SUM(amount_fen) AS total_fen
+  FROM lines
+ WHERE committed = 1 AND kind IN ('正常', '补发')
+ GROUP BY person_id, item, period;
+"#;
+
+/// What an opened file turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Found {
+    /// An empty database (a new or zero-length file): the schema may be installed.
+    Fresh,
+    /// A youfu ledger at this schema version (≤ `SCHEMA_VERSION`).
+    Ledger { version: i64 },
+}
+
+/// Decide what the file behind `conn` is, reading only. Refuses other applications' files, a ledger newer than
+/// this build, and (through the SQLite error) files that are not databases.
+pub(super) fn inspect(conn: &Connection, path: &Path) -> Result<Found, LedgerError> {
+    let err = |e| sql_err(path, e);
+    let app_id: i64 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(err)?;
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(err)?;
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
+        .map_err(err)?;
+    let objects: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .map_err(err)?
+        .collect::<Result<_, _>>()
+        .map_err(err)?;
+    if app_id == APPLICATION_ID {
+        if version > SCHEMA_VERSION {
+            return Err(LedgerError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if version < 1 {
+            return Err(LedgerError::Corrupt {
+                path: path.to_path_buf(),
+                detail: format!("文件标识为 youfu 台账，但结构版本号为 {version}"),
+            });
+        }
+        return Ok(Found::Ledger { version });
+    }
+    if app_id == 0 && version == 0 && objects.is_empty() {
+        return Ok(Found::Fresh);
+    }
+    let detail = if app_id != 0 {
+        format!("文件标识 application_id 为 {app_id}，youfu 台账应为 {APPLICATION_ID}")
+    } else if !objects.is_empty() {
+        let shown: Vec<&str> = objects.iter().take(5).map(String::as_str).collect();
+        let more = if objects.len() > 5 { "等" } else { "" };
+        format!("其中已有其他数据表：{}{more}", shown.join("、"))
+    } else {
+        format!("文件没有 youfu 标识，但结构版本号为 {version}")
+    };
+    Err(LedgerError::NotLedger {
+        path: path.to_path_buf(),
+        detail,
+    })
+}
+
+/// `PRAGMA quick_check`: a file whose pages or indexes are damaged is refused before anything is written.
+pub(super) fn check_integrity(conn: &Connection, path: &Path) -> Result<(), LedgerError> {
+    let err = |e| sql_err(path, e);
+    let mut stmt = conn.prepare("PRAGMA quick_check(3)").map_err(err)?;
+    let rows: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .map_err(err)?
+        .collect::<Result<_, _>>()
+        .map_err(err)?;
+    if rows.len() == 1 && rows[0] == "ok" {
+        Ok(())
+    } else {
+        Err(LedgerError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!("完整性检查未通过：{}", rows.join("；")),
+        })
+    }
+}
+
+/// Apply the missing migrations, each in its own `BEGIN IMMEDIATE` transaction. The file is inspected again under
+/// the write lock, so two processes creating or upgrading the same ledger do not both migrate.
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LedgerError> {
+    let err = |e| sql_err(path, e);
+    loop {
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(err)?;
+        if version >= SCHEMA_VERSION {
+            return Ok(());
+        }
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let version = match inspect(&tx, path)? {
+            Found::Fresh => 0,
+            Found::Ledger { version } => version,
+        };
+        if version >= SCHEMA_VERSION {
+            return tx.commit().map_err(err);
+        }
+        tx.execute_batch(MIGRATIONS[version as usize]).map_err(err)?;
+        if version == 0 {
+            tx.pragma_update(None, "application_id", APPLICATION_ID).map_err(err)?;
+        }
+        tx.pragma_update(None, "user_version", version + 1).map_err(err)?;
+        tx.commit().map_err(err)?;
+    }
+}
