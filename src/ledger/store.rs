@@ -109,7 +109,7 @@ impl Ledger {
         let mut conn = Connection::open_with_flags(path, flags).map_err(|e| match e.sqlite_error_code() {
             Some(ErrorCode::CannotOpen) => LedgerError::Io {
                 path: path.to_path_buf(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, e.to_string()),
+                source: std::io::Error::other("无法打开或创建该文件，请确认所在文件夹存在且可写"),
             },
             _ => sql_err(path, e),
         })?;

@@ -1011,6 +1011,21 @@ fn a_missing_ledger_is_not_created_by_open_existing() {
 }
 
 #[test]
+fn a_ledger_in_a_missing_folder_cannot_be_created() {
+    let (dir, _path) = temp_ledger();
+    let path = dir.path().join("no-such-folder").join("youfu.db");
+    let err = Ledger::open(&path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "无法读写台账文件 {}：无法打开或创建该文件，请确认所在文件夹存在且可写",
+            path.display()
+        )
+    );
+    assert_eq!((err.code(), err.exit_code()), ("LEDGER_IO", 7));
+}
+
+#[test]
 fn random_bytes_are_refused_as_not_a_database_and_left_unchanged() {
     let (dir, path) = temp_ledger();
     // Deterministic pseudo-random bytes (64-bit LCG), 8 KiB.
