@@ -142,6 +142,17 @@ pub(super) enum Found {
 /// Decide what the file behind `conn` is, reading only. Refuses other applications' files, a ledger newer than
 /// this build, and (through the SQLite error) files that are not databases.
 pub(super) fn inspect(conn: &Connection, path: &Path) -> Result<Found, LedgerError> {
+    if conn.is_autocommit() {
+        // One read transaction, so the marks and the table list come from the same state of the file even while
+        // another process is creating the schema. Rolled back on drop: nothing is written.
+        let tx = conn.unchecked_transaction().map_err(|e| sql_err(path, e))?;
+        inspect_in_transaction(&tx, path)
+    } else {
+        inspect_in_transaction(conn, path)
+    }
+}
+
+fn inspect_in_transaction(conn: &Connection, path: &Path) -> Result<Found, LedgerError> {
     let err = |e| sql_err(path, e);
     let app_id: i64 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))

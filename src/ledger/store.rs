@@ -44,14 +44,22 @@ const LINE_SELECT: &str = "SELECT l.batch_id, b.month, l.person_id, l.name, l.ca
   WHERE l.committed = 1";
 
 /// The first line of `batch_id` that a committed batch already paid: a 正常 line of the same (person, item,
-/// period) or a 丧葬补助 of the same person.
-const CONFLICT_SELECT: &str = "SELECT d.person_id, d.name, d.item, d.period, d.kind, b.month
-   FROM lines d
-   JOIN lines c ON c.committed = 1 AND c.person_id = d.person_id AND c.kind = d.kind
-               AND (d.kind = '丧葬补助' OR (c.item = d.item AND c.period = d.period))
-   JOIN batches b ON b.id = c.batch_id
-  WHERE d.batch_id = ?1 AND d.kind IN ('正常', '丧葬补助')
-  ORDER BY d.id
+/// period) or a 丧葬补助 of the same person. The kinds are literals so that SQLite looks each line up in the
+/// partial UNIQUE indexes `lines_regular_once` / `lines_funeral_once`.
+const CONFLICT_SELECT: &str = "SELECT line, person_id, name, item, period, kind, month FROM (
+     SELECT d.id AS line, d.person_id, d.name, d.item, d.period, d.kind, b.month
+       FROM lines d
+       JOIN lines c ON c.committed = 1 AND c.kind = '正常'
+                   AND c.person_id = d.person_id AND c.item = d.item AND c.period = d.period
+       JOIN batches b ON b.id = c.batch_id
+      WHERE d.batch_id = ?1 AND d.kind = '正常'
+     UNION ALL
+     SELECT d.id AS line, d.person_id, d.name, d.item, d.period, d.kind, b.month
+       FROM lines d
+       JOIN lines c ON c.committed = 1 AND c.kind = '丧葬补助' AND c.person_id = d.person_id
+       JOIN batches b ON b.id = c.batch_id
+      WHERE d.batch_id = ?1 AND d.kind = '丧葬补助')
+  ORDER BY line
   LIMIT 1";
 
 impl Ledger {
@@ -63,7 +71,8 @@ impl Ledger {
         Self::open_inner(path, true)
     }
 
-    /// Open only if it exists (for read-only commands): a missing file → `LedgerError::Missing`.
+    /// Open only if it exists (for read-only commands): a missing file → `LedgerError::Missing`. Skips the
+    /// whole-file integrity check unless a migration is pending; damage then shows as `Corrupt` when read.
     pub fn open_existing(path: &Path) -> Result<Ledger, LedgerError> {
         Self::open_inner(path, false)
     }
@@ -100,13 +109,17 @@ impl Ledger {
         let mut conn = Connection::open_with_flags(path, flags).map_err(|e| match e.sqlite_error_code() {
             Some(ErrorCode::CannotOpen) => LedgerError::Io {
                 path: path.to_path_buf(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, e.to_string()),
+                source: std::io::Error::other("无法打开或创建该文件，请确认所在文件夹存在且可写"),
             },
             _ => sql_err(path, e),
         })?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
-        // Reads only until the file is known to be a youfu ledger (or an empty database).
-        if let Found::Ledger { .. } = schema::inspect(&conn, path)? {
+        // Reads only until the file is known to be a youfu ledger (or an empty database). The integrity check
+        // reads the whole file, so it runs before writes (`open`, or a pending migration) but not for read-only
+        // commands, where a damaged page surfaces as `Corrupt` from the query that reads it.
+        if let Found::Ledger { version } = schema::inspect(&conn, path)?
+            && (create || version < schema::SCHEMA_VERSION)
+        {
             schema::check_integrity(&conn, path)?;
         }
         conn.pragma_update(None, "foreign_keys", true).map_err(err)?;
@@ -393,12 +406,12 @@ fn first_conflict(conn: &Connection, path: &Path, batch_id: i64) -> Result<Optio
     conn.query_row(CONFLICT_SELECT, [batch_id], |r| {
         Ok(LedgerError::AlreadyPaid {
             path: path.to_path_buf(),
-            id: r.get(0)?,
-            name: r.get(1)?,
-            item: r.get(2)?,
-            period: parse_text(3, &r.get::<_, String>(3)?, |s| s.parse::<YearMonth>())?,
-            kind: parse_text(4, &r.get::<_, String>(4)?, parse_kind)?,
-            paid_in: parse_text(5, &r.get::<_, String>(5)?, |s| s.parse::<YearMonth>())?,
+            id: r.get(1)?,
+            name: r.get(2)?,
+            item: r.get(3)?,
+            period: parse_text(4, &r.get::<_, String>(4)?, |s| s.parse::<YearMonth>())?,
+            kind: parse_text(5, &r.get::<_, String>(5)?, parse_kind)?,
+            paid_in: parse_text(6, &r.get::<_, String>(6)?, |s| s.parse::<YearMonth>())?,
         })
     })
     .optional()

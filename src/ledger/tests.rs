@@ -843,7 +843,8 @@ fn committing_changes_nothing_but_status_time_pay_date_and_reason() {
 
 #[test]
 fn two_processes_committing_the_same_month_never_make_two_committed_batches() {
-    for round in 0..5 {
+    const ROUNDS: usize = 10;
+    for round in 0..ROUNDS {
         let (_dir, path) = temp_ledger();
         Ledger::open(&path)
             .unwrap()
@@ -1010,6 +1011,21 @@ fn a_missing_ledger_is_not_created_by_open_existing() {
 }
 
 #[test]
+fn a_ledger_in_a_missing_folder_cannot_be_created() {
+    let (dir, _path) = temp_ledger();
+    let path = dir.path().join("no-such-folder").join("youfu.db");
+    let err = Ledger::open(&path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "无法读写台账文件 {}：无法打开或创建该文件，请确认所在文件夹存在且可写",
+            path.display()
+        )
+    );
+    assert_eq!((err.code(), err.exit_code()), ("LEDGER_IO", 7));
+}
+
+#[test]
 fn random_bytes_are_refused_as_not_a_database_and_left_unchanged() {
     let (dir, path) = temp_ledger();
     // Deterministic pseudo-random bytes (64-bit LCG), 8 KiB.
@@ -1075,7 +1091,46 @@ fn a_ledger_with_damaged_pages_is_refused_and_left_unchanged() {
         )
     );
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    // Read-only commands skip the whole-file check, but this damage is met already when reading the schema.
+    assert_eq!(Ledger::open_existing(&path).unwrap_err().to_string(), err.to_string());
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
     assert!(others_in(dir.path(), "youfu.db").is_empty());
+}
+
+#[test]
+fn two_processes_creating_the_same_new_ledger_both_succeed() {
+    for _ in 0..20 {
+        let (_dir, path) = temp_ledger();
+        let barrier = Arc::new(Barrier::new(2));
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let path = path.clone();
+                let barrier = Arc::clone(&barrier);
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    Ledger::open(&path).map(|_| ())
+                })
+            })
+            .collect();
+        for h in handles {
+            if let Err(e) = h.join().unwrap() {
+                panic!("open failed: {e:?}");
+            }
+        }
+        let ledger = Ledger::open(&path).unwrap();
+        let version: i64 = ledger
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 2);
+        assert_eq!(
+            count(
+                ledger.conn(),
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'paid_totals'"
+            ),
+            1
+        );
+    }
 }
 
 #[test]
