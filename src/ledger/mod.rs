@@ -129,6 +129,10 @@ pub struct NewBatch {
     pub inputs_digest: String,
     pub outputs_digest: String,
     pub tool_version: String,
+    /// Σ regular entitlement of every eligible recipient for the month (what 足额 means), in 分.
+    pub entitled_fen: i64,
+    /// JSON list of eligible recipients not paid in full, with the reason (for the audit).
+    pub shortfalls: String,
     pub lines: Vec<NewLine>,
 }
 
@@ -145,6 +149,10 @@ pub struct BatchInfo {
     pub inputs_digest: String,
     pub outputs_digest: String,
     pub tool_version: String,
+    /// Σ regular entitlement recorded with the draft (None for batches from schema version 2).
+    pub entitled_fen: Option<i64>,
+    /// JSON list of shortfalls recorded with the draft.
+    pub shortfalls: String,
     pub lines: i64,
     pub total_fen: i64,
 }

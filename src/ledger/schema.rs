@@ -19,7 +19,8 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Version 1: batches and lines, money as INTEGER 分, the never-pay-twice unique indexes and the triggers that
 /// freeze committed rows. Version 2: lookup indexes for history/explain/arrears and the `paid_totals` view.
-pub(super) const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
+/// Version 3: the batch's entitlement and shortfalls (audit).
+pub(super) const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3];
 
 const MIGRATION_1: &str = r#"
 CREATE TABLE batches (
@@ -128,6 +129,13 @@ SELECT person_id, item, period, SUM(amount_fen) AS total_fen
   FROM lines
  WHERE committed = 1 AND kind IN ('正常', '补发')
  GROUP BY person_id, item, period;
+"#;
+
+/// Version 3: what the month's batch should have paid, for the audit's 足额 check: the regular entitlement of
+/// every eligible recipient (in 分) and the list of eligible recipients left unpaid with the reason (JSON).
+const MIGRATION_3: &str = r#"
+ALTER TABLE batches ADD COLUMN entitled_fen INTEGER;
+ALTER TABLE batches ADD COLUMN shortfalls TEXT NOT NULL DEFAULT '[]';
 "#;
 
 /// What an opened file turned out to be.

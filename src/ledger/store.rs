@@ -33,7 +33,7 @@ impl std::fmt::Debug for Ledger {
 }
 
 const BATCH_SELECT: &str = "SELECT b.id, b.month, b.status, b.created, b.committed_at, b.pay_date, b.late_reason,
-        b.inputs_digest, b.outputs_digest, b.tool_version,
+        b.inputs_digest, b.outputs_digest, b.tool_version, b.entitled_fen, b.shortfalls,
         (SELECT COUNT(*) FROM lines l WHERE l.batch_id = b.id),
         (SELECT COALESCE(SUM(l.amount_fen), 0) FROM lines l WHERE l.batch_id = b.id)
    FROM batches b";
@@ -171,14 +171,17 @@ impl Ledger {
         tx.execute("DELETE FROM batches WHERE month = ?1 AND status = 'draft'", [&month])
             .map_err(err)?;
         tx.execute(
-            "INSERT INTO batches (month, status, created, inputs_digest, outputs_digest, tool_version)
-             VALUES (?1, 'draft', ?2, ?3, ?4, ?5)",
+            "INSERT INTO batches (month, status, created, inputs_digest, outputs_digest, tool_version,
+                                  entitled_fen, shortfalls)
+             VALUES (?1, 'draft', ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 month,
                 batch.created,
                 batch.inputs_digest,
                 batch.outputs_digest,
-                batch.tool_version
+                batch.tool_version,
+                batch.entitled_fen,
+                batch.shortfalls
             ],
         )
         .map_err(err)?;
@@ -435,8 +438,10 @@ fn batch_from_row(r: &Row) -> rusqlite::Result<BatchInfo> {
         inputs_digest: r.get(7)?,
         outputs_digest: r.get(8)?,
         tool_version: r.get(9)?,
-        lines: r.get(10)?,
-        total_fen: r.get(11)?,
+        entitled_fen: r.get(10)?,
+        shortfalls: r.get(11)?,
+        lines: r.get(12)?,
+        total_fen: r.get(13)?,
     })
 }
 

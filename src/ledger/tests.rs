@@ -45,6 +45,8 @@ fn batch(month: &str, inputs_digest: &str, lines: Vec<NewLine>) -> NewBatch {
         inputs_digest: inputs_digest.to_string(),
         outputs_digest: "out-digest".to_string(),
         tool_version: "0.1.0".to_string(),
+        entitled_fen: lines.iter().filter(|l| l.kind == LineKind::Regular).map(|l| l.amount_fen).sum(),
+        shortfalls: "[]".to_string(),
         lines,
     }
 }
@@ -100,8 +102,8 @@ fn a_new_ledger_is_created_marked_and_at_the_current_version() {
         .unwrap();
     // "youf" = 0x79 0x6F 0x75 0x66 = 121·2²⁴ + 111·2¹⁶ + 117·2⁸ + 102 = 2037347686
     assert_eq!(app_id, 2_037_347_686);
-    assert_eq!(version, 2);
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(version, 3);
+    assert_eq!(SCHEMA_VERSION, 3);
     assert!(ledger.batches().unwrap().is_empty());
     assert_eq!(ledger.first_committed_month().unwrap(), None);
     drop(ledger);
@@ -120,7 +122,7 @@ fn a_zero_length_file_is_adopted_as_a_new_ledger() {
         .conn()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
 }
 
 #[test]
@@ -1122,7 +1124,7 @@ fn two_processes_creating_the_same_new_ledger_both_succeed() {
             .conn()
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 2);
+        assert_eq!(version, 3);
         assert_eq!(
             count(
                 ledger.conn(),
@@ -1200,7 +1202,7 @@ fn a_ledger_from_a_newer_youfu_is_refused_and_left_unchanged() {
     assert_eq!(
         err.to_string(),
         format!(
-            "台账 {} 的结构版本为 99，高于本程序支持的版本 2，未对该文件做任何修改。请升级 youfu 后再使用该台账",
+            "台账 {} 的结构版本为 99，高于本程序支持的版本 3，未对该文件做任何修改。请升级 youfu 后再使用该台账",
             path.display()
         )
     );
@@ -1238,7 +1240,7 @@ fn a_version_1_ledger_opens_and_migrates_forward_keeping_its_payments() {
         .conn()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     let added = count(
         ledger.conn(),
         "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('paid_totals', 'lines_by_person', 'lines_by_period')",
