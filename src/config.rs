@@ -122,6 +122,7 @@ pub struct OutputNames {
     pub payments_csv: String,
     pub bank: String,
     pub exceptions: String,
+    pub recoveries: String,
     pub manifest: String,
 }
 
@@ -132,6 +133,7 @@ impl Default for OutputNames {
             payments_csv: "payments.csv".into(),
             bank: "bank.csv".into(),
             exceptions: "exceptions.csv".into(),
+            recoveries: "recoveries.csv".into(),
             manifest: "manifest.json".into(),
         }
     }

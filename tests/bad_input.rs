@@ -64,6 +64,10 @@ fn the_good_case_pays_both() {
          440304198001010017,张三,残疾军人,残疾抚恤金,2024-03,正常,8889.17,示例文件一\r\n\
          11010519491231002X,李四,烈士遗属,定期抚恤金,2024-03,正常,2331.67,示例文件二\r\n"
     );
+    assert!(
+        dir.path().join("youfu.db").exists(),
+        "the draft is recorded in the ledger"
+    );
     assert_eq!(
         entries(&dir.path().join("out")),
         [
@@ -71,7 +75,8 @@ fn the_good_case_pays_both() {
             "exceptions.csv",
             "manifest.json",
             "payments.csv",
-            "payments.xlsx"
+            "payments.xlsx",
+            "recoveries.csv"
         ]
     );
 }

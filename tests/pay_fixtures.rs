@@ -73,7 +73,8 @@ fn all_files_and_totals_agree_to_the_fen() {
             "exceptions.csv",
             "manifest.json",
             "payments.csv",
-            "payments.xlsx"
+            "payments.xlsx",
+            "recoveries.csv"
         ]
     );
 
@@ -142,7 +143,16 @@ fn all_files_and_totals_agree_to_the_fen() {
         .iter()
         .map(|o| o["name"].as_str().unwrap())
         .collect();
-    assert_eq!(outputs, ["payments.xlsx", "payments.csv", "bank.csv", "exceptions.csv"]);
+    assert_eq!(
+        outputs,
+        [
+            "payments.xlsx",
+            "payments.csv",
+            "bank.csv",
+            "exceptions.csv",
+            "recoveries.csv"
+        ]
+    );
     let csv_bytes = std::fs::read(out.join("payments.csv")).unwrap();
     assert_eq!(
         manifest["outputs"][1]["sha256"],

@@ -15,6 +15,10 @@ pub enum Failure {
     Io(String),
     /// A command-line value is wrong (e.g. a month 2024-13).
     Usage(String),
+    /// The ledger refused (already committed, busy, not a ledger, …).
+    Ledger(crate::ledger::LedgerError),
+    /// A pay date after the deadline without `--allow-late`.
+    Late(String),
 }
 
 impl Failure {
@@ -24,6 +28,8 @@ impl Failure {
             Failure::Config(_) => exit::CONFIG,
             Failure::Io(_) => exit::IO,
             Failure::Usage(_) => exit::USAGE,
+            Failure::Ledger(e) => e.exit_code(),
+            Failure::Late(_) => exit::LATE,
         }
     }
 
@@ -33,6 +39,8 @@ impl Failure {
             Failure::Config(_) => "config",
             Failure::Io(_) => "io",
             Failure::Usage(_) => "usage",
+            Failure::Ledger(_) => "ledger",
+            Failure::Late(_) => "late",
         }
     }
 
@@ -44,18 +52,28 @@ impl Failure {
                 eprintln!("{p}");
                 eprintln!("共 {} 个问题，未写出任何文件。", p.len());
             }
-            Failure::Config(m) | Failure::Io(m) | Failure::Usage(m) => eprintln!("错误：{m}"),
+            Failure::Config(m) | Failure::Io(m) | Failure::Usage(m) | Failure::Late(m) => eprintln!("错误：{m}"),
+            Failure::Ledger(e) => eprintln!("错误：{e}"),
         }
         if json {
             let v = match self {
                 Failure::Data(p) => json!({"ok": false, "exit_code": code, "error": self.kind(), "problems": p}),
-                Failure::Config(m) | Failure::Io(m) | Failure::Usage(m) => {
+                Failure::Config(m) | Failure::Io(m) | Failure::Usage(m) | Failure::Late(m) => {
                     json!({"ok": false, "exit_code": code, "error": self.kind(), "message": m})
+                }
+                Failure::Ledger(e) => {
+                    json!({"ok": false, "exit_code": code, "error": self.kind(), "code": e.code(), "message": e.to_string()})
                 }
             };
             println!("{}", serde_json::to_string_pretty(&v).expect("plain data"));
         }
         code
+    }
+}
+
+impl From<crate::ledger::LedgerError> for Failure {
+    fn from(e: crate::ledger::LedgerError) -> Self {
+        Failure::Ledger(e)
     }
 }
 

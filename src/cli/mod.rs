@@ -2,9 +2,11 @@
 //! Commands live one per file; each calls `input` → `compute` → `output` and returns a `Failure` on refusal.
 
 mod check;
+mod commit;
 mod deadline;
 pub mod exit;
 mod failure;
+mod ledger_io;
 mod ledger_state;
 mod load;
 mod pay;
@@ -21,6 +23,9 @@ pub struct Cli {
     /// 配置文件 youfu.toml（默认：当前目录下的 youfu.toml，没有则用内置默认值）
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// 台账文件（默认：配置中的 ledger，即当前目录下的 youfu.db）
+    #[arg(long, global = true, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -33,6 +38,8 @@ pub enum Command {
     Standards(standards::Args),
     /// 计算某月应发金额并写出发放明细、代发文件等
     Pay(pay::Args),
+    /// 银行代发完成后，确认某月已发放（写入台账，此后不能重复发放）
+    Commit(commit::Args),
     /// 每月20日前：某月的到账截止日、报送银行截止日，以及发放日期是否逾期
     Deadline(deadline::Args),
 }
@@ -52,6 +59,7 @@ pub fn main() -> i32 {
         Command::Standards(a) => a.json,
         Command::Pay(a) => a.json,
         Command::Deadline(a) => a.json,
+        Command::Commit(a) => a.json,
     };
     let ok = |r: Result<(), Failure>| r.map(|()| exit::OK);
     let result = match &cli.command {
@@ -59,6 +67,7 @@ pub fn main() -> i32 {
         Command::Standards(a) => ok(standards::run(&cli, a)),
         Command::Pay(a) => ok(pay::run(&cli, a)),
         Command::Deadline(a) => deadline::run(&cli, a),
+        Command::Commit(a) => ok(commit::run(&cli, a)),
     };
     match result {
         Ok(code) => code,

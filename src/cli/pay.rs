@@ -1,14 +1,18 @@
-//! `youfu pay`: compute a month and write payments.xlsx, payments.csv, the bank file, exceptions.csv and
-//! manifest.json into the output folder — all of them or none.
+//! `youfu pay`: compute a month (regular payments, 补发 for earlier committed months, 丧葬补助, overpayments to
+//! recover), write payments.xlsx, payments.csv, the bank file, exceptions.csv, recoveries.csv and manifest.json
+//! into the output folder — all of them or none — and record the batch in the ledger as a draft.
 
-use super::{Cli, Failure, load};
-use crate::compute::batch::{History, compute_month};
+use super::{Cli, Failure, ledger_io, load};
+use crate::calendar::{Timeliness, check_pay_date, deadline};
+use crate::compute::batch::compute_month;
 use crate::compute::summary::transfers;
 use crate::domain::Problem;
 use crate::domain::money::format_yuan;
+use crate::ledger::{BatchStatus, Ledger, LedgerError};
 use crate::output::atomic::OutputDir;
 use crate::output::manifest::{Counts, InputFile, Manifest};
 use crate::output::{PayRun, bank, payments_xlsx, tables};
+use chrono::NaiveDate;
 use clap::Args as ClapArgs;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -16,7 +20,7 @@ use std::path::PathBuf;
 
 #[derive(ClapArgs, Debug)]
 pub struct Args {
-    /// 所属期（YYYY-MM）
+    /// 发放月份 / 所属期（YYYY-MM）
     #[arg(long, value_name = "YYYY-MM")]
     pub month: String,
     /// 花名册（xlsx/xls/ods/csv）
@@ -28,6 +32,12 @@ pub struct Args {
     /// 输出目录（不存在则创建；全部文件写好后才放入）
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// 计划的资金到账日期：晚于每月20日前的截止日时拒绝，除非给出 --allow-late
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub pay_date: Option<String>,
+    /// 逾期发放的原因（记入 manifest.json 和台账）
+    #[arg(long, value_name = "原因")]
+    pub allow_late: Option<String>,
     /// 在标准输出打印 JSON 摘要
     #[arg(long)]
     pub json: bool,
@@ -37,12 +47,58 @@ fn io(what: &str, e: impl std::fmt::Display) -> Failure {
     Failure::Io(format!("{what}：{e}"))
 }
 
+/// Whether `pay_date` meets the month's deadline; a late date is refused unless a reason is given.
+/// Returns the late reason to record (None when on time or no date given).
+pub fn check_late(
+    config: &crate::config::Config,
+    month: crate::domain::YearMonth,
+    pay_date: Option<NaiveDate>,
+    allow_late: Option<&str>,
+) -> Result<Option<String>, Failure> {
+    let Some(p) = pay_date else { return Ok(None) };
+    let cal = load::calendar(config, false)?;
+    let cal_err = |e: crate::calendar::CalendarError| Failure::Data(e.to_problem().into());
+    let d = deadline(&cal, month, &config.deadline).map_err(cal_err)?;
+    match check_pay_date(&cal, &d, p).map_err(cal_err)? {
+        Timeliness::OnTime { .. } => Ok(None),
+        Timeliness::Late { working_days_late } => match allow_late {
+            Some(reason) if !reason.trim().is_empty() => Ok(Some(reason.trim().to_string())),
+            _ => Err(Failure::Late(format!(
+                "发放日期 {p} 晚于 {month} 的到账截止日 {}（逾期 {} 天，其中 {working_days_late} 个工作日）。如确需逾期发放，请加 --allow-late \"原因\"，原因将记入台账",
+                d.deadline,
+                (p - d.deadline).num_days()
+            ))),
+        },
+    }
+}
+
 pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let month = load::month(&args.month)?;
     let cfg = load::config(cli)?;
     let config = &cfg.config;
+    let pay_date = args
+        .pay_date
+        .as_deref()
+        .map(|d| load::date(d, "发放日期"))
+        .transpose()?;
+    let late_reason = check_late(config, month, pay_date, args.allow_late.as_deref())?;
     let (roster, table) = load::inputs(&args.roster, &args.standards, config)?;
-    let batch = compute_month(month, &roster, &table, &config.rules(), &History::default())?;
+
+    let ledger_path = ledger_io::path(cli, config);
+    let mut ledger = Ledger::open(&ledger_path)?;
+    if let Some(b) = ledger.batch(month)?
+        && b.status == BatchStatus::Committed
+    {
+        return Err(Failure::Ledger(LedgerError::AlreadyCommitted {
+            path: ledger_path.clone(),
+            month,
+            committed_at: b.committed_at.unwrap_or_default(),
+            pay_date: b.pay_date.expect("committed batches have a pay date"),
+            total_fen: b.total_fen,
+        }));
+    }
+    let history = ledger_io::history(&ledger, month, ledger_io::lookback_start(month, config), &roster)?;
+    let batch = compute_month(month, &roster, &table, &config.rules(), &history)?;
     let warnings = super::check::account_warnings(&roster);
 
     let run = PayRun {
@@ -64,6 +120,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     out.write(&names.bank, &bank_bytes).map_err(write_err)?;
     out.write(&names.exceptions, &tables::exceptions_csv(&run))
         .map_err(write_err)?;
+    out.write(&names.recoveries, &tables::recoveries_csv(&run))
+        .map_err(write_err)?;
 
     let mut inputs = vec![
         InputFile::read("roster", &args.roster).map_err(|e| io("读取花名册失败", e))?,
@@ -79,22 +137,49 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         paid_persons: paid.len(),
         transfers: transfers(&batch).len(),
         exceptions: batch.exceptions.len(),
+        arrears: batch
+            .payments
+            .iter()
+            .filter(|p| p.kind == crate::compute::PaymentKind::Arrears)
+            .count(),
+        funerals: batch
+            .payments
+            .iter()
+            .filter(|p| p.kind == crate::compute::PaymentKind::Funeral)
+            .count(),
+        recoveries: batch.recoveries.len(),
     };
-    let config_json = serde_json::to_string(config).expect("plain data");
+    let created = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
     let policy = serde_json::to_value(config.rounding.policy).expect("plain data");
-    let manifest = Manifest::new(
+    let mut manifest = Manifest::new(
         "pay",
         &month.to_string(),
-        chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        created.clone(),
         inputs,
-        &config_json,
+        &ledger_io::config_digest(config),
         policy.as_str().unwrap_or_default(),
         out.written().to_vec(),
         counts.clone(),
         batch.total(),
     );
-    out.write(&names.manifest, &manifest.to_json()).map_err(write_err)?;
+    manifest.ledger = Some(ledger_path.display().to_string());
+    manifest.pay_date = pay_date.map(|d| d.to_string());
+    manifest.late_reason = late_reason.clone();
+    let manifest_bytes = manifest.to_json();
+    out.write(&names.manifest, &manifest_bytes).map_err(write_err)?;
     let files: Vec<String> = out.written().iter().map(|w| w.name.clone()).collect();
+
+    let record = ledger_io::InputsRecord::of(&args.roster, &args.standards, config)?;
+    let draft = ledger_io::new_batch(
+        month,
+        &batch,
+        &roster,
+        &table,
+        created,
+        &record,
+        crate::output::atomic::sha256_hex(&manifest_bytes),
+    );
+    ledger.save_draft(&draft)?;
     let dir = out.commit().map_err(write_err)?;
 
     for w in &warnings {
@@ -108,20 +193,32 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             "files": files,
             "counts": counts,
             "total": format_yuan(batch.total()),
+            "entitled": format_yuan(batch.entitled),
+            "ledger": ledger_path.display().to_string(),
+            "status": "draft",
+            "late_reason": late_reason,
             "warnings": warnings,
         });
         println!("{}", serde_json::to_string_pretty(&v).expect("plain data"));
     } else {
         println!(
-            "{month} 发放：{} 人 {} 笔，合计 {} 元；代发 {} 笔；未发放 {} 人次（见 {}）。",
+            "{month} 发放：{} 人 {} 笔，合计 {} 元（其中补发 {} 笔，丧葬补助 {} 笔）；代发 {} 笔；未发放 {} 人次（见 {}）；应追缴 {} 笔（见 {}）。",
             counts.paid_persons,
             counts.payments,
             format_yuan(batch.total()),
+            counts.arrears,
+            counts.funerals,
             counts.transfers,
             counts.exceptions,
-            names.exceptions
+            names.exceptions,
+            counts.recoveries,
+            names.recoveries
         );
         println!("已写出到 {}：{}", dir.display(), files.join("、"));
+        println!(
+            "已在台账 {} 中记为草稿。银行代发完成后，请运行：youfu commit --month {month} --pay-date YYYY-MM-DD",
+            ledger_path.display()
+        );
     }
     Ok(())
 }

@@ -86,9 +86,25 @@ pub struct MonthBatch {
     pub exceptions: Vec<Exception>,
     /// Overpayments found in earlier months, to list for 追缴 (never netted).
     pub recoveries: Vec<Recovery>,
+    /// Σ of this month's regular amounts owed to every eligible recipient, paid or not (what 足额 means).
+    pub entitled: Decimal,
 }
 
 impl MonthBatch {
+    /// Σ of this month's regular lines actually paid.
+    pub fn regular_total(&self) -> Decimal {
+        self.payments
+            .iter()
+            .filter(|p| p.kind == PaymentKind::Regular)
+            .map(|p| p.amount)
+            .sum()
+    }
+
+    /// Eligible recipients left unpaid this month (no account): what makes a batch not 足额.
+    pub fn shortfalls(&self) -> impl Iterator<Item = &Exception> {
+        self.exceptions.iter().filter(|e| e.code == "NO_ACCOUNT")
+    }
+
     pub fn total(&self) -> Decimal {
         self.payments.iter().map(|p| p.amount).sum()
     }
@@ -312,6 +328,7 @@ pub fn compute_month(
         };
         let mut lines = match entitlement(ri, r, &items, month, table, rules, &mut problems) {
             Ok(lines) => {
+                batch.entitled += lines.iter().map(|p| p.amount).sum::<Decimal>();
                 if lines.is_empty() {
                     batch.exceptions.push(Exception {
                         recipient: ri,
@@ -574,6 +591,9 @@ mod tests {
         let b = compute_month(ym("2024-03"), &[r], &table(), &Rules::default(), &History::default()).unwrap();
         assert!(b.payments.is_empty());
         assert_eq!(b.exceptions[0].code, "NO_ACCOUNT");
+        assert_eq!(b.entitled, dec!(8889.17));
+        assert_eq!(b.regular_total(), dec!(0));
+        assert_eq!(b.shortfalls().count(), 1);
         assert_eq!(
             b.exceptions[0].reason,
             "缺少银行账号，本月应发8889.17元未发放，请补录账号后补发"

@@ -45,7 +45,11 @@ fn batch(month: &str, inputs_digest: &str, lines: Vec<NewLine>) -> NewBatch {
         inputs_digest: inputs_digest.to_string(),
         outputs_digest: "out-digest".to_string(),
         tool_version: "0.1.0".to_string(),
-        entitled_fen: lines.iter().filter(|l| l.kind == LineKind::Regular).map(|l| l.amount_fen).sum(),
+        entitled_fen: lines
+            .iter()
+            .filter(|l| l.kind == LineKind::Regular)
+            .map(|l| l.amount_fen)
+            .sum(),
         shortfalls: "[]".to_string(),
         lines,
     }

@@ -33,10 +33,9 @@ impl OutputDir {
             _ => PathBuf::from("."),
         };
         if !parent.is_dir() {
-            return Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("输出目录的上级目录 {} 不存在", parent.display()),
-            ));
+            fs::create_dir_all(&parent).map_err(|e| {
+                io::Error::new(e.kind(), format!("无法创建输出目录的上级目录 {}：{e}", parent.display()))
+            })?;
         }
         if target.exists() && !target.is_dir() {
             return Err(io::Error::new(

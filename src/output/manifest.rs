@@ -2,6 +2,7 @@
 //! total — so an auditor can tell which inputs produced which bank file.
 
 use super::atomic::{Written, sha256_hex};
+
 use crate::domain::money::format_yuan;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -40,6 +41,12 @@ pub struct Counts {
     pub transfers: usize,
     /// Exceptions (not paid, with a reason).
     pub exceptions: usize,
+    /// 补发 lines.
+    pub arrears: usize,
+    /// 丧葬补助 lines.
+    pub funerals: usize,
+    /// Overpayments listed for 追缴.
+    pub recoveries: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -57,6 +64,15 @@ pub struct Manifest {
     pub counts: Counts,
     /// Σ of all payment lines, 元 with two decimals.
     pub total: String,
+    /// The ledger the draft was recorded in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger: Option<String>,
+    /// The planned pay date, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pay_date: Option<String>,
+    /// Why a late pay date was allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub late_reason: Option<String>,
 }
 
 impl Manifest {
@@ -66,7 +82,7 @@ impl Manifest {
         month: &str,
         created: String,
         inputs: Vec<InputFile>,
-        config_text: &str,
+        config_sha256: &str,
         rounding_policy: &str,
         outputs: Vec<Written>,
         counts: Counts,
@@ -79,11 +95,14 @@ impl Manifest {
             month: month.into(),
             created,
             inputs,
-            config_sha256: sha256_hex(config_text.as_bytes()),
+            config_sha256: config_sha256.to_string(),
             rounding_policy: rounding_policy.into(),
             outputs,
             counts,
             total: format_yuan(total),
+            ledger: None,
+            pay_date: None,
+            late_reason: None,
         }
     }
 

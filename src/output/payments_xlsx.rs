@@ -356,7 +356,11 @@ fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), X
         &title,
         last_col,
         &format!("单位：{}", run.config.unit),
-        &format!("共{}人次", run.batch.exceptions.len()),
+        &format!(
+            "未发放{}人次，应追缴{}笔",
+            run.batch.exceptions.len(),
+            run.batch.recoveries.len()
+        ),
     )?;
     for (c, (t, w)) in cols.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, *t, &s.header)?;
@@ -373,6 +377,27 @@ fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), X
         ws.write_string_with_format(row, 5, e.item.as_deref().unwrap_or("全部"), &s.text)?;
         ws.write_string_with_format(row, 6, e.code, &s.text)?;
         ws.write_string_with_format(row, 7, &e.reason, &s.text)?;
+    }
+    // Overpayments found against the ledger: listed for 追缴, never netted.
+    let first = 3 + run.batch.exceptions.len() as u32;
+    for (n, rc) in run.batch.recoveries.iter().enumerate() {
+        let row = first + n as u32;
+        let r = &run.roster[rc.recipient];
+        ws.write_number_with_format(row, 0, (run.batch.exceptions.len() + n + 1) as f64, &s.center)?;
+        ws.write_string_with_format(row, 1, &r.name, &s.text)?;
+        ws.write_string_with_format(row, 2, r.id.as_str(), &s.text)?;
+        ws.write_string_with_format(row, 3, &r.category, &s.text)?;
+        ws.write_string_with_format(row, 4, &r.town, &s.text)?;
+        ws.write_string_with_format(row, 5, &rc.item, &s.text)?;
+        ws.write_string_with_format(row, 6, "OVERPAID", &s.text)?;
+        let reason = format!(
+            "多发待追缴：{}应发{}元，已发{}元，多发{}元",
+            rc.period,
+            format_yuan(rc.entitled),
+            format_yuan(rc.paid),
+            format_yuan(rc.overpaid)
+        );
+        ws.write_string_with_format(row, 7, &reason, &s.text)?;
     }
     print_setup(ws, 2)
 }

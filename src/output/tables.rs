@@ -77,3 +77,37 @@ pub fn exceptions_csv(run: &PayRun) -> Vec<u8> {
     }
     finish(w)
 }
+
+pub const RECOVERIES_HEADER: [&str; 9] = [
+    "身份证号",
+    "姓名",
+    "类别",
+    "乡镇",
+    "项目",
+    "所属期",
+    "应发金额",
+    "已发金额",
+    "多发金额（应追缴）",
+];
+
+/// Overpayments found against the ledger: listed for 追缴, never netted against this month's payments.
+pub fn recoveries_csv(run: &PayRun) -> Vec<u8> {
+    let mut w = writer();
+    w.write_record(RECOVERIES_HEADER).expect("memory");
+    for rc in &run.batch.recoveries {
+        let r = &run.roster[rc.recipient];
+        w.write_record([
+            r.id.as_str(),
+            &r.name,
+            &r.category,
+            &r.town,
+            &rc.item,
+            &rc.period.to_string(),
+            &format_yuan(rc.entitled),
+            &format_yuan(rc.paid),
+            &format_yuan(rc.overpaid),
+        ])
+        .expect("memory");
+    }
+    finish(w)
+}

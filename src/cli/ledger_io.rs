@@ -1,0 +1,188 @@
+//! The CLI's side of the ledger: which file, what the pure core needs to know from it (`History`), how a computed
+//! batch becomes ledger lines, and the record of the inputs a draft was made from (so `commit` can refuse a draft
+//! whose roster or standards changed since).
+
+use super::{Cli, Failure};
+use crate::compute::batch::{History, MonthBatch, PaymentKind};
+use crate::compute::{StandardTable, funeral};
+use crate::config::Config;
+use crate::domain::money::{from_fen, to_fen};
+use crate::domain::{Recipient, YearMonth};
+use crate::ledger::{BatchStatus, Ledger, LedgerError, LineKind, NewBatch, NewLine};
+use crate::output::atomic::sha256_hex;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// `--ledger PATH`, else `ledger` in youfu.toml (default youfu.db in the working directory).
+pub fn path(cli: &Cli, config: &Config) -> PathBuf {
+    cli.ledger.clone().unwrap_or_else(|| PathBuf::from(&config.ledger))
+}
+
+pub fn kind(k: PaymentKind) -> LineKind {
+    match k {
+        PaymentKind::Regular => LineKind::Regular,
+        PaymentKind::Arrears => LineKind::Arrears,
+        PaymentKind::Funeral => LineKind::Funeral,
+    }
+}
+
+/// The first month whose 补发 the lookback window still covers (January of `lookback_years` years ago).
+pub fn lookback_start(month: YearMonth, config: &Config) -> YearMonth {
+    YearMonth::new(month.year() - config.arrears.lookback_years as i32, 1).expect("valid year")
+}
+
+/// What the ledger knows that the batch of `month` needs: earlier committed months in the lookback window, what
+/// was paid for them, and whose 丧葬补助 is already paid. Months before the first committed batch never count.
+pub fn history(
+    ledger: &Ledger,
+    month: YearMonth,
+    from: YearMonth,
+    roster: &[Recipient],
+) -> Result<History, LedgerError> {
+    let first_committed = ledger.first_committed_month()?;
+    let arrears_months: Vec<YearMonth> = ledger
+        .batches()?
+        .into_iter()
+        .filter(|b| b.status == BatchStatus::Committed && b.month >= from && b.month < month)
+        .map(|b| b.month)
+        .collect();
+    let mut paid = std::collections::HashMap::new();
+    if let (Some(&first), Some(&last)) = (arrears_months.first(), arrears_months.last()) {
+        for t in ledger.paid_totals(first, last)? {
+            if arrears_months.contains(&t.period) {
+                paid.insert((t.id, t.item, t.period), from_fen(t.total_fen));
+            }
+        }
+    }
+    let mut funeral_paid = std::collections::HashSet::new();
+    for r in roster.iter().filter(|r| r.death_date.is_some()) {
+        if ledger.funeral_paid(r.id.as_str())?.is_some() {
+            funeral_paid.insert(r.id.as_str().to_string());
+        }
+    }
+    Ok(History {
+        first_committed,
+        arrears_months,
+        paid,
+        funeral_paid,
+    })
+}
+
+/// One input file as recorded with a draft.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InputRecord {
+    pub role: String,
+    pub path: String,
+    pub sha256: String,
+}
+
+/// The record of a draft's inputs: each file's absolute path and SHA-256, and the effective configuration's digest.
+/// Stored as JSON in the batch's `inputs_digest`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InputsRecord {
+    pub files: Vec<InputRecord>,
+    pub config_sha256: String,
+}
+
+fn file_record(role: &str, path: &Path) -> Result<InputRecord, Failure> {
+    let bytes = std::fs::read(path).map_err(|e| Failure::Io(format!("读取 {} 失败：{e}", path.display())))?;
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    Ok(InputRecord {
+        role: role.into(),
+        path: abs.display().to_string(),
+        sha256: sha256_hex(&bytes),
+    })
+}
+
+impl InputsRecord {
+    pub fn of(roster: &Path, standards: &Path, config: &Config) -> Result<InputsRecord, Failure> {
+        Ok(InputsRecord {
+            files: vec![file_record("roster", roster)?, file_record("standards", standards)?],
+            config_sha256: config_digest(config),
+        })
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("plain data")
+    }
+
+    /// The same record made again from the files as they are now (a missing file gets an empty digest).
+    pub fn now(&self, config: &Config) -> InputsRecord {
+        InputsRecord {
+            files: self
+                .files
+                .iter()
+                .map(|f| InputRecord {
+                    sha256: std::fs::read(&f.path).map(|b| sha256_hex(&b)).unwrap_or_default(),
+                    ..f.clone()
+                })
+                .collect(),
+            config_sha256: config_digest(config),
+        }
+    }
+}
+
+pub fn config_digest(config: &Config) -> String {
+    sha256_hex(serde_json::to_string(config).expect("plain data").as_bytes())
+}
+
+/// The batch as ledger lines.
+pub fn new_batch(
+    month: YearMonth,
+    batch: &MonthBatch,
+    roster: &[Recipient],
+    table: &StandardTable,
+    created: String,
+    inputs: &InputsRecord,
+    outputs_digest: String,
+) -> NewBatch {
+    let lines = batch
+        .payments
+        .iter()
+        .map(|p| {
+            let r = &roster[p.recipient];
+            let s = table.row(p.standard);
+            let formula = if p.kind == PaymentKind::Funeral {
+                funeral::formula(p)
+            } else {
+                p.calc.formula()
+            };
+            NewLine {
+                id: r.id.to_string(),
+                name: r.name.clone(),
+                category: r.category.clone(),
+                town: r.town.clone(),
+                item: p.item.clone(),
+                period: p.period,
+                kind: kind(p.kind),
+                amount_fen: to_fen(p.amount).expect("amounts are whole 分"),
+                standard_row: s.location.row,
+                standard_start: Some(s.start),
+                basis: s.basis.clone(),
+                formula,
+            }
+        })
+        .collect();
+    let shortfalls: Vec<serde_json::Value> = batch
+        .shortfalls()
+        .map(|e| {
+            let r = &roster[e.recipient];
+            serde_json::json!({"id": r.id.as_str(), "name": r.name, "code": e.code, "reason": e.reason})
+        })
+        .collect();
+    NewBatch {
+        month,
+        created,
+        inputs_digest: inputs.to_json(),
+        outputs_digest,
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        entitled_fen: to_fen(batch.entitled).expect("amounts are whole 分"),
+        shortfalls: serde_json::to_string(&shortfalls).expect("plain data"),
+        lines,
+    }
+}
+
+/// 元 from 分 for printing.
+pub fn yuan(fen: i64) -> String {
+    crate::report::filters::yuan(from_fen(fen), true)
+}
