@@ -1,11 +1,14 @@
 //! The command line: argument parsing, dispatch, and the mapping of failures to messages and exit codes.
 //! Commands live one per file; each calls `input` → `compute` → `output` and returns a `Failure` on refusal.
 
+mod arrears;
 mod check;
 mod commit;
 mod deadline;
 pub mod exit;
+mod explain;
 mod failure;
+mod history;
 mod ledger_io;
 mod ledger_state;
 mod load;
@@ -40,6 +43,14 @@ pub enum Command {
     Pay(pay::Args),
     /// 银行代发完成后，确认某月已发放（写入台账，此后不能重复发放）
     Commit(commit::Args),
+    /// 预览补发与多发（不写入台账）：按现行花名册和标准核对已确认发放的月份
+    Arrears(arrears::Args),
+    /// 逐项解释某人某月的金额：资格、所用标准、公式、舍入、台账已发与差额
+    Explain(explain::Args),
+    /// 某人的台账发放记录
+    History(history::HistoryArgs),
+    /// 台账中的全部发放批次
+    Batches(history::BatchesArgs),
     /// 每月20日前：某月的到账截止日、报送银行截止日，以及发放日期是否逾期
     Deadline(deadline::Args),
 }
@@ -60,6 +71,10 @@ pub fn main() -> i32 {
         Command::Pay(a) => a.json,
         Command::Deadline(a) => a.json,
         Command::Commit(a) => a.json,
+        Command::Arrears(a) => a.json,
+        Command::Explain(a) => a.json,
+        Command::History(a) => a.json,
+        Command::Batches(a) => a.json,
     };
     let ok = |r: Result<(), Failure>| r.map(|()| exit::OK);
     let result = match &cli.command {
@@ -68,6 +83,10 @@ pub fn main() -> i32 {
         Command::Pay(a) => ok(pay::run(&cli, a)),
         Command::Deadline(a) => deadline::run(&cli, a),
         Command::Commit(a) => ok(commit::run(&cli, a)),
+        Command::Arrears(a) => ok(arrears::run(&cli, a)),
+        Command::Explain(a) => ok(explain::run(&cli, a)),
+        Command::History(a) => ok(history::history(&cli, a)),
+        Command::Batches(a) => ok(history::batches(&cli, a)),
     };
     match result {
         Ok(code) => code,

@@ -315,7 +315,7 @@ pub fn compute_month(
 ) -> Result<MonthBatch, Problems> {
     let mut batch = MonthBatch::default();
     let mut problems = Problems::default();
-    let mut checked: HashSet<(String, String, YearMonth)> = HashSet::new();
+    let mut checked: HashSet<Key> = HashSet::new();
     let mut by_id: HashMap<&str, usize> = HashMap::new();
     for (ri, r) in roster.iter().enumerate() {
         by_id.entry(r.id.as_str()).or_insert(ri);
@@ -350,31 +350,17 @@ pub fn compute_month(
             }
         };
         // 补发 / 追缴 for earlier committed months
-        for &m in &history.arrears_months {
-            let owed = entitlement(ri, r, &items, m, table, rules, &mut problems).unwrap_or_default();
-            for line in owed {
-                let key = (r.id.as_str().to_string(), line.item.clone(), m);
-                let paid = history.paid.get(&key).copied().unwrap_or_default();
-                checked.insert(key);
-                let diff = line.amount - paid;
-                if diff > Decimal::ZERO {
-                    lines.push(Payment {
-                        kind: PaymentKind::Arrears,
-                        amount: diff,
-                        ..line
-                    });
-                } else if diff < Decimal::ZERO {
-                    batch.recoveries.push(Recovery {
-                        recipient: ri,
-                        item: line.item,
-                        period: m,
-                        entitled: line.amount,
-                        paid,
-                        overpaid: -diff,
-                    });
-                }
-            }
-        }
+        lines.extend(arrears_of(
+            ri,
+            r,
+            &items,
+            table,
+            rules,
+            history,
+            &mut checked,
+            &mut batch.recoveries,
+            &mut problems,
+        ));
         match funeral::funeral(ri, r, &items, month, table, rules, history) {
             Ok(funeral::Outcome::Pay(p)) => lines.push(p),
             Ok(funeral::Outcome::Listed(e)) => batch.exceptions.push(e),
@@ -396,27 +382,111 @@ pub fn compute_month(
             batch.payments.extend(lines);
         }
     }
-    // Paid in the ledger for a person still on the roster, but owed nothing under today's data: all of it is over.
-    let mut extra: Vec<Recovery> = Vec::new();
-    for ((id, item, m), paid) in &history.paid {
-        let Some(&ri) = by_id.get(id.as_str()) else { continue };
-        if *paid != Decimal::ZERO && !checked.contains(&(id.clone(), item.clone(), *m)) {
-            extra.push(Recovery {
-                recipient: ri,
-                item: item.clone(),
-                period: *m,
-                entitled: Decimal::ZERO,
-                paid: *paid,
-                overpaid: *paid,
-            });
-        }
-    }
+    let extra = unowed_recoveries(&by_id, history, &checked);
     batch.recoveries.extend(extra);
     batch
         .recoveries
         .sort_by(|a, b| (a.recipient, a.period, &a.item).cmp(&(b.recipient, b.period, &b.item)));
     batch.payments.sort_by_key(|p| (p.recipient, p.kind, p.period));
     problems.into_result(batch)
+}
+
+type Key = (String, String, YearMonth);
+
+/// 补发 lines of one recipient for the earlier committed months in `history` (entitlement under today's roster
+/// and standards minus what the ledger shows paid); overpayments go to `recoveries`, never netted.
+#[allow(clippy::too_many_arguments)]
+fn arrears_of(
+    ri: usize,
+    r: &Recipient,
+    items: &[(String, Vec<usize>)],
+    table: &StandardTable,
+    rules: &Rules,
+    history: &History,
+    checked: &mut HashSet<Key>,
+    recoveries: &mut Vec<Recovery>,
+    problems: &mut Problems,
+) -> Vec<Payment> {
+    let mut lines = Vec::new();
+    for &m in &history.arrears_months {
+        let owed = entitlement(ri, r, items, m, table, rules, problems).unwrap_or_default();
+        for line in owed {
+            let key = (r.id.as_str().to_string(), line.item.clone(), m);
+            let paid = history.paid.get(&key).copied().unwrap_or_default();
+            checked.insert(key);
+            let diff = line.amount - paid;
+            if diff > Decimal::ZERO {
+                lines.push(Payment {
+                    kind: PaymentKind::Arrears,
+                    amount: diff,
+                    ..line
+                });
+            } else if diff < Decimal::ZERO {
+                recoveries.push(Recovery {
+                    recipient: ri,
+                    item: line.item,
+                    period: m,
+                    entitled: line.amount,
+                    paid,
+                    overpaid: -diff,
+                });
+            }
+        }
+    }
+    lines
+}
+
+/// Paid in the ledger for a person still on the roster, but owed nothing under today's data: all of it is over.
+fn unowed_recoveries(by_id: &HashMap<&str, usize>, history: &History, checked: &HashSet<Key>) -> Vec<Recovery> {
+    let mut extra = Vec::new();
+    for (key, paid) in &history.paid {
+        let Some(&ri) = by_id.get(key.0.as_str()) else { continue };
+        if *paid != Decimal::ZERO && !checked.contains(key) {
+            extra.push(Recovery {
+                recipient: ri,
+                item: key.1.clone(),
+                period: key.2,
+                entitled: Decimal::ZERO,
+                paid: *paid,
+                overpaid: *paid,
+            });
+        }
+    }
+    extra
+}
+
+/// Only the arrears part of a batch: 补发 owed and overpayments for `history.arrears_months` (for `youfu arrears`).
+pub fn compute_arrears(
+    roster: &[Recipient],
+    table: &StandardTable,
+    rules: &Rules,
+    history: &History,
+) -> Result<(Vec<Payment>, Vec<Recovery>), Problems> {
+    let mut problems = Problems::default();
+    let mut checked = HashSet::new();
+    let mut recoveries = Vec::new();
+    let mut lines = Vec::new();
+    let mut by_id: HashMap<&str, usize> = HashMap::new();
+    for (ri, r) in roster.iter().enumerate() {
+        by_id.entry(r.id.as_str()).or_insert(ri);
+        match table.items_for(r) {
+            Ok(items) => lines.extend(arrears_of(
+                ri,
+                r,
+                &items,
+                table,
+                rules,
+                history,
+                &mut checked,
+                &mut recoveries,
+                &mut problems,
+            )),
+            Err(p) => problems.push(p),
+        }
+    }
+    recoveries.extend(unowed_recoveries(&by_id, history, &checked));
+    recoveries.sort_by(|a, b| (a.recipient, a.period, &a.item).cmp(&(b.recipient, b.period, &b.item)));
+    problems.into_result((lines, recoveries))
 }
 
 #[cfg(test)]

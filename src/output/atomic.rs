@@ -34,7 +34,10 @@ impl OutputDir {
         };
         if !parent.is_dir() {
             fs::create_dir_all(&parent).map_err(|e| {
-                io::Error::new(e.kind(), format!("无法创建输出目录的上级目录 {}：{e}", parent.display()))
+                io::Error::new(
+                    e.kind(),
+                    format!("无法创建输出目录的上级目录 {}：{e}", parent.display()),
+                )
             })?;
         }
         if target.exists() && !target.is_dir() {

@@ -1,0 +1,121 @@
+//! `youfu arrears --from M1 --to M2`: preview, without recording anything, what `pay` would add as 补发 (and list
+//! for 追缴) for the committed months M1..M2 under today's roster and standards.
+
+use super::{Cli, Failure, ledger_io, load};
+use crate::compute::batch::{History, compute_arrears};
+use crate::domain::money::format_yuan;
+use crate::ledger::{BatchStatus, Ledger};
+use clap::Args as ClapArgs;
+use rust_decimal::Decimal;
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// 起始所属期（YYYY-MM）
+    #[arg(long, value_name = "YYYY-MM")]
+    pub from: String,
+    /// 截止所属期（YYYY-MM）
+    #[arg(long, value_name = "YYYY-MM")]
+    pub to: String,
+    /// 花名册
+    #[arg(long, value_name = "FILE")]
+    pub roster: PathBuf,
+    /// 标准表
+    #[arg(long, value_name = "FILE")]
+    pub standards: PathBuf,
+    /// 以 JSON 输出
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
+    let (from, to) = (load::month(&args.from)?, load::month(&args.to)?);
+    if from > to {
+        return Err(Failure::Usage(format!("--from {from} 晚于 --to {to}")));
+    }
+    let cfg = load::config(cli)?;
+    let config = &cfg.config;
+    let (roster, table) = load::inputs(&args.roster, &args.standards, config)?;
+    let ledger = Ledger::open_existing(&ledger_io::path(cli, config))?;
+    let months: Vec<_> = ledger
+        .batches()?
+        .into_iter()
+        .filter(|b| b.status == BatchStatus::Committed && b.month >= from && b.month <= to)
+        .map(|b| b.month)
+        .collect();
+    let mut history = ledger_io::history(&ledger, to.next(), from, &roster)?;
+    history = History {
+        arrears_months: months.clone(),
+        ..history
+    };
+    let (lines, recoveries) = compute_arrears(&roster, &table, &config.rules(), &history)?;
+    let owed: Decimal = lines.iter().map(|p| p.amount).sum();
+    let over: Decimal = recoveries.iter().map(|r| r.overpaid).sum();
+    if args.json {
+        let v = json!({
+            "from": from.to_string(),
+            "to": to.to_string(),
+            "committed_months": months.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+            "arrears": lines.iter().map(|p| {
+                let r = &roster[p.recipient];
+                json!({"id": r.id.as_str(), "name": r.name, "item": p.item, "period": p.period.to_string(), "amount": format_yuan(p.amount)})
+            }).collect::<Vec<_>>(),
+            "arrears_total": format_yuan(owed),
+            "recoveries": recoveries.iter().map(|rc| {
+                let r = &roster[rc.recipient];
+                json!({"id": r.id.as_str(), "name": r.name, "item": rc.item, "period": rc.period.to_string(),
+                       "entitled": format_yuan(rc.entitled), "paid": format_yuan(rc.paid), "overpaid": format_yuan(rc.overpaid)})
+            }).collect::<Vec<_>>(),
+            "recoveries_total": format_yuan(over),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).expect("plain data"));
+        return Ok(());
+    }
+    if months.is_empty() {
+        println!("{from} 至 {to} 在台账中没有已确认发放的月份：台账之外的月份不计算补发。");
+        return Ok(());
+    }
+    let list: Vec<String> = months.iter().map(|m| m.to_string()).collect();
+    println!(
+        "按现行花名册和标准核对已确认发放的月份：{}（预览，不写入台账）",
+        list.join("、")
+    );
+    if lines.is_empty() {
+        println!("应补发：无。");
+    } else {
+        println!("应补发 {} 笔，合计 {} 元：", lines.len(), format_yuan(owed));
+        println!("身份证号\t姓名\t项目\t所属期\t应补发");
+        for p in &lines {
+            let r = &roster[p.recipient];
+            println!(
+                "{}\t{}\t{}\t{}\t{}",
+                r.id,
+                r.name,
+                p.item,
+                p.period,
+                format_yuan(p.amount)
+            );
+        }
+    }
+    if recoveries.is_empty() {
+        println!("多发待追缴：无。");
+    } else {
+        println!("多发待追缴 {} 笔，合计 {} 元：", recoveries.len(), format_yuan(over));
+        println!("身份证号\t姓名\t项目\t所属期\t应发\t已发\t多发");
+        for rc in &recoveries {
+            let r = &roster[rc.recipient];
+            println!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                r.id,
+                r.name,
+                rc.item,
+                rc.period,
+                format_yuan(rc.entitled),
+                format_yuan(rc.paid),
+                format_yuan(rc.overpaid)
+            );
+        }
+    }
+    Ok(())
+}

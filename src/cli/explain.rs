@@ -1,0 +1,219 @@
+//! `youfu explain --id 身份证号 --month YYYY-MM`: for every 项目, the eligibility decision and why, the standards
+//! row used (起始日期, 依据), the unit and formula with its numbers, the rounding step, what the ledger shows as paid
+//! for that month and in which batch, and the difference — so a person can check it with a desk calculator.
+
+use super::{Cli, Failure, ledger_io, load};
+use crate::compute::batch::{History, compute_month};
+use crate::config::RoundingPolicy;
+use crate::domain::money::{RoundingMode, format_yuan, from_fen};
+use crate::ledger::{Ledger, LedgerError, LineKind, PaidLine};
+use clap::Args as ClapArgs;
+use rust_decimal::Decimal;
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// 身份证号
+    #[arg(long, value_name = "身份证号")]
+    pub id: String,
+    /// 所属期（YYYY-MM）
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: String,
+    /// 花名册
+    #[arg(long, value_name = "FILE")]
+    pub roster: PathBuf,
+    /// 标准表
+    #[arg(long, value_name = "FILE")]
+    pub standards: PathBuf,
+    /// 以 JSON 输出
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn mode_label(m: RoundingMode) -> &'static str {
+    match m {
+        RoundingMode::HalfUp => "四舍五入到分",
+        RoundingMode::HalfEven => "银行家舍入到分",
+        RoundingMode::Down => "舍去分以下",
+    }
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
+    let month = load::month(&args.month)?;
+    let id = args.id.trim().to_ascii_uppercase();
+    let cfg = load::config(cli)?;
+    let config = &cfg.config;
+    let (roster, table) = load::inputs(&args.roster, &args.standards, config)?;
+    let person: Vec<_> = roster.iter().filter(|r| r.id.as_str() == id).cloned().collect();
+    if person.is_empty() {
+        return Err(Failure::Usage(format!(
+            "花名册 {} 中没有身份证号为 {id} 的人员",
+            args.roster.display()
+        )));
+    }
+    let ledger_path = ledger_io::path(cli, config);
+    let (paid, first_committed, ledger_note): (Vec<PaidLine>, _, Option<String>) =
+        match Ledger::open_existing(&ledger_path) {
+            Ok(l) => (l.lines_for(&id, Some(month))?, l.first_committed_month()?, None),
+            Err(LedgerError::Missing { .. }) => (
+                Vec::new(),
+                None,
+                Some(format!("（台账 {} 不存在）", ledger_path.display())),
+            ),
+            Err(e) => return Err(e.into()),
+        };
+    let history = History {
+        first_committed,
+        ..History::default()
+    };
+    let batch = compute_month(month, &person, &table, &config.rules(), &history)?;
+    let r = &person[0];
+
+    let mut items: Vec<String> = batch.payments.iter().map(|p| p.item.clone()).collect();
+    for l in &paid {
+        if !items.contains(&l.item) {
+            items.push(l.item.clone());
+        }
+    }
+    let mut out = String::new();
+    let attrs = ["等级", "性质", "城乡"]
+        .iter()
+        .map(|k| r.attr(k))
+        .filter(|v| !v.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    writeln!(
+        out,
+        "{}（{}）{} {} {} — 所属期 {month}",
+        r.name, r.id, r.category, attrs, r.town
+    )
+    .unwrap();
+    writeln!(out, "花名册：{}", r.location).unwrap();
+    let not_paid: Vec<String> = batch.exceptions.iter().map(|e| e.reason.clone()).collect();
+    if not_paid.is_empty() {
+        writeln!(out, "资格：本月应发").unwrap();
+    } else {
+        writeln!(out, "资格：{}", not_paid.join("；")).unwrap();
+    }
+    let mut json_items = Vec::new();
+    for item in &items {
+        writeln!(out, "项目：{item}").unwrap();
+        let owed: Vec<_> = batch.payments.iter().filter(|p| &p.item == item).collect();
+        let mut entitled = Decimal::ZERO;
+        let mut jitem = json!({"item": item});
+        for p in &owed {
+            let s = table.row(p.standard);
+            let end = table
+                .effective_end(p.standard)
+                .map(|e| format!("至 {e}"))
+                .unwrap_or_else(|| "起".into());
+            writeln!(
+                out,
+                "  标准：标准表第{}行（{}），{} {}，依据：{}",
+                s.location.row.unwrap_or(0),
+                s.key_text(),
+                s.start,
+                end,
+                s.basis
+            )
+            .unwrap();
+            writeln!(out, "  金额：{} {}", s.amount.normalize(), s.unit).unwrap();
+            writeln!(
+                out,
+                "  计算：{}（{}）",
+                p.calc.formula(),
+                mode_label(config.rounding.mode)
+            )
+            .unwrap();
+            if let Some(st) = &p.settlement {
+                writeln!(
+                    out,
+                    "  12月尾差调整：全年 {} 个月应发 {}（精确合计后一次舍入）− 其他月份按月发放 {} = {}",
+                    st.months,
+                    format_yuan(st.year_exact),
+                    format_yuan(st.other_months),
+                    format_yuan(p.amount)
+                )
+                .unwrap();
+            } else if config.rounding.policy == RoundingPolicy::YearEnd {
+                writeln!(out, "  舍入办法：每月四舍五入，尾差在12月调整").unwrap();
+            }
+            writeln!(out, "  本月应发：{} 元", format_yuan(p.amount)).unwrap();
+            entitled += p.amount;
+            jitem["standard"] = json!({"row": s.location.row, "start": s.start.to_string(), "end": table.effective_end(p.standard).map(|e| e.to_string()), "basis": s.basis, "amount": s.amount.normalize().to_string(), "unit": s.unit.to_string()});
+            jitem["formula"] = json!(p.calc.formula());
+            jitem["entitled"] = json!(format_yuan(p.amount));
+        }
+        if owed.is_empty() {
+            writeln!(out, "  本月应发：0.00 元（按现行花名册和标准不应发放）").unwrap();
+            jitem["entitled"] = json!("0.00");
+        }
+        let lines: Vec<&PaidLine> = paid.iter().filter(|l| &l.item == item).collect();
+        let counted: i64 = lines
+            .iter()
+            .filter(|l| matches!(l.kind, LineKind::Regular | LineKind::Arrears))
+            .map(|l| l.amount_fen)
+            .sum();
+        if lines.is_empty() {
+            writeln!(out, "  台账已发：无{}", ledger_note.clone().unwrap_or_default()).unwrap();
+        } else {
+            for l in &lines {
+                writeln!(
+                    out,
+                    "  台账已发：{} 批次 {} {} 元（发放日期 {}；{}）",
+                    l.batch_month,
+                    l.kind,
+                    ledger_io::yuan(l.amount_fen),
+                    l.pay_date.map(|d| d.to_string()).unwrap_or_default(),
+                    l.formula
+                )
+                .unwrap();
+            }
+        }
+        let diff = entitled - from_fen(counted);
+        let verdict = if diff > Decimal::ZERO {
+            format!("应补发 {} 元", format_yuan(diff))
+        } else if diff < Decimal::ZERO {
+            format!("多发 {} 元，应追缴", format_yuan(-diff))
+        } else {
+            "已足额".into()
+        };
+        writeln!(
+            out,
+            "  核对：应发 {} − 已发 {} = {}（{verdict}）",
+            format_yuan(entitled),
+            format_yuan(from_fen(counted)),
+            format_yuan(diff)
+        )
+        .unwrap();
+        jitem["paid"] = json!(lines);
+        jitem["difference"] = json!(format_yuan(diff));
+        json_items.push(jitem);
+    }
+    let funerals: BTreeSet<String> = paid
+        .iter()
+        .filter(|l| l.kind == LineKind::Funeral)
+        .map(|l| ledger_io::yuan(l.amount_fen))
+        .collect();
+    if !funerals.is_empty() {
+        writeln!(
+            out,
+            "丧葬补助：台账已发 {} 元",
+            funerals.into_iter().collect::<Vec<_>>().join("、")
+        )
+        .unwrap();
+    }
+    if args.json {
+        let v = json!({
+            "id": r.id.as_str(), "name": r.name, "category": r.category, "month": month.to_string(),
+            "eligible": not_paid.is_empty(), "reasons": not_paid, "items": json_items,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).expect("plain data"));
+    } else {
+        print!("{out}");
+    }
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! `youfu history --id 身份证号` and `youfu batches`: what the ledger holds.
+
+use super::{Cli, Failure, ledger_io, load};
+use crate::ledger::Ledger;
+use clap::Args as ClapArgs;
+use serde_json::json;
+
+#[derive(ClapArgs, Debug)]
+pub struct HistoryArgs {
+    /// 身份证号
+    #[arg(long, value_name = "身份证号")]
+    pub id: String,
+    /// 以 JSON 输出
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct BatchesArgs {
+    /// 以 JSON 输出
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn history(cli: &Cli, args: &HistoryArgs) -> Result<(), Failure> {
+    let cfg = load::config(cli)?;
+    let ledger = Ledger::open_existing(&ledger_io::path(cli, &cfg.config))?;
+    let id = args.id.trim().to_ascii_uppercase();
+    let lines = ledger.lines_for(&id, None)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"id": id, "lines": lines})).expect("plain data")
+        );
+        return Ok(());
+    }
+    if lines.is_empty() {
+        println!("台账中没有 {id} 的已确认发放记录。");
+        return Ok(());
+    }
+    println!(
+        "{}（{id}）已确认发放记录 {} 笔，合计 {} 元：",
+        lines[0].name,
+        lines.len(),
+        ledger_io::yuan(lines.iter().map(|l| l.amount_fen).sum())
+    );
+    println!("发放月份\t所属期\t项目\t类型\t金额\t发放日期\t依据");
+    for l in &lines {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            l.batch_month,
+            l.period,
+            l.item,
+            l.kind,
+            ledger_io::yuan(l.amount_fen),
+            l.pay_date.map(|d| d.to_string()).unwrap_or_default(),
+            l.basis
+        );
+    }
+    Ok(())
+}
+
+pub fn batches(cli: &Cli, args: &BatchesArgs) -> Result<(), Failure> {
+    let cfg = load::config(cli)?;
+    let ledger = Ledger::open_existing(&ledger_io::path(cli, &cfg.config))?;
+    let batches = ledger.batches()?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"batches": batches})).expect("plain data")
+        );
+        return Ok(());
+    }
+    println!("月份\t状态\t笔数\t合计（元）\t发放日期\t生成时间\t确认时间\t逾期原因");
+    for b in &batches {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            b.month,
+            b.status.label(),
+            b.lines,
+            ledger_io::yuan(b.total_fen),
+            b.pay_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+            b.created,
+            b.committed_at.clone().unwrap_or_else(|| "—".into()),
+            b.late_reason.clone().unwrap_or_default()
+        );
+    }
+    Ok(())
+}
