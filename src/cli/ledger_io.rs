@@ -3,8 +3,8 @@
 //! whose roster or standards changed since).
 
 use super::{Cli, Failure};
+use crate::compute::StandardTable;
 use crate::compute::batch::{History, MonthBatch, PaymentKind};
-use crate::compute::{StandardTable, funeral};
 use crate::config::Config;
 use crate::domain::money::{from_fen, to_fen};
 use crate::domain::{Recipient, YearMonth};
@@ -142,11 +142,6 @@ pub fn new_batch(
         .map(|p| {
             let r = &roster[p.recipient];
             let s = table.row(p.standard);
-            let formula = if p.kind == PaymentKind::Funeral {
-                funeral::formula(p)
-            } else {
-                p.calc.formula()
-            };
             NewLine {
                 id: r.id.to_string(),
                 name: r.name.clone(),
@@ -159,7 +154,7 @@ pub fn new_batch(
                 standard_row: s.location.row,
                 standard_start: Some(s.start),
                 basis: s.basis.clone(),
-                formula,
+                formula: p.formula(),
             }
         })
         .collect();

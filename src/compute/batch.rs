@@ -69,6 +69,34 @@ pub struct Payment {
     /// For a 丧葬补助 line: the number of months it is worth.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub funeral_months: Option<u32>,
+    /// For a 补发 line: what the ledger showed as already paid for that 项目 and 所属期.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paid_before: Option<Decimal>,
+}
+
+impl Payment {
+    /// How the amount was worked out, in one line a person can check.
+    pub fn formula(&self) -> String {
+        match self.kind {
+            PaymentKind::Funeral => funeral::formula(self),
+            PaymentKind::Arrears => format!(
+                "按现行标准 {}，减已发 {} = {}",
+                self.calc.formula(),
+                format_yuan(self.paid_before.unwrap_or_default()),
+                format_yuan(self.amount)
+            ),
+            PaymentKind::Regular => match &self.settlement {
+                Some(st) => format!(
+                    "全年{}个月应发 {} − 其他月份已发 {} = {}（尾差在12月调整）",
+                    st.months,
+                    format_yuan(st.year_exact),
+                    format_yuan(st.other_months),
+                    format_yuan(self.amount)
+                ),
+                None => self.calc.formula(),
+            },
+        }
+    }
 }
 
 /// A recipient (or one of their items) not paid this month, and why.
@@ -296,6 +324,7 @@ fn entitlement(
                 calc,
                 settlement,
                 funeral_months: None,
+                paid_before: None,
             }),
             Ok(None) => {}
             Err(p) => problems.push(p),
@@ -419,6 +448,7 @@ fn arrears_of(
                 lines.push(Payment {
                     kind: PaymentKind::Arrears,
                     amount: diff,
+                    paid_before: Some(paid),
                     ..line
                 });
             } else if diff < Decimal::ZERO {
@@ -744,6 +774,8 @@ mod tests {
             ]
         );
         assert!(b.recoveries.is_empty());
+        assert_eq!(b.payments[1].paid_before, Some(dec!(8889.17)));
+        assert_eq!(b.payments[1].formula(), "按现行标准 113070 ÷ 12 = 9422.5 → 9422.50，减已发 8889.17 = 533.33");
         // once the arrears are paid, nothing more is owed
         let mut after = history.clone();
         for m in ["2023-08", "2023-09", "2023-10"] {

@@ -119,6 +119,7 @@ pub fn funeral(
         },
         settlement: None,
         funeral_months: Some(n),
+        paid_before: None,
     }))
 }
 
