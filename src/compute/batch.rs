@@ -775,7 +775,10 @@ mod tests {
         );
         assert!(b.recoveries.is_empty());
         assert_eq!(b.payments[1].paid_before, Some(dec!(8889.17)));
-        assert_eq!(b.payments[1].formula(), "按现行标准 113070 ÷ 12 = 9422.5 → 9422.50，减已发 8889.17 = 533.33");
+        assert_eq!(
+            b.payments[1].formula(),
+            "按现行标准 113070 ÷ 12 = 9422.5 → 9422.50，减已发 8889.17 = 533.33"
+        );
         // once the arrears are paid, nothing more is owed
         let mut after = history.clone();
         for m in ["2023-08", "2023-09", "2023-10"] {
