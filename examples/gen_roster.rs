@@ -74,105 +74,29 @@ struct Kind {
 }
 
 const KINDS: [Kind; 13] = [
+    Kind { name: "残疾军人", count: 102, born: (1940, 2000), male: 960, service: Some((18, 20, 2, 16)) },
+    Kind { name: "烈士遗属", count: 14, born: (1930, 1995), male: 300, service: None },
+    Kind { name: "因公牺牲军人遗属", count: 8, born: (1935, 1998), male: 300, service: None },
+    Kind { name: "病故军人遗属", count: 12, born: (1930, 1995), male: 300, service: None },
+    Kind { name: "在乡复员军人", count: 10, born: (1926, 1935), male: 1000, service: Some((16, 20, 3, 10)) },
+    Kind { name: "带病回乡退伍军人", count: 10, born: (1940, 1965), male: 1000, service: Some((18, 20, 2, 6)) },
+    Kind { name: "参战退役人员", count: 24, born: (1955, 1966), male: 990, service: Some((18, 20, 3, 8)) },
+    Kind { name: "参试退役人员", count: 8, born: (1940, 1965), male: 980, service: Some((18, 20, 3, 10)) },
+    Kind { name: "农村籍退役士兵", count: 24, born: (1940, 1963), male: 1000, service: Some((18, 20, 2, 8)) },
+    Kind { name: "烈士子女", count: 8, born: (1940, 1969), male: 500, service: None },
     Kind {
-        name: "残疾军人",
-        count: 102,
-        born: (1940, 2000),
-        male: 960,
-        service: Some((18, 20, 2, 16)),
+        name: "在乡退伍红军老战士", count: 2, born: (1920, 1924), male: 1000, service: Some((12, 15, 8, 20))
     },
     Kind {
-        name: "烈士遗属",
-        count: 14,
-        born: (1930, 1995),
-        male: 300,
-        service: None,
+        name: "在乡西路军红军老战士", count: 1, born: (1920, 1922), male: 1000, service: Some((13, 15, 8, 20))
     },
-    Kind {
-        name: "因公牺牲军人遗属",
-        count: 8,
-        born: (1935, 1998),
-        male: 300,
-        service: None,
-    },
-    Kind {
-        name: "病故军人遗属",
-        count: 12,
-        born: (1930, 1995),
-        male: 300,
-        service: None,
-    },
-    Kind {
-        name: "在乡复员军人",
-        count: 10,
-        born: (1926, 1935),
-        male: 1000,
-        service: Some((16, 20, 3, 10)),
-    },
-    Kind {
-        name: "带病回乡退伍军人",
-        count: 10,
-        born: (1940, 1965),
-        male: 1000,
-        service: Some((18, 20, 2, 6)),
-    },
-    Kind {
-        name: "参战退役人员",
-        count: 24,
-        born: (1955, 1966),
-        male: 990,
-        service: Some((18, 20, 3, 8)),
-    },
-    Kind {
-        name: "参试退役人员",
-        count: 8,
-        born: (1940, 1965),
-        male: 980,
-        service: Some((18, 20, 3, 10)),
-    },
-    Kind {
-        name: "农村籍退役士兵",
-        count: 24,
-        born: (1940, 1963),
-        male: 1000,
-        service: Some((18, 20, 2, 8)),
-    },
-    Kind {
-        name: "烈士子女",
-        count: 8,
-        born: (1940, 1969),
-        male: 500,
-        service: None,
-    },
-    Kind {
-        name: "在乡退伍红军老战士",
-        count: 2,
-        born: (1920, 1924),
-        male: 1000,
-        service: Some((12, 15, 8, 20)),
-    },
-    Kind {
-        name: "在乡西路军红军老战士",
-        count: 1,
-        born: (1920, 1922),
-        male: 1000,
-        service: Some((13, 15, 8, 20)),
-    },
-    Kind {
-        name: "红军失散人员",
-        count: 2,
-        born: (1920, 1924),
-        male: 1000,
-        service: Some((12, 15, 2, 6)),
-    },
+    Kind { name: "红军失散人员", count: 2, born: (1920, 1924), male: 1000, service: Some((12, 15, 2, 6)) },
 ];
 
 const DISABLED: usize = 0;
 const RURAL_SOLDIER: usize = 8;
 
-const GRADES: [&str; 10] = [
-    "一级", "二级", "三级", "四级", "五级", "六级", "七级", "八级", "九级", "十级",
-];
+const GRADES: [&str; 10] = ["一级", "二级", "三级", "四级", "五级", "六级", "七级", "八级", "九级", "十级"];
 const NATURES: [&str; 3] = ["因战", "因公", "因病"];
 
 const TOWNS: [&str; 6] = ["城关镇", "东坝镇", "西河乡", "南山乡", "北湖街道", "青石乡"];
@@ -203,11 +127,8 @@ const FEMALE_GIVEN: &[&str] = &[
 ];
 
 /// (account prefix, 开户行)
-const BANKS: [(&str, &str); 3] = [
-    ("6228", "中国农业银行示例县支行"),
-    ("6217", "中国建设银行示例县支行"),
-    ("6230", "示例县农村商业银行"),
-];
+const BANKS: [(&str, &str); 3] =
+    [("6228", "中国农业银行示例县支行"), ("6217", "中国建设银行示例县支行"), ("6230", "示例县农村商业银行")];
 
 const SUSPEND_REASONS: [&str; 3] = ["服刑期间中止发放", "下落不明，待核实", "年度确认逾期，暂停发放"];
 
@@ -294,11 +215,7 @@ impl Generator {
         for (k, o) in offsets.iter_mut().enumerate() {
             *o = rng.below(Self::capacity(k));
         }
-        Generator {
-            rng,
-            counters: [0; 13],
-            offsets,
-        }
+        Generator { rng, counters: [0; 13], offsets }
     }
 
     fn days(kind: usize) -> u64 {
@@ -342,11 +259,7 @@ impl Generator {
             s.push((b'0' + self.rng.below(10) as u8) as char);
         }
         let d = luhn_digit(&s);
-        let d = if valid {
-            d
-        } else {
-            (d + 1 + self.rng.below(9) as u32) % 10
-        };
+        let d = if valid { d } else { (d + 1 + self.rng.below(9) as u32) % 10 };
         s.push(char::from_digit(d, 10).unwrap());
         (bank, s)
     }
@@ -360,11 +273,7 @@ impl Generator {
             r -= W[g];
             g += 1;
         }
-        let nature = if g <= 5 {
-            self.rng.pick(&[0, 0, 1, 1, 2])
-        } else {
-            self.rng.pick(&[0, 1])
-        };
+        let nature = if g <= 5 { self.rng.pick(&[0, 0, 1, 1, 2]) } else { self.rng.pick(&[0, 1]) };
         (g, nature)
     }
 
@@ -400,26 +309,18 @@ impl Generator {
             (None, None)
         };
         let urban_town = town == 0 || town == 4;
-        let rural = if kind == RURAL_SOLDIER {
-            true
-        } else {
-            self.rng.chance(if urban_town { 200 } else { 800 })
-        };
+        let rural = if kind == RURAL_SOLDIER { true } else { self.rng.chance(if urban_town { 200 } else { 800 }) };
         let nursing = match grade {
             Some(g) if g <= 1 => Some(self.rng.chance(600)),
             Some(_) => self.rng.chance(500).then_some(false),
             None => None,
         };
         // paid since: from 2005 (or the day after discharge / the 18th birthday, if later) to 2023-12
-        let earliest = [
-            Some(ymd(2005, 1, 1)),
-            discharged,
-            Some(ymd(birth.year() + 18, birth.month(), 1)),
-        ]
-        .into_iter()
-        .flatten()
-        .max()
-        .unwrap();
+        let earliest = [Some(ymd(2005, 1, 1)), discharged, Some(ymd(birth.year() + 18, birth.month(), 1))]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap();
         let s = self.rng.date(earliest.min(ymd(2023, 12, 1)), ymd(2023, 12, 31));
         let start = ymd(s.year(), s.month(), 1);
         let confirmed = self.rng.date(ymd(2023, 3, 1), ymd(2024, 2, 29));
@@ -455,11 +356,7 @@ impl Generator {
     fn set_service(p: &mut Person, years: i32) {
         let e = p.enlisted.expect("a serviceman");
         p.service_years = Some(years);
-        p.discharged = Some(ymd(
-            e.year() + years,
-            p.discharged.unwrap().month(),
-            p.discharged.unwrap().day(),
-        ));
+        p.discharged = Some(ymd(e.year() + years, p.discharged.unwrap().month(), p.discharged.unwrap().day()));
         if p.start < p.discharged.unwrap() {
             p.start = ymd(p.discharged.unwrap().year() + 1, 1, 1).max(ymd(2005, 1, 1));
         }
@@ -556,13 +453,11 @@ fn cells(p: &Person, serial: usize) -> Vec<Cell> {
         opt_date(p.enlisted),
         opt_date(p.discharged),
         p.service_years.map_or(Cell::Empty, |y| Cell::Int(y as i64)),
-        p.nursing
-            .map_or(Cell::Empty, |n| Cell::text(if n { "是" } else { "否" })),
+        p.nursing.map_or(Cell::Empty, |n| Cell::text(if n { "是" } else { "否" })),
         Cell::Month(p.start),
         Cell::text(p.status),
         Cell::text(p.suspend_reason.clone()),
-        p.stop_month
-            .map_or(Cell::Empty, |m| Cell::text(m.format("%Y-%m").to_string())),
+        p.stop_month.map_or(Cell::Empty, |m| Cell::text(m.format("%Y-%m").to_string())),
         opt_date(p.death),
         Cell::Date(p.confirmed),
         Cell::text(p.bank),
@@ -584,13 +479,7 @@ fn date_as_text(d: NaiveDate, form: usize) -> Cell {
 
 fn full_width(s: &str) -> String {
     s.chars()
-        .map(|c| {
-            if c.is_ascii_digit() {
-                char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap()
-            } else {
-                c
-            }
-        })
+        .map(|c| if c.is_ascii_digit() { char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap() } else { c })
         .collect()
 }
 
@@ -629,11 +518,7 @@ fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &Cell, f: &Formats) 
         }
         Cell::Date(d) | Cell::Month(d) => {
             let dt = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
-            let fmt = if matches!(cell, Cell::Month(_)) {
-                &f.month
-            } else {
-                &f.date
-            };
+            let fmt = if matches!(cell, Cell::Month(_)) { &f.month } else { &f.date };
             ws.write_datetime_with_format(row, col, &dt, fmt)?;
         }
     }
@@ -673,20 +558,15 @@ fn excel_row(i: usize) -> usize {
 
 fn build_roster(seed: u64) -> Roster {
     let mut g = Generator::new(seed);
-    let mut order: Vec<usize> = KINDS
-        .iter()
-        .enumerate()
-        .flat_map(|(k, kind)| vec![k; kind.count as usize])
-        .collect();
+    let mut order: Vec<usize> = KINDS.iter().enumerate().flat_map(|(k, kind)| vec![k; kind.count as usize]).collect();
     for i in (1..order.len()).rev() {
         let j = g.rng.below(i as u64 + 1) as usize;
         order.swap(i, j);
     }
     let mut people: Vec<Person> = order.iter().map(|&k| g.person(k)).collect();
     // the first 26 disabled people cover every 等级 × 性质 (因病 only 一级–六级)
-    let combos: Vec<(usize, usize)> = (0..10)
-        .flat_map(|gr| (0..3).filter(move |&n| n < 2 || gr <= 5).map(move |n| (gr, n)))
-        .collect();
+    let combos: Vec<(usize, usize)> =
+        (0..10).flat_map(|gr| (0..3).filter(move |&n| n < 2 || gr <= 5).map(move |n| (gr, n))).collect();
     for (p, &(gr, n)) in people.iter_mut().filter(|p| p.kind == DISABLED).zip(&combos) {
         p.grade = Some(gr);
         p.nature = Some(n);
@@ -699,16 +579,10 @@ fn build_roster(seed: u64) -> Roster {
         // search from a spread-out starting point, so that notable people sit all over the sheet
         let n = people.len();
         let from = (notables.len() * 37 + 3) % n;
-        let i = (0..n)
-            .map(|k| (from + k) % n)
-            .find(|&i| !used.contains(&i) && pred(&people[i]))
-            .expect("a candidate");
+        let i = (0..n).map(|k| (from + k) % n).find(|&i| !used.contains(&i) && pred(&people[i])).expect("a candidate");
         used.insert(i);
         f(&mut people[i]);
-        notables.push(Notable {
-            index: i,
-            what: what.to_string(),
-        });
+        notables.push(Notable { index: i, what: what.to_string() });
         i
     };
     let disabled = |p: &Person| p.kind == DISABLED;
@@ -760,20 +634,15 @@ fn build_roster(seed: u64) -> Roster {
             p.note = "示例：迁出本县，自2024年3月停发".into();
         },
     );
-    take(
-        &mut people,
-        &disabled,
-        "起发年月“2024年2月”（文本）：今年新起发，七级因公",
-        &|p| {
-            p.grade = Some(6);
-            p.nature = Some(1);
-            p.nursing = None;
-            p.rural = false;
-            p.start = ymd(2024, 2, 1);
-            p.confirmed = ymd(2024, 1, 22);
-            p.note = "示例：2024年新评残".into();
-        },
-    );
+    take(&mut people, &disabled, "起发年月“2024年2月”（文本）：今年新起发，七级因公", &|p| {
+        p.grade = Some(6);
+        p.nature = Some(1);
+        p.nursing = None;
+        p.rural = false;
+        p.start = ymd(2024, 2, 1);
+        p.confirmed = ymd(2024, 1, 22);
+        p.note = "示例：2024年新评残".into();
+    });
     take(
         &mut people,
         &of("农村籍退役士兵"),
@@ -782,26 +651,16 @@ fn build_roster(seed: u64) -> Roster {
             Generator::set_service(p, 7);
         },
     );
-    take(
-        &mut people,
-        &of("烈士遗属"),
-        "银行账号为空（开户行有）：无法代发",
-        &|p| {
-            p.account.clear();
-            p.note = "示例：账号待补".into();
-        },
-    );
-    take(
-        &mut people,
-        &of("病故军人遗属"),
-        "银行账号不通过Luhn校验：警告，不是错误",
-        &|p| {
-            let mut s = p.account[..18].to_string();
-            let d = (luhn_digit(&s) + 5) % 10;
-            s.push(char::from_digit(d, 10).unwrap());
-            p.account = s;
-        },
-    );
+    take(&mut people, &of("烈士遗属"), "银行账号为空（开户行有）：无法代发", &|p| {
+        p.account.clear();
+        p.note = "示例：账号待补".into();
+    });
+    take(&mut people, &of("病故军人遗属"), "银行账号不通过Luhn校验：警告，不是错误", &|p| {
+        let mut s = p.account[..18].to_string();
+        let d = (luhn_digit(&s) + 5) % 10;
+        s.push(char::from_digit(d, 10).unwrap());
+        p.account = s;
+    });
     take(
         &mut people,
         &of("参试退役人员"),
@@ -839,16 +698,11 @@ fn build_roster(seed: u64) -> Roster {
     );
     let trail = take(&mut people, &of("因公牺牲军人遗属"), "姓名末尾有空格", &|_| {});
     let lead = take(&mut people, &of("残疾军人"), "姓名开头有空格", &|_| {});
-    take(
-        &mut people,
-        &of("烈士子女"),
-        "起发年月2024-04（日期单元格）：2024-03尚未起发",
-        &|p| {
-            p.start = ymd(2024, 4, 1);
-            p.confirmed = ymd(2024, 2, 26);
-            p.note = "示例：2024年4月起发".into();
-        },
-    );
+    take(&mut people, &of("烈士子女"), "起发年月2024-04（日期单元格）：2024-03尚未起发", &|p| {
+        p.start = ymd(2024, 4, 1);
+        p.confirmed = ymd(2024, 2, 26);
+        p.note = "示例：2024年4月起发".into();
+    });
     let death_text = take(
         &mut people,
         &of("烈士遗属"),
@@ -859,34 +713,19 @@ fn build_roster(seed: u64) -> Roster {
             p.confirmed = ymd(2023, 9, 3);
         },
     );
-    take(
-        &mut people,
-        &of("农村籍退役士兵"),
-        "暂停（下落不明，待核实）",
-        &|p| {
-            p.status = "暂停";
-            p.suspend_reason = "下落不明，待核实".into();
-        },
-    );
-    take(
-        &mut people,
-        &of("病故军人遗属"),
-        "停发，停发年月为空：不发",
-        &|p| {
-            p.status = "停发";
-            p.note = "示例：经核查不再符合条件".into();
-        },
-    );
-    take(
-        &mut people,
-        &of("在乡复员军人"),
-        "2023-12-02死亡：2024年各月不发",
-        &|p| {
-            p.status = "死亡";
-            p.death = Some(ymd(2023, 12, 2));
-            p.confirmed = ymd(2023, 5, 20);
-        },
-    );
+    take(&mut people, &of("农村籍退役士兵"), "暂停（下落不明，待核实）", &|p| {
+        p.status = "暂停";
+        p.suspend_reason = "下落不明，待核实".into();
+    });
+    take(&mut people, &of("病故军人遗属"), "停发，停发年月为空：不发", &|p| {
+        p.status = "停发";
+        p.note = "示例：经核查不再符合条件".into();
+    });
+    take(&mut people, &of("在乡复员军人"), "2023-12-02死亡：2024年各月不发", &|p| {
+        p.status = "死亡";
+        p.death = Some(ymd(2023, 12, 2));
+        p.confirmed = ymd(2023, 5, 20);
+    });
     let arabic = take(
         &mut people,
         &|p: &Person| disabled(p) && p.grade.is_some_and(|g| (2..=5).contains(&g)),
@@ -897,22 +736,14 @@ fn build_roster(seed: u64) -> Roster {
             p.nursing = Some(false);
         },
     );
-    take(
-        &mut people,
-        &of("红军失散人员"),
-        "起发年月写作文本“2019-08”",
-        &|p| {
-            p.start = ymd(2019, 8, 1);
-        },
-    );
+    take(&mut people, &of("红军失散人员"), "起发年月写作文本“2019-08”", &|p| {
+        p.start = ymd(2019, 8, 1);
+    });
 
     // the notable people may have taken the only holder of a combination: give it back to someone else
     for &(gr, n) in &combos {
         let count = |people: &[Person], c: (usize, usize)| {
-            people
-                .iter()
-                .filter(|p| p.grade == Some(c.0) && p.nature == Some(c.1))
-                .count()
+            people.iter().filter(|p| p.grade == Some(c.0) && p.nature == Some(c.1)).count()
         };
         if count(&people, (gr, n)) > 0 {
             continue;
@@ -1014,10 +845,7 @@ fn write_roster_xlsx(roster: &Roster, path: &Path) -> Res<()> {
     let ws = wb.add_worksheet();
     ws.set_name("花名册")?;
     let f = Formats::new(true);
-    let title = Format::new()
-        .set_bold()
-        .set_font_size(16)
-        .set_align(FormatAlign::Center);
+    let title = Format::new().set_bold().set_font_size(16).set_align(FormatAlign::Center);
     let left = Format::new().set_align(FormatAlign::Left);
     let right = Format::new().set_align(FormatAlign::Right);
     let head = Format::new()
@@ -1076,9 +904,7 @@ fn write_roster_xlsx(roster: &Roster, path: &Path) -> Res<()> {
 /// The roster as Excel (zh-CN) "save as CSV" writes it: GBK, CRLF, every row as wide as the used range,
 /// a merged cell's value in its first cell.
 fn write_roster_gbk_csv(roster: &Roster, path: &Path) -> Res<()> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     for r in header_rows() {
         w.write_record(&r)?;
     }
@@ -1132,29 +958,17 @@ struct StandardRow {
 /// The 2023 raise: 元/年 amounts × (1 + pct/100), rounded half-up to a multiple of 10 元; 元/月 amounts (also per
 /// service year) rounded half-up to a whole 元. Integer arithmetic, so exact.
 fn raised(amount: i64, pct: i64, per_year: bool) -> i64 {
-    if per_year {
-        (amount * (100 + pct) + 500) / 1000 * 10
-    } else {
-        (amount * (100 + pct) + 50) / 100
-    }
+    if per_year { (amount * (100 + pct) + 500) / 1000 * 10 } else { (amount * (100 + pct) + 50) / 100 }
 }
 
 fn standards() -> Vec<StandardRow> {
-    let v1 = (
-        ymd(2022, 8, 1),
-        Some(ymd(2023, 7, 31)),
-        "示例：退役军人部发〔2022〕XX号（示例数据）",
-    );
+    let v1 = (ymd(2022, 8, 1), Some(ymd(2023, 7, 31)), "示例：退役军人部发〔2022〕XX号（示例数据）");
     let v2 = (ymd(2023, 8, 1), None, "示例：退役军人部发〔2023〕XX号（示例数据）");
     let local = "示例县财政局文件（示例）";
     let mut rows = Vec::new();
     for (version, (start, end, basis)) in [v1, v2].into_iter().enumerate() {
         let raise = |amount: i64, pct: i64, per_year: bool| {
-            if version == 0 {
-                amount
-            } else {
-                raised(amount, pct, per_year)
-            }
+            if version == 0 { amount } else { raised(amount, pct, per_year) }
         };
         let row = |item, kind, grade, nature, hukou, nursing, amount, unit| StandardRow {
             item,
@@ -1186,41 +1000,11 @@ fn standards() -> Vec<StandardRow> {
                 }
             }
         }
-        rows.push(row(
-            "护理费",
-            "残疾军人",
-            "一级",
-            "",
-            "",
-            "是",
-            raise(58800, 5, true),
-            "元/年",
-        ));
-        rows.push(row(
-            "护理费",
-            "残疾军人",
-            "二级",
-            "",
-            "",
-            "是",
-            raise(47040, 5, true),
-            "元/年",
-        ));
-        for (kind, amount, pct) in [
-            ("烈士遗属", 27980, 6),
-            ("因公牺牲军人遗属", 24040, 5),
-            ("病故军人遗属", 22610, 5),
-        ] {
-            rows.push(row(
-                "定期抚恤金",
-                kind,
-                "",
-                "",
-                "",
-                "",
-                raise(amount, pct, true),
-                "元/年",
-            ));
+        rows.push(row("护理费", "残疾军人", "一级", "", "", "是", raise(58800, 5, true), "元/年"));
+        rows.push(row("护理费", "残疾军人", "二级", "", "", "是", raise(47040, 5, true), "元/年"));
+        for (kind, amount, pct) in [("烈士遗属", 27980, 6), ("因公牺牲军人遗属", 24040, 5), ("病故军人遗属", 22610, 5)]
+        {
+            rows.push(row("定期抚恤金", kind, "", "", "", "", raise(amount, pct, true), "元/年"));
         }
         for (kind, amount) in [
             ("在乡复员军人", 28620),
@@ -1228,44 +1012,14 @@ fn standards() -> Vec<StandardRow> {
             ("在乡西路军红军老战士", 66240),
             ("红军失散人员", 31560),
         ] {
-            rows.push(row(
-                "定期生活补助",
-                kind,
-                "",
-                "",
-                "",
-                "",
-                raise(amount, 5, true),
-                "元/年",
-            ));
+            rows.push(row("定期生活补助", kind, "", "", "", "", raise(amount, 5, true), "元/年"));
         }
-        for (kind, amount) in [
-            ("带病回乡退伍军人", 600),
-            ("参战退役人员", 650),
-            ("参试退役人员", 650),
-            ("烈士子女", 490),
-        ] {
-            rows.push(row(
-                "定期生活补助",
-                kind,
-                "",
-                "",
-                "",
-                "",
-                raise(amount, 5, false),
-                "元/月",
-            ));
+        for (kind, amount) in
+            [("带病回乡退伍军人", 600), ("参战退役人员", 650), ("参试退役人员", 650), ("烈士子女", 490)]
+        {
+            rows.push(row("定期生活补助", kind, "", "", "", "", raise(amount, 5, false), "元/月"));
         }
-        rows.push(row(
-            "定期生活补助",
-            "农村籍退役士兵",
-            "",
-            "",
-            "",
-            "",
-            raise(40, 5, false),
-            "元/月·服役年",
-        ));
+        rows.push(row("定期生活补助", "农村籍退役士兵", "", "", "", "", raise(40, 5, false), "元/月·服役年"));
         // the county's own item: not raised; its first row starts 2023-01-01 (it did not exist before)
         let mut l = row("县级优抚补贴", "", "", "", "农村", "", 100, "元/月");
         l.basis = local.into();
@@ -1277,24 +1031,11 @@ fn standards() -> Vec<StandardRow> {
     rows
 }
 
-const STANDARD_COLUMNS: [&str; 11] = [
-    "项目",
-    "类别",
-    "等级",
-    "性质",
-    "城乡",
-    "护理",
-    "金额",
-    "计发单位",
-    "起始日期",
-    "终止日期",
-    "依据",
-];
+const STANDARD_COLUMNS: [&str; 11] =
+    ["项目", "类别", "等级", "性质", "城乡", "护理", "金额", "计发单位", "起始日期", "终止日期", "依据"];
 
 fn write_standards_csv(path: &Path) -> Res<()> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_path(path)?;
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_path(path)?;
     w.write_record(STANDARD_COLUMNS)?;
     for s in standards() {
         w.write_record([
@@ -1355,10 +1096,7 @@ fn expected_march(p: &Person) -> (Decimal, String) {
     }
     let mut total = Decimal::ZERO;
     let mut parts = Vec::new();
-    for s in standards()
-        .iter()
-        .filter(|s| s.start <= first && s.end.is_none_or(|e| first <= e))
-    {
+    for s in standards().iter().filter(|s| s.start <= first && s.end.is_none_or(|e| first <= e)) {
         let matches = (s.kind.is_empty() || s.kind == p.kind_name())
             && (s.grade.is_empty() || p.grade.is_some_and(|g| GRADES[g] == s.grade))
             && (s.nature.is_empty() || p.nature.is_some_and(|n| NATURES[n] == s.nature))
@@ -1369,10 +1107,7 @@ fn expected_march(p: &Person) -> (Decimal, String) {
         }
         let amount = Decimal::from(s.amount);
         let (value, how) = match s.unit {
-            "元/年" => (
-                round_fen(amount / Decimal::from(12), RoundingMode::HalfUp),
-                format!("{}/12", s.amount),
-            ),
+            "元/年" => (round_fen(amount / Decimal::from(12), RoundingMode::HalfUp), format!("{}/12", s.amount)),
             "元/月" => (amount, s.amount.to_string()),
             _ => {
                 let y = p.service_years.unwrap();
@@ -1492,11 +1227,7 @@ fn write_notes(roster: &Roster, dir: &Path) -> Res<()> {
         counts.join("，"),
         roster.people.iter().filter(|p| p.nursing == Some(true)).count(),
         roster.people.iter().filter(|p| p.rural).count(),
-        roster
-            .people
-            .iter()
-            .filter(|p| !p.account.is_empty() && !luhn_ok(&p.account))
-            .count(),
+        roster.people.iter().filter(|p| !p.account.is_empty() && !luhn_ok(&p.account)).count(),
         roster.people.iter().filter(|p| p.account.is_empty()).count(),
     );
     let (persons, payments, total) = expected_march_total(&roster.people);
@@ -1660,19 +1391,9 @@ fn write_big(rows: u64, format: &str, out: &Path, seed: u64) -> Res<()> {
 // ---------------------------------------------------------------------------------------------------------------
 
 fn main() -> Res<()> {
-    assert!(
-        KINDS
-            .iter()
-            .map(|k| k.name)
-            .eq(youfu::domain::category::KNOWN.iter().copied())
-    );
+    assert!(KINDS.iter().map(|k| k.name).eq(youfu::domain::category::KNOWN.iter().copied()));
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
+    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
     let seed = value("--seed").map(|s| s.parse::<u64>()).transpose()?.unwrap_or(2024);
     if let Some(dir) = value("--fixtures") {
         return write_fixtures(&PathBuf::from(dir), seed);
@@ -1744,22 +1465,14 @@ mod tests {
         let (text, _, bad) = encoding_rs::GBK.decode(&bytes);
         assert!(!bad);
         assert!(text.contains("\r\n"));
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(text.as_bytes());
-        r.records()
-            .map(|rec| rec.unwrap().iter().map(String::from).collect())
-            .collect()
+        let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+        r.records().map(|rec| rec.unwrap().iter().map(String::from).collect()).collect()
     }
 
     /// A cell as Excel would display it with the formats the generator uses.
     fn shown(d: Option<&Data>, col: usize) -> String {
         let date = |y: i32, m: u32, day: u32| {
-            if col == C_START {
-                format!("{y}年{m}月")
-            } else {
-                format!("{y}/{m}/{day}")
-            }
+            if col == C_START { format!("{y}年{m}月") } else { format!("{y}/{m}/{day}") }
         };
         match d {
             None | Some(Data::Empty) => String::new(),
@@ -1800,10 +1513,7 @@ mod tests {
             for r in 4..230u32 {
                 for c in [C_ID, C_ACCOUNT] {
                     let v = range.get_value((r, c as u32));
-                    assert!(
-                        matches!(v, None | Some(Data::Empty) | Some(Data::String(_))),
-                        "{file} {r} {c}: {v:?}"
-                    );
+                    assert!(matches!(v, None | Some(Data::Empty) | Some(Data::String(_))), "{file} {r} {c}: {v:?}");
                 }
             }
         }
@@ -1834,10 +1544,7 @@ mod tests {
             assert_eq!(range.get_value((r, 6)), Some(&Data::Float(s.amount as f64)), "row {r}");
             let start = range.get_value((r, 8)).unwrap();
             assert!(start.is_datetime(), "row {r}: {start:?}");
-            assert_eq!(
-                shown(Some(start), 8),
-                format!("{}/{}/{}", s.start.year(), s.start.month(), s.start.day())
-            );
+            assert_eq!(shown(Some(start), 8), format!("{}/{}/{}", s.start.year(), s.start.month(), s.start.day()));
             assert_eq!(range.get_value((r, 10)), Some(&Data::String(s.basis.clone())));
         }
         // 2023 version: 一级因战 113070
@@ -1848,19 +1555,10 @@ mod tests {
     fn committed_fixtures_are_what_the_generator_writes() {
         let dir = tempfile::tempdir().unwrap();
         write_fixtures(dir.path(), 2024).unwrap();
-        for f in [
-            "roster.xlsx",
-            "roster-gbk.csv",
-            "standards.csv",
-            "youfu.toml",
-            "NOTES.md",
-        ] {
+        for f in ["roster.xlsx", "roster-gbk.csv", "standards.csv", "youfu.toml", "NOTES.md"] {
             let a = std::fs::read(dir.path().join(f)).unwrap();
             let b = std::fs::read(fixtures().join(f)).unwrap();
-            assert!(
-                a == b,
-                "fixtures/{f} differs from the generator's output: rerun fixtures/make.sh"
-            );
+            assert!(a == b, "fixtures/{f} differs from the generator's output: rerun fixtures/make.sh");
         }
     }
 

@@ -64,10 +64,7 @@ pub struct Rounding {
 
 impl Default for Rounding {
     fn default() -> Self {
-        Rounding {
-            policy: RoundingPolicy::Monthly,
-            mode: RoundingMode::HalfUp,
-        }
+        Rounding { policy: RoundingPolicy::Monthly, mode: RoundingMode::HalfUp }
     }
 }
 
@@ -102,9 +99,7 @@ impl Default for BankLayout {
     fn default() -> Self {
         BankLayout {
             encoding: Encoding::Utf8,
-            columns: ["序号", "姓名", "身份证号", "账号", "金额", "摘要"]
-                .map(String::from)
-                .to_vec(),
+            columns: ["序号", "姓名", "身份证号", "账号", "金额", "摘要"].map(String::from).to_vec(),
             header: true,
             totals_line: false,
             memo: "{所属期}优抚金".into(),
@@ -183,10 +178,7 @@ impl Config {
     fn validate(&self) -> Result<(), String> {
         for c in &self.bank.columns {
             if !BANK_COLUMNS.contains(&c.as_str()) {
-                return Err(format!(
-                    "bank.columns 中的“{c}”不是可用的列，可用：{}",
-                    BANK_COLUMNS.join("、")
-                ));
+                return Err(format!("bank.columns 中的“{c}”不是可用的列，可用：{}", BANK_COLUMNS.join("、")));
             }
         }
         if !["金额"].iter().all(|m| self.bank.columns.iter().any(|c| c == m)) {
@@ -196,10 +188,7 @@ impl Config {
             c.validate()?;
         }
         if ![",", "|", "\t"].contains(&self.bank.delimiter.as_str()) {
-            return Err(format!(
-                "bank.delimiter 只能是 \",\"、\"|\" 或 \"\\t\"，而不是 \"{}\"",
-                self.bank.delimiter
-            ));
+            return Err(format!("bank.delimiter 只能是 \",\"、\"|\" 或 \"\\t\"，而不是 \"{}\"", self.bank.delimiter));
         }
         Ok(())
     }
@@ -209,10 +198,7 @@ impl Config {
     /// The rules the pure core applies.
     pub fn rules(&self) -> Rules {
         Rules {
-            rounding: RoundingRule {
-                policy: self.rounding.policy,
-                mode: self.rounding.mode,
-            },
+            rounding: RoundingRule { policy: self.rounding.policy, mode: self.rounding.mode },
             confirmation: self.confirmation.clone(),
             funeral: self.funeral.clone(),
         }
@@ -244,10 +230,7 @@ mod tests {
     #[test]
     fn unknown_key_is_an_error() {
         let e = Config::parse("[rounding]\npolicey = \"monthly\"\n", "youfu.toml").unwrap_err();
-        assert!(
-            e.starts_with("配置文件 youfu.toml 有误：unknown field `policey`"),
-            "{e}"
-        );
+        assert!(e.starts_with("配置文件 youfu.toml 有误：unknown field `policey`"), "{e}");
     }
 
     #[test]

@@ -6,29 +6,10 @@ use common::*;
 
 /// Run `pay` for 2024-03 in a work folder; assert nothing was written; return the run.
 fn pay_refused(dir: &tempfile::TempDir, roster: &str, standards: &str) -> Run {
-    let r = youfu(
-        dir.path(),
-        &[
-            "pay",
-            "--month",
-            "2024-03",
-            "--roster",
-            roster,
-            "--standards",
-            standards,
-            "--out",
-            "out",
-        ],
-    );
-    assert!(
-        !dir.path().join("out").exists(),
-        "output folder must not be created: {}",
-        r.stderr
-    );
-    let left: Vec<String> = entries(dir.path())
-        .into_iter()
-        .filter(|e| e.starts_with(".youfu-tmp"))
-        .collect();
+    let r =
+        youfu(dir.path(), &["pay", "--month", "2024-03", "--roster", roster, "--standards", standards, "--out", "out"]);
+    assert!(!dir.path().join("out").exists(), "output folder must not be created: {}", r.stderr);
+    let left: Vec<String> = entries(dir.path()).into_iter().filter(|e| e.starts_with(".youfu-tmp")).collect();
     assert!(left.is_empty(), "temporary files left behind: {left:?}");
     r
 }
@@ -43,17 +24,7 @@ fn the_good_case_pays_both() {
     let dir = workdir(ROSTER, STANDARDS);
     let r = youfu(
         dir.path(),
-        &[
-            "pay",
-            "--month",
-            "2024-03",
-            "--roster",
-            "roster.csv",
-            "--standards",
-            "standards.csv",
-            "--out",
-            "out",
-        ],
+        &["pay", "--month", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv", "--out", "out"],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     // 106670 / 12 = 8889.17; 27980 / 12 = 2331.67; total 11220.84
@@ -64,20 +35,10 @@ fn the_good_case_pays_both() {
          440304198001010017,张三,残疾军人,残疾抚恤金,2024-03,正常,8889.17,示例文件一\r\n\
          11010519491231002X,李四,烈士遗属,定期抚恤金,2024-03,正常,2331.67,示例文件二\r\n"
     );
-    assert!(
-        dir.path().join("youfu.db").exists(),
-        "the draft is recorded in the ledger"
-    );
+    assert!(dir.path().join("youfu.db").exists(), "the draft is recorded in the ledger");
     assert_eq!(
         entries(&dir.path().join("out")),
-        [
-            "bank.csv",
-            "exceptions.csv",
-            "manifest.json",
-            "payments.csv",
-            "payments.xlsx",
-            "recoveries.csv"
-        ]
+        ["bank.csv", "exceptions.csv", "manifest.json", "payments.csv", "payments.xlsx", "recoveries.csv"]
     );
 }
 
@@ -174,24 +135,13 @@ fn a_date_that_does_not_parse() {
 fn a_month_that_does_not_exist() {
     let dir = workdir(ROSTER, STANDARDS);
     for cmd in ["pay", "check"] {
-        let mut args = vec![
-            cmd,
-            "--month",
-            "2024-13",
-            "--roster",
-            "roster.csv",
-            "--standards",
-            "standards.csv",
-        ];
+        let mut args = vec![cmd, "--month", "2024-13", "--roster", "roster.csv", "--standards", "standards.csv"];
         if cmd == "pay" {
             args.extend(["--out", "out"]);
         }
         let r = youfu(dir.path(), &args);
         assert_eq!(r.code, 2, "{cmd}");
-        assert_eq!(
-            r.stderr,
-            "错误：月份“2024-13”无效，应写作 YYYY-MM（如 2024-03），月份为 01 至 12\n"
-        );
+        assert_eq!(r.stderr, "错误：月份“2024-13”无效，应写作 YYYY-MM（如 2024-03），月份为 01 至 12\n");
     }
     assert!(!dir.path().join("out").exists());
 }
@@ -245,10 +195,7 @@ fn an_id_stored_as_a_number() {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("花名册").unwrap();
-    for (c, h) in ["姓名", "身份证号", "类别", "等级", "性质", "银行账号"]
-        .iter()
-        .enumerate()
-    {
+    for (c, h) in ["姓名", "身份证号", "类别", "等级", "性质", "银行账号"].iter().enumerate() {
         ws.write_string(0, c as u16, *h).unwrap();
     }
     ws.write_string(1, 0, "张三").unwrap();
@@ -269,31 +216,15 @@ fn an_id_stored_as_a_number() {
 
 #[test]
 fn every_problem_of_both_files_is_listed_at_once() {
-    let dir = workdir(
-        &ROSTER.replace("440304198001010017", "440304198001010018"),
-        &STANDARDS.replace("27980", "两万七"),
-    );
+    let dir =
+        workdir(&ROSTER.replace("440304198001010017", "440304198001010018"), &STANDARDS.replace("27980", "两万七"));
     let r = youfu(
         dir.path(),
-        &[
-            "check",
-            "--month",
-            "2024-03",
-            "--roster",
-            "roster.csv",
-            "--standards",
-            "standards.csv",
-            "--json",
-        ],
+        &["check", "--month", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv", "--json"],
     );
     assert_eq!(r.code, 3);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let codes: Vec<&str> = v["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["code"].as_str().unwrap())
-        .collect();
+    let codes: Vec<&str> = v["problems"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["ID_INVALID", "BAD_AMOUNT"]);
     assert_eq!(v["problems"][0]["location"]["row"], 2);
     assert_eq!(v["problems"][0]["location"]["column"], "身份证号");

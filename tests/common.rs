@@ -12,11 +12,7 @@ pub struct Run {
 
 /// Run `youfu` with `args` in `dir` (no youfu.toml there unless the test wrote one).
 pub fn youfu(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_youfu"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run youfu");
+    let out = Command::new(env!("CARGO_BIN_EXE_youfu")).args(args).current_dir(dir).output().expect("run youfu");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -51,10 +47,8 @@ pub fn workdir(roster: &str, standards: &str) -> tempfile::TempDir {
 
 /// Names of the entries in a folder, sorted.
 pub fn entries(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let mut v: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     v.sort();
     v
 }

@@ -7,17 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 fn args_pay<'a>(month: &'a str, out: &'a str) -> Vec<&'a str> {
-    vec![
-        "pay",
-        "--month",
-        month,
-        "--roster",
-        "roster.csv",
-        "--standards",
-        "standards.csv",
-        "--out",
-        out,
-    ]
+    vec!["pay", "--month", month, "--roster", "roster.csv", "--standards", "standards.csv", "--out", out]
 }
 
 fn batches_json(dir: &Path) -> serde_json::Value {
@@ -29,11 +19,7 @@ fn batches_json(dir: &Path) -> serde_json::Value {
         .as_array_mut()
         .unwrap()
         .iter_mut()
-        .for_each(|b| {
-            b.as_object_mut()
-                .unwrap()
-                .retain(|k, _| k != "created" && k != "committed_at")
-        });
+        .for_each(|b| b.as_object_mut().unwrap().retain(|k, _| k != "created" && k != "committed_at"));
     v
 }
 
@@ -42,10 +28,7 @@ fn a_pay_killed_while_writing_the_ledger_changes_nothing() {
     let dir = workdir(ROSTER, STANDARDS);
     let d = dir.path();
     assert_eq!(youfu(d, &args_pay("2024-02", "out/2024-02")).code, 0);
-    assert_eq!(
-        youfu(d, &["commit", "--month", "2024-02", "--pay-date", "2024-02-08"]).code,
-        0
-    );
+    assert_eq!(youfu(d, &["commit", "--month", "2024-02", "--pay-date", "2024-02-08"]).code, 0);
     assert_eq!(youfu(d, &args_pay("2024-03", "out/2024-03")).code, 0); // a draft for March exists
     std::fs::remove_dir_all(d.join("out/2024-03")).unwrap();
     let before = batches_json(d);
@@ -89,23 +72,12 @@ fn two_commits_of_one_month_at_once_commit_it_once() {
         let mut codes = [a.status.code().unwrap(), b.status.code().unwrap()];
         codes.sort();
         assert_eq!(codes[0], 0, "one commit succeeds");
-        assert!(
-            codes[1] == 6 || codes[1] == 7,
-            "the other is refused cleanly: {codes:?}"
-        );
+        assert!(codes[1] == 6 || codes[1] == 7, "the other is refused cleanly: {codes:?}");
         let loser = if a.status.success() { &b } else { &a };
         let msg = String::from_utf8_lossy(&loser.stderr);
-        assert!(
-            msg.contains("已于") || msg.contains("正被另一个 youfu 进程使用"),
-            "{msg}"
-        );
+        assert!(msg.contains("已于") || msg.contains("正被另一个 youfu 进程使用"), "{msg}");
         let v = batches_json(d);
-        let committed = v["batches"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|b| b["status"] == "committed")
-            .count();
+        let committed = v["batches"].as_array().unwrap().iter().filter(|b| b["status"] == "committed").count();
         assert_eq!(committed, 1);
     }
 }
@@ -115,10 +87,7 @@ fn two_pays_of_one_month_at_once_leave_one_draft() {
     let dir = workdir(ROSTER, STANDARDS);
     let d = dir.path();
     let spawn = |out: &'static str| {
-        Command::new(env!("CARGO_BIN_EXE_youfu"))
-            .args(args_pay("2024-03", out))
-            .current_dir(d)
-            .output()
+        Command::new(env!("CARGO_BIN_EXE_youfu")).args(args_pay("2024-03", out)).current_dir(d).output()
     };
     let (a, b) = std::thread::scope(|s| {
         let a = s.spawn(|| spawn("out-a"));
@@ -142,11 +111,7 @@ fn refused_ledger(bytes: &[u8], code: &str, message_start: &str) {
     assert_eq!(r.code, 7, "{}", r.stderr);
     assert!(r.stderr.starts_with(message_start), "{}", r.stderr);
     assert!(!d.join("out").exists());
-    assert_eq!(
-        std::fs::read(d.join("youfu.db")).unwrap(),
-        bytes,
-        "the file is untouched"
-    );
+    assert_eq!(std::fs::read(d.join("youfu.db")).unwrap(), bytes, "the file is untouched");
     let j = youfu(d, &["--ledger", "youfu.db", "batches", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
     assert_eq!(v["code"], code);
@@ -171,9 +136,5 @@ fn another_applications_database_is_refused_untouched() {
     )
     .unwrap();
     drop(c);
-    refused_ledger(
-        &std::fs::read(&p).unwrap(),
-        "LEDGER_NOT_YOUFU",
-        "错误：文件 youfu.db 不是 youfu 台账（",
-    );
+    refused_ledger(&std::fs::read(&p).unwrap(), "LEDGER_NOT_YOUFU", "错误：文件 youfu.db 不是 youfu 台账（");
 }

@@ -16,10 +16,8 @@ fn office() -> tempfile::TempDir {
     let text = std::fs::read_to_string(f.join("standards.csv")).unwrap();
     let mut rdr = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let header = rdr.headers().unwrap().clone();
-    let (start, end) = (
-        header.iter().position(|h| h == "起始日期").unwrap(),
-        header.iter().position(|h| h == "终止日期").unwrap(),
-    );
+    let (start, end) =
+        (header.iter().position(|h| h == "起始日期").unwrap(), header.iter().position(|h| h == "终止日期").unwrap());
     let mut w = csv::Writer::from_path(dir.path().join("old.csv")).unwrap();
     w.write_record(&header).unwrap();
     for rec in rdr.records() {
@@ -27,11 +25,7 @@ fn office() -> tempfile::TempDir {
         if &rec[start] == "2023-08-01" {
             continue;
         }
-        let row: Vec<&str> = rec
-            .iter()
-            .enumerate()
-            .map(|(i, v)| if i == end { "" } else { v })
-            .collect();
+        let row: Vec<&str> = rec.iter().enumerate().map(|(i, v)| if i == end { "" } else { v }).collect();
         w.write_record(row).unwrap();
     }
     w.flush().unwrap();
@@ -46,27 +40,11 @@ fn ok(dir: &Path, args: &[&str]) -> Run {
 
 fn pay(dir: &Path, month: &str, roster: &str, standards: &str) -> Run {
     let out = format!("out/{month}");
-    ok(
-        dir,
-        &[
-            "pay",
-            "--month",
-            month,
-            "--roster",
-            roster,
-            "--standards",
-            standards,
-            "--out",
-            &out,
-        ],
-    )
+    ok(dir, &["pay", "--month", month, "--roster", roster, "--standards", standards, "--out", &out])
 }
 
 fn commit(dir: &Path, month: &str, day: &str) -> Run {
-    ok(
-        dir,
-        &["commit", "--month", month, "--pay-date", &format!("{month}-{day}")],
-    )
+    ok(dir, &["commit", "--month", month, "--pay-date", &format!("{month}-{day}")])
 }
 
 /// (身份证号, 项目, 所属期, 类型) → 金额 from a payments.csv.
@@ -75,13 +53,7 @@ fn payments(path: &Path) -> Vec<(String, String, String, String, String)> {
     rdr.records()
         .map(|r| {
             let r = r.unwrap();
-            (
-                r[0].trim_start_matches('\u{feff}').into(),
-                r[3].into(),
-                r[4].into(),
-                r[5].into(),
-                r[6].into(),
-            )
+            (r[0].trim_start_matches('\u{feff}').into(), r[3].into(), r[4].into(), r[5].into(), r[6].into())
         })
         .collect()
 }
@@ -107,11 +79,8 @@ fn a_raise_announced_in_november_is_paid_as_arrears_once() {
     pay(d, "2023-11", "roster.xlsx", "standards.csv");
     let nov = payments(&d.join("out/2023-11/payments.csv"));
     // 梁学: 113070/12 = 9422.50 − 8889.17 = 533.33 and 护理费 61740/12 = 5145.00 − 4900.00 = 245.00, each month
-    let liang: Vec<_> = nov
-        .iter()
-        .filter(|p| p.0 == LIANG)
-        .map(|p| (p.1.as_str(), p.2.as_str(), p.3.as_str(), p.4.as_str()))
-        .collect();
+    let liang: Vec<_> =
+        nov.iter().filter(|p| p.0 == LIANG).map(|p| (p.1.as_str(), p.2.as_str(), p.3.as_str(), p.4.as_str())).collect();
     assert_eq!(
         liang,
         [
@@ -149,10 +118,7 @@ fn a_raise_announced_in_november_is_paid_as_arrears_once() {
         let new = payments(&d.join(&fresh).join("payments.csv"));
         let old = payments(&d.join("out").join(m).join("payments.csv"));
         let amount = |set: &[(String, String, String, String, String)], id: &str, item: &str| {
-            set.iter()
-                .find(|p| p.0 == id && p.1 == item)
-                .map(|p| cents(&p.4))
-                .unwrap_or(0)
+            set.iter().find(|p| p.0 == id && p.1 == item).map(|p| cents(&p.4)).unwrap_or(0)
         };
         let mut expected: Vec<(String, String, i64)> = new
             .iter()
@@ -162,11 +128,8 @@ fn a_raise_announced_in_november_is_paid_as_arrears_once() {
         // 武建 had no account in any batch: the whole month is owed, but he still cannot be paid (no account)
         expected.retain(|e| e.0 != WU);
         expected.sort();
-        let mut got: Vec<(String, String, i64)> = nov
-            .iter()
-            .filter(|p| p.2 == m && p.3 == "补发")
-            .map(|p| (p.0.clone(), p.1.clone(), cents(&p.4)))
-            .collect();
+        let mut got: Vec<(String, String, i64)> =
+            nov.iter().filter(|p| p.2 == m && p.3 == "补发").map(|p| (p.0.clone(), p.1.clone(), cents(&p.4))).collect();
         got.sort();
         assert!(!got.is_empty());
         assert_eq!(got, expected, "补发 for {m}");
@@ -176,17 +139,7 @@ fn a_raise_announced_in_november_is_paid_as_arrears_once() {
     // November again: refused with its own exit code, saying when and with what total.
     let again = youfu(
         d,
-        &[
-            "pay",
-            "--month",
-            "2023-11",
-            "--roster",
-            "roster.xlsx",
-            "--standards",
-            "standards.csv",
-            "--out",
-            "out/again",
-        ],
+        &["pay", "--month", "2023-11", "--roster", "roster.xlsx", "--standards", "standards.csv", "--out", "out/again"],
     );
     assert_eq!(again.code, 6);
     assert!(!d.join("out/again").exists());
@@ -194,9 +147,7 @@ fn a_raise_announced_in_november_is_paid_as_arrears_once() {
     let total = youfu::report::filters::yuan(youfu::domain::money::from_fen(total), true);
     assert!(again.stderr.starts_with("错误：2023-11 已于 "), "{}", again.stderr);
     assert!(
-        again.stderr.contains(&format!(
-            "确认发放（发放日期 2023-11-14），合计 {total} 元；不能重复发放。"
-        )),
+        again.stderr.contains(&format!("确认发放（发放日期 2023-11-14），合计 {total} 元；不能重复发放。")),
         "{}",
         again.stderr
     );
@@ -218,12 +169,8 @@ fn a_raise_announced_in_november_is_paid_as_arrears_once() {
         ],
     );
     let v: serde_json::Value = serde_json::from_str(&preview.stdout).unwrap();
-    let ids: std::collections::BTreeSet<&str> = v["arrears"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap())
-        .collect();
+    let ids: std::collections::BTreeSet<&str> =
+        v["arrears"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
     assert_eq!(ids.into_iter().collect::<Vec<_>>(), [WU]);
     assert_eq!(v["recoveries"].as_array().unwrap().len(), 0);
     // 29660/12 = 2471.67 + 100.00, three months: 7715.01
@@ -240,10 +187,7 @@ fn a_death_pays_the_month_then_one_funeral_grant() {
     pay(d, "2024-03", "roster.xlsx", "standards.csv");
     let mar = payments(&d.join("out/2024-03/payments.csv"));
     assert_eq!(
-        mar.iter()
-            .filter(|p| p.0 == GAO)
-            .map(|p| (p.3.as_str(), p.4.as_str()))
-            .collect::<Vec<_>>(),
+        mar.iter().filter(|p| p.0 == GAO).map(|p| (p.3.as_str(), p.4.as_str())).collect::<Vec<_>>(),
         [("正常", "4789.17")]
     );
     commit(d, "2024-03", "15");
@@ -258,11 +202,7 @@ fn a_death_pays_the_month_then_one_funeral_grant() {
         [("丧葬补助", "2024-03", "丧葬补助", "57470.04")]
     );
     let bank = std::fs::read_to_string(d.join("out/2024-04/bank.csv")).unwrap();
-    assert!(
-        bank.lines()
-            .any(|l| l.contains(GAO) && l.ends_with(",57470.04,2024-04优抚金（含丧葬补助）")),
-        "{bank}"
-    );
+    assert!(bank.lines().any(|l| l.contains(GAO) && l.ends_with(",57470.04,2024-04优抚金（含丧葬补助）")), "{bank}");
     commit(d, "2024-04", "15");
     pay(d, "2024-05", "roster.xlsx", "standards.csv");
     let may = payments(&d.join("out/2024-05/payments.csv"));
@@ -279,13 +219,7 @@ fn roster_with_confirmation(dir: &Path, name: &str, date: &str) {
     assert!(!bad);
     let text: String = text
         .lines()
-        .map(|l| {
-            if l.contains(ZENG) {
-                l.replace("2022/11/15", date)
-            } else {
-                l.to_string()
-            }
-        })
+        .map(|l| if l.contains(ZENG) { l.replace("2022/11/15", date) } else { l.to_string() })
         .collect::<Vec<_>>()
         .join("\r\n");
     assert!(text.contains(date));
@@ -308,21 +242,12 @@ fn unconfirmed_is_suspended_and_not_paid_back_unless_configured() {
         roster_with_confirmation(d, "r1.csv", "2022/11/15");
         roster_with_confirmation(d, "r2.csv", "2024/4/10");
         pay(d, "2024-02", "r1.csv", "standards.csv");
-        assert!(
-            payments(&d.join("out/2024-02/payments.csv"))
-                .iter()
-                .any(|p| p.0 == ZENG)
-        );
+        assert!(payments(&d.join("out/2024-02/payments.csv")).iter().any(|p| p.0 == ZENG));
         commit(d, "2024-02", "08");
         for m in ["2024-03", "2024-04"] {
             let roster = if m == "2024-03" { "r1.csv" } else { "r2.csv" };
             pay(d, m, roster, "standards.csv");
-            assert!(
-                payments(&d.join(format!("out/{m}/payments.csv")))
-                    .iter()
-                    .all(|p| p.0 != ZENG),
-                "{m}"
-            );
+            assert!(payments(&d.join(format!("out/{m}/payments.csv"))).iter().all(|p| p.0 != ZENG), "{m}");
             let exc = std::fs::read_to_string(d.join(format!("out/{m}/exceptions.csv"))).unwrap();
             let line = exc.lines().find(|l| l.starts_with(ZENG)).unwrap();
             let expect = if m == "2024-03" {
@@ -363,11 +288,7 @@ fn unconfirmed_is_suspended_and_not_paid_back_unless_configured() {
             // May: paid again, and March–April are not paid back
             pay(d, "2024-05", "r2.csv", "standards.csv");
             let may = payments(&d.join("out/2024-05/payments.csv"));
-            let zeng: Vec<_> = may
-                .iter()
-                .filter(|p| p.0 == ZENG)
-                .map(|p| (p.2.as_str(), p.3.as_str()))
-                .collect();
+            let zeng: Vec<_> = may.iter().filter(|p| p.0 == ZENG).map(|p| (p.2.as_str(), p.3.as_str())).collect();
             assert_eq!(zeng, [("2024-05", "正常"), ("2024-05", "正常")]);
         }
     }
@@ -383,17 +304,7 @@ fn explain_a_disabled_veteran_in_an_arrears_month() {
     commit(d, "2023-09", "15");
     let r = ok(
         d,
-        &[
-            "explain",
-            "--id",
-            LIANG,
-            "--month",
-            "2023-08",
-            "--roster",
-            "roster.xlsx",
-            "--standards",
-            "standards.csv",
-        ],
+        &["explain", "--id", LIANG, "--month", "2023-08", "--roster", "roster.xlsx", "--standards", "standards.csv"],
     );
     insta::assert_snapshot!(r.stdout);
 }

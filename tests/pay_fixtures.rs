@@ -68,14 +68,7 @@ fn all_files_and_totals_agree_to_the_fen() {
     let out = dir.path().join("out");
     assert_eq!(
         entries(&out),
-        [
-            "bank.csv",
-            "exceptions.csv",
-            "manifest.json",
-            "payments.csv",
-            "payments.xlsx",
-            "recoveries.csv"
-        ]
+        ["bank.csv", "exceptions.csv", "manifest.json", "payments.csv", "payments.xlsx", "recoveries.csv"]
     );
 
     // payments.csv
@@ -84,10 +77,7 @@ fn all_files_and_totals_agree_to_the_fen() {
 
     // 发放明细: lines and the 合计 row
     let mut wb = open_workbook_auto(out.join("payments.xlsx")).unwrap();
-    assert_eq!(
-        wb.sheet_names(),
-        ["发放明细", "汇总（按类别）", "汇总（按乡镇）", "异常"]
-    );
+    assert_eq!(wb.sheet_names(), ["发放明细", "汇总（按类别）", "汇总（按乡镇）", "异常"]);
     let detail = wb.worksheet_range("发放明细").unwrap();
     let rows: Vec<&[Data]> = detail.rows().collect();
     assert_eq!(rows[2][10], Data::String("金额（元）".into()));
@@ -103,12 +93,7 @@ fn all_files_and_totals_agree_to_the_fen() {
         let r = wb.worksheet_range(name).unwrap();
         let last: Vec<Data> = r.rows().next_back().unwrap().to_vec();
         assert_eq!(last[0], Data::String("合计".into()));
-        let groups: Decimal = r
-            .rows()
-            .skip(4)
-            .take(r.height() - 5)
-            .map(|row| cell_decimal(&row[4]))
-            .sum();
+        let groups: Decimal = r.rows().skip(4).take(r.height() - 5).map(|row| cell_decimal(&row[4])).sum();
         assert_eq!(groups, cell_decimal(&last[4]), "{name}: groups add up to 合计");
         cell_decimal(&last[4])
     };
@@ -137,27 +122,11 @@ fn all_files_and_totals_agree_to_the_fen() {
         assert_eq!(t, csv_total, "{what}");
     }
     // the manifest names every other output with its digest
-    let outputs: Vec<&str> = manifest["outputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        outputs,
-        [
-            "payments.xlsx",
-            "payments.csv",
-            "bank.csv",
-            "exceptions.csv",
-            "recoveries.csv"
-        ]
-    );
+    let outputs: Vec<&str> =
+        manifest["outputs"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    assert_eq!(outputs, ["payments.xlsx", "payments.csv", "bank.csv", "exceptions.csv", "recoveries.csv"]);
     let csv_bytes = std::fs::read(out.join("payments.csv")).unwrap();
-    assert_eq!(
-        manifest["outputs"][1]["sha256"],
-        youfu::output::atomic::sha256_hex(&csv_bytes)
-    );
+    assert_eq!(manifest["outputs"][1]["sha256"], youfu::output::atomic::sha256_hex(&csv_bytes));
     assert_eq!(manifest["counts"]["payments"], lines.len());
 }
 
@@ -165,26 +134,17 @@ fn all_files_and_totals_agree_to_the_fen() {
 fn every_roster_format_gives_the_same_payments_csv() {
     let (a, _) = pay("2024-03", "roster.xlsx", "standards.xlsx");
     let reference = std::fs::read(a.path().join("out/payments.csv")).unwrap();
-    for (roster, standards) in [
-        ("roster-gbk.csv", "standards.xlsx"),
-        ("roster.xls", "standards.csv"),
-        ("roster.ods", "standards.csv"),
-    ] {
+    for (roster, standards) in
+        [("roster-gbk.csv", "standards.xlsx"), ("roster.xls", "standards.csv"), ("roster.ods", "standards.csv")]
+    {
         let (b, _) = pay("2024-03", roster, standards);
         let other = std::fs::read(b.path().join("out/payments.csv")).unwrap();
-        assert!(
-            other == reference,
-            "{roster} + {standards} differs from roster.xlsx + standards.xlsx"
-        );
+        assert!(other == reference, "{roster} + {standards} differs from roster.xlsx + standards.xlsx");
     }
 }
 
 fn lines_of(out: &Path, id: &str) -> Vec<(String, String, String, Decimal)> {
-    payment_rows(out)
-        .into_iter()
-        .filter(|l| l.0 == id)
-        .map(|l| (l.1, l.2, l.3, l.4))
-        .collect()
+    payment_rows(out).into_iter().filter(|l| l.0 == id).map(|l| (l.1, l.2, l.3, l.4)).collect()
 }
 
 #[test]
@@ -218,16 +178,10 @@ fn named_people_are_paid_what_the_hand_worked_figures_say() {
     for (id, reason) in [
         ("519938196112220715", "暂停发放：服刑期间中止发放"),
         ("51995919410404518X", "起发年月为2024-04，本月尚未起发"),
-        (
-            "519909196111088853",
-            "缺少银行账号，本月应发2571.67元未发放，请补录账号后补发",
-        ),
+        ("519909196111088853", "缺少银行账号，本月应发2571.67元未发放，请补录账号后补发"),
     ] {
         assert!(lines_of(&out, id).is_empty(), "{id} must not be paid");
-        assert!(
-            exceptions.lines().any(|l| l.starts_with(id) && l.contains(reason)),
-            "{id}: {reason}"
-        );
+        assert!(exceptions.lines().any(|l| l.starts_with(id) && l.contains(reason)), "{id}: {reason}");
     }
 }
 

@@ -21,11 +21,7 @@ pub struct DeadlineRule {
 
 impl Default for DeadlineRule {
     fn default() -> Self {
-        DeadlineRule {
-            day: 20,
-            inclusive: true,
-            bank_lead_days: 2,
-        }
+        DeadlineRule { day: 20, inclusive: true, bank_lead_days: 2 }
     }
 }
 
@@ -57,37 +53,23 @@ pub enum Timeliness {
 pub fn deadline(cal: &Calendar, month: YearMonth, rule: &DeadlineRule) -> Result<Deadline, CalendarError> {
     if !(1..=31).contains(&rule.day) {
         return Err(CalendarError::BadRule {
-            message: format!(
-                "截止日规则中的 day 为 {}，应为 1 至 31（每月几日前发放到账，通常为 20）",
-                rule.day
-            ),
+            message: format!("截止日规则中的 day 为 {}，应为 1 至 31（每月几日前发放到账，通常为 20）", rule.day),
         });
     }
     let day = rule.day.min(month.last_day().day());
     let nominal = month.day(day).expect("day clamped to the month");
-    let latest = if rule.inclusive {
-        nominal
-    } else {
-        nominal.pred_opt().ok_or(CalendarError::MissingYear(nominal.year()))?
-    };
+    let latest =
+        if rule.inclusive { nominal } else { nominal.pred_opt().ok_or(CalendarError::MissingYear(nominal.year()))? };
     let deadline = cal.last_working_day_on_or_before(latest)?;
     let submit_by = cal.working_days_before(deadline, rule.bank_lead_days)?;
-    Ok(Deadline {
-        month,
-        deadline,
-        submit_by,
-    })
+    Ok(Deadline { month, deadline, submit_by })
 }
 
 /// A pay date on or before the deadline is on time; after it, late by the number of working days in (deadline, pay_date].
 pub fn check_pay_date(cal: &Calendar, d: &Deadline, pay_date: NaiveDate) -> Result<Timeliness, CalendarError> {
     if pay_date <= d.deadline {
-        Ok(Timeliness::OnTime {
-            spare_working_days: cal.working_days_between(pay_date, d.deadline)?,
-        })
+        Ok(Timeliness::OnTime { spare_working_days: cal.working_days_between(pay_date, d.deadline)? })
     } else {
-        Ok(Timeliness::Late {
-            working_days_late: cal.working_days_between(d.deadline, pay_date)?,
-        })
+        Ok(Timeliness::Late { working_days_late: cal.working_days_between(d.deadline, pay_date)? })
     }
 }

@@ -243,11 +243,7 @@ impl Calendar {
             }
         }
         let days = days.into_iter().map(|(d, (kind, _))| (d, kind)).collect();
-        Ok(Calendar {
-            years,
-            days,
-            weekends_only,
-        })
+        Ok(Calendar { years, days, weekends_only })
     }
 }
 
@@ -263,24 +259,15 @@ struct RawYear {
 
 /// Parses and checks a calendar file: `[YYYY]` tables with `notice`, `holidays` and `workdays`.
 fn parse_file(text: &str, source: &str) -> Result<BTreeMap<i32, YearData>, CalendarError> {
-    let bad = |message: String| CalendarError::BadFile {
-        source: source.to_string(),
-        message,
-    };
+    let bad = |message: String| CalendarError::BadFile { source: source.to_string(), message };
     let raw: BTreeMap<String, RawYear> = toml::from_str(text).map_err(|e| bad(e.to_string().trim_end().to_string()))?;
     if raw.is_empty() {
-        return Err(bad(
-            "文件中没有任何年份：每年写作一个表，如 [2031]，其下写 notice、holidays、workdays".into(),
-        ));
+        return Err(bad("文件中没有任何年份：每年写作一个表，如 [2031]，其下写 notice、holidays、workdays".into()));
     }
     let mut out = BTreeMap::new();
     let mut errors = Vec::new();
     for (key, ry) in raw {
-        let Some(year) = key
-            .parse::<i32>()
-            .ok()
-            .filter(|y| (1900..=9999).contains(y) && key.len() == 4)
-        else {
+        let Some(year) = key.parse::<i32>().ok().filter(|y| (1900..=9999).contains(y) && key.len() == 4) else {
             errors.push(format!("表名“[{key}]”不是年份，应写作四位年份，如 [2031]"));
             continue;
         };
@@ -300,21 +287,9 @@ fn parse_file(text: &str, source: &str) -> Result<BTreeMap<i32, YearData>, Calen
                 ));
             }
         }
-        out.insert(
-            year,
-            YearData {
-                notice: ry.notice.trim().to_string(),
-                source: None,
-                holidays,
-                workdays,
-            },
-        );
+        out.insert(year, YearData { notice: ry.notice.trim().to_string(), source: None, holidays, workdays });
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(bad(errors.join("；")))
-    }
+    if errors.is_empty() { Ok(out) } else { Err(bad(errors.join("；"))) }
 }
 
 /// The dates of one list, checked: real dates, no repeats, within December of the year before through
@@ -325,9 +300,7 @@ fn dates_of(year: i32, list: &str, values: &[toml::Value], errors: &mut Vec<Stri
     let mut out = BTreeSet::new();
     for v in values {
         let Some(d) = date_value(v) else {
-            errors.push(format!(
-                "{year}年 {list} 中的 {v} 不是日期，应写作 {year}-01-01 这样的日期"
-            ));
+            errors.push(format!("{year}年 {list} 中的 {v} 不是日期，应写作 {year}-01-01 这样的日期"));
             continue;
         };
         if d < first || d > last {

@@ -90,14 +90,7 @@ fn submit_by_is_bank_lead_working_days_before_the_deadline() {
     let cal = Calendar::builtin();
     let d = deadline(&cal, ym("2024-10"), &DeadlineRule::default()).unwrap();
     // deadline Fri 10-18; two working days back: Thu 17, Wed 16.
-    assert_eq!(
-        d,
-        Deadline {
-            month: ym("2024-10"),
-            deadline: date("2024-10-18"),
-            submit_by: date("2024-10-16")
-        }
-    );
+    assert_eq!(d, Deadline { month: ym("2024-10"), deadline: date("2024-10-18"), submit_by: date("2024-10-16") });
 
     // 2026-02: deadline Sat 02-14 (make-up day); back 2 working days: Fri 13, Thu 12.
     let d = deadline(&cal, ym("2026-02"), &DeadlineRule::default()).unwrap();
@@ -105,18 +98,12 @@ fn submit_by_is_bank_lead_working_days_before_the_deadline() {
 
     // 2024-02 with a 5-day lead: deadline Tue 02-20; back: Mon 19, Sun 18 (make-up day), then the
     // Spring Festival block 10..17 is skipped: Fri 09, Thu 08, Wed 07.
-    let rule = DeadlineRule {
-        bank_lead_days: 5,
-        ..DeadlineRule::default()
-    };
+    let rule = DeadlineRule { bank_lead_days: 5, ..DeadlineRule::default() };
     let d = deadline(&cal, ym("2024-02"), &rule).unwrap();
     assert_eq!((d.deadline, d.submit_by), (date("2024-02-20"), date("2024-02-07")));
 
     // Lead 0: hand the file in on the deadline itself.
-    let rule = DeadlineRule {
-        bank_lead_days: 0,
-        ..DeadlineRule::default()
-    };
+    let rule = DeadlineRule { bank_lead_days: 0, ..DeadlineRule::default() };
     let d = deadline(&cal, ym("2024-10"), &rule).unwrap();
     assert_eq!(d.submit_by, date("2024-10-18"));
 }
@@ -126,53 +113,26 @@ fn exclusive_rule_and_day_past_month_end() {
     let cal = Calendar::builtin();
     // inclusive=false: strictly before the 20th. 2024-05-20 is a Monday → the 19th is Sun, 18th Sat
     // (not a make-up day; 05-11 was) → Fri 05-17.
-    let rule = DeadlineRule {
-        inclusive: false,
-        ..DeadlineRule::default()
-    };
-    assert_eq!(
-        deadline(&cal, ym("2024-05"), &rule).unwrap().deadline,
-        date("2024-05-17")
-    );
+    let rule = DeadlineRule { inclusive: false, ..DeadlineRule::default() };
+    assert_eq!(deadline(&cal, ym("2024-05"), &rule).unwrap().deadline, date("2024-05-17"));
     // 2026-09 exclusive: the 19th is a Saturday, not a make-up day → Fri 09-18.
-    assert_eq!(
-        deadline(&cal, ym("2026-09"), &rule).unwrap().deadline,
-        date("2026-09-18")
-    );
+    assert_eq!(deadline(&cal, ym("2026-09"), &rule).unwrap().deadline, date("2026-09-18"));
 
     // day 31 in February 2024 means 02-29 (Thu, a working day).
-    let rule = DeadlineRule {
-        day: 31,
-        ..DeadlineRule::default()
-    };
-    assert_eq!(
-        deadline(&cal, ym("2024-02"), &rule).unwrap().deadline,
-        date("2024-02-29")
-    );
+    let rule = DeadlineRule { day: 31, ..DeadlineRule::default() };
+    assert_eq!(deadline(&cal, ym("2024-02"), &rule).unwrap().deadline, date("2024-02-29"));
     // day 31 in September 2025: 09-30 Tue, a working day (the holiday starts 10-01).
-    assert_eq!(
-        deadline(&cal, ym("2025-09"), &rule).unwrap().deadline,
-        date("2025-09-30")
-    );
+    assert_eq!(deadline(&cal, ym("2025-09"), &rule).unwrap().deadline, date("2025-09-30"));
 }
 
 #[test]
 fn deadline_rule_day_zero_is_refused() {
     let cal = Calendar::builtin();
-    let rule = DeadlineRule {
-        day: 0,
-        ..DeadlineRule::default()
-    };
+    let rule = DeadlineRule { day: 0, ..DeadlineRule::default() };
     let err = deadline(&cal, ym("2024-10"), &rule).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "截止日规则中的 day 为 0，应为 1 至 31（每月几日前发放到账，通常为 20）"
-    );
+    assert_eq!(err.to_string(), "截止日规则中的 day 为 0，应为 1 至 31（每月几日前发放到账，通常为 20）");
     assert_eq!(err.code(), "DEADLINE_BAD_RULE");
-    let rule = DeadlineRule {
-        day: 32,
-        ..DeadlineRule::default()
-    };
+    let rule = DeadlineRule { day: 32, ..DeadlineRule::default() };
     assert_eq!(
         deadline(&cal, ym("2024-10"), &rule).unwrap_err().to_string(),
         "截止日规则中的 day 为 32，应为 1 至 31（每月几日前发放到账，通常为 20）"
@@ -183,14 +143,8 @@ fn deadline_rule_day_zero_is_refused() {
 fn deadline_needs_the_previous_year_when_it_walks_back_into_it() {
     // day 1 of 2020-01: 01-01 is a holiday → the last working day before is 2019-12-31, a year with no data.
     let cal = Calendar::builtin();
-    let rule = DeadlineRule {
-        day: 1,
-        ..DeadlineRule::default()
-    };
-    assert_eq!(
-        deadline(&cal, ym("2020-01"), &rule).unwrap_err(),
-        CalendarError::MissingYear(2019)
-    );
+    let rule = DeadlineRule { day: 1, ..DeadlineRule::default() };
+    assert_eq!(deadline(&cal, ym("2020-01"), &rule).unwrap_err(), CalendarError::MissingYear(2019));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -201,30 +155,15 @@ fn pay_date_after_the_deadline_is_late_by_working_days() {
     let cal = Calendar::builtin();
     let d = deadline(&cal, ym("2024-10"), &DeadlineRule::default()).unwrap();
     // Mon 10-21 after Fri 10-18: (18, 21] holds Sat, Sun, Mon → 1 working day.
-    assert_eq!(
-        check_pay_date(&cal, &d, date("2024-10-21")).unwrap(),
-        Timeliness::Late { working_days_late: 1 }
-    );
+    assert_eq!(check_pay_date(&cal, &d, date("2024-10-21")).unwrap(), Timeliness::Late { working_days_late: 1 });
     // Sat 10-19: late, by less than a working day.
-    assert_eq!(
-        check_pay_date(&cal, &d, date("2024-10-19")).unwrap(),
-        Timeliness::Late { working_days_late: 0 }
-    );
+    assert_eq!(check_pay_date(&cal, &d, date("2024-10-19")).unwrap(), Timeliness::Late { working_days_late: 0 });
     // Fri 10-25: 21, 22, 23, 24, 25 → 5.
-    assert_eq!(
-        check_pay_date(&cal, &d, date("2024-10-25")).unwrap(),
-        Timeliness::Late { working_days_late: 5 }
-    );
+    assert_eq!(check_pay_date(&cal, &d, date("2024-10-25")).unwrap(), Timeliness::Late { working_days_late: 5 });
     // On the deadline: on time with nothing to spare.
-    assert_eq!(
-        check_pay_date(&cal, &d, date("2024-10-18")).unwrap(),
-        Timeliness::OnTime { spare_working_days: 0 }
-    );
+    assert_eq!(check_pay_date(&cal, &d, date("2024-10-18")).unwrap(), Timeliness::OnTime { spare_working_days: 0 });
     // Wed 10-16: (16, 18] = Thu, Fri → 2 spare.
-    assert_eq!(
-        check_pay_date(&cal, &d, date("2024-10-16")).unwrap(),
-        Timeliness::OnTime { spare_working_days: 2 }
-    );
+    assert_eq!(check_pay_date(&cal, &d, date("2024-10-16")).unwrap(), Timeliness::OnTime { spare_working_days: 2 });
 }
 
 #[test]
@@ -234,76 +173,35 @@ fn pay_date_across_a_holiday_block() {
     // 22 23 24 25 26 (5), Sun 28 make-up (6), 29 30 (8), 10-01..08 off, 10-09 (9).
     let d = deadline(&cal, ym("2025-09"), &DeadlineRule::default()).unwrap();
     assert_eq!(d.deadline, date("2025-09-19"));
-    assert_eq!(
-        check_pay_date(&cal, &d, date("2025-10-09")).unwrap(),
-        Timeliness::Late { working_days_late: 9 }
-    );
+    assert_eq!(check_pay_date(&cal, &d, date("2025-10-09")).unwrap(), Timeliness::Late { working_days_late: 9 });
 }
 
 #[test]
 fn working_days_between_is_signed_and_half_open() {
     let cal = Calendar::builtin();
-    assert_eq!(
-        cal.working_days_between(date("2024-10-18"), date("2024-10-21"))
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        cal.working_days_between(date("2024-10-21"), date("2024-10-18"))
-            .unwrap(),
-        -1
-    );
-    assert_eq!(
-        cal.working_days_between(date("2024-10-18"), date("2024-10-18"))
-            .unwrap(),
-        0
-    );
+    assert_eq!(cal.working_days_between(date("2024-10-18"), date("2024-10-21")).unwrap(), 1);
+    assert_eq!(cal.working_days_between(date("2024-10-21"), date("2024-10-18")).unwrap(), -1);
+    assert_eq!(cal.working_days_between(date("2024-10-18"), date("2024-10-18")).unwrap(), 0);
     // (2024-09-30, 2024-10-14]: 10-01..07 off, Tue 08..Fri 11 (4), Sat 12 make-up (5), Mon 14 (6).
-    assert_eq!(
-        cal.working_days_between(date("2024-09-30"), date("2024-10-14"))
-            .unwrap(),
-        6
-    );
+    assert_eq!(cal.working_days_between(date("2024-09-30"), date("2024-10-14")).unwrap(), 6);
     // The whole of 2024, (2023-12-31, 2024-12-31]: 2024 starts on a Monday and has 366 days = 52 weeks + Mon,
     // Tue → 262 weekdays; weekday holidays 01-01, 02-12..16, 04-04..05, 05-01..03, 06-10, 09-16..17,
     // 10-01..04, 10-07 = 1+5+2+3+1+2+5 = 19; make-up days 8 → 262 − 19 + 8 = 251.
-    assert_eq!(
-        cal.working_days_between(date("2023-12-31"), date("2024-12-31"))
-            .unwrap(),
-        251
-    );
+    assert_eq!(cal.working_days_between(date("2023-12-31"), date("2024-12-31")).unwrap(), 251);
 }
 
 #[test]
 fn working_days_before_and_last_working_day() {
     let cal = Calendar::builtin();
     // n=0 on a working day is the day itself; on a rest day, the previous working day.
-    assert_eq!(
-        cal.working_days_before(date("2024-10-18"), 0).unwrap(),
-        date("2024-10-18")
-    );
-    assert_eq!(
-        cal.working_days_before(date("2024-10-20"), 0).unwrap(),
-        date("2024-10-18")
-    );
+    assert_eq!(cal.working_days_before(date("2024-10-18"), 0).unwrap(), date("2024-10-18"));
+    assert_eq!(cal.working_days_before(date("2024-10-20"), 0).unwrap(), date("2024-10-18"));
     // From Tue 2024-10-08 back 1: 10-01..07 off, Mon 09-30 is a working day.
-    assert_eq!(
-        cal.working_days_before(date("2024-10-08"), 1).unwrap(),
-        date("2024-09-30")
-    );
+    assert_eq!(cal.working_days_before(date("2024-10-08"), 1).unwrap(), date("2024-09-30"));
     // Back 2: Sun 09-29 is a make-up working day.
-    assert_eq!(
-        cal.working_days_before(date("2024-10-08"), 2).unwrap(),
-        date("2024-09-29")
-    );
-    assert_eq!(
-        cal.last_working_day_on_or_before(date("2026-02-23")).unwrap(),
-        date("2026-02-14")
-    );
-    assert_eq!(
-        cal.last_working_day_on_or_before(date("2026-09-20")).unwrap(),
-        date("2026-09-20")
-    );
+    assert_eq!(cal.working_days_before(date("2024-10-08"), 2).unwrap(), date("2024-09-29"));
+    assert_eq!(cal.last_working_day_on_or_before(date("2026-02-23")).unwrap(), date("2026-02-14"));
+    assert_eq!(cal.last_working_day_on_or_before(date("2026-09-20")).unwrap(), date("2026-09-20"));
 }
 
 #[test]
@@ -339,12 +237,7 @@ fn year_without_data_is_refused_with_the_exact_message() {
     let err = cal.is_working_day(date("2031-03-03")).unwrap_err();
     assert_eq!(err, CalendarError::MissingYear(2031));
     assert_eq!(err.to_string(), MISSING_2031);
-    assert_eq!(
-        deadline(&cal, ym("2031-03"), &DeadlineRule::default())
-            .unwrap_err()
-            .to_string(),
-        MISSING_2031
-    );
+    assert_eq!(deadline(&cal, ym("2031-03"), &DeadlineRule::default()).unwrap_err().to_string(), MISSING_2031);
     assert!(!cal.uses_weekends_only_for(2031));
     let p = err.to_problem();
     assert_eq!(
@@ -362,9 +255,7 @@ workdays = ["2031-01-04"]
 
 #[test]
 fn user_file_adds_a_year() {
-    let cal = Calendar::builtin()
-        .with_user_toml(USER_2031, "my-calendar.toml")
-        .unwrap();
+    let cal = Calendar::builtin().with_user_toml(USER_2031, "my-calendar.toml").unwrap();
     // 2031-03-20 is a Thursday made a holiday by the (fictional) file → deadline Wed 03-19.
     let d = deadline(&cal, ym("2031-03"), &DeadlineRule::default()).unwrap();
     assert_eq!((d.deadline, d.submit_by), (date("2031-03-19"), date("2031-03-17")));
@@ -375,10 +266,7 @@ fn user_file_adds_a_year() {
     assert_eq!(years.len(), 8);
     assert_eq!(
         years.last().unwrap(),
-        &(
-            2031,
-            "国务院办公厅关于2031年部分节假日安排的通知（测试用，虚构）（来自 my-calendar.toml）".to_string()
-        )
+        &(2031, "国务院办公厅关于2031年部分节假日安排的通知（测试用，虚构）（来自 my-calendar.toml）".to_string())
     );
 }
 
@@ -418,19 +306,13 @@ fn years_lists_the_builtin_notices() {
     let years = Calendar::builtin().years();
     let numbers: Vec<i32> = years.iter().map(|(y, _)| *y).collect();
     assert_eq!(numbers, [2020, 2021, 2022, 2023, 2024, 2025, 2026]);
-    assert_eq!(
-        years[4].1,
-        "国务院办公厅关于2024年部分节假日安排的通知（国办发明电〔2023〕7号）"
-    );
+    assert_eq!(years[4].1, "国务院办公厅关于2024年部分节假日安排的通知（国办发明电〔2023〕7号）");
     assert_eq!(
         years[0].1,
         "国务院办公厅关于2020年部分节假日安排的通知（国办发明电〔2019〕16号）；国务院办公厅关于延长2020年春节假期的通知（国办发明电〔2020〕1号）"
     );
     for (year, notice) in &years {
-        assert!(
-            notice.starts_with(&format!("国务院办公厅关于{year}年部分节假日安排的通知（国办发明电〔")),
-            "{notice}"
-        );
+        assert!(notice.starts_with(&format!("国务院办公厅关于{year}年部分节假日安排的通知（国办发明电〔")), "{notice}");
     }
 }
 
@@ -438,24 +320,17 @@ fn years_lists_the_builtin_notices() {
 // Malformed user files: every message.
 
 fn bad(text: &str) -> String {
-    Calendar::builtin()
-        .with_user_toml(text, "my.toml")
-        .unwrap_err()
-        .to_string()
+    Calendar::builtin().with_user_toml(text, "my.toml").unwrap_err().to_string()
 }
 
 #[test]
 fn malformed_toml_names_the_file_and_the_toml_message() {
-    let err = Calendar::builtin()
-        .with_user_toml("[2031\nnotice = 1", "my.toml")
-        .unwrap_err();
+    let err = Calendar::builtin().with_user_toml("[2031\nnotice = 1", "my.toml").unwrap_err();
     assert_eq!(
         err.to_string(),
         "日历文件“my.toml”有误：TOML parse error at line 1, column 6\n  |\n1 | [2031\n  |      ^\nunclosed table, expected `]`"
     );
-    let CalendarError::BadFile { source, .. } = &err else {
-        panic!("{err:?}")
-    };
+    let CalendarError::BadFile { source, .. } = &err else { panic!("{err:?}") };
     assert_eq!(source, "my.toml");
     assert_eq!(err.code(), "CALENDAR_BAD_FILE");
     assert_eq!(err.to_problem().location.unwrap().file, "my.toml");
@@ -559,21 +434,12 @@ fn builtin_lists_have_no_repeats_no_overlap_and_workdays_are_weekends() {
         assert_eq!(wset.len(), workdays.len(), "{name}: a workday listed twice");
         assert!(hset.is_disjoint(&wset), "{name}: a date both holiday and workday");
         for d in &workdays {
-            assert!(
-                matches!(d.weekday(), Weekday::Sat | Weekday::Sun),
-                "{name}: workday {d} is not a weekend"
-            );
+            assert!(matches!(d.weekday(), Weekday::Sat | Weekday::Sun), "{name}: workday {d} is not a weekend");
             assert_eq!(d.year(), year, "{name}: workday {d} outside its year");
         }
         // Files are kept in date order, so a reader can check them against the notice line by line.
-        assert!(
-            holidays.windows(2).all(|w| w[0] < w[1]),
-            "{name}: holidays out of order"
-        );
-        assert!(
-            workdays.windows(2).all(|w| w[0] < w[1]),
-            "{name}: workdays out of order"
-        );
+        assert!(holidays.windows(2).all(|w| w[0] < w[1]), "{name}: holidays out of order");
+        assert!(workdays.windows(2).all(|w| w[0] < w[1]), "{name}: workdays out of order");
     }
 }
 
@@ -609,14 +475,7 @@ fn holiday_blocks_match_the_notices() {
                 ("2020-06-25", 3),
                 ("2020-10-01", 8),
             ],
-            &[
-                "2020-01-19",
-                "2020-04-26",
-                "2020-05-09",
-                "2020-06-28",
-                "2020-09-27",
-                "2020-10-10",
-            ],
+            &["2020-01-19", "2020-04-26", "2020-05-09", "2020-06-28", "2020-09-27", "2020-10-10"],
         ),
         (
             2021,
@@ -629,15 +488,7 @@ fn holiday_blocks_match_the_notices() {
                 ("2021-09-19", 3),
                 ("2021-10-01", 7),
             ],
-            &[
-                "2021-02-07",
-                "2021-02-20",
-                "2021-04-25",
-                "2021-05-08",
-                "2021-09-18",
-                "2021-09-26",
-                "2021-10-09",
-            ],
+            &["2021-02-07", "2021-02-20", "2021-04-25", "2021-05-08", "2021-09-18", "2021-09-26", "2021-10-09"],
         ),
         (
             2022,
@@ -650,15 +501,7 @@ fn holiday_blocks_match_the_notices() {
                 ("2022-09-10", 3),
                 ("2022-10-01", 7),
             ],
-            &[
-                "2022-01-29",
-                "2022-01-30",
-                "2022-04-02",
-                "2022-04-24",
-                "2022-05-07",
-                "2022-10-08",
-                "2022-10-09",
-            ],
+            &["2022-01-29", "2022-01-30", "2022-04-02", "2022-04-24", "2022-05-07", "2022-10-08", "2022-10-09"],
         ),
         (
             2023,
@@ -670,15 +513,7 @@ fn holiday_blocks_match_the_notices() {
                 ("2023-06-22", 3),
                 ("2023-09-29", 8),
             ],
-            &[
-                "2023-01-28",
-                "2023-01-29",
-                "2023-04-23",
-                "2023-05-06",
-                "2023-06-25",
-                "2023-10-07",
-                "2023-10-08",
-            ],
+            &["2023-01-28", "2023-01-29", "2023-04-23", "2023-05-06", "2023-06-25", "2023-10-07", "2023-10-08"],
         ),
         (
             2024,
@@ -725,14 +560,7 @@ fn holiday_blocks_match_the_notices() {
                 ("2026-09-25", 3),
                 ("2026-10-01", 7),
             ],
-            &[
-                "2026-01-04",
-                "2026-02-14",
-                "2026-02-28",
-                "2026-05-09",
-                "2026-09-20",
-                "2026-10-10",
-            ],
+            &["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"],
         ),
     ];
     let cal = Calendar::builtin();
@@ -757,37 +585,17 @@ fn deadline_and_timeliness_serialize_for_json() {
         r#"{"month":"2024-10","deadline":"2024-10-18","submit_by":"2024-10-16"}"#
     );
     let late = check_pay_date(&cal, &d, date("2024-10-21")).unwrap();
-    assert_eq!(
-        serde_json::to_string(&late).unwrap(),
-        r#"{"status":"late","working_days_late":1}"#
-    );
+    assert_eq!(serde_json::to_string(&late).unwrap(), r#"{"status":"late","working_days_late":1}"#);
     let on_time = Timeliness::OnTime { spare_working_days: 2 };
-    assert_eq!(
-        serde_json::to_string(&on_time).unwrap(),
-        r#"{"status":"on_time","spare_working_days":2}"#
-    );
+    assert_eq!(serde_json::to_string(&on_time).unwrap(), r#"{"status":"on_time","spare_working_days":2}"#);
 }
 
 #[test]
 fn deadline_rule_deserializes_with_defaults_and_refuses_unknown_keys() {
     let rule: DeadlineRule = toml::from_str("bank_lead_days = 3").unwrap();
-    assert_eq!(
-        rule,
-        DeadlineRule {
-            day: 20,
-            inclusive: true,
-            bank_lead_days: 3
-        }
-    );
+    assert_eq!(rule, DeadlineRule { day: 20, inclusive: true, bank_lead_days: 3 });
     let rule: DeadlineRule = toml::from_str("").unwrap();
-    assert_eq!(
-        rule,
-        DeadlineRule {
-            day: 20,
-            inclusive: true,
-            bank_lead_days: 2
-        }
-    );
+    assert_eq!(rule, DeadlineRule { day: 20, inclusive: true, bank_lead_days: 2 });
     let err = toml::from_str::<DeadlineRule>("bank_lead = 3").unwrap_err();
     assert!(err.to_string().contains("unknown field `bank_lead`"), "{err}");
 }
@@ -797,9 +605,7 @@ fn readme_example_is_a_valid_calendar_file() {
     let readme = include_str!("data/README.md");
     let start = readme.find("```toml\n").expect("README has a toml example") + "```toml\n".len();
     let end = start + readme[start..].find("```").unwrap();
-    let cal = Calendar::builtin()
-        .with_user_toml(&readme[start..end], "README.md")
-        .unwrap();
+    let cal = Calendar::builtin().with_user_toml(&readme[start..end], "README.md").unwrap();
     // The example makes Sun 2031-01-26 a working day and Wed 2031-01-22 a day off.
     assert!(cal.is_working_day(date("2031-01-26")).unwrap());
     assert!(!cal.is_working_day(date("2031-01-22")).unwrap());

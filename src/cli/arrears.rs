@@ -45,10 +45,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         .map(|b| b.month)
         .collect();
     let mut history = ledger_io::history(&ledger, to.next(), from, &roster)?;
-    history = History {
-        arrears_months: months.clone(),
-        ..history
-    };
+    history = History { arrears_months: months.clone(), ..history };
     let (lines, recoveries) = compute_arrears(&roster, &table, &config.rules(), &history)?;
     let owed: Decimal = lines.iter().map(|p| p.amount).sum();
     let over: Decimal = recoveries.iter().map(|r| r.overpaid).sum();
@@ -77,10 +74,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         return Ok(());
     }
     let list: Vec<String> = months.iter().map(|m| m.to_string()).collect();
-    println!(
-        "按现行花名册和标准核对已确认发放的月份：{}（预览，不写入台账）",
-        list.join("、")
-    );
+    println!("按现行花名册和标准核对已确认发放的月份：{}（预览，不写入台账）", list.join("、"));
     if lines.is_empty() {
         println!("应补发：无。");
     } else {
@@ -88,14 +82,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         println!("身份证号\t姓名\t项目\t所属期\t应补发");
         for p in &lines {
             let r = &roster[p.recipient];
-            println!(
-                "{}\t{}\t{}\t{}\t{}",
-                r.id,
-                r.name,
-                p.item,
-                p.period,
-                format_yuan(p.amount)
-            );
+            println!("{}\t{}\t{}\t{}\t{}", r.id, r.name, p.item, p.period, format_yuan(p.amount));
         }
     }
     if recoveries.is_empty() {

@@ -60,13 +60,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         }));
     }
     let committed_at = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
-    let info = ledger.commit(
-        month,
-        pay_date,
-        &committed_at,
-        &draft.inputs_digest,
-        late_reason.as_deref(),
-    )?;
+    let info = ledger.commit(month, pay_date, &committed_at, &draft.inputs_digest, late_reason.as_deref())?;
     if args.json {
         let v = json!({
             "ok": true,

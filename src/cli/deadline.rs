@@ -37,19 +37,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         Some(t) => load::date(t, "日期")?,
         None => chrono::Local::now().date_naive(),
     };
-    let pay_date = args
-        .pay_date
-        .as_deref()
-        .map(|d| load::date(d, "发放日期"))
-        .transpose()?;
+    let pay_date = args.pay_date.as_deref().map(|d| load::date(d, "发放日期")).transpose()?;
     let cal_err = |e: crate::calendar::CalendarError| Failure::Data(e.to_problem().into());
     let d = deadline(&cal, month, &cfg.config.deadline).map_err(cal_err)?;
     let days_left = cal.working_days_between(today, d.deadline).map_err(cal_err)?;
     let submit_left = cal.working_days_between(today, d.submit_by).map_err(cal_err)?;
-    let weekends_only = [month.year(), today.year()]
-        .iter()
-        .any(|&y| cal.uses_weekends_only_for(y));
-    let committed = super::ledger_state::committed_pay_date(&cfg.config, month);
+    let weekends_only = [month.year(), today.year()].iter().any(|&y| cal.uses_weekends_only_for(y));
+    let committed = super::ledger_state::committed_pay_date(&super::ledger_io::path(cli, &cfg.config), month)?;
 
     let (status, code, timeliness) = match pay_date.or(committed) {
         Some(p) => match check_pay_date(&cal, &d, p).map_err(cal_err)? {

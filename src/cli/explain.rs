@@ -49,26 +49,18 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let (roster, table) = load::inputs(&args.roster, &args.standards, config)?;
     let person: Vec<_> = roster.iter().filter(|r| r.id.as_str() == id).cloned().collect();
     if person.is_empty() {
-        return Err(Failure::Usage(format!(
-            "花名册 {} 中没有身份证号为 {id} 的人员",
-            args.roster.display()
-        )));
+        return Err(Failure::Usage(format!("花名册 {} 中没有身份证号为 {id} 的人员", args.roster.display())));
     }
     let ledger_path = ledger_io::path(cli, config);
     let (paid, first_committed, ledger_note): (Vec<PaidLine>, _, Option<String>) =
         match Ledger::open_existing(&ledger_path) {
             Ok(l) => (l.lines_for(&id, Some(month))?, l.first_committed_month()?, None),
-            Err(LedgerError::Missing { .. }) => (
-                Vec::new(),
-                None,
-                Some(format!("（台账 {} 不存在）", ledger_path.display())),
-            ),
+            Err(LedgerError::Missing { .. }) => {
+                (Vec::new(), None, Some(format!("（台账 {} 不存在）", ledger_path.display())))
+            }
             Err(e) => return Err(e.into()),
         };
-    let history = History {
-        first_committed,
-        ..History::default()
-    };
+    let history = History { first_committed, ..History::default() };
     let batch = compute_month(month, &person, &table, &config.rules(), &history)?;
     let r = &person[0];
 
@@ -79,18 +71,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         }
     }
     let mut out = String::new();
-    let attrs = ["等级", "性质", "城乡"]
-        .iter()
-        .map(|k| r.attr(k))
-        .filter(|v| !v.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    writeln!(
-        out,
-        "{}（{}）{} {} {} — 所属期 {month}",
-        r.name, r.id, r.category, attrs, r.town
-    )
-    .unwrap();
+    let attrs =
+        ["等级", "性质", "城乡"].iter().map(|k| r.attr(k)).filter(|v| !v.is_empty()).collect::<Vec<_>>().join(" ");
+    writeln!(out, "{}（{}）{} {} {} — 所属期 {month}", r.name, r.id, r.category, attrs, r.town).unwrap();
     writeln!(out, "花名册：{}", r.location).unwrap();
     let not_paid: Vec<String> = batch.exceptions.iter().map(|e| e.reason.clone()).collect();
     if not_paid.is_empty() {
@@ -106,10 +89,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         let mut jitem = json!({"item": item});
         for p in &owed {
             let s = table.row(p.standard);
-            let end = table
-                .effective_end(p.standard)
-                .map(|e| format!("至 {e}"))
-                .unwrap_or_else(|| "起".into());
+            let end = table.effective_end(p.standard).map(|e| format!("至 {e}")).unwrap_or_else(|| "起".into());
             writeln!(
                 out,
                 "  标准：标准表第{}行（{}），{} {}，依据：{}",
@@ -121,13 +101,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             )
             .unwrap();
             writeln!(out, "  金额：{} {}", s.amount.normalize(), s.unit).unwrap();
-            writeln!(
-                out,
-                "  计算：{}（{}）",
-                p.calc.formula(),
-                mode_label(config.rounding.mode)
-            )
-            .unwrap();
+            writeln!(out, "  计算：{}（{}）", p.calc.formula(), mode_label(config.rounding.mode)).unwrap();
             if let Some(st) = &p.settlement {
                 writeln!(
                     out,
@@ -193,18 +167,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         jitem["difference"] = json!(format_yuan(diff));
         json_items.push(jitem);
     }
-    let funerals: BTreeSet<String> = paid
-        .iter()
-        .filter(|l| l.kind == LineKind::Funeral)
-        .map(|l| ledger_io::yuan(l.amount_fen))
-        .collect();
+    let funerals: BTreeSet<String> =
+        paid.iter().filter(|l| l.kind == LineKind::Funeral).map(|l| ledger_io::yuan(l.amount_fen)).collect();
     if !funerals.is_empty() {
-        writeln!(
-            out,
-            "丧葬补助：台账已发 {} 元",
-            funerals.into_iter().collect::<Vec<_>>().join("、")
-        )
-        .unwrap();
+        writeln!(out, "丧葬补助：台账已发 {} 元", funerals.into_iter().collect::<Vec<_>>().join("、")).unwrap();
     }
     if args.json {
         let v = json!({

@@ -28,10 +28,7 @@ pub fn history(cli: &Cli, args: &HistoryArgs) -> Result<(), Failure> {
     let id = args.id.trim().to_ascii_uppercase();
     let lines = ledger.lines_for(&id, None)?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"id": id, "lines": lines})).expect("plain data")
-        );
+        println!("{}", serde_json::to_string_pretty(&json!({"id": id, "lines": lines})).expect("plain data"));
         return Ok(());
     }
     if lines.is_empty() {
@@ -65,10 +62,7 @@ pub fn batches(cli: &Cli, args: &BatchesArgs) -> Result<(), Failure> {
     let ledger = Ledger::open_existing(&ledger_io::path(cli, &cfg.config))?;
     let batches = ledger.batches()?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"batches": batches})).expect("plain data")
-        );
+        println!("{}", serde_json::to_string_pretty(&json!({"batches": batches})).expect("plain data"));
         return Ok(());
     }
     println!("月份\t状态\t笔数\t合计（元）\t发放日期\t生成时间\t确认时间\t逾期原因");

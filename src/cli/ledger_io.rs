@@ -60,12 +60,7 @@ pub fn history(
             funeral_paid.insert(r.id.as_str().to_string());
         }
     }
-    Ok(History {
-        first_committed,
-        arrears_months,
-        paid,
-        funeral_paid,
-    })
+    Ok(History { first_committed, arrears_months, paid, funeral_paid })
 }
 
 /// One input file as recorded with a draft.
@@ -87,11 +82,7 @@ pub struct InputsRecord {
 fn file_record(role: &str, path: &Path) -> Result<InputRecord, Failure> {
     let bytes = std::fs::read(path).map_err(|e| Failure::Io(format!("读取 {} 失败：{e}", path.display())))?;
     let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    Ok(InputRecord {
-        role: role.into(),
-        path: abs.display().to_string(),
-        sha256: sha256_hex(&bytes),
-    })
+    Ok(InputRecord { role: role.into(), path: abs.display().to_string(), sha256: sha256_hex(&bytes) })
 }
 
 impl InputsRecord {

@@ -71,9 +71,7 @@ pub fn calendar(config: &Config, weekends_only: bool) -> Result<crate::calendar:
     if let Some(file) = &config.calendar_file {
         let text =
             std::fs::read_to_string(file).map_err(|e| Failure::Config(format!("无法读取日历文件 {file}：{e}")))?;
-        cal = cal
-            .with_user_toml(&text, file)
-            .map_err(|e| Failure::Config(e.to_string()))?;
+        cal = cal.with_user_toml(&text, file).map_err(|e| Failure::Config(e.to_string()))?;
     }
     if weekends_only {
         cal = cal.weekends_only();

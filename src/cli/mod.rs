@@ -2,6 +2,7 @@
 //! Commands live one per file; each calls `input` → `compute` → `output` and returns a `Failure` on refusal.
 
 mod arrears;
+mod audit;
 mod check;
 mod commit;
 mod deadline;
@@ -51,6 +52,8 @@ pub enum Command {
     History(history::HistoryArgs),
     /// 台账中的全部发放批次
     Batches(history::BatchesArgs),
+    /// 核查台账中各月是否每月20日前足额发放（逾期、未足额、缺少）
+    Audit(audit::Args),
     /// 每月20日前：某月的到账截止日、报送银行截止日，以及发放日期是否逾期
     Deadline(deadline::Args),
 }
@@ -75,6 +78,7 @@ pub fn main() -> i32 {
         Command::Explain(a) => a.json,
         Command::History(a) => a.json,
         Command::Batches(a) => a.json,
+        Command::Audit(a) => a.json,
     };
     let ok = |r: Result<(), Failure>| r.map(|()| exit::OK);
     let result = match &cli.command {
@@ -87,6 +91,7 @@ pub fn main() -> i32 {
         Command::Explain(a) => ok(explain::run(&cli, a)),
         Command::History(a) => ok(history::history(&cli, a)),
         Command::Batches(a) => ok(history::batches(&cli, a)),
+        Command::Audit(a) => audit::run(&cli, a),
     };
     match result {
         Ok(code) => code,

@@ -76,11 +76,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let month = load::month(&args.month)?;
     let cfg = load::config(cli)?;
     let config = &cfg.config;
-    let pay_date = args
-        .pay_date
-        .as_deref()
-        .map(|d| load::date(d, "发放日期"))
-        .transpose()?;
+    let pay_date = args.pay_date.as_deref().map(|d| load::date(d, "发放日期")).transpose()?;
     let late_reason = check_late(config, month, pay_date, args.allow_late.as_deref())?;
     let (roster, table) = load::inputs(&args.roster, &args.standards, config)?;
 
@@ -101,13 +97,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let batch = compute_month(month, &roster, &table, &config.rules(), &history)?;
     let warnings = super::check::account_warnings(&roster);
 
-    let run = PayRun {
-        month,
-        roster: &roster,
-        standards: &table,
-        batch: &batch,
-        config,
-    };
+    let run = PayRun { month, roster: &roster, standards: &table, batch: &batch, config };
     let names = &config.output;
     let bank_bytes = bank::bank_file(&run).map_err(|m| Failure::Data(Problem::new("BANK_ENCODING", m).into()))?;
     let mut out = OutputDir::new(&args.out).map_err(|e| io(&format!("无法准备输出目录 {}", args.out.display()), e))?;
@@ -115,13 +105,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     payments_xlsx::write(&run, &out.path(&names.payments_xlsx))
         .map_err(|e| io(&format!("写入 {} 失败", names.payments_xlsx), e))?;
     out.record(&names.payments_xlsx).map_err(write_err)?;
-    out.write(&names.payments_csv, &tables::payments_csv(&run))
-        .map_err(write_err)?;
+    out.write(&names.payments_csv, &tables::payments_csv(&run)).map_err(write_err)?;
     out.write(&names.bank, &bank_bytes).map_err(write_err)?;
-    out.write(&names.exceptions, &tables::exceptions_csv(&run))
-        .map_err(write_err)?;
-    out.write(&names.recoveries, &tables::recoveries_csv(&run))
-        .map_err(write_err)?;
+    out.write(&names.exceptions, &tables::exceptions_csv(&run)).map_err(write_err)?;
+    out.write(&names.recoveries, &tables::recoveries_csv(&run)).map_err(write_err)?;
 
     let mut inputs = vec![
         InputFile::read("roster", &args.roster).map_err(|e| io("读取花名册失败", e))?,
@@ -137,16 +124,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         paid_persons: paid.len(),
         transfers: transfers(&batch).len(),
         exceptions: batch.exceptions.len(),
-        arrears: batch
-            .payments
-            .iter()
-            .filter(|p| p.kind == crate::compute::PaymentKind::Arrears)
-            .count(),
-        funerals: batch
-            .payments
-            .iter()
-            .filter(|p| p.kind == crate::compute::PaymentKind::Funeral)
-            .count(),
+        arrears: batch.payments.iter().filter(|p| p.kind == crate::compute::PaymentKind::Arrears).count(),
+        funerals: batch.payments.iter().filter(|p| p.kind == crate::compute::PaymentKind::Funeral).count(),
         recoveries: batch.recoveries.len(),
     };
     let created = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);

@@ -64,10 +64,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             format_yuan(s.amount),
             s.unit,
             s.start,
-            table
-                .effective_end(i)
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| "—".into()),
+            table.effective_end(i).map(|e| e.to_string()).unwrap_or_else(|| "—".into()),
             s.basis
         );
     }

@@ -43,25 +43,13 @@ impl Calculation {
 /// At most 6 decimals, with "…" when cut.
 fn short(d: Decimal) -> String {
     let n = d.normalize();
-    if n.scale() <= 6 {
-        n.to_string()
-    } else {
-        format!("{}…", n.trunc_with_scale(6))
-    }
+    if n.scale() <= 6 { n.to_string() } else { format!("{}…", n.trunc_with_scale(6)) }
 }
 
 /// The exact (unrounded) monthly amount; `None` when the unit needs 服役年限 and there is none.
 pub fn exact_monthly(std: &Standard, service_years: Option<Decimal>) -> Option<Decimal> {
-    let base = if std.unit.per_service_year() {
-        std.amount * service_years?
-    } else {
-        std.amount
-    };
-    Some(if std.unit.per_year() {
-        base / Decimal::from(12)
-    } else {
-        base
-    })
+    let base = if std.unit.per_service_year() { std.amount * service_years? } else { std.amount };
+    Some(if std.unit.per_year() { base / Decimal::from(12) } else { base })
 }
 
 /// The month's amount with its working, rounded with `mode`.
@@ -70,11 +58,7 @@ pub fn monthly(std: &Standard, service_years: Option<Decimal>, mode: RoundingMod
     Some(Calculation {
         rate: std.amount,
         unit: std.unit,
-        service_years: if std.unit.per_service_year() {
-            service_years
-        } else {
-            None
-        },
+        service_years: if std.unit.per_service_year() { service_years } else { None },
         exact,
         rounded: round_fen(exact, mode),
     })
@@ -117,32 +101,13 @@ mod tests {
     #[test]
     fn per_service_year_multiplies_first() {
         // 40 元/月·服役年 × 7 年 = 280.00
-        let s = std_row(
-            2,
-            "定期生活补助",
-            &[],
-            "40",
-            Unit::PerMonthPerServiceYear,
-            "2022-08-01",
-            None,
-        );
+        let s = std_row(2, "定期生活补助", &[], "40", Unit::PerMonthPerServiceYear, "2022-08-01", None);
         let c = monthly(&s, Some(dec!(7)), RoundingMode::HalfUp).unwrap();
         assert_eq!(c.rounded, dec!(280.00));
         assert_eq!(c.formula(), "40 × 7 = 280 → 280.00");
         // 500 元/年·服役年 × 3 年 = 1500 / 12 = 125.00
-        let s = std_row(
-            3,
-            "定期生活补助",
-            &[],
-            "500",
-            Unit::PerYearPerServiceYear,
-            "2022-08-01",
-            None,
-        );
-        assert_eq!(
-            monthly(&s, Some(dec!(3)), RoundingMode::HalfUp).unwrap().rounded,
-            dec!(125.00)
-        );
+        let s = std_row(3, "定期生活补助", &[], "500", Unit::PerYearPerServiceYear, "2022-08-01", None);
+        assert_eq!(monthly(&s, Some(dec!(3)), RoundingMode::HalfUp).unwrap().rounded, dec!(125.00));
         // missing 服役年限
         assert_eq!(monthly(&s, None, RoundingMode::HalfUp), None);
     }

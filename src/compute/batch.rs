@@ -121,11 +121,7 @@ pub struct MonthBatch {
 impl MonthBatch {
     /// Σ of this month's regular lines actually paid.
     pub fn regular_total(&self) -> Decimal {
-        self.payments
-            .iter()
-            .filter(|p| p.kind == PaymentKind::Regular)
-            .map(|p| p.amount)
-            .sum()
+        self.payments.iter().filter(|p| p.kind == PaymentKind::Regular).map(|p| p.amount).sum()
     }
 
     /// Eligible recipients left unpaid this month (no account): what makes a batch not 足额.
@@ -210,12 +206,7 @@ fn amount_for(
     };
     if rounding.policy != RoundingPolicy::YearEnd || month.month() != 12 {
         let amount = calc.rounded;
-        return Ok(Some(Due {
-            standard: i,
-            calc,
-            amount,
-            settlement: None,
-        }));
+        return Ok(Some(Due { standard: i, calc, amount, settlement: None }));
     }
     // 尾差在12月调整: exact year entitlement of all paid months, rounded once, minus the other months' payments.
     // Per-year units are summed before the one division by 12, so no intermediate rounding enters.
@@ -232,11 +223,7 @@ fn amount_for(
             continue;
         };
         let s = table.row(j);
-        let base = if s.unit.per_service_year() {
-            s.amount * c.service_years.unwrap_or_default()
-        } else {
-            s.amount
-        };
+        let base = if s.unit.per_service_year() { s.amount * c.service_years.unwrap_or_default() } else { s.amount };
         if s.unit.per_year() {
             per_year_sum += base;
         } else {
@@ -248,17 +235,8 @@ fn amount_for(
         months += 1;
     }
     let year_exact = round_fen(per_year_sum / Decimal::from(12) + per_month_sum, rounding.mode);
-    let settlement = Some(YearEndSettlement {
-        months,
-        year_exact,
-        other_months,
-    });
-    Ok(Some(Due {
-        standard: i,
-        calc,
-        amount: year_exact - other_months,
-        settlement,
-    }))
+    let settlement = Some(YearEndSettlement { months, year_exact, other_months });
+    Ok(Some(Due { standard: i, calc, amount: year_exact - other_months, settlement }))
 }
 
 /// The rules of a run (from youfu.toml).
@@ -309,12 +287,7 @@ fn entitlement(
     let mut lines = Vec::new();
     for (item, rows) in items {
         match amount_for(table, r, item, rows, month, rules) {
-            Ok(Some(Due {
-                standard,
-                calc,
-                amount,
-                settlement,
-            })) => lines.push(Payment {
+            Ok(Some(Due { standard, calc, amount, settlement })) => lines.push(Payment {
                 recipient: ri,
                 item: item.clone(),
                 period: month,
@@ -369,12 +342,7 @@ pub fn compute_month(
                 lines
             }
             Err(why) => {
-                batch.exceptions.push(Exception {
-                    recipient: ri,
-                    item: None,
-                    code: why.code(),
-                    reason: why.reason(),
-                });
+                batch.exceptions.push(Exception { recipient: ri, item: None, code: why.code(), reason: why.reason() });
                 Vec::new()
             }
         };
@@ -413,9 +381,7 @@ pub fn compute_month(
     }
     let extra = unowed_recoveries(&by_id, history, &checked);
     batch.recoveries.extend(extra);
-    batch
-        .recoveries
-        .sort_by(|a, b| (a.recipient, a.period, &a.item).cmp(&(b.recipient, b.period, &b.item)));
+    batch.recoveries.sort_by(|a, b| (a.recipient, a.period, &a.item).cmp(&(b.recipient, b.period, &b.item)));
     batch.payments.sort_by_key(|p| (p.recipient, p.kind, p.period));
     problems.into_result(batch)
 }
@@ -445,12 +411,7 @@ fn arrears_of(
             checked.insert(key);
             let diff = line.amount - paid;
             if diff > Decimal::ZERO {
-                lines.push(Payment {
-                    kind: PaymentKind::Arrears,
-                    amount: diff,
-                    paid_before: Some(paid),
-                    ..line
-                });
+                lines.push(Payment { kind: PaymentKind::Arrears, amount: diff, paid_before: Some(paid), ..line });
             } else if diff < Decimal::ZERO {
                 recoveries.push(Recovery {
                     recipient: ri,
@@ -550,62 +511,31 @@ mod tests {
                 "2022-08-01",
                 None,
             ),
-            std_row(
-                4,
-                "地方补贴",
-                &[("城乡", "农村")],
-                "100",
-                Unit::PerMonth,
-                "2023-01-01",
-                None,
-            ),
+            std_row(4, "地方补贴", &[("城乡", "农村")], "100", Unit::PerMonth, "2023-01-01", None),
         ])
         .unwrap()
     }
 
     fn year_end() -> Rules {
-        Rules {
-            rounding: Rounding {
-                policy: RoundingPolicy::YearEnd,
-                mode: RoundingMode::HalfUp,
-            },
-            ..Rules::default()
-        }
+        Rules { rounding: Rounding { policy: RoundingPolicy::YearEnd, mode: RoundingMode::HalfUp }, ..Rules::default() }
     }
 
     fn first_class() -> Recipient {
-        person(
-            5,
-            ID1,
-            "残疾军人",
-            &[("等级", "一级"), ("性质", "因战"), ("城乡", "城镇")],
-        )
+        person(5, ID1, "残疾军人", &[("等级", "一级"), ("性质", "因战"), ("城乡", "城镇")])
     }
 
     #[test]
     fn monthly_policy_pays_8889_17() {
         // 106670 / 12 = 8889.1666… → 8889.17
-        let b = compute_month(
-            ym("2024-03"),
-            &[first_class()],
-            &table(),
-            &Rules::default(),
-            &History::default(),
-        )
-        .unwrap();
+        let b =
+            compute_month(ym("2024-03"), &[first_class()], &table(), &Rules::default(), &History::default()).unwrap();
         assert_eq!(b.payments.len(), 1);
         assert_eq!(b.payments[0].amount, dec!(8889.17));
         assert_eq!(b.payments[0].kind, PaymentKind::Regular);
         assert_eq!(b.total(), dec!(8889.17));
         // December is the same under the monthly policy: 12 × 8889.17 = 106670.04
-        let dec_b = compute_month(
-            ym("2024-12"),
-            &[first_class()],
-            &table(),
-            &Rules::default(),
-            &History::default(),
-        )
-        .unwrap();
+        let dec_b =
+            compute_month(ym("2024-12"), &[first_class()], &table(), &Rules::default(), &History::default()).unwrap();
         assert_eq!(dec_b.payments[0].amount, dec!(8889.17));
     }
 
@@ -623,10 +553,7 @@ mod tests {
                 // 106670.00 − 11 × 8889.17 (= 97780.87) = 8889.13
                 assert_eq!(b.payments[0].amount, dec!(8889.13));
                 let s = b.payments[0].settlement.as_ref().unwrap();
-                assert_eq!(
-                    (s.months, s.year_exact, s.other_months),
-                    (12, dec!(106670.00), dec!(97780.87))
-                );
+                assert_eq!((s.months, s.year_exact, s.other_months), (12, dec!(106670.00), dec!(97780.87)));
             }
         }
         assert_eq!(year, dec!(106670.00));
@@ -670,14 +597,9 @@ mod tests {
         let mut r = first_class();
         r.status = Status::Deceased;
         r.death_date = Some(date("2024-03-05"));
-        let mar = compute_month(
-            ym("2024-03"),
-            std::slice::from_ref(&r),
-            &table(),
-            &Rules::default(),
-            &History::default(),
-        )
-        .unwrap();
+        let mar =
+            compute_month(ym("2024-03"), std::slice::from_ref(&r), &table(), &Rules::default(), &History::default())
+                .unwrap();
         assert_eq!(mar.payments[0].amount, dec!(8889.17));
         let apr = compute_month(ym("2024-04"), &[r], &table(), &Rules::default(), &History::default()).unwrap();
         assert!(apr.payments.is_empty());
@@ -694,33 +616,22 @@ mod tests {
         assert_eq!(b.entitled, dec!(8889.17));
         assert_eq!(b.regular_total(), dec!(0));
         assert_eq!(b.shortfalls().count(), 1);
-        assert_eq!(
-            b.exceptions[0].reason,
-            "缺少银行账号，本月应发8889.17元未发放，请补录账号后补发"
-        );
+        assert_eq!(b.exceptions[0].reason, "缺少银行账号，本月应发8889.17元未发放，请补录账号后补发");
     }
 
     #[test]
     fn recipient_with_no_matching_row_refuses_even_if_others_are_fine() {
         let stranger = person(8, ID2, "烈士遗属", &[("城乡", "城镇")]);
-        let e = compute_month(
-            ym("2024-03"),
-            &[first_class(), stranger],
-            &table(),
-            &Rules::default(),
-            &History::default(),
-        )
-        .unwrap_err();
+        let e =
+            compute_month(ym("2024-03"), &[first_class(), stranger], &table(), &Rules::default(), &History::default())
+                .unwrap_err();
         assert_eq!(e.len(), 1);
         assert_eq!(e.0[0].code, "NO_STANDARD");
         assert_eq!(e.0[0].location.as_ref().unwrap().row, Some(8));
     }
 
     fn paid(entries: &[(&str, &str, &str, Decimal)]) -> HashMap<(String, String, YearMonth), Decimal> {
-        entries
-            .iter()
-            .map(|(id, item, m, a)| ((id.to_string(), item.to_string(), ym(m)), *a))
-            .collect()
+        entries.iter().map(|(id, item, m, a)| ((id.to_string(), item.to_string(), ym(m)), *a)).collect()
     }
 
     /// The standard-raise story: Aug–Oct 2023 paid on the old 106670; a row effective 2023-08-01 (113070) is added
@@ -728,24 +639,8 @@ mod tests {
     #[test]
     fn raise_announced_late_becomes_arrears() {
         let t = StandardTable::new(vec![
-            std_row(
-                2,
-                "残疾抚恤金",
-                &[("类别", "残疾军人")],
-                "106670",
-                Unit::PerYear,
-                "2022-08-01",
-                None,
-            ),
-            std_row(
-                3,
-                "残疾抚恤金",
-                &[("类别", "残疾军人")],
-                "113070",
-                Unit::PerYear,
-                "2023-08-01",
-                None,
-            ),
+            std_row(2, "残疾抚恤金", &[("类别", "残疾军人")], "106670", Unit::PerYear, "2022-08-01", None),
+            std_row(3, "残疾抚恤金", &[("类别", "残疾军人")], "113070", Unit::PerYear, "2023-08-01", None),
         ])
         .unwrap();
         let history = History {
@@ -759,11 +654,8 @@ mod tests {
             funeral_paid: HashSet::new(),
         };
         let b = compute_month(ym("2023-11"), &[first_class()], &t, &Rules::default(), &history).unwrap();
-        let got: Vec<(PaymentKind, String, Decimal)> = b
-            .payments
-            .iter()
-            .map(|p| (p.kind, p.period.to_string(), p.amount))
-            .collect();
+        let got: Vec<(PaymentKind, String, Decimal)> =
+            b.payments.iter().map(|p| (p.kind, p.period.to_string(), p.amount)).collect();
         assert_eq!(
             got,
             vec![
@@ -775,16 +667,11 @@ mod tests {
         );
         assert!(b.recoveries.is_empty());
         assert_eq!(b.payments[1].paid_before, Some(dec!(8889.17)));
-        assert_eq!(
-            b.payments[1].formula(),
-            "按现行标准 113070 ÷ 12 = 9422.5 → 9422.50，减已发 8889.17 = 533.33"
-        );
+        assert_eq!(b.payments[1].formula(), "按现行标准 113070 ÷ 12 = 9422.5 → 9422.50，减已发 8889.17 = 533.33");
         // once the arrears are paid, nothing more is owed
         let mut after = history.clone();
         for m in ["2023-08", "2023-09", "2023-10"] {
-            after
-                .paid
-                .insert((ID1.into(), "残疾抚恤金".into(), ym(m)), dec!(9422.50));
+            after.paid.insert((ID1.into(), "残疾抚恤金".into(), ym(m)), dec!(9422.50));
         }
         let b = compute_month(ym("2023-11"), &[first_class()], &t, &Rules::default(), &after).unwrap();
         assert_eq!(b.payments.len(), 1);
@@ -796,20 +683,14 @@ mod tests {
         let history = History {
             first_committed: Some(ym("2024-01")),
             arrears_months: vec![ym("2024-01")],
-            paid: paid(&[
-                (ID1, "残疾抚恤金", "2024-01", dec!(9000.00)),
-                (ID1, "旧项目", "2024-01", dec!(50.00)),
-            ]),
+            paid: paid(&[(ID1, "残疾抚恤金", "2024-01", dec!(9000.00)), (ID1, "旧项目", "2024-01", dec!(50.00))]),
             funeral_paid: HashSet::new(),
         };
         let b = compute_month(ym("2024-03"), &[first_class()], &table(), &Rules::default(), &history).unwrap();
         assert_eq!(b.payments.len(), 1);
         assert_eq!(b.payments[0].amount, dec!(8889.17));
-        let rec: Vec<(&str, Decimal, Decimal, Decimal)> = b
-            .recoveries
-            .iter()
-            .map(|r| (r.item.as_str(), r.entitled, r.paid, r.overpaid))
-            .collect();
+        let rec: Vec<(&str, Decimal, Decimal, Decimal)> =
+            b.recoveries.iter().map(|r| (r.item.as_str(), r.entitled, r.paid, r.overpaid)).collect();
         assert_eq!(
             rec,
             vec![
@@ -824,18 +705,9 @@ mod tests {
         let mut r = first_class();
         r.status = Status::Deceased;
         r.death_date = Some(date("2024-03-05"));
-        let history = History {
-            first_committed: Some(ym("2024-01")),
-            ..History::default()
-        };
-        let apr = compute_month(
-            ym("2024-04"),
-            std::slice::from_ref(&r),
-            &table(),
-            &Rules::default(),
-            &history,
-        )
-        .unwrap();
+        let history = History { first_committed: Some(ym("2024-01")), ..History::default() };
+        let apr =
+            compute_month(ym("2024-04"), std::slice::from_ref(&r), &table(), &Rules::default(), &history).unwrap();
         assert_eq!(apr.payments.len(), 1);
         let f = &apr.payments[0];
         // 12 × 8889.17 = 106670.04
@@ -843,10 +715,7 @@ mod tests {
             (f.kind, f.item.as_str(), f.period, f.amount),
             (PaymentKind::Funeral, "丧葬补助", ym("2024-03"), dec!(106670.04))
         );
-        assert_eq!(
-            crate::compute::funeral::formula(f),
-            "12 × 8889.17（2024-03月发放额）= 106670.04"
-        );
+        assert_eq!(crate::compute::funeral::formula(f), "12 × 8889.17（2024-03月发放额）= 106670.04");
         // once committed, never again
         let mut done = history.clone();
         done.funeral_paid.insert(ID1.into());
@@ -856,14 +725,7 @@ mod tests {
         let mut s = person(7, ID2, "农村籍退役士兵", &[("城乡", "城镇")]);
         s.service_years = Some(dec!(7));
         s.death_date = Some(date("2024-03-20"));
-        let b = compute_month(
-            ym("2024-04"),
-            std::slice::from_ref(&s),
-            &table(),
-            &Rules::default(),
-            &history,
-        )
-        .unwrap();
+        let b = compute_month(ym("2024-04"), std::slice::from_ref(&s), &table(), &Rules::default(), &history).unwrap();
         assert_eq!(b.payments[0].amount, dec!(1680.00)); // 6 × 280.00
         s.funeral_months = Some(3);
         let b = compute_month(ym("2024-04"), &[s], &table(), &Rules::default(), &history).unwrap();
@@ -874,10 +736,7 @@ mod tests {
     fn death_before_the_ledger_is_listed_not_paid() {
         let mut r = first_class();
         r.death_date = Some(date("2023-12-05"));
-        let history = History {
-            first_committed: Some(ym("2024-01")),
-            ..History::default()
-        };
+        let history = History { first_committed: Some(ym("2024-01")), ..History::default() };
         let b = compute_month(ym("2024-03"), &[r], &table(), &Rules::default(), &history).unwrap();
         assert!(b.payments.is_empty());
         let codes: Vec<&str> = b.exceptions.iter().map(|e| e.code).collect();
@@ -906,19 +765,10 @@ mod tests {
             arrears_months: vec![ym("2024-08"), ym("2024-09"), ym("2024-10")],
             ..History::default()
         };
-        let no = Rules {
-            confirmation: Some(rule(false)),
-            ..Rules::default()
-        };
+        let no = Rules { confirmation: Some(rule(false)), ..Rules::default() };
         let b = compute_month(ym("2024-11"), std::slice::from_ref(&r), &table(), &no, &history).unwrap();
-        assert_eq!(
-            b.payments.iter().map(|p| p.kind).collect::<Vec<_>>(),
-            [PaymentKind::Regular]
-        );
-        let yes = Rules {
-            confirmation: Some(rule(true)),
-            ..Rules::default()
-        };
+        assert_eq!(b.payments.iter().map(|p| p.kind).collect::<Vec<_>>(), [PaymentKind::Regular]);
+        let yes = Rules { confirmation: Some(rule(true)), ..Rules::default() };
         let b = compute_month(ym("2024-11"), &[r], &table(), &yes, &history).unwrap();
         let kinds: Vec<(PaymentKind, String)> = b.payments.iter().map(|p| (p.kind, p.period.to_string())).collect();
         assert_eq!(

@@ -24,12 +24,7 @@ pub struct ConfirmationRule {
 
 impl Default for ConfirmationRule {
     fn default() -> Self {
-        ConfirmationRule {
-            window_start: "01-01".into(),
-            window_end: "12-31".into(),
-            grace_days: 60,
-            back_pay: false,
-        }
+        ConfirmationRule { window_start: "01-01".into(), window_end: "12-31".into(), grace_days: 60, back_pay: false }
     }
 }
 
@@ -101,18 +96,10 @@ impl NotPaid {
             NotPaid::Stopped(Some(m)) => format!("自{m}起停发"),
             NotPaid::Stopped(None) => "已停发".into(),
             NotPaid::Suspended(r) => format!("暂停发放：{r}"),
-            NotPaid::Unconfirmed {
-                year,
-                from,
-                late_confirmation: None,
-            } => {
+            NotPaid::Unconfirmed { year, from, late_confirmation: None } => {
                 format!("未完成{year}年度确认，自{from}起暂停发放；确认后次月恢复")
             }
-            NotPaid::Unconfirmed {
-                year,
-                from,
-                late_confirmation: Some(d),
-            } => format!(
+            NotPaid::Unconfirmed { year, from, late_confirmation: Some(d) } => format!(
                 "{year}年度确认逾期（{d}确认），{from}至{}暂停发放，次月恢复，暂停期间不予补发",
                 YearMonth::of(*d)
             ),
@@ -155,10 +142,7 @@ pub fn eligible(r: &Recipient, month: YearMonth, confirmation: Option<&Confirmat
 /// The 年度确认 check for one month.
 fn confirmed(r: &Recipient, month: YearMonth, rule: &ConfirmationRule) -> Result<(), NotPaid> {
     // The latest cycle whose grace period has ended before this month.
-    let Some(year) = (month.year() - 2..=month.year())
-        .rev()
-        .find(|&y| rule.suspended_from(y) <= month)
-    else {
+    let Some(year) = (month.year() - 2..=month.year()).rev().find(|&y| rule.suspended_from(y) <= month) else {
         return Ok(());
     };
     let (window_start, _, grace_end) = rule.cycle(year);
@@ -167,11 +151,7 @@ fn confirmed(r: &Recipient, month: YearMonth, rule: &ConfirmationRule) -> Result
         Some(c) if c >= window_start => {
             if c > grace_end && month <= YearMonth::of(c) && !rule.back_pay {
                 // Confirmed late: suspended through the month of confirmation, not paid back.
-                Err(NotPaid::Unconfirmed {
-                    year,
-                    from,
-                    late_confirmation: Some(c),
-                })
+                Err(NotPaid::Unconfirmed { year, from, late_confirmation: Some(c) })
             } else {
                 Ok(())
             }
@@ -180,11 +160,7 @@ fn confirmed(r: &Recipient, month: YearMonth, rule: &ConfirmationRule) -> Result
             if r.death_date.is_some_and(|d| d < window_start) {
                 return Ok(());
             }
-            Err(NotPaid::Unconfirmed {
-                year,
-                from,
-                late_confirmation: None,
-            })
+            Err(NotPaid::Unconfirmed { year, from, late_confirmation: None })
         }
     }
 }
@@ -213,10 +189,7 @@ mod tests {
     fn start_month_is_paid_and_the_one_before_is_not() {
         let mut r = person(5, ID1, "残疾军人", &[]);
         r.start_month = Some(ym("2024-02"));
-        assert_eq!(
-            eligible(&r, ym("2024-01"), None).unwrap_err().reason(),
-            "起发年月为2024-02，本月尚未起发"
-        );
+        assert_eq!(eligible(&r, ym("2024-01"), None).unwrap_err().reason(), "起发年月为2024-02，本月尚未起发");
         assert_eq!(eligible(&r, ym("2024-02"), None), Ok(()));
     }
 
@@ -226,10 +199,7 @@ mod tests {
         r.status = Status::Stopped;
         r.stop_month = Some(ym("2024-03"));
         assert_eq!(eligible(&r, ym("2024-02"), None), Ok(()));
-        assert_eq!(
-            eligible(&r, ym("2024-03"), None).unwrap_err().reason(),
-            "自2024-03起停发"
-        );
+        assert_eq!(eligible(&r, ym("2024-03"), None).unwrap_err().reason(), "自2024-03起停发");
         r.stop_month = None;
         assert_eq!(eligible(&r, ym("2024-02"), None).unwrap_err().reason(), "已停发");
     }
@@ -237,9 +207,7 @@ mod tests {
     #[test]
     fn suspension_prints_its_reason() {
         let mut r = person(5, ID1, "残疾军人", &[]);
-        r.status = Status::Suspended {
-            reason: "服刑期间中止发放".into(),
-        };
+        r.status = Status::Suspended { reason: "服刑期间中止发放".into() };
         let e = eligible(&r, ym("2024-03"), None).unwrap_err();
         assert_eq!(e.reason(), "暂停发放：服刑期间中止发放");
         assert_eq!(e.code(), "SUSPENDED");
@@ -247,31 +215,17 @@ mod tests {
 
     /// Window 03-01..05-31, grace 60 days → grace ends 07-30, suspension from August.
     fn rule(back_pay: bool) -> ConfirmationRule {
-        ConfirmationRule {
-            window_start: "03-01".into(),
-            window_end: "05-31".into(),
-            grace_days: 60,
-            back_pay,
-        }
+        ConfirmationRule { window_start: "03-01".into(), window_end: "05-31".into(), grace_days: 60, back_pay }
     }
 
     #[test]
     fn confirmation_cycle_dates() {
         let r = rule(false);
-        assert_eq!(
-            r.cycle(2024),
-            (date("2024-03-01"), date("2024-05-31"), date("2024-07-30"))
-        );
+        assert_eq!(r.cycle(2024), (date("2024-03-01"), date("2024-05-31"), date("2024-07-30")));
         assert_eq!(r.suspended_from(2024), ym("2024-08"));
         assert!(r.validate().is_ok());
-        let bad = ConfirmationRule {
-            window_start: "3月1日".into(),
-            ..rule(false)
-        };
-        assert_eq!(
-            bad.validate().unwrap_err(),
-            "confirmation.window_start 应写作 MM-DD（如 03-31），而不是“3月1日”"
-        );
+        let bad = ConfirmationRule { window_start: "3月1日".into(), ..rule(false) };
+        assert_eq!(bad.validate().unwrap_err(), "confirmation.window_start 应写作 MM-DD（如 03-31），而不是“3月1日”");
     }
 
     #[test]

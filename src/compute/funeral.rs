@@ -38,9 +38,7 @@ impl Default for FuneralRule {
 
 impl FuneralRule {
     pub fn months_for(&self, r: &Recipient) -> u32 {
-        r.funeral_months
-            .or_else(|| self.months.get(&r.category).copied())
-            .unwrap_or(self.default_months)
+        r.funeral_months.or_else(|| self.months.get(&r.category).copied()).unwrap_or(self.default_months)
     }
 }
 
@@ -110,13 +108,7 @@ pub fn funeral(
         kind: PaymentKind::Funeral,
         amount,
         standard,
-        calc: Calculation {
-            rate: monthly,
-            unit: Unit::PerMonth,
-            service_years: None,
-            exact: amount,
-            rounded: amount,
-        },
+        calc: Calculation { rate: monthly, unit: Unit::PerMonth, service_years: None, exact: amount, rounded: amount },
         settlement: None,
         funeral_months: Some(n),
         paid_before: None,

@@ -2,6 +2,7 @@
 //! totals. No file, no clock, no printing: every function takes domain values and returns domain values.
 
 pub mod amount;
+pub mod audit;
 pub mod batch;
 pub mod eligibility;
 pub mod funeral;

@@ -63,11 +63,7 @@ impl StandardTable {
                 items.push(s.item.clone());
             }
         }
-        problems.into_result(StandardTable {
-            rows,
-            effective_end,
-            items,
-        })
+        problems.into_result(StandardTable { rows, effective_end, items })
     }
 
     pub fn rows(&self) -> &[Standard] {
@@ -114,11 +110,7 @@ impl StandardTable {
         }
         let mut out: Vec<(String, Vec<usize>)> = Vec::new();
         for item in &self.items {
-            let rows: Vec<usize> = matching
-                .iter()
-                .copied()
-                .filter(|&i| self.rows[i].item == *item)
-                .collect();
+            let rows: Vec<usize> = matching.iter().copied().filter(|&i| self.rows[i].item == *item).collect();
             if !rows.is_empty() {
                 out.push((item.clone(), rows));
             }
@@ -203,34 +195,18 @@ fn gap_problem(t: &StandardTable, r: &Recipient, item: &str, rows: &[usize], dat
         .collect();
     Problem::new(
         "NO_STANDARD_IN_FORCE",
-        format!(
-            "{}（{}）的项目“{}”在 {} 没有有效的标准；相关标准行：{}",
-            r.name,
-            r.id,
-            item,
-            date,
-            listed.join("、")
-        ),
+        format!("{}（{}）的项目“{}”在 {} 没有有效的标准；相关标准行：{}", r.name, r.id, item, date, listed.join("、")),
     )
     .at(recipient_location(r))
     .hint("标准的有效期之间有空档：请补上该期间的标准行，或修正终止日期。")
 }
 
 fn ambiguous_problem(t: &StandardTable, r: &Recipient, item: &str, active: &[usize], date: NaiveDate) -> Problem {
-    let listed: Vec<String> = active
-        .iter()
-        .map(|&i| format!("标准表{}（{}）", row_ref(&t.rows[i]), t.rows[i].key_text()))
-        .collect();
+    let listed: Vec<String> =
+        active.iter().map(|&i| format!("标准表{}（{}）", row_ref(&t.rows[i]), t.rows[i].key_text())).collect();
     Problem::new(
         "AMBIGUOUS_STANDARD",
-        format!(
-            "{}（{}）的项目“{}”在 {} 同时匹配多条标准：{}",
-            r.name,
-            r.id,
-            item,
-            date,
-            listed.join("、")
-        ),
+        format!("{}（{}）的项目“{}”在 {} 同时匹配多条标准：{}", r.name, r.id, item, date, listed.join("、")),
     )
     .at(recipient_location(r))
     .hint(
@@ -260,9 +236,7 @@ pub(crate) mod tests {
         end: Option<&str>,
     ) -> Standard {
         Standard {
-            location: Location::file("standards.xlsx")
-                .with_sheet(Some("标准".into()))
-                .with_row(row),
+            location: Location::file("standards.xlsx").with_sheet(Some("标准".into())).with_row(row),
             item: item.into(),
             keys: keys.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             amount: Decimal::from_str(amount).unwrap(),
@@ -278,9 +252,7 @@ pub(crate) mod tests {
         let mut map: BTreeMap<String, String> = attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         map.insert("类别".into(), category.into());
         Recipient {
-            location: Location::file("roster.xlsx")
-                .with_sheet(Some("花名册".into()))
-                .with_row(row),
+            location: Location::file("roster.xlsx").with_sheet(Some("花名册".into())).with_row(row),
             name: format!("测试{row}"),
             id: IdCard::parse(id).unwrap(),
             category: category.into(),
@@ -334,18 +306,9 @@ pub(crate) mod tests {
         let items = t.items_for(&r).unwrap();
         assert_eq!(items, vec![("残疾抚恤金".to_string(), vec![0, 1])]);
         let rows = &items[0].1;
-        assert_eq!(
-            t.select(&r, "残疾抚恤金", rows, date("2023-07-01")),
-            Ok(Selection::InForce(0))
-        );
-        assert_eq!(
-            t.select(&r, "残疾抚恤金", rows, date("2023-08-01")),
-            Ok(Selection::InForce(1))
-        );
-        assert_eq!(
-            t.select(&r, "残疾抚恤金", rows, date("2022-07-01")),
-            Ok(Selection::NotOwed)
-        );
+        assert_eq!(t.select(&r, "残疾抚恤金", rows, date("2023-07-01")), Ok(Selection::InForce(0)));
+        assert_eq!(t.select(&r, "残疾抚恤金", rows, date("2023-08-01")), Ok(Selection::InForce(1)));
+        assert_eq!(t.select(&r, "残疾抚恤金", rows, date("2022-07-01")), Ok(Selection::NotOwed));
     }
 
     #[test]
@@ -388,34 +351,15 @@ pub(crate) mod tests {
     #[test]
     fn blank_key_matches_anyone_and_two_matches_are_ambiguous() {
         let rows = vec![
-            std_row(
-                2,
-                "地方补贴",
-                &[("城乡", "农村")],
-                "100",
-                Unit::PerMonth,
-                "2023-01-01",
-                None,
-            ),
-            std_row(
-                3,
-                "地方补贴",
-                &[("类别", "残疾军人")],
-                "80",
-                Unit::PerMonth,
-                "2023-01-01",
-                None,
-            ),
+            std_row(2, "地方补贴", &[("城乡", "农村")], "100", Unit::PerMonth, "2023-01-01", None),
+            std_row(3, "地方补贴", &[("类别", "残疾军人")], "80", Unit::PerMonth, "2023-01-01", None),
         ];
         let t = StandardTable::new(rows).unwrap();
         let rural_disabled = person(9, ID2, "残疾军人", &[("城乡", "农村")]);
-        let e = t
-            .select(&rural_disabled, "地方补贴", &[0, 1], date("2024-03-01"))
-            .unwrap_err();
+        let e = t.select(&rural_disabled, "地方补贴", &[0, 1], date("2024-03-01")).unwrap_err();
         assert_eq!(e.code, "AMBIGUOUS_STANDARD");
         assert!(
-            e.message
-                .ends_with("同时匹配多条标准：标准表第2行（城乡=农村）、标准表第3行（类别=残疾军人）"),
+            e.message.ends_with("同时匹配多条标准：标准表第2行（城乡=农村）、标准表第3行（类别=残疾军人）"),
             "{}",
             e.message
         );
@@ -426,24 +370,8 @@ pub(crate) mod tests {
     #[test]
     fn roster_item_column_restricts_to_that_item() {
         let rows = vec![
-            std_row(
-                2,
-                "残疾抚恤金",
-                &[("类别", "残疾军人")],
-                "50000",
-                Unit::PerYear,
-                "2023-01-01",
-                None,
-            ),
-            std_row(
-                3,
-                "护理费",
-                &[("类别", "残疾军人")],
-                "30000",
-                Unit::PerYear,
-                "2023-01-01",
-                None,
-            ),
+            std_row(2, "残疾抚恤金", &[("类别", "残疾军人")], "50000", Unit::PerYear, "2023-01-01", None),
+            std_row(3, "护理费", &[("类别", "残疾军人")], "30000", Unit::PerYear, "2023-01-01", None),
         ];
         let t = StandardTable::new(rows).unwrap();
         let mut r = person(4, ID1, "残疾军人", &[]);

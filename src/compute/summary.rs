@@ -39,12 +39,7 @@ fn group_by<'a>(
         .into_iter()
         .map(|k| {
             let (persons, lines, amount) = &acc[k];
-            GroupTotal {
-                name: k.to_string(),
-                persons: persons.len(),
-                lines: *lines,
-                amount: *amount,
-            }
+            GroupTotal { name: k.to_string(), persons: persons.len(), lines: *lines, amount: *amount }
         })
         .collect()
 }
@@ -93,12 +88,7 @@ pub fn transfers(batch: &MonthBatch) -> Vec<Transfer> {
             }
             None => {
                 index.insert(p.recipient, out.len());
-                out.push(Transfer {
-                    recipient: p.recipient,
-                    amount: p.amount,
-                    lines: 1,
-                    kinds: vec![p.kind],
-                });
+                out.push(Transfer { recipient: p.recipient, amount: p.amount, lines: 1, kinds: vec![p.kind] });
             }
         }
     }
@@ -118,88 +108,29 @@ mod tests {
     #[test]
     fn groups_and_transfers_add_up() {
         let t = StandardTable::new(vec![
-            std_row(
-                2,
-                "残疾抚恤金",
-                &[("类别", "残疾军人")],
-                "106670",
-                Unit::PerYear,
-                "2022-08-01",
-                None,
-            ),
-            std_row(
-                3,
-                "定期抚恤金",
-                &[("类别", "烈士遗属")],
-                "27980",
-                Unit::PerYear,
-                "2022-08-01",
-                None,
-            ),
-            std_row(
-                4,
-                "地方补贴",
-                &[("城乡", "农村")],
-                "100",
-                Unit::PerMonth,
-                "2023-01-01",
-                None,
-            ),
+            std_row(2, "残疾抚恤金", &[("类别", "残疾军人")], "106670", Unit::PerYear, "2022-08-01", None),
+            std_row(3, "定期抚恤金", &[("类别", "烈士遗属")], "27980", Unit::PerYear, "2022-08-01", None),
+            std_row(4, "地方补贴", &[("城乡", "农村")], "100", Unit::PerMonth, "2023-01-01", None),
         ])
         .unwrap();
         let mut a = person(5, ID1, "烈士遗属", &[("城乡", "农村")]);
         a.town = "东坝镇".into();
         let b = person(6, ID2, "残疾军人", &[("城乡", "城镇")]);
         let roster = vec![a, b];
-        let batch = compute_month(
-            "2024-03".parse().unwrap(),
-            &roster,
-            &t,
-            &Rules::default(),
-            &History::default(),
-        )
-        .unwrap();
+        let batch =
+            compute_month("2024-03".parse().unwrap(), &roster, &t, &Rules::default(), &History::default()).unwrap();
         // a: 27980/12 = 2331.67 + 100.00 = 2431.67; b: 8889.17
         let cats = by_category(&batch, &roster);
-        assert_eq!(
-            cats[0],
-            GroupTotal {
-                name: "残疾军人".into(),
-                persons: 1,
-                lines: 1,
-                amount: dec!(8889.17)
-            }
-        );
-        assert_eq!(
-            cats[1],
-            GroupTotal {
-                name: "烈士遗属".into(),
-                persons: 1,
-                lines: 2,
-                amount: dec!(2431.67)
-            }
-        );
+        assert_eq!(cats[0], GroupTotal { name: "残疾军人".into(), persons: 1, lines: 1, amount: dec!(8889.17) });
+        assert_eq!(cats[1], GroupTotal { name: "烈士遗属".into(), persons: 1, lines: 2, amount: dec!(2431.67) });
         let towns = by_town(&batch, &roster);
-        assert_eq!(
-            towns.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
-            ["东坝镇", "城关镇"]
-        );
+        assert_eq!(towns.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["东坝镇", "城关镇"]);
         let tr = transfers(&batch);
         assert_eq!(
             tr,
             vec![
-                Transfer {
-                    recipient: 0,
-                    amount: dec!(2431.67),
-                    lines: 2,
-                    kinds: vec![PaymentKind::Regular],
-                },
-                Transfer {
-                    recipient: 1,
-                    amount: dec!(8889.17),
-                    lines: 1,
-                    kinds: vec![PaymentKind::Regular],
-                },
+                Transfer { recipient: 0, amount: dec!(2431.67), lines: 2, kinds: vec![PaymentKind::Regular] },
+                Transfer { recipient: 1, amount: dec!(8889.17), lines: 1, kinds: vec![PaymentKind::Regular] },
             ]
         );
         // 2431.67 + 8889.17 = 11320.84

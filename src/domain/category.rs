@@ -110,18 +110,8 @@ mod tests {
         assert_eq!(c.lookup(" 伤残军人 "), CategoryLookup::Known("残疾军人".into()));
         assert_eq!(c.lookup("烈属"), CategoryLookup::Known("烈士遗属".into()));
         // one character wrong
-        assert_eq!(
-            c.lookup("残疾军仁"),
-            CategoryLookup::Unknown {
-                nearest: Some("残疾军人".into())
-            }
-        );
-        assert_eq!(
-            c.lookup("病故军人遗嘱"),
-            CategoryLookup::Unknown {
-                nearest: Some("病故军人遗属".into())
-            }
-        );
+        assert_eq!(c.lookup("残疾军仁"), CategoryLookup::Unknown { nearest: Some("残疾军人".into()) });
+        assert_eq!(c.lookup("病故军人遗嘱"), CategoryLookup::Unknown { nearest: Some("病故军人遗属".into()) });
         assert_eq!(c.lookup("公务员"), CategoryLookup::Unknown { nearest: None });
     }
 

@@ -91,11 +91,7 @@ impl IdCard {
 
     /// 男 for an odd 17th digit, 女 for an even one.
     pub fn sex(&self) -> &'static str {
-        if (self.0.as_bytes()[16] - b'0') % 2 == 1 {
-            "男"
-        } else {
-            "女"
-        }
+        if (self.0.as_bytes()[16] - b'0') % 2 == 1 { "男" } else { "女" }
     }
 }
 
@@ -145,19 +141,9 @@ mod tests {
         assert_eq!(IdCard::parse("1101051949123100"), Err(IdError::Length(16)));
         assert_eq!(IdCard::parse("1101051949123100AX"), Err(IdError::Characters));
         assert_eq!(IdCard::parse("110105194902300021"), Err(IdError::BirthDate));
+        assert_eq!(IdCard::parse("110105194912310021"), Err(IdError::CheckDigit { expected: 'X', found: '1' }));
         assert_eq!(
-            IdCard::parse("110105194912310021"),
-            Err(IdError::CheckDigit {
-                expected: 'X',
-                found: '1'
-            })
-        );
-        assert_eq!(
-            IdError::CheckDigit {
-                expected: 'X',
-                found: '1'
-            }
-            .to_string(),
+            IdError::CheckDigit { expected: 'X', found: '1' }.to_string(),
             "身份证号校验码错误：按前17位应为“X”，实为“1”"
         );
     }

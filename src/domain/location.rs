@@ -18,10 +18,7 @@ pub struct Location {
 
 impl Location {
     pub fn file(file: impl Into<String>) -> Self {
-        Location {
-            file: file.into(),
-            ..Default::default()
-        }
+        Location { file: file.into(), ..Default::default() }
     }
     pub fn with_sheet(mut self, sheet: Option<String>) -> Self {
         self.sheet = sheet;
@@ -73,13 +70,7 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Problem {
-            code,
-            location: None,
-            value: None,
-            message: message.into(),
-            hint: None,
-        }
+        Problem { code, location: None, value: None, message: message.into(), hint: None }
     }
     pub fn at(mut self, location: Location) -> Self {
         self.location = Some(location);
@@ -164,10 +155,7 @@ mod tests {
     #[test]
     fn display_names_file_sheet_row_column_value_and_hint() {
         let p = Problem::new("ID_CHECK_DIGIT", "身份证号校验码错误")
-            .at(Location::file("roster.xlsx")
-                .with_sheet(Some("花名册".into()))
-                .with_row(12)
-                .with_column("身份证号"))
+            .at(Location::file("roster.xlsx").with_sheet(Some("花名册".into())).with_row(12).with_column("身份证号"))
             .value("110101199003071234")
             .hint("应为 X，请核对原始证件。");
         assert_eq!(

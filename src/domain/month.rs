@@ -17,10 +17,7 @@ impl YearMonth {
         ((1..=12).contains(&month) && (1900..=9999).contains(&year)).then_some(YearMonth { year, month })
     }
     pub fn of(date: NaiveDate) -> Self {
-        YearMonth {
-            year: date.year(),
-            month: date.month(),
-        }
+        YearMonth { year: date.year(), month: date.month() }
     }
     pub fn year(self) -> i32 {
         self.year
@@ -40,28 +37,16 @@ impl YearMonth {
     }
     pub fn next(self) -> Self {
         if self.month == 12 {
-            YearMonth {
-                year: self.year + 1,
-                month: 1,
-            }
+            YearMonth { year: self.year + 1, month: 1 }
         } else {
-            YearMonth {
-                month: self.month + 1,
-                ..self
-            }
+            YearMonth { month: self.month + 1, ..self }
         }
     }
     pub fn prev(self) -> Self {
         if self.month == 1 {
-            YearMonth {
-                year: self.year - 1,
-                month: 12,
-            }
+            YearMonth { year: self.year - 1, month: 12 }
         } else {
-            YearMonth {
-                month: self.month - 1,
-                ..self
-            }
+            YearMonth { month: self.month - 1, ..self }
         }
     }
     /// Months from `self` to `other` (positive when `other` is later).

@@ -91,11 +91,7 @@ impl Standard {
         if self.keys.is_empty() {
             return "（全部）".into();
         }
-        self.keys
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("，")
+        self.keys.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("，")
     }
 }
 
@@ -112,12 +108,7 @@ mod tests {
         assert_eq!(Unit::parse("元/月・服役年"), Some(Unit::PerMonthPerServiceYear));
         assert_eq!(Unit::parse("元/季"), None);
         assert_eq!(Unit::parse(""), None);
-        for u in [
-            Unit::PerYear,
-            Unit::PerMonth,
-            Unit::PerYearPerServiceYear,
-            Unit::PerMonthPerServiceYear,
-        ] {
+        for u in [Unit::PerYear, Unit::PerMonth, Unit::PerYearPerServiceYear, Unit::PerMonthPerServiceYear] {
             assert_eq!(Unit::parse(&u.to_string()), Some(u));
         }
     }

@@ -164,10 +164,7 @@ fn parse_ymd(text: &str) -> Option<(i32, u32, Option<u32>)> {
     };
     let t = compact_punct(date_part);
     let t = t.strip_suffix(['日', '号']).unwrap_or(&t);
-    let t: String = t
-        .chars()
-        .map(|c| if matches!(c, '年' | '月' | '.' | '/') { '-' } else { c })
-        .collect();
+    let t: String = t.chars().map(|c| if matches!(c, '年' | '月' | '.' | '/') { '-' } else { c }).collect();
     let t = t.strip_suffix('-').unwrap_or(&t);
     let parts: Vec<&str> = t.split('-').collect();
     let (y, m, d): (&str, &str, Option<&str>) = match parts.as_slice() {
@@ -236,11 +233,7 @@ pub fn serial_to_date(serial: f64) -> Option<NaiveDate> {
 const FIRST_PLAUSIBLE_SERIAL: f64 = 18264.0;
 
 fn plausible_serial(v: f64) -> Option<NaiveDate> {
-    if v < FIRST_PLAUSIBLE_SERIAL {
-        None
-    } else {
-        serial_to_date(v)
-    }
+    if v < FIRST_PLAUSIBLE_SERIAL { None } else { serial_to_date(v) }
 }
 
 /// The integer value of a numeric cell, if it is a whole number.
@@ -332,10 +325,7 @@ mod tests {
     #[test]
     fn full_width_and_spaces() {
         assert_eq!(normalize_text("１２３"), "123");
-        assert_eq!(
-            normalize_text("１１０１０５１９４９１２３１００２Ｘ"),
-            "11010519491231002X"
-        );
+        assert_eq!(normalize_text("１１０１０５１９４９１２３１００２Ｘ"), "11010519491231002X");
         assert_eq!(normalize_text("\u{3000}张\u{3000}三\u{00A0}"), "张三");
         assert_eq!(normalize_text("  a   b  "), "a b");
         assert_eq!(normalize_text("城关镇 （东街）"), "城关镇（东街）");
@@ -351,10 +341,7 @@ mod tests {
         assert_eq!(general_number(8889.17), "8889.17");
         assert_eq!(general_number(12.0), "12");
         assert_eq!(display(&Cell::Int(45296)), "45296");
-        assert_eq!(
-            display(&Cell::Date(d(2024, 1, 5).and_hms_opt(0, 0, 0).unwrap())),
-            "2024-01-05"
-        );
+        assert_eq!(display(&Cell::Date(d(2024, 1, 5).and_hms_opt(0, 0, 0).unwrap())), "2024-01-05");
     }
 
     #[test]
@@ -371,33 +358,16 @@ mod tests {
         ] {
             assert_eq!(parse_date_text(t), Some(d(2024, 1, 5)), "{t}");
         }
-        for t in [
-            "2024-01",
-            "2024.13.01",
-            "2024-02-30",
-            "24.1.5",
-            "2024-1-5-6",
-            "一九年",
-            "",
-            "45296",
-            "1899-12-31",
-        ] {
+        for t in ["2024-01", "2024.13.01", "2024-02-30", "24.1.5", "2024-1-5-6", "一九年", "", "45296", "1899-12-31"]
+        {
             assert_eq!(parse_date_text(t), None, "{t}");
         }
     }
 
     #[test]
     fn every_month_form() {
-        for t in [
-            "2024-01",
-            "2024.01",
-            "2024年1月",
-            "2024/1",
-            "202401",
-            "2024-01-31",
-            "2024年1月5日",
-            "20240105",
-        ] {
+        for t in ["2024-01", "2024.01", "2024年1月", "2024/1", "202401", "2024-01-31", "2024年1月5日", "20240105"]
+        {
             assert_eq!(parse_month_text(t), Some(ym(2024, 1)), "{t}");
         }
         for t in ["2024-13", "2024", "24-01", "2024/1/32"] {

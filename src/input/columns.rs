@@ -60,17 +60,8 @@ pub const STANDARD_OWN_COLUMNS: &[ColumnDef] = &[
 pub const STANDARD_REQUIRED: &[&str] = &["项目", "金额", "计发单位", "起始日期"];
 
 /// Columns of a 标准表 that are not keys.
-pub const STANDARD_NON_KEYS: &[&str] = &[
-    "项目",
-    "金额",
-    "计发单位",
-    "起始日期",
-    "终止日期",
-    "依据",
-    "序号",
-    "备注",
-    "说明",
-];
+pub const STANDARD_NON_KEYS: &[&str] =
+    &["项目", "金额", "计发单位", "起始日期", "终止日期", "依据", "序号", "备注", "说明"];
 
 /// The 标准表's own columns followed by the roster's (later duplicates of a canonical name are ignored).
 pub fn standard_columns() -> Vec<ColumnDef> {
@@ -185,12 +176,7 @@ struct Candidate {
 
 impl Candidate {
     fn recognised(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self
-            .columns
-            .iter()
-            .filter(|c| c.known)
-            .map(|c| c.name.as_str())
-            .collect();
+        let mut names: Vec<&str> = self.columns.iter().filter(|c| c.known).map(|c| c.name.as_str()).collect();
         names.sort();
         names.dedup();
         names
@@ -221,36 +207,20 @@ fn build(table: &Table, upper: usize, lower: Option<usize>, defs: &[ColumnDef]) 
             Some(c) => (c.to_string(), true),
             None => (header_key(&written), false),
         };
-        columns.push(Column {
-            index,
-            written,
-            name,
-            known,
-        });
+        columns.push(Column { index, written, name, known });
     }
-    Candidate {
-        upper,
-        rows: if lower.is_some() { 2 } else { 1 },
-        columns,
-    }
+    Candidate { upper, rows: if lower.is_some() { 2 } else { 1 }, columns }
 }
 
 fn looked_for(required: &[&str], defs: &[ColumnDef]) -> String {
     required
         .iter()
         .map(|r| {
-            let aliases = defs
-                .iter()
-                .find(|d| d.canonical == *r)
-                .map(|d| d.aliases)
-                .unwrap_or(&[]);
+            let aliases = defs.iter().find(|d| d.canonical == *r).map(|d| d.aliases).unwrap_or(&[]);
             if aliases.is_empty() {
                 format!("“{r}”")
             } else {
-                format!(
-                    "“{r}”（或{}）",
-                    aliases.iter().map(|a| format!("“{a}”")).collect::<Vec<_>>().join("、")
-                )
+                format!("“{r}”（或{}）", aliases.iter().map(|a| format!("“{a}”")).collect::<Vec<_>>().join("、"))
             }
         })
         .collect::<Vec<_>>()
@@ -276,55 +246,35 @@ pub fn find_header(table: &Table, defs: &[ColumnDef], required: &[&str]) -> Resu
     let has_required = |c: &Candidate| required.iter().all(|r| c.recognised().contains(r));
     // Best: all required, most recognised, then fewer rows, then nearest the top.
     let best = candidates.iter().max_by(|a, b| {
-        (
-            has_required(a),
-            a.recognised().len(),
-            std::cmp::Reverse(a.rows),
-            std::cmp::Reverse(a.upper),
-        )
-            .cmp(&(
-                has_required(b),
-                b.recognised().len(),
-                std::cmp::Reverse(b.rows),
-                std::cmp::Reverse(b.upper),
-            ))
+        (has_required(a), a.recognised().len(), std::cmp::Reverse(a.rows), std::cmp::Reverse(a.upper)).cmp(&(
+            has_required(b),
+            b.recognised().len(),
+            std::cmp::Reverse(b.rows),
+            std::cmp::Reverse(b.upper),
+        ))
     });
     let Some(best) = best.filter(|b| {
         let rec = b.recognised();
         rec.len() >= 2 || required.iter().any(|r| rec.contains(r))
     }) else {
-        let msg = if table.rows.is_empty() {
-            "表中没有任何内容，找不到表头"
-        } else {
-            "找不到表头行"
-        };
-        return Err(Problem::new(
-            "NO_HEADER",
-            format!("{msg}：前{HEADER_SCAN_ROWS}行中没有一行包含所需的列名"),
-        )
-        .at(loc)
-        .hint(format!(
-            "表头须包含{}。请检查是否选错了文件或工作表（只读取第一个工作表）。",
-            looked_for(required, defs)
-        )));
+        let msg =
+            if table.rows.is_empty() { "表中没有任何内容，找不到表头" } else { "找不到表头行" };
+        return Err(Problem::new("NO_HEADER", format!("{msg}：前{HEADER_SCAN_ROWS}行中没有一行包含所需的列名"))
+            .at(loc)
+            .hint(format!(
+                "表头须包含{}。请检查是否选错了文件或工作表（只读取第一个工作表）。",
+                looked_for(required, defs)
+            )));
     };
     let excel_row = table.rows[best.upper + best.rows - 1].excel_row;
-    let header = Header {
-        excel_row,
-        first_data: best.upper + best.rows,
-        columns: best.columns.clone(),
-    };
+    let header = Header { excel_row, first_data: best.upper + best.rows, columns: best.columns.clone() };
     let rec = best.recognised();
     let missing: Vec<&str> = required.iter().copied().filter(|r| !rec.contains(r)).collect();
     if !missing.is_empty() {
         let found: Vec<String> = header.columns.iter().map(|c| format!("“{}”", c.written)).collect();
         return Err(Problem::new(
             "MISSING_COLUMN",
-            format!(
-                "缺少必需的列{}（在第{excel_row}行找到的表头为：{}）",
-                quoted(&missing),
-                found.join("、")
-            ),
+            format!("缺少必需的列{}（在第{excel_row}行找到的表头为：{}）", quoted(&missing), found.join("、")),
         )
         .at(loc.with_row(excel_row))
         .hint(format!("请在表头中加上{}。", looked_for(&missing, defs))));
@@ -384,13 +334,7 @@ mod tests {
                     excel_row: i as u32 + 1,
                     cells: r
                         .iter()
-                        .map(|s| {
-                            if s.is_empty() {
-                                Cell::Empty
-                            } else {
-                                Cell::Text(s.to_string())
-                            }
-                        })
+                        .map(|s| if s.is_empty() { Cell::Empty } else { Cell::Text(s.to_string()) })
                         .collect(),
                 })
                 .collect(),

@@ -10,9 +10,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 /// The ten 等级, in order.
-pub const GRADES: [&str; 10] = [
-    "一级", "二级", "三级", "四级", "五级", "六级", "七级", "八级", "九级", "十级",
-];
+pub const GRADES: [&str; 10] = ["一级", "二级", "三级", "四级", "五级", "六级", "七级", "八级", "九级", "十级"];
 /// The 性质 values.
 pub const NATURES: [&str; 3] = ["因战", "因公", "因病"];
 
@@ -67,9 +65,7 @@ impl<'a> RowView<'a> {
     pub fn required_text(&self, name: &str) -> Result<String, Problem> {
         let t = self.text(name);
         if t.is_empty() {
-            return Err(self
-                .problem("MISSING_VALUE", name, format!("{name}为空"))
-                .hint(format!("请填写{name}。")));
+            return Err(self.problem("MISSING_VALUE", name, format!("{name}为空")).hint(format!("请填写{name}。")));
         }
         Ok(t)
     }
@@ -90,9 +86,7 @@ impl<'a> RowView<'a> {
                         categories.names().join("、")
                     ),
                 };
-                Err(self
-                    .problem("UNKNOWN_CATEGORY", "类别", "类别不在已知类别中")
-                    .hint(hint))
+                Err(self.problem("UNKNOWN_CATEGORY", "类别", "类别不在已知类别中").hint(hint))
             }
         }
     }
@@ -104,8 +98,7 @@ impl<'a> RowView<'a> {
             return Ok(None);
         }
         normalize_grade(cell).map(Some).ok_or_else(|| {
-            self.problem("BAD_GRADE", "等级", "等级无法识别")
-                .hint("应为一级至十级，可写作“一级”“1级”或“1”。")
+            self.problem("BAD_GRADE", "等级", "等级无法识别").hint("应为一级至十级，可写作“一级”“1级”或“1”。")
         })
     }
 
@@ -119,9 +112,7 @@ impl<'a> RowView<'a> {
         if NATURES.contains(&t.as_str()) {
             return Ok(Some(t));
         }
-        Err(self
-            .problem("BAD_NATURE", "性质", "性质无法识别")
-            .hint("应为“因战”“因公”或“因病”，或留空。"))
+        Err(self.problem("BAD_NATURE", "性质", "性质无法识别").hint("应为“因战”“因公”或“因病”，或留空。"))
     }
 
     /// An optional date column.
@@ -131,8 +122,7 @@ impl<'a> RowView<'a> {
             return Ok(None);
         }
         cells::parse_date(cell).map(Some).ok_or_else(|| {
-            self.problem("BAD_DATE", name, format!("{name}无法识别为日期"))
-                .hint(format!("可写作 {DATE_FORMS}。"))
+            self.problem("BAD_DATE", name, format!("{name}无法识别为日期")).hint(format!("可写作 {DATE_FORMS}。"))
         })
     }
 
@@ -143,8 +133,7 @@ impl<'a> RowView<'a> {
             return Ok(None);
         }
         cells::parse_month(cell).map(Some).ok_or_else(|| {
-            self.problem("BAD_DATE", name, format!("{name}无法识别为年月"))
-                .hint(format!("可写作 {MONTH_FORMS}。"))
+            self.problem("BAD_DATE", name, format!("{name}无法识别为年月")).hint(format!("可写作 {MONTH_FORMS}。"))
         })
     }
 
@@ -172,10 +161,7 @@ impl<'a> RowView<'a> {
             .filter(|d| d.fract().is_zero() && *d >= Decimal::ZERO)
             .and_then(|d| u32::try_from(d.trunc()).ok())
             .map(Some)
-            .ok_or_else(|| {
-                self.problem("BAD_NUMBER", name, format!("{name}应为整数"))
-                    .hint("请填写整数，如 6 或 12。")
-            })
+            .ok_or_else(|| self.problem("BAD_NUMBER", name, format!("{name}应为整数")).hint("请填写整数，如 6 或 12。"))
     }
 }
 
@@ -243,9 +229,7 @@ pub fn is_total_row(row: &Row, header: &Header) -> bool {
     if first_text.is_some_and(is_total_word) {
         return true;
     }
-    let no_id = header
-        .column("身份证号")
-        .is_none_or(|c| cells::is_blank(row.cell(c.index)));
+    let no_id = header.column("身份证号").is_none_or(|c| cells::is_blank(row.cell(c.index)));
     if no_id
         && first_text.is_some_and(|t| {
             let t = cells::compact(t);
@@ -255,34 +239,20 @@ pub fn is_total_row(row: &Row, header: &Header) -> bool {
     {
         return true;
     }
-    ["序号", "姓名"].iter().any(|name| {
-        header
-            .column(name)
-            .is_some_and(|c| matches!(row.cell(c.index), Cell::Text(t) if is_total_word(t)))
-    })
+    ["序号", "姓名"]
+        .iter()
+        .any(|name| header.column(name).is_some_and(|c| matches!(row.cell(c.index), Cell::Text(t) if is_total_word(t))))
 }
 
 /// The header repeated inside the data (sheets pasted together from several 乡镇): every required column holds
 /// its own name.
 pub fn is_repeated_header(view: &RowView, required: &[&str], defs: &[ColumnDef]) -> bool {
-    required
-        .iter()
-        .all(|name| columns::canonical_of(&view.text(name), defs) == Some(*name))
+    required.iter().all(|name| columns::canonical_of(&view.text(name), defs) == Some(*name))
 }
 
 /// A signature line under the table ("制表人：", "审核：", "填表说明") with no 姓名 and no 身份证号.
 pub fn is_footer_row(view: &RowView) -> bool {
-    const WORDS: &[&str] = &[
-        "制表",
-        "填表",
-        "审核",
-        "负责人",
-        "经办人",
-        "复核",
-        "备注:",
-        "注:",
-        "说明:",
-    ];
+    const WORDS: &[&str] = &["制表", "填表", "审核", "负责人", "经办人", "复核", "备注:", "注:", "说明:"];
     if !view.is_blank("姓名") || !view.is_blank("身份证号") || !view.is_blank("项目") {
         return false;
     }

@@ -34,17 +34,11 @@ fn id_card(view: &RowView) -> Result<IdCard, Problem> {
     };
     if as_number {
         return Err(view
-            .problem(
-                "ID_AS_NUMBER",
-                "身份证号",
-                format!("身份证号被存成了数字：{AS_NUMBER_WHY}"),
-            )
+            .problem("ID_AS_NUMBER", "身份证号", format!("身份证号被存成了数字：{AS_NUMBER_WHY}"))
             .hint("请将该列设置为“文本”格式后重新录入身份证号（只改格式不能找回丢失的数字）。"));
     }
-    IdCard::parse(&cells::compact(&cells::text(cell))).map_err(|e| {
-        view.problem("ID_INVALID", "身份证号", e.to_string())
-            .hint("请对照原始证件核对身份证号。")
-    })
+    IdCard::parse(&cells::compact(&cells::text(cell)))
+        .map_err(|e| view.problem("ID_INVALID", "身份证号", e.to_string()).hint("请对照原始证件核对身份证号。"))
 }
 
 /// 银行账号: digits only. A number cell with 16 or more digits has lost digits already; a shorter whole number
@@ -52,12 +46,8 @@ fn id_card(view: &RowView) -> Result<IdCard, Problem> {
 fn account(view: &RowView) -> Result<String, Problem> {
     let cell = view.cell("银行账号");
     let as_number = || {
-        view.problem(
-            "ACCOUNT_AS_NUMBER",
-            "银行账号",
-            format!("银行账号被存成了数字：{AS_NUMBER_WHY}"),
-        )
-        .hint("请将该列设置为“文本”格式后重新录入银行账号（只改格式不能找回丢失的数字）。")
+        view.problem("ACCOUNT_AS_NUMBER", "银行账号", format!("银行账号被存成了数字：{AS_NUMBER_WHY}"))
+            .hint("请将该列设置为“文本”格式后重新录入银行账号（只改格式不能找回丢失的数字）。")
     };
     let invalid = || {
         view.problem("ACCOUNT_INVALID", "银行账号", "银行账号只能由数字组成")
@@ -71,20 +61,12 @@ fn account(view: &RowView) -> Result<String, Problem> {
                 return Err(invalid());
             }
             let digits = d.trunc().normalize().to_string();
-            if digits.len() >= 16 {
-                Err(as_number())
-            } else {
-                Ok(digits)
-            }
+            if digits.len() >= 16 { Err(as_number()) } else { Ok(digits) }
         }
         Cell::Text(t) if cells::looks_like_scientific(t) => Err(as_number()),
         Cell::Text(t) => {
             let digits = cells::compact(t);
-            if digits.bytes().all(|b| b.is_ascii_digit()) {
-                Ok(digits)
-            } else {
-                Err(invalid())
-            }
+            if digits.bytes().all(|b| b.is_ascii_digit()) { Ok(digits) } else { Err(invalid()) }
         }
         _ => Err(invalid()),
     }
@@ -97,11 +79,7 @@ fn status(view: &RowView, death_date_given: bool, death_date_bad: bool) -> Resul
         if death_date_given || death_date_bad {
             return Ok(Status::Deceased);
         }
-        let at = if view.get("死亡日期").is_some() {
-            "死亡日期"
-        } else {
-            "状态"
-        };
+        let at = if view.get("死亡日期").is_some() { "死亡日期" } else { "状态" };
         Err(view
             .problem("MISSING_DEATH_DATE", at, format!("状态为“{typed}”，但没有填写死亡日期"))
             .hint("请填写死亡日期：发放到死亡当月，丧葬补助也据此计算。"))
@@ -141,15 +119,9 @@ fn parse_row(view: &RowView, categories: &Categories) -> (Parsed, Vec<Problem>) 
     let category = match take(view.category(categories), &mut problems) {
         Some(None) => {
             problems.push(view.problem("MISSING_VALUE", "类别", "类别为空").hint(format!(
-                        "请填写类别，如 {}。",
-                        categories
-                            .names()
-                            .iter()
-                            .take(3)
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join("、")
-                    )));
+                "请填写类别，如 {}。",
+                categories.names().iter().take(3).cloned().collect::<Vec<_>>().join("、")
+            )));
             None
         }
         other => other.flatten(),
@@ -217,11 +189,7 @@ pub fn roster_from_table(table: &Table, categories: &Categories) -> Result<Vec<R
     let mut recipients = Vec::new();
     let mut seen: BTreeMap<(IdCard, String), u32> = BTreeMap::new();
     for row in &table.rows[header.first_data..] {
-        let view = RowView {
-            table,
-            header: &header,
-            row,
-        };
+        let view = RowView { table, header: &header, row };
         if is_blank_row(row)
             || is_total_row(row, &header)
             || is_footer_row(&view)
@@ -286,10 +254,7 @@ mod tests {
     }
     /// Every problem as displayed, with the temporary path replaced by `F`.
     fn shown(err: &Problems, path: &Path) -> Vec<String> {
-        err.0
-            .iter()
-            .map(|p| p.to_string().replace(&path.display().to_string(), "F"))
-            .collect()
+        err.0.iter().map(|p| p.to_string().replace(&path.display().to_string(), "F")).collect()
     }
 
     #[test]
@@ -357,19 +322,7 @@ mod tests {
                 E,
                 S("未年审"),
             ],
-            vec![
-                N(3.0),
-                S("王五"),
-                S("41152619480909001x"),
-                S("烈属"),
-                E,
-                E,
-                E,
-                E,
-                S("2023.08"),
-                E,
-                S("2024.01.05"),
-            ],
+            vec![N(3.0), S("王五"), S("41152619480909001x"), S("烈属"), E, E, E, E, S("2023.08"), E, S("2024.01.05")],
             vec![S("合计"), E, E, E, E, E, E, N(12.0)],
             vec![S("制表人：赵六"), E, E, E, E, E, E, E, E, E, E, E, S("审核人：钱七")],
         ];
@@ -378,10 +331,7 @@ mod tests {
         assert_eq!(r.len(), 3);
 
         let a = &r[0];
-        assert_eq!(
-            a.location.to_string(),
-            format!("{} 工作表「花名册」第4行", path.display())
-        );
+        assert_eq!(a.location.to_string(), format!("{} 工作表「花名册」第4行", path.display()));
         assert_eq!(a.name, "张三");
         assert_eq!(a.id.as_str(), "411526195003150014");
         assert_eq!(a.category, "残疾军人");
@@ -406,12 +356,7 @@ mod tests {
         assert_eq!(b.category, "在乡复员军人");
         assert_eq!(b.service_years, Some(dec!(12)));
         assert_eq!(b.start_month, ym("2024-01"));
-        assert_eq!(
-            b.status,
-            Status::Suspended {
-                reason: "未年审".into()
-            }
-        );
+        assert_eq!(b.status, Status::Suspended { reason: "未年审".into() });
         assert_eq!(b.confirmed_on, date(2024, 3, 1));
         assert_eq!(b.account, "");
         assert_eq!(b.attr("等级"), "");
@@ -497,16 +442,7 @@ mod tests {
     fn every_problem_of_the_file_is_reported_with_its_place() {
         let dir = TempDir::new().unwrap();
         let rows = vec![
-            texts(&[
-                "姓名",
-                "身份证号",
-                "类别",
-                "等级",
-                "状态",
-                "死亡日期",
-                "起发年月",
-                "银行账号",
-            ]),
+            texts(&["姓名", "身份证号", "类别", "等级", "状态", "死亡日期", "起发年月", "银行账号"]),
             vec![S("张三"), N(411526195003150014.0), S("残疾军人")],
             vec![S("李四"), S("411526196207080031"), S("残疾军仁")],
             vec![
@@ -519,16 +455,7 @@ mod tests {
                 S("2024年13月"),
                 N(6228480012345678.0),
             ],
-            vec![
-                S("赵六"),
-                S("411526197001010076"),
-                S("公务员"),
-                E,
-                S("退休"),
-                E,
-                E,
-                S("6228-4800"),
-            ],
+            vec![S("赵六"), S("411526197001010076"), S("公务员"), E, S("退休"), E, E, S("6228-4800")],
             vec![E, S("411526195003150014"), S("烈属"), E, S("正常"), S("2024-02-30")],
         ];
         let path = xlsx(&dir, "bad.xlsx", "花名册", &rows, &[]);
@@ -609,25 +536,10 @@ mod tests {
         let ok = csv.lines().take(6).collect::<Vec<_>>().join("\n");
         let path = file(&dir, "ok.csv", ok.as_bytes());
         let r = read_roster(&path, &Categories::default()).unwrap();
-        assert_eq!(
-            r[0].status,
-            Status::Suspended {
-                reason: "服刑".into()
-            }
-        );
+        assert_eq!(r[0].status, Status::Suspended { reason: "服刑".into() });
         assert_eq!(r[0].account, "12345678");
-        assert_eq!(
-            r[1].status,
-            Status::Suspended {
-                reason: "正在核查".into()
-            }
-        );
-        assert_eq!(
-            r[2].status,
-            Status::Suspended {
-                reason: "暂停发放".into()
-            }
-        );
+        assert_eq!(r[1].status, Status::Suspended { reason: "正在核查".into() });
+        assert_eq!(r[2].status, Status::Suspended { reason: "暂停发放".into() });
         assert_eq!(r[3].status, Status::Stopped);
         assert_eq!(r[4].status, Status::Deceased);
         assert_eq!(r[4].death_date, date(2024, 2, 3));
@@ -690,10 +602,7 @@ mod tests {
             ]
         );
         let missing = dir.path().join("没有.xlsx");
-        assert_eq!(
-            read_roster(&missing, &Categories::default()).unwrap_err().0[0].code,
-            "FILE_NOT_FOUND"
-        );
+        assert_eq!(read_roster(&missing, &Categories::default()).unwrap_err().0[0].code, "FILE_NOT_FOUND");
         let empty = file(&dir, "empty.csv", b"");
         assert_eq!(
             shown(&read_roster(&empty, &Categories::default()).unwrap_err(), &empty)[0],
@@ -702,10 +611,7 @@ mod tests {
              请检查是否选错了文件或工作表（只读取第一个工作表）。 [NO_HEADER]"
         );
         let pdf = file(&dir, "r.xlsx", b"%PDF-1.7\n");
-        assert_eq!(
-            read_roster(&pdf, &Categories::default()).unwrap_err().0[0].code,
-            "NOT_A_SPREADSHEET"
-        );
+        assert_eq!(read_roster(&pdf, &Categories::default()).unwrap_err().0[0].code, "NOT_A_SPREADSHEET");
     }
 
     #[test]
@@ -741,12 +647,7 @@ mod tests {
                 },
                 Row {
                     excel_row: 2,
-                    cells: vec![
-                        text("张三"),
-                        text("411526195003150014"),
-                        Cell::Error("#N/A".into()),
-                        text("因战"),
-                    ],
+                    cells: vec![text("张三"), text("411526195003150014"), Cell::Error("#N/A".into()), text("因战")],
                 },
                 Row {
                     excel_row: 3,

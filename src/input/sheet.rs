@@ -47,10 +47,7 @@ const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 const WORKBOOK_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "xlsb", "ods", "et"];
 
 fn not_a_spreadsheet(file: &str, message: &str, hint: &str) -> Problems {
-    Problem::new("NOT_A_SPREADSHEET", format!("无法作为表格读取：{message}"))
-        .at(Location::file(file))
-        .hint(hint)
-        .into()
+    Problem::new("NOT_A_SPREADSHEET", format!("无法作为表格读取：{message}")).at(Location::file(file)).hint(hint).into()
 }
 
 const SAVE_AS_HINT: &str = "请确认选择的文件正确；请用 Excel 或 WPS 打开后另存为 .xlsx 再试。";
@@ -59,11 +56,7 @@ const SAVE_AS_HINT: &str = "请确认选择的文件正确；请用 Excel 或 WP
 pub fn read_table(path: &Path) -> Result<Table, Problems> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| io_problem(&file, path, &e))?;
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase())
-        .unwrap_or_default();
+    let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
     if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
         return read_workbook(&file, bytes);
     }
@@ -109,10 +102,9 @@ fn io_problem(file: &str, path: &Path, e: &std::io::Error) -> Problems {
             .at(loc)
             .hint("请检查文件路径和文件名是否正确（包括扩展名 .xlsx、.xls、.csv）。")
             .into(),
-        _ if path.is_dir() => Problem::new("FILE_UNREADABLE", "这是一个文件夹，不是文件")
-            .at(loc)
-            .hint("请指定其中的表格文件。")
-            .into(),
+        _ if path.is_dir() => {
+            Problem::new("FILE_UNREADABLE", "这是一个文件夹，不是文件").at(loc).hint("请指定其中的表格文件。").into()
+        }
         std::io::ErrorKind::PermissionDenied => Problem::new("FILE_UNREADABLE", "没有读取该文件的权限")
             .at(loc)
             .hint("请检查文件权限；如果文件正在 Excel 或 WPS 中打开，请先关闭。")
@@ -133,20 +125,13 @@ fn read_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Problems> {
                 "如果设置了密码，请先取消密码；请用 Excel 或 WPS 打开后另存为 .xlsx 再试。",
             )
         } else {
-            (
-                "文件是压缩包格式，但不是可读取的 xlsx 或 ods 工作簿（可能已损坏）",
-                SAVE_AS_HINT,
-            )
+            ("文件是压缩包格式，但不是可读取的 xlsx 或 ods 工作簿（可能已损坏）", SAVE_AS_HINT)
         };
         not_a_spreadsheet(file, what, hint)
     })?;
     let sheet = book.sheet_names().first().cloned();
     let Some(range) = book.worksheet_range_at(0) else {
-        return Ok(Table {
-            file: file.to_string(),
-            sheet,
-            rows: Vec::new(),
-        });
+        return Ok(Table { file: file.to_string(), sheet, rows: Vec::new() });
     };
     let range = range.map_err(|e| {
         Problems::from(
@@ -163,16 +148,10 @@ fn read_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Problems> {
         .enumerate()
         .map(|(i, cells)| Row {
             excel_row: first_row + i as u32 + 1,
-            cells: std::iter::repeat_n(Cell::Empty, pad)
-                .chain(cells.iter().map(convert))
-                .collect(),
+            cells: std::iter::repeat_n(Cell::Empty, pad).chain(cells.iter().map(convert)).collect(),
         })
         .collect();
-    Ok(Table {
-        file: file.to_string(),
-        sheet,
-        rows,
-    })
+    Ok(Table { file: file.to_string(), sheet, rows })
 }
 
 fn convert(data: &Data) -> Cell {
@@ -199,11 +178,7 @@ fn convert(data: &Data) -> Cell {
 fn parse_iso(s: &str) -> Option<NaiveDateTime> {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
         .ok()
-        .or_else(|| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .ok()
-                .map(|d| d.and_time(chrono::NaiveTime::MIN))
-        })
+        .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(|d| d.and_time(chrono::NaiveTime::MIN)))
 }
 
 /// Decode CSV bytes: UTF-16 with BOM, UTF-8 (BOM stripped), else GB18030 (a superset of GBK). Bytes that are
@@ -226,10 +201,7 @@ pub fn decode_text(file: &str, bytes: &[u8]) -> Result<String, Problems> {
         if had_errors {
             return Err(Problem::new(
                 "BAD_ENCODING",
-                format!(
-                    "第{}行含有无法识别的字节：文件既不是 UTF-8 也不是 GBK 编码的文本",
-                    i + 1
-                ),
+                format!("第{}行含有无法识别的字节：文件既不是 UTF-8 也不是 GBK 编码的文本", i + 1),
             )
             .at(Location::file(file))
             .hint("请用 Excel 或 WPS 打开后另存为 .xlsx 或“CSV UTF-8（逗号分隔）”再试。")
@@ -243,13 +215,10 @@ pub fn decode_text(file: &str, bytes: &[u8]) -> Result<String, Problems> {
 fn decode_strict(file: &str, bytes: &[u8], encoding: &'static encoding_rs::Encoding) -> Result<String, Problems> {
     let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
     if had_errors {
-        return Err(Problem::new(
-            "BAD_ENCODING",
-            format!("文件以 {} 标记开头，但含有无法识别的字节", encoding.name()),
-        )
-        .at(Location::file(file))
-        .hint("请用 Excel 或 WPS 打开后另存为 .xlsx 再试。")
-        .into());
+        return Err(Problem::new("BAD_ENCODING", format!("文件以 {} 标记开头，但含有无法识别的字节", encoding.name()))
+            .at(Location::file(file))
+            .hint("请用 Excel 或 WPS 打开后另存为 .xlsx 再试。")
+            .into());
     }
     Ok(text.into_owned())
 }
@@ -259,16 +228,9 @@ fn decode_strict(file: &str, bytes: &[u8], encoding: &'static encoding_rs::Encod
 pub fn table_from_csv_bytes(file: &str, bytes: &[u8]) -> Result<Table, Problems> {
     let text = decode_text(file, bytes)?;
     let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() {
-        b'\t'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
+    let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() { b'\t' } else { b',' };
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut rows = Vec::new();
     let mut embedded_breaks: u64 = 0;
     for record in reader.records() {
@@ -281,9 +243,7 @@ pub fn table_from_csv_bytes(file: &str, bytes: &[u8]) -> Result<Table, Problems>
             )
         })?;
         // The reported position is where the reader started, before any blank lines it skipped.
-        let (line, byte) = record
-            .position()
-            .map_or((rows.len() as u64 + 1, 0), |p| (p.line(), p.byte() as usize));
+        let (line, byte) = record.position().map_or((rows.len() as u64 + 1, 0), |p| (p.line(), p.byte() as usize));
         let skipped = text.as_bytes()[byte.min(text.len())..]
             .iter()
             .take_while(|b| matches!(b, b'\r' | b'\n'))
@@ -291,23 +251,10 @@ pub fn table_from_csv_bytes(file: &str, bytes: &[u8]) -> Result<Table, Problems>
             .count() as u64;
         let excel_row = (line + skipped - embedded_breaks) as u32;
         embedded_breaks += record.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
-        let cells = record
-            .iter()
-            .map(|f| {
-                if f.is_empty() {
-                    Cell::Empty
-                } else {
-                    Cell::Text(f.to_string())
-                }
-            })
-            .collect();
+        let cells = record.iter().map(|f| if f.is_empty() { Cell::Empty } else { Cell::Text(f.to_string()) }).collect();
         rows.push(Row { excel_row, cells });
     }
-    Ok(Table {
-        file: file.to_string(),
-        sheet: None,
-        rows,
-    })
+    Ok(Table { file: file.to_string(), sheet: None, rows })
 }
 
 #[cfg(test)]
@@ -316,10 +263,7 @@ mod tests {
     use tempfile::TempDir;
 
     fn texts(t: &Table) -> Vec<(u32, Vec<String>)> {
-        t.rows
-            .iter()
-            .map(|r| (r.excel_row, r.cells.iter().map(crate::input::cells::display).collect()))
-            .collect()
+        t.rows.iter().map(|r| (r.excel_row, r.cells.iter().map(crate::input::cells::display).collect())).collect()
     }
 
     fn write(dir: &TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
@@ -418,11 +362,7 @@ mod tests {
             err.0[0].message,
             "无法作为表格读取：文件是压缩包格式，但不是可读取的 xlsx 或 ods 工作簿（可能已损坏）"
         );
-        let html = write(
-            &dir,
-            "export.xls",
-            "<html><table><tr><td>姓名</td></tr></table></html>".as_bytes(),
-        );
+        let html = write(&dir, "export.xls", "<html><table><tr><td>姓名</td></tr></table></html>".as_bytes());
         let err = read_table(&html).unwrap_err();
         assert_eq!(
             err.0[0].message,
@@ -447,8 +387,7 @@ mod tests {
         ws.write_string(1, 1, "姓名").unwrap();
         ws.write_number(2, 1, 12.5).unwrap();
         let date = Format::new().set_num_format("yyyy-mm-dd");
-        ws.write_datetime_with_format(2, 2, ExcelDateTime::from_ymd(2024, 1, 5).unwrap(), &date)
-            .unwrap();
+        ws.write_datetime_with_format(2, 2, ExcelDateTime::from_ymd(2024, 1, 5).unwrap(), &date).unwrap();
         ws.write_boolean(2, 3, true).unwrap();
         wb.add_worksheet().set_name("其他").unwrap();
         wb.save(&p).unwrap();
@@ -460,12 +399,7 @@ mod tests {
         assert_eq!(t.rows[1].cells[1], Cell::Number(12.5));
         assert_eq!(
             t.rows[1].cells[2],
-            Cell::Date(
-                NaiveDate::from_ymd_opt(2024, 1, 5)
-                    .unwrap()
-                    .and_hms_opt(0, 0, 0)
-                    .unwrap()
-            )
+            Cell::Date(NaiveDate::from_ymd_opt(2024, 1, 5).unwrap().and_hms_opt(0, 0, 0).unwrap())
         );
         assert_eq!(t.rows[1].cells[3], Cell::Bool(true));
     }

@@ -25,9 +25,7 @@ fn take<T>(r: Result<T, Problem>, problems: &mut Vec<Problem>) -> Option<T> {
 fn amount(view: &RowView) -> Result<Decimal, Problem> {
     let cell = view.cell("金额");
     if cells::is_blank(cell) {
-        return Err(view
-            .problem("BAD_AMOUNT", "金额", "金额为空")
-            .hint("请填写标准金额，如 1234.50。"));
+        return Err(view.problem("BAD_AMOUNT", "金额", "金额为空").hint("请填写标准金额，如 1234.50。"));
     }
     let value = match cell {
         Cell::Number(v) => decimal_from_cell_f64(*v),
@@ -39,9 +37,9 @@ fn amount(view: &RowView) -> Result<Decimal, Problem> {
         None => Err(view
             .problem("BAD_AMOUNT", "金额", "金额不是数字")
             .hint("请填写阿拉伯数字金额，如 1234.50（可带“元”“￥”或千分位逗号）。")),
-        Some(d) if d < Decimal::ZERO => Err(view
-            .problem("BAD_AMOUNT", "金额", "金额不能为负数")
-            .hint("标准金额应为正数或0。")),
+        Some(d) if d < Decimal::ZERO => {
+            Err(view.problem("BAD_AMOUNT", "金额", "金额不能为负数").hint("标准金额应为正数或0。"))
+        }
         Some(d) => Ok(d),
     }
 }
@@ -119,11 +117,7 @@ pub fn standards_from_table(table: &Table, categories: &Categories) -> Result<Ve
     let mut problems = Vec::new();
     let mut standards = Vec::new();
     for row in &table.rows[header.first_data..] {
-        let view = RowView {
-            table,
-            header: &header,
-            row,
-        };
+        let view = RowView { table, header: &header, row };
         if is_blank_row(row)
             || is_total_row(row, &header)
             || is_footer_row(&view)
@@ -159,10 +153,7 @@ mod tests {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
     fn shown(err: &Problems, path: &Path) -> Vec<String> {
-        err.0
-            .iter()
-            .map(|p| p.to_string().replace(&path.display().to_string(), "F"))
-            .collect()
+        err.0.iter().map(|p| p.to_string().replace(&path.display().to_string(), "F")).collect()
     }
 
     #[test]
@@ -209,30 +200,9 @@ mod tests {
                 S("2023年8月1日"),
                 S("2024-07-31"),
             ],
-            vec![
-                S("定期生活补助"),
-                S("60周岁农村籍退役士兵"),
-                E,
-                E,
-                E,
-                N(40.0),
-                S("元/年·服役年"),
-                S("20230801"),
-            ],
+            vec![S("定期生活补助"), S("60周岁农村籍退役士兵"), E, E, E, N(40.0), S("元/年·服役年"), S("20230801")],
             // serial 45505 = 2024-08-01 (45292 is 2024-01-01, plus 213 days of January to July)
-            vec![
-                S("护理费"),
-                S("残疾军人"),
-                S("一级"),
-                E,
-                E,
-                N(8889.17),
-                S("元/月"),
-                N(45505.0),
-                E,
-                E,
-                S("是"),
-            ],
+            vec![S("护理费"), S("残疾军人"), S("一级"), E, E, N(8889.17), S("元/月"), N(45505.0), E, E, S("是")],
             vec![],
             vec![S("合计"), E, E, E, E, N(116833.67)],
         ];
@@ -240,15 +210,9 @@ mod tests {
         let s = read_standards(&path, &Categories::default()).unwrap();
         assert_eq!(s.len(), 4);
 
-        assert_eq!(
-            s[0].location.to_string(),
-            format!("{} 工作表「标准」第3行", path.display())
-        );
+        assert_eq!(s[0].location.to_string(), format!("{} 工作表「标准」第3行", path.display()));
         assert_eq!(s[0].item, "残疾抚恤金");
-        assert_eq!(
-            s[0].keys,
-            keys(&[("类别", "残疾军人"), ("等级", "一级"), ("性质", "因战")])
-        );
+        assert_eq!(s[0].keys, keys(&[("类别", "残疾军人"), ("等级", "一级"), ("性质", "因战")]));
         assert_eq!(s[0].amount, dec!(106670));
         assert_eq!(s[0].unit, Unit::PerYear);
         assert_eq!(s[0].start, date(2024, 8, 1));
@@ -268,10 +232,7 @@ mod tests {
         assert_eq!(s[2].start, date(2023, 8, 1));
 
         assert_eq!(s[3].location.row, Some(6));
-        assert_eq!(
-            s[3].keys,
-            keys(&[("类别", "残疾军人"), ("等级", "一级"), ("护理", "是")])
-        );
+        assert_eq!(s[3].keys, keys(&[("类别", "残疾军人"), ("等级", "一级"), ("护理", "是")]));
         assert_eq!(s[3].amount, dec!(8889.17));
         assert_eq!(s[3].start, date(2024, 8, 1));
     }
@@ -281,14 +242,7 @@ mod tests {
         let dir = TempDir::new().unwrap();
         let rows = vec![
             texts(&["项目", "金额", "计发单位", "起始日期", "终止日期", "类别"]),
-            vec![
-                S("残疾抚恤金"),
-                S("六百元"),
-                S("元/季"),
-                S("2024-08-01"),
-                S("2024-07-31"),
-                S("残疾军仁"),
-            ],
+            vec![S("残疾抚恤金"), S("六百元"), S("元/季"), S("2024-08-01"), S("2024-07-31"), S("残疾军仁")],
             vec![E, N(-5.0), S("元/月"), E, E, E],
             vec![S("护理费"), E, E, S("2024-13-01")],
         ];

@@ -41,8 +41,7 @@ pub fn xlsx(dir: &TempDir, name: &str, sheet: &str, rows: &[Vec<V>], merges: &[M
                     ws.write_number(r, c, n).unwrap();
                 }
                 V::D(y, m, d) => {
-                    ws.write_datetime_with_format(r, c, ExcelDateTime::from_ymd(y, m, d).unwrap(), &date)
-                        .unwrap();
+                    ws.write_datetime_with_format(r, c, ExcelDateTime::from_ymd(y, m, d).unwrap(), &date).unwrap();
                 }
                 V::E => {}
             }
@@ -61,8 +60,5 @@ pub fn file(dir: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
 
 /// Text cells from string slices ("" = no cell).
 pub fn texts(cells: &[&'static str]) -> Vec<V> {
-    cells
-        .iter()
-        .map(|s| if s.is_empty() { V::E } else { V::S(s) })
-        .collect()
+    cells.iter().map(|s| if s.is_empty() { V::E } else { V::S(s) }).collect()
 }

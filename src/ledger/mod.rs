@@ -218,24 +218,13 @@ pub enum LedgerError {
         "{month} 已于 {committed_at} 确认发放（发放日期 {pay_date}），合计 {} 元；不能重复发放。如需补发，请在下月发放时自动计入补发。",
         crate::report::filters::yuan(from_fen(*.total_fen), true)
     )]
-    AlreadyCommitted {
-        path: PathBuf,
-        month: YearMonth,
-        committed_at: String,
-        pay_date: NaiveDate,
-        total_fen: i64,
-    },
+    AlreadyCommitted { path: PathBuf, month: YearMonth, committed_at: String, pay_date: NaiveDate, total_fen: i64 },
     /// `commit` with no draft for the month.
     #[error("台账 {} 中没有 {month} 的发放草稿，请先运行 youfu pay --month {month} 再确认", .path.display())]
     NoDraft { path: PathBuf, month: YearMonth },
     /// The inputs' digest at commit differs from the draft's.
     #[error("{month}：花名册或标准表在生成草稿后已被修改，请重新运行 pay 后再确认")]
-    InputsChanged {
-        path: PathBuf,
-        month: YearMonth,
-        draft_digest: String,
-        current_digest: String,
-    },
+    InputsChanged { path: PathBuf, month: YearMonth, draft_digest: String, current_digest: String },
     /// A line would pay again what a committed batch already paid (正常 of a 所属期, or 丧葬补助).
     #[error(
         "{name}（{id}）的{item} {period} {kind}已在 {paid_in} 发放批次中确认发放，不能重复发放；台账 {} 未作修改",

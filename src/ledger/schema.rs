@@ -162,27 +162,14 @@ pub(super) fn inspect(conn: &Connection, path: &Path) -> Result<Found, LedgerErr
 
 fn inspect_in_transaction(conn: &Connection, path: &Path) -> Result<Found, LedgerError> {
     let err = |e| sql_err(path, e);
-    let app_id: i64 = conn
-        .pragma_query_value(None, "application_id", |r| r.get(0))
-        .map_err(err)?;
-    let version: i64 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(err)?;
-    let mut stmt = conn
-        .prepare("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
-        .map_err(err)?;
-    let objects: Vec<String> = stmt
-        .query_map([], |r| r.get(0))
-        .map_err(err)?
-        .collect::<Result<_, _>>()
-        .map_err(err)?;
+    let app_id: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(err)?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(err)?;
+    let mut stmt =
+        conn.prepare("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").map_err(err)?;
+    let objects: Vec<String> = stmt.query_map([], |r| r.get(0)).map_err(err)?.collect::<Result<_, _>>().map_err(err)?;
     if app_id == APPLICATION_ID {
         if version > SCHEMA_VERSION {
-            return Err(LedgerError::TooNew {
-                path: path.to_path_buf(),
-                found: version,
-                supported: SCHEMA_VERSION,
-            });
+            return Err(LedgerError::TooNew { path: path.to_path_buf(), found: version, supported: SCHEMA_VERSION });
         }
         if version < 1 {
             return Err(LedgerError::Corrupt {
@@ -204,27 +191,19 @@ fn inspect_in_transaction(conn: &Connection, path: &Path) -> Result<Found, Ledge
     } else {
         format!("文件没有 youfu 标识，但结构版本号为 {version}")
     };
-    Err(LedgerError::NotLedger {
-        path: path.to_path_buf(),
-        detail,
-    })
+    Err(LedgerError::NotLedger { path: path.to_path_buf(), detail })
 }
 
 /// `PRAGMA quick_check`: a file whose pages or indexes are damaged is refused before anything is written.
 pub(super) fn check_integrity(conn: &Connection, path: &Path) -> Result<(), LedgerError> {
     let err = |e| sql_err(path, e);
     let mut stmt = conn.prepare("PRAGMA quick_check(3)").map_err(err)?;
-    let rows: Vec<String> = stmt
-        .query_map([], |r| r.get(0))
-        .map_err(err)?
-        .collect::<Result<_, _>>()
-        .map_err(err)?;
+    let rows: Vec<String> = stmt.query_map([], |r| r.get(0)).map_err(err)?.collect::<Result<_, _>>().map_err(err)?;
     if rows.len() == 1 && rows[0] == "ok" {
         Ok(())
     } else {
         Err(LedgerError::Corrupt {
-            path: path.to_path_buf(),
-            detail: format!("完整性检查未通过：{}", rows.join("；")),
+            path: path.to_path_buf(), detail: format!("完整性检查未通过：{}", rows.join("；"))
         })
     }
 }
@@ -234,15 +213,11 @@ pub(super) fn check_integrity(conn: &Connection, path: &Path) -> Result<(), Ledg
 pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LedgerError> {
     let err = |e| sql_err(path, e);
     loop {
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(err)?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(err)?;
         if version >= SCHEMA_VERSION {
             return Ok(());
         }
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
         let version = match inspect(&tx, path)? {
             Found::Fresh => 0,
             Found::Ledger { version } => version,

@@ -81,24 +81,18 @@ impl Ledger {
         let existed = match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => {
                 return Err(LedgerError::NotLedger {
-                    path: path.to_path_buf(),
-                    detail: "这是一个文件夹".to_string(),
+                    path: path.to_path_buf(), detail: "这是一个文件夹".to_string()
                 });
             }
             Ok(_) => true,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if !create {
-                    return Err(LedgerError::Missing {
-                        path: path.to_path_buf(),
-                    });
+                    return Err(LedgerError::Missing { path: path.to_path_buf() });
                 }
                 false
             }
             Err(source) => {
-                return Err(LedgerError::Io {
-                    path: path.to_path_buf(),
-                    source,
-                });
+                return Err(LedgerError::Io { path: path.to_path_buf(), source });
             }
         };
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -124,10 +118,7 @@ impl Ledger {
         }
         conn.pragma_update(None, "foreign_keys", true).map_err(err)?;
         schema::migrate(&mut conn, path)?;
-        Ok(Ledger {
-            conn,
-            path: path.to_path_buf(),
-        })
+        Ok(Ledger { conn, path: path.to_path_buf() })
     }
 
     /// The ledger file.
@@ -150,15 +141,10 @@ impl Ledger {
     /// pays again what a committed batch paid (`AlreadyPaid`: a 正常 line of the same person, 项目 and 所属期, or a
     /// second 丧葬补助).
     pub fn save_draft(&mut self, batch: &NewBatch) -> Result<BatchInfo, LedgerError> {
-        let abort_after = std::env::var(TEST_ABORT_AFTER_LINES_ENV)
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok());
+        let abort_after = std::env::var(TEST_ABORT_AFTER_LINES_ENV).ok().and_then(|v| v.trim().parse::<usize>().ok());
         let path = self.path.clone();
         let err = |e| sql_err(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
         if let Some(done) = committed_batch(&tx, &path, batch.month)? {
             return Err(already_committed(&path, done));
         }
@@ -168,8 +154,7 @@ impl Ledger {
             [&month],
         )
         .map_err(err)?;
-        tx.execute("DELETE FROM batches WHERE month = ?1 AND status = 'draft'", [&month])
-            .map_err(err)?;
+        tx.execute("DELETE FROM batches WHERE month = ?1 AND status = 'draft'", [&month]).map_err(err)?;
         tx.execute(
             "INSERT INTO batches (month, status, created, inputs_digest, outputs_digest, tool_version,
                                   entitled_fen, shortfalls)
@@ -241,19 +226,12 @@ impl Ledger {
     ) -> Result<BatchInfo, LedgerError> {
         let path = self.path.clone();
         let err = |e| sql_err(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
         if let Some(done) = committed_batch(&tx, &path, month)? {
             return Err(already_committed(&path, done));
         }
-        let draft = query_batch(&tx, &path, "WHERE b.month = ?1 AND b.status = 'draft'", month)?.ok_or_else(|| {
-            LedgerError::NoDraft {
-                path: path.clone(),
-                month,
-            }
-        })?;
+        let draft = query_batch(&tx, &path, "WHERE b.month = ?1 AND b.status = 'draft'", month)?
+            .ok_or_else(|| LedgerError::NoDraft { path: path.clone(), month })?;
         if draft.inputs_digest != inputs_digest {
             return Err(LedgerError::InputsChanged {
                 path: path.clone(),
@@ -271,8 +249,7 @@ impl Ledger {
             params![draft.id, committed_at, pay_date.to_string(), late_reason],
         )
         .map_err(err)?;
-        tx.execute("UPDATE lines SET committed = 1 WHERE batch_id = ?1", [draft.id])
-            .map_err(err)?;
+        tx.execute("UPDATE lines SET committed = 1 WHERE batch_id = ?1", [draft.id]).map_err(err)?;
         let info = batch_by_id(&tx, &path, draft.id)?;
         tx.commit().map_err(err)?;
         Ok(info)
@@ -301,9 +278,7 @@ impl Ledger {
     pub fn first_committed_month(&self) -> Result<Option<YearMonth>, LedgerError> {
         self.conn
             .query_row("SELECT MIN(month) FROM batches WHERE status = 'committed'", [], |r| {
-                r.get::<_, Option<String>>(0)?
-                    .map(|m| parse_text(0, &m, |s| s.parse::<YearMonth>()))
-                    .transpose()
+                r.get::<_, Option<String>>(0)?.map(|m| parse_text(0, &m, |s| s.parse::<YearMonth>())).transpose()
             })
             .map_err(|e| sql_err(&self.path, e))
     }
@@ -326,10 +301,9 @@ impl Ledger {
     /// item, then the batch that paid them.
     pub fn lines_for(&self, id: &str, period: Option<YearMonth>) -> Result<Vec<PaidLine>, LedgerError> {
         match period {
-            None => self.query_lines(
-                "AND l.person_id = ?1 ORDER BY l.period, l.item, b.month, l.id",
-                &[&id.to_string()],
-            ),
+            None => {
+                self.query_lines("AND l.person_id = ?1 ORDER BY l.period, l.item, b.month, l.id", &[&id.to_string()])
+            }
             Some(p) => self.query_lines(
                 "AND l.person_id = ?1 AND l.period = ?2 ORDER BY l.item, b.month, l.id",
                 &[&id.to_string(), &p.to_string()],
@@ -339,10 +313,7 @@ impl Ledger {
 
     /// The committed 丧葬补助 line of a person, if any (the database allows at most one).
     pub fn funeral_paid(&self, id: &str) -> Result<Option<PaidLine>, LedgerError> {
-        Ok(self
-            .query_lines("AND l.person_id = ?1 AND l.kind = '丧葬补助'", &[&id.to_string()])?
-            .into_iter()
-            .next())
+        Ok(self.query_lines("AND l.person_id = ?1 AND l.kind = '丧葬补助'", &[&id.to_string()])?.into_iter().next())
     }
 
     /// Total paid (正常 + 补发, committed) per person, 项目 and 所属期 for periods in [from, to], from the
@@ -373,9 +344,7 @@ impl Ledger {
         let sql = format!("{LINE_SELECT} {tail}");
         let err = |e| sql_err(&self.path, e);
         let mut stmt = self.conn.prepare(&sql).map_err(err)?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), line_from_row)
-            .map_err(err)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), line_from_row).map_err(err)?;
         rows.collect::<Result<_, _>>().map_err(err)
     }
 }
@@ -391,8 +360,7 @@ fn query_batch(conn: &Connection, path: &Path, tail: &str, month: YearMonth) -> 
 }
 
 fn batch_by_id(conn: &Connection, path: &Path, id: i64) -> Result<BatchInfo, LedgerError> {
-    conn.query_row(&format!("{BATCH_SELECT} WHERE b.id = ?1"), [id], batch_from_row)
-        .map_err(|e| sql_err(path, e))
+    conn.query_row(&format!("{BATCH_SELECT} WHERE b.id = ?1"), [id], batch_from_row).map_err(|e| sql_err(path, e))
 }
 
 fn already_committed(path: &Path, done: BatchInfo) -> LedgerError {
@@ -490,33 +458,23 @@ pub(super) fn sql_err(path: &Path, e: rusqlite::Error) -> LedgerError {
     match &e {
         rusqlite::Error::SqliteFailure(failure, message) => match failure.code {
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => LedgerError::Busy { path: path_buf },
-            ErrorCode::NotADatabase => LedgerError::Corrupt {
-                path: path_buf,
-                detail: "不是 SQLite 数据库文件".to_string(),
-            },
-            ErrorCode::DatabaseCorrupt => LedgerError::Corrupt {
-                path: path_buf,
-                detail: format!("数据库内容损坏：{e}"),
-            },
-            ErrorCode::ConstraintViolation => LedgerError::Rejected {
-                path: path_buf,
-                detail: constraint_detail(message.as_deref().unwrap_or("")),
-            },
-            _ => LedgerError::Sqlite {
-                path: path_buf,
-                source: e,
-            },
+            ErrorCode::NotADatabase => {
+                LedgerError::Corrupt { path: path_buf, detail: "不是 SQLite 数据库文件".to_string() }
+            }
+            ErrorCode::DatabaseCorrupt => {
+                LedgerError::Corrupt { path: path_buf, detail: format!("数据库内容损坏：{e}") }
+            }
+            ErrorCode::ConstraintViolation => {
+                LedgerError::Rejected { path: path_buf, detail: constraint_detail(message.as_deref().unwrap_or("")) }
+            }
+            _ => LedgerError::Sqlite { path: path_buf, source: e },
         },
         rusqlite::Error::FromSqlConversionFailure(..)
         | rusqlite::Error::IntegralValueOutOfRange(..)
-        | rusqlite::Error::InvalidColumnType(..) => LedgerError::Corrupt {
-            path: path_buf,
-            detail: format!("台账中有无法识别的数据：{e}"),
-        },
-        _ => LedgerError::Sqlite {
-            path: path_buf,
-            source: e,
-        },
+        | rusqlite::Error::InvalidColumnType(..) => {
+            LedgerError::Corrupt { path: path_buf, detail: format!("台账中有无法识别的数据：{e}") }
+        }
+        _ => LedgerError::Sqlite { path: path_buf, source: e },
     }
 }
 
@@ -531,22 +489,10 @@ fn constraint_detail(message: &str) -> String {
             "UNIQUE constraint failed: lines.batch_id, lines.person_id, lines.item, lines.period",
             "同一批次中同一人同一项目同一所属期的正常发放只能有一条",
         ),
-        (
-            "UNIQUE constraint failed: lines.person_id",
-            "同一人的丧葬补助只能确认发放一次",
-        ),
-        (
-            "UNIQUE constraint failed: lines.batch_id, lines.person_id",
-            "同一批次中同一人的丧葬补助只能有一条",
-        ),
-        (
-            "UNIQUE constraint failed: batches.month",
-            "同一月份只能有一个已确认发放的批次和一个草稿",
-        ),
-        (
-            "CHECK constraint failed: amount_not_negative",
-            "明细金额不能为负数（多发的款项应列出追缴，不能以负数冲减）",
-        ),
+        ("UNIQUE constraint failed: lines.person_id", "同一人的丧葬补助只能确认发放一次"),
+        ("UNIQUE constraint failed: lines.batch_id, lines.person_id", "同一批次中同一人的丧葬补助只能有一条"),
+        ("UNIQUE constraint failed: batches.month", "同一月份只能有一个已确认发放的批次和一个草稿"),
+        ("CHECK constraint failed: amount_not_negative", "明细金额不能为负数（多发的款项应列出追缴，不能以负数冲减）"),
         ("CHECK constraint failed: person_id_present", "明细缺少身份证号"),
         ("CHECK constraint failed: item_present", "明细缺少项目"),
     ];

@@ -45,11 +45,7 @@ fn batch(month: &str, inputs_digest: &str, lines: Vec<NewLine>) -> NewBatch {
         inputs_digest: inputs_digest.to_string(),
         outputs_digest: "out-digest".to_string(),
         tool_version: "0.1.0".to_string(),
-        entitled_fen: lines
-            .iter()
-            .filter(|l| l.kind == LineKind::Regular)
-            .map(|l| l.amount_fen)
-            .sum(),
+        entitled_fen: lines.iter().filter(|l| l.kind == LineKind::Regular).map(|l| l.amount_fen).sum(),
         shortfalls: "[]".to_string(),
         lines,
     }
@@ -74,9 +70,7 @@ fn committed_march(ledger: &mut Ledger) -> BatchInfo {
             ],
         ))
         .unwrap();
-    ledger
-        .commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-1", None)
-        .unwrap()
+    ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-1", None).unwrap()
 }
 
 /// The error text of running `sql` directly against the connection (the database's own refusal).
@@ -96,14 +90,8 @@ fn count(conn: &Connection, sql: &str) -> i64 {
 fn a_new_ledger_is_created_marked_and_at_the_current_version() {
     let (_dir, path) = temp_ledger();
     let ledger = Ledger::open(&path).unwrap();
-    let app_id: i64 = ledger
-        .conn()
-        .pragma_query_value(None, "application_id", |r| r.get(0))
-        .unwrap();
-    let version: i64 = ledger
-        .conn()
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .unwrap();
+    let app_id: i64 = ledger.conn().pragma_query_value(None, "application_id", |r| r.get(0)).unwrap();
+    let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     // "youf" = 0x79 0x6F 0x75 0x66 = 121·2²⁴ + 111·2¹⁶ + 117·2⁸ + 102 = 2037347686
     assert_eq!(app_id, 2_037_347_686);
     assert_eq!(version, 3);
@@ -122,10 +110,7 @@ fn a_zero_length_file_is_adopted_as_a_new_ledger() {
     let (_dir, path) = temp_ledger();
     std::fs::write(&path, b"").unwrap();
     let ledger = Ledger::open(&path).unwrap();
-    let version: i64 = ledger
-        .conn()
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .unwrap();
+    let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     assert_eq!(version, 3);
 }
 
@@ -160,11 +145,9 @@ fn save_draft_records_the_batch_and_its_lines() {
     assert!(ledger.batch_lines(ym("2024-03")).unwrap().is_empty());
     let stored: (Option<i64>, Option<String>, String) = ledger
         .conn()
-        .query_row(
-            "SELECT standard_row, standard_start, kind FROM lines WHERE person_id = ?1",
-            [ZHANG],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .query_row("SELECT standard_row, standard_start, kind FROM lines WHERE person_id = ?1", [ZHANG], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .unwrap();
     assert_eq!(stored, (Some(3), Some("2023-08-01".to_string()), "正常".to_string()));
 }
@@ -184,16 +167,9 @@ fn a_second_draft_of_the_month_replaces_the_first() {
         ))
         .unwrap();
     let second = ledger
-        .save_draft(&batch(
-            "2024-03",
-            "in-2",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 900_000)],
-        ))
+        .save_draft(&batch("2024-03", "in-2", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 900_000)]))
         .unwrap();
-    assert_eq!(
-        (second.lines, second.total_fen, second.inputs_digest.as_str()),
-        (1, 900_000, "in-2")
-    );
+    assert_eq!((second.lines, second.total_fen, second.inputs_digest.as_str()), (1, 900_000, "in-2"));
     assert_eq!(ledger.batches().unwrap(), vec![second]);
     // The first draft's lines are gone, not orphaned.
     assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM lines"), 1);
@@ -234,10 +210,7 @@ fn commit_marks_the_draft_paid_and_its_lines_become_the_record() {
         }
     );
     assert_eq!(lines[1].id, LI);
-    assert_eq!(
-        count(ledger.conn(), "SELECT COUNT(*) FROM lines WHERE committed = 1"),
-        2
-    );
+    assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM lines WHERE committed = 1"), 2);
 }
 
 #[test]
@@ -245,35 +218,19 @@ fn commit_keeps_a_late_reason() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     ledger
-        .save_draft(&batch(
-            "2024-03",
-            "in-1",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
-        ))
+        .save_draft(&batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)]))
         .unwrap();
-    let info = ledger
-        .commit(
-            ym("2024-03"),
-            date("2024-03-22"),
-            COMMITTED_AT,
-            "in-1",
-            Some("银行系统升级，延后两日"),
-        )
-        .unwrap();
+    let info =
+        ledger.commit(ym("2024-03"), date("2024-03-22"), COMMITTED_AT, "in-1", Some("银行系统升级，延后两日")).unwrap();
     assert_eq!(info.late_reason.as_deref(), Some("银行系统升级，延后两日"));
-    assert_eq!(
-        ledger.batch(ym("2024-03")).unwrap().unwrap().late_reason,
-        info.late_reason
-    );
+    assert_eq!(ledger.batch(ym("2024-03")).unwrap().unwrap().late_reason, info.late_reason);
 }
 
 #[test]
 fn commit_without_a_draft_is_refused() {
     let (dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
-    let err = ledger
-        .commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-1", None)
-        .unwrap_err();
+    let err = ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-1", None).unwrap_err();
     assert_eq!(
         err.to_string(),
         format!(
@@ -289,19 +246,10 @@ fn commit_with_changed_inputs_is_refused_and_the_draft_stays_a_draft() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     ledger
-        .save_draft(&batch(
-            "2024-03",
-            "in-1",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
-        ))
+        .save_draft(&batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)]))
         .unwrap();
-    let err = ledger
-        .commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-CHANGED", None)
-        .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "2024-03：花名册或标准表在生成草稿后已被修改，请重新运行 pay 后再确认"
-    );
+    let err = ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-CHANGED", None).unwrap_err();
+    assert_eq!(err.to_string(), "2024-03：花名册或标准表在生成草稿后已被修改，请重新运行 pay 后再确认");
     assert!(matches!(
         &err,
         LedgerError::InputsChanged { draft_digest, current_digest, .. }
@@ -318,11 +266,7 @@ fn save_draft_after_commit_is_refused_with_when_and_how_much() {
     let mut ledger = Ledger::open(&path).unwrap();
     let committed = committed_march(&mut ledger);
     let err = ledger
-        .save_draft(&batch(
-            "2024-03",
-            "in-2",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 1)],
-        ))
+        .save_draft(&batch("2024-03", "in-2", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 1)]))
         .unwrap_err();
     // total 12345678 分 = 123,456.78 元
     assert_eq!(
@@ -336,9 +280,7 @@ fn save_draft_after_commit_is_refused_with_when_and_how_much() {
     // Nothing changed: still the one committed batch.
     assert_eq!(ledger.batches().unwrap(), vec![committed]);
     // Committing again is refused the same way.
-    let again = ledger
-        .commit(ym("2024-03"), date("2024-03-16"), COMMITTED_AT, "in-1", None)
-        .unwrap_err();
+    let again = ledger.commit(ym("2024-03"), date("2024-03-16"), COMMITTED_AT, "in-1", None).unwrap_err();
     assert_eq!(again.to_string(), err.to_string());
 }
 
@@ -387,11 +329,7 @@ fn a_regular_payment_already_made_cannot_be_drafted_again_in_a_later_month() {
     assert_eq!(ledger.batch(ym("2024-04")).unwrap(), None);
     // An arrears line for the same period is fine: it adds to what was paid.
     ledger
-        .save_draft(&batch(
-            "2024-04",
-            "in-2",
-            vec![line(LI, "残疾抚恤金", "2024-03", LineKind::Arrears, 100)],
-        ))
+        .save_draft(&batch("2024-04", "in-2", vec![line(LI, "残疾抚恤金", "2024-03", LineKind::Arrears, 100)]))
         .unwrap();
 }
 
@@ -400,21 +338,9 @@ fn the_funeral_grant_is_paid_once_only() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     ledger
-        .save_draft(&batch(
-            "2024-05",
-            "in-5",
-            vec![line(ZHANG, "丧葬补助", "2024-04", LineKind::Funeral, 5_333_502)],
-        ))
+        .save_draft(&batch("2024-05", "in-5", vec![line(ZHANG, "丧葬补助", "2024-04", LineKind::Funeral, 5_333_502)]))
         .unwrap();
-    let info = ledger
-        .commit(
-            ym("2024-05"),
-            date("2024-05-17"),
-            "2024-05-17T09:00:00+08:00",
-            "in-5",
-            None,
-        )
-        .unwrap();
+    let info = ledger.commit(ym("2024-05"), date("2024-05-17"), "2024-05-17T09:00:00+08:00", "in-5", None).unwrap();
     let paid = ledger.funeral_paid(ZHANG).unwrap().unwrap();
     assert_eq!(
         (paid.batch_id, paid.batch_month, paid.amount_fen, paid.kind),
@@ -424,11 +350,7 @@ fn the_funeral_grant_is_paid_once_only() {
     assert_eq!(ledger.funeral_paid(LI).unwrap(), None);
     // A second funeral grant for the same person, in any item or period, is refused.
     let err = ledger
-        .save_draft(&batch(
-            "2024-06",
-            "in-6",
-            vec![line(ZHANG, "丧葬补助金", "2024-05", LineKind::Funeral, 1)],
-        ))
+        .save_draft(&batch("2024-06", "in-6", vec![line(ZHANG, "丧葬补助金", "2024-05", LineKind::Funeral, 1)]))
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -445,16 +367,10 @@ fn a_draft_that_became_a_double_payment_is_refused_at_commit() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     ledger
-        .save_draft(&batch(
-            "2024-04",
-            "in-4",
-            vec![line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2_345_678)],
-        ))
+        .save_draft(&batch("2024-04", "in-4", vec![line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2_345_678)]))
         .unwrap();
     committed_march(&mut ledger);
-    let err = ledger
-        .commit(ym("2024-04"), date("2024-04-15"), COMMITTED_AT, "in-4", None)
-        .unwrap_err();
+    let err = ledger.commit(ym("2024-04"), date("2024-04-15"), COMMITTED_AT, "in-4", None).unwrap_err();
     assert_eq!(
         err.to_string(),
         format!(
@@ -470,15 +386,9 @@ fn paid_totals_add_arrears_to_the_regular_payment() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     ledger
-        .save_draft(&batch(
-            "2024-03",
-            "in-3",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
-        ))
+        .save_draft(&batch("2024-03", "in-3", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)]))
         .unwrap();
-    ledger
-        .commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-3", None)
-        .unwrap();
+    ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-3", None).unwrap();
     // April: the new standard (sample 113070 元/年 → 9422.50/月) for April, and March's difference as arrears:
     // 942250 − 888917 = 53333 分.
     ledger
@@ -492,30 +402,14 @@ fn paid_totals_add_arrears_to_the_regular_payment() {
             ],
         ))
         .unwrap();
-    let april = ledger
-        .commit(
-            ym("2024-04"),
-            date("2024-04-18"),
-            "2024-04-18T09:00:00+08:00",
-            "in-4",
-            None,
-        )
-        .unwrap();
+    let april = ledger.commit(ym("2024-04"), date("2024-04-18"), "2024-04-18T09:00:00+08:00", "in-4", None).unwrap();
     // 942250 + 53333 + 1000 = 996583
     assert_eq!(april.total_fen, 996_583);
 
     let march_lines = ledger.paid_lines(ym("2024-03"), ym("2024-03")).unwrap();
-    let kinds: Vec<(LineKind, YearMonth, i64)> = march_lines
-        .iter()
-        .map(|l| (l.kind, l.batch_month, l.amount_fen))
-        .collect();
-    assert_eq!(
-        kinds,
-        vec![
-            (LineKind::Regular, ym("2024-03"), 888_917),
-            (LineKind::Arrears, ym("2024-04"), 53_333)
-        ]
-    );
+    let kinds: Vec<(LineKind, YearMonth, i64)> =
+        march_lines.iter().map(|l| (l.kind, l.batch_month, l.amount_fen)).collect();
+    assert_eq!(kinds, vec![(LineKind::Regular, ym("2024-03"), 888_917), (LineKind::Arrears, ym("2024-04"), 53_333)]);
     // 888917 + 53333 = 942250: March is now paid at the new standard.
     assert_eq!(march_lines.iter().map(|l| l.amount_fen).sum::<i64>(), 942_250);
     assert_eq!(
@@ -539,10 +433,7 @@ fn paid_totals_add_arrears_to_the_regular_payment() {
     let history = ledger.lines_for(ZHANG, None).unwrap();
     assert_eq!(history.len(), 4);
     let explain = ledger.lines_for(ZHANG, Some(ym("2024-03"))).unwrap();
-    assert_eq!(
-        explain.iter().map(|l| l.amount_fen).collect::<Vec<_>>(),
-        vec![888_917, 53_333]
-    );
+    assert_eq!(explain.iter().map(|l| l.amount_fen).collect::<Vec<_>>(), vec![888_917, 53_333]);
     assert!(ledger.lines_for(LI, None).unwrap().is_empty());
     // April's batch paid three lines, one of them for March.
     let april_lines = ledger.batch_lines(ym("2024-04")).unwrap();
@@ -560,11 +451,7 @@ fn batch_prefers_the_committed_batch_over_a_later_draft_of_another_month() {
     let mut ledger = Ledger::open(&path).unwrap();
     let march = committed_march(&mut ledger);
     let april = ledger
-        .save_draft(&batch(
-            "2024-04",
-            "in-4",
-            vec![line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 5)],
-        ))
+        .save_draft(&batch("2024-04", "in-4", vec![line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 5)]))
         .unwrap();
     assert_eq!(ledger.batch(ym("2024-03")).unwrap(), Some(march.clone()));
     assert_eq!(ledger.batch(ym("2024-04")).unwrap(), Some(april.clone()));
@@ -614,10 +501,7 @@ fn a_failing_line_rolls_back_the_whole_draft_and_keeps_the_previous_one() {
     assert_eq!((err.code(), err.exit_code()), ("LEDGER_REJECTED", 7));
     assert_eq!(ledger.batches().unwrap(), vec![first]);
     let amounts: Vec<i64> = {
-        let mut stmt = ledger
-            .conn()
-            .prepare("SELECT amount_fen FROM lines ORDER BY id")
-            .unwrap();
+        let mut stmt = ledger.conn().prepare("SELECT amount_fen FROM lines ORDER BY id").unwrap();
         stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
     };
     assert_eq!(amounts, vec![888_917, 352_833]);
@@ -628,11 +512,7 @@ fn a_negative_amount_is_refused_by_the_database() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     let err = ledger
-        .save_draft(&batch(
-            "2024-03",
-            "in-1",
-            vec![line(ZHANG, "残疾抚恤金", "2024-02", LineKind::Arrears, -100)],
-        ))
+        .save_draft(&batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-02", LineKind::Arrears, -100)]))
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -654,23 +534,11 @@ fn the_database_refuses_to_change_or_delete_committed_lines_and_batches() {
     let mut ledger = Ledger::open(&path).unwrap();
     committed_march(&mut ledger);
     let conn = ledger.conn();
-    assert_eq!(
-        raw_error(conn, "UPDATE lines SET amount_fen = 1"),
-        "已确认发放的明细不能修改"
-    );
-    assert_eq!(
-        raw_error(conn, "UPDATE lines SET committed = 0"),
-        "已确认发放的明细不能修改"
-    );
+    assert_eq!(raw_error(conn, "UPDATE lines SET amount_fen = 1"), "已确认发放的明细不能修改");
+    assert_eq!(raw_error(conn, "UPDATE lines SET committed = 0"), "已确认发放的明细不能修改");
     assert_eq!(raw_error(conn, "DELETE FROM lines"), "已确认发放的明细不能删除");
-    assert_eq!(
-        raw_error(conn, "UPDATE batches SET pay_date = '2024-03-01'"),
-        "已确认发放的批次不能修改"
-    );
-    assert_eq!(
-        raw_error(conn, "UPDATE batches SET status = 'draft'"),
-        "已确认发放的批次不能修改"
-    );
+    assert_eq!(raw_error(conn, "UPDATE batches SET pay_date = '2024-03-01'"), "已确认发放的批次不能修改");
+    assert_eq!(raw_error(conn, "UPDATE batches SET status = 'draft'"), "已确认发放的批次不能修改");
     assert_eq!(raw_error(conn, "DELETE FROM batches"), "已确认发放的批次不能删除");
     let batch_id = count(conn, "SELECT id FROM batches");
     assert_eq!(
@@ -692,10 +560,7 @@ fn the_database_refuses_to_change_or_delete_committed_lines_and_batches() {
         "新批次只能是草稿，须经 commit 才能确认发放"
     );
     // Nothing moved.
-    assert_eq!(
-        count(conn, "SELECT SUM(amount_fen) FROM lines WHERE committed = 1"),
-        12_345_678
-    );
+    assert_eq!(count(conn, "SELECT SUM(amount_fen) FROM lines WHERE committed = 1"), 12_345_678);
 }
 
 #[test]
@@ -717,10 +582,7 @@ fn the_database_refuses_a_second_committed_batch_for_a_month() {
         ),
         "UNIQUE constraint failed: batches.month"
     );
-    assert_eq!(
-        count(conn, "SELECT COUNT(*) FROM batches WHERE status = 'committed'"),
-        1
-    );
+    assert_eq!(count(conn, "SELECT COUNT(*) FROM batches WHERE status = 'committed'"), 1);
 }
 
 /// Insert a draft batch for `month` holding one line, by raw SQL; returns the batch id.
@@ -759,8 +621,7 @@ fn the_database_refuses_a_second_regular_payment_of_a_person_item_and_period() {
     // The same through the error mapping the API uses:
     let mapped = super::store::sql_err(
         &path,
-        conn.execute(&format!("UPDATE lines SET committed = 1 WHERE batch_id = {id}"), [])
-            .unwrap_err(),
+        conn.execute(&format!("UPDATE lines SET committed = 1 WHERE batch_id = {id}"), []).unwrap_err(),
     );
     assert_eq!(
         mapped.to_string(),
@@ -784,13 +645,9 @@ fn the_database_refuses_a_second_committed_funeral_grant() {
         ))
         .unwrap();
     }
-    conn.execute_batch(&format!("UPDATE lines SET committed = 1 WHERE batch_id = {first}"))
-        .unwrap();
+    conn.execute_batch(&format!("UPDATE lines SET committed = 1 WHERE batch_id = {first}")).unwrap();
     assert_eq!(
-        raw_error(
-            conn,
-            &format!("UPDATE lines SET committed = 1 WHERE batch_id = {second}")
-        ),
+        raw_error(conn, &format!("UPDATE lines SET committed = 1 WHERE batch_id = {second}")),
         "UNIQUE constraint failed: lines.person_id"
     );
 }
@@ -801,10 +658,7 @@ fn the_database_lets_lines_be_committed_only_with_their_batch_and_unchanged() {
     let ledger = Ledger::open(&path).unwrap();
     let conn = ledger.conn();
     let id = raw_draft(conn, "2024-03", "残疾抚恤金", "2024-03", "正常");
-    assert_eq!(
-        raw_error(conn, "UPDATE lines SET committed = 1"),
-        "明细只能随所属批次一起确认发放，且确认时不能改动"
-    );
+    assert_eq!(raw_error(conn, "UPDATE lines SET committed = 1"), "明细只能随所属批次一起确认发放，且确认时不能改动");
     conn.execute_batch(&format!(
         "UPDATE batches SET status = 'committed', committed_at = 'x', pay_date = '2024-03-15' WHERE id = {id}"
     ))
@@ -814,10 +668,7 @@ fn the_database_lets_lines_be_committed_only_with_their_batch_and_unchanged() {
         "明细只能随所属批次一起确认发放，且确认时不能改动"
     );
     // A line of a committed batch cannot be edited or removed even before its flag is flipped.
-    assert_eq!(
-        raw_error(conn, "UPDATE lines SET amount_fen = 999"),
-        "已确认发放的明细不能修改"
-    );
+    assert_eq!(raw_error(conn, "UPDATE lines SET amount_fen = 999"), "已确认发放的明细不能修改");
     assert_eq!(raw_error(conn, "DELETE FROM lines"), "已确认发放的明细不能删除");
     conn.execute_batch("UPDATE lines SET committed = 1").unwrap();
     assert_eq!(count(conn, "SELECT amount_fen FROM lines WHERE committed = 1"), 1);
@@ -885,14 +736,8 @@ fn two_processes_committing_the_same_month_never_make_two_committed_batches() {
             }
         }
         let ledger = Ledger::open(&path).unwrap();
-        assert_eq!(
-            count(ledger.conn(), "SELECT COUNT(*) FROM batches WHERE status = 'committed'"),
-            1
-        );
-        assert_eq!(
-            count(ledger.conn(), "SELECT COUNT(*) FROM lines WHERE committed = 1"),
-            1
-        );
+        assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM batches WHERE status = 'committed'"), 1);
+        assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM lines WHERE committed = 1"), 1);
     }
 }
 
@@ -904,25 +749,14 @@ fn a_ledger_locked_by_another_process_is_busy_with_a_clear_message() {
     let other = Connection::open(&path).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
     let err = ledger
-        .save_draft(&batch(
-            "2024-03",
-            "in-1",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
-        ))
+        .save_draft(&batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)]))
         .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        format!("台账 {} 正被另一个 youfu 进程使用，请稍后再试", path.display())
-    );
+    assert_eq!(err.to_string(), format!("台账 {} 正被另一个 youfu 进程使用，请稍后再试", path.display()));
     assert_eq!((err.code(), err.exit_code()), ("LEDGER_BUSY", EXIT_LEDGER));
     other.execute_batch("ROLLBACK").unwrap();
     // Once the other process is done, the same call goes through.
     ledger
-        .save_draft(&batch(
-            "2024-03",
-            "in-1",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
-        ))
+        .save_draft(&batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)]))
         .unwrap();
 }
 
@@ -956,19 +790,10 @@ fn an_abort_in_the_middle_of_save_draft_leaves_the_previous_draft() {
     let (_dir, path) = temp_ledger();
     let first = Ledger::open(&path)
         .unwrap()
-        .save_draft(&batch(
-            "2024-03",
-            "in-1",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
-        ))
+        .save_draft(&batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)]))
         .unwrap();
     let status = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "ledger::tests::crash_child_saves_a_draft",
-            "--nocapture",
-        ])
+        .args(["--ignored", "--exact", "ledger::tests::crash_child_saves_a_draft", "--nocapture"])
         .env(CHILD_LEDGER_ENV, &path)
         .env(TEST_ABORT_AFTER_LINES_ENV, "1")
         .stdout(std::process::Stdio::null())
@@ -1006,10 +831,7 @@ fn a_missing_ledger_is_not_created_by_open_existing() {
     let err = Ledger::open_existing(&path).unwrap_err();
     assert_eq!(
         err.to_string(),
-        format!(
-            "台账文件 {} 不存在。请先运行 youfu pay 生成台账，或用 --ledger 指定台账文件",
-            path.display()
-        )
+        format!("台账文件 {} 不存在。请先运行 youfu pay 生成台账，或用 --ledger 指定台账文件", path.display())
     );
     assert_eq!((err.code(), err.exit_code()), ("LEDGER_MISSING", 7));
     assert!(!path.exists());
@@ -1023,10 +845,7 @@ fn a_ledger_in_a_missing_folder_cannot_be_created() {
     let err = Ledger::open(&path).unwrap_err();
     assert_eq!(
         err.to_string(),
-        format!(
-            "无法读写台账文件 {}：无法打开或创建该文件，请确认所在文件夹存在且可写",
-            path.display()
-        )
+        format!("无法读写台账文件 {}：无法打开或创建该文件，请确认所在文件夹存在且可写", path.display())
     );
     assert_eq!((err.code(), err.exit_code()), ("LEDGER_IO", 7));
 }
@@ -1038,9 +857,7 @@ fn random_bytes_are_refused_as_not_a_database_and_left_unchanged() {
     let mut state: u64 = 0x2024_0315;
     let bytes: Vec<u8> = (0..8192)
         .map(|_| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
             (state >> 56) as u8
         })
         .collect();
@@ -1065,17 +882,8 @@ fn random_bytes_are_refused_as_not_a_database_and_left_unchanged() {
 fn a_ledger_with_damaged_pages_is_refused_and_left_unchanged() {
     let (dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
-    let lines: Vec<NewLine> = (0..300)
-        .map(|n| {
-            line(
-                &format!("ID{n:06}"),
-                "残疾抚恤金",
-                "2024-03",
-                LineKind::Regular,
-                888_917,
-            )
-        })
-        .collect();
+    let lines: Vec<NewLine> =
+        (0..300).map(|n| line(&format!("ID{n:06}"), "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)).collect();
     ledger.save_draft(&batch("2024-03", "in-1", lines)).unwrap();
     drop(ledger);
     let mut bytes = std::fs::read(&path).unwrap();
@@ -1124,18 +932,9 @@ fn two_processes_creating_the_same_new_ledger_both_succeed() {
             }
         }
         let ledger = Ledger::open(&path).unwrap();
-        let version: i64 = ledger
-            .conn()
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .unwrap();
+        let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
         assert_eq!(version, 3);
-        assert_eq!(
-            count(
-                ledger.conn(),
-                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'paid_totals'"
-            ),
-            1
-        );
+        assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM sqlite_master WHERE name = 'paid_totals'"), 1);
     }
 }
 
@@ -1144,8 +943,7 @@ fn a_sqlite_file_of_another_application_is_refused_and_left_unchanged() {
     let (dir, path) = temp_ledger();
     {
         let conn = Connection::open(&path).unwrap();
-        conn.execute_batch("CREATE TABLE people (name TEXT); INSERT INTO people VALUES ('王五');")
-            .unwrap();
+        conn.execute_batch("CREATE TABLE people (name TEXT); INSERT INTO people VALUES ('王五');").unwrap();
     }
     let bytes = std::fs::read(&path).unwrap();
     let err = Ledger::open(&path).unwrap_err();
@@ -1240,10 +1038,7 @@ fn a_version_1_ledger_opens_and_migrates_forward_keeping_its_payments() {
         assert_eq!(no_view, 0);
     }
     let mut ledger = Ledger::open(&path).unwrap();
-    let version: i64 = ledger
-        .conn()
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .unwrap();
+    let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     assert_eq!(version, 3);
     let added = count(
         ledger.conn(),
@@ -1255,10 +1050,7 @@ fn a_version_1_ledger_opens_and_migrates_forward_keeping_its_payments() {
     assert_eq!(
         ledger.paid_totals(ym("2024-03"), ym("2024-03")).unwrap(),
         vec![PaidTotal {
-            id: ZHANG.to_string(),
-            item: "残疾抚恤金".to_string(),
-            period: ym("2024-03"),
-            total_fen: 1
+            id: ZHANG.to_string(), item: "残疾抚恤金".to_string(), period: ym("2024-03"), total_fen: 1
         }]
     );
     let err = ledger.save_draft(&batch("2024-03", "in-2", vec![])).unwrap_err();
@@ -1277,11 +1069,8 @@ fn migrations_are_numbered_by_position_and_the_version_matches() {
 
 #[test]
 fn line_kinds_are_stored_as_their_chinese_labels() {
-    for (kind, label) in [
-        (LineKind::Regular, "正常"),
-        (LineKind::Arrears, "补发"),
-        (LineKind::Funeral, "丧葬补助"),
-    ] {
+    for (kind, label) in [(LineKind::Regular, "正常"), (LineKind::Arrears, "补发"), (LineKind::Funeral, "丧葬补助")]
+    {
         assert_eq!(kind.label(), label);
         assert_eq!(kind.to_string(), label);
         assert_eq!(LineKind::from_label(label), Some(kind));

@@ -34,24 +34,14 @@ impl OutputDir {
         };
         if !parent.is_dir() {
             fs::create_dir_all(&parent).map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("无法创建输出目录的上级目录 {}：{e}", parent.display()),
-                )
+                io::Error::new(e.kind(), format!("无法创建输出目录的上级目录 {}：{e}", parent.display()))
             })?;
         }
         if target.exists() && !target.is_dir() {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                format!("{} 已存在且不是目录", target.display()),
-            ));
+            return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("{} 已存在且不是目录", target.display())));
         }
         let temp = tempfile::Builder::new().prefix(".youfu-tmp-").tempdir_in(&parent)?;
-        Ok(OutputDir {
-            target: target.to_path_buf(),
-            temp: Some(temp),
-            written: Vec::new(),
-        })
+        Ok(OutputDir { target: target.to_path_buf(), temp: Some(temp), written: Vec::new() })
     }
 
     /// Path where a file of this name is being written (inside the temporary folder).
@@ -69,11 +59,7 @@ impl OutputDir {
     pub fn record(&mut self, name: &str) -> io::Result<()> {
         let bytes = fs::read(self.path(name))?;
         self.written.retain(|w| w.name != name);
-        self.written.push(Written {
-            name: name.to_string(),
-            bytes: bytes.len() as u64,
-            sha256: sha256_hex(&bytes),
-        });
+        self.written.push(Written { name: name.to_string(), bytes: bytes.len() as u64, sha256: sha256_hex(&bytes) });
         Ok(())
     }
 
@@ -110,11 +96,7 @@ mod tests {
             assert!(!target.exists());
         }
         assert!(!target.exists());
-        assert_eq!(
-            fs::read_dir(root.path()).unwrap().count(),
-            0,
-            "temporary folder removed"
-        );
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 0, "temporary folder removed");
         let mut o = OutputDir::new(&target).unwrap();
         o.write("a.csv", b"abc").unwrap();
         assert_eq!(

@@ -19,27 +19,20 @@ pub fn bank_file(run: &PayRun) -> Result<Vec<u8>, String> {
         .flexible(true)
         .from_writer(Vec::new());
     if layout.totals_line {
-        w.write_record([tr.len().to_string(), format_yuan(total)])
-            .expect("memory");
+        w.write_record([tr.len().to_string(), format_yuan(total)]).expect("memory");
     }
     if layout.header {
         w.write_record(&layout.columns).expect("memory");
     }
-    let memo_base = layout
-        .memo
-        .replace("{所属期}", &run.month.to_string())
-        .replace("{月}", &run.month.month().to_string());
+    let memo_base =
+        layout.memo.replace("{所属期}", &run.month.to_string()).replace("{月}", &run.month.month().to_string());
     for (n, t) in tr.iter().enumerate() {
         let r = &run.roster[t.recipient];
         let kinds = &t.kinds;
         let memo = if kinds[..] == [PaymentKind::Regular] {
             memo_base.clone()
         } else {
-            let labels: Vec<&str> = kinds
-                .iter()
-                .filter(|k| **k != PaymentKind::Regular)
-                .map(|k| k.label())
-                .collect();
+            let labels: Vec<&str> = kinds.iter().filter(|k| **k != PaymentKind::Regular).map(|k| k.label()).collect();
             format!("{memo_base}（含{}）", labels.join("、"))
         };
         let row: Vec<String> = layout
@@ -69,13 +62,8 @@ fn encode(text: &str, encoding: Encoding) -> Result<Vec<u8>, String> {
         Encoding::Gbk => {
             let (bytes, _, had_errors) = encoding_rs::GBK.encode(text);
             if had_errors {
-                let bad = text
-                    .chars()
-                    .find(|c| encoding_rs::GBK.encode(&c.to_string()).2)
-                    .unwrap_or('?');
-                return Err(format!(
-                    "代发文件按 GBK 编码时遇到无法表示的字符“{bad}”，请改用 UTF-8 或修改该人员信息"
-                ));
+                let bad = text.chars().find(|c| encoding_rs::GBK.encode(&c.to_string()).2).unwrap_or('?');
+                return Err(format!("代发文件按 GBK 编码时遇到无法表示的字符“{bad}”，请改用 UTF-8 或修改该人员信息"));
             }
             Ok(bytes.into_owned())
         }
@@ -91,9 +79,6 @@ mod tests {
         assert_eq!(encode("张三", Encoding::Gbk).unwrap(), vec![0xD5, 0xC5, 0xC8, 0xFD]);
         assert_eq!(encode("a", Encoding::Utf8Bom).unwrap(), b"\xEF\xBB\xBFa");
         let e = encode("张😀", Encoding::Gbk).unwrap_err();
-        assert_eq!(
-            e,
-            "代发文件按 GBK 编码时遇到无法表示的字符“😀”，请改用 UTF-8 或修改该人员信息"
-        );
+        assert_eq!(e, "代发文件按 GBK 编码时遇到无法表示的字符“😀”，请改用 UTF-8 或修改该人员信息");
     }
 }

@@ -26,10 +26,7 @@ struct Styles {
 impl Styles {
     fn new() -> Styles {
         let base = Format::new().set_font_name(FONT).set_font_size(10.5);
-        let cell = base
-            .clone()
-            .set_border(FormatBorder::Thin)
-            .set_align(FormatAlign::VerticalCenter);
+        let cell = base.clone().set_border(FormatBorder::Thin).set_align(FormatAlign::VerticalCenter);
         Styles {
             title: base
                 .clone()
@@ -111,62 +108,20 @@ struct Column {
 }
 
 const DETAIL_COLUMNS: &[Column] = &[
-    Column {
-        title: "序号",
-        width: 6.0,
-    },
-    Column {
-        title: "姓名",
-        width: 9.0,
-    },
-    Column {
-        title: "身份证号",
-        width: 21.0,
-    },
-    Column {
-        title: "类别",
-        width: 16.0,
-    },
-    Column {
-        title: "等级",
-        width: 6.0,
-    },
-    Column {
-        title: "性质",
-        width: 6.0,
-    },
-    Column {
-        title: "乡镇（街道）",
-        width: 12.0,
-    },
-    Column {
-        title: "项目",
-        width: 14.0,
-    },
-    Column {
-        title: "所属期",
-        width: 9.0,
-    },
-    Column {
-        title: "类型",
-        width: 8.0,
-    },
-    Column {
-        title: "金额（元）",
-        width: 13.0,
-    },
-    Column {
-        title: "开户行",
-        width: 16.0,
-    },
-    Column {
-        title: "银行账号",
-        width: 22.0,
-    },
-    Column {
-        title: "依据",
-        width: 30.0,
-    },
+    Column { title: "序号", width: 6.0 },
+    Column { title: "姓名", width: 9.0 },
+    Column { title: "身份证号", width: 21.0 },
+    Column { title: "类别", width: 16.0 },
+    Column { title: "等级", width: 6.0 },
+    Column { title: "性质", width: 6.0 },
+    Column { title: "乡镇（街道）", width: 12.0 },
+    Column { title: "项目", width: 14.0 },
+    Column { title: "所属期", width: 9.0 },
+    Column { title: "类型", width: 8.0 },
+    Column { title: "金额（元）", width: 13.0 },
+    Column { title: "开户行", width: 16.0 },
+    Column { title: "银行账号", width: 22.0 },
+    Column { title: "依据", width: 30.0 },
 ];
 
 /// Write payments.xlsx to `path`.
@@ -174,22 +129,8 @@ pub fn write(run: &PayRun, path: &Path) -> Result<(), XlsxError> {
     let s = Styles::new();
     let mut wb = Workbook::new();
     detail_sheet(&mut wb, run, &s)?;
-    summary_sheet(
-        &mut wb,
-        run,
-        &s,
-        "汇总（按类别）",
-        "类别",
-        &by_category(run.batch, run.roster),
-    )?;
-    summary_sheet(
-        &mut wb,
-        run,
-        &s,
-        "汇总（按乡镇）",
-        "乡镇（街道）",
-        &by_town(run.batch, run.roster),
-    )?;
+    summary_sheet(&mut wb, run, &s, "汇总（按类别）", "类别", &by_category(run.batch, run.roster))?;
+    summary_sheet(&mut wb, run, &s, "汇总（按乡镇）", "乡镇（街道）", &by_town(run.batch, run.roster))?;
     exceptions_sheet(&mut wb, run, &s)?;
     wb.save(path)
 }
@@ -247,27 +188,15 @@ fn detail_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), XlsxE
         ws.write_string_with_format(row, 11, &r.bank, &s.text)?;
         ws.write_string_with_format(row, 12, &r.account, &s.text)?;
         ws.write_string_with_format(row, 13, &std.basis, &s.text)?;
-        for (c, t) in [
-            (1, r.name.as_str()),
-            (3, &r.category),
-            (6, &r.town),
-            (7, &p.item),
-            (11, &r.bank),
-            (13, &std.basis),
-        ] {
+        for (c, t) in
+            [(1, r.name.as_str()), (3, &r.category), (6, &r.town), (7, &p.item), (11, &r.bank), (13, &std.basis)]
+        {
             widths.see(c, t);
         }
         row += 1;
     }
     let total = run.batch.total();
-    ws.merge_range(
-        row,
-        0,
-        row,
-        9,
-        &format!("合计（{}笔）", run.batch.payments.len()),
-        &s.total_label,
-    )?;
+    ws.merge_range(row, 0, row, 9, &format!("合计（{}笔）", run.batch.payments.len()), &s.total_label)?;
     let sum = Formula::new(format!("=SUM(K4:K{row})")).set_result(format_yuan(total));
     ws.write_formula_with_format(row, 10, sum, &s.total_money)?;
     for c in 11..=last_col {
@@ -292,25 +221,11 @@ fn summary_sheet(
         month_title(run.config, run.month),
         &name[name.find('按').unwrap_or(0)..].trim_end_matches('）')
     );
-    title_rows(
-        ws,
-        s,
-        &title,
-        last_col,
-        &format!("单位：{}", run.config.unit),
-        "单位：人、笔、元",
-    )?;
+    title_rows(ws, s, &title, last_col, &format!("单位：{}", run.config.unit), "单位：人、笔、元")?;
     // two-row header: 序号 | group | 本月发放 (人数, 笔数, 金额)
     ws.merge_range(2, 0, 3, 0, "序号", &s.header)?;
     ws.merge_range(2, 1, 3, 1, group_title, &s.header)?;
-    ws.merge_range(
-        2,
-        2,
-        2,
-        4,
-        &format!("{}年{}月发放", run.month.year(), run.month.month()),
-        &s.header,
-    )?;
+    ws.merge_range(2, 2, 2, 4, &format!("{}年{}月发放", run.month.year(), run.month.month()), &s.header)?;
     ws.write_string_with_format(3, 2, "人数", &s.header)?;
     ws.write_string_with_format(3, 3, "笔数", &s.header)?;
     ws.write_string_with_format(3, 4, "金额", &s.header)?;
@@ -356,11 +271,7 @@ fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), X
         &title,
         last_col,
         &format!("单位：{}", run.config.unit),
-        &format!(
-            "未发放{}人次，应追缴{}笔",
-            run.batch.exceptions.len(),
-            run.batch.recoveries.len()
-        ),
+        &format!("未发放{}人次，应追缴{}笔", run.batch.exceptions.len(), run.batch.recoveries.len()),
     )?;
     for (c, (t, w)) in cols.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, *t, &s.header)?;

@@ -10,9 +10,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 fn writer() -> csv::Writer<Vec<u8>> {
     let mut buf = Vec::with_capacity(1 << 16);
     buf.extend_from_slice(BOM);
-    csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(buf)
+    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(buf)
 }
 
 fn finish(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
@@ -30,31 +28,13 @@ pub fn payments_csv(run: &PayRun) -> Vec<u8> {
         let period = p.period.to_string();
         let amount = format_yuan(p.amount);
         let basis = &run.standards.row(p.standard).basis;
-        w.write_record([
-            r.id.as_str(),
-            &r.name,
-            &r.category,
-            &p.item,
-            &period,
-            p.kind.label(),
-            &amount,
-            basis,
-        ])
-        .expect("memory");
+        w.write_record([r.id.as_str(), &r.name, &r.category, &p.item, &period, p.kind.label(), &amount, basis])
+            .expect("memory");
     }
     finish(w)
 }
 
-pub const EXCEPTIONS_HEADER: [&str; 8] = [
-    "身份证号",
-    "姓名",
-    "类别",
-    "乡镇",
-    "项目",
-    "原因代码",
-    "原因",
-    "花名册行号",
-];
+pub const EXCEPTIONS_HEADER: [&str; 8] = ["身份证号", "姓名", "类别", "乡镇", "项目", "原因代码", "原因", "花名册行号"];
 
 /// One row per recipient (or item) not paid, with the reason.
 pub fn exceptions_csv(run: &PayRun) -> Vec<u8> {
@@ -78,17 +58,8 @@ pub fn exceptions_csv(run: &PayRun) -> Vec<u8> {
     finish(w)
 }
 
-pub const RECOVERIES_HEADER: [&str; 9] = [
-    "身份证号",
-    "姓名",
-    "类别",
-    "乡镇",
-    "项目",
-    "所属期",
-    "应发金额",
-    "已发金额",
-    "多发金额（应追缴）",
-];
+pub const RECOVERIES_HEADER: [&str; 9] =
+    ["身份证号", "姓名", "类别", "乡镇", "项目", "所属期", "应发金额", "已发金额", "多发金额（应追缴）"];
 
 /// Overpayments found against the ledger: listed for 追缴, never netted against this month's payments.
 pub fn recoveries_csv(run: &PayRun) -> Vec<u8> {

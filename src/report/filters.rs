@@ -157,11 +157,7 @@ pub fn yuan(amount: Decimal, separators: bool) -> String {
     let rounded = round_fen(amount, RoundingMode::HalfUp);
     let text = format!("{:.2}", rounded.abs());
     let (int_part, frac_part) = text.split_once('.').unwrap_or((&text, "00"));
-    let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
-        "-"
-    } else {
-        ""
-    };
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
     if !separators {
         return format!("{sign}{int_part}.{frac_part}");
     }
@@ -240,9 +236,7 @@ fn yuan_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Val
         None => true,
         Some(Value::Bool(b)) => *b,
         Some(other) => {
-            return Err(tera::Error::msg(format!(
-                "过滤器 yuan 的参数 sep 应为 true 或 false，收到 {other}"
-            )));
+            return Err(tera::Error::msg(format!("过滤器 yuan 的参数 sep 应为 true 或 false，收到 {other}")));
         }
     };
     Ok(Value::String(yuan(amount, sep)))
@@ -258,9 +252,7 @@ fn cn_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value
     check_args("cn", args, &["style"])?;
     let n = decimal_value("cn", value)?;
     let n = u32::try_from(n).ok().filter(|_| n.fract().is_zero()).ok_or_else(|| {
-        tera::Error::msg(format!(
-            "过滤器 cn 收到的值 {value} 不是非负整数：序号应为 0、1、2 这样的整数"
-        ))
+        tera::Error::msg(format!("过滤器 cn 收到的值 {value} 不是非负整数：序号应为 0、1、2 这样的整数"))
     })?;
     let style = match args.get("style") {
         None => "num",
@@ -278,9 +270,7 @@ fn cn_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value
 }
 
 fn bad_style(got: &Value) -> tera::Error {
-    tera::Error::msg(format!(
-        "过滤器 cn 的参数 style 应为 \"num\"、\"shi\"、\"paren\" 或 \"dun\"，收到 {got}"
-    ))
+    tera::Error::msg(format!("过滤器 cn 的参数 style 应为 \"num\"、\"shi\"、\"paren\" 或 \"dun\"，收到 {got}"))
 }
 
 /// Refuse arguments the filter does not know (a typo such as `wan(decimal=2)` must not pass silently).
@@ -289,13 +279,12 @@ fn check_args(filter: &str, args: &HashMap<String, Value>, known: &[&str]) -> te
     unknown.sort();
     match unknown.first() {
         None => Ok(()),
-        Some(name) if known.is_empty() => Err(tera::Error::msg(format!(
-            "过滤器 {filter} 没有参数 {name}；它不接受任何参数"
-        ))),
-        Some(name) => Err(tera::Error::msg(format!(
-            "过滤器 {filter} 没有参数 {name}；可用的参数：{}",
-            known.join("、")
-        ))),
+        Some(name) if known.is_empty() => {
+            Err(tera::Error::msg(format!("过滤器 {filter} 没有参数 {name}；它不接受任何参数")))
+        }
+        Some(name) => {
+            Err(tera::Error::msg(format!("过滤器 {filter} 没有参数 {name}；可用的参数：{}", known.join("、"))))
+        }
     }
 }
 
@@ -311,14 +300,9 @@ fn int_arg(
     let Some(v) = args.get(name) else {
         return Ok(default);
     };
-    v.as_u64()
-        .and_then(|n| u32::try_from(n).ok())
-        .filter(|n| (min..=max).contains(n))
-        .ok_or_else(|| {
-            tera::Error::msg(format!(
-                "过滤器 {filter} 的参数 {name} 应为 {min} 到 {max} 之间的整数，收到 {v}"
-            ))
-        })
+    v.as_u64().and_then(|n| u32::try_from(n).ok()).filter(|n| (min..=max).contains(n)).ok_or_else(|| {
+        tera::Error::msg(format!("过滤器 {filter} 的参数 {name} 应为 {min} 到 {max} 之间的整数，收到 {v}"))
+    })
 }
 
 /// The decimal a filter's input holds: a JSON integer exactly, another JSON number through its shortest
@@ -332,9 +316,7 @@ fn decimal_value(filter: &str, value: &Value) -> tera::Result<Decimal> {
                 Some(Decimal::from(u))
             } else {
                 let text = n.to_string();
-                Decimal::from_str(&text)
-                    .or_else(|_| Decimal::from_scientific(&text))
-                    .ok()
+                Decimal::from_str(&text).or_else(|_| Decimal::from_scientific(&text)).ok()
             }
         }
         Value::String(s) => parse_amount_text(s),
@@ -412,11 +394,7 @@ mod tests {
             (dec!(-1634), 2, "余", "-1600余"),
         ];
         for (value, digits, suffix, expected) in cases {
-            assert_eq!(
-                approx(*value, *digits, suffix),
-                *expected,
-                "approx({value}, {digits}, {suffix})"
-            );
+            assert_eq!(approx(*value, *digits, suffix), *expected, "approx({value}, {digits}, {suffix})");
         }
     }
 
@@ -540,10 +518,7 @@ mod tests {
     fn approx_filter_renders() {
         let c = ctx(serde_json::json!({"persons": 13047, "money": "35123456.78", "n": 63}));
         assert_eq!(render("{{ persons | approx }}名", &c).unwrap(), "1.3万余名");
-        assert_eq!(
-            render(r#"{{ money | approx(suffix="多") }}元"#, &c).unwrap(),
-            "3500多万元"
-        );
+        assert_eq!(render(r#"{{ money | approx(suffix="多") }}元"#, &c).unwrap(), "3500多万元");
         assert_eq!(render("{{ n | approx(digits=1) }}场次", &c).unwrap(), "60余场次");
     }
 
@@ -576,14 +551,8 @@ mod tests {
         assert_eq!(render("{{ u | yuan }}", &c).unwrap(), "18,446,744,073,709,551,615.00");
         assert_eq!(render("{{ f | yuan }}", &c).unwrap(), "0.10");
         assert_eq!(decimal_value("wan", &serde_json::json!(1e-7)).unwrap(), dec!(0.0000001));
-        assert_eq!(
-            decimal_value("wan", &serde_json::json!(1.5e20)).unwrap(),
-            dec!(150000000000000000000)
-        );
-        assert_eq!(
-            decimal_value("wan", &serde_json::json!("￥1,234.50")).unwrap(),
-            dec!(1234.50)
-        );
+        assert_eq!(decimal_value("wan", &serde_json::json!(1.5e20)).unwrap(), dec!(150000000000000000000));
+        assert_eq!(decimal_value("wan", &serde_json::json!("￥1,234.50")).unwrap(), dec!(1234.50));
     }
 
     #[test]
@@ -634,10 +603,7 @@ mod tests {
             render("{{ n | approx(digit=2) }}", &c).unwrap_err(),
             "过滤器 approx 没有参数 digit；可用的参数：digits、suffix"
         );
-        assert_eq!(
-            render("{{ n | rmb(sep=true) }}", &c).unwrap_err(),
-            "过滤器 rmb 没有参数 sep；它不接受任何参数"
-        );
+        assert_eq!(render("{{ n | rmb(sep=true) }}", &c).unwrap_err(), "过滤器 rmb 没有参数 sep；它不接受任何参数");
         assert_eq!(
             render("{{ n | wan(decimals=11) }}", &c).unwrap_err(),
             "过滤器 wan 的参数 decimals 应为 0 到 10 之间的整数，收到 11"

@@ -1,0 +1,185 @@
+//! `youfu audit --from M1 --to M2`: over the ledger, per month — the committed pay date, the deadline, on time or
+//! late (by how many working days), and 足额 — plus months with no committed batch. Non-zero exit (10) if anything
+//! is late, short or missing. `--xlsx FILE` writes the same table as a workbook.
+
+use super::{Cli, Failure, exit, ledger_io, load};
+use crate::calendar::{Timeliness, check_pay_date, deadline};
+use crate::compute::audit::{MonthAudit, MonthFacts, Verdict, audit_month};
+use crate::domain::money::format_yuan;
+use crate::ledger::{BatchStatus, Ledger, LineKind};
+use clap::Args as ClapArgs;
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// 起始月份（YYYY-MM）
+    #[arg(long, value_name = "YYYY-MM")]
+    pub from: String,
+    /// 截止月份（YYYY-MM）
+    #[arg(long, value_name = "YYYY-MM")]
+    pub to: String,
+    /// 同时写出 xlsx 核查表
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<PathBuf>,
+    /// 日历未覆盖的年份仅按周末计算（输出中会注明）
+    #[arg(long)]
+    pub weekends_only: bool,
+    /// 以 JSON 输出
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn verdict_text(a: &MonthAudit) -> (String, String, String, String, String) {
+    match &a.verdict {
+        Verdict::Missing { draft } => (
+            "—".into(),
+            a.deadline.to_string(),
+            "缺少".into(),
+            "—".into(),
+            if *draft { "只有草稿，尚未确认发放".into() } else { "没有发放批次".into() },
+        ),
+        Verdict::Committed { pay_date, timeliness, late_reason, full, shortfall, shortfalls } => {
+            let t = match timeliness {
+                Timeliness::OnTime { spare_working_days } => format!("按期（提前{spare_working_days}个工作日）"),
+                Timeliness::Late { working_days_late } => format!("逾期{working_days_late}个工作日"),
+            };
+            let f =
+                if *full { "足额".to_string() } else { format!("未足额（差{}元）", format_yuan(*shortfall)) };
+            let mut notes = Vec::new();
+            if let Some(r) = late_reason {
+                notes.push(format!("逾期原因：{r}"));
+            }
+            if !shortfalls.is_empty() {
+                notes.push(format!("未发放：{}", shortfalls.join("；")));
+            }
+            (pay_date.to_string(), a.deadline.to_string(), t, f, notes.join("；"))
+        }
+    }
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
+    let (from, to) = (load::month(&args.from)?, load::month(&args.to)?);
+    if from > to {
+        return Err(Failure::Usage(format!("--from {from} 晚于 --to {to}")));
+    }
+    let cfg = load::config(cli)?;
+    let config = &cfg.config;
+    let cal = load::calendar(config, args.weekends_only)?;
+    let cal_err = |e: crate::calendar::CalendarError| Failure::Data(e.to_problem().into());
+    let ledger = Ledger::open_existing(&ledger_io::path(cli, config))?;
+    let mut rows = Vec::new();
+    for month in from.through(to) {
+        let d = deadline(&cal, month, &config.deadline).map_err(cal_err)?;
+        let b = ledger.batch(month)?;
+        let committed = b.as_ref().map(|b| b.status == BatchStatus::Committed);
+        let (mut regular, mut shortfalls) = (0i64, Vec::new());
+        if let Some(b) = b.as_ref().filter(|b| b.status == BatchStatus::Committed) {
+            regular = ledger
+                .batch_lines(month)?
+                .iter()
+                .filter(|l| l.kind == LineKind::Regular && l.period == month)
+                .map(|l| l.amount_fen)
+                .sum();
+            let list: Vec<serde_json::Value> = serde_json::from_str(&b.shortfalls).unwrap_or_default();
+            shortfalls = list
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}（{}）{}",
+                        s["name"].as_str().unwrap_or(""),
+                        s["id"].as_str().unwrap_or(""),
+                        s["reason"].as_str().unwrap_or("")
+                    )
+                })
+                .collect();
+        }
+        let facts = MonthFacts {
+            month,
+            committed,
+            pay_date: b.as_ref().and_then(|b| b.pay_date),
+            late_reason: b.as_ref().and_then(|b| b.late_reason.clone()),
+            entitled_fen: b.as_ref().and_then(|b| b.entitled_fen),
+            regular_paid_fen: regular,
+            shortfalls,
+        };
+        let timeliness = match facts.pay_date.filter(|_| committed == Some(true)) {
+            Some(p) => Some(check_pay_date(&cal, &d, p).map_err(cal_err)?),
+            None => None,
+        };
+        rows.push(audit_month(&facts, d.deadline, timeliness));
+    }
+    let (late, short, missing) = (
+        rows.iter().filter(|r| r.late()).count(),
+        rows.iter().filter(|r| r.short()).count(),
+        rows.iter().filter(|r| r.missing()).count(),
+    );
+    let code = if late + short + missing > 0 { exit::AUDIT_FAILED } else { exit::OK };
+    let weekends_only = (from.year()..=to.year()).any(|y| cal.uses_weekends_only_for(y));
+    if let Some(path) = &args.xlsx {
+        write_xlsx(path, &rows, weekends_only)
+            .map_err(|e| Failure::Io(format!("写入 {} 失败：{e}", path.display())))?;
+    }
+    if args.json {
+        let v = json!({
+            "from": from.to_string(), "to": to.to_string(), "months": rows,
+            "late": late, "short": short, "missing": missing, "ok": code == exit::OK,
+            "weekends_only": weekends_only, "exit_code": code,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).expect("plain data"));
+        return Ok(code);
+    }
+    if weekends_only {
+        println!("注意：日历未覆盖所涉年份，本结果仅按周末计算（--weekends-only）。");
+    }
+    println!("每月20日前足额发放核查（{from} 至 {to}）");
+    println!("月份\t发放日期\t截止日\t是否按期\t是否足额\t说明");
+    for r in &rows {
+        let (p, d, t, f, n) = verdict_text(r);
+        println!("{}\t{p}\t{d}\t{t}\t{f}\t{n}", r.month);
+    }
+    println!("合计 {} 个月：逾期 {late} 个月，未足额 {short} 个月，缺少 {missing} 个月。", rows.len());
+    Ok(code)
+}
+
+fn write_xlsx(
+    path: &std::path::Path,
+    rows: &[MonthAudit],
+    weekends_only: bool,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("发放核查")?;
+    let title = Format::new().set_bold().set_font_size(16).set_align(FormatAlign::Center);
+    let head = Format::new()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center)
+        .set_background_color("#F2F2F2");
+    let cell = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
+    ws.merge_range(0, 0, 0, 5, "每月20日前足额发放核查表", &title)?;
+    if weekends_only {
+        ws.write_string(1, 0, "注意：日历未覆盖所涉年份，本表仅按周末计算")?;
+    }
+    for (c, (h, w)) in
+        [("月份", 10.0), ("发放日期", 12.0), ("截止日", 12.0), ("是否按期", 20.0), ("是否足额", 20.0), ("说明", 60.0)]
+            .iter()
+            .enumerate()
+    {
+        ws.write_string_with_format(2, c as u16, *h, &head)?;
+        ws.set_column_width(c as u16, *w)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let (p, d, t, f, n) = verdict_text(r);
+        let row = 3 + i as u32;
+        for (c, v) in [r.month.to_string(), p, d, t, f, n].iter().enumerate() {
+            ws.write_string_with_format(row, c as u16, v, &cell)?;
+        }
+    }
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    // write to a temporary file beside the target, then rename: nothing half-written
+    let tmp = path.with_extension("xlsx.tmp");
+    wb.save(&tmp)?;
+    std::fs::rename(&tmp, path).map_err(rust_xlsxwriter::XlsxError::IoError)
+}
