@@ -110,11 +110,11 @@ mod tests {
     #[test]
     fn full_on_time_short_and_missing() {
         let on_time = Some(Timeliness::OnTime { spare_working_days: 3 });
-        let a = audit_month(&facts(Some(true), 100_00, 100_00, &[]), d("2024-03-20"), on_time.clone());
+        let a = audit_month(&facts(Some(true), 10000, 10000, &[]), d("2024-03-20"), on_time.clone());
         assert!(a.ok());
-        // 257167 分 owed to 武建 with no account: short by 2571.67
+        // 分: 1000.00 paid of 1000.00 + 2571.67 owed (武建, no account): short by 2571.67
         let b = audit_month(
-            &facts(Some(true), 1_000_00 + 2571_67, 1_000_00, &["武建：缺少银行账号"]),
+            &facts(Some(true), 100000 + 257167, 100000, &["武建：缺少银行账号"]),
             d("2024-03-20"),
             on_time,
         );
