@@ -507,3 +507,106 @@ fn confirmation(period: &Period, roster: &[Recipient]) -> Confirmation {
         rate: (required > 0).then(|| Decimal::from(confirmed) / Decimal::from(required)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn ym(s: &str) -> YearMonth {
+        s.parse().unwrap()
+    }
+
+    fn status(m: &str, committed: bool, on_time: Option<bool>) -> MonthStatus {
+        MonthStatus {
+            month: ym(m),
+            committed,
+            on_time,
+        }
+    }
+
+    fn line(batch: &str, id: &str, item: &str, period: &str, kind: &str, fen: i64) -> LedgerLine {
+        LedgerLine {
+            batch_month: ym(batch),
+            pay_date: None,
+            id: id.into(),
+            name: String::new(),
+            category: "残疾军人".into(),
+            town: String::new(),
+            item: item.into(),
+            period: ym(period),
+            kind: kind.into(),
+            amount_fen: fen,
+        }
+    }
+
+    #[test]
+    fn on_time_counts_late_uncommitted_and_unknown_months() {
+        let q1: Period = "2024Q1".parse().unwrap();
+        let all_known = [
+            status("2024-01", true, Some(true)),
+            status("2024-02", true, Some(false)),
+            status("2024-03", false, None),
+        ];
+        let f = figures(&q1, &[], &all_known, None, &[]);
+        assert_eq!(f.on_time.on_time, Some(1));
+        assert_eq!(f.on_time.committed, 2);
+        assert_eq!(f.on_time.rate.map(|r| r.round_dp(4)), Some(dec!(0.3333))); // 1 / 3
+        assert_eq!(f.on_time.all, Some(false));
+        assert_eq!(f.on_time.late, vec![ym("2024-02")]);
+        assert_eq!(f.on_time.not_committed, vec![ym("2024-03")]);
+
+        // A committed month without an answer, or a month the audit does not mention: the count is missing.
+        let unknown = [status("2024-01", true, Some(true)), status("2024-02", true, None)];
+        let f = figures(&q1, &[], &unknown, None, &[]);
+        assert_eq!((f.on_time.on_time, f.on_time.rate, f.on_time.all), (None, None, None));
+        assert_eq!(f.on_time.unknown, vec![ym("2024-02"), ym("2024-03")]);
+        let v = f.to_value();
+        assert!(v["on_time"]["on_time"].is_null());
+        assert!(v["confirmation"].is_null()); // no roster: missing, never 0
+    }
+
+    #[test]
+    fn person_times_count_person_months_of_regular_lines() {
+        let h1: Period = "2024H1".parse().unwrap();
+        let lines = [
+            line("2024-01", "A", "残疾抚恤金", "2024-01", KIND_REGULAR, 100),
+            line("2024-01", "A", "护理费", "2024-01", KIND_REGULAR, 200), // same person-month: still 1 人次 of the total
+            line("2024-02", "A", "残疾抚恤金", "2024-02", KIND_REGULAR, 100),
+            line("2024-02", "B", "残疾抚恤金", "2023-12", KIND_ARREARS, 50), // 补发: not a 人次 of the total
+            line("2024-03", "C", "丧葬补助", "2024-02", KIND_FUNERAL, 1000),
+            line("2024-07", "A", "残疾抚恤金", "2024-07", KIND_REGULAR, 100), // outside
+        ];
+        let f = figures(&h1, &lines, &[], None, &[]);
+        // 100 + 200 + 100 + 50 + 1000 = 1450 分
+        assert_eq!(f.totals.amount, dec!(14.50));
+        assert_eq!((f.totals.person_times, f.totals.persons, f.totals.lines), (2, 3, 5));
+        assert_eq!(
+            (f.arrears.person_times, f.arrears.persons, f.arrears.amount),
+            (1, 1, dec!(0.50))
+        );
+        assert_eq!(
+            (f.funeral.person_times, f.funeral.persons, f.funeral.amount),
+            (1, 1, dec!(10.00))
+        );
+        let items: Vec<(&str, u64, u64, Decimal)> = f
+            .by_item
+            .iter()
+            .map(|g| (g.name.as_str(), g.group.person_times, g.group.persons, g.group.amount))
+            .collect();
+        // largest amount first: 丧葬补助 10.00, 残疾抚恤金 2.50 (100 + 100 + 50), 护理费 2.00
+        assert_eq!(
+            items,
+            vec![
+                ("丧葬补助", 0, 1, dec!(10.00)),
+                ("残疾抚恤金", 2, 2, dec!(2.50)),
+                ("护理费", 1, 1, dec!(2.00))
+            ]
+        );
+        let months: Vec<Decimal> = f.by_month.iter().map(|m| m.amount).collect();
+        assert_eq!(
+            months,
+            vec![dec!(3.00), dec!(1.50), dec!(10.00), dec!(0), dec!(0), dec!(0)]
+        );
+    }
+}

@@ -198,7 +198,7 @@ pub fn render(template: &TemplateSource, context: &Value) -> Result<Rendered, St
         .render(name, &ctx)
         .map_err(|e| format!("模板“{name}”无法生成：{}", tera_message(&e)))?;
     Ok(Rendered {
-        text,
+        text: text.trim_start_matches(['\n', '\r']).to_string(),
         used: walker.used.into_iter().collect(),
         missing: walker.missing.into_iter().collect(),
     })
