@@ -79,6 +79,9 @@ pub const MARGIN_LEFT: u32 = mm_to_twips(28);
 pub const MARGIN_RIGHT: u32 = mm_to_twips(26);
 /// Fixed 28 pt line spacing, in twips.
 pub const LINE: u32 = 28 * 20;
+// No character grid (GB/T 9704's 28 characters a line would need `linesAndChars` with a negative `charSpace`;
+// LibreOffice reads that as a wider pitch and spreads the characters out), so a line holds 27 characters of
+// 16 pt in the 156 mm text width.
 
 const FONT_TITLE: &str = "方正小标宋简体";
 const FONT_BODY: &str = "仿宋_GB2312";
@@ -184,7 +187,8 @@ fn styles_xml() -> String {
             "<w:pPr><w:widowControl w:val=\"0\"/>{spacing}{indent}<w:jc w:val=\"both\"/></w:pPr>",
             "<w:rPr>{body_font}<w:sz w:val=\"32\"/><w:szCs w:val=\"32\"/></w:rPr></w:style>",
             "<w:style w:type=\"paragraph\" w:styleId=\"Title\"><w:name w:val=\"Title\"/><w:basedOn w:val=\"Normal\"/>",
-            "<w:next w:val=\"Normal\"/><w:qFormat/><w:pPr><w:ind w:firstLineChars=\"0\" w:firstLine=\"0\"/>",
+            "<w:next w:val=\"Normal\"/><w:qFormat/><w:pPr><w:snapToGrid w:val=\"0\"/>",
+            "<w:ind w:firstLineChars=\"0\" w:firstLine=\"0\"/>",
             "<w:jc w:val=\"center\"/><w:outlineLvl w:val=\"0\"/></w:pPr>",
             "<w:rPr>{title_font}<w:sz w:val=\"44\"/><w:szCs w:val=\"44\"/></w:rPr></w:style>",
             "{h1}{h2}{h3}",
