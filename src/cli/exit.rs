@@ -22,3 +22,5 @@ pub const LATE: i32 = 8;
 pub const DEADLINE_WARNING: i32 = 9;
 /// 核查发现问题：有逾期、未足额或缺少的月份.
 pub const AUDIT_FAILED: i32 = 10;
+/// 报告中有缺失的数（写作 X），且给了 --strict：未写出文件.
+pub const REPORT_MISSING: i32 = 11;

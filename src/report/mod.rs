@@ -1,7 +1,18 @@
-//! The 工作总结 statistics paragraphs: number formatting as Chinese official reports write it (万元 with one
-//! decimal, "1.3万余", "3500多万", percentages, month ranges, Chinese ordinals, 人民币大写) and the tera filters
-//! that expose it. Later this module will also hold the figures context (ledger totals and the report writer's
-//! named figures) and the report templates.
+//! The 工作总结 statistics sections: the reporting period, the figures computed from the ledger's committed
+//! lines (plus the audit, the roster and the report writer's sheet of named figures), the templates that turn
+//! them into the house phrasing, the filters that write numbers as official reports do (万元 with one decimal,
+//! "1.3万余", "3500多万", percentages, month ranges, Chinese ordinals, 人民币大写), the Word writer (GB/T 9704),
+//! and the `report` command's work after the ledger has been read.
 
+pub mod command;
+pub mod docx;
+pub mod figures;
 pub mod filters;
+pub mod metrics;
+pub mod period;
+pub mod render;
 pub mod rmb;
+
+pub use figures::{Figures, LedgerLine, MonthStatus, figures};
+pub use metrics::Metric;
+pub use period::Period;

@@ -1,0 +1,377 @@
+//! `youfu report` and `youfu init-templates`, everything after the ledger read: arguments, the roster and the
+//! metrics sheet, the figures, the template, the output (.md, .txt, .docx or stdout), the sidecar
+//! `FILE.figures.json`, and the list of missing figures (stderr, `--json`, `--strict`).
+//!
+//! The ledger is read by the caller (`cli::report`), through the closure given to [`run_with`], once the period is
+//! known; everything else is here so that it can be tested without a ledger.
+
+use super::docx;
+use super::figures::{Figures, LedgerLine, MonthStatus, figures};
+use super::metrics::{for_period, read_metrics};
+use super::period::{Period, PeriodKind};
+use super::render::{Origin, Rendered, TemplateSource, Templates, render};
+use crate::cli::{Failure, exit};
+use crate::config::Config;
+use crate::domain::{Categories, Problems};
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Args {
+    /// 报告期间：2024H1、2024H2、2024、2024Q3 或 2024-01..2024-09
+    #[arg(long, value_name = "P")]
+    pub period: Option<String>,
+    /// 台账文件（默认：配置文件中的 ledger）
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
+    /// 花名册（给出时统计年度确认进度）
+    #[arg(long, value_name = "FILE")]
+    pub roster: Option<PathBuf>,
+    /// 指标表（指标、数值、单位[、期间]；xlsx/xls/ods/csv）：台账以外的数，如喜报份数、信访件数
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
+    /// 模板：内置模板名（half、items、annual）或模板文件路径（默认：全年用 annual，其余用 half）
+    #[arg(long, value_name = "NAME|FILE")]
+    pub template: Option<String>,
+    /// 模板文件夹：其中的 *.tera 替换同名内置模板或增加新模板
+    #[arg(long, value_name = "DIR")]
+    pub template_dir: Option<PathBuf>,
+    /// 输出文件（.md、.txt 或 .docx），另写 FILE.figures.json 说明每个数的来源；不给出时输出到标准输出
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// 有缺失的数（写作 X）时失败（退出码 11），不写出文件
+    #[arg(long)]
+    pub strict: bool,
+    /// 在标准输出打印 JSON
+    #[arg(long)]
+    pub json: bool,
+    /// 列出可用的模板
+    #[arg(long)]
+    pub list_templates: bool,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct InitArgs {
+    /// 写入模板的文件夹（不存在则创建）
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// 覆盖已有的同名文件
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Output format, from the `--out` extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Markdown,
+    Text,
+    Docx,
+}
+
+impl Format {
+    pub fn of(path: &Path) -> Result<Format, Failure> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("md") => Ok(Format::Markdown),
+            Some("txt") => Ok(Format::Text),
+            Some("docx") => Ok(Format::Docx),
+            _ => Err(Failure::Usage(format!(
+                "输出文件 {} 的扩展名无法识别：应为 .md、.txt 或 .docx",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// The sidecar path of an output file: `draft.docx` → `draft.docx.figures.json`.
+pub fn sidecar_path(out: &Path) -> PathBuf {
+    let mut name = out.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".figures.json");
+    out.with_file_name(name)
+}
+
+/// The templates of a run: the built-ins, overridden by `--template-dir`.
+pub fn templates(args: &Args) -> Result<Templates, Failure> {
+    let t = Templates::builtin();
+    match &args.template_dir {
+        Some(dir) => t.with_dir(dir).map_err(Failure::Io),
+        None => Ok(t),
+    }
+}
+
+/// The template chosen by `--template` (a name, else a file), or the period's default.
+pub fn choose_template(args: &Args, templates: &Templates, period: &Period) -> Result<TemplateSource, Failure> {
+    let name = match &args.template {
+        Some(t) => t.clone(),
+        None if period.kind == PeriodKind::Year => "annual".into(),
+        None => "half".into(),
+    };
+    if let Some(t) = templates.get(&name) {
+        return Ok(t.clone());
+    }
+    let path = Path::new(&name);
+    if path.is_file() {
+        let stem = path
+            .file_name()
+            .and_then(|f| f.to_str())
+            .map(|f| f.split('.').next().unwrap_or(f).to_string())
+            .unwrap_or_else(|| name.clone());
+        return TemplateSource::read(path, &stem).map_err(Failure::Io);
+    }
+    Err(Failure::Usage(format!(
+        "找不到模板“{name}”：可用的模板有 {}，也可以给出模板文件的路径",
+        templates.names().join("、")
+    )))
+}
+
+/// `--list-templates`: name, origin and description of each template.
+pub fn list_templates(templates: &Templates, json_out: bool) {
+    if json_out {
+        let v: Vec<Value> = templates
+            .list()
+            .iter()
+            .map(|t| {
+                json!({
+                    "name": t.name,
+                    "file": t.file_name,
+                    "origin": match &t.origin { Origin::BuiltIn => "builtin".to_string(), Origin::File(p) => p.display().to_string() },
+                    "description": t.description(),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"ok": true, "templates": v})).expect("plain data")
+        );
+        return;
+    }
+    for t in templates.list() {
+        let origin = match &t.origin {
+            Origin::BuiltIn => "内置".to_string(),
+            Origin::File(p) => p.display().to_string(),
+        };
+        println!("{}\t{}\t{}", t.name, origin, t.description());
+    }
+}
+
+/// `youfu init-templates DIR`: copy the built-in templates out for editing. Existing files are kept unless
+/// `--force`; returns the files written.
+pub fn init_templates(args: &InitArgs) -> Result<Vec<PathBuf>, Failure> {
+    std::fs::create_dir_all(&args.dir)
+        .map_err(|e| Failure::Io(format!("无法创建文件夹 {}：{e}", args.dir.display())))?;
+    let builtin = Templates::builtin();
+    let existing: Vec<String> = builtin
+        .list()
+        .iter()
+        .filter(|t| args.dir.join(&t.file_name).exists())
+        .map(|t| t.file_name.clone())
+        .collect();
+    if !existing.is_empty() && !args.force {
+        return Err(Failure::Usage(format!(
+            "文件夹 {} 中已有 {}：未写出任何文件；要覆盖请加 --force",
+            args.dir.display(),
+            existing.join("、")
+        )));
+    }
+    let mut written = Vec::new();
+    for t in builtin.list() {
+        let path = args.dir.join(&t.file_name);
+        write_atomic(&path, t.source.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Write a file through a temporary file in the same folder, so a reader never sees half of it.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let err = |e: &dyn std::fmt::Display| Failure::Io(format!("写入 {} 失败：{e}", path.display()));
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| err(&e))?;
+    tmp.write_all(bytes).map_err(|e| err(&e))?;
+    tmp.persist(path).map_err(|e| err(&e.error))?;
+    Ok(())
+}
+
+/// The whole report: figures, rendered text, and the sidecar.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub period: Period,
+    pub template: String,
+    pub figures: Figures,
+    pub rendered: Rendered,
+}
+
+impl Report {
+    /// The sidecar JSON: every figure with its value and how it was computed, which of them the template used,
+    /// and the missing names.
+    pub fn sidecar(&self) -> Value {
+        let used = |name: &str| {
+            self.rendered
+                .used
+                .iter()
+                .any(|u| name == u || name.starts_with(&format!("{u}.")) || name.starts_with(&format!("{u}[")))
+        };
+        let figures: Vec<Value> = self
+            .figures
+            .trace
+            .iter()
+            .map(|t| json!({"name": t.name, "value": t.value, "how": t.how, "used": used(&t.name)}))
+            .collect();
+        json!({
+            "period": self.figures.period,
+            "template": self.template,
+            "selection": format!(
+                "台账中发放批次月份在 {} 至 {} 的已确认发放明细（按发放月份，不按所属期）",
+                self.period.first, self.period.last
+            ),
+            "total": self.figures.totals.amount,
+            "by_month": self.figures.by_month,
+            "used": self.rendered.used,
+            "missing": self.rendered.missing,
+            "figures": figures,
+        })
+    }
+}
+
+/// The tera context: the figures plus `county` and `unit` from the configuration.
+pub fn context(figures: &Figures, config: &Config) -> Value {
+    let mut v = figures.to_value();
+    if let Value::Object(map) = &mut v {
+        map.insert("county".into(), json!(config.county));
+        map.insert("unit".into(), json!(config.unit));
+    }
+    v
+}
+
+/// Compute and render (no IO): the pure part of `youfu report`.
+pub fn build(
+    period: Period,
+    template: &TemplateSource,
+    config: &Config,
+    lines: &[LedgerLine],
+    months: &[MonthStatus],
+    roster: Option<&[crate::domain::Recipient]>,
+    metrics: &[super::Metric],
+) -> Result<Report, Failure> {
+    let figs = figures(&period, lines, months, roster, metrics);
+    let rendered = render(template, &context(&figs, config)).map_err(Failure::Config)?;
+    Ok(Report {
+        period,
+        template: template.name.clone(),
+        figures: figs,
+        rendered,
+    })
+}
+
+/// `youfu report`, given the way to read the ledger for a period. Returns the exit code.
+pub fn run_with<F>(args: &Args, config: &Config, read_ledger: F) -> Result<i32, Failure>
+where
+    F: FnOnce(&Period) -> Result<(Vec<LedgerLine>, Vec<MonthStatus>), Failure>,
+{
+    let templates = templates(args)?;
+    if args.list_templates {
+        list_templates(&templates, args.json);
+        return Ok(exit::OK);
+    }
+    let period_text = args
+        .period
+        .as_deref()
+        .ok_or_else(|| Failure::Usage("请用 --period 指定报告期间，如 --period 2024H1".into()))?;
+    let period: Period = period_text
+        .parse()
+        .map_err(|e: super::period::PeriodError| Failure::Usage(e.0))?;
+    let template = choose_template(args, &templates, &period)?;
+    let format = args.out.as_deref().map(Format::of).transpose()?;
+
+    // Inputs other than the ledger: every problem of both files together.
+    let mut problems = Problems::default();
+    let roster = match &args.roster {
+        Some(path) => {
+            let cats = Categories::new(&config.categories.extra, &config.categories.aliases);
+            crate::input::read_roster(path, &cats)
+                .map_err(|p| problems.extend(p))
+                .ok()
+        }
+        None => None,
+    };
+    let metrics = match &args.metrics {
+        Some(path) => read_metrics(path)
+            .and_then(|m| for_period(&m, &period))
+            .map_err(|p| problems.extend(p))
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    if !problems.is_empty() {
+        return Err(Failure::Data(problems));
+    }
+
+    let (lines, months) = read_ledger(&period)?;
+    let report = build(period, &template, config, &lines, &months, roster.as_deref(), &metrics)?;
+    let missing = &report.rendered.missing;
+    if !missing.is_empty() {
+        eprintln!(
+            "提示：模板“{}”用到的以下 {} 个数没有数值，已写作 X：{}",
+            report.template,
+            missing.len(),
+            missing.join("、")
+        );
+    }
+    let strict_failed = args.strict && !missing.is_empty();
+    if strict_failed {
+        eprintln!("错误：--strict：有缺失的数，未写出任何文件。请在指标表中补齐，或去掉 --strict 生成带 X 的初稿。");
+    }
+
+    let mut written = Vec::new();
+    if let (Some(out), Some(format), false) = (&args.out, format, strict_failed) {
+        let bytes = match format {
+            Format::Markdown => report.rendered.text.clone().into_bytes(),
+            Format::Text => docx::plain_text(&report.rendered.text).into_bytes(),
+            Format::Docx => docx::docx(&report.rendered.text),
+        };
+        let sidecar = sidecar_path(out);
+        let sidecar_bytes = serde_json::to_string_pretty(&report.sidecar()).expect("plain data") + "\n";
+        write_atomic(out, &bytes)?;
+        write_atomic(&sidecar, sidecar_bytes.as_bytes())?;
+        written = vec![out.clone(), sidecar];
+    }
+
+    let code = if strict_failed { exit::REPORT_MISSING } else { exit::OK };
+    if args.json {
+        let mut v = json!({
+            "ok": !strict_failed,
+            "exit_code": code,
+            "period": report.period.code(),
+            "template": report.template,
+            "total": report.figures.totals.amount,
+            "missing": missing,
+            "files": written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "figures": report.sidecar(),
+        });
+        if args.out.is_none() && !strict_failed {
+            v["text"] = json!(docx::plain_text(&report.rendered.text));
+        }
+        println!("{}", serde_json::to_string_pretty(&v).expect("plain data"));
+    } else if !strict_failed {
+        match &args.out {
+            None => print!("{}", docx::plain_text(&report.rendered.text)),
+            Some(_) => println!(
+                "已写出 {}（{}，合计 {} 元）。",
+                written
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                report.period.label(),
+                crate::domain::money::format_yuan(report.figures.totals.amount)
+            ),
+        }
+    }
+    Ok(code)
+}

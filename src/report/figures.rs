@@ -1,0 +1,612 @@
+//! The figures of a 工作总结 statistics section, computed from the ledger's committed payment lines, the audit's
+//! per-month on-time status, the roster (年度确认) and the report writer's named figures — a pure function, no IO.
+//!
+//! Selection: a line belongs to the period when its **发放批次月份** (batch month, the month it was paid in) lies
+//! in the period, whatever its 所属期: "1-6月发放…" is money paid in January–June, so 补发 paid in March for last
+//! August counts in the first half year. The period's total is therefore the ledger's committed total of those
+//! batches, to the 分.
+//!
+//! Counting ("Words" of the domain page):
+//! - 金额: Σ of every line of the group (正常, 补发 and 丧葬补助), exact, in 元 (`Decimal` from integer 分);
+//! - 人次: payments counted per person per month — distinct (身份证号, 所属期) pairs among the group's **正常**
+//!   lines (a person paid two 项目 in one month is one 人次 of the total, and one 人次 of each 项目);
+//! - 人数: distinct 身份证号 among all the group's lines (anyone who received money);
+//! - 补发 and 丧葬补助 are also given as groups of their own, where 人次 counts their own (身份证号, 所属期) pairs.
+//!
+//! Every figure also gets a trace entry (`Figures::trace`) saying how it was computed, for the sidecar JSON.
+
+use super::metrics::Metric;
+use super::period::{Period, PeriodKind};
+use crate::domain::money::from_fen;
+use crate::domain::{Recipient, Status, YearMonth};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+/// One committed payment line, as the ledger gives it (money in integer 分).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerLine {
+    /// The batch (发放批次) the line was committed in: the month it was paid.
+    pub batch_month: YearMonth,
+    /// 发放日期 of the batch, when recorded.
+    pub pay_date: Option<NaiveDate>,
+    /// 身份证号.
+    pub id: String,
+    pub name: String,
+    /// 类别.
+    pub category: String,
+    /// 乡镇（街道）.
+    pub town: String,
+    /// 项目.
+    pub item: String,
+    /// 所属期.
+    pub period: YearMonth,
+    /// "正常" | "补发" | "丧葬补助".
+    pub kind: String,
+    pub amount_fen: i64,
+}
+
+/// Per month of the period: whether a committed batch exists and whether it was on time (from the audit).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthStatus {
+    pub month: YearMonth,
+    pub committed: bool,
+    /// `Some(true)`: paid by the deadline (每月20日前); `None`: unknown (no pay date recorded).
+    pub on_time: Option<bool>,
+}
+
+pub const KIND_REGULAR: &str = "正常";
+pub const KIND_ARREARS: &str = "补发";
+pub const KIND_FUNERAL: &str = "丧葬补助";
+
+/// 人次, 人数, lines and 金额 of a set of lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Group {
+    /// 人次 (see the module header for which lines count).
+    pub person_times: u64,
+    /// 人数: distinct 身份证号.
+    pub persons: u64,
+    /// Number of ledger lines.
+    pub lines: u64,
+    /// 金额 in 元, exact.
+    pub amount: Decimal,
+}
+
+/// A group with its name (a 类别, a 项目 or a 乡镇).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamedGroup {
+    pub name: String,
+    #[serde(flatten)]
+    pub group: Group,
+}
+
+/// Money paid in one batch month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthTotal {
+    pub month: YearMonth,
+    pub lines: u64,
+    pub amount: Decimal,
+}
+
+/// Months paid by the deadline, from the audit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OnTime {
+    /// Months in the period.
+    pub months: u32,
+    /// Months with a committed batch.
+    pub committed: u32,
+    /// Months paid on time; `None` when any month of the period has no audit answer.
+    pub on_time: Option<u32>,
+    /// `on_time / months`; `None` with `on_time`.
+    pub rate: Option<Decimal>,
+    /// `Some(true)` when every month was paid on time.
+    pub all: Option<bool>,
+    /// Months committed but late.
+    pub late: Vec<YearMonth>,
+    /// Months of the period without a committed batch.
+    pub not_committed: Vec<YearMonth>,
+    /// Months whose on-time status is unknown.
+    pub unknown: Vec<YearMonth>,
+}
+
+/// 年度确认 progress, from the roster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Confirmation {
+    /// The year of the confirmation cycle (the year of the period's last month).
+    pub year: i32,
+    /// Persons to confirm: distinct 身份证号 of the roster, status 正常 or 暂停, started by the period's end.
+    pub required: u64,
+    /// Of those, confirmed (年度确认日期) from 1 January of `year` to the period's last day.
+    pub confirmed: u64,
+    pub pending: u64,
+    /// `confirmed / required`; `None` when nobody is to confirm.
+    pub rate: Option<Decimal>,
+}
+
+/// The period as the templates see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeriodInfo {
+    /// `2024H1`, `2024`, `2024Q3`, `2024-01..2024-09`.
+    pub code: String,
+    pub kind: PeriodKind,
+    /// "2024年上半年".
+    pub label: String,
+    /// "1-6月".
+    pub months_label: String,
+    /// "上半年", "全年", "第三季度", "1-9月".
+    pub short: String,
+    pub year: i32,
+    pub first: YearMonth,
+    pub last: YearMonth,
+    /// Number of months.
+    pub months: u32,
+}
+
+/// How one figure was computed, for the sidecar.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trace {
+    /// The name as a template writes it: `totals.amount`, `by_item["定期抚恤金"].person_times`, `metrics["喜报份数"]`.
+    pub name: String,
+    /// The value (`null` when missing).
+    pub value: Value,
+    /// How it was computed, in Chinese.
+    pub how: String,
+}
+
+/// Every figure of the report: the tera context, and with `trace` the sidecar.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figures {
+    pub period: PeriodInfo,
+    /// All lines of the period.
+    pub totals: Group,
+    /// 正常 lines.
+    pub regular: Group,
+    /// 补发 lines.
+    pub arrears: Group,
+    /// 丧葬补助 lines.
+    pub funeral: Group,
+    /// Per 类别 / 项目 / 乡镇, largest 金额 first (then by name).
+    pub by_category: Vec<NamedGroup>,
+    pub by_item: Vec<NamedGroup>,
+    pub by_town: Vec<NamedGroup>,
+    /// Per batch month of the period, in order (months without lines included, with 0).
+    pub by_month: Vec<MonthTotal>,
+    pub on_time: OnTime,
+    /// `None` (missing) without a roster.
+    pub confirmation: Option<Confirmation>,
+    /// The named figures: `None` (missing) when the sheet has the name but no value yet.
+    pub metrics: BTreeMap<String, Option<Decimal>>,
+    /// 单位 of each named figure.
+    pub metric_units: BTreeMap<String, String>,
+    #[serde(skip)]
+    pub trace: Vec<Trace>,
+}
+
+impl Figures {
+    /// The figures as the JSON object the templates read.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).expect("plain data")
+    }
+}
+
+fn group<'a>(lines: impl Iterator<Item = &'a LedgerLine>, times_of_all_kinds: bool) -> Group {
+    let mut g = Group::default();
+    let mut persons = HashSet::new();
+    let mut times = HashSet::new();
+    for l in lines {
+        g.lines += 1;
+        g.amount += from_fen(l.amount_fen);
+        persons.insert(l.id.as_str());
+        if times_of_all_kinds || l.kind == KIND_REGULAR {
+            times.insert((l.id.as_str(), l.period));
+        }
+    }
+    g.persons = persons.len() as u64;
+    g.person_times = times.len() as u64;
+    g
+}
+
+fn named_groups(lines: &[&LedgerLine], key: impl Fn(&LedgerLine) -> &str) -> Vec<NamedGroup> {
+    let names: BTreeSet<&str> = lines.iter().map(|l| key(l)).collect();
+    let mut out: Vec<NamedGroup> = names
+        .into_iter()
+        .map(|name| NamedGroup {
+            name: if name.is_empty() {
+                "（未填）".to_string()
+            } else {
+                name.to_string()
+            },
+            group: group(lines.iter().copied().filter(|l| key(l) == name), false),
+        })
+        .collect();
+    out.sort_by(|a, b| b.group.amount.cmp(&a.group.amount).then_with(|| a.name.cmp(&b.name)));
+    out
+}
+
+fn months_text(months: &[YearMonth]) -> String {
+    if months.is_empty() {
+        "无".to_string()
+    } else {
+        months.iter().map(|m| m.to_string()).collect::<Vec<_>>().join("、")
+    }
+}
+
+/// Compute every figure of `period`.
+///
+/// `lines`: the ledger's committed lines (any months: those outside the period are ignored); `months`: the
+/// audit's answer per month (months outside the period ignored); `roster`: for 年度确认, when given;
+/// `metrics`: the named figures that apply to the period (see `metrics::for_period`).
+pub fn figures(
+    period: &Period,
+    lines: &[LedgerLine],
+    months: &[MonthStatus],
+    roster: Option<&[Recipient]>,
+    metrics: &[Metric],
+) -> Figures {
+    let range = format!("{} 至 {}", period.first, period.last);
+    let selected: Vec<&LedgerLine> = lines.iter().filter(|l| period.contains(l.batch_month)).collect();
+    let of_kind = |k: &'static str| selected.iter().copied().filter(move |l| l.kind == k);
+    let totals = group(selected.iter().copied(), false);
+    let regular = group(of_kind(KIND_REGULAR), false);
+    let arrears = group(of_kind(KIND_ARREARS), true);
+    let funeral = group(of_kind(KIND_FUNERAL), true);
+    let by_category = named_groups(&selected, |l| &l.category);
+    let by_item = named_groups(&selected, |l| &l.item);
+    let by_town = named_groups(&selected, |l| &l.town);
+    let by_month: Vec<MonthTotal> = period
+        .months()
+        .map(|m| {
+            let g = group(selected.iter().copied().filter(|l| l.batch_month == m), false);
+            MonthTotal {
+                month: m,
+                lines: g.lines,
+                amount: g.amount,
+            }
+        })
+        .collect();
+
+    let mut trace = Vec::new();
+    let base = format!("台账中发放批次月份在 {range} 的已确认发放明细");
+    let push_group = |trace: &mut Vec<Trace>, name: &str, g: &Group, which: &str, times_rule: &str| {
+        trace.push(Trace {
+            name: format!("{name}.amount"),
+            value: json!(g.amount),
+            how: format!("{which}共 {} 条的金额合计（元，精确到分）", g.lines),
+        });
+        trace.push(Trace {
+            name: format!("{name}.person_times"),
+            value: json!(g.person_times),
+            how: format!("{which}中{times_rule}的不同（身份证号，所属期）组合数"),
+        });
+        trace.push(Trace {
+            name: format!("{name}.persons"),
+            value: json!(g.persons),
+            how: format!("{which}中不同身份证号的个数"),
+        });
+        trace.push(Trace {
+            name: format!("{name}.lines"),
+            value: json!(g.lines),
+            how: format!("{which}的条数"),
+        });
+    };
+    let kinds = format!(
+        "（正常 {} 条、补发 {} 条、丧葬补助 {} 条）",
+        regular.lines, arrears.lines, funeral.lines
+    );
+    push_group(
+        &mut trace,
+        "totals",
+        &totals,
+        &format!("{base}{kinds}"),
+        "类型为“正常”的明细",
+    );
+    push_group(&mut trace, "regular", &regular, &format!("{base}中类型为“正常”者"), "");
+    push_group(&mut trace, "arrears", &arrears, &format!("{base}中类型为“补发”者"), "");
+    push_group(
+        &mut trace,
+        "funeral",
+        &funeral,
+        &format!("{base}中类型为“丧葬补助”者"),
+        "",
+    );
+    for (list, col) in [(&by_category, "类别"), (&by_item, "项目"), (&by_town, "乡镇")] {
+        let field = match col {
+            "类别" => "by_category",
+            "项目" => "by_item",
+            _ => "by_town",
+        };
+        for g in list.iter() {
+            push_group(
+                &mut trace,
+                &format!("{field}[\"{}\"]", g.name),
+                &g.group,
+                &format!("{base}中{col}为“{}”者", g.name),
+                "类型为“正常”的明细",
+            );
+        }
+    }
+    for m in &by_month {
+        trace.push(Trace {
+            name: format!("by_month[\"{}\"].amount", m.month),
+            value: json!(m.amount),
+            how: format!(
+                "台账中发放批次月份为 {} 的已确认发放明细共 {} 条的金额合计",
+                m.month, m.lines
+            ),
+        });
+    }
+
+    // On time, from the audit.
+    let mut committed = 0;
+    let mut count = 0;
+    let (mut late, mut not_committed, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
+    for m in period.months() {
+        match months.iter().find(|s| s.month == m) {
+            None => unknown.push(m),
+            Some(s) if !s.committed => not_committed.push(m),
+            Some(s) => {
+                committed += 1;
+                match s.on_time {
+                    Some(true) => count += 1,
+                    Some(false) => late.push(m),
+                    None => unknown.push(m),
+                }
+            }
+        }
+    }
+    let known = unknown.is_empty();
+    let on_time = OnTime {
+        months: period.len(),
+        committed,
+        on_time: known.then_some(count),
+        rate: known.then(|| Decimal::from(count) / Decimal::from(period.len())),
+        all: known.then_some(count == period.len()),
+        late,
+        not_committed,
+        unknown,
+    };
+    let audit = format!(
+        "核查结果：{range} 共 {} 个月，已确认发放 {} 个月；逾期：{}；未发放：{}；无法判断：{}",
+        on_time.months,
+        on_time.committed,
+        months_text(&on_time.late),
+        months_text(&on_time.not_committed),
+        months_text(&on_time.unknown)
+    );
+    trace.push(Trace {
+        name: "on_time.on_time".into(),
+        value: json!(on_time.on_time),
+        how: if known {
+            format!("{audit}；按时（每月20日前）发放的月数")
+        } else {
+            format!("{audit}；有月份无法判断，按时发放月数缺失")
+        },
+    });
+    trace.push(Trace {
+        name: "on_time.rate".into(),
+        value: json!(on_time.rate),
+        how: "按时发放月数 ÷ 期间月数".into(),
+    });
+    trace.push(Trace {
+        name: "on_time.months".into(),
+        value: json!(on_time.months),
+        how: format!("期间 {range} 的月数"),
+    });
+
+    // 年度确认.
+    let confirmation = roster.map(|roster| confirmation(period, roster));
+    match &confirmation {
+        Some(c) => {
+            let window = format!("{}-01-01 至 {}", c.year, period.last.last_day());
+            for (name, value, how) in [
+                (
+                    "confirmation.required",
+                    json!(c.required),
+                    "花名册中状态为正常或暂停、起发年月不晚于期末的不同身份证号个数".to_string(),
+                ),
+                (
+                    "confirmation.confirmed",
+                    json!(c.confirmed),
+                    format!("其中年度确认日期在 {window} 之间的人数"),
+                ),
+                (
+                    "confirmation.pending",
+                    json!(c.pending),
+                    "应确认人数 − 已确认人数".to_string(),
+                ),
+                (
+                    "confirmation.rate",
+                    json!(c.rate),
+                    "已确认人数 ÷ 应确认人数".to_string(),
+                ),
+            ] {
+                trace.push(Trace {
+                    name: name.into(),
+                    value,
+                    how,
+                });
+            }
+        }
+        None => trace.push(Trace {
+            name: "confirmation".into(),
+            value: Value::Null,
+            how: "未提供花名册（--roster），年度确认进度缺失".into(),
+        }),
+    }
+
+    // Named figures.
+    let mut metric_values = BTreeMap::new();
+    let mut metric_units = BTreeMap::new();
+    for m in metrics {
+        metric_values.insert(m.name.clone(), m.value);
+        metric_units.insert(m.name.clone(), m.unit.clone());
+        trace.push(Trace {
+            name: format!("metrics[\"{}\"]", m.name),
+            value: json!(m.value),
+            how: match m.value {
+                Some(v) => format!("指标表 {}：{} {}", m.location, v.normalize(), m.unit),
+                None => format!("指标表 {}：数值尚未填写", m.location),
+            },
+        });
+    }
+
+    Figures {
+        period: PeriodInfo {
+            code: period.code(),
+            kind: period.kind,
+            label: period.label(),
+            months_label: period.months_label(),
+            short: period.short_label(),
+            year: period.last.year(),
+            first: period.first,
+            last: period.last,
+            months: period.len(),
+        },
+        totals,
+        regular,
+        arrears,
+        funeral,
+        by_category,
+        by_item,
+        by_town,
+        by_month,
+        on_time,
+        confirmation,
+        metrics: metric_values,
+        metric_units,
+        trace,
+    }
+}
+
+fn confirmation(period: &Period, roster: &[Recipient]) -> Confirmation {
+    let year = period.last.year();
+    let from = NaiveDate::from_ymd_opt(year, 1, 1).expect("valid year");
+    let to = period.last.last_day();
+    let mut required = BTreeSet::new();
+    let mut confirmed = BTreeSet::new();
+    for r in roster {
+        let active = matches!(r.status, Status::Normal | Status::Suspended { .. });
+        let started = r.start_month.is_none_or(|m| m <= period.last);
+        if !(active && started) {
+            continue;
+        }
+        required.insert(r.id.as_str());
+        if r.confirmed_on.is_some_and(|d| from <= d && d <= to) {
+            confirmed.insert(r.id.as_str());
+        }
+    }
+    let required = required.len() as u64;
+    let confirmed = confirmed.len() as u64;
+    Confirmation {
+        year,
+        required,
+        confirmed,
+        pending: required - confirmed,
+        rate: (required > 0).then(|| Decimal::from(confirmed) / Decimal::from(required)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn ym(s: &str) -> YearMonth {
+        s.parse().unwrap()
+    }
+
+    fn status(m: &str, committed: bool, on_time: Option<bool>) -> MonthStatus {
+        MonthStatus {
+            month: ym(m),
+            committed,
+            on_time,
+        }
+    }
+
+    fn line(batch: &str, id: &str, item: &str, period: &str, kind: &str, fen: i64) -> LedgerLine {
+        LedgerLine {
+            batch_month: ym(batch),
+            pay_date: None,
+            id: id.into(),
+            name: String::new(),
+            category: "残疾军人".into(),
+            town: String::new(),
+            item: item.into(),
+            period: ym(period),
+            kind: kind.into(),
+            amount_fen: fen,
+        }
+    }
+
+    #[test]
+    fn on_time_counts_late_uncommitted_and_unknown_months() {
+        let q1: Period = "2024Q1".parse().unwrap();
+        let all_known = [
+            status("2024-01", true, Some(true)),
+            status("2024-02", true, Some(false)),
+            status("2024-03", false, None),
+        ];
+        let f = figures(&q1, &[], &all_known, None, &[]);
+        assert_eq!(f.on_time.on_time, Some(1));
+        assert_eq!(f.on_time.committed, 2);
+        assert_eq!(f.on_time.rate.map(|r| r.round_dp(4)), Some(dec!(0.3333))); // 1 / 3
+        assert_eq!(f.on_time.all, Some(false));
+        assert_eq!(f.on_time.late, vec![ym("2024-02")]);
+        assert_eq!(f.on_time.not_committed, vec![ym("2024-03")]);
+
+        // A committed month without an answer, or a month the audit does not mention: the count is missing.
+        let unknown = [status("2024-01", true, Some(true)), status("2024-02", true, None)];
+        let f = figures(&q1, &[], &unknown, None, &[]);
+        assert_eq!((f.on_time.on_time, f.on_time.rate, f.on_time.all), (None, None, None));
+        assert_eq!(f.on_time.unknown, vec![ym("2024-02"), ym("2024-03")]);
+        let v = f.to_value();
+        assert!(v["on_time"]["on_time"].is_null());
+        assert!(v["confirmation"].is_null()); // no roster: missing, never 0
+    }
+
+    #[test]
+    fn person_times_count_person_months_of_regular_lines() {
+        let h1: Period = "2024H1".parse().unwrap();
+        let lines = [
+            line("2024-01", "A", "残疾抚恤金", "2024-01", KIND_REGULAR, 100),
+            line("2024-01", "A", "护理费", "2024-01", KIND_REGULAR, 200), // same person-month: still 1 人次 of the total
+            line("2024-02", "A", "残疾抚恤金", "2024-02", KIND_REGULAR, 100),
+            line("2024-02", "B", "残疾抚恤金", "2023-12", KIND_ARREARS, 50), // 补发: not a 人次 of the total
+            line("2024-03", "C", "丧葬补助", "2024-02", KIND_FUNERAL, 1000),
+            line("2024-07", "A", "残疾抚恤金", "2024-07", KIND_REGULAR, 100), // outside
+        ];
+        let f = figures(&h1, &lines, &[], None, &[]);
+        // 100 + 200 + 100 + 50 + 1000 = 1450 分
+        assert_eq!(f.totals.amount, dec!(14.50));
+        assert_eq!((f.totals.person_times, f.totals.persons, f.totals.lines), (2, 3, 5));
+        assert_eq!(
+            (f.arrears.person_times, f.arrears.persons, f.arrears.amount),
+            (1, 1, dec!(0.50))
+        );
+        assert_eq!(
+            (f.funeral.person_times, f.funeral.persons, f.funeral.amount),
+            (1, 1, dec!(10.00))
+        );
+        let items: Vec<(&str, u64, u64, Decimal)> = f
+            .by_item
+            .iter()
+            .map(|g| (g.name.as_str(), g.group.person_times, g.group.persons, g.group.amount))
+            .collect();
+        // largest amount first: 丧葬补助 10.00, 残疾抚恤金 2.50 (100 + 100 + 50), 护理费 2.00
+        assert_eq!(
+            items,
+            vec![
+                ("丧葬补助", 0, 1, dec!(10.00)),
+                ("残疾抚恤金", 2, 2, dec!(2.50)),
+                ("护理费", 1, 1, dec!(2.00))
+            ]
+        );
+        let months: Vec<Decimal> = f.by_month.iter().map(|m| m.amount).collect();
+        assert_eq!(
+            months,
+            vec![dec!(3.00), dec!(1.50), dec!(10.00), dec!(0), dec!(0), dec!(0)]
+        );
+    }
+}
