@@ -41,20 +41,13 @@ fn ledger() -> (Vec<LedgerLine>, Vec<MonthStatus>) {
     ];
     let months = ym("2024-01")
         .through(ym("2024-06"))
-        .map(|m| MonthStatus {
-            month: m,
-            committed: m <= ym("2024-02"),
-            on_time: (m <= ym("2024-02")).then_some(true),
-        })
+        .map(|m| MonthStatus { month: m, committed: m <= ym("2024-02"), on_time: (m <= ym("2024-02")).then_some(true) })
         .collect();
     (lines, months)
 }
 
 fn args(period: &str) -> Args {
-    Args {
-        period: Some(period.into()),
-        ..Args::default()
-    }
+    Args { period: Some(period.into()), ..Args::default() }
 }
 
 fn run(a: &Args) -> Result<i32, Failure> {
@@ -64,7 +57,8 @@ fn run(a: &Args) -> Result<i32, Failure> {
 fn message(f: Failure) -> String {
     match f {
         Failure::Data(p) => p.to_string(),
-        Failure::Config(m) | Failure::Io(m) | Failure::Usage(m) => m,
+        Failure::Config(m) | Failure::Io(m) | Failure::Usage(m) | Failure::Late(m) => m,
+        Failure::Ledger(e) => e.to_string(),
     }
 }
 
@@ -78,11 +72,7 @@ fn writes_the_draft_and_its_sidecar_in_each_format() {
     std::fs::write(&tpl, TEMPLATE).unwrap();
     for name in ["draft.md", "draft.txt", "draft.docx"] {
         let out = dir.path().join(name);
-        let a = Args {
-            template: Some(tpl.display().to_string()),
-            out: Some(out.clone()),
-            ..args("2024H1")
-        };
+        let a = Args { template: Some(tpl.display().to_string()), out: Some(out.clone()), ..args("2024H1") };
         assert_eq!(run(&a).unwrap(), exit::OK, "{name}");
         let bytes = std::fs::read(&out).unwrap();
         // 9422.50 + 5145.00 + 887.50 + 9422.50 + 887.50 + 100.00 = 25865.00 (July's line is outside 2024H1);
@@ -95,14 +85,8 @@ fn writes_the_draft_and_its_sidecar_in_each_format() {
         }
         let side: Value = serde_json::from_slice(&std::fs::read(sidecar_path(&out)).unwrap()).unwrap();
         assert_eq!(side["total"], "25865.00");
-        assert_eq!(
-            side["missing"],
-            serde_json::json!(["metrics[\"喜报份数\"]", "totls.amount"])
-        );
-        assert_eq!(
-            side["used"],
-            serde_json::json!(["totals.amount", "totals.person_times"])
-        );
+        assert_eq!(side["missing"], serde_json::json!(["metrics[\"喜报份数\"]", "totls.amount"]));
+        assert_eq!(side["used"], serde_json::json!(["totals.amount", "totals.person_times"]));
         let figs = side["figures"].as_array().unwrap();
         let total = figs.iter().find(|f| f["name"] == "totals.amount").unwrap();
         assert_eq!(total["used"], true);
@@ -112,15 +96,9 @@ fn writes_the_draft_and_its_sidecar_in_each_format() {
             "台账中发放批次月份在 2024-01 至 2024-06 的已确认发放明细（正常 5 条、补发 1 条、丧葬补助 0 条）共 6 条的金额合计（元，精确到分）"
         );
         let persons = figs.iter().find(|f| f["name"] == "totals.persons").unwrap();
-        assert_eq!(
-            (persons["value"].as_u64(), persons["used"].as_bool()),
-            (Some(2), Some(false))
-        );
+        assert_eq!((persons["value"].as_u64(), persons["used"].as_bool()), (Some(2), Some(false)));
     }
-    assert_eq!(
-        sidecar_path(Path::new("a/draft.docx")),
-        Path::new("a/draft.docx.figures.json")
-    );
+    assert_eq!(sidecar_path(Path::new("a/draft.docx")), Path::new("a/draft.docx.figures.json"));
 }
 
 #[test]
@@ -129,12 +107,7 @@ fn strict_fails_with_code_11_and_writes_nothing() {
     let tpl = dir.path().join("t.md.tera");
     std::fs::write(&tpl, TEMPLATE).unwrap();
     let out = dir.path().join("draft.docx");
-    let a = Args {
-        template: Some(tpl.display().to_string()),
-        out: Some(out.clone()),
-        strict: true,
-        ..args("2024H1")
-    };
+    let a = Args { template: Some(tpl.display().to_string()), out: Some(out.clone()), strict: true, ..args("2024H1") };
     assert_eq!(run(&a).unwrap(), exit::REPORT_MISSING);
     assert_eq!(exit::REPORT_MISSING, 11);
     assert!(!out.exists());
@@ -151,29 +124,15 @@ fn built_in_templates_render_from_the_command() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
         // 25865.00 → 2.5865万 → 2.6万
-        (
-            "2024H1",
-            None,
-            "1-6月共为全县2名优抚对象发放各类优抚资金2.6万元，累计4人次，其中补发以前月份待遇0.01万元",
-        ),
+        ("2024H1", None, "1-6月共为全县2名优抚对象发放各类优抚资金2.6万元，累计4人次，其中补发以前月份待遇0.01万元"),
         ("2024H1", Some("items"), "台账内各项合计25,865.00元"),
         // the year takes July's line too: 25865.00 + 9422.50 = 35287.50 → 3.5万多; July–December have no audit
         // answer, so the months paid on time are missing
-        (
-            "2024",
-            None,
-            "审核发放各类优抚资金3.5万多元，惠及优抚对象2人、5人次，及时补发提标等待遇100元；12个月中X个月",
-        ),
+        ("2024", None, "审核发放各类优抚资金3.5万多元，惠及优抚对象2人、5人次，及时补发提标等待遇100元；12个月中X个月"),
     ];
     for (period, template, expected) in cases {
-        let out = dir
-            .path()
-            .join(format!("{period}-{}.md", template.unwrap_or("default")));
-        let a = Args {
-            template: template.map(String::from),
-            out: Some(out.clone()),
-            ..args(period)
-        };
+        let out = dir.path().join(format!("{period}-{}.md", template.unwrap_or("default")));
+        let a = Args { template: template.map(String::from), out: Some(out.clone()), ..args(period) };
         assert_eq!(run(&a).unwrap(), exit::OK);
         let text = std::fs::read_to_string(&out).unwrap();
         assert!(text.contains(expected), "{expected} not in {text}");
@@ -183,29 +142,19 @@ fn built_in_templates_render_from_the_command() {
 #[test]
 fn refusals_have_exact_messages() {
     let cases: Vec<(Args, &str, i32)> = vec![
-        (
-            Args::default(),
-            "请用 --period 指定报告期间，如 --period 2024H1",
-            exit::USAGE,
-        ),
+        (Args::default(), "请用 --period 指定报告期间，如 --period 2024H1", exit::USAGE),
         (
             args("2024H3"),
             "报告期间“2024H3”无效：应写作 2024H1（上半年）、2024H2（下半年）、2024（全年）、2024Q3（第三季度）或 2024-01..2024-09（月份范围）",
             exit::USAGE,
         ),
         (
-            Args {
-                template: Some("weekly".into()),
-                ..args("2024H1")
-            },
+            Args { template: Some("weekly".into()), ..args("2024H1") },
             "找不到模板“weekly”：可用的模板有 half、items、annual，也可以给出模板文件的路径",
             exit::USAGE,
         ),
         (
-            Args {
-                out: Some("draft.pdf".into()),
-                ..args("2024H1")
-            },
+            Args { out: Some("draft.pdf".into()), ..args("2024H1") },
             "输出文件 draft.pdf 的扩展名无法识别：应为 .md、.txt 或 .docx",
             exit::USAGE,
         ),
@@ -223,11 +172,7 @@ fn bad_metrics_and_roster_are_refused_before_the_ledger_is_read() {
     let metrics = dir.path().join("metrics.csv");
     std::fs::write(&metrics, "指标,数值,单位\n喜报份数,约200,份\n").unwrap();
     let roster = dir.path().join("nope.xlsx");
-    let a = Args {
-        metrics: Some(metrics.clone()),
-        roster: Some(roster.clone()),
-        ..args("2024H1")
-    };
+    let a = Args { metrics: Some(metrics.clone()), roster: Some(roster.clone()), ..args("2024H1") };
     let f = run_with(&a, &Config::default(), |_p: &Period| -> Result<_, Failure> {
         panic!("the ledger must not be read when the inputs are refused")
     })
@@ -248,10 +193,7 @@ fn a_template_error_is_a_config_failure() {
     let dir = tempfile::tempdir().unwrap();
     let tpl = dir.path().join("bad.md.tera");
     std::fs::write(&tpl, "{{ totals.amount | wan(decimal=2) }}").unwrap();
-    let a = Args {
-        template: Some(tpl.display().to_string()),
-        ..args("2024H1")
-    };
+    let a = Args { template: Some(tpl.display().to_string()), ..args("2024H1") };
     let f = run(&a).unwrap_err();
     assert_eq!(f.exit_code(), exit::CONFIG);
     let m = message(f);
@@ -263,15 +205,9 @@ fn a_template_error_is_a_config_failure() {
 fn init_templates_copies_the_built_ins_and_keeps_edits() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("tpl");
-    let a = InitArgs {
-        dir: target.clone(),
-        force: false,
-    };
+    let a = InitArgs { dir: target.clone(), force: false };
     let written = init_templates(&a).unwrap();
-    let names: Vec<String> = written
-        .iter()
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
+    let names: Vec<String> = written.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["half.md.tera", "items.md.tera", "annual.md.tera"]);
     assert_eq!(
         std::fs::read_to_string(target.join("half.md.tera")).unwrap(),
@@ -286,26 +222,15 @@ fn init_templates_copies_the_built_ins_and_keeps_edits() {
             target.display()
         )
     );
-    assert_eq!(
-        std::fs::read_to_string(target.join("half.md.tera")).unwrap(),
-        "我们改过的"
-    );
+    assert_eq!(std::fs::read_to_string(target.join("half.md.tera")).unwrap(), "我们改过的");
 
     // The edited folder overrides the built-in of the same name.
     let out = dir.path().join("d.md");
-    let r = Args {
-        template_dir: Some(target.clone()),
-        out: Some(out.clone()),
-        ..args("2024H1")
-    };
+    let r = Args { template_dir: Some(target.clone()), out: Some(out.clone()), ..args("2024H1") };
     assert_eq!(run(&r).unwrap(), exit::OK);
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "我们改过的");
 
-    init_templates(&InitArgs {
-        dir: target.clone(),
-        force: true,
-    })
-    .unwrap();
+    init_templates(&InitArgs { dir: target.clone(), force: true }).unwrap();
     assert_eq!(
         std::fs::read_to_string(target.join("half.md.tera")).unwrap(),
         include_str!("../report-templates/half.md.tera")

@@ -69,24 +69,13 @@ fn fixture() -> Fixture {
             if l.kind == "丧葬补助" {
                 history.funeral_paid.insert(l.id.clone());
             } else {
-                *history
-                    .paid
-                    .entry((l.id.clone(), l.item.clone(), l.period))
-                    .or_default() += Decimal::new(l.amount_fen, 2);
+                *history.paid.entry((l.id.clone(), l.item.clone(), l.period)).or_default() +=
+                    Decimal::new(l.amount_fen, 2);
             }
         }
-        months.push(MonthStatus {
-            month: m,
-            committed: true,
-            on_time: Some(true),
-        });
+        months.push(MonthStatus { month: m, committed: true, on_time: Some(true) });
     }
-    Fixture {
-        config,
-        roster,
-        lines,
-        months,
-    }
+    Fixture { config, roster, lines, months }
 }
 
 /// The report writer's sheet of named figures (sample values). 走访慰问人次 is blank and 春节慰问金人次 is "X": not
@@ -113,16 +102,7 @@ fn metrics(period: &Period) -> Vec<Metric> {
 fn report(f: &Fixture, period: &str, template: &str, months: &[MonthStatus]) -> Report {
     let period: Period = period.parse().unwrap();
     let t = Templates::builtin().get(template).unwrap().clone();
-    build(
-        period,
-        &t,
-        &f.config,
-        &f.lines,
-        months,
-        Some(&f.roster),
-        &metrics(&period),
-    )
-    .unwrap()
+    build(period, &t, &f.config, &f.lines, months, Some(&f.roster), &metrics(&period)).unwrap()
 }
 
 /// Sums computed here, independently of `report::figures`, from the ledger lines of the period.
@@ -160,10 +140,7 @@ fn totals_reconcile_with_the_ledger_to_the_fen() {
     assert_eq!(fig.totals.amount, Decimal::new(331149121, 2));
     assert_eq!(fig.totals.lines, 2164);
     assert_eq!(fig.arrears.amount, Decimal::new(514500, 2));
-    assert_eq!(
-        (fig.arrears.lines, fig.arrears.persons, fig.arrears.person_times),
-        (1, 1, 1)
-    );
+    assert_eq!((fig.arrears.lines, fig.arrears.persons, fig.arrears.person_times), (1, 1, 1));
     assert_eq!(fig.funeral.amount, Decimal::new(1483002 + 5747004, 2));
     assert_eq!((fig.funeral.lines, fig.funeral.persons), (2, 2));
     assert_eq!(fig.regular.amount, Decimal::new(323404615, 2));
@@ -180,12 +157,7 @@ fn totals_reconcile_with_the_ledger_to_the_fen() {
     // Per batch month: each equals the month's committed lines.
     let mut month_sum = 0;
     for m in &fig.by_month {
-        let fen: i64 = f
-            .lines
-            .iter()
-            .filter(|l| l.batch_month == m.month)
-            .map(|l| l.amount_fen)
-            .sum();
+        let fen: i64 = f.lines.iter().filter(|l| l.batch_month == m.month).map(|l| l.amount_fen).sum();
         assert_eq!(m.amount, yuan_of(fen), "{}", m.month);
         month_sum += fen;
     }
@@ -193,10 +165,7 @@ fn totals_reconcile_with_the_ledger_to_the_fen() {
 
     // Per 类别, 项目 and 乡镇: each group as summed here, and the groups add up to the total.
     for (groups, key) in [
-        (
-            &fig.by_category,
-            (|l: &LedgerLine| l.category.clone()) as fn(&LedgerLine) -> String,
-        ),
+        (&fig.by_category, (|l: &LedgerLine| l.category.clone()) as fn(&LedgerLine) -> String),
         (&fig.by_item, |l: &LedgerLine| l.item.clone()),
         (&fig.by_town, |l: &LedgerLine| l.town.clone()),
     ] {
@@ -254,10 +223,7 @@ fn half_year_draft() {
     let c = fig.confirmation.as_ref().unwrap();
     assert_eq!((c.required, c.confirmed), (required, confirmed));
     let expected = [
-        format!(
-            "1-6月共为全县{}名优抚对象",
-            approx(Decimal::from(all.persons.len()), 2, "余")
-        ),
+        format!("1-6月共为全县{}名优抚对象", approx(Decimal::from(all.persons.len()), 2, "余")),
         format!("发放各类优抚资金{}元", wan(yuan_of(all.fen), 1)),
         "331.1万元".to_string(), // 3,311,491.21 / 10000 = 331.149… → 331.1
         format!("累计{}人次", all.times.len()),
@@ -300,13 +266,8 @@ fn itemised_draft() {
     }
     for g in &r.figures.by_town {
         let s = sums(f.lines.iter().filter(|l| l.town == g.name), false);
-        let phrase = format!(
-            "{}{}人、{}人次、{}元",
-            g.name,
-            s.persons.len(),
-            s.times.len(),
-            yuan(yuan_of(s.fen), true)
-        );
+        let phrase =
+            format!("{}{}人、{}人次、{}元", g.name, s.persons.len(), s.times.len(), yuan(yuan_of(s.fen), true));
         assert!(text.contains(&phrase), "missing {phrase:?} in\n{text}");
     }
     for e in [
@@ -336,11 +297,7 @@ fn annual_draft_from_a_half_year_ledger() {
     // The year's report run on a ledger that has January–June: the audit says July–December are not committed.
     let mut months = f.months.clone();
     for m in ym("2024-07").through(ym("2024-12")) {
-        months.push(MonthStatus {
-            month: m,
-            committed: false,
-            on_time: None,
-        });
+        months.push(MonthStatus { month: m, committed: false, on_time: None });
     }
     let r = report(&f, "2024", "annual", &months);
     let text = &r.rendered.text;

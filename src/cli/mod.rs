@@ -14,6 +14,7 @@ mod ledger_io;
 mod ledger_state;
 mod load;
 mod pay;
+mod report;
 mod standards;
 
 use clap::{Parser, Subcommand};
@@ -52,6 +53,10 @@ pub enum Command {
     History(history::HistoryArgs),
     /// 台账中的全部发放批次
     Batches(history::BatchesArgs),
+    /// 从台账生成半年/年度工作总结的统计段落（md/txt/docx）
+    Report(report::Args),
+    /// 把内置报告模板复制到目录中以便修改
+    InitTemplates(report::InitArgs),
     /// 核查台账中各月是否每月20日前足额发放（逾期、未足额、缺少）
     Audit(audit::Args),
     /// 每月20日前：某月的到账截止日、报送银行截止日，以及发放日期是否逾期
@@ -79,6 +84,8 @@ pub fn main() -> i32 {
         Command::History(a) => a.json,
         Command::Batches(a) => a.json,
         Command::Audit(a) => a.json,
+        Command::Report(a) => a.json,
+        Command::InitTemplates(_) => false,
     };
     let ok = |r: Result<(), Failure>| r.map(|()| exit::OK);
     let result = match &cli.command {
@@ -92,6 +99,8 @@ pub fn main() -> i32 {
         Command::History(a) => ok(history::history(&cli, a)),
         Command::Batches(a) => ok(history::batches(&cli, a)),
         Command::Audit(a) => audit::run(&cli, a),
+        Command::Report(a) => report::run(&cli, a),
+        Command::InitTemplates(a) => report::init_templates(a),
     };
     match result {
         Ok(code) => code,

@@ -2,7 +2,9 @@
 //! the ledger; everything else (period, roster, metrics sheet, figures, templates, output, sidecar, missing
 //! figures, `--strict`) is `report::command`.
 
-use super::{Cli, Failure, exit, load};
+use super::{Cli, Failure, exit, ledger_io, load};
+use crate::calendar::{Timeliness, check_pay_date, deadline};
+use crate::ledger::{BatchStatus, Ledger};
 use crate::report::{LedgerLine, MonthStatus, Period};
 
 pub use crate::report::command::{Args, InitArgs};
@@ -10,24 +12,46 @@ pub use crate::report::command::{Args, InitArgs};
 /// `youfu report`.
 pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let cfg = load::config(cli)?;
-    crate::report::command::run_with(args, &cfg.config, |period| read_ledger(&cfg.config, args, period))
+    crate::report::command::run_with(args, &cfg.config, |period| read_ledger(cli, &cfg.config, period))
 }
 
-/// The committed lines and the per-month audit of `period`, from the ledger (`--ledger`, else the config's).
-///
-/// INTEGRATION: replace the body with the ledger read — every committed line whose batch month lies in the
-/// period (`LedgerLine`, money in 分), and one `MonthStatus` per month of the period from the audit.
+/// The committed lines whose batch month lies in `period`, and one `MonthStatus` per month (committed, and
+/// whether its pay date met the deadline), from the ledger (`--ledger`, else the config's).
 fn read_ledger(
+    cli: &Cli,
     config: &crate::config::Config,
-    args: &Args,
     period: &Period,
 ) -> Result<(Vec<LedgerLine>, Vec<MonthStatus>), Failure> {
-    let path = args.ledger.clone().unwrap_or_else(|| config.ledger.clone().into());
-    Err(Failure::Io(format!(
-        "尚不能读取台账 {}（{} 的报告需要台账）",
-        path.display(),
-        period.label()
-    )))
+    let ledger = Ledger::open_existing(&ledger_io::path(cli, config))?;
+    let cal = load::calendar(config, false)?;
+    let mut lines = Vec::new();
+    let mut months = Vec::new();
+    for month in period.months() {
+        let batch = ledger.batch(month)?.filter(|b| b.status == BatchStatus::Committed);
+        let on_time = match batch.as_ref().and_then(|b| b.pay_date) {
+            Some(p) => deadline(&cal, month, &config.deadline)
+                .and_then(|d| check_pay_date(&cal, &d, p))
+                .ok()
+                .map(|t| matches!(t, Timeliness::OnTime { .. })),
+            None => None,
+        };
+        months.push(MonthStatus { month, committed: batch.is_some(), on_time });
+        if batch.is_some() {
+            lines.extend(ledger.batch_lines(month)?.into_iter().map(|l| LedgerLine {
+                batch_month: l.batch_month,
+                pay_date: l.pay_date,
+                id: l.id,
+                name: l.name,
+                category: l.category,
+                town: l.town,
+                item: l.item,
+                period: l.period,
+                kind: l.kind.label().to_string(),
+                amount_fen: l.amount_fen,
+            }));
+        }
+    }
+    Ok((lines, months))
 }
 
 /// `youfu init-templates DIR`.

@@ -113,11 +113,8 @@ mod tests {
         let a = audit_month(&facts(Some(true), 10000, 10000, &[]), d("2024-03-20"), on_time.clone());
         assert!(a.ok());
         // 分: 1000.00 paid of 1000.00 + 2571.67 owed (武建, no account): short by 2571.67
-        let b = audit_month(
-            &facts(Some(true), 100000 + 257167, 100000, &["武建：缺少银行账号"]),
-            d("2024-03-20"),
-            on_time,
-        );
+        let b =
+            audit_month(&facts(Some(true), 100000 + 257167, 100000, &["武建：缺少银行账号"]), d("2024-03-20"), on_time);
         assert!(b.short() && !b.late());
         assert!(matches!(b.verdict, Verdict::Committed { shortfall, .. } if shortfall == Decimal::new(257167, 2)));
         let c = audit_month(&facts(None, 0, 0, &[]), d("2024-03-20"), None);

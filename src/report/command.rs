@@ -22,9 +22,6 @@ pub struct Args {
     /// 报告期间：2024H1、2024H2、2024、2024Q3 或 2024-01..2024-09
     #[arg(long, value_name = "P")]
     pub period: Option<String>,
-    /// 台账文件（默认：配置文件中的 ledger）
-    #[arg(long, value_name = "FILE")]
-    pub ledger: Option<PathBuf>,
     /// 花名册（给出时统计年度确认进度）
     #[arg(long, value_name = "FILE")]
     pub roster: Option<PathBuf>,
@@ -71,18 +68,12 @@ pub enum Format {
 
 impl Format {
     pub fn of(path: &Path) -> Result<Format, Failure> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(|e| e.to_ascii_lowercase());
+        let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
         match ext.as_deref() {
             Some("md") => Ok(Format::Markdown),
             Some("txt") => Ok(Format::Text),
             Some("docx") => Ok(Format::Docx),
-            _ => Err(Failure::Usage(format!(
-                "输出文件 {} 的扩展名无法识别：应为 .md、.txt 或 .docx",
-                path.display()
-            ))),
+            _ => Err(Failure::Usage(format!("输出文件 {} 的扩展名无法识别：应为 .md、.txt 或 .docx", path.display()))),
         }
     }
 }
@@ -143,10 +134,7 @@ pub fn list_templates(templates: &Templates, json_out: bool) {
                 })
             })
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"ok": true, "templates": v})).expect("plain data")
-        );
+        println!("{}", serde_json::to_string_pretty(&json!({"ok": true, "templates": v})).expect("plain data"));
         return;
     }
     for t in templates.list() {
@@ -164,12 +152,8 @@ pub fn init_templates(args: &InitArgs) -> Result<Vec<PathBuf>, Failure> {
     std::fs::create_dir_all(&args.dir)
         .map_err(|e| Failure::Io(format!("无法创建文件夹 {}：{e}", args.dir.display())))?;
     let builtin = Templates::builtin();
-    let existing: Vec<String> = builtin
-        .list()
-        .iter()
-        .filter(|t| args.dir.join(&t.file_name).exists())
-        .map(|t| t.file_name.clone())
-        .collect();
+    let existing: Vec<String> =
+        builtin.list().iter().filter(|t| args.dir.join(&t.file_name).exists()).map(|t| t.file_name.clone()).collect();
     if !existing.is_empty() && !args.force {
         return Err(Failure::Usage(format!(
             "文件夹 {} 中已有 {}：未写出任何文件；要覆盖请加 --force",
@@ -262,12 +246,7 @@ pub fn build(
 ) -> Result<Report, Failure> {
     let figs = figures(&period, lines, months, roster, metrics);
     let rendered = render(template, &context(&figs, config)).map_err(Failure::Config)?;
-    Ok(Report {
-        period,
-        template: template.name.clone(),
-        figures: figs,
-        rendered,
-    })
+    Ok(Report { period, template: template.name.clone(), figures: figs, rendered })
 }
 
 /// `youfu report`, given the way to read the ledger for a period. Returns the exit code.
@@ -284,9 +263,7 @@ where
         .period
         .as_deref()
         .ok_or_else(|| Failure::Usage("请用 --period 指定报告期间，如 --period 2024H1".into()))?;
-    let period: Period = period_text
-        .parse()
-        .map_err(|e: super::period::PeriodError| Failure::Usage(e.0))?;
+    let period: Period = period_text.parse().map_err(|e: super::period::PeriodError| Failure::Usage(e.0))?;
     let template = choose_template(args, &templates, &period)?;
     let format = args.out.as_deref().map(Format::of).transpose()?;
 
@@ -295,17 +272,14 @@ where
     let roster = match &args.roster {
         Some(path) => {
             let cats = Categories::new(&config.categories.extra, &config.categories.aliases);
-            crate::input::read_roster(path, &cats)
-                .map_err(|p| problems.extend(p))
-                .ok()
+            crate::input::read_roster(path, &cats).map_err(|p| problems.extend(p)).ok()
         }
         None => None,
     };
     let metrics = match &args.metrics {
-        Some(path) => read_metrics(path)
-            .and_then(|m| for_period(&m, &period))
-            .map_err(|p| problems.extend(p))
-            .unwrap_or_default(),
+        Some(path) => {
+            read_metrics(path).and_then(|m| for_period(&m, &period)).map_err(|p| problems.extend(p)).unwrap_or_default()
+        }
         None => Vec::new(),
     };
     if !problems.is_empty() {
@@ -363,11 +337,7 @@ where
             None => print!("{}", docx::plain_text(&report.rendered.text)),
             Some(_) => println!(
                 "已写出 {}（{}，合计 {} 元）。",
-                written
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join("、"),
+                written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("、"),
                 report.period.label(),
                 crate::domain::money::format_yuan(report.figures.totals.amount)
             ),

@@ -300,10 +300,7 @@ mod tests {
     #[test]
     fn margins_in_twips() {
         // 37 mm = 37 / 25.4 × 1440 = 2097.6 → 2098; 35 → 1984.25 → 1984; 28 → 1587.4 → 1587; 26 → 1474.0
-        assert_eq!(
-            (MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT),
-            (2098, 1984, 1587, 1474)
-        );
+        assert_eq!((MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT), (2098, 1984, 1587, 1474));
         assert_eq!(LINE, 560);
     }
 

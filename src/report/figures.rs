@@ -213,11 +213,7 @@ fn named_groups(lines: &[&LedgerLine], key: impl Fn(&LedgerLine) -> &str) -> Vec
     let mut out: Vec<NamedGroup> = names
         .into_iter()
         .map(|name| NamedGroup {
-            name: if name.is_empty() {
-                "（未填）".to_string()
-            } else {
-                name.to_string()
-            },
+            name: if name.is_empty() { "（未填）".to_string() } else { name.to_string() },
             group: group(lines.iter().copied().filter(|l| key(l) == name), false),
         })
         .collect();
@@ -259,11 +255,7 @@ pub fn figures(
         .months()
         .map(|m| {
             let g = group(selected.iter().copied().filter(|l| l.batch_month == m), false);
-            MonthTotal {
-                month: m,
-                lines: g.lines,
-                amount: g.amount,
-            }
+            MonthTotal { month: m, lines: g.lines, amount: g.amount }
         })
         .collect();
 
@@ -285,32 +277,13 @@ pub fn figures(
             value: json!(g.persons),
             how: format!("{which}中不同身份证号的个数"),
         });
-        trace.push(Trace {
-            name: format!("{name}.lines"),
-            value: json!(g.lines),
-            how: format!("{which}的条数"),
-        });
+        trace.push(Trace { name: format!("{name}.lines"), value: json!(g.lines), how: format!("{which}的条数") });
     };
-    let kinds = format!(
-        "（正常 {} 条、补发 {} 条、丧葬补助 {} 条）",
-        regular.lines, arrears.lines, funeral.lines
-    );
-    push_group(
-        &mut trace,
-        "totals",
-        &totals,
-        &format!("{base}{kinds}"),
-        "类型为“正常”的明细",
-    );
+    let kinds = format!("（正常 {} 条、补发 {} 条、丧葬补助 {} 条）", regular.lines, arrears.lines, funeral.lines);
+    push_group(&mut trace, "totals", &totals, &format!("{base}{kinds}"), "类型为“正常”的明细");
     push_group(&mut trace, "regular", &regular, &format!("{base}中类型为“正常”者"), "");
     push_group(&mut trace, "arrears", &arrears, &format!("{base}中类型为“补发”者"), "");
-    push_group(
-        &mut trace,
-        "funeral",
-        &funeral,
-        &format!("{base}中类型为“丧葬补助”者"),
-        "",
-    );
+    push_group(&mut trace, "funeral", &funeral, &format!("{base}中类型为“丧葬补助”者"), "");
     for (list, col) in [(&by_category, "类别"), (&by_item, "项目"), (&by_town, "乡镇")] {
         let field = match col {
             "类别" => "by_category",
@@ -331,10 +304,7 @@ pub fn figures(
         trace.push(Trace {
             name: format!("by_month[\"{}\"].amount", m.month),
             value: json!(m.amount),
-            how: format!(
-                "台账中发放批次月份为 {} 的已确认发放明细共 {} 条的金额合计",
-                m.month, m.lines
-            ),
+            how: format!("台账中发放批次月份为 {} 的已确认发放明细共 {} 条的金额合计", m.month, m.lines),
         });
     }
 
@@ -406,27 +376,11 @@ pub fn figures(
                     json!(c.required),
                     "花名册中状态为正常或暂停、起发年月不晚于期末的不同身份证号个数".to_string(),
                 ),
-                (
-                    "confirmation.confirmed",
-                    json!(c.confirmed),
-                    format!("其中年度确认日期在 {window} 之间的人数"),
-                ),
-                (
-                    "confirmation.pending",
-                    json!(c.pending),
-                    "应确认人数 − 已确认人数".to_string(),
-                ),
-                (
-                    "confirmation.rate",
-                    json!(c.rate),
-                    "已确认人数 ÷ 应确认人数".to_string(),
-                ),
+                ("confirmation.confirmed", json!(c.confirmed), format!("其中年度确认日期在 {window} 之间的人数")),
+                ("confirmation.pending", json!(c.pending), "应确认人数 − 已确认人数".to_string()),
+                ("confirmation.rate", json!(c.rate), "已确认人数 ÷ 应确认人数".to_string()),
             ] {
-                trace.push(Trace {
-                    name: name.into(),
-                    value,
-                    how,
-                });
+                trace.push(Trace { name: name.into(), value, how });
             }
         }
         None => trace.push(Trace {
@@ -518,11 +472,7 @@ mod tests {
     }
 
     fn status(m: &str, committed: bool, on_time: Option<bool>) -> MonthStatus {
-        MonthStatus {
-            month: ym(m),
-            committed,
-            on_time,
-        }
+        MonthStatus { month: ym(m), committed, on_time }
     }
 
     fn line(batch: &str, id: &str, item: &str, period: &str, kind: &str, fen: i64) -> LedgerLine {
@@ -543,11 +493,8 @@ mod tests {
     #[test]
     fn on_time_counts_late_uncommitted_and_unknown_months() {
         let q1: Period = "2024Q1".parse().unwrap();
-        let all_known = [
-            status("2024-01", true, Some(true)),
-            status("2024-02", true, Some(false)),
-            status("2024-03", false, None),
-        ];
+        let all_known =
+            [status("2024-01", true, Some(true)), status("2024-02", true, Some(false)), status("2024-03", false, None)];
         let f = figures(&q1, &[], &all_known, None, &[]);
         assert_eq!(f.on_time.on_time, Some(1));
         assert_eq!(f.on_time.committed, 2);
@@ -581,14 +528,8 @@ mod tests {
         // 100 + 200 + 100 + 50 + 1000 = 1450 分
         assert_eq!(f.totals.amount, dec!(14.50));
         assert_eq!((f.totals.person_times, f.totals.persons, f.totals.lines), (2, 3, 5));
-        assert_eq!(
-            (f.arrears.person_times, f.arrears.persons, f.arrears.amount),
-            (1, 1, dec!(0.50))
-        );
-        assert_eq!(
-            (f.funeral.person_times, f.funeral.persons, f.funeral.amount),
-            (1, 1, dec!(10.00))
-        );
+        assert_eq!((f.arrears.person_times, f.arrears.persons, f.arrears.amount), (1, 1, dec!(0.50)));
+        assert_eq!((f.funeral.person_times, f.funeral.persons, f.funeral.amount), (1, 1, dec!(10.00)));
         let items: Vec<(&str, u64, u64, Decimal)> = f
             .by_item
             .iter()
@@ -597,16 +538,9 @@ mod tests {
         // largest amount first: 丧葬补助 10.00, 残疾抚恤金 2.50 (100 + 100 + 50), 护理费 2.00
         assert_eq!(
             items,
-            vec![
-                ("丧葬补助", 0, 1, dec!(10.00)),
-                ("残疾抚恤金", 2, 2, dec!(2.50)),
-                ("护理费", 1, 1, dec!(2.00))
-            ]
+            vec![("丧葬补助", 0, 1, dec!(10.00)), ("残疾抚恤金", 2, 2, dec!(2.50)), ("护理费", 1, 1, dec!(2.00))]
         );
         let months: Vec<Decimal> = f.by_month.iter().map(|m| m.amount).collect();
-        assert_eq!(
-            months,
-            vec![dec!(3.00), dec!(1.50), dec!(10.00), dec!(0), dec!(0), dec!(0)]
-        );
+        assert_eq!(months, vec![dec!(3.00), dec!(1.50), dec!(10.00), dec!(0), dec!(0), dec!(0)]);
     }
 }

@@ -51,9 +51,7 @@ struct Columns {
 }
 
 fn find(cells: &[Cell], names: &[&str]) -> Option<usize> {
-    cells
-        .iter()
-        .position(|c| names.contains(&compact(&display(c)).as_str()))
+    cells.iter().position(|c| names.contains(&compact(&display(c)).as_str()))
 }
 
 /// The metrics of a table already read.
@@ -64,21 +62,14 @@ pub fn metrics_from_table(table: &Table) -> Result<Vec<Metric>, Problems> {
         let value = find(&row.cells, VALUE_HEADERS)?;
         Some((
             i,
-            Columns {
-                name,
-                value,
-                unit: find(&row.cells, UNIT_HEADERS),
-                period: find(&row.cells, PERIOD_HEADERS),
-            },
+            Columns { name, value, unit: find(&row.cells, UNIT_HEADERS), period: find(&row.cells, PERIOD_HEADERS) },
         ))
     });
     let Some((header_index, cols)) = header else {
-        return Err(
-            Problem::new("METRICS_HEADER", "指标表中找不到表头：应有「指标」和「数值」两列")
-                .at(table.location())
-                .hint("请在第一行写表头：指标、数值、单位（可选：期间），每个指标一行。")
-                .into(),
-        );
+        return Err(Problem::new("METRICS_HEADER", "指标表中找不到表头：应有「指标」和「数值」两列")
+            .at(table.location())
+            .hint("请在第一行写表头：指标、数值、单位（可选：期间），每个指标一行。")
+            .into());
     };
     let header_row = &table.rows[header_index];
     let column_name = |i: usize| display(header_row.cell(i)).trim().to_string();
@@ -111,14 +102,8 @@ pub fn metrics_from_table(table: &Table) -> Result<Vec<Metric>, Problems> {
                 continue;
             }
         };
-        let unit = cols
-            .unit
-            .map(|c| normalize_text(&display(row.cell(c))))
-            .unwrap_or_default();
-        let period = cols
-            .period
-            .map(|c| compact(&display(row.cell(c))))
-            .filter(|p| !p.is_empty());
+        let unit = cols.unit.map(|c| normalize_text(&display(row.cell(c)))).unwrap_or_default();
+        let period = cols.period.map(|c| compact(&display(row.cell(c)))).filter(|p| !p.is_empty());
         if let (Some(p), Some(c)) = (&period, cols.period)
             && p.parse::<Period>().is_err()
         {
@@ -130,13 +115,7 @@ pub fn metrics_from_table(table: &Table) -> Result<Vec<Metric>, Problems> {
             );
             continue;
         }
-        metrics.push(Metric {
-            name,
-            value,
-            unit,
-            period,
-            location: table.location().with_row(row.excel_row),
-        });
+        metrics.push(Metric { name, value, unit, period, location: table.location().with_row(row.excel_row) });
     }
     problems.into_result(metrics)
 }
@@ -168,9 +147,7 @@ pub fn for_period(metrics: &[Metric], period: &Period) -> Result<Vec<Metric>, Pr
     for m in metrics {
         let applies = match &m.period {
             None => true,
-            Some(p) => p
-                .parse::<Period>()
-                .is_ok_and(|p| p.first == period.first && p.last == period.last),
+            Some(p) => p.parse::<Period>().is_ok_and(|p| p.first == period.first && p.last == period.last),
         };
         if !applies {
             continue;
@@ -208,12 +185,7 @@ mod tests {
     }
 
     fn errors(csv: &str) -> Vec<String> {
-        metrics_from_table(&table(csv))
-            .unwrap_err()
-            .0
-            .iter()
-            .map(|p| p.to_string())
-            .collect()
+        metrics_from_table(&table(csv)).unwrap_err().0.iter().map(|p| p.to_string()).collect()
     }
 
     #[test]
@@ -225,15 +197,7 @@ mod tests {
         type Row<'a> = (&'a str, Option<Decimal>, &'a str, Option<&'a str>, Option<u32>);
         let got: Vec<Row> = m
             .iter()
-            .map(|m| {
-                (
-                    m.name.as_str(),
-                    m.value,
-                    m.unit.as_str(),
-                    m.period.as_deref(),
-                    m.location.row,
-                )
-            })
+            .map(|m| (m.name.as_str(), m.value, m.unit.as_str(), m.period.as_deref(), m.location.row))
             .collect();
         assert_eq!(
             got,

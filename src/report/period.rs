@@ -128,22 +128,14 @@ impl FromStr for Period {
         let text = s.trim();
         let bad = |why: &str| PeriodError(format!("报告期间“{s}”无效{why}：应写作 {FORMS}"));
         if let Some((a, b)) = text.split_once("..") {
-            let first: YearMonth = a
-                .trim()
-                .parse()
-                .map_err(|_| bad(&format!("（起始月份“{}”不是 YYYY-MM）", a.trim())))?;
-            let last: YearMonth = b
-                .trim()
-                .parse()
-                .map_err(|_| bad(&format!("（结束月份“{}”不是 YYYY-MM）", b.trim())))?;
+            let first: YearMonth =
+                a.trim().parse().map_err(|_| bad(&format!("（起始月份“{}”不是 YYYY-MM）", a.trim())))?;
+            let last: YearMonth =
+                b.trim().parse().map_err(|_| bad(&format!("（结束月份“{}”不是 YYYY-MM）", b.trim())))?;
             if last < first {
                 return Err(bad(&format!("（结束月份 {last} 早于起始月份 {first}）")));
             }
-            return Ok(Period {
-                kind: PeriodKind::Months,
-                first,
-                last,
-            });
+            return Ok(Period { kind: PeriodKind::Months, first, last });
         }
         let upper = text.to_ascii_uppercase();
         let (Some(year_text), Some(rest)) = (upper.get(..4), upper.get(4..)) else {
@@ -187,30 +179,9 @@ mod tests {
             ("2024", "2024-01", "2024-12", "2024", "2024年", 12),
             ("2024Q3", "2024-07", "2024-09", "2024Q3", "2024年第三季度", 3),
             ("2024q1", "2024-01", "2024-03", "2024Q1", "2024年第一季度", 3),
-            (
-                "2024-01..2024-09",
-                "2024-01",
-                "2024-09",
-                "2024-01..2024-09",
-                "2024年1-9月",
-                9,
-            ),
-            (
-                " 2023-11..2024-2 ",
-                "2023-11",
-                "2024-02",
-                "2023-11..2024-02",
-                "2023年11月-2024年2月",
-                4,
-            ),
-            (
-                "2024-03..2024-03",
-                "2024-03",
-                "2024-03",
-                "2024-03..2024-03",
-                "2024年3月",
-                1,
-            ),
+            ("2024-01..2024-09", "2024-01", "2024-09", "2024-01..2024-09", "2024年1-9月", 9),
+            (" 2023-11..2024-2 ", "2023-11", "2024-02", "2023-11..2024-02", "2023年11月-2024年2月", 4),
+            ("2024-03..2024-03", "2024-03", "2024-03", "2024-03..2024-03", "2024年3月", 1),
         ];
         for (text, first, last, code, label, n) in cases {
             let period = p(text);
@@ -222,10 +193,8 @@ mod tests {
             assert_eq!(period.months().count() as u32, *n, "{text}");
         }
         assert_eq!(p("2024H1").months_label(), "1-6月");
-        let shorts: Vec<String> = ["2024H1", "2024H2", "2024", "2024Q3", "2024-01..2024-09"]
-            .iter()
-            .map(|t| p(t).short_label())
-            .collect();
+        let shorts: Vec<String> =
+            ["2024H1", "2024H2", "2024", "2024Q3", "2024-01..2024-09"].iter().map(|t| p(t).short_label()).collect();
         assert_eq!(shorts, ["上半年", "下半年", "全年", "第三季度", "1-9月"]);
         assert_eq!(p("2024").months_label(), "1-12月");
         assert_eq!(p("2024Q3").months_label(), "7-9月");
@@ -243,18 +212,9 @@ mod tests {
             ("上半年", "报告期间“上半年”无效："),
             ("", "报告期间“”无效："),
             ("0999", "报告期间“0999”无效（年份应在 1900 至 9999 之间）："),
-            (
-                "2024-01..2024-13",
-                "报告期间“2024-01..2024-13”无效（结束月份“2024-13”不是 YYYY-MM）：",
-            ),
-            (
-                "2024/01..2024-03",
-                "报告期间“2024/01..2024-03”无效（起始月份“2024/01”不是 YYYY-MM）：",
-            ),
-            (
-                "2024-06..2024-01",
-                "报告期间“2024-06..2024-01”无效（结束月份 2024-01 早于起始月份 2024-06）：",
-            ),
+            ("2024-01..2024-13", "报告期间“2024-01..2024-13”无效（结束月份“2024-13”不是 YYYY-MM）："),
+            ("2024/01..2024-03", "报告期间“2024/01..2024-03”无效（起始月份“2024/01”不是 YYYY-MM）："),
+            ("2024-06..2024-01", "报告期间“2024-06..2024-01”无效（结束月份 2024-01 早于起始月份 2024-06）："),
         ];
         for (text, start) in cases {
             let err = text.parse::<Period>().unwrap_err().to_string();

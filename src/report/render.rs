@@ -52,21 +52,9 @@ impl TemplateSource {
 
 /// The built-in templates: (name, file name, text).
 pub const BUILTIN: &[(&str, &str, &str)] = &[
-    (
-        "half",
-        "half.md.tera",
-        include_str!("../../report-templates/half.md.tera"),
-    ),
-    (
-        "items",
-        "items.md.tera",
-        include_str!("../../report-templates/items.md.tera"),
-    ),
-    (
-        "annual",
-        "annual.md.tera",
-        include_str!("../../report-templates/annual.md.tera"),
-    ),
+    ("half", "half.md.tera", include_str!("../../report-templates/half.md.tera")),
+    ("items", "items.md.tera", include_str!("../../report-templates/items.md.tera")),
+    ("annual", "annual.md.tera", include_str!("../../report-templates/annual.md.tera")),
 ];
 
 /// The set of templates a run can choose from.
@@ -78,10 +66,7 @@ pub struct Templates {
 /// A template file name → its name: `half.md.tera` → `half`, `x.tera` → `x`; `None` for other files.
 fn template_name(file_name: &str) -> Option<String> {
     let stem = file_name.strip_suffix(".tera")?;
-    let stem = stem
-        .strip_suffix(".md")
-        .or_else(|| stem.strip_suffix(".txt"))
-        .unwrap_or(stem);
+    let stem = stem.strip_suffix(".md").or_else(|| stem.strip_suffix(".txt")).unwrap_or(stem);
     (!stem.is_empty()).then(|| stem.to_string())
 }
 
@@ -137,10 +122,7 @@ impl TemplateSource {
         let source = std::fs::read_to_string(path).map_err(|e| format!("无法读取模板文件 {}：{e}", path.display()))?;
         Ok(TemplateSource {
             name: name.to_string(),
-            file_name: path
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            file_name: path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
             source,
             origin: Origin::File(path.to_path_buf()),
         })
@@ -177,11 +159,7 @@ pub fn render(template: &TemplateSource, context: &Value) -> Result<Rendered, St
     tera.add_raw_template(name, &template.source)
         .map_err(|e| format!("模板“{name}”有语法错误：{}", tera_message(&e)))?;
 
-    let mut walker = Walker {
-        context,
-        used: BTreeSet::new(),
-        missing: BTreeSet::new(),
-    };
+    let mut walker = Walker { context, used: BTreeSet::new(), missing: BTreeSet::new() };
     if let Some(t) = tera.templates.get_mut(name) {
         walker.nodes(&mut t.ast, &mut Vec::new());
         for defs in t.blocks_definitions.values_mut() {
@@ -194,9 +172,7 @@ pub fn render(template: &TemplateSource, context: &Value) -> Result<Rendered, St
         }
     }
     let ctx = Context::from_value(context.clone()).map_err(|e| format!("报告数据不是对象：{e}"))?;
-    let text = tera
-        .render(name, &ctx)
-        .map_err(|e| format!("模板“{name}”无法生成：{}", tera_message(&e)))?;
+    let text = tera.render(name, &ctx).map_err(|e| format!("模板“{name}”无法生成：{}", tera_message(&e)))?;
     Ok(Rendered {
         text: text.trim_start_matches(['\n', '\r']).to_string(),
         used: walker.used.into_iter().collect(),
@@ -477,15 +453,7 @@ mod tests {
         // 13047 → 1.3万余; 66849123.45 → 6684.9万; a real zero prints as 0
         assert_eq!(r.text, "发放1.3万余名，6684.9万元，送喜报212份，0人次。");
         assert_eq!(r.missing, Vec::<String>::new());
-        assert_eq!(
-            r.used,
-            vec![
-                "metrics[\"喜报份数\"]",
-                "totals.amount",
-                "totals.person_times",
-                "totals.persons"
-            ]
-        );
+        assert_eq!(r.used, vec!["metrics[\"喜报份数\"]", "totals.amount", "totals.person_times", "totals.persons"]);
     }
 
     #[test]
@@ -498,13 +466,7 @@ mod tests {
         assert_eq!(r.text, "慰问金X元；信访X件；确认率X；X；X");
         assert_eq!(
             r.missing,
-            vec![
-                "confirmation.rate",
-                "metrics.x",
-                "metrics[\"信访件数\"]",
-                "metrics[\"慰问金\"]",
-                "totls.amount"
-            ]
+            vec!["confirmation.rate", "metrics.x", "metrics[\"信访件数\"]", "metrics[\"慰问金\"]", "totls.amount"]
         );
     }
 
@@ -574,14 +536,8 @@ mod tests {
         let t = Templates::builtin().with_dir(dir.path()).unwrap();
         assert_eq!(t.names(), vec!["half", "items", "annual", "extra"]);
         assert_eq!(t.get("half").unwrap().description(), "我们自己的半年模板");
-        assert_eq!(
-            t.get("half").unwrap().origin,
-            Origin::File(dir.path().join("half.md.tera"))
-        );
+        assert_eq!(t.get("half").unwrap().origin, Origin::File(dir.path().join("half.md.tera")));
         let e = Templates::builtin().with_dir(&dir.path().join("nope")).unwrap_err();
-        assert!(
-            e.starts_with(&format!("无法读取模板文件夹 {}：", dir.path().join("nope").display())),
-            "{e}"
-        );
+        assert!(e.starts_with(&format!("无法读取模板文件夹 {}：", dir.path().join("nope").display())), "{e}");
     }
 }
