@@ -1,0 +1,44 @@
+//! `youfu report` end to end: six months paid and committed through the CLI on the fixtures, then the 半年 draft,
+//! its sidecar, and the total reconciled with the ledger's committed batches to the 分.
+
+mod common;
+use common::*;
+
+#[test]
+fn a_half_year_draft_reconciles_with_the_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for name in ["roster.xlsx", "standards.csv", "youfu.toml"] {
+        std::fs::copy(fixtures().join(name), d.join(name)).unwrap();
+    }
+    for m in 1..=6 {
+        let month = format!("2024-{m:02}");
+        let out = format!("out/{month}");
+        let r = youfu(
+            d,
+            &["pay", "--month", &month, "--roster", "roster.xlsx", "--standards", "standards.csv", "--out", &out],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let r = youfu(d, &["commit", "--month", &month, "--pay-date", &format!("{month}-10")]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let batches: serde_json::Value = serde_json::from_str(&youfu(d, &["batches", "--json"]).stdout).unwrap();
+    let ledger_fen: i64 = batches["batches"].as_array().unwrap().iter().map(|b| b["total_fen"].as_i64().unwrap()).sum();
+
+    for (template, ext) in [("half", "md"), ("items", "txt"), ("annual", "docx")] {
+        let out = format!("draft-{template}.{ext}");
+        let r = youfu(d, &["report", "--period", "2024H1", "--template", template, "--out", &out, "--json"]);
+        assert_eq!(r.code, 0, "{template}: {}", r.stderr);
+        assert!(d.join(&out).exists());
+        let side: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join(format!("{out}.figures.json"))).unwrap()).unwrap();
+        let text = side.to_string();
+        // the sidecar's total is the ledger's committed total for 2024-01..2024-06
+        let total = youfu::domain::money::format_yuan(youfu::domain::money::from_fen(ledger_fen));
+        assert!(text.contains(&format!("\"{total}\"")), "{template}: total {total} not in the sidecar");
+    }
+    let md = std::fs::read_to_string(d.join("draft-half.md")).unwrap();
+    // 1-6月 and the money in 万元 with one decimal: the ledger total / 10000
+    let wan = youfu::report::filters::wan(youfu::domain::money::from_fen(ledger_fen), 1);
+    assert!(md.contains("1-6月") && md.contains(&format!("{wan}元")), "{md}");
+}
