@@ -228,6 +228,19 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_example_is_the_defaults() {
+        let text = include_str!("../docs/youfu.toml.example");
+        assert_eq!(Config::parse(text, "youfu.toml.example").unwrap(), Config::default());
+        let with_confirmation = text
+            .replace("# [confirmation]", "[confirmation]")
+            .replace("# window", "window")
+            .replace("# grace", "grace")
+            .replace("# back_pay", "back_pay");
+        let c = Config::parse(&with_confirmation, "x").unwrap();
+        assert_eq!(c.confirmation, Some(crate::compute::eligibility::ConfirmationRule::default()));
+    }
+
+    #[test]
     fn unknown_key_is_an_error() {
         let e = Config::parse("[rounding]\npolicey = \"monthly\"\n", "youfu.toml").unwrap_err();
         assert!(e.starts_with("配置文件 youfu.toml 有误：unknown field `policey`"), "{e}");
