@@ -17,6 +17,8 @@ struct Styles {
     note_right: Format,
     header: Format,
     text: Format,
+    /// Long text (reasons) that wraps inside its cell.
+    wrap: Format,
     center: Format,
     money: Format,
     total_label: Format,
@@ -43,6 +45,7 @@ impl Styles {
                 .set_text_wrap()
                 .set_background_color("#F2F2F2"),
             text: cell.clone().set_num_format("@"),
+            wrap: cell.clone().set_text_wrap(),
             center: cell.clone().set_align(FormatAlign::Center),
             money: cell.clone().set_num_format("#,##0.00"),
             total_label: cell.clone().set_bold().set_align(FormatAlign::Center),
@@ -99,6 +102,16 @@ impl Widths {
         }
         Ok(())
     }
+}
+
+/// Row height for wrapped text in a column `width` characters wide (spreadsheets do not grow rows by themselves
+/// for every reader).
+fn fit_row(ws: &mut Worksheet, row: u32, text: &str, width: usize) -> Result<(), XlsxError> {
+    let lines = display_width(text).div_ceil(width.max(1)).max(1);
+    if lines > 1 {
+        ws.set_row_height(row, 14.0 * lines as f64)?;
+    }
+    Ok(())
 }
 
 struct Column {
@@ -260,8 +273,8 @@ fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), X
         ("类别", 16.0),
         ("乡镇（街道）", 12.0),
         ("项目", 12.0),
-        ("原因代码", 14.0),
-        ("未发放原因", 50.0),
+        ("原因代码", 24.0),
+        ("未发放原因", 64.0),
     ];
     let last_col = (cols.len() - 1) as u16;
     let title = format!("{}优抚资金未发放人员清单", month_title(run.config, run.month));
@@ -287,7 +300,8 @@ fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), X
         ws.write_string_with_format(row, 4, &r.town, &s.text)?;
         ws.write_string_with_format(row, 5, e.item.as_deref().unwrap_or("全部"), &s.text)?;
         ws.write_string_with_format(row, 6, e.code, &s.text)?;
-        ws.write_string_with_format(row, 7, &e.reason, &s.text)?;
+        ws.write_string_with_format(row, 7, &e.reason, &s.wrap)?;
+        fit_row(ws, row, &e.reason, 64)?;
     }
     // Overpayments found against the ledger: listed for 追缴, never netted.
     let first = 3 + run.batch.exceptions.len() as u32;
@@ -308,7 +322,8 @@ fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), X
             format_yuan(rc.paid),
             format_yuan(rc.overpaid)
         );
-        ws.write_string_with_format(row, 7, &reason, &s.text)?;
+        ws.write_string_with_format(row, 7, &reason, &s.wrap)?;
+        fit_row(ws, row, &reason, 64)?;
     }
     print_setup(ws, 2)
 }
