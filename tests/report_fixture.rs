@@ -229,7 +229,7 @@ fn half_year_draft() {
         format!("累计{}人次", all.times.len()),
         "其中补发以前月份待遇0.51万元".to_string(), // 5145.00 → 0.5145万 → 0.51
         "为2名去世优抚对象的遗属发放丧葬补助7.23万元".to_string(), // 72300.06 → 7.23万
-        "6个月中按时发放6个月，做到了按月足额、按时到账".to_string(),
+        "6个月中按时发放6个月，做到了按月按时到账".to_string(),
         format!(
             "应确认优抚对象{required}人，已完成确认{confirmed}人，确认率{}",
             pct(Decimal::from(confirmed) / Decimal::from(required), 1)
