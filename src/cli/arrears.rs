@@ -8,7 +8,6 @@ use crate::ledger::{BatchStatus, Ledger};
 use clap::Args as ClapArgs;
 use rust_decimal::Decimal;
 use serde_json::json;
-use std::path::PathBuf;
 
 #[derive(ClapArgs, Debug)]
 pub struct Args {
@@ -18,12 +17,8 @@ pub struct Args {
     /// 截止所属期（YYYY-MM）
     #[arg(long, value_name = "YYYY-MM")]
     pub to: String,
-    /// 花名册
-    #[arg(long, value_name = "FILE")]
-    pub roster: PathBuf,
-    /// 标准表
-    #[arg(long, value_name = "FILE")]
-    pub standards: PathBuf,
+    #[command(flatten)]
+    pub inputs: load::InputArgs,
     /// 以 JSON 输出
     #[arg(long)]
     pub json: bool,
@@ -36,7 +31,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     }
     let cfg = load::config(cli)?;
     let config = &cfg.config;
-    let (roster, table) = load::inputs(&args.roster, &args.standards, config)?;
+    let (roster, table) = load::inputs(&args.inputs.roster, &args.inputs.standards, config)?;
     let ledger = Ledger::open_existing(&ledger_io::path(cli, config))?;
     let months: Vec<_> = ledger
         .batches()?

@@ -5,16 +5,11 @@ use crate::compute::batch::{History, compute_month};
 use crate::domain::account::luhn_ok;
 use clap::Args as ClapArgs;
 use serde_json::json;
-use std::path::PathBuf;
 
 #[derive(ClapArgs, Debug)]
 pub struct Args {
-    /// 花名册（xlsx/xls/ods/csv）
-    #[arg(long, value_name = "FILE")]
-    pub roster: PathBuf,
-    /// 标准表（xlsx/xls/ods/csv）
-    #[arg(long, value_name = "FILE")]
-    pub standards: PathBuf,
+    #[command(flatten)]
+    pub inputs: load::InputArgs,
     /// 按该月（YYYY-MM）检查标准是否齐全、唯一；默认本月
     #[arg(long, value_name = "YYYY-MM")]
     pub month: Option<String>,
@@ -29,7 +24,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         None => load::current_month(),
     };
     let cfg = load::config(cli)?;
-    let (roster, table) = load::inputs(&args.roster, &args.standards, &cfg.config)?;
+    let (roster, table) = load::inputs(&args.inputs.roster, &args.inputs.standards, &cfg.config)?;
     let batch = compute_month(month, &roster, &table, &cfg.config.rules(), &History::default())?;
     let warnings = account_warnings(&roster);
     for w in &warnings {

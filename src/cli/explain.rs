@@ -12,7 +12,6 @@ use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 #[derive(ClapArgs, Debug)]
 pub struct Args {
@@ -22,12 +21,8 @@ pub struct Args {
     /// 所属期（YYYY-MM）
     #[arg(long, value_name = "YYYY-MM")]
     pub month: String,
-    /// 花名册
-    #[arg(long, value_name = "FILE")]
-    pub roster: PathBuf,
-    /// 标准表
-    #[arg(long, value_name = "FILE")]
-    pub standards: PathBuf,
+    #[command(flatten)]
+    pub inputs: load::InputArgs,
     /// 以 JSON 输出
     #[arg(long)]
     pub json: bool,
@@ -46,10 +41,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let id = args.id.trim().to_ascii_uppercase();
     let cfg = load::config(cli)?;
     let config = &cfg.config;
-    let (roster, table) = load::inputs(&args.roster, &args.standards, config)?;
+    let (roster, table) = load::inputs(&args.inputs.roster, &args.inputs.standards, config)?;
     let person: Vec<_> = roster.iter().filter(|r| r.id.as_str() == id).cloned().collect();
     if person.is_empty() {
-        return Err(Failure::Usage(format!("花名册 {} 中没有身份证号为 {id} 的人员", args.roster.display())));
+        return Err(Failure::Usage(format!("花名册 {} 中没有身份证号为 {id} 的人员", args.inputs.roster.display())));
     }
     let ledger_path = ledger_io::path(cli, config);
     let (paid, first_committed, ledger_note): (Vec<PaidLine>, _, Option<String>) =

@@ -6,6 +6,17 @@ use crate::config::Config;
 use crate::domain::{Categories, Problems, Recipient, YearMonth};
 use std::path::{Path, PathBuf};
 
+/// The two input files most commands read.
+#[derive(clap::Args, Debug)]
+pub struct InputArgs {
+    /// 花名册（xlsx/xls/ods/csv）
+    #[arg(long, value_name = "FILE")]
+    pub roster: PathBuf,
+    /// 标准表（xlsx/xls/ods/csv）
+    #[arg(long, value_name = "FILE")]
+    pub standards: PathBuf,
+}
+
 /// The configuration in force and where it came from.
 pub struct LoadedConfig {
     pub config: Config,

@@ -23,12 +23,8 @@ pub struct Args {
     /// 发放月份 / 所属期（YYYY-MM）
     #[arg(long, value_name = "YYYY-MM")]
     pub month: String,
-    /// 花名册（xlsx/xls/ods/csv）
-    #[arg(long, value_name = "FILE")]
-    pub roster: PathBuf,
-    /// 标准表（xlsx/xls/ods/csv）
-    #[arg(long, value_name = "FILE")]
-    pub standards: PathBuf,
+    #[command(flatten)]
+    pub inputs: load::InputArgs,
     /// 输出目录（不存在则创建；全部文件写好后才放入）
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -78,7 +74,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let config = &cfg.config;
     let pay_date = args.pay_date.as_deref().map(|d| load::date(d, "发放日期")).transpose()?;
     let late_reason = check_late(config, month, pay_date, args.allow_late.as_deref())?;
-    let (roster, table) = load::inputs(&args.roster, &args.standards, config)?;
+    let (roster, table) = load::inputs(&args.inputs.roster, &args.inputs.standards, config)?;
 
     let ledger_path = ledger_io::path(cli, config);
     let mut ledger = Ledger::open(&ledger_path)?;
@@ -111,8 +107,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     out.write(&names.recoveries, &tables::recoveries_csv(&run)).map_err(write_err)?;
 
     let mut inputs = vec![
-        InputFile::read("roster", &args.roster).map_err(|e| io("读取花名册失败", e))?,
-        InputFile::read("standards", &args.standards).map_err(|e| io("读取标准表失败", e))?,
+        InputFile::read("roster", &args.inputs.roster).map_err(|e| io("读取花名册失败", e))?,
+        InputFile::read("standards", &args.inputs.standards).map_err(|e| io("读取标准表失败", e))?,
     ];
     if let Some(p) = &cfg.path {
         inputs.push(InputFile::read("config", p).map_err(|e| io("读取配置文件失败", e))?);
@@ -148,7 +144,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     out.write(&names.manifest, &manifest_bytes).map_err(write_err)?;
     let files: Vec<String> = out.written().iter().map(|w| w.name.clone()).collect();
 
-    let record = ledger_io::InputsRecord::of(&args.roster, &args.standards, config)?;
+    let record = ledger_io::InputsRecord::of(&args.inputs.roster, &args.inputs.standards, config)?;
     let draft = ledger_io::new_batch(
         month,
         &batch,
