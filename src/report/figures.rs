@@ -498,7 +498,10 @@ mod tests {
         let f = figures(&q1, &[], &all_known, None, &[]);
         assert_eq!(f.on_time.on_time, Some(1));
         assert_eq!(f.on_time.committed, 2);
-        assert_eq!(f.on_time.rate.map(|r| r.round_dp(4)), Some(dec!(0.3333))); // 1 / 3
+        assert_eq!(
+            f.on_time.rate.map(|r| r.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero)),
+            Some(dec!(0.3333))
+        ); // 1 / 3
         assert_eq!(f.on_time.all, Some(false));
         assert_eq!(f.on_time.late, vec![ym("2024-02")]);
         assert_eq!(f.on_time.not_committed, vec![ym("2024-03")]);
