@@ -152,7 +152,8 @@ fn title_rows(
 }
 
 fn detail_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), XlsxError> {
-    let ws = wb.add_worksheet().set_name("发放明细")?;
+    // Constant-memory mode: rows go to a temporary file as they are written (the sheet has a row per payment).
+    let ws = wb.add_worksheet_with_constant_memory()?.set_name("发放明细")?;
     let last_col = (DETAIL_COLUMNS.len() - 1) as u16;
     let title = format!("{}优抚资金发放明细表", month_title(run.config, run.month));
     title_rows(
@@ -252,7 +253,7 @@ fn summary_sheet(
 }
 
 fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), XlsxError> {
-    let ws = wb.add_worksheet().set_name("异常")?;
+    let ws = wb.add_worksheet_with_constant_memory()?.set_name("异常")?;
     let cols: [(&str, f64); 8] = [
         ("序号", 6.0),
         ("姓名", 9.0),
