@@ -45,8 +45,8 @@ order = list(LABELS)
 out = []
 out.append("# Benchmarks\n")
 out.append("Written by `bench/run.sh` (do not edit by hand; rerun the script). Medians of "
-           f"{runs} runs (hyperfine); peak memory is the maximum resident set size of one more run "
-           "(`/usr/bin/time -v`). The floor of a measurement is what the same input/output costs with nothing "
+           f"{runs} runs (hyperfine); peak memory is the largest maximum resident set size of those runs "
+           "(each run under `/usr/bin/time -f %M`). The floor of a measurement is what the same input/output costs with nothing "
            "but the libraries (`examples/floor_read.rs`, `examples/floor_write.rs`); *ratio* = median / floor.\n")
 out.append("## Machine\n")
 out.append("```text")

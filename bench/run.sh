@@ -6,7 +6,7 @@
 #   bench/run.sh [--sizes 10000,100000,1000000] [--quick] [--runs N]
 #
 # --quick = --sizes 10000,100000. Medians come from hyperfine (installed with apt-get if missing); peak memory
-# from one extra run under /usr/bin/time -v. Nothing here is part of `cargo test`.
+# from /usr/bin/time around each timed run. Nothing here is part of `cargo test`.
 set -euo pipefail
 
 SIZES=10000,100000,1000000
@@ -40,14 +40,16 @@ RESULTS="$DATA/results.tsv"
 
 median() { python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$1"; }
 
-# measure NAME SIZE CMD [PREPARE]: median of RUNS runs (hyperfine) and the peak RSS of one more run.
+# measure NAME SIZE CMD [PREPARE]: median of RUNS runs (hyperfine, PREPARE before each) and the largest peak RSS
+# of those runs (each run under /usr/bin/time, which appends its maximum resident set size in KB to a file).
 measure() {
   local name="$1" size="$2" cmd="$3" prepare="${4:-true}"
-  local json="$DATA/h-$name-$size.json"
-  hyperfine --style basic --runs "$RUNS" --prepare "$prepare" --export-json "$json" -n "$name" "$cmd" >&2
-  bash -c "$prepare"
+  local json="$DATA/h-$name-$size.json" rss="$DATA/rss-$name-$size.txt"
+  : >"$rss"
+  hyperfine --style basic --runs "$RUNS" --prepare "$prepare" --export-json "$json" -n "$name" \
+    "/usr/bin/time -a -o $rss -f %M bash -c '$cmd'" >&2
   local kb
-  kb=$(/usr/bin/time -v bash -c "$cmd" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}')
+  kb=$(sort -n "$rss" | tail -n 1)
   printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$size" "$(median "$json")" "$kb" "$cmd" >>"$RESULTS"
   echo "== $name $size: $(median "$json") s, $kb KB" >&2
 }
