@@ -83,3 +83,58 @@ fn timings_only_when_asked_for() {
         assert!(stderr.contains(&format!("[timings] {phase} ")), "{phase} missing in {stderr}");
     }
 }
+
+/// A batch larger than one sheet can hold (Excel: 1,048,576 rows) goes on 发放明细, 发放明细（2）, … — checked with
+/// 100 payments per sheet on the fixtures' 360 payments: four sheets of 100, 100, 100 and 60 rows, 序号 running on
+/// from 1 to 360, and one 合计 on the last sheet summing all four.
+#[test]
+fn a_batch_too_big_for_one_sheet_is_split_across_detail_sheets() {
+    use calamine::{Data, Reader, open_workbook_auto};
+    use youfu::compute::{History, StandardTable, compute_month};
+    use youfu::domain::Categories;
+    use youfu::output::{PayRun, payments_xlsx};
+
+    let f = fixtures();
+    let config = youfu::config::Config::load(&f.join("youfu.toml")).unwrap();
+    let cats = Categories::new(&config.categories.extra, &config.categories.aliases);
+    let roster = youfu::input::read_roster(&f.join("roster.xlsx"), &cats).unwrap();
+    let table = StandardTable::new(youfu::input::read_standards(&f.join("standards.csv"), &cats).unwrap()).unwrap();
+    let month = "2024-03".parse().unwrap();
+    let batch = compute_month(month, &roster, &table, &config.rules(), &History::default()).unwrap();
+    assert_eq!(batch.payments.len(), 360); // fixtures/NOTES.md: payable 217 人, 360 笔
+    let run = PayRun { month, roster: &roster, standards: &table, batch: &batch, config: &config };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.xlsx");
+    payments_xlsx::write_with_sheet_rows(&run, &path, 100).unwrap();
+
+    let mut wb = open_workbook_auto(&path).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        ["发放明细", "发放明细（2）", "发放明细（3）", "发放明细（4）", "汇总（按类别）", "汇总（按乡镇）", "异常"]
+    );
+    let mut numbers = Vec::new();
+    for (n, name) in ["发放明细", "发放明细（2）", "发放明细（3）", "发放明细（4）"].iter().enumerate()
+    {
+        let r = wb.worksheet_range(name).unwrap();
+        assert_eq!(r.get_value((2, 0)), Some(&Data::String("序号".into())), "{name}: header row");
+        let rows: Vec<f64> = r
+            .rows()
+            .skip(3)
+            .filter_map(|row| match &row[0] {
+                Data::Float(x) => Some(*x),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rows.len(), if n < 3 { 100 } else { 60 }, "{name}");
+        numbers.extend(rows);
+    }
+    assert_eq!(numbers, (1..=360).map(|n| n as f64).collect::<Vec<_>>());
+    let formulas = wb.worksheet_formula("发放明细（4）").unwrap();
+    // The 合计 sits under the last sheet's 60 rows (Excel rows 4–63): row 64 (0-based 63), column K.
+    assert_eq!(
+        formulas.get_value((63, 10)).map(String::as_str),
+        Some("SUM(K4:K103,'发放明细（2）'!K4:K103,'发放明细（3）'!K4:K103,'发放明细（4）'!K4:K63)")
+    );
+    let last = wb.worksheet_range("发放明细（4）").unwrap();
+    assert_eq!(last.get_value((63, 0)), Some(&Data::String("合计（360笔）".into())));
+}
