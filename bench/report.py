@@ -57,7 +57,7 @@ out.append(f"youfu: {sh('git -C ' + repr(sys.path[0] + '/..') + ' rev-parse --sh
 out.append("```\n")
 out.append("## Command\n")
 out.append("```sh")
-out.append(f"bench/run.sh --sizes {sizes_arg} --runs {runs}")
+out.append(f"bench/run.sh --sizes {','.join(str(x) for x in sizes)} --runs {runs}")
 out.append("```\n")
 out.append("Each measurement's command (for the largest size):\n")
 out.append("| measurement | command |")

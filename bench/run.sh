@@ -3,19 +3,21 @@
 # (only reading the roster, only writing a workbook of the same size) timed in the same run.
 # Writes docs/benchmarks.md. Generated data and ledgers go to bench/data/ (git-ignored).
 #
-#   bench/run.sh [--sizes 10000,100000,1000000] [--quick] [--runs N]
+#   bench/run.sh [--sizes 10000,100000,1000000] [--quick] [--runs N] [--append]
 #
 # --quick = --sizes 10000,100000. Medians come from hyperfine (installed with apt-get if missing); peak memory
-# from /usr/bin/time around each timed run. Nothing here is part of `cargo test`.
+# from /usr/bin/time around each timed run. --append keeps the earlier sizes' results (to add a size later). Nothing here is part of `cargo test`.
 set -euo pipefail
 
 SIZES=10000,100000,1000000
 RUNS=3
+APPEND=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --sizes) SIZES="$2"; shift 2 ;;
     --quick) SIZES=10000,100000; shift ;;
     --runs) RUNS="$2"; shift 2 ;;
+    --append) APPEND=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -36,7 +38,7 @@ BIN="$ROOT/target/release"
 YOUFU="$BIN/youfu --config $ROOT/fixtures/youfu.toml"
 STD="$ROOT/fixtures/standards.csv"
 RESULTS="$DATA/results.tsv"
-: >"$RESULTS"
+[[ $APPEND == 1 ]] || : >"$RESULTS"
 
 median() { python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$1"; }
 
