@@ -57,7 +57,8 @@ out.append(f"youfu: {sh('git -C ' + repr(sys.path[0] + '/..') + ' rev-parse --sh
 out.append("```\n")
 out.append("## Command\n")
 out.append("```sh")
-out.append(f"bench/run.sh --sizes {','.join(str(x) for x in sizes)} --runs {runs}")
+# A run in parts (e.g. the largest size added later with --append) passes its command lines as a 5th argument.
+out.append(sys.argv[5] if len(sys.argv) > 5 else f"bench/run.sh --sizes {','.join(str(x) for x in sizes)} --runs {runs}")
 out.append("```\n")
 out.append("Each measurement's command (for the largest size):\n")
 out.append("| measurement | command |")

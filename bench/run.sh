@@ -3,21 +3,24 @@
 # (only reading the roster, only writing a workbook of the same size) timed in the same run.
 # Writes docs/benchmarks.md. Generated data and ledgers go to bench/data/ (git-ignored).
 #
-#   bench/run.sh [--sizes 10000,100000,1000000] [--quick] [--runs N] [--append]
+#   bench/run.sh [--sizes 10000,100000,1000000] [--quick] [--runs N] [--append] [--history-max N]
 #
 # --quick = --sizes 10000,100000. Medians come from hyperfine (installed with apt-get if missing); peak memory
-# from /usr/bin/time around each timed run. --append keeps the earlier sizes' results (to add a size later). Nothing here is part of `cargo test`.
+# from /usr/bin/time around each timed run. --append keeps the earlier sizes' results (to add a size later).
+# --history-max N skips the twelve-month ledger (report, arrears) for sizes above N (0 = no limit). Nothing here is part of `cargo test`.
 set -euo pipefail
 
 SIZES=10000,100000,1000000
 RUNS=3
 APPEND=0
+HISTORY_MAX=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --sizes) SIZES="$2"; shift 2 ;;
     --quick) SIZES=10000,100000; shift ;;
     --runs) RUNS="$2"; shift 2 ;;
     --append) APPEND=1; shift ;;
+    --history-max) HISTORY_MAX="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -79,6 +82,7 @@ for n in ${SIZES//,/ }; do
   measure commit "$n" "$YOUFU --ledger $W/commit.db commit --month 2024-03 --pay-date 2024-03-15 2>/dev/null" "cp $W/draft.db $W/commit.db"
 
   # six committed months (2024-01..06) → report 2024H1; six more (2024-07..12) → arrears over twelve months.
+  if [[ $HISTORY_MAX != 0 && $n -gt $HISTORY_MAX ]]; then continue; fi
   rm -f "$W/year.db"
   for m in 01 02 03 04 05 06 07 08 09 10 11 12; do
     rm -rf "$W/out-m"

@@ -23,16 +23,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let categories = ["残疾军人", "烈士遗属", "在乡复员军人", "带病回乡退伍军人"];
     let items = ["残疾抚恤金", "定期抚恤金", "县级优抚补贴", "定期生活补助"];
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet_with_constant_memory()?;
-    ws.set_name("发放明细")?;
-    for (c, w) in [6.0, 9.0, 21.0, 16.0, 6.0, 6.0, 12.0, 14.0, 9.0, 8.0, 13.0, 16.0, 22.0, 30.0].iter().enumerate() {
-        ws.set_column_width(c as u16, *w)?;
-    }
     let mut id = String::with_capacity(18);
     let mut account = String::with_capacity(19);
+    // Like payments.xlsx, a sheet holds at most 1,048,572 payment rows (Excel's 1,048,576 less header and 合计).
+    const PER_SHEET: u32 = 1_048_572;
+    let mut ws = wb.add_worksheet_with_constant_memory()?;
     for n in 0..rows {
+        if n % PER_SHEET == 0 {
+            if n > 0 {
+                ws = wb.add_worksheet_with_constant_memory()?;
+            }
+            let sheet = n / PER_SHEET;
+            ws.set_name(if sheet == 0 {
+                "发放明细".to_string()
+            } else {
+                format!("发放明细（{}）", sheet + 1)
+            })?;
+            for (c, w) in
+                [6.0, 9.0, 21.0, 16.0, 6.0, 6.0, 12.0, 14.0, 9.0, 8.0, 13.0, 16.0, 22.0, 30.0].iter().enumerate()
+            {
+                ws.set_column_width(c as u16, *w)?;
+            }
+        }
         let i = n as usize;
-        let row = n + 3;
+        let row = n % PER_SHEET + 3;
         id.clear();
         id.push_str(&format!(
             "5199{:02}19{:02}{:02}{:02}{:04}",
