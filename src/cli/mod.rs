@@ -16,6 +16,7 @@ mod load;
 mod pay;
 mod report;
 mod standards;
+mod timings;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

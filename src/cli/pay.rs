@@ -2,6 +2,7 @@
 //! recover), write payments.xlsx, payments.csv, the bank file, exceptions.csv, recoveries.csv and manifest.json
 //! into the output folder — all of them or none — and record the batch in the ledger as a draft.
 
+use super::timings::Timings;
 use super::{Cli, Failure, ledger_io, load};
 use crate::calendar::{Timeliness, check_pay_date, deadline};
 use crate::compute::batch::compute_month;
@@ -34,6 +35,9 @@ pub struct Args {
     /// 逾期发放的原因（记入 manifest.json 和台账）
     #[arg(long, value_name = "原因")]
     pub allow_late: Option<String>,
+    /// 不写 payments.xlsx（只写 CSV 明细、代发文件、异常清单和 manifest.json；大批量时更快）
+    #[arg(long)]
+    pub no_xlsx: bool,
     /// 在标准输出打印 JSON 摘要
     #[arg(long)]
     pub json: bool,
@@ -69,12 +73,14 @@ pub fn check_late(
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
+    let mut t = Timings::from_env();
     let month = load::month(&args.month)?;
     let cfg = load::config(cli)?;
     let config = &cfg.config;
     let pay_date = args.pay_date.as_deref().map(|d| load::date(d, "发放日期")).transpose()?;
     let late_reason = check_late(config, month, pay_date, args.allow_late.as_deref())?;
     let (roster, table) = load::inputs(&args.inputs.roster, &args.inputs.standards, config)?;
+    t.phase("read inputs");
 
     let ledger_path = ledger_io::path(cli, config);
     let mut ledger = Ledger::open(&ledger_path)?;
@@ -90,7 +96,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         }));
     }
     let history = ledger_io::history(&ledger, month, ledger_io::lookback_start(month, config), &roster)?;
+    t.phase("ledger history");
     let batch = compute_month(month, &roster, &table, &config.rules(), &history)?;
+    t.phase("compute");
     let warnings = super::check::account_warnings(&roster);
 
     let run = PayRun { month, roster: &roster, standards: &table, batch: &batch, config };
@@ -98,13 +106,17 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let bank_bytes = bank::bank_file(&run).map_err(|m| Failure::Data(Problem::new("BANK_ENCODING", m).into()))?;
     let mut out = OutputDir::new(&args.out).map_err(|e| io(&format!("无法准备输出目录 {}", args.out.display()), e))?;
     let write_err = |e: std::io::Error| io(&format!("写入输出目录 {} 失败", args.out.display()), e);
-    payments_xlsx::write(&run, &out.path(&names.payments_xlsx))
-        .map_err(|e| io(&format!("写入 {} 失败", names.payments_xlsx), e))?;
-    out.record(&names.payments_xlsx).map_err(write_err)?;
+    if !args.no_xlsx {
+        payments_xlsx::write(&run, &out.path(&names.payments_xlsx))
+            .map_err(|e| io(&format!("写入 {} 失败", names.payments_xlsx), e))?;
+        out.record(&names.payments_xlsx).map_err(write_err)?;
+    }
+    t.phase("payments.xlsx");
     out.write(&names.payments_csv, &tables::payments_csv(&run)).map_err(write_err)?;
     out.write(&names.bank, &bank_bytes).map_err(write_err)?;
     out.write(&names.exceptions, &tables::exceptions_csv(&run)).map_err(write_err)?;
     out.write(&names.recoveries, &tables::recoveries_csv(&run)).map_err(write_err)?;
+    t.phase("csv outputs");
 
     let mut inputs = vec![
         InputFile::read("roster", &args.inputs.roster).map_err(|e| io("读取花名册失败", e))?,
@@ -142,6 +154,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     manifest.late_reason = late_reason.clone();
     let manifest_bytes = manifest.to_json();
     out.write(&names.manifest, &manifest_bytes).map_err(write_err)?;
+    t.phase("manifest");
     let files: Vec<String> = out.written().iter().map(|w| w.name.clone()).collect();
 
     let record = ledger_io::InputsRecord::of(&args.inputs.roster, &args.inputs.standards, config)?;
@@ -154,8 +167,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         &record,
         crate::output::atomic::sha256_hex(&manifest_bytes),
     );
+    t.phase("ledger lines");
     ledger.save_draft(&draft)?;
+    t.phase("ledger save");
     let dir = out.commit().map_err(write_err)?;
+    t.phase("move outputs");
 
     for w in &warnings {
         eprintln!("提示：{w}");

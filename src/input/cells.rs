@@ -52,6 +52,10 @@ fn is_cjk(c: char) -> bool {
 /// Normalise typed text: full-width digits/letters/space → half-width, trimmed, runs of spaces collapsed to one,
 /// and spaces next to a Chinese character removed ("张　三" → "张三", " １２３ " → "123").
 pub fn normalize_text(s: &str) -> String {
+    // Fast path (most cells): nothing to convert, drop or collapse.
+    if s.chars().all(|c| c != ' ' && half_width_char(c) == Some(c)) {
+        return s.to_string();
+    }
     let chars: Vec<char> = s.chars().filter_map(half_width_char).collect();
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
@@ -84,7 +88,8 @@ pub fn compact(s: &str) -> String {
 pub fn is_blank(cell: &Cell) -> bool {
     match cell {
         Cell::Empty => true,
-        Cell::Text(t) => normalize_text(t).is_empty(),
+        // Same as `normalize_text(t).is_empty()`, without building the text.
+        Cell::Text(t) => t.chars().all(|c| matches!(half_width_char(c), None | Some(' '))),
         _ => false,
     }
 }
@@ -409,5 +414,47 @@ mod tests {
         assert!(looks_like_scientific("6.22202e15"));
         assert!(!looks_like_scientific("11010519491231002X"));
         assert!(!looks_like_scientific("E+17"));
+    }
+
+    /// The text `normalize_text` would build without the fast path, for checking the fast paths against.
+    fn normalize_slow(s: &str) -> String {
+        let mut out = String::new();
+        let chars: Vec<char> = s.chars().filter_map(half_width_char).collect();
+        for (i, &c) in chars.iter().enumerate() {
+            if c != ' ' {
+                out.push(c);
+                continue;
+            }
+            let before = chars[..i].iter().rev().find(|c| **c != ' ');
+            let after = chars[i..].iter().find(|c| **c != ' ');
+            let first_of_run = i == 0 || chars[i - 1] != ' ';
+            if first_of_run && matches!((before, after), (Some(b), Some(a)) if !is_cjk(*b) && !is_cjk(*a)) {
+                out.push(' ');
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_paths_agree_with_the_full_normalisation(
+            s in "[ a-z0-9张三　０-９Ａ-Ｚ\\u{200B}\\u{FEFF}\\u{00A0}\t,.（）-]{0,12}"
+        ) {
+            proptest::prop_assert_eq!(normalize_text(&s), normalize_slow(&s));
+            proptest::prop_assert_eq!(is_blank(&Cell::Text(s.clone())), normalize_slow(&s).is_empty());
+        }
+    }
+
+    #[test]
+    fn fast_path_examples() {
+        // Already normal: returned as is.
+        assert_eq!(normalize_text("张三"), "张三");
+        assert_eq!(normalize_text("6217000000000000004"), "6217000000000000004");
+        // Not normal: full-width digits, ideographic space, zero-width space, spaces next to Chinese.
+        assert_eq!(normalize_text("１２"), "12");
+        assert_eq!(normalize_text("张　三"), "张三");
+        assert_eq!(normalize_text("\u{200B}a  b "), "a b");
+        assert!(is_blank(&Cell::Text(" \u{3000}\u{200B} ".into())));
+        assert!(!is_blank(&Cell::Text(" x ".into())));
     }
 }

@@ -247,7 +247,16 @@ pub fn is_total_row(row: &Row, header: &Header) -> bool {
 /// The header repeated inside the data (sheets pasted together from several 乡镇): every required column holds
 /// its own name.
 pub fn is_repeated_header(view: &RowView, required: &[&str], defs: &[ColumnDef]) -> bool {
-    required.iter().all(|name| columns::canonical_of(&view.text(name), defs) == Some(*name))
+    required.iter().all(|name| {
+        let text = view.text(name);
+        // Cheap test first (a data cell is rarely a header name): the text must be `name` or one of its aliases;
+        // only then is the full lookup (which may find an earlier column with the same alias) worth doing.
+        let key = columns::header_key(&text);
+        let could_be = defs.iter().find(|d| d.canonical == *name).is_none_or(|d| {
+            columns::header_key(d.canonical) == key || d.aliases.iter().any(|a| columns::header_key(a) == key)
+        });
+        could_be && columns::canonical_of(&text, defs) == Some(*name)
+    })
 }
 
 /// A signature line under the table ("制表人：", "审核：", "填表说明") with no 姓名 and no 身份证号.

@@ -117,6 +117,10 @@ impl Ledger {
             schema::check_integrity(&conn, path)?;
         }
         conn.pragma_update(None, "foreign_keys", true).map_err(err)?;
+        // A page cache big enough that a province's draft (a million lines and their indexes) is built in memory
+        // and written once at commit, instead of spilling pages to the file mid-transaction (256 MiB at most;
+        // SQLite allocates it only as pages are used).
+        conn.pragma_update(None, "cache_size", -262_144).map_err(err)?;
         schema::migrate(&mut conn, path)?;
         Ok(Ledger { conn, path: path.to_path_buf() })
     }

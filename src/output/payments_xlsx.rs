@@ -139,9 +139,15 @@ const DETAIL_COLUMNS: &[Column] = &[
 
 /// Write payments.xlsx to `path`.
 pub fn write(run: &PayRun, path: &Path) -> Result<(), XlsxError> {
+    write_with_sheet_rows(run, path, DETAIL_ROWS_PER_SHEET)
+}
+
+/// `write`, with at most `rows_per_sheet` payments on each 发放明细 sheet (Excel's limit in `write`; smaller in
+/// tests, so the split can be checked without a million rows).
+pub fn write_with_sheet_rows(run: &PayRun, path: &Path, rows_per_sheet: usize) -> Result<(), XlsxError> {
     let s = Styles::new();
     let mut wb = Workbook::new();
-    detail_sheet(&mut wb, run, &s)?;
+    detail_sheets(&mut wb, run, &s, rows_per_sheet.max(1))?;
     summary_sheet(&mut wb, run, &s, "汇总（按类别）", "类别", &by_category(run.batch, run.roster))?;
     summary_sheet(&mut wb, run, &s, "汇总（按乡镇）", "乡镇（街道）", &by_town(run.batch, run.roster))?;
     exceptions_sheet(&mut wb, run, &s)?;
@@ -164,8 +170,74 @@ fn title_rows(
     Ok(())
 }
 
-fn detail_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), XlsxError> {
-    let ws = wb.add_worksheet().set_name("发放明细")?;
+/// Excel's last row (1,048,576): a sheet holds at most this many rows.
+const EXCEL_ROWS: u32 = 1_048_576;
+/// Payment rows that fit on one 发放明细 sheet: everything but the title, note and header rows and the 合计 row.
+const DETAIL_ROWS_PER_SHEET: usize = (EXCEL_ROWS - 4) as usize;
+
+/// The name of the `n`-th (0-based) 发放明细 sheet: 发放明细, 发放明细（2）, 发放明细（3）…
+fn detail_sheet_name(n: usize) -> String {
+    if n == 0 { "发放明细".to_string() } else { format!("发放明细（{}）", n + 1) }
+}
+
+/// The 发放明细 sheet, or — for a batch with more payments than one sheet can hold (a province's) — several,
+/// each with the title and header, numbered on (序号 continues), the 合计 on the last summing all of them.
+fn detail_sheets(wb: &mut Workbook, run: &PayRun, s: &Styles, per_sheet: usize) -> Result<(), XlsxError> {
+    let payments = &run.batch.payments;
+    let sheets = payments.len().div_ceil(per_sheet).max(1);
+    // Column widths from the content of all rows (so every sheet has the same widths).
+    let titles: Vec<&str> = DETAIL_COLUMNS.iter().map(|c| c.title).collect();
+    let mut widths = Widths::new(&titles);
+    for (c, col) in DETAIL_COLUMNS.iter().enumerate() {
+        widths.see(c, &" ".repeat(col.width as usize));
+    }
+    for p in payments {
+        let r = &run.roster[p.recipient];
+        let std = run.standards.row(p.standard);
+        for (c, t) in
+            [(1, r.name.as_str()), (3, &r.category), (6, &r.town), (7, &p.item), (11, &r.bank), (13, &std.basis)]
+        {
+            widths.see(c, t);
+        }
+    }
+    let mut ranges = Vec::new();
+    for sheet in 0..sheets {
+        let chunk = &payments[(sheet * per_sheet).min(payments.len())..((sheet + 1) * per_sheet).min(payments.len())];
+        let name = detail_sheet_name(sheet);
+        let last = sheet + 1 == sheets;
+        let first_number = sheet * per_sheet;
+        let end_row = detail_sheet(wb, run, s, &name, chunk, first_number, &widths)?;
+        let range = format!("K4:K{end_row}");
+        ranges.push(if sheet == 0 { range } else { format!("'{name}'!{range}") });
+        if last {
+            let ws = wb.worksheet_from_name(&name)?;
+            let last_col = (DETAIL_COLUMNS.len() - 1) as u16;
+            let row = end_row;
+            let total = run.batch.total();
+            ws.merge_range(row, 0, row, 9, &format!("合计（{}笔）", payments.len()), &s.total_label)?;
+            let sum = Formula::new(format!("=SUM({})", ranges.join(","))).set_result(format_yuan(total));
+            ws.write_formula_with_format(row, 10, sum, &s.total_money)?;
+            for c in 11..=last_col {
+                ws.write_blank(row, c, &s.text)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One 发放明细 sheet with `chunk`'s rows numbered from `first_number + 1`; returns the 0-based row after the last
+/// payment (where the 合计 goes).
+fn detail_sheet(
+    wb: &mut Workbook,
+    run: &PayRun,
+    s: &Styles,
+    name: &str,
+    chunk: &[crate::compute::Payment],
+    first_number: usize,
+    widths: &Widths,
+) -> Result<u32, XlsxError> {
+    // Constant-memory mode: rows go to a temporary file as they are written (the sheet has a row per payment).
+    let ws = wb.add_worksheet_with_constant_memory()?.set_name(name)?;
     let last_col = (DETAIL_COLUMNS.len() - 1) as u16;
     let title = format!("{}优抚资金发放明细表", month_title(run.config, run.month));
     title_rows(
@@ -176,18 +248,16 @@ fn detail_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), XlsxE
         &format!("单位：{}", run.config.unit),
         &format!("所属期：{}　金额单位：元", run.month),
     )?;
-    let titles: Vec<&str> = DETAIL_COLUMNS.iter().map(|c| c.title).collect();
-    let mut widths = Widths::new(&titles);
+    widths.apply(ws, 40)?;
     for (c, col) in DETAIL_COLUMNS.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, col.title, &s.header)?;
-        widths.see(c, &" ".repeat(col.width as usize));
     }
     ws.set_row_height(2, 22)?;
     let mut row = 3u32;
-    for (n, p) in run.batch.payments.iter().enumerate() {
+    for (n, p) in chunk.iter().enumerate() {
         let r = &run.roster[p.recipient];
         let std = run.standards.row(p.standard);
-        ws.write_number_with_format(row, 0, (n + 1) as f64, &s.center)?;
+        ws.write_number_with_format(row, 0, (first_number + n + 1) as f64, &s.center)?;
         ws.write_string_with_format(row, 1, &r.name, &s.text)?;
         ws.write_string_with_format(row, 2, r.id.as_str(), &s.text)?;
         ws.write_string_with_format(row, 3, &r.category, &s.text)?;
@@ -201,22 +271,10 @@ fn detail_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), XlsxE
         ws.write_string_with_format(row, 11, &r.bank, &s.text)?;
         ws.write_string_with_format(row, 12, &r.account, &s.text)?;
         ws.write_string_with_format(row, 13, &std.basis, &s.text)?;
-        for (c, t) in
-            [(1, r.name.as_str()), (3, &r.category), (6, &r.town), (7, &p.item), (11, &r.bank), (13, &std.basis)]
-        {
-            widths.see(c, t);
-        }
         row += 1;
     }
-    let total = run.batch.total();
-    ws.merge_range(row, 0, row, 9, &format!("合计（{}笔）", run.batch.payments.len()), &s.total_label)?;
-    let sum = Formula::new(format!("=SUM(K4:K{row})")).set_result(format_yuan(total));
-    ws.write_formula_with_format(row, 10, sum, &s.total_money)?;
-    for c in 11..=last_col {
-        ws.write_blank(row, c, &s.text)?;
-    }
-    widths.apply(ws, 40)?;
-    print_setup(ws, 2)
+    print_setup(ws, 2)?;
+    Ok(row)
 }
 
 fn summary_sheet(
@@ -265,7 +323,7 @@ fn summary_sheet(
 }
 
 fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), XlsxError> {
-    let ws = wb.add_worksheet().set_name("异常")?;
+    let ws = wb.add_worksheet_with_constant_memory()?.set_name("异常")?;
     let cols: [(&str, f64); 8] = [
         ("序号", 6.0),
         ("姓名", 9.0),

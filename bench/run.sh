@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of youfu for 10k, 100k and 1M recipients, from CSV and from .xlsx, with the floors
+# (only reading the roster, only writing a workbook of the same size) timed in the same run.
+# Writes docs/benchmarks.md. Generated data and ledgers go to bench/data/ (git-ignored).
+#
+#   bench/run.sh [--sizes 10000,100000,1000000] [--quick] [--runs N] [--append] [--history-max N]
+#
+# --quick = --sizes 10000,100000. Medians come from hyperfine (installed with apt-get if missing); peak memory
+# from /usr/bin/time around each timed run. --append keeps the earlier sizes' results (to add a size later).
+# --history-max N skips the twelve-month ledger (report, arrears) for sizes above N (0 = no limit). Nothing here is part of `cargo test`.
+set -euo pipefail
+
+SIZES=10000,100000,1000000
+RUNS=3
+APPEND=0
+HISTORY_MAX=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --sizes) SIZES="$2"; shift 2 ;;
+    --quick) SIZES=10000,100000; shift ;;
+    --runs) RUNS="$2"; shift 2 ;;
+    --append) APPEND=1; shift ;;
+    --history-max) HISTORY_MAX="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+DATA="$ROOT/bench/data"
+mkdir -p "$DATA"
+cd "$ROOT"
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need hyperfine || [[ ! -x /usr/bin/time ]]; then
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+  $SUDO apt-get install -y hyperfine time
+fi
+
+cargo build --release --bin youfu --example gen_roster --example floor_read --example floor_write
+BIN="$ROOT/target/release"
+YOUFU="$BIN/youfu --config $ROOT/fixtures/youfu.toml"
+STD="$ROOT/fixtures/standards.csv"
+RESULTS="$DATA/results.tsv"
+[[ $APPEND == 1 ]] || : >"$RESULTS"
+
+median() { python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$1"; }
+
+# measure NAME SIZE CMD [PREPARE]: median of RUNS runs (hyperfine, PREPARE before each) and the largest peak RSS
+# of those runs (each run under /usr/bin/time, which appends its maximum resident set size in KB to a file).
+measure() {
+  local name="$1" size="$2" cmd="$3" prepare="${4:-true}"
+  local json="$DATA/h-$name-$size.json" rss="$DATA/rss-$name-$size.txt"
+  : >"$rss"
+  hyperfine --style basic --runs "$RUNS" --prepare "$prepare" --export-json "$json" -n "$name" \
+    "/usr/bin/time -a -o $rss -f %M bash -c '$cmd'" >&2
+  local kb
+  kb=$(sort -n "$rss" | tail -n 1)
+  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$size" "$(median "$json")" "$kb" "$cmd" >>"$RESULTS"
+  echo "== $name $size: $(median "$json") s, $kb KB" >&2
+}
+
+for n in ${SIZES//,/ }; do
+  for f in csv xlsx; do
+    r="$DATA/roster-$n.$f"
+    [[ -s "$r" ]] || "$BIN/examples/gen_roster" --rows "$n" --format "$f" --out "$r"
+  done
+  W="$DATA/w$n"
+  mkdir -p "$W"
+  for f in csv xlsx; do
+    r="$DATA/roster-$n.$f"
+    measure "floor_read_$f" "$n" "$BIN/examples/floor_read $r"
+    pay="$YOUFU --ledger $W/pay.db pay --month 2024-03 --roster $r --standards $STD --out $W/out-$f"
+    measure "pay_$f" "$n" "$pay 2>/dev/null" "rm -rf $W/pay.db $W/out-$f"
+    measure "pay_${f}_no_xlsx" "$n" "$pay --no-xlsx 2>/dev/null" "rm -rf $W/pay.db $W/out-$f"
+  done
+  lines=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counts"]["payments"])' "$W/out-csv/manifest.json")
+  measure floor_write_xlsx "$n" "$BIN/examples/floor_write --rows $lines --out $W/floor.xlsx"
+
+  # commit: a fresh copy of a ledger holding the month's draft each run.
+  rm -f "$W/draft.db"; rm -rf "$W/out-d"
+  $YOUFU --ledger "$W/draft.db" pay --month 2024-03 --roster "$DATA/roster-$n.csv" --standards "$STD" --out "$W/out-d" --no-xlsx >/dev/null 2>&1
+  measure commit "$n" "$YOUFU --ledger $W/commit.db commit --month 2024-03 --pay-date 2024-03-15 2>/dev/null" "cp $W/draft.db $W/commit.db"
+
+  # six committed months (2024-01..06) → report 2024H1; six more (2024-07..12) → arrears over twelve months.
+  if [[ $HISTORY_MAX != 0 && $n -gt $HISTORY_MAX ]]; then continue; fi
+  rm -f "$W/year.db"
+  for m in 01 02 03 04 05 06 07 08 09 10 11 12; do
+    rm -rf "$W/out-m"
+    $YOUFU --ledger "$W/year.db" pay --month "2024-$m" --roster "$DATA/roster-$n.csv" --standards "$STD" --out "$W/out-m" --no-xlsx >/dev/null 2>&1
+    $YOUFU --ledger "$W/year.db" commit --month "2024-$m" --pay-date "2024-$m-10" >/dev/null 2>&1
+    if [[ $m == 06 ]]; then
+      measure report "$n" "$YOUFU --ledger $W/year.db report --period 2024H1 --roster $DATA/roster-$n.csv --out $W/report.md >/dev/null 2>&1"
+    fi
+  done
+  measure arrears "$n" "$YOUFU --ledger $W/year.db arrears --from 2024-01 --to 2024-12 --roster $DATA/roster-$n.csv --standards $STD >/dev/null 2>&1"
+done
+
+mkdir -p "$ROOT/docs"
+python3 "$ROOT/bench/report.py" "$RESULTS" "$ROOT/docs/benchmarks.md" "$SIZES" "$RUNS"
+echo "wrote docs/benchmarks.md" >&2
