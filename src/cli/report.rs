@@ -4,27 +4,30 @@
 
 use super::{Cli, Failure, exit, ledger_io, load};
 use crate::calendar::{Timeliness, check_pay_date, deadline};
-use crate::ledger::{BatchStatus, Ledger};
-use crate::report::{LedgerLine, MonthStatus, Period};
+use crate::domain::money::from_fen;
+use crate::ledger::{BatchStatus, Ledger, LineCounts, PeriodCounts};
+use crate::report::figures::{Group, MonthTotal, sort_named_groups};
+use crate::report::{LineSummary, MonthStatus, Period};
+use rust_decimal::Decimal;
 
 pub use crate::report::command::{Args, InitArgs};
 
 /// `youfu report`.
 pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let cfg = load::config(cli)?;
-    crate::report::command::run_with(args, &cfg.config, |period| read_ledger(cli, &cfg.config, period))
+    crate::report::command::run_with_summary(args, &cfg.config, |period| read_ledger(cli, &cfg.config, period))
 }
 
-/// The committed lines whose batch month lies in `period`, and one `MonthStatus` per month (committed, and
-/// whether its pay date met the deadline), from the ledger (`--ledger`, else the config's).
+/// The summary of the committed lines whose batch month lies in `period` (counted by the ledger in one pass, not
+/// loaded), and one `MonthStatus` per month (committed, and whether its pay date met the deadline), from the
+/// ledger (`--ledger`, else the config's).
 fn read_ledger(
     cli: &Cli,
     config: &crate::config::Config,
     period: &Period,
-) -> Result<(Vec<LedgerLine>, Vec<MonthStatus>), Failure> {
+) -> Result<(LineSummary, Vec<MonthStatus>), Failure> {
     let ledger = Ledger::open_existing(&ledger_io::path(cli, config))?;
     let cal = load::calendar(config, false)?;
-    let mut lines = Vec::new();
     let mut months = Vec::new();
     for month in period.months() {
         let batch = ledger.batch(month)?.filter(|b| b.status == BatchStatus::Committed);
@@ -36,22 +39,42 @@ fn read_ledger(
             None => None,
         };
         months.push(MonthStatus { month, committed: batch.is_some(), on_time });
-        if batch.is_some() {
-            lines.extend(ledger.batch_lines(month)?.into_iter().map(|l| LedgerLine {
-                batch_month: l.batch_month,
-                pay_date: l.pay_date,
-                id: l.id,
-                name: l.name,
-                category: l.category,
-                town: l.town,
-                item: l.item,
-                period: l.period,
-                kind: l.kind.label().to_string(),
-                amount_fen: l.amount_fen,
-            }));
-        }
     }
-    Ok((lines, months))
+    let counts = ledger.period_counts(period.first, period.last)?;
+    Ok((summary(&counts, period), months))
+}
+
+/// The report's groups from the ledger's counts, named and ordered as `LineSummary::of_lines` does.
+fn summary(counts: &PeriodCounts, period: &Period) -> LineSummary {
+    let named = |map: &std::collections::BTreeMap<String, LineCounts>| {
+        sort_named_groups(map.iter().map(|(name, c)| (name.clone(), group(c))))
+    };
+    LineSummary {
+        totals: group(&counts.totals),
+        regular: group(&counts.regular),
+        arrears: group(&counts.arrears),
+        funeral: group(&counts.funeral),
+        by_category: named(&counts.by_category),
+        by_item: named(&counts.by_item),
+        by_town: named(&counts.by_town),
+        by_month: period
+            .months()
+            .map(|m| {
+                let g = group(&counts.by_month.get(&m).copied().unwrap_or_default());
+                MonthTotal { month: m, lines: g.lines, amount: g.amount }
+            })
+            .collect(),
+    }
+}
+
+/// A group as `LineSummary::of_lines` makes it: the amount is the exact sum in 元 (0 without lines).
+fn group(c: &LineCounts) -> Group {
+    Group {
+        person_times: c.person_times,
+        persons: c.persons,
+        lines: c.lines,
+        amount: if c.lines == 0 { Decimal::ZERO } else { from_fen(c.amount_fen) },
+    }
 }
 
 /// `youfu init-templates DIR`.

@@ -186,6 +186,32 @@ pub struct PaidTotal {
     pub total_fen: i64,
 }
 
+/// Counts of a set of committed lines: how many, their sum in 分, distinct 身份证号 and distinct (身份证号, 所属期)
+/// pairs among the lines that count for 人次 (which ones depends on the group: see `PeriodCounts`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineCounts {
+    pub lines: u64,
+    pub amount_fen: i64,
+    pub persons: u64,
+    pub person_times: u64,
+}
+
+/// The committed lines whose batch month lies in a range, counted per group in one pass (`Ledger::period_counts`).
+/// 人次 counts 正常 lines only in `totals`, `regular` and the named groups; all lines in `arrears` and `funeral`;
+/// `by_month` has every month of the range (0 when none) and only `lines` and `amount_fen` are filled there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeriodCounts {
+    pub totals: LineCounts,
+    pub regular: LineCounts,
+    pub arrears: LineCounts,
+    pub funeral: LineCounts,
+    /// By 类别 / 项目 / 乡镇 as stored (an empty name stays empty).
+    pub by_category: std::collections::BTreeMap<String, LineCounts>,
+    pub by_item: std::collections::BTreeMap<String, LineCounts>,
+    pub by_town: std::collections::BTreeMap<String, LineCounts>,
+    pub by_month: std::collections::BTreeMap<YearMonth, LineCounts>,
+}
+
 /// Why the ledger refused or failed. `Display` is the Chinese message for users; `code` is stable for scripts.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {

@@ -3,7 +3,7 @@
 //! was before the command, and a second process waits (busy timeout) or gets `LedgerError::Busy`.
 
 use super::schema::{self, Found};
-use super::{BatchInfo, BatchStatus, LedgerError, LineKind, NewBatch, PaidLine, PaidTotal};
+use super::{BatchInfo, BatchStatus, LedgerError, LineCounts, LineKind, NewBatch, PaidLine, PaidTotal, PeriodCounts};
 use crate::domain::month::YearMonth;
 use chrono::NaiveDate;
 use rusqlite::types::Type;
@@ -344,12 +344,117 @@ impl Ledger {
         rows.collect::<Result<_, _>>().map_err(err)
     }
 
+    /// Count the committed lines whose batch month lies in [from, to] per group (see `PeriodCounts`) in one pass
+    /// over the lines ordered by (身份证号, 所属期), so distinct persons and (person, period) pairs are counted as
+    /// runs, without holding the lines: memory stays bounded by the number of groups.
+    pub fn period_counts(&self, from: YearMonth, to: YearMonth) -> Result<PeriodCounts, LedgerError> {
+        let err = |e| sql_err(&self.path, e);
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT l.person_id, l.period, l.kind, l.category, l.item, l.town, b.month, l.amount_fen
+                   FROM lines l JOIN batches b ON b.id = l.batch_id
+                  WHERE l.committed = 1 AND b.status = 'committed' AND b.month BETWEEN ?1 AND ?2
+                  ORDER BY l.person_id, l.period",
+            )
+            .map_err(err)?;
+        let mut rows = stmt.query([from.to_string(), to.to_string()]).map_err(err)?;
+        let mut all = [Run::default(), Run::default(), Run::default(), Run::default()];
+        let mut named: [std::collections::HashMap<String, Run>; 3] = Default::default();
+        let mut months: std::collections::BTreeMap<String, LineCounts> = std::collections::BTreeMap::new();
+        let mut m = from;
+        while m <= to {
+            months.insert(m.to_string(), LineCounts::default());
+            m = m.next();
+        }
+        let (mut last_person, mut last_period) = (String::new(), String::new());
+        let (mut person, mut pair) = (0u64, 0u64);
+        while let Some(r) = rows.next().map_err(err)? {
+            let text = |i: usize| -> Result<&str, LedgerError> {
+                r.get_ref(i).and_then(|v| v.as_str().map_err(Into::into)).map_err(err)
+            };
+            let (id, period, kind) = (text(0)?, text(1)?, text(2)?);
+            let amount: i64 = r.get(7).map_err(err)?;
+            if person == 0 || id != last_person {
+                person += 1;
+                pair += 1;
+                last_person.clear();
+                last_person.push_str(id);
+                last_period.clear();
+                last_period.push_str(period);
+            } else if period != last_period {
+                pair += 1;
+                last_period.clear();
+                last_period.push_str(period);
+            }
+            let regular = kind == LineKind::Regular.label();
+            all[0].add(person, pair, amount, regular);
+            match LineKind::from_label(kind) {
+                Some(LineKind::Regular) => all[1].add(person, pair, amount, true),
+                Some(LineKind::Arrears) => all[2].add(person, pair, amount, true),
+                Some(LineKind::Funeral) => all[3].add(person, pair, amount, true),
+                None => {
+                    return Err(err(rusqlite::Error::FromSqlConversionFailure(
+                        2,
+                        Type::Text,
+                        format!("未知的明细类型“{kind}”").into(),
+                    )));
+                }
+            }
+            for (i, map) in named.iter_mut().enumerate() {
+                let key = text(3 + i)?;
+                match map.get_mut(key) {
+                    Some(run) => run.add(person, pair, amount, regular),
+                    None => {
+                        let mut run = Run::default();
+                        run.add(person, pair, amount, regular);
+                        map.insert(key.to_string(), run);
+                    }
+                }
+            }
+            let month = months.entry(text(6)?.to_string()).or_default();
+            month.lines += 1;
+            month.amount_fen += amount;
+        }
+        let [totals, regular, arrears, funeral] = all.map(|r| r.counts);
+        let [by_category, by_item, by_town] = named.map(|m| m.into_iter().map(|(k, r)| (k, r.counts)).collect());
+        let by_month = months
+            .into_iter()
+            .map(|(k, c)| Ok((parse_text(6, &k, |s| s.parse::<YearMonth>()).map_err(err)?, c)))
+            .collect::<Result<_, LedgerError>>()?;
+        Ok(PeriodCounts { totals, regular, arrears, funeral, by_category, by_item, by_town, by_month })
+    }
+
     fn query_lines(&self, tail: &str, args: &[&String]) -> Result<Vec<PaidLine>, LedgerError> {
         let sql = format!("{LINE_SELECT} {tail}");
         let err = |e| sql_err(&self.path, e);
         let mut stmt = self.conn.prepare(&sql).map_err(err)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), line_from_row).map_err(err)?;
         rows.collect::<Result<_, _>>().map_err(err)
+    }
+}
+
+/// A group's counts while the lines stream by in (person, period) order: a person or a (person, period) pair is
+/// new to the group when its ordinal differs from the last one the group saw.
+#[derive(Default)]
+struct Run {
+    counts: LineCounts,
+    last_person: u64,
+    last_pair: u64,
+}
+
+impl Run {
+    fn add(&mut self, person: u64, pair: u64, amount_fen: i64, counts_times: bool) {
+        self.counts.lines += 1;
+        self.counts.amount_fen += amount_fen;
+        if self.last_person != person {
+            self.last_person = person;
+            self.counts.persons += 1;
+        }
+        if counts_times && self.last_pair != pair {
+            self.last_pair = pair;
+            self.counts.person_times += 1;
+        }
     }
 }
 

@@ -1080,3 +1080,68 @@ fn line_kinds_are_stored_as_their_chinese_labels() {
     assert_eq!(BatchStatus::Committed.label(), "已确认发放");
     assert_eq!(BatchStatus::Draft.as_str(), "draft");
 }
+
+#[test]
+fn period_counts_count_runs_of_persons_and_periods_per_group() {
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    let town = |mut l: NewLine, town: &str| {
+        l.town = town.to_string();
+        l
+    };
+    // March: 张三 two items for 2024-03 (one 人次, two lines), 李四 one item; April: 张三 regular + 补发 for March,
+    // 李四 the funeral grant; May: a draft only (not counted).
+    ledger
+        .save_draft(&batch(
+            "2024-03",
+            "in-3",
+            vec![
+                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 100),
+                line(ZHANG, "护理费", "2024-03", LineKind::Regular, 20),
+                town(line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 3), ""),
+            ],
+        ))
+        .unwrap();
+    ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-3", None).unwrap();
+    ledger
+        .save_draft(&batch(
+            "2024-04",
+            "in-4",
+            vec![
+                line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 100),
+                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Arrears, 7),
+                town(line(LI, "丧葬补助", "2024-04", LineKind::Funeral, 5000), ""),
+            ],
+        ))
+        .unwrap();
+    ledger.commit(ym("2024-04"), date("2024-04-15"), COMMITTED_AT, "in-4", None).unwrap();
+    ledger
+        .save_draft(&batch("2024-05", "in-5", vec![line(ZHANG, "残疾抚恤金", "2024-05", LineKind::Regular, 1)]))
+        .unwrap();
+
+    let c = ledger.period_counts(ym("2024-03"), ym("2024-05")).unwrap();
+    let counts = |lines, amount_fen, persons, person_times| LineCounts { lines, amount_fen, persons, person_times };
+    // All six committed lines: 100+20+3+100+7+5000 = 5230 分; 2 persons; 正常 pairs (张三,03) (李四,03) (张三,04) = 3.
+    assert_eq!(c.totals, counts(6, 5230, 2, 3));
+    // 正常: 100+20+3+100 = 223 分, the same three pairs.
+    assert_eq!(c.regular, counts(4, 223, 2, 3));
+    // 补发 counts its own pairs: (张三,03) once; 丧葬补助: (李四,04) once.
+    assert_eq!(c.arrears, counts(1, 7, 1, 1));
+    assert_eq!(c.funeral, counts(1, 5000, 1, 1));
+    // 残疾抚恤金: 100+3+100+7 = 210 分, 正常 pairs (张三,03) (李四,03) (张三,04); 护理费: 20 分, one pair.
+    assert_eq!(c.by_item["残疾抚恤金"], counts(4, 210, 2, 3));
+    assert_eq!(c.by_item["护理费"], counts(1, 20, 1, 1));
+    // The funeral line has no 正常 pair: 丧葬补助 as an item has one person, no 人次.
+    assert_eq!(c.by_item["丧葬补助"], counts(1, 5000, 1, 0));
+    // 城关镇: 张三's 100+20+100+7 = 227 分, pairs (张三,03) (张三,04); the empty town: 李四's 3+5000 = 5003 分.
+    assert_eq!(c.by_town["城关镇"], counts(4, 227, 1, 2));
+    assert_eq!(c.by_town[""], counts(2, 5003, 1, 1));
+    assert_eq!(c.by_category.len(), 1);
+    assert_eq!(c.by_category["残疾军人"], counts(6, 5230, 2, 3));
+    // Per batch month: March 123 分 in 3 lines, April 5107 分 in 3 lines, May only a draft: 0.
+    let months: Vec<(String, u64, i64)> =
+        c.by_month.iter().map(|(m, c)| (m.to_string(), c.lines, c.amount_fen)).collect();
+    assert_eq!(months, vec![("2024-03".into(), 3, 123), ("2024-04".into(), 3, 5107), ("2024-05".into(), 0, 0)]);
+    // Outside the range nothing is counted.
+    assert_eq!(ledger.period_counts(ym("2024-05"), ym("2024-06")).unwrap().totals, LineCounts::default());
+}

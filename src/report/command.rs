@@ -6,7 +6,7 @@
 //! known; everything else is here so that it can be tested without a ledger.
 
 use super::docx;
-use super::figures::{Figures, LedgerLine, MonthStatus, figures};
+use super::figures::{Figures, LedgerLine, LineSummary, MonthStatus, figures, figures_of};
 use super::metrics::{for_period, read_metrics};
 use super::period::{Period, PeriodKind};
 use super::render::{Origin, Rendered, TemplateSource, Templates, render};
@@ -249,10 +249,35 @@ pub fn build(
     Ok(Report { period, template: template.name.clone(), figures: figs, rendered })
 }
 
+/// `build` from the summary of the period's lines (made by the ledger) instead of the lines.
+pub fn build_from_summary(
+    period: Period,
+    template: &TemplateSource,
+    config: &Config,
+    summary: LineSummary,
+    months: &[MonthStatus],
+    roster: Option<&[crate::domain::Recipient]>,
+    metrics: &[super::Metric],
+) -> Result<Report, Failure> {
+    let figs = figures_of(&period, summary, months, roster, metrics);
+    let rendered = render(template, &context(&figs, config)).map_err(Failure::Config)?;
+    Ok(Report { period, template: template.name.clone(), figures: figs, rendered })
+}
+
 /// `youfu report`, given the way to read the ledger for a period. Returns the exit code.
 pub fn run_with<F>(args: &Args, config: &Config, read_ledger: F) -> Result<i32, Failure>
 where
     F: FnOnce(&Period) -> Result<(Vec<LedgerLine>, Vec<MonthStatus>), Failure>,
+{
+    run_with_summary(args, config, |period| {
+        read_ledger(period).map(|(lines, months)| (LineSummary::of_lines(period, &lines), months))
+    })
+}
+
+/// `run_with`, given the way to read the summary of the period's ledger lines (the ledger counts them itself).
+pub fn run_with_summary<F>(args: &Args, config: &Config, read_ledger: F) -> Result<i32, Failure>
+where
+    F: FnOnce(&Period) -> Result<(LineSummary, Vec<MonthStatus>), Failure>,
 {
     let templates = templates(args)?;
     if args.list_templates {
@@ -286,8 +311,8 @@ where
         return Err(Failure::Data(problems));
     }
 
-    let (lines, months) = read_ledger(&period)?;
-    let report = build(period, &template, config, &lines, &months, roster.as_deref(), &metrics)?;
+    let (summary, months) = read_ledger(&period)?;
+    let report = build_from_summary(period, &template, config, summary, &months, roster.as_deref(), &metrics)?;
     let missing = &report.rendered.missing;
     if !missing.is_empty() {
         eprintln!(

@@ -210,15 +210,11 @@ fn group<'a>(lines: impl Iterator<Item = &'a LedgerLine>, times_of_all_kinds: bo
 
 fn named_groups(lines: &[&LedgerLine], key: impl Fn(&LedgerLine) -> &str) -> Vec<NamedGroup> {
     let names: BTreeSet<&str> = lines.iter().map(|l| key(l)).collect();
-    let mut out: Vec<NamedGroup> = names
-        .into_iter()
-        .map(|name| NamedGroup {
-            name: if name.is_empty() { "（未填）".to_string() } else { name.to_string() },
-            group: group(lines.iter().copied().filter(|l| key(l) == name), false),
-        })
-        .collect();
-    out.sort_by(|a, b| b.group.amount.cmp(&a.group.amount).then_with(|| a.name.cmp(&b.name)));
-    out
+    sort_named_groups(
+        names
+            .into_iter()
+            .map(|name| (name.to_string(), group(lines.iter().copied().filter(|l| key(l) == name), false))),
+    )
 }
 
 fn months_text(months: &[YearMonth]) -> String {
@@ -227,6 +223,59 @@ fn months_text(months: &[YearMonth]) -> String {
     } else {
         months.iter().map(|m| m.to_string()).collect::<Vec<_>>().join("、")
     }
+}
+
+/// The figures that come from the ledger's committed lines of the period: the groups of every line, of each kind,
+/// per 类别 / 项目 / 乡镇 and per batch month. Made from the lines (`of_lines`), or by the ledger itself
+/// (`cli::report`, in one ordered pass over the lines, without holding them) — both count the same way.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LineSummary {
+    pub totals: Group,
+    pub regular: Group,
+    pub arrears: Group,
+    pub funeral: Group,
+    /// Per 类别 / 项目 / 乡镇, largest 金额 first (then by name); an empty name is "（未填）".
+    pub by_category: Vec<NamedGroup>,
+    pub by_item: Vec<NamedGroup>,
+    pub by_town: Vec<NamedGroup>,
+    /// Per batch month of the period, in order (months without lines included, with 0).
+    pub by_month: Vec<MonthTotal>,
+}
+
+impl LineSummary {
+    /// The summary of the lines whose batch month lies in `period` (the others are ignored).
+    pub fn of_lines(period: &Period, lines: &[LedgerLine]) -> LineSummary {
+        let selected: Vec<&LedgerLine> = lines.iter().filter(|l| period.contains(l.batch_month)).collect();
+        let of_kind = |k: &'static str| selected.iter().copied().filter(move |l| l.kind == k);
+        LineSummary {
+            totals: group(selected.iter().copied(), false),
+            regular: group(of_kind(KIND_REGULAR), false),
+            arrears: group(of_kind(KIND_ARREARS), true),
+            funeral: group(of_kind(KIND_FUNERAL), true),
+            by_category: named_groups(&selected, |l| &l.category),
+            by_item: named_groups(&selected, |l| &l.item),
+            by_town: named_groups(&selected, |l| &l.town),
+            by_month: period
+                .months()
+                .map(|m| {
+                    let g = group(selected.iter().copied().filter(|l| l.batch_month == m), false);
+                    MonthTotal { month: m, lines: g.lines, amount: g.amount }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Name and order named groups as `LineSummary` does: an empty name is "（未填）"; largest 金额 first, then by name.
+pub fn sort_named_groups(groups: impl IntoIterator<Item = (String, Group)>) -> Vec<NamedGroup> {
+    let mut out: Vec<NamedGroup> = groups
+        .into_iter()
+        .map(|(name, group)| NamedGroup {
+            name: if name.is_empty() { "（未填）".to_string() } else { name }, group
+        })
+        .collect();
+    out.sort_by(|a, b| b.group.amount.cmp(&a.group.amount).then_with(|| a.name.cmp(&b.name)));
+    out
 }
 
 /// Compute every figure of `period`.
@@ -241,23 +290,19 @@ pub fn figures(
     roster: Option<&[Recipient]>,
     metrics: &[Metric],
 ) -> Figures {
+    figures_of(period, LineSummary::of_lines(period, lines), months, roster, metrics)
+}
+
+/// Compute every figure of `period` from the summary of its ledger lines (see `figures`).
+pub fn figures_of(
+    period: &Period,
+    summary: LineSummary,
+    months: &[MonthStatus],
+    roster: Option<&[Recipient]>,
+    metrics: &[Metric],
+) -> Figures {
     let range = format!("{} 至 {}", period.first, period.last);
-    let selected: Vec<&LedgerLine> = lines.iter().filter(|l| period.contains(l.batch_month)).collect();
-    let of_kind = |k: &'static str| selected.iter().copied().filter(move |l| l.kind == k);
-    let totals = group(selected.iter().copied(), false);
-    let regular = group(of_kind(KIND_REGULAR), false);
-    let arrears = group(of_kind(KIND_ARREARS), true);
-    let funeral = group(of_kind(KIND_FUNERAL), true);
-    let by_category = named_groups(&selected, |l| &l.category);
-    let by_item = named_groups(&selected, |l| &l.item);
-    let by_town = named_groups(&selected, |l| &l.town);
-    let by_month: Vec<MonthTotal> = period
-        .months()
-        .map(|m| {
-            let g = group(selected.iter().copied().filter(|l| l.batch_month == m), false);
-            MonthTotal { month: m, lines: g.lines, amount: g.amount }
-        })
-        .collect();
+    let LineSummary { totals, regular, arrears, funeral, by_category, by_item, by_town, by_month } = summary;
 
     let mut trace = Vec::new();
     let base = format!("台账中发放批次月份在 {range} 的已确认发放明细");

@@ -13,6 +13,6 @@ pub mod period;
 pub mod render;
 pub mod rmb;
 
-pub use figures::{Figures, LedgerLine, MonthStatus, figures};
+pub use figures::{Figures, LedgerLine, LineSummary, MonthStatus, figures, figures_of};
 pub use metrics::Metric;
 pub use period::Period;
