@@ -46,20 +46,22 @@ pub fn history(
         .filter(|b| b.status == BatchStatus::Committed && b.month >= from && b.month < month)
         .map(|b| b.month)
         .collect();
-    let mut paid = std::collections::HashMap::new();
+    // Summed here from the lines (not through the sorted `paid_totals`): the same exact totals, in 分 then 元.
+    let mut paid_fen: std::collections::HashMap<(String, String, YearMonth), i64> = std::collections::HashMap::new();
     if let (Some(&first), Some(&last)) = (arrears_months.first(), arrears_months.last()) {
-        for t in ledger.paid_totals(first, last)? {
-            if arrears_months.contains(&t.period) {
-                paid.insert((t.id, t.item, t.period), from_fen(t.total_fen));
+        ledger.for_each_paid(first, last, |id, item, period, fen| {
+            if arrears_months.contains(&period) {
+                *paid_fen.entry((id.to_string(), item.to_string(), period)).or_insert(0) += fen;
             }
-        }
+        })?;
     }
-    let mut funeral_paid = std::collections::HashSet::new();
-    for r in roster.iter().filter(|r| r.death_date.is_some()) {
-        if ledger.funeral_paid(r.id.as_str())?.is_some() {
-            funeral_paid.insert(r.id.as_str().to_string());
-        }
-    }
+    let paid = paid_fen.into_iter().map(|(key, fen)| (key, from_fen(fen))).collect();
+    let paid_ids = ledger.funeral_paid_ids()?;
+    let funeral_paid = roster
+        .iter()
+        .filter(|r| r.death_date.is_some() && paid_ids.contains(r.id.as_str()))
+        .map(|r| r.id.as_str().to_string())
+        .collect();
     Ok(History { first_committed, arrears_months, paid, funeral_paid })
 }
 

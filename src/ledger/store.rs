@@ -344,6 +344,43 @@ impl Ledger {
         rows.collect::<Result<_, _>>().map_err(err)
     }
 
+    /// Every committed 正常 and 补发 line whose 所属期 is in [from, to], as (身份证号, 项目, 所属期, 分), in no
+    /// particular order, streamed to `each` without holding them: the sums of `paid_totals` without its two sorts.
+    pub fn for_each_paid(
+        &self,
+        from: YearMonth,
+        to: YearMonth,
+        mut each: impl FnMut(&str, &str, YearMonth, i64),
+    ) -> Result<(), LedgerError> {
+        let err = |e| sql_err(&self.path, e);
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT person_id, item, period, amount_fen FROM lines
+                  WHERE committed = 1 AND kind IN ('正常', '补发') AND period BETWEEN ?1 AND ?2",
+            )
+            .map_err(err)?;
+        let mut rows = stmt.query([from.to_string(), to.to_string()]).map_err(err)?;
+        while let Some(r) = rows.next().map_err(err)? {
+            let text = |i: usize| -> Result<&str, LedgerError> {
+                r.get_ref(i).and_then(|v| v.as_str().map_err(Into::into)).map_err(err)
+            };
+            let period = text(2)?;
+            let period = parse_text(2, period, |s| s.parse::<YearMonth>()).map_err(err)?;
+            each(text(0)?, text(1)?, period, r.get(3).map_err(err)?);
+        }
+        Ok(())
+    }
+
+    /// 身份证号 of everyone whose 丧葬补助 is committed (one query instead of `funeral_paid` per person).
+    pub fn funeral_paid_ids(&self) -> Result<std::collections::HashSet<String>, LedgerError> {
+        let err = |e| sql_err(&self.path, e);
+        let mut stmt =
+            self.conn.prepare("SELECT person_id FROM lines WHERE committed = 1 AND kind = '丧葬补助'").map_err(err)?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
+        rows.collect::<Result<_, _>>().map_err(err)
+    }
+
     /// Count the committed lines whose batch month lies in [from, to] per group (see `PeriodCounts`) in one pass
     /// over the lines ordered by (身份证号, 所属期), so distinct persons and (person, period) pairs are counted as
     /// runs, without holding the lines: memory stays bounded by the number of groups.

@@ -429,6 +429,21 @@ fn paid_totals_add_arrears_to_the_regular_payment() {
             },
         ]
     );
+    // The same lines streamed (正常 and 补发 only, any order): sorted, March has its 888917 and the 53333 arrears.
+    let mut streamed = Vec::new();
+    ledger
+        .for_each_paid(ym("2024-03"), ym("2024-04"), |id, item, p, fen| {
+            streamed.push((id.to_string(), item.to_string(), p.to_string(), fen))
+        })
+        .unwrap();
+    streamed.sort();
+    let z = |p: &str, fen| (ZHANG.to_string(), "残疾抚恤金".to_string(), p.to_string(), fen);
+    assert_eq!(streamed, vec![z("2024-03", 53_333), z("2024-03", 888_917), z("2024-04", 942_250)]);
+    let mut april_only = 0;
+    ledger.for_each_paid(ym("2024-04"), ym("2024-04"), |_, _, _, fen| april_only += fen).unwrap();
+    assert_eq!(april_only, 942_250);
+    // 张三's funeral grant is committed; 李四 has none.
+    assert_eq!(ledger.funeral_paid_ids().unwrap(), std::collections::HashSet::from([ZHANG.to_string()]));
     // history and explain
     let history = ledger.lines_for(ZHANG, None).unwrap();
     assert_eq!(history.len(), 4);
