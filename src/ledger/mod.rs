@@ -9,6 +9,8 @@
 //! - `schema` — the schema as an ordered list of SQL migrations, and the checks that decide whether a file is a
 //!   youfu ledger at all.
 //! - `store`  — `Ledger`: open/create, `save_draft`, `commit` (each one `BEGIN IMMEDIATE` transaction), queries.
+//!   Queries over many months stream instead of loading lines: `period_counts` (the report's groups, counted in
+//!   one ordered pass), `for_each_paid` (what arrears and `pay` need of earlier months), `funeral_paid_ids`.
 
 mod schema;
 mod store;
