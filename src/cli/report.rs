@@ -86,3 +86,103 @@ pub fn init_templates(args: &InitArgs) -> Result<i32, Failure> {
     println!("修改后用 --template-dir {} 使用这些模板。", args.dir.display());
     Ok(exit::OK)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{LineKind, NewBatch, NewLine};
+    use crate::report::LedgerLine;
+
+    fn ym(s: &str) -> crate::domain::YearMonth {
+        s.parse().unwrap()
+    }
+
+    fn line(id: &str, town: &str, item: &str, period: &str, kind: LineKind, amount_fen: i64) -> NewLine {
+        NewLine {
+            id: id.into(),
+            name: "某".into(),
+            category: "残疾军人".into(),
+            town: town.into(),
+            item: item.into(),
+            period: ym(period),
+            kind,
+            amount_fen,
+            standard_row: None,
+            standard_start: None,
+            basis: String::new(),
+            formula: String::new(),
+        }
+    }
+
+    /// The ledger's one-pass counts give the same summary as the report's own counting of the loaded lines
+    /// (`LineSummary::of_lines`), with an empty town, two items, arrears, a funeral grant, a month without a batch
+    /// and a month after the period.
+    #[test]
+    fn the_ledger_counts_match_the_counting_of_the_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(&dir.path().join("youfu.db")).unwrap();
+        let months: [(&str, Vec<NewLine>); 3] = [
+            (
+                "2024-01",
+                vec![
+                    line("A", "城关镇", "抚恤金", "2024-01", LineKind::Regular, 100),
+                    line("A", "城关镇", "护理费", "2024-01", LineKind::Regular, 30),
+                    line("B", "", "抚恤金", "2024-01", LineKind::Regular, 100),
+                ],
+            ),
+            (
+                "2024-03",
+                vec![
+                    line("B", "", "抚恤金", "2024-03", LineKind::Regular, 100),
+                    line("B", "", "抚恤金", "2024-01", LineKind::Arrears, 5),
+                    line("A", "城关镇", "丧葬补助", "2024-03", LineKind::Funeral, 999),
+                ],
+            ),
+            ("2024-07", vec![line("C", "东乡", "抚恤金", "2024-07", LineKind::Regular, 100)]),
+        ];
+        for (m, lines) in months {
+            let batch = NewBatch {
+                month: ym(m),
+                created: "2024-01-01T00:00:00+08:00".into(),
+                inputs_digest: "in".into(),
+                outputs_digest: "out".into(),
+                tool_version: "0".into(),
+                entitled_fen: 0,
+                shortfalls: "[]".into(),
+                lines,
+            };
+            ledger.save_draft(&batch).unwrap();
+            let pay_date = chrono::NaiveDate::from_ymd_opt(ym(m).year(), ym(m).month(), 10).unwrap();
+            ledger.commit(ym(m), pay_date, "2024-01-10T00:00:00+08:00", "in", None).unwrap();
+        }
+        let period: Period = "2024H1".parse().unwrap();
+        let mut lines = Vec::new();
+        for m in period.months() {
+            lines.extend(ledger.batch_lines(m).unwrap().into_iter().map(|l| LedgerLine {
+                batch_month: l.batch_month,
+                pay_date: l.pay_date,
+                id: l.id,
+                name: l.name,
+                category: l.category,
+                town: l.town,
+                item: l.item,
+                period: l.period,
+                kind: l.kind.label().to_string(),
+                amount_fen: l.amount_fen,
+            }));
+        }
+        let counted = summary(&ledger.period_counts(period.first, period.last).unwrap(), &period);
+        assert_eq!(counted, LineSummary::of_lines(&period, &lines));
+        // By hand: 100+30+100+100+5+999 = 1334 分 in 6 lines, persons A and B, 正常 pairs (A,01) (B,01) (B,03) = 3.
+        assert_eq!(counted.totals.amount.to_string(), "13.34");
+        assert_eq!((counted.totals.lines, counted.totals.persons, counted.totals.person_times), (6, 2, 3));
+        // 城关镇 (A: 100+30+999 = 1129 分) before the empty town, named "（未填）" (B: 100+100+5 = 205 分).
+        let towns: Vec<(&str, String)> =
+            counted.by_town.iter().map(|g| (g.name.as_str(), g.group.amount.to_string())).collect();
+        assert_eq!(towns, vec![("城关镇", "11.29".to_string()), ("（未填）", "2.05".to_string())]);
+        // January 100+30+100 = 230 分, March 100+5+999 = 1104 分; months without a batch have amount 0 (no
+        // decimals), as the line counting gives.
+        let by_month: Vec<String> = counted.by_month.iter().map(|m| format!("{} {}", m.month, m.amount)).collect();
+        assert_eq!(by_month, vec!["2024-01 2.30", "2024-02 0", "2024-03 11.04", "2024-04 0", "2024-05 0", "2024-06 0"]);
+    }
+}
