@@ -62,7 +62,22 @@ impl Recipient {
 
 /// The column names of one roster, sorted, shared by all its recipients.
 #[derive(Debug, PartialEq, Eq)]
-pub struct AttrNames(Box<[Box<str>]>);
+pub struct AttrNames {
+    names: Box<[Box<str>]>,
+    /// Open-addressing hash table: slot → 1 + position in `names`, 0 = empty. Standards look a person's columns
+    /// up for every row of the 标准表, so this is on the compute hot path.
+    slots: Box<[u8]>,
+}
+
+/// A cheap hash of a column name: its length and first 8 bytes (names are short; a collision only costs a
+/// comparison).
+fn name_hash(name: &str) -> u64 {
+    let b = name.as_bytes();
+    let mut head = [0u8; 8];
+    let n = b.len().min(8);
+    head[..n].copy_from_slice(&b[..n]);
+    (u64::from_le_bytes(head) ^ (b.len() as u64).rotate_left(56)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
 
 impl AttrNames {
     /// The names in sorted order (duplicates dropped); a recipient's values are stored in this order.
@@ -70,16 +85,34 @@ impl AttrNames {
         let mut v: Vec<Box<str>> = names.into_iter().map(|s| Box::from(s.as_ref())).collect();
         v.sort();
         v.dedup();
-        Arc::new(AttrNames(v.into_boxed_slice()))
+        assert!(v.len() < 255, "a roster has fewer than 255 named columns");
+        let mut slots = vec![0u8; (v.len() * 2).next_power_of_two().max(4)];
+        let mask = slots.len() - 1;
+        for (i, name) in v.iter().enumerate() {
+            let mut at = (name_hash(name) >> 32) as usize & mask;
+            while slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            slots[at] = i as u8 + 1;
+        }
+        Arc::new(AttrNames { names: v.into_boxed_slice(), slots: slots.into_boxed_slice() })
     }
 
     /// The names, sorted.
     pub fn names(&self) -> impl ExactSizeIterator<Item = &str> {
-        self.0.iter().map(|s| &**s)
+        self.names.iter().map(|s| &**s)
     }
 
     fn position(&self, name: &str) -> Option<usize> {
-        self.0.binary_search_by(|n| (**n).cmp(name)).ok()
+        let mask = self.slots.len() - 1;
+        let mut at = (name_hash(name) >> 32) as usize & mask;
+        loop {
+            let i = (self.slots[at] as usize).checked_sub(1)?;
+            if *self.names[i] == *name {
+                return Some(i);
+            }
+            at = (at + 1) & mask;
+        }
     }
 }
 
@@ -146,7 +179,7 @@ impl AttrsBuilder {
 
     /// The row's attributes; the builder is left empty for the next row.
     pub fn finish(&mut self, names: Arc<AttrNames>) -> Attrs {
-        assert_eq!(self.ends.len(), names.0.len(), "one value per column");
+        assert_eq!(self.ends.len(), names.names.len(), "one value per column");
         let attrs = Attrs { names, text: Box::from(self.text.as_str()), ends: Box::from(self.ends.as_slice()) };
         self.text.clear();
         self.ends.clear();
@@ -200,6 +233,21 @@ mod tests {
             [("城乡", "农村"), ("护理", ""), ("等级", "一级")].map(|(k, v)| (k.to_string(), v.to_string())).into();
         assert_eq!(Attrs::from(map), a);
         assert_ne!(Attrs::new(names, ["城镇", "", "一级"]), a);
+    }
+
+    #[test]
+    fn every_name_of_a_wide_roster_is_found() {
+        // 40 names sharing lengths and 8-byte prefixes ("备注1" … "备注40" all start with the same 6 bytes).
+        let names: Vec<String> = (1..=40).map(|i| format!("备注{i}")).collect();
+        let shared = AttrNames::new(&names);
+        let sorted: Vec<String> = shared.names().map(str::to_string).collect();
+        let a = Attrs::new(shared, sorted.iter().map(|n| &n[6..]));
+        for i in 1..=40 {
+            assert_eq!(a.get(&format!("备注{i}")), Some(i.to_string().as_str()));
+        }
+        assert_eq!(a.get("备注41"), None);
+        assert_eq!(a.get("备注"), None);
+        assert_eq!(a.get(""), None);
     }
 
     #[test]
