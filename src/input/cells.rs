@@ -88,7 +88,9 @@ pub fn push_normalized(s: &str, out: &mut String) {
 
 /// `normalize_text` with every space removed (身份证号, 银行账号, codes).
 pub fn compact(s: &str) -> String {
-    normalize_text(s).chars().filter(|c| *c != ' ').collect()
+    let mut t = normalize_text(s);
+    t.retain(|c| c != ' ');
+    t
 }
 
 /// Blank: empty, or text that is only spaces.

@@ -5,7 +5,7 @@
 use super::cells::{self, Cell};
 use super::columns::{self, ROSTER_COLUMNS, ROSTER_REQUIRED};
 use super::columns::{Column, HEADER_SCAN_ROWS, Header};
-use super::fields::{RowView, formula_errors, is_blank_row, is_footer_row, is_repeated_header, is_total_row};
+use super::fields::{RepeatedHeader, RowView, formula_errors, is_blank_row, is_footer_row, is_total_row};
 use super::sheet::{Row, RowReader, Table};
 use crate::domain::recipient::{AttrNames, AttrsBuilder};
 use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status};
@@ -243,6 +243,7 @@ struct RosterBuilder<'a> {
     header: &'a Header,
     categories: &'a Categories,
     shape: Shape<'a>,
+    repeated_header: RepeatedHeader<'static>,
     attrs: AttrsBuilder,
     has_item: bool,
     problems: Vec<Problem>,
@@ -258,6 +259,7 @@ impl<'a> RosterBuilder<'a> {
             header,
             categories,
             shape: Shape::new(header),
+            repeated_header: RepeatedHeader::new(ROSTER_REQUIRED, ROSTER_COLUMNS),
             attrs: AttrsBuilder::default(),
             has_item: header.column("项目").is_some(),
             problems: Vec::new(),
@@ -269,11 +271,7 @@ impl<'a> RosterBuilder<'a> {
     fn row(&mut self, row: &Row) {
         let (header, has_item) = (self.header, self.has_item);
         let view = RowView { table: self.table, header, row };
-        if is_blank_row(row)
-            || is_total_row(row, header)
-            || is_footer_row(&view)
-            || is_repeated_header(&view, ROSTER_REQUIRED, ROSTER_COLUMNS)
-        {
+        if is_blank_row(row) || is_total_row(row, header) || is_footer_row(&view) || self.repeated_header.is(&view) {
             return;
         }
         let cell_errors = formula_errors(&view);
