@@ -256,7 +256,7 @@ pub(crate) mod tests {
             name: format!("测试{row}"),
             id: IdCard::parse(id).unwrap(),
             category: category.into(),
-            attrs: map,
+            attrs: map.into(),
             service_years: None,
             start_month: None,
             status: Status::Normal,

@@ -52,12 +52,20 @@ fn is_cjk(c: char) -> bool {
 /// Normalise typed text: full-width digits/letters/space → half-width, trimmed, runs of spaces collapsed to one,
 /// and spaces next to a Chinese character removed ("张　三" → "张三", " １２３ " → "123").
 pub fn normalize_text(s: &str) -> String {
+    let mut out = String::new();
+    push_normalized(s, &mut out);
+    out
+}
+
+/// `normalize_text` appended to `out` (no allocation of its own).
+pub fn push_normalized(s: &str, out: &mut String) {
     // Fast path (most cells): nothing to convert, drop or collapse.
     if s.chars().all(|c| c != ' ' && half_width_char(c) == Some(c)) {
-        return s.to_string();
+        out.push_str(s);
+        return;
     }
     let chars: Vec<char> = s.chars().filter_map(half_width_char).collect();
-    let mut out = String::with_capacity(s.len());
+    out.reserve(s.len());
     let mut i = 0;
     while i < chars.len() {
         if chars[i] == ' ' {
@@ -76,12 +84,13 @@ pub fn normalize_text(s: &str) -> String {
             i += 1;
         }
     }
-    out
 }
 
 /// `normalize_text` with every space removed (身份证号, 银行账号, codes).
 pub fn compact(s: &str) -> String {
-    normalize_text(s).chars().filter(|c| *c != ' ').collect()
+    let mut t = normalize_text(s);
+    t.retain(|c| c != ' ');
+    t
 }
 
 /// Blank: empty, or text that is only spaces.
@@ -137,6 +146,15 @@ pub fn text(cell: &Cell) -> String {
     match cell {
         Cell::Text(t) => normalize_text(t),
         other => display(other),
+    }
+}
+
+/// `text` appended to `out`.
+pub fn push_text(cell: &Cell, out: &mut String) {
+    match cell {
+        Cell::Text(t) => push_normalized(t, out),
+        Cell::Empty => {}
+        other => out.push_str(&display(other)),
     }
 }
 
@@ -456,5 +474,17 @@ mod tests {
         assert_eq!(normalize_text("\u{200B}a  b "), "a b");
         assert!(is_blank(&Cell::Text(" \u{3000}\u{200B} ".into())));
         assert!(!is_blank(&Cell::Text(" x ".into())));
+    }
+
+    #[test]
+    fn push_text_appends_the_normalised_text() {
+        let mut out = String::from("a|");
+        push_text(&Cell::Text("张　三 ".into()), &mut out);
+        push_text(&Cell::Empty, &mut out);
+        out.push('|');
+        push_text(&Cell::Number(8889.17), &mut out);
+        out.push('|');
+        push_text(&Cell::Text("城关镇".into()), &mut out);
+        assert_eq!(out, "a|张三|8889.17|城关镇");
     }
 }

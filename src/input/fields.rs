@@ -247,16 +247,41 @@ pub fn is_total_row(row: &Row, header: &Header) -> bool {
 /// The header repeated inside the data (sheets pasted together from several 乡镇): every required column holds
 /// its own name.
 pub fn is_repeated_header(view: &RowView, required: &[&str], defs: &[ColumnDef]) -> bool {
-    required.iter().all(|name| {
-        let text = view.text(name);
-        // Cheap test first (a data cell is rarely a header name): the text must be `name` or one of its aliases;
-        // only then is the full lookup (which may find an earlier column with the same alias) worth doing.
-        let key = columns::header_key(&text);
-        let could_be = defs.iter().find(|d| d.canonical == *name).is_none_or(|d| {
-            columns::header_key(d.canonical) == key || d.aliases.iter().any(|a| columns::header_key(a) == key)
-        });
-        could_be && columns::canonical_of(&text, defs) == Some(*name)
-    })
+    RepeatedHeader::new(required, defs).is(view)
+}
+
+/// `is_repeated_header` with the header keys of the required columns' names worked out once, for a whole file.
+pub struct RepeatedHeader<'d> {
+    defs: &'d [ColumnDef],
+    /// Each required column with the header keys of its canonical name and aliases (`None`: not a known column,
+    /// any text could be it).
+    required: Vec<(&'d str, Option<Vec<String>>)>,
+}
+
+impl<'d> RepeatedHeader<'d> {
+    pub fn new(required: &[&'d str], defs: &'d [ColumnDef]) -> RepeatedHeader<'d> {
+        let required = required
+            .iter()
+            .map(|name| {
+                let keys = defs.iter().find(|d| d.canonical == *name).map(|d| {
+                    std::iter::once(d.canonical).chain(d.aliases.iter().copied()).map(columns::header_key).collect()
+                });
+                (*name, keys)
+            })
+            .collect();
+        RepeatedHeader { defs, required }
+    }
+
+    pub fn is(&self, view: &RowView) -> bool {
+        self.required.iter().all(|(name, keys)| {
+            let text = view.text(name);
+            // Cheap test first (a data cell is rarely a header name): the text must be `name` or one of its
+            // aliases; only then is the full lookup (which may find an earlier column with the same alias) done.
+            let key = columns::header_key(&text);
+            let could_be = keys.as_ref().is_none_or(|keys| keys.contains(&key));
+            could_be && columns::canonical_of(&text, self.defs) == Some(*name)
+        })
+    }
 }
 
 /// A signature line under the table ("制表人：", "审核：", "填表说明") with no 姓名 and no 身份证号.

@@ -4,17 +4,20 @@
 
 use super::cells::{self, Cell};
 use super::columns::{self, ROSTER_COLUMNS, ROSTER_REQUIRED};
-use super::fields::{RowView, formula_errors, is_blank_row, is_footer_row, is_repeated_header, is_total_row};
-use super::sheet::{Table, read_table};
+use super::columns::{Column, HEADER_SCAN_ROWS, Header};
+use super::fields::{RepeatedHeader, RowView, formula_errors, is_blank_row, is_footer_row, is_total_row};
+use super::sheet::{Row, RowReader, Table};
+use crate::domain::recipient::{AttrNames, AttrsBuilder};
 use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
-/// Read a 花名册. `path` is shown in messages exactly as the user typed it (path.display()).
+/// Read a 花名册. `path` is shown in messages exactly as the user typed it (path.display()). The rows are
+/// converted as they are read: only the first rows (where the header is looked for) are kept as cells.
 pub fn read_roster(path: &Path, categories: &Categories) -> Result<Vec<Recipient>, Problems> {
-    let table = read_table(path)?;
-    roster_from_table(&table, categories)
+    roster_from_rows(RowReader::open(path)?, categories)
 }
 
 /// Take a value, or keep its problem for the report.
@@ -112,7 +115,27 @@ struct Parsed {
     id: Option<(IdCard, String)>,
 }
 
-fn parse_row(view: &RowView, categories: &Categories) -> (Parsed, Vec<Problem>) {
+/// What every row of one roster shares: its columns in the order `Recipient.attrs` keeps them.
+struct Shape<'h> {
+    names: Arc<AttrNames>,
+    /// The header's columns sorted by name (the order of `names`).
+    sorted: Vec<&'h Column>,
+}
+
+impl<'h> Shape<'h> {
+    fn new(header: &'h Header) -> Shape<'h> {
+        let mut sorted: Vec<&Column> = header.columns.iter().collect();
+        sorted.sort_by(|a, b| a.name.cmp(&b.name));
+        Shape { names: AttrNames::new(sorted.iter().map(|c| c.name.as_str())), sorted }
+    }
+}
+
+fn parse_row(
+    view: &RowView,
+    categories: &Categories,
+    shape: &Shape,
+    attrs: &mut AttrsBuilder,
+) -> (Parsed, Vec<Problem>) {
     let mut problems = Vec::new();
     let name = take(view.required_text("姓名"), &mut problems);
     let id = take(id_card(view), &mut problems);
@@ -147,18 +170,19 @@ fn parse_row(view: &RowView, categories: &Categories) -> (Parsed, Vec<Problem>) 
             return None;
         }
         let (id, category, account) = (id?, category?, account?);
-        let mut attrs = BTreeMap::new();
-        for col in &view.header.columns {
-            let value = match col.name.as_str() {
-                "身份证号" => id.to_string(),
-                "类别" => category.clone(),
-                "等级" => grade?.unwrap_or_default().to_string(),
-                "性质" => nature.clone()?.unwrap_or_default(),
-                "银行账号" => account.clone(),
-                _ => cells::text(view.row.cell(col.index)),
-            };
-            attrs.insert(col.name.clone(), value);
+        let (grade, nature) = (grade?.unwrap_or_default(), nature.as_ref()?.as_deref().unwrap_or_default());
+        for col in &shape.sorted {
+            match col.name.as_str() {
+                "身份证号" => attrs.buf().push_str(id.as_str()),
+                "类别" => attrs.buf().push_str(&category),
+                "等级" => attrs.buf().push_str(grade),
+                "性质" => attrs.buf().push_str(nature),
+                "银行账号" => attrs.buf().push_str(&account),
+                _ => cells::push_text(view.row.cell(col.index), attrs.buf()),
+            }
+            attrs.end_value();
         }
+        let attrs = attrs.finish(shape.names.clone());
         Some(Recipient {
             location: view.location(),
             name: name?,
@@ -183,30 +207,84 @@ fn parse_row(view: &RowView, categories: &Categories) -> (Parsed, Vec<Problem>) 
 
 /// A roster table → recipients, or every problem found.
 pub fn roster_from_table(table: &Table, categories: &Categories) -> Result<Vec<Recipient>, Problems> {
-    let header = columns::find_header(table, ROSTER_COLUMNS, ROSTER_REQUIRED)?;
-    let has_item = header.column("项目").is_some();
-    let mut problems: Vec<Problem> = Vec::new();
-    let mut recipients = Vec::new();
-    let mut seen: BTreeMap<(IdCard, String), u32> = BTreeMap::new();
-    for row in &table.rows[header.first_data..] {
-        let view = RowView { table, header: &header, row };
-        if is_blank_row(row)
-            || is_total_row(row, &header)
-            || is_footer_row(&view)
-            || is_repeated_header(&view, ROSTER_REQUIRED, ROSTER_COLUMNS)
-        {
-            continue;
+    roster_from_rows(RowReader::table(table), categories)
+}
+
+/// Rows read one at a time → recipients, or every problem found.
+fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Vec<Recipient>, Problems> {
+    // The header is looked for in the first rows (a two-row header may end one row further down).
+    let mut row = Row::default();
+    let mut head = Vec::new();
+    while head.len() <= HEADER_SCAN_ROWS && reader.next_row(&mut row)? {
+        head.push(row.clone());
+    }
+    let head = reader.table_of(head);
+    let header = match columns::find_header(&head, ROSTER_COLUMNS, ROSTER_REQUIRED) {
+        Ok(h) => h,
+        Err(p) => {
+            // A file that cannot be read at all says so first, as when it was read whole before this.
+            while reader.next_row(&mut row)? {}
+            return Err(p.into());
+        }
+    };
+    let mut roster = RosterBuilder::new(&head, &header, categories);
+    for r in &head.rows[header.first_data..] {
+        roster.row(r);
+    }
+    while reader.next_row(&mut row)? {
+        roster.row(&row);
+    }
+    Problems(roster.problems).into_result(roster.recipients)
+}
+
+/// The recipients and problems of the rows seen so far.
+struct RosterBuilder<'a> {
+    table: &'a Table,
+    header: &'a Header,
+    categories: &'a Categories,
+    shape: Shape<'a>,
+    repeated_header: RepeatedHeader<'static>,
+    attrs: AttrsBuilder,
+    has_item: bool,
+    problems: Vec<Problem>,
+    recipients: Vec<Recipient>,
+    /// Excel row of each (身份证号, 项目) seen (项目 is "" without a 项目 column).
+    seen: HashMap<(IdCard, String), u32>,
+}
+
+impl<'a> RosterBuilder<'a> {
+    fn new(table: &'a Table, header: &'a Header, categories: &'a Categories) -> RosterBuilder<'a> {
+        RosterBuilder {
+            table,
+            header,
+            categories,
+            shape: Shape::new(header),
+            repeated_header: RepeatedHeader::new(ROSTER_REQUIRED, ROSTER_COLUMNS),
+            attrs: AttrsBuilder::default(),
+            has_item: header.column("项目").is_some(),
+            problems: Vec::new(),
+            recipients: Vec::new(),
+            seen: HashMap::new(),
+        }
+    }
+
+    fn row(&mut self, row: &Row) {
+        let (header, has_item) = (self.header, self.has_item);
+        let view = RowView { table: self.table, header, row };
+        if is_blank_row(row) || is_total_row(row, header) || is_footer_row(&view) || self.repeated_header.is(&view) {
+            return;
         }
         let cell_errors = formula_errors(&view);
         if !cell_errors.is_empty() {
-            problems.extend(cell_errors);
-            continue;
+            self.problems.extend(cell_errors);
+            return;
         }
-        let (parsed, row_problems) = parse_row(&view, categories);
-        problems.extend(row_problems);
+        let (parsed, row_problems) = parse_row(&view, self.categories, &self.shape, &mut self.attrs);
+        self.problems.extend(row_problems);
         if let Some((id, item)) = parsed.id {
-            let key = (id.clone(), if has_item { item.clone() } else { String::new() });
-            if let Some(first) = seen.get(&key) {
+            let key = (id, if has_item { item } else { String::new() });
+            if let Some(first) = self.seen.get(&key) {
+                let item = &key.1;
                 let also = if has_item && !item.is_empty() {
                     format!("，且项目同为“{item}”")
                 } else {
@@ -217,7 +295,7 @@ pub fn roster_from_table(table: &Table, categories: &Categories) -> Result<Vec<R
                 } else {
                     "同一人只能有一行；如果是同一人的不同发放项目，请增加“项目”列分行填写。"
                 };
-                problems.push(
+                self.problems.push(
                     view.problem(
                         "DUPLICATE_ID",
                         "身份证号",
@@ -225,13 +303,12 @@ pub fn roster_from_table(table: &Table, categories: &Categories) -> Result<Vec<R
                     )
                     .hint(hint),
                 );
-                continue;
+                return;
             }
-            seen.insert(key, row.excel_row);
+            self.seen.insert(key, row.excel_row);
         }
-        recipients.extend(parsed.recipient);
+        self.recipients.extend(parsed.recipient);
     }
-    Problems(problems).into_result(recipients)
 }
 
 #[cfg(test)]
@@ -672,5 +749,58 @@ mod tests {
         let r = roster_from_table(&table, &Categories::default()).unwrap();
         assert_eq!(r[0].attr("性质"), "因公");
         assert_eq!(r[0].status, Status::Normal);
+    }
+
+    /// A CSV roster: `titles` title lines, the header, then the given data lines.
+    fn csv_roster(dir: &TempDir, titles: usize, data: &[&str]) -> std::path::PathBuf {
+        let mut text = "XX县优抚对象花名册\n".repeat(titles);
+        text.push_str("姓名,身份证号,类别,护理\n");
+        for line in data {
+            text.push_str(line);
+            text.push('\n');
+        }
+        let path = dir.path().join("r.csv");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn rows_past_the_header_scan_are_read_as_they_come() {
+        let dir = TempDir::new().unwrap();
+        // Header on row 30 (the last row searched); rows 31 and 32 are among the rows kept for the header
+        // search, rows 33 on are read one at a time: both must be read alike.
+        let mut data = vec!["张三,411526195003150014,残疾军人,是", "李四,411526196207080032,烈属,"];
+        data.extend(std::iter::repeat_n("", 3));
+        data.push("王五,41152619480909001X,烈属,否");
+        data.push("张三,411526195003150014,残疾军人,是");
+        let path = csv_roster(&dir, 29, &data);
+        let err = read_roster(&path, &Categories::default()).unwrap_err();
+        assert_eq!(
+            shown(&err, &path),
+            [
+                "F 第37行「身份证号」列：身份证号在第31行和第37行重复出现（值：“411526195003150014”）。同一人只能有一行；\
+                 如果是同一人的不同发放项目，请增加“项目”列分行填写。 [DUPLICATE_ID]"
+            ]
+        );
+        data.pop();
+        let path = csv_roster(&dir, 29, &data);
+        let r = read_roster(&path, &Categories::default()).unwrap();
+        // rows 31, 32, then three blank lines (33–35), then row 36
+        assert_eq!(r.iter().map(|r| r.location.row.unwrap()).collect::<Vec<_>>(), [31, 32, 36]);
+        assert_eq!(r.iter().map(|r| r.attr("护理")).collect::<Vec<_>>(), ["是", "", "否"]);
+        assert_eq!(r[2].attr("类别"), "烈士遗属");
+        assert_eq!(r[2].id.as_str(), "41152619480909001X");
+    }
+
+    #[test]
+    fn a_header_below_the_rows_searched_is_not_found() {
+        let dir = TempDir::new().unwrap();
+        // 31 title rows put the header on row 32. Row 30 is the last row a header may start on, and a two-row
+        // header starting there ends on row 31: row 32 is beyond both.
+        let path = csv_roster(&dir, 31, &["张三,411526195003150014,残疾军人,是"]);
+        let err = read_roster(&path, &Categories::default()).unwrap_err();
+        assert_eq!(err.0.len(), 1);
+        assert_eq!(err.0[0].code, "NO_HEADER");
+        assert_eq!(err.0[0].message, "找不到表头行：前30行中没有一行包含所需的列名");
     }
 }

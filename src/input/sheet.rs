@@ -20,7 +20,7 @@ pub struct Table {
     pub rows: Vec<Row>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Row {
     /// 1-based row number as Excel/WPS shows it.
     pub excel_row: u32,
@@ -54,45 +54,188 @@ const SAVE_AS_HINT: &str = "请确认选择的文件正确；请用 Excel 或 WP
 
 /// Read the first sheet of a workbook, or a CSV file.
 pub fn read_table(path: &Path) -> Result<Table, Problems> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| io_problem(&file, path, &e))?;
-    let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
-    if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
-        return read_workbook(&file, bytes);
+    collect(RowReader::open(path)?)
+}
+
+fn collect(mut reader: RowReader) -> Result<Table, Problems> {
+    let mut rows = Vec::new();
+    let mut row = Row::default();
+    while reader.next_row(&mut row)? {
+        rows.push(row.clone());
     }
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)])
-        .trim_start_matches('\u{FEFF}')
-        .trim_start()
-        .to_ascii_lowercase();
-    if bytes.starts_with(b"%PDF") {
-        return Err(not_a_spreadsheet(
-            &file,
-            "这是一个 PDF 文件，不是表格",
-            "请选择 Excel/WPS 表格（.xlsx、.xls、.ods）或 CSV 文件。",
-        ));
+    Ok(reader.into_table(rows))
+}
+
+/// The rows of a sheet read one at a time into a reused `Row`, so a large file is never held as cells twice.
+pub struct RowReader<'a> {
+    file: String,
+    sheet: Option<String>,
+    source: Source<'a>,
+}
+
+enum Source<'a> {
+    /// A CSV over its (decoded) bytes, which are kept for telling the Excel row numbers.
+    Csv(Box<CsvSource>),
+    /// The first sheet of a workbook.
+    Range { range: calamine::Range<Data>, next: usize, first_row: u32, pad: usize },
+    /// Rows already read.
+    Rows(std::slice::Iter<'a, Row>),
+}
+
+struct CsvSource {
+    reader: csv::Reader<Cursor<Vec<u8>>>,
+    /// Where the text starts in the bytes (after a byte-order mark).
+    base: usize,
+    record: csv::StringRecord,
+    count: u64,
+    embedded_breaks: u64,
+}
+
+impl<'a> RowReader<'a> {
+    /// Open the first sheet of a workbook, or a CSV file (refused as `read_table` refuses it).
+    pub fn open(path: &Path) -> Result<RowReader<'static>, Problems> {
+        let file = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| io_problem(&file, path, &e))?;
+        let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
+        if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
+            return open_workbook(file, bytes);
+        }
+        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)])
+            .trim_start_matches('\u{FEFF}')
+            .trim_start()
+            .to_ascii_lowercase();
+        if bytes.starts_with(b"%PDF") {
+            return Err(not_a_spreadsheet(
+                &file,
+                "这是一个 PDF 文件，不是表格",
+                "请选择 Excel/WPS 表格（.xlsx、.xls、.ods）或 CSV 文件。",
+            ));
+        }
+        if head.starts_with("<!doctype html")
+            || head.starts_with("<html")
+            || head.starts_with("<table")
+            || head.starts_with("<?xml")
+        {
+            return Err(not_a_spreadsheet(
+                &file,
+                "文件内容是网页（HTML/XML）格式，不是真正的 Excel 文件（有些系统导出的“.xls”其实是网页）",
+                "请用 Excel 或 WPS 打开该文件后另存为 .xlsx 再试。",
+            ));
+        }
+        let binary = bytes.iter().any(|b| matches!(b, 0x00..=0x08 | 0x0E..=0x1F));
+        let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+        if binary && !utf16 {
+            let what = if WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
+                format!("扩展名是 .{ext}，但内容不是 xlsx、xls 或 ods 格式（文件可能已损坏，或是改了扩展名的其他文件）")
+            } else {
+                "文件内容不是 xlsx、xls、ods 或 CSV 格式".to_string()
+            };
+            return Err(not_a_spreadsheet(&file, &what, SAVE_AS_HINT));
+        }
+        RowReader::csv(file, bytes)
     }
-    if head.starts_with("<!doctype html")
-        || head.starts_with("<html")
-        || head.starts_with("<table")
-        || head.starts_with("<?xml")
-    {
-        return Err(not_a_spreadsheet(
-            &file,
-            "文件内容是网页（HTML/XML）格式，不是真正的 Excel 文件（有些系统导出的“.xls”其实是网页）",
-            "请用 Excel 或 WPS 打开该文件后另存为 .xlsx 再试。",
-        ));
+
+    /// A CSV (comma- or tab-separated, told from the first line). Excel row numbers count records, as Excel
+    /// shows them when it opens the file (a quoted line break stays inside its cell).
+    pub fn csv(file: String, bytes: Vec<u8>) -> Result<RowReader<'static>, Problems> {
+        let (text, base) = decode_bytes(&file, bytes)?;
+        let body = &text[base..];
+        let first_line = &body[..body.iter().position(|b| *b == b'\n').unwrap_or(body.len())];
+        let count = |c: u8| first_line.iter().filter(|b| **b == c).count();
+        let delimiter = if count(b'\t') > count(b',') { b'\t' } else { b',' };
+        let mut cursor = Cursor::new(text);
+        cursor.set_position(base as u64);
+        let reader =
+            csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(cursor);
+        let source = CsvSource { reader, base, record: csv::StringRecord::new(), count: 0, embedded_breaks: 0 };
+        Ok(RowReader { file, sheet: None, source: Source::Csv(Box::new(source)) })
     }
-    let binary = bytes.iter().any(|b| matches!(b, 0x00..=0x08 | 0x0E..=0x1F));
-    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
-    if binary && !utf16 {
-        let what = if WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
-            format!("扩展名是 .{ext}，但内容不是 xlsx、xls 或 ods 格式（文件可能已损坏，或是改了扩展名的其他文件）")
-        } else {
-            "文件内容不是 xlsx、xls、ods 或 CSV 格式".to_string()
-        };
-        return Err(not_a_spreadsheet(&file, &what, SAVE_AS_HINT));
+
+    /// The rows of a table already read.
+    pub fn table(table: &'a Table) -> RowReader<'a> {
+        RowReader { file: table.file.clone(), sheet: table.sheet.clone(), source: Source::Rows(table.rows.iter()) }
     }
-    table_from_csv_bytes(&file, &bytes)
+
+    /// The file and sheet with `rows` (for the rows a caller keeps).
+    pub fn into_table(self, rows: Vec<Row>) -> Table {
+        Table { file: self.file, sheet: self.sheet, rows }
+    }
+
+    /// A table of this file and sheet holding `rows`.
+    pub fn table_of(&self, rows: Vec<Row>) -> Table {
+        Table { file: self.file.clone(), sheet: self.sheet.clone(), rows }
+    }
+
+    /// Read the next row into `row`; `false` at the end. A CSV that cannot be parsed is refused here.
+    pub fn next_row(&mut self, row: &mut Row) -> Result<bool, Problems> {
+        match &mut self.source {
+            Source::Rows(it) => match it.next() {
+                Some(r) => {
+                    row.clone_from(r);
+                    Ok(true)
+                }
+                None => Ok(false),
+            },
+            Source::Range { range, next, first_row, pad } => {
+                let Some(cells) = range.rows().nth(*next) else {
+                    return Ok(false);
+                };
+                row.excel_row = *first_row + *next as u32 + 1;
+                row.cells.clear();
+                row.cells.extend(std::iter::repeat_n(Cell::Empty, *pad).chain(cells.iter().map(convert)));
+                *next += 1;
+                Ok(true)
+            }
+            Source::Csv(c) => c.next_row(&self.file, row),
+        }
+    }
+}
+
+impl CsvSource {
+    fn next_row(&mut self, file: &str, row: &mut Row) -> Result<bool, Problems> {
+        let more = self.reader.read_record(&mut self.record).map_err(|e| {
+            let line = e.position().map(|p| format!("第{}行", p.line())).unwrap_or_default();
+            Problems::from(
+                Problem::new("FILE_UNREADABLE", format!("CSV 文件{line}格式有误（{e}）"))
+                    .at(Location::file(file))
+                    .hint("请用 Excel 或 WPS 打开后另存为 .xlsx 再试。"),
+            )
+        })?;
+        if !more {
+            return Ok(false);
+        }
+        let text = self.reader.get_ref().get_ref();
+        // The reported position is where the reader started, before any blank lines it skipped.
+        let (line, byte) =
+            self.record.position().map_or((self.count + 1, 0), |p| (p.line(), self.base + p.byte() as usize));
+        let skipped = text[byte.min(text.len())..]
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        row.excel_row = (line + skipped - self.embedded_breaks) as u32;
+        self.embedded_breaks +=
+            self.record.iter().map(|f| f.bytes().filter(|b| *b == b'\n').count() as u64).sum::<u64>();
+        self.count += 1;
+        // Reuse the row's strings: after the first rows, reading a record allocates nothing.
+        let n = self.record.len();
+        for (i, f) in self.record.iter().enumerate() {
+            match row.cells.get_mut(i) {
+                Some(Cell::Text(s)) if !f.is_empty() => {
+                    s.clear();
+                    s.push_str(f);
+                }
+                Some(c) => *c = text_cell(f),
+                None => row.cells.push(text_cell(f)),
+            }
+        }
+        row.cells.truncate(n);
+        Ok(true)
+    }
+}
+
+fn text_cell(f: &str) -> Cell {
+    if f.is_empty() { Cell::Empty } else { Cell::Text(f.to_string()) }
 }
 
 fn io_problem(file: &str, path: &Path, e: &std::io::Error) -> Problems {
@@ -116,7 +259,7 @@ fn io_problem(file: &str, path: &Path, e: &std::io::Error) -> Problems {
     }
 }
 
-fn read_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Problems> {
+fn open_workbook(file: String, bytes: Vec<u8>) -> Result<RowReader<'static>, Problems> {
     let ole = bytes.starts_with(OLE_MAGIC);
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| {
         let (what, hint) = if ole {
@@ -127,31 +270,23 @@ fn read_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Problems> {
         } else {
             ("文件是压缩包格式，但不是可读取的 xlsx 或 ods 工作簿（可能已损坏）", SAVE_AS_HINT)
         };
-        not_a_spreadsheet(file, what, hint)
+        not_a_spreadsheet(&file, what, hint)
     })?;
     let sheet = book.sheet_names().first().cloned();
     let Some(range) = book.worksheet_range_at(0) else {
-        return Ok(Table { file: file.to_string(), sheet, rows: Vec::new() });
+        return Ok(RowReader { file, sheet, source: Source::Rows([].iter()) });
     };
     let range = range.map_err(|e| {
         Problems::from(
             Problem::new("FILE_UNREADABLE", format!("无法读取第一个工作表（{e}）"))
-                .at(Location::file(file).with_sheet(sheet.clone()))
+                .at(Location::file(file.clone()).with_sheet(sheet.clone()))
                 .hint(SAVE_AS_HINT),
         )
     })?;
     let (first_row, first_col) = range.start().unwrap_or((0, 0));
     // Cells are placed at their absolute column (index 0 = column A), so column letters in messages are right.
     let pad = first_col as usize;
-    let rows = range
-        .rows()
-        .enumerate()
-        .map(|(i, cells)| Row {
-            excel_row: first_row + i as u32 + 1,
-            cells: std::iter::repeat_n(Cell::Empty, pad).chain(cells.iter().map(convert)).collect(),
-        })
-        .collect();
-    Ok(Table { file: file.to_string(), sheet, rows })
+    Ok(RowReader { file, sheet, source: Source::Range { range, next: 0, first_row, pad } })
 }
 
 fn convert(data: &Data) -> Cell {
@@ -184,15 +319,24 @@ fn parse_iso(s: &str) -> Option<NaiveDateTime> {
 /// Decode CSV bytes: UTF-16 with BOM, UTF-8 (BOM stripped), else GB18030 (a superset of GBK). Bytes that are
 /// neither are refused with the line they are on, never replaced by U+FFFD.
 pub fn decode_text(file: &str, bytes: &[u8]) -> Result<String, Problems> {
+    let (text, base) = decode_bytes(file, bytes.to_vec())?;
+    let mut text = text;
+    text.drain(..base);
+    Ok(String::from_utf8(text).expect("decode_bytes gives UTF-8"))
+}
+
+/// `decode_text` keeping UTF-8 bytes where they are: the UTF-8 text and where it starts in it (after a BOM).
+fn decode_bytes(file: &str, bytes: Vec<u8>) -> Result<(Vec<u8>, usize), Problems> {
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        return decode_strict(file, rest, UTF_16LE);
+        return Ok((decode_strict(file, rest, UTF_16LE)?.into_bytes(), 0));
     }
     if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        return decode_strict(file, rest, UTF_16BE);
+        return Ok((decode_strict(file, rest, UTF_16BE)?.into_bytes(), 0));
     }
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Ok(s) = std::str::from_utf8(body) {
-        return Ok(s.to_string());
+    let base = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let body = &bytes[base..];
+    if std::str::from_utf8(body).is_ok() {
+        return Ok((bytes, base));
     }
     // GB18030 never uses 0x0A inside a multi-byte character, so decoding line by line finds the bad line.
     let mut out = String::with_capacity(body.len() * 3 / 2);
@@ -209,7 +353,7 @@ pub fn decode_text(file: &str, bytes: &[u8]) -> Result<String, Problems> {
         }
         out.push_str(&text);
     }
-    Ok(out)
+    Ok((out.into_bytes(), 0))
 }
 
 fn decode_strict(file: &str, bytes: &[u8], encoding: &'static encoding_rs::Encoding) -> Result<String, Problems> {
@@ -226,35 +370,7 @@ fn decode_strict(file: &str, bytes: &[u8], encoding: &'static encoding_rs::Encod
 /// A CSV (comma- or tab-separated, told from the first line) → a table of text cells. Excel row numbers count
 /// records, as Excel shows them when it opens the file (a quoted line break stays inside its cell).
 pub fn table_from_csv_bytes(file: &str, bytes: &[u8]) -> Result<Table, Problems> {
-    let text = decode_text(file, bytes)?;
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() { b'\t' } else { b',' };
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    let mut embedded_breaks: u64 = 0;
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map(|p| format!("第{}行", p.line())).unwrap_or_default();
-            Problems::from(
-                Problem::new("FILE_UNREADABLE", format!("CSV 文件{line}格式有误（{e}）"))
-                    .at(Location::file(file))
-                    .hint("请用 Excel 或 WPS 打开后另存为 .xlsx 再试。"),
-            )
-        })?;
-        // The reported position is where the reader started, before any blank lines it skipped.
-        let (line, byte) = record.position().map_or((rows.len() as u64 + 1, 0), |p| (p.line(), p.byte() as usize));
-        let skipped = text.as_bytes()[byte.min(text.len())..]
-            .iter()
-            .take_while(|b| matches!(b, b'\r' | b'\n'))
-            .filter(|b| **b == b'\n')
-            .count() as u64;
-        let excel_row = (line + skipped - embedded_breaks) as u32;
-        embedded_breaks += record.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
-        let cells = record.iter().map(|f| if f.is_empty() { Cell::Empty } else { Cell::Text(f.to_string()) }).collect();
-        rows.push(Row { excel_row, cells });
-    }
-    Ok(Table { file: file.to_string(), sheet: None, rows })
+    collect(RowReader::csv(file.to_string(), bytes.to_vec())?)
 }
 
 #[cfg(test)]
