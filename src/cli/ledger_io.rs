@@ -4,7 +4,7 @@
 
 use super::{Cli, Failure};
 use crate::compute::StandardTable;
-use crate::compute::batch::{History, MonthBatch, PaymentKind};
+use crate::compute::batch::{Formulas, History, MonthBatch, PaymentKind};
 use crate::config::Config;
 use crate::domain::money::{from_fen, to_fen};
 use crate::domain::{Recipient, YearMonth};
@@ -127,6 +127,7 @@ pub fn new_batch(
     inputs: &InputsRecord,
     outputs_digest: String,
 ) -> NewBatch {
+    let mut formulas = Formulas::default();
     let lines = batch
         .payments
         .iter()
@@ -145,7 +146,7 @@ pub fn new_batch(
                 standard_row: s.location.row,
                 standard_start: Some(s.start),
                 basis: s.basis.clone(),
-                formula: p.formula(),
+                formula: formulas.of(p),
             }
         })
         .collect();

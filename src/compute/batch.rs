@@ -100,6 +100,28 @@ impl Payment {
     }
 }
 
+/// `Payment::formula` for many lines: a regular line's text depends only on its `Calculation`, and a batch has
+/// a few hundred distinct ones (standard row × 服役年限), so each is formatted once.
+#[derive(Debug, Default)]
+pub struct Formulas {
+    regular: HashMap<Calculation, String>,
+}
+
+impl Formulas {
+    /// The same text as `p.formula()`.
+    pub fn of(&mut self, p: &Payment) -> String {
+        if p.kind != PaymentKind::Regular || p.settlement.is_some() {
+            return p.formula();
+        }
+        if let Some(f) = self.regular.get(&p.calc) {
+            return f.clone();
+        }
+        let f = p.calc.formula();
+        self.regular.insert(p.calc.clone(), f.clone());
+        f
+    }
+}
+
 /// A recipient (or one of their items) not paid this month, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Exception {
@@ -648,6 +670,34 @@ mod tests {
         }
         assert_eq!(in_parts(0, 2, |r| r.len()), vec![0]);
         assert_eq!(in_parts(5, 2, |r| r), vec![0..3, 3..5]);
+    }
+
+    #[test]
+    fn formulas_are_each_lines_own_text() {
+        let roster = slice_roster();
+        let batch = compute_month(ym("2024-03"), &roster, &table(), &Rules::default(), &History::default()).unwrap();
+        let mut f = Formulas::default();
+        let texts: Vec<String> = batch.payments.iter().map(|p| f.of(p)).collect();
+        assert_eq!(
+            texts,
+            [
+                "106670 ÷ 12 = 8889.166666… → 8889.17",
+                "100 → 100.00",
+                "40 × 7 = 280 → 280.00",
+                "100 → 100.00",
+                "100 → 100.00",
+                "106670 ÷ 12 = 8889.166666… → 8889.17",
+            ]
+        );
+        // three distinct workings among six lines
+        assert_eq!(f.regular.len(), 3);
+        // December under the year-end policy: the settlement's own text, not a cached one
+        let dec_batch = compute_month(ym("2024-12"), &roster, &table(), &year_end(), &History::default()).unwrap();
+        let p = &dec_batch.payments[0];
+        assert!(p.settlement.is_some());
+        assert_eq!(f.of(p), p.formula());
+        assert!(f.of(p).starts_with("全年12个月应发 "), "{}", f.of(p));
+        assert_eq!(f.regular.len(), 3);
     }
 
     #[test]
