@@ -9,7 +9,7 @@ use crate::compute::batch::compute_month;
 use crate::compute::summary::transfers;
 use crate::domain::Problem;
 use crate::domain::money::format_yuan;
-use crate::ledger::{BatchStatus, Ledger, LedgerError, NewBatch};
+use crate::ledger::{BatchStatus, Ledger, LedgerError};
 use crate::output::atomic::OutputDir;
 use crate::output::manifest::{Counts, InputFile, Manifest};
 use crate::output::{PayRun, bank, payments_xlsx, tables};
@@ -103,74 +103,71 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
 
     let run = PayRun { month, roster: &roster, standards: &table, batch: &batch, config };
     let names = &config.output;
-    let created = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
-    // The ledger lines are built on a second thread while the files are written; the digest of manifest.json,
-    // the last file, is filled in when both are done.
-    let (out, counts, files, draft) = std::thread::scope(|scope| {
-        let lines = scope.spawn(|| -> Result<NewBatch, Failure> {
-            let record = ledger_io::InputsRecord::of(&args.inputs.roster, &args.inputs.standards, config)?;
-            Ok(ledger_io::new_batch(month, &batch, &roster, &table, created.clone(), &record, String::new()))
-        });
-        let bank_bytes = bank::bank_file(&run).map_err(|m| Failure::Data(Problem::new("BANK_ENCODING", m).into()))?;
-        let mut out =
-            OutputDir::new(&args.out).map_err(|e| io(&format!("无法准备输出目录 {}", args.out.display()), e))?;
-        let write_err = |e: std::io::Error| io(&format!("写入输出目录 {} 失败", args.out.display()), e);
-        if !args.no_xlsx {
-            payments_xlsx::write(&run, &out.path(&names.payments_xlsx))
-                .map_err(|e| io(&format!("写入 {} 失败", names.payments_xlsx), e))?;
-            out.record(&names.payments_xlsx).map_err(write_err)?;
-        }
-        t.phase("payments.xlsx");
-        out.write(&names.payments_csv, &tables::payments_csv(&run)).map_err(write_err)?;
-        out.write(&names.bank, &bank_bytes).map_err(write_err)?;
-        out.write(&names.exceptions, &tables::exceptions_csv(&run)).map_err(write_err)?;
-        out.write(&names.recoveries, &tables::recoveries_csv(&run)).map_err(write_err)?;
-        t.phase("csv outputs");
-
-        let mut inputs = vec![
-            InputFile::read("roster", &args.inputs.roster).map_err(|e| io("读取花名册失败", e))?,
-            InputFile::read("standards", &args.inputs.standards).map_err(|e| io("读取标准表失败", e))?,
-        ];
-        if let Some(p) = &cfg.path {
-            inputs.push(InputFile::read("config", p).map_err(|e| io("读取配置文件失败", e))?);
-        }
-        let paid: BTreeSet<usize> = batch.payments.iter().map(|p| p.recipient).collect();
-        let counts = Counts {
-            roster_rows: roster.len(),
-            payments: batch.payments.len(),
-            paid_persons: paid.len(),
-            transfers: transfers(&batch).len(),
-            exceptions: batch.exceptions.len(),
-            arrears: batch.payments.iter().filter(|p| p.kind == crate::compute::PaymentKind::Arrears).count(),
-            funerals: batch.payments.iter().filter(|p| p.kind == crate::compute::PaymentKind::Funeral).count(),
-            recoveries: batch.recoveries.len(),
-        };
-        let policy = serde_json::to_value(config.rounding.policy).expect("plain data");
-        let mut manifest = Manifest::new(
-            "pay",
-            &month.to_string(),
-            created.clone(),
-            inputs,
-            &ledger_io::config_digest(config),
-            policy.as_str().unwrap_or_default(),
-            out.written().to_vec(),
-            counts.clone(),
-            batch.total(),
-        );
-        manifest.ledger = Some(ledger_path.display().to_string());
-        manifest.pay_date = pay_date.map(|d| d.to_string());
-        manifest.late_reason = late_reason.clone();
-        let manifest_bytes = manifest.to_json();
-        out.write(&names.manifest, &manifest_bytes).map_err(write_err)?;
-        t.phase("manifest");
-        let files: Vec<String> = out.written().iter().map(|w| w.name.clone()).collect();
-
-        let mut draft = lines.join().expect("the ledger lines thread does not panic")?;
-        draft.outputs_digest = crate::output::atomic::sha256_hex(&manifest_bytes);
-        t.phase("ledger lines");
-        Ok::<_, Failure>((out, counts, files, draft))
-    })?;
+    let bank_bytes = bank::bank_file(&run).map_err(|m| Failure::Data(Problem::new("BANK_ENCODING", m).into()))?;
+    let mut out = OutputDir::new(&args.out).map_err(|e| io(&format!("无法准备输出目录 {}", args.out.display()), e))?;
     let write_err = |e: std::io::Error| io(&format!("写入输出目录 {} 失败", args.out.display()), e);
+    if !args.no_xlsx {
+        payments_xlsx::write(&run, &out.path(&names.payments_xlsx))
+            .map_err(|e| io(&format!("写入 {} 失败", names.payments_xlsx), e))?;
+        out.record(&names.payments_xlsx).map_err(write_err)?;
+    }
+    t.phase("payments.xlsx");
+    out.write(&names.payments_csv, &tables::payments_csv(&run)).map_err(write_err)?;
+    out.write(&names.bank, &bank_bytes).map_err(write_err)?;
+    out.write(&names.exceptions, &tables::exceptions_csv(&run)).map_err(write_err)?;
+    out.write(&names.recoveries, &tables::recoveries_csv(&run)).map_err(write_err)?;
+    t.phase("csv outputs");
+
+    let mut inputs = vec![
+        InputFile::read("roster", &args.inputs.roster).map_err(|e| io("读取花名册失败", e))?,
+        InputFile::read("standards", &args.inputs.standards).map_err(|e| io("读取标准表失败", e))?,
+    ];
+    if let Some(p) = &cfg.path {
+        inputs.push(InputFile::read("config", p).map_err(|e| io("读取配置文件失败", e))?);
+    }
+    let paid: BTreeSet<usize> = batch.payments.iter().map(|p| p.recipient).collect();
+    let counts = Counts {
+        roster_rows: roster.len(),
+        payments: batch.payments.len(),
+        paid_persons: paid.len(),
+        transfers: transfers(&batch).len(),
+        exceptions: batch.exceptions.len(),
+        arrears: batch.payments.iter().filter(|p| p.kind == crate::compute::PaymentKind::Arrears).count(),
+        funerals: batch.payments.iter().filter(|p| p.kind == crate::compute::PaymentKind::Funeral).count(),
+        recoveries: batch.recoveries.len(),
+    };
+    let created = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    let policy = serde_json::to_value(config.rounding.policy).expect("plain data");
+    let mut manifest = Manifest::new(
+        "pay",
+        &month.to_string(),
+        created.clone(),
+        inputs,
+        &ledger_io::config_digest(config),
+        policy.as_str().unwrap_or_default(),
+        out.written().to_vec(),
+        counts.clone(),
+        batch.total(),
+    );
+    manifest.ledger = Some(ledger_path.display().to_string());
+    manifest.pay_date = pay_date.map(|d| d.to_string());
+    manifest.late_reason = late_reason.clone();
+    let manifest_bytes = manifest.to_json();
+    out.write(&names.manifest, &manifest_bytes).map_err(write_err)?;
+    t.phase("manifest");
+    let files: Vec<String> = out.written().iter().map(|w| w.name.clone()).collect();
+
+    let record = ledger_io::InputsRecord::of(&args.inputs.roster, &args.inputs.standards, config)?;
+    let draft = ledger_io::new_batch(
+        month,
+        &batch,
+        &roster,
+        &table,
+        created,
+        &record,
+        crate::output::atomic::sha256_hex(&manifest_bytes),
+    );
+    t.phase("ledger lines");
     ledger.save_draft(&draft)?;
     t.phase("ledger save");
     let dir = out.commit().map_err(write_err)?;
