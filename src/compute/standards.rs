@@ -26,13 +26,15 @@ pub struct StandardTable {
 /// The 项目 a recipient can be owed, each with the rows of that item matching them (as `items_for` returns).
 pub type ItemRows = Arc<Vec<(String, Vec<usize>)>>;
 
-/// `items_for` with a cache: recipients with the same 项目 column and the same values in the table's key columns
-/// match the same rows, so the rows are scanned once per distinct combination (a county has a few dozen).
+/// Distinct combinations a `Matcher` remembers; past this, recipients are matched by scanning the rows.
 const MATCHER_CACHE_MAX: usize = 10_000;
 
+/// `items_for` with a cache: recipients with the same 项目 column and the same values in the table's key columns
+/// match the same rows, so the rows are scanned once per distinct combination (a county has a few dozen).
 pub struct Matcher<'t> {
     table: &'t StandardTable,
-    /// Key (see `key_of`) → the items, or `None` when no row matches.
+    /// The 项目 column and the key columns' values, length-prefixed (built in `buf`) → the items, or `None` when
+    /// no row matches.
     cache: HashMap<String, Option<ItemRows>>,
     buf: String,
 }
