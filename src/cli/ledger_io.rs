@@ -2,9 +2,9 @@
 //! batch becomes ledger lines, and the record of the inputs a draft was made from (so `commit` can refuse a draft
 //! whose roster or standards changed since).
 
-use super::{Cli, Failure};
+use super::Cli;
 use crate::compute::StandardTable;
-use crate::compute::batch::{History, MonthBatch, PaymentKind};
+use crate::compute::batch::{Formulas, History, MonthBatch, PaymentKind};
 use crate::config::Config;
 use crate::domain::money::{from_fen, to_fen};
 use crate::domain::{Recipient, YearMonth};
@@ -81,18 +81,19 @@ pub struct InputsRecord {
     pub config_sha256: String,
 }
 
-fn file_record(role: &str, path: &Path) -> Result<InputRecord, Failure> {
-    let bytes = std::fs::read(path).map_err(|e| Failure::Io(format!("读取 {} 失败：{e}", path.display())))?;
-    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    Ok(InputRecord { role: role.into(), path: abs.display().to_string(), sha256: sha256_hex(&bytes) })
-}
-
 impl InputsRecord {
-    pub fn of(roster: &Path, standards: &Path, config: &Config) -> Result<InputsRecord, Failure> {
-        Ok(InputsRecord {
-            files: vec![file_record("roster", roster)?, file_record("standards", standards)?],
+    /// The record of the roster and standards files (absolute path, SHA-256 as computed by the caller: `pay`
+    /// hashes the inputs once, for manifest.json, rather than reading a million-row roster twice).
+    pub fn with_digests(roster: (&Path, &str), standards: (&Path, &str), config: &Config) -> InputsRecord {
+        let record = |role: &str, (path, sha256): (&Path, &str)| InputRecord {
+            role: role.into(),
+            path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string(),
+            sha256: sha256.to_string(),
+        };
+        InputsRecord {
+            files: vec![record("roster", roster), record("standards", standards)],
             config_sha256: config_digest(config),
-        })
+        }
     }
 
     pub fn to_json(&self) -> String {
@@ -129,6 +130,7 @@ pub fn new_batch(
     inputs: &InputsRecord,
     outputs_digest: String,
 ) -> NewBatch {
+    let mut formulas = Formulas::default();
     let lines = batch
         .payments
         .iter()
@@ -147,7 +149,7 @@ pub fn new_batch(
                 standard_row: s.location.row,
                 standard_start: Some(s.start),
                 basis: s.basis.clone(),
-                formula: p.formula(),
+                formula: formulas.of(p),
             }
         })
         .collect();

@@ -157,7 +157,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     t.phase("manifest");
     let files: Vec<String> = out.written().iter().map(|w| w.name.clone()).collect();
 
-    let record = ledger_io::InputsRecord::of(&args.inputs.roster, &args.inputs.standards, config)?;
+    let record = ledger_io::InputsRecord::with_digests(
+        (&args.inputs.roster, &manifest.inputs[0].sha256),
+        (&args.inputs.standards, &manifest.inputs[1].sha256),
+        config,
+    );
     let draft = ledger_io::new_batch(
         month,
         &batch,

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 /// How a month's amount was worked out, step by step (for `explain` and the audit trail).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Calculation {
     /// 金额 of the standard row.
     pub rate: Decimal,

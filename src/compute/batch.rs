@@ -5,7 +5,7 @@
 use super::amount::{self, Calculation};
 use super::eligibility::{ConfirmationRule, NotPaid, eligible};
 use super::funeral::{self, FuneralRule};
-use super::standards::{Selection, StandardTable};
+use super::standards::{Matcher, Selection, StandardTable};
 use crate::config::RoundingPolicy;
 use crate::domain::money::{RoundingMode, format_yuan, round_fen};
 use crate::domain::{Problem, Problems, Recipient, YearMonth};
@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::ops::Range;
 
 /// 类型 of a payment line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -96,6 +97,28 @@ impl Payment {
                 None => self.calc.formula(),
             },
         }
+    }
+}
+
+/// `Payment::formula` for many lines: a regular line's text depends only on its `Calculation`, and a batch has
+/// a few hundred distinct ones (standard row × 服役年限), so each is formatted once.
+#[derive(Debug, Default)]
+pub struct Formulas {
+    regular: HashMap<Calculation, String>,
+}
+
+impl Formulas {
+    /// The same text as `p.formula()`.
+    pub fn of(&mut self, p: &Payment) -> String {
+        if p.kind != PaymentKind::Regular || p.settlement.is_some() {
+            return p.formula();
+        }
+        if let Some(f) = self.regular.get(&p.calc) {
+            return f.clone();
+        }
+        let f = p.calc.formula();
+        self.regular.insert(p.calc.clone(), f.clone());
+        f
     }
 }
 
@@ -308,6 +331,9 @@ fn entitlement(
 
 /// Compute a month's batch: the regular payments of `month`, the 补发 for earlier committed months, the
 /// 丧葬补助 due after a death, the overpayments to recover, and everyone not paid with the reason.
+///
+/// A large roster is computed in consecutive slices on several threads and the slices' results joined in roster
+/// order, so the batch (and every problem, in its order) is the same as one pass would give.
 pub fn compute_month(
     month: YearMonth,
     roster: &[Recipient],
@@ -315,20 +341,94 @@ pub fn compute_month(
     rules: &Rules,
     history: &History,
 ) -> Result<MonthBatch, Problems> {
+    compute_month_in(month, roster, table, rules, history, parts_for(roster.len()))
+}
+
+/// Recipients below which a roster is computed on one thread (a thread costs more than a small roster).
+const PARALLEL_MIN: usize = 20_000;
+
+/// How many slices to compute a roster of `n` in: one per available core (at most 8), one for a small roster.
+fn parts_for(n: usize) -> usize {
+    if n < PARALLEL_MIN {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |c| c.get()).min(8)
+}
+
+/// `f` over `parts` consecutive slices of `0..n`, each on its own thread (the first on this one); results in order.
+fn in_parts<T: Send>(n: usize, parts: usize, f: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
+    let parts = parts.clamp(1, n.max(1));
+    let size = n.div_ceil(parts);
+    let ranges: Vec<Range<usize>> = (0..parts).map(|k| (k * size).min(n)..((k + 1) * size).min(n)).collect();
+    if parts == 1 {
+        return vec![f(0..n)];
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = ranges[1..].iter().map(|r| scope.spawn(move || f(r.clone()))).collect();
+        let mut out = vec![f(ranges[0].clone())];
+        out.extend(handles.into_iter().map(|h| h.join().expect("a compute thread panicked")));
+        out
+    })
+}
+
+/// What one slice of the roster gives: the batch's parts, the problems in roster order, the 补发 keys checked.
+#[derive(Default)]
+struct Part {
+    batch: MonthBatch,
+    problems: Problems,
+    checked: HashSet<Key>,
+}
+
+fn compute_month_in(
+    month: YearMonth,
+    roster: &[Recipient],
+    table: &StandardTable,
+    rules: &Rules,
+    history: &History,
+    parts: usize,
+) -> Result<MonthBatch, Problems> {
+    let results = in_parts(roster.len(), parts, |range| month_part(month, roster, range, table, rules, history));
     let mut batch = MonthBatch::default();
     let mut problems = Problems::default();
     let mut checked: HashSet<Key> = HashSet::new();
-    let mut by_id: HashMap<&str, usize> = HashMap::new();
-    for (ri, r) in roster.iter().enumerate() {
-        by_id.entry(r.id.as_str()).or_insert(ri);
-        let items = match table.items_for(r) {
+    for part in results {
+        batch.payments.extend(part.batch.payments);
+        batch.exceptions.extend(part.batch.exceptions);
+        batch.recoveries.extend(part.batch.recoveries);
+        batch.entitled += part.batch.entitled;
+        problems.extend(part.problems);
+        checked.extend(part.checked);
+    }
+    let extra = unowed_recoveries(roster, history, &checked);
+    batch.recoveries.extend(extra);
+    batch.recoveries.sort_by(|a, b| (a.recipient, a.period, &a.item).cmp(&(b.recipient, b.period, &b.item)));
+    batch.payments.sort_by_key(|p| (p.recipient, p.kind, p.period));
+    problems.into_result(batch)
+}
+
+/// `compute_month` for the recipients in `range` (indices stay those of the whole roster).
+fn month_part(
+    month: YearMonth,
+    roster: &[Recipient],
+    range: Range<usize>,
+    table: &StandardTable,
+    rules: &Rules,
+    history: &History,
+) -> Part {
+    let mut part = Part::default();
+    let Part { batch, problems, checked } = &mut part;
+    let mut matcher = Matcher::new(table);
+    for ri in range {
+        let r = &roster[ri];
+        let items = match matcher.items_for(r) {
             Ok(items) => items,
             Err(p) => {
                 problems.push(p);
                 continue;
             }
         };
-        let mut lines = match entitlement(ri, r, &items, month, table, rules, &mut problems) {
+        let mut lines = match entitlement(ri, r, &items, month, table, rules, problems) {
             Ok(lines) => {
                 batch.entitled += lines.iter().map(|p| p.amount).sum::<Decimal>();
                 if lines.is_empty() {
@@ -347,17 +447,9 @@ pub fn compute_month(
             }
         };
         // 补发 / 追缴 for earlier committed months
-        lines.extend(arrears_of(
-            ri,
-            r,
-            &items,
-            table,
-            rules,
-            history,
-            &mut checked,
-            &mut batch.recoveries,
-            &mut problems,
-        ));
+        if !history.arrears_months.is_empty() {
+            lines.extend(arrears_of(ri, r, &items, table, rules, history, checked, &mut batch.recoveries, problems));
+        }
         match funeral::funeral(ri, r, &items, month, table, rules, history) {
             Ok(funeral::Outcome::Pay(p)) => lines.push(p),
             Ok(funeral::Outcome::Listed(e)) => batch.exceptions.push(e),
@@ -379,11 +471,7 @@ pub fn compute_month(
             batch.payments.extend(lines);
         }
     }
-    let extra = unowed_recoveries(&by_id, history, &checked);
-    batch.recoveries.extend(extra);
-    batch.recoveries.sort_by(|a, b| (a.recipient, a.period, &a.item).cmp(&(b.recipient, b.period, &b.item)));
-    batch.payments.sort_by_key(|p| (p.recipient, p.kind, p.period));
-    problems.into_result(batch)
+    part
 }
 
 type Key = (String, String, YearMonth);
@@ -428,8 +516,16 @@ fn arrears_of(
 }
 
 /// Paid in the ledger for a person still on the roster, but owed nothing under today's data: all of it is over.
-fn unowed_recoveries(by_id: &HashMap<&str, usize>, history: &History, checked: &HashSet<Key>) -> Vec<Recovery> {
+fn unowed_recoveries(roster: &[Recipient], history: &History, checked: &HashSet<Key>) -> Vec<Recovery> {
     let mut extra = Vec::new();
+    if history.paid.is_empty() {
+        return extra;
+    }
+    // A person listed twice is found at their first row.
+    let mut by_id: HashMap<&str, usize> = HashMap::new();
+    for (ri, r) in roster.iter().enumerate() {
+        by_id.entry(r.id.as_str()).or_insert(ri);
+    }
     for (key, paid) in &history.paid {
         let Some(&ri) = by_id.get(key.0.as_str()) else { continue };
         if *paid != Decimal::ZERO && !checked.contains(key) {
@@ -453,29 +549,50 @@ pub fn compute_arrears(
     rules: &Rules,
     history: &History,
 ) -> Result<(Vec<Payment>, Vec<Recovery>), Problems> {
+    compute_arrears_in(roster, table, rules, history, parts_for(roster.len()))
+}
+
+fn compute_arrears_in(
+    roster: &[Recipient],
+    table: &StandardTable,
+    rules: &Rules,
+    history: &History,
+    parts: usize,
+) -> Result<(Vec<Payment>, Vec<Recovery>), Problems> {
+    let results = in_parts(roster.len(), parts, |range| {
+        let mut part = Part::default();
+        let Part { batch, problems, checked } = &mut part;
+        let mut matcher = Matcher::new(table);
+        for ri in range {
+            let r = &roster[ri];
+            match matcher.items_for(r) {
+                Ok(items) => batch.payments.extend(arrears_of(
+                    ri,
+                    r,
+                    &items,
+                    table,
+                    rules,
+                    history,
+                    checked,
+                    &mut batch.recoveries,
+                    problems,
+                )),
+                Err(p) => problems.push(p),
+            }
+        }
+        part
+    });
     let mut problems = Problems::default();
     let mut checked = HashSet::new();
     let mut recoveries = Vec::new();
     let mut lines = Vec::new();
-    let mut by_id: HashMap<&str, usize> = HashMap::new();
-    for (ri, r) in roster.iter().enumerate() {
-        by_id.entry(r.id.as_str()).or_insert(ri);
-        match table.items_for(r) {
-            Ok(items) => lines.extend(arrears_of(
-                ri,
-                r,
-                &items,
-                table,
-                rules,
-                history,
-                &mut checked,
-                &mut recoveries,
-                &mut problems,
-            )),
-            Err(p) => problems.push(p),
-        }
+    for part in results {
+        lines.extend(part.batch.payments);
+        recoveries.extend(part.batch.recoveries);
+        problems.extend(part.problems);
+        checked.extend(part.checked);
     }
-    recoveries.extend(unowed_recoveries(&by_id, history, &checked));
+    recoveries.extend(unowed_recoveries(roster, history, &checked));
     recoveries.sort_by(|a, b| (a.recipient, a.period, &a.item).cmp(&(b.recipient, b.period, &b.item)));
     problems.into_result((lines, recoveries))
 }
@@ -514,6 +631,96 @@ mod tests {
             std_row(4, "地方补贴", &[("城乡", "农村")], "100", Unit::PerMonth, "2023-01-01", None),
         ])
         .unwrap()
+    }
+
+    /// Recipients of `table()` for 2024-03, with their hand-worked amounts.
+    fn slice_roster() -> Vec<Recipient> {
+        let mut soldier = person(4, ID2, "农村籍退役士兵", &[("城乡", "农村")]);
+        soldier.service_years = Some(dec!(7));
+        vec![
+            // 106670 / 12 = 8889.1666… → 8889.17, and 地方补贴 100.00
+            person(2, ID1, "残疾军人", &[("等级", "一级"), ("性质", "因战"), ("城乡", "农村")]),
+            // 40 × 7 = 280.00, and 地方补贴 100.00
+            soldier,
+            // 地方补贴 100.00
+            person(5, ID1, "烈士遗属", &[("城乡", "农村")]),
+            // 8889.17
+            person(6, ID2, "残疾军人", &[("等级", "一级"), ("性质", "因战"), ("城乡", "城镇")]),
+            // no account: listed, not paid; entitled 100.00
+            Recipient { account: String::new(), ..person(7, ID1, "烈士遗属", &[("城乡", "农村")]) },
+        ]
+    }
+
+    #[test]
+    fn slices_on_threads_give_the_same_batch_as_one_pass() {
+        let roster = slice_roster();
+        let one =
+            compute_month_in(ym("2024-03"), &roster, &table(), &Rules::default(), &History::default(), 1).unwrap();
+        // 8889.17 + 100 + 280 + 100 + 100 + 8889.17 = 18358.34; entitled adds row 7's 100.00
+        assert_eq!(one.total(), dec!(18358.34));
+        assert_eq!(one.entitled, dec!(18458.34));
+        assert_eq!(one.payments.len(), 6);
+        assert_eq!(one.exceptions.len(), 1);
+        assert_eq!(one.exceptions[0].code, "NO_ACCOUNT");
+        for parts in [2, 3, 5, 9] {
+            let split =
+                compute_month_in(ym("2024-03"), &roster, &table(), &Rules::default(), &History::default(), parts)
+                    .unwrap();
+            assert_eq!(format!("{split:?}"), format!("{one:?}"), "{parts} slices");
+        }
+        assert_eq!(in_parts(0, 2, |r| r.len()), vec![0]);
+        assert_eq!(in_parts(5, 2, |r| r), vec![0..3, 3..5]);
+    }
+
+    #[test]
+    fn formulas_are_each_lines_own_text() {
+        let roster = slice_roster();
+        let batch = compute_month(ym("2024-03"), &roster, &table(), &Rules::default(), &History::default()).unwrap();
+        let mut f = Formulas::default();
+        let texts: Vec<String> = batch.payments.iter().map(|p| f.of(p)).collect();
+        assert_eq!(
+            texts,
+            [
+                "106670 ÷ 12 = 8889.166666… → 8889.17",
+                "100 → 100.00",
+                "40 × 7 = 280 → 280.00",
+                "100 → 100.00",
+                "100 → 100.00",
+                "106670 ÷ 12 = 8889.166666… → 8889.17",
+            ]
+        );
+        // three distinct workings among six lines
+        assert_eq!(f.regular.len(), 3);
+        // December under the year-end policy: the settlement's own text, not a cached one
+        let dec_batch = compute_month(ym("2024-12"), &roster, &table(), &year_end(), &History::default()).unwrap();
+        let p = &dec_batch.payments[0];
+        assert!(p.settlement.is_some());
+        assert_eq!(f.of(p), p.formula());
+        assert!(f.of(p).starts_with("全年12个月应发 "), "{}", f.of(p));
+        assert_eq!(f.regular.len(), 3);
+    }
+
+    #[test]
+    fn slices_on_threads_keep_problems_in_roster_order() {
+        let mut roster = slice_roster();
+        // row 3: nobody's standard; row 4 loses its 服役年限; row 8: nobody's standard again
+        roster.insert(1, person(3, ID2, "烈士遗属", &[("城乡", "城镇")]));
+        roster[2].service_years = None;
+        roster.push(person(8, ID1, "烈士遗属", &[("城乡", "城镇")]));
+        let messages = |parts| {
+            let e = compute_month_in(ym("2024-03"), &roster, &table(), &Rules::default(), &History::default(), parts)
+                .unwrap_err();
+            e.0.iter().map(|p| format!("{} {}", p.code, p.message)).collect::<Vec<_>>()
+        };
+        let expected = vec![
+            "NO_STANDARD 测试3（11010519491231002X，类别“烈士遗属”）在标准表中没有任何匹配的标准".to_string(),
+            "NO_SERVICE_YEARS 测试4（11010519491231002X）的项目“定期生活补助”按元/月·服役年计发（标准表第3行），但花名册没有填写服役年限"
+                .to_string(),
+            "NO_STANDARD 测试8（440304198001010017，类别“烈士遗属”）在标准表中没有任何匹配的标准".to_string(),
+        ];
+        assert_eq!(messages(1), expected);
+        assert_eq!(messages(3), expected);
+        assert_eq!(messages(7), expected);
     }
 
     fn year_end() -> Rules {

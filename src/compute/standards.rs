@@ -7,7 +7,9 @@
 
 use crate::domain::{Location, Problem, Problems, Recipient, Standard};
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::sync::Arc;
 
 /// Validated standards with each row's effective end date, indexed for matching.
 #[derive(Debug, Clone)]
@@ -17,6 +19,56 @@ pub struct StandardTable {
     effective_end: Vec<Option<NaiveDate>>,
     /// Item names in the order they first appear in the file.
     items: Vec<String>,
+    /// Every key column any row names (sorted): a recipient's values for these decide which rows match.
+    key_columns: Vec<String>,
+}
+
+/// The 项目 a recipient can be owed, each with the rows of that item matching them (as `items_for` returns).
+pub type ItemRows = Arc<Vec<(String, Vec<usize>)>>;
+
+/// Distinct combinations a `Matcher` remembers; past this, recipients are matched by scanning the rows.
+const MATCHER_CACHE_MAX: usize = 10_000;
+
+/// `items_for` with a cache: recipients with the same 项目 column and the same values in the table's key columns
+/// match the same rows, so the rows are scanned once per distinct combination (a county has a few dozen).
+pub struct Matcher<'t> {
+    table: &'t StandardTable,
+    /// The 项目 column and the key columns' values, length-prefixed (built in `buf`) → the items, or `None` when
+    /// no row matches.
+    cache: HashMap<String, Option<ItemRows>>,
+    buf: String,
+}
+
+impl<'t> Matcher<'t> {
+    pub fn new(table: &'t StandardTable) -> Matcher<'t> {
+        Matcher { table, cache: HashMap::new(), buf: String::new() }
+    }
+
+    /// Same result as `StandardTable::items_for` (the same problem, per recipient, when nothing matches).
+    pub fn items_for(&mut self, r: &Recipient) -> Result<ItemRows, Problem> {
+        // Length-prefixed parts, so no two different combinations give the same key whatever the values hold.
+        self.buf.clear();
+        match &r.item {
+            Some(it) => write!(self.buf, "{}:{it}", it.len()).expect("string"),
+            None => self.buf.push('-'),
+        }
+        for k in &self.table.key_columns {
+            let v = r.attr(k);
+            write!(self.buf, "|{}:{v}", v.len()).expect("string");
+        }
+        let found = match self.cache.get(self.buf.as_str()) {
+            Some(found) => found.clone(),
+            None => {
+                let found = self.table.items_for(r).ok().map(Arc::new);
+                // A key column unique per person would make this a copy of the roster: stop growing it then.
+                if self.cache.len() < MATCHER_CACHE_MAX {
+                    self.cache.insert(self.buf.clone(), found.clone());
+                }
+                found
+            }
+        };
+        found.ok_or_else(|| no_match_problem(r))
+    }
 }
 
 /// What a recipient is owed for one 项目 in one month.
@@ -63,7 +115,10 @@ impl StandardTable {
                 items.push(s.item.clone());
             }
         }
-        problems.into_result(StandardTable { rows, effective_end, items })
+        let mut key_columns: Vec<String> = rows.iter().flat_map(|s| s.keys.keys().cloned()).collect();
+        key_columns.sort();
+        key_columns.dedup();
+        problems.into_result(StandardTable { rows, effective_end, items, key_columns })
     }
 
     pub fn rows(&self) -> &[Standard] {
@@ -120,10 +175,10 @@ impl StandardTable {
 
     /// Pick the row of `item` in force on `date` among `rows` (the rows of that item matching the recipient).
     pub fn select(&self, r: &Recipient, item: &str, rows: &[usize], date: NaiveDate) -> Result<Selection, Problem> {
-        let active: Vec<usize> = rows.iter().copied().filter(|&i| self.in_force(i, date)).collect();
-        match active.len() {
-            1 => Ok(Selection::InForce(active[0])),
-            0 => {
+        let mut active = rows.iter().copied().filter(|&i| self.in_force(i, date));
+        match (active.next(), active.next()) {
+            (Some(i), None) => Ok(Selection::InForce(i)),
+            (None, _) => {
                 let first = rows.iter().map(|&i| self.rows[i].start).min();
                 let last = rows
                     .iter()
@@ -137,7 +192,10 @@ impl StandardTable {
                     Err(gap_problem(self, r, item, rows, date))
                 }
             }
-            _ => Err(ambiguous_problem(self, r, item, &active, date)),
+            (Some(_), Some(_)) => {
+                let active: Vec<usize> = rows.iter().copied().filter(|&i| self.in_force(i, date)).collect();
+                Err(ambiguous_problem(self, r, item, &active, date))
+            }
         }
     }
 }
@@ -365,6 +423,40 @@ pub(crate) mod tests {
         );
         let urban = person(10, ID1, "烈士遗属", &[("城乡", "城镇")]);
         assert_eq!(t.items_for(&urban).unwrap_err().code, "NO_STANDARD");
+    }
+
+    #[test]
+    fn matcher_caches_by_key_values_but_names_each_unmatched_recipient() {
+        let mut rows = disabled_chain();
+        rows.push(std_row(4, "地方补贴", &[("城乡", "农村")], "100", Unit::PerMonth, "2023-01-01", None));
+        let t = StandardTable::new(rows).unwrap();
+        assert_eq!(t.key_columns, vec!["城乡", "性质", "等级", "类别"]);
+        let mut m = Matcher::new(&t);
+        // Same key values (the unrelated 乡镇-like attribute does not count): one entry, the same rows.
+        let a = person(5, ID1, "残疾军人", &[("等级", "一级"), ("性质", "因战"), ("城乡", "农村"), ("备注", "甲")]);
+        let b = person(6, ID2, "残疾军人", &[("等级", "一级"), ("性质", "因战"), ("城乡", "农村"), ("备注", "乙")]);
+        let ia = m.items_for(&a).unwrap();
+        let ib = m.items_for(&b).unwrap();
+        assert!(Arc::ptr_eq(&ia, &ib));
+        assert_eq!(*ia, vec![("残疾抚恤金".to_string(), vec![0, 1]), ("地方补贴".to_string(), vec![2])]);
+        assert_eq!(*ia, t.items_for(&a).unwrap());
+        // 城镇: only the disabled chain.
+        let c = person(7, ID1, "残疾军人", &[("等级", "一级"), ("性质", "因战"), ("城乡", "城镇")]);
+        assert_eq!(*m.items_for(&c).unwrap(), vec![("残疾抚恤金".to_string(), vec![0, 1])]);
+        // The 项目 column is part of the key.
+        let mut d = a.clone();
+        d.item = Some("地方补贴".into());
+        assert_eq!(*m.items_for(&d).unwrap(), vec![("地方补贴".to_string(), vec![2])]);
+        // Nobody matches: each recipient's own problem, also when the key is already cached.
+        let e = person(8, ID1, "烈士遗属", &[("城乡", "城镇")]);
+        let f = person(9, ID2, "烈士遗属", &[("城乡", "城镇")]);
+        assert_eq!(
+            m.items_for(&e).unwrap_err().to_string(),
+            "roster.xlsx 工作表「花名册」第8行：测试8（440304198001010017，类别“烈士遗属”）在标准表中没有任何匹配的标准。请在标准表中为该类别（及等级、性质等条件）增加标准行，或核对花名册中的类别、等级、性质是否填写正确。 [NO_STANDARD]"
+        );
+        assert_eq!(m.items_for(&f).unwrap_err(), t.items_for(&f).unwrap_err());
+        assert_eq!(m.items_for(&f).unwrap_err().location.unwrap().row, Some(9));
+        assert_eq!(m.cache.len(), 4);
     }
 
     #[test]

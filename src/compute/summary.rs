@@ -75,10 +75,17 @@ pub struct Transfer {
 /// One transfer per (recipient, account), in roster order.
 pub fn transfers(batch: &MonthBatch) -> Vec<Transfer> {
     let mut out: Vec<Transfer> = Vec::new();
+    // A batch from compute_month is in roster order: each recipient's lines are together, no lookup needed.
+    let grouped = batch.payments.is_sorted_by_key(|p| p.recipient);
     let mut index: HashMap<usize, usize> = HashMap::new();
     for p in &batch.payments {
-        match index.get(&p.recipient) {
-            Some(&i) => {
+        let found = if grouped {
+            out.last().filter(|t| t.recipient == p.recipient).map(|_| out.len() - 1)
+        } else {
+            index.get(&p.recipient).copied()
+        };
+        match found {
+            Some(i) => {
                 out[i].amount += p.amount;
                 out[i].lines += 1;
                 if !out[i].kinds.contains(&p.kind) {
@@ -87,7 +94,9 @@ pub fn transfers(batch: &MonthBatch) -> Vec<Transfer> {
                 }
             }
             None => {
-                index.insert(p.recipient, out.len());
+                if !grouped {
+                    index.insert(p.recipient, out.len());
+                }
                 out.push(Transfer { recipient: p.recipient, amount: p.amount, lines: 1, kinds: vec![p.kind] });
             }
         }
@@ -133,6 +142,10 @@ mod tests {
                 Transfer { recipient: 1, amount: dec!(8889.17), lines: 1, kinds: vec![PaymentKind::Regular] },
             ]
         );
+        // Lines not in roster order (a batch put together by hand) give the same transfers.
+        let mut reversed = batch.clone();
+        reversed.payments.reverse();
+        assert_eq!(transfers(&reversed), tr);
         // 2431.67 + 8889.17 = 11320.84
         assert_eq!(batch.total(), dec!(11320.84));
         assert_eq!(tr.iter().map(|t| t.amount).sum::<Decimal>(), batch.total());

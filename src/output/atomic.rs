@@ -52,15 +52,21 @@ impl OutputDir {
     /// Write a whole file.
     pub fn write(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
         fs::write(self.path(name), bytes)?;
-        self.record(name)
+        // The digest of what was just written, without reading the file back.
+        self.note(name, bytes);
+        Ok(())
     }
 
     /// Record a file that a writer produced at `self.path(name)` (size and digest).
     pub fn record(&mut self, name: &str) -> io::Result<()> {
         let bytes = fs::read(self.path(name))?;
-        self.written.retain(|w| w.name != name);
-        self.written.push(Written { name: name.to_string(), bytes: bytes.len() as u64, sha256: sha256_hex(&bytes) });
+        self.note(name, &bytes);
         Ok(())
+    }
+
+    fn note(&mut self, name: &str, bytes: &[u8]) {
+        self.written.retain(|w| w.name != name);
+        self.written.push(Written { name: name.to_string(), bytes: bytes.len() as u64, sha256: sha256_hex(bytes) });
     }
 
     pub fn written(&self) -> &[Written] {

@@ -2,6 +2,7 @@
 //! encoding the bank asks for (youfu.toml `[bank]`). Default: 序号, 姓名, 身份证号, 账号, 金额, 摘要, UTF-8.
 
 use super::PayRun;
+use super::text::{push_u64, push_yuan};
 use crate::compute::PaymentKind;
 use crate::compute::summary::transfers;
 use crate::config::Encoding;
@@ -26,30 +27,48 @@ pub fn bank_file(run: &PayRun) -> Result<Vec<u8>, String> {
     }
     let memo_base =
         layout.memo.replace("{所属期}", &run.month.to_string()).replace("{月}", &run.month.month().to_string());
+    // The memo depends only on the kinds of payment in the transfer: worked out once per combination.
+    let mut memos: Vec<(Vec<PaymentKind>, String)> = Vec::new();
+    let mut num = Vec::with_capacity(24);
     for (n, t) in tr.iter().enumerate() {
         let r = &run.roster[t.recipient];
         let kinds = &t.kinds;
-        let memo = if kinds[..] == [PaymentKind::Regular] {
-            memo_base.clone()
-        } else {
-            let labels: Vec<&str> = kinds.iter().filter(|k| **k != PaymentKind::Regular).map(|k| k.label()).collect();
-            format!("{memo_base}（含{}）", labels.join("、"))
+        let memo = match memos.iter().position(|(k, _)| k == kinds) {
+            Some(i) => i,
+            None => {
+                let memo = if kinds[..] == [PaymentKind::Regular] {
+                    memo_base.clone()
+                } else {
+                    let labels: Vec<&str> =
+                        kinds.iter().filter(|k| **k != PaymentKind::Regular).map(|k| k.label()).collect();
+                    format!("{memo_base}（含{}）", labels.join("、"))
+                };
+                memos.push((kinds.clone(), memo));
+                memos.len() - 1
+            }
         };
-        let row: Vec<String> = layout
-            .columns
-            .iter()
-            .map(|c| match c.as_str() {
-                "序号" => (n + 1).to_string(),
-                "姓名" => r.name.clone(),
-                "身份证号" => r.id.to_string(),
-                "账号" => r.account.clone(),
-                "开户行" => r.bank.clone(),
-                "金额" => format_yuan(t.amount),
-                "摘要" => memo.clone(),
+        for c in &layout.columns {
+            match c.as_str() {
+                "序号" => {
+                    num.clear();
+                    push_u64(&mut num, n as u64 + 1);
+                    w.write_field(&num)
+                }
+                "姓名" => w.write_field(&r.name),
+                "身份证号" => w.write_field(r.id.as_str()),
+                "账号" => w.write_field(&r.account),
+                "开户行" => w.write_field(&r.bank),
+                "金额" => {
+                    num.clear();
+                    push_yuan(&mut num, t.amount);
+                    w.write_field(&num)
+                }
+                "摘要" => w.write_field(&memos[memo].1),
                 other => unreachable!("config validation rejects column {other}"),
-            })
-            .collect();
-        w.write_record(&row).expect("memory");
+            }
+            .expect("memory");
+        }
+        w.write_record(None::<&[u8]>).expect("memory");
     }
     let text = String::from_utf8(w.into_inner().expect("memory")).expect("csv of UTF-8 strings");
     encode(&text, layout.encoding)

@@ -7,6 +7,7 @@ pub mod bank;
 pub mod manifest;
 pub mod payments_xlsx;
 pub mod tables;
+pub mod text;
 
 use crate::compute::{MonthBatch, StandardTable};
 use crate::config::Config;

@@ -3,6 +3,7 @@
 //! roster gives the same bytes whatever format it was read from.
 
 use super::PayRun;
+use super::text::{push_month, push_yuan};
 use crate::domain::money::format_yuan;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -23,13 +24,25 @@ pub const PAYMENTS_HEADER: [&str; 8] = ["身份证号", "姓名", "类别", "项
 pub fn payments_csv(run: &PayRun) -> Vec<u8> {
     let mut w = writer();
     w.write_record(PAYMENTS_HEADER).expect("memory");
+    let (mut period, mut amount) = (Vec::with_capacity(8), Vec::with_capacity(24));
     for p in &run.batch.payments {
         let r = &run.roster[p.recipient];
-        let period = p.period.to_string();
-        let amount = format_yuan(p.amount);
+        period.clear();
+        push_month(&mut period, p.period);
+        amount.clear();
+        push_yuan(&mut amount, p.amount);
         let basis = &run.standards.row(p.standard).basis;
-        w.write_record([r.id.as_str(), &r.name, &r.category, &p.item, &period, p.kind.label(), &amount, basis])
-            .expect("memory");
+        let fields: [&[u8]; 8] = [
+            r.id.as_str().as_bytes(),
+            r.name.as_bytes(),
+            r.category.as_bytes(),
+            p.item.as_bytes(),
+            &period,
+            p.kind.label().as_bytes(),
+            &amount,
+            basis.as_bytes(),
+        ];
+        w.write_record(fields).expect("memory");
     }
     finish(w)
 }
