@@ -2,9 +2,9 @@
 //! for 追缴) for the committed months M1..M2 under today's roster and standards.
 
 use super::{Cli, Failure, ledger_io, load};
-use crate::compute::batch::{History, compute_arrears};
+use crate::compute::batch::compute_arrears;
 use crate::domain::money::format_yuan;
-use crate::ledger::{BatchStatus, Ledger};
+use crate::ledger::Ledger;
 use clap::Args as ClapArgs;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -33,14 +33,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let config = &cfg.config;
     let (roster, table) = load::inputs(&args.inputs.roster, &args.inputs.standards, config)?;
     let ledger = Ledger::open_existing(&ledger_io::path(cli, config))?;
-    let months: Vec<_> = ledger
-        .batches()?
-        .into_iter()
-        .filter(|b| b.status == BatchStatus::Committed && b.month >= from && b.month <= to)
-        .map(|b| b.month)
-        .collect();
-    let mut history = ledger_io::history(&ledger, to.next(), from, &roster)?;
-    history = History { arrears_months: months.clone(), ..history };
+    // The committed months in [from, to] and what was paid for them.
+    let history = ledger_io::history(&ledger, to.next(), from, &roster)?;
+    let months = &history.arrears_months;
     let (lines, recoveries) = compute_arrears(&roster, &table, &config.rules(), &history)?;
     let owed: Decimal = lines.iter().map(|p| p.amount).sum();
     let over: Decimal = recoveries.iter().map(|r| r.overpaid).sum();

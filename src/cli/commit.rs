@@ -33,12 +33,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let mut ledger = Ledger::open_existing(&path)?;
     let draft = match ledger.batch(month)? {
         Some(b) if b.status == BatchStatus::Draft => b,
-        _ => {
-            // Let the ledger say it: already committed (when and with what total) or no draft.
-            let committed_at = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
-            ledger.commit(month, pay_date, &committed_at, "", late_reason.as_deref())?;
-            unreachable!("commit without a draft is refused by the ledger");
-        }
+        Some(done) => return Err(LedgerError::already_committed(&path, done).into()),
+        None => return Err(LedgerError::NoDraft { path, month }.into()),
     };
     let recorded: ledger_io::InputsRecord = serde_json::from_str(&draft.inputs_digest)
         .map_err(|_| Failure::Usage(format!("{month} 的草稿不是由本版本的 youfu pay 生成的，请重新运行 pay")))?;

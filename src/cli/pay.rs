@@ -87,13 +87,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     if let Some(b) = ledger.batch(month)?
         && b.status == BatchStatus::Committed
     {
-        return Err(Failure::Ledger(LedgerError::AlreadyCommitted {
-            path: ledger_path.clone(),
-            month,
-            committed_at: b.committed_at.unwrap_or_default(),
-            pay_date: b.pay_date.expect("committed batches have a pay date"),
-            total_fen: b.total_fen,
-        }));
+        return Err(Failure::Ledger(LedgerError::already_committed(&ledger_path, b)));
     }
     let history = ledger_io::history(&ledger, month, ledger_io::lookback_start(month, config), &roster)?;
     t.phase("ledger history");

@@ -279,6 +279,17 @@ pub enum LedgerError {
 }
 
 impl LedgerError {
+    /// The refusal for a month whose batch `done` is already committed: says when and with what total.
+    pub fn already_committed(path: &std::path::Path, done: BatchInfo) -> LedgerError {
+        LedgerError::AlreadyCommitted {
+            path: path.to_path_buf(),
+            month: done.month,
+            committed_at: done.committed_at.unwrap_or_default(),
+            pay_date: done.pay_date.unwrap_or_else(|| done.month.first_day()),
+            total_fen: done.total_fen,
+        }
+    }
+
     /// `EXIT_ALREADY_COMMITTED` (6) for an already committed month, `EXIT_LEDGER` (7) otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {

@@ -510,13 +510,7 @@ fn batch_by_id(conn: &Connection, path: &Path, id: i64) -> Result<BatchInfo, Led
 }
 
 fn already_committed(path: &Path, done: BatchInfo) -> LedgerError {
-    LedgerError::AlreadyCommitted {
-        path: path.to_path_buf(),
-        month: done.month,
-        committed_at: done.committed_at.unwrap_or_default(),
-        pay_date: done.pay_date.unwrap_or_else(|| done.month.first_day()),
-        total_fen: done.total_fen,
-    }
+    LedgerError::already_committed(path, done)
 }
 
 fn first_conflict(conn: &Connection, path: &Path, batch_id: i64) -> Result<Option<LedgerError>, LedgerError> {

@@ -1,0 +1,81 @@
+//! Commands a finance officer reads from: `standards`, a passing `check`, `history`, `batches`, and `commit`
+//! refused with no draft or a second time.
+
+mod common;
+use common::*;
+
+#[test]
+fn standards_in_force_change_with_the_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fixtures().join("standards.csv");
+    let f = f.to_str().unwrap();
+    let line = |date: &str| {
+        let r = youfu(dir.path(), &["standards", "--standards", f, "--date", date]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let first = r
+            .stdout
+            .lines()
+            .find(|l| l.contains("残疾抚恤金") && l.contains("性质=因战，等级=一级"))
+            .unwrap()
+            .to_string();
+        (r.stdout.lines().next().unwrap().to_string(), first)
+    };
+    // 2023-07-31 is the last day of the 2022 version (106670), 2023-08-01 the first of the 2023 one (113070)
+    let (head, row) = line("2023-07-31");
+    assert!(head.starts_with("2023-07-31 有效的标准（共 "), "{head}");
+    assert!(row.contains("\t106670.00\t元/年\t2022-08-01\t2023-07-31\t"), "{row}");
+    let (_, row) = line("2023-08-01");
+    assert!(row.contains("\t113070.00\t元/年\t2023-08-01\t—\t"), "{row}");
+    let r = youfu(dir.path(), &["standards", "--standards", f, "--date", "2023-02-30"]);
+    assert_eq!((r.code, r.stderr.as_str()), (2, "错误：日期“2023-02-30”无效，应写作 YYYY-MM-DD（如 2024-03-01）\n"));
+}
+
+#[test]
+fn a_passing_check_says_what_the_month_pays() {
+    let dir = workdir(ROSTER, STANDARDS);
+    let r =
+        youfu(dir.path(), &["check", "--roster", "roster.csv", "--standards", "standards.csv", "--month", "2024-03"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // 8889.17 + 2331.67 = 11220.84
+    assert_eq!(
+        r.stdout,
+        "检查通过：花名册 2 行，标准 2 条；2024-03 应发 2 人 2 笔，合计 11220.84 元；未发放 0 人次（原因见 pay 输出的异常清单）。\n"
+    );
+    assert!(!dir.path().join("youfu.db").exists(), "check records nothing");
+}
+
+#[test]
+fn commit_needs_a_draft_and_happens_once() {
+    let dir = workdir(ROSTER, STANDARDS);
+    let d = dir.path();
+    let pay = ["pay", "--month", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv", "--out", "out"];
+    assert_eq!(youfu(d, &pay).code, 0);
+    let r = youfu(d, &["commit", "--month", "2024-04", "--pay-date", "2024-04-15"]);
+    assert_eq!(r.code, 7);
+    assert_eq!(r.stderr, "错误：台账 youfu.db 中没有 2024-04 的发放草稿，请先运行 youfu pay --month 2024-04 再确认\n");
+    assert_eq!(youfu(d, &["commit", "--month", "2024-03", "--pay-date", "2024-03-15"]).code, 0);
+    let again = youfu(d, &["commit", "--month", "2024-03", "--pay-date", "2024-03-15"]);
+    assert_eq!(again.code, 6);
+    assert!(again.stderr.starts_with("错误：2024-03 已于 "), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("确认发放（发放日期 2024-03-15），合计 11,220.84 元；不能重复发放。"),
+        "{}",
+        again.stderr
+    );
+
+    // what the ledger now shows
+    let b = youfu(d, &["batches"]);
+    assert_eq!(b.code, 0);
+    let row = b.stdout.lines().nth(1).unwrap();
+    assert!(row.starts_with("2024-03\t已确认发放\t2\t11,220.84\t2024-03-15\t"), "{row}");
+    let h = youfu(d, &["history", "--id", "440304198001010017"]);
+    assert_eq!(h.code, 0);
+    assert_eq!(
+        h.stdout.lines().collect::<Vec<_>>(),
+        [
+            "张三（440304198001010017）已确认发放记录 1 笔，合计 8,889.17 元：",
+            "发放月份\t所属期\t项目\t类型\t金额\t发放日期\t依据",
+            "2024-03\t2024-03\t残疾抚恤金\t正常\t8,889.17\t2024-03-15\t示例文件一",
+        ]
+    );
+}
