@@ -244,7 +244,7 @@ pub fn build(
     roster: Option<&[crate::domain::Recipient]>,
     metrics: &[super::Metric],
 ) -> Result<Report, Failure> {
-    let figs = figures(&period, lines, months, roster, metrics);
+    let figs = figures(&period, lines, months, roster, config.confirmation.as_ref(), metrics);
     let rendered = render(template, &context(&figs, config)).map_err(Failure::Config)?;
     Ok(Report { period, template: template.name.clone(), figures: figs, rendered })
 }
@@ -259,7 +259,7 @@ pub fn build_from_summary(
     roster: Option<&[crate::domain::Recipient]>,
     metrics: &[super::Metric],
 ) -> Result<Report, Failure> {
-    let figs = figures_of(&period, summary, months, roster, metrics);
+    let figs = figures_of(&period, summary, months, roster, config.confirmation.as_ref(), metrics);
     let rendered = render(template, &context(&figs, config)).map_err(Failure::Config)?;
     Ok(Report { period, template: template.name.clone(), figures: figs, rendered })
 }

@@ -17,6 +17,7 @@
 
 use super::metrics::Metric;
 use super::period::{Period, PeriodKind};
+use crate::compute::eligibility::ConfirmationRule;
 use crate::domain::money::from_fen;
 use crate::domain::{Recipient, Status, YearMonth};
 use chrono::NaiveDate;
@@ -118,7 +119,10 @@ pub struct Confirmation {
     pub year: i32,
     /// Persons to confirm: distinct 身份证号 of the roster, status 正常 or 暂停, started by the period's end.
     pub required: u64,
-    /// Of those, confirmed (年度确认日期) from 1 January of `year` to the period's last day.
+    /// First day counted: the start of the cycle's window (1 January without a configured window).
+    #[serde(skip)]
+    pub from: NaiveDate,
+    /// Of those, confirmed (年度确认日期) from `from` to the period's last day.
     pub confirmed: u64,
     pub pending: u64,
     /// `confirmed / required`; `None` when nobody is to confirm.
@@ -288,9 +292,10 @@ pub fn figures(
     lines: &[LedgerLine],
     months: &[MonthStatus],
     roster: Option<&[Recipient]>,
+    rule: Option<&ConfirmationRule>,
     metrics: &[Metric],
 ) -> Figures {
-    figures_of(period, LineSummary::of_lines(period, lines), months, roster, metrics)
+    figures_of(period, LineSummary::of_lines(period, lines), months, roster, rule, metrics)
 }
 
 /// Compute every figure of `period` from the summary of its ledger lines (see `figures`).
@@ -299,6 +304,7 @@ pub fn figures_of(
     summary: LineSummary,
     months: &[MonthStatus],
     roster: Option<&[Recipient]>,
+    rule: Option<&ConfirmationRule>,
     metrics: &[Metric],
 ) -> Figures {
     let range = format!("{} 至 {}", period.first, period.last);
@@ -411,10 +417,10 @@ pub fn figures_of(
     });
 
     // 年度确认.
-    let confirmation = roster.map(|roster| confirmation(period, roster));
+    let confirmation = roster.map(|roster| confirmation(period, roster, rule));
     match &confirmation {
         Some(c) => {
-            let window = format!("{}-01-01 至 {}", c.year, period.last.last_day());
+            let window = format!("{} 至 {}", c.from, period.last.last_day());
             for (name, value, how) in [
                 (
                     "confirmation.required",
@@ -479,9 +485,14 @@ pub fn figures_of(
     }
 }
 
-fn confirmation(period: &Period, roster: &[Recipient]) -> Confirmation {
+/// Confirmations count from the start of the current cycle's window (youfu.toml `[confirmation]`; 1 January when
+/// none is configured) to the period's last day.
+fn confirmation(period: &Period, roster: &[Recipient], rule: Option<&ConfirmationRule>) -> Confirmation {
     let year = period.last.year();
-    let from = NaiveDate::from_ymd_opt(year, 1, 1).expect("valid year");
+    let from = match rule {
+        Some(r) => r.cycle(year).0,
+        None => NaiveDate::from_ymd_opt(year, 1, 1).expect("valid year"),
+    };
     let to = period.last.last_day();
     let mut required = BTreeSet::new();
     let mut confirmed = BTreeSet::new();
@@ -500,6 +511,7 @@ fn confirmation(period: &Period, roster: &[Recipient]) -> Confirmation {
     let confirmed = confirmed.len() as u64;
     Confirmation {
         year,
+        from,
         required,
         confirmed,
         pending: required - confirmed,
@@ -540,7 +552,7 @@ mod tests {
         let q1: Period = "2024Q1".parse().unwrap();
         let all_known =
             [status("2024-01", true, Some(true)), status("2024-02", true, Some(false)), status("2024-03", false, None)];
-        let f = figures(&q1, &[], &all_known, None, &[]);
+        let f = figures(&q1, &[], &all_known, None, None, &[]);
         assert_eq!(f.on_time.on_time, Some(1));
         assert_eq!(f.on_time.committed, 2);
         assert_eq!(
@@ -553,7 +565,7 @@ mod tests {
 
         // A committed month without an answer, or a month the audit does not mention: the count is missing.
         let unknown = [status("2024-01", true, Some(true)), status("2024-02", true, None)];
-        let f = figures(&q1, &[], &unknown, None, &[]);
+        let f = figures(&q1, &[], &unknown, None, None, &[]);
         assert_eq!((f.on_time.on_time, f.on_time.rate, f.on_time.all), (None, None, None));
         assert_eq!(f.on_time.unknown, vec![ym("2024-02"), ym("2024-03")]);
         let v = f.to_value();
@@ -572,7 +584,7 @@ mod tests {
             line("2024-03", "C", "丧葬补助", "2024-02", KIND_FUNERAL, 1000),
             line("2024-07", "A", "残疾抚恤金", "2024-07", KIND_REGULAR, 100), // outside
         ];
-        let f = figures(&h1, &lines, &[], None, &[]);
+        let f = figures(&h1, &lines, &[], None, None, &[]);
         // 100 + 200 + 100 + 50 + 1000 = 1450 分
         assert_eq!(f.totals.amount, dec!(14.50));
         assert_eq!((f.totals.person_times, f.totals.persons, f.totals.lines), (2, 3, 5));
@@ -590,5 +602,23 @@ mod tests {
         );
         let months: Vec<Decimal> = f.by_month.iter().map(|m| m.amount).collect();
         assert_eq!(months, vec![dec!(3.00), dec!(1.50), dec!(10.00), dec!(0), dec!(0), dec!(0)]);
+    }
+
+    #[test]
+    fn confirmation_counts_from_the_configured_window() {
+        use crate::compute::standards::tests::{ID1, ID2, date, person};
+        let h1: Period = "2024H1".parse().unwrap();
+        let mut early = person(5, ID1, "残疾军人", &[]);
+        early.confirmed_on = Some(date("2024-02-15"));
+        let mut in_window = person(6, ID2, "烈士遗属", &[]);
+        in_window.confirmed_on = Some(date("2024-03-10"));
+        let roster = [early, in_window];
+        // No window configured: from 1 January, both count.
+        let c = figures(&h1, &[], &[], Some(&roster), None, &[]).confirmation.unwrap();
+        assert_eq!((c.required, c.confirmed, c.from), (2, 2, date("2024-01-01")));
+        // Window from 03-01: the February confirmation belongs to no current cycle.
+        let rule = ConfirmationRule { window_start: "03-01".into(), window_end: "05-31".into(), ..Default::default() };
+        let c = figures(&h1, &[], &[], Some(&roster), Some(&rule), &[]).confirmation.unwrap();
+        assert_eq!((c.required, c.confirmed, c.pending, c.from), (2, 1, 1, date("2024-03-01")));
     }
 }
