@@ -230,3 +230,44 @@ fn every_problem_of_both_files_is_listed_at_once() {
     assert_eq!(v["problems"][0]["location"]["column"], "身份证号");
     assert_eq!(v["problems"][1]["location"]["file"], "standards.csv");
 }
+
+/// A bank that asks for GBK: a name GBK cannot hold (𠮷, only in GB18030's four-byte range) stops the run before
+/// anything is written or recorded, naming the character.
+#[test]
+fn a_name_the_gbk_bank_file_cannot_hold() {
+    let dir = workdir(&ROSTER.replace("李四", "李𠮷"), STANDARDS);
+    std::fs::write(dir.path().join("youfu.toml"), "[bank]\nencoding = \"gbk\"\n").unwrap();
+    let r = pay_refused(&dir, "roster.csv", "standards.csv");
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "roster.csv 第3行「姓名」列：代发文件须按 GBK 编码，无法表示字符“𠮷”（值：“李𠮷”）。\
+         请与银行确认该字的替代写法后修改花名册，或在 youfu.toml 的 [bank] 中改用 encoding = \"utf8\"（须银行支持）。 [BANK_ENCODING]\n\
+         共 1 个问题，未写出任何文件。\n"
+    );
+    // The ledger is opened before the files are written; it holds no batch.
+    let b = youfu(dir.path(), &["batches"]);
+    assert!(b.code == 7 || !b.stdout.contains("2024-03"), "no draft recorded: {}", b.stdout);
+}
+
+/// The same bank file in GBK is the UTF-8 one, character for character.
+#[test]
+fn a_gbk_bank_file_holds_the_same_text() {
+    let dir = workdir(ROSTER, STANDARDS);
+    let pay = |out: &str| {
+        let r = youfu(
+            dir.path(),
+            &["pay", "--month", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv", "--out", out],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        std::fs::read(dir.path().join(out).join("bank.csv")).unwrap()
+    };
+    let utf8 = pay("utf8");
+    std::fs::write(dir.path().join("youfu.toml"), "[bank]\nencoding = \"gbk\"\n").unwrap();
+    let gbk = pay("gbk");
+    let (decoded, _, bad) = encoding_rs::GBK.decode(&gbk);
+    assert!(!bad);
+    assert_eq!(decoded, String::from_utf8(utf8).unwrap());
+    // 张三 in GBK: D5C5 C8FD
+    assert!(gbk.windows(4).any(|w| w == [0xD5, 0xC5, 0xC8, 0xFD]));
+}

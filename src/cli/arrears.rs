@@ -31,12 +31,17 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     }
     let cfg = load::config(cli)?;
     let config = &cfg.config;
+    let mut progress = super::progress::Progress::new(3);
+    progress.step("读取花名册和标准表");
     let (roster, table) = load::inputs(&args.inputs.roster, &args.inputs.standards, config)?;
+    progress.step("读取台账中已发放的月份");
     let ledger = Ledger::open_existing(&ledger_io::path(cli, config))?;
     // The committed months in [from, to] and what was paid for them.
     let history = ledger_io::history(&ledger, to.next(), from, &roster)?;
     let months = &history.arrears_months;
+    progress.step("逐人比对应发与已发");
     let (lines, recoveries) = compute_arrears(&roster, &table, &config.rules(), &history)?;
+    drop(progress);
     let owed: Decimal = lines.iter().map(|p| p.amount).sum();
     let over: Decimal = recoveries.iter().map(|r| r.overpaid).sum();
     if args.json {

@@ -14,6 +14,7 @@ mod ledger_io;
 mod ledger_state;
 mod load;
 mod pay;
+mod progress;
 mod report;
 mod standards;
 mod timings;

@@ -2,12 +2,12 @@
 //! recover), write payments.xlsx, payments.csv, the bank file, exceptions.csv, recoveries.csv and manifest.json
 //! into the output folder — all of them or none — and record the batch in the ledger as a draft.
 
+use super::progress::Progress;
 use super::timings::Timings;
 use super::{Cli, Failure, ledger_io, load};
 use crate::calendar::{Timeliness, check_pay_date, deadline};
 use crate::compute::batch::compute_month;
 use crate::compute::summary::transfers;
-use crate::domain::Problem;
 use crate::domain::money::format_yuan;
 use crate::ledger::{BatchStatus, Ledger, LedgerError};
 use crate::output::atomic::OutputDir;
@@ -16,7 +16,6 @@ use crate::output::{PayRun, bank, payments_xlsx, tables};
 use chrono::NaiveDate;
 use clap::Args as ClapArgs;
 use serde_json::json;
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 #[derive(ClapArgs, Debug)]
@@ -74,13 +73,29 @@ pub fn check_late(
 
 pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let mut t = Timings::from_env();
+    let mut progress = Progress::new(4);
+    progress.step("读取花名册和标准表");
     let month = load::month(&args.month)?;
     let cfg = load::config(cli)?;
     let config = &cfg.config;
     let pay_date = args.pay_date.as_deref().map(|d| load::date(d, "发放日期")).transpose()?;
     let late_reason = check_late(config, month, pay_date, args.allow_late.as_deref())?;
+    // The input files' digests (for manifest.json and the draft) on the second core while the roster is parsed.
+    let (roster_path, standards_path, config_path) =
+        (args.inputs.roster.clone(), args.inputs.standards.clone(), cfg.path.clone());
+    let digests = std::thread::spawn(move || -> Result<Vec<InputFile>, Failure> {
+        let mut inputs = vec![
+            InputFile::read("roster", &roster_path).map_err(|e| io("读取花名册失败", e))?,
+            InputFile::read("standards", &standards_path).map_err(|e| io("读取标准表失败", e))?,
+        ];
+        if let Some(p) = &config_path {
+            inputs.push(InputFile::read("config", p).map_err(|e| io("读取配置文件失败", e))?);
+        }
+        Ok(inputs)
+    });
     let (roster, table) = load::inputs(&args.inputs.roster, &args.inputs.standards, config)?;
     t.phase("read inputs");
+    progress.step("计算发放金额（含补发、丧葬补助）");
 
     let ledger_path = ledger_io::path(cli, config);
     let mut ledger = Ledger::open(&ledger_path)?;
@@ -93,11 +108,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     t.phase("ledger history");
     let batch = compute_month(month, &roster, &table, &config.rules(), &history)?;
     t.phase("compute");
+    progress.step("写出发放明细、代发文件和异常清单");
     let warnings = super::check::account_warnings(&roster);
 
     let run = PayRun { month, roster: &roster, standards: &table, batch: &batch, config };
     let names = &config.output;
-    let bank_bytes = bank::bank_file(&run).map_err(|m| Failure::Data(Problem::new("BANK_ENCODING", m).into()))?;
     let mut out = OutputDir::new(&args.out).map_err(|e| io(&format!("无法准备输出目录 {}", args.out.display()), e))?;
     let write_err = |e: std::io::Error| io(&format!("写入输出目录 {} 失败", args.out.display()), e);
     if !args.no_xlsx {
@@ -106,24 +121,40 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         out.record(&names.payments_xlsx).map_err(write_err)?;
     }
     t.phase("payments.xlsx");
-    out.write(&names.payments_csv, &tables::payments_csv(&run)).map_err(write_err)?;
-    out.write(&names.bank, &bank_bytes).map_err(write_err)?;
-    out.write(&names.exceptions, &tables::exceptions_csv(&run)).map_err(write_err)?;
-    out.write(&names.recoveries, &tables::recoveries_csv(&run)).map_err(write_err)?;
+    // payments.csv (the largest file) on the second core while the bank file and the lists are written here.
+    let payments_sink = out.create(&names.payments_csv).map_err(write_err)?;
+    let (payments, others) = std::thread::scope(|scope| {
+        let payments = scope.spawn(|| {
+            let mut sink = payments_sink;
+            tables::payments_csv(&run, &mut sink).map(|()| sink)
+        });
+        let others = (|| -> Result<_, Failure> {
+            let mut bank_sink = out.create(&names.bank).map_err(write_err)?;
+            bank::bank_file(&run, &mut bank_sink).map_err(|e| match e {
+                bank::BankError::Encoding(p) => Failure::Data((*p).into()),
+                bank::BankError::Io(e) => write_err(e),
+            })?;
+            let mut exceptions = out.create(&names.exceptions).map_err(write_err)?;
+            tables::exceptions_csv(&run, &mut exceptions).map_err(write_err)?;
+            let mut recoveries = out.create(&names.recoveries).map_err(write_err)?;
+            tables::recoveries_csv(&run, &mut recoveries).map_err(write_err)?;
+            Ok([bank_sink, exceptions, recoveries])
+        })();
+        (payments.join().expect("the payments.csv writer does not panic"), others)
+    });
+    out.finish(payments.map_err(write_err)?).map_err(write_err)?;
+    for sink in others? {
+        out.finish(sink).map_err(write_err)?;
+    }
     t.phase("csv outputs");
 
-    let mut inputs = vec![
-        InputFile::read("roster", &args.inputs.roster).map_err(|e| io("读取花名册失败", e))?,
-        InputFile::read("standards", &args.inputs.standards).map_err(|e| io("读取标准表失败", e))?,
-    ];
-    if let Some(p) = &cfg.path {
-        inputs.push(InputFile::read("config", p).map_err(|e| io("读取配置文件失败", e))?);
-    }
-    let paid: BTreeSet<usize> = batch.payments.iter().map(|p| p.recipient).collect();
+    let inputs = digests.join().expect("hashing the inputs does not panic")?;
+    let mut paid = vec![false; roster.len()];
+    batch.payments.iter().for_each(|p| paid[p.recipient] = true);
     let counts = Counts {
         roster_rows: roster.len(),
         payments: batch.payments.len(),
-        paid_persons: paid.len(),
+        paid_persons: paid.iter().filter(|p| **p).count(),
         transfers: transfers(&batch).len(),
         exceptions: batch.exceptions.len(),
         arrears: batch.payments.iter().filter(|p| p.kind == crate::compute::PaymentKind::Arrears).count(),
@@ -149,6 +180,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let manifest_bytes = manifest.to_json();
     out.write(&names.manifest, &manifest_bytes).map_err(write_err)?;
     t.phase("manifest");
+    progress.step("记入台账（草稿）");
     let files: Vec<String> = out.written().iter().map(|w| w.name.clone()).collect();
 
     let record = ledger_io::InputsRecord::with_digests(
@@ -170,6 +202,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     t.phase("ledger save");
     let dir = out.commit().map_err(write_err)?;
     t.phase("move outputs");
+    drop(progress);
 
     for w in &warnings {
         eprintln!("提示：{w}");

@@ -26,6 +26,8 @@ fn read_ledger(
     config: &crate::config::Config,
     period: &Period,
 ) -> Result<(LineSummary, Vec<MonthStatus>), Failure> {
+    let mut progress = super::progress::Progress::new(1);
+    progress.step("汇总台账中本期的发放记录");
     let ledger = Ledger::open_existing(&ledger_io::path(cli, config))?;
     let cal = load::calendar(config, false)?;
     let mut months = Vec::new();

@@ -21,8 +21,32 @@ pub struct OutputDir {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let d = Sha256::digest(bytes);
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A file being written into an `OutputDir`: buffered, and hashed as it goes.
+pub struct FileSink {
+    name: String,
+    file: io::BufWriter<fs::File>,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl io::Write for FileSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
 }
 
 impl OutputDir {
@@ -54,6 +78,28 @@ impl OutputDir {
         fs::write(self.path(name), bytes)?;
         // The digest of what was just written, without reading the file back.
         self.note(name, bytes);
+        Ok(())
+    }
+
+    /// Open a file for streaming: what is written through the sink is hashed on the way, so the digest needs no
+    /// second read and the file is never held in memory. Hand the sink back to `finish` (it may be filled on
+    /// another thread meanwhile).
+    pub fn create(&self, name: &str) -> io::Result<FileSink> {
+        let file = fs::File::create(self.path(name))?;
+        Ok(FileSink {
+            name: name.to_string(),
+            file: io::BufWriter::with_capacity(1 << 20, file),
+            hasher: Sha256::new(),
+            bytes: 0,
+        })
+    }
+
+    /// Flush a sink made by `create` and record its file (size and digest).
+    pub fn finish(&mut self, sink: FileSink) -> io::Result<()> {
+        let FileSink { name, file, hasher, bytes } = sink;
+        file.into_inner().map_err(|e| e.into_error())?;
+        self.written.retain(|w| w.name != name);
+        self.written.push(Written { name, bytes, sha256: hex(&hasher.finalize()) });
         Ok(())
     }
 
@@ -91,6 +137,35 @@ impl OutputDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_streamed_file_is_hashed_as_written_and_appears_only_on_commit() {
+        use std::io::Write;
+        let root = tempfile::tempdir().unwrap();
+        let target = root.path().join("out");
+        let mut o = OutputDir::new(&target).unwrap();
+        let mut sink = o.create("b.csv").unwrap();
+        // Written in two pieces, from another thread: the digest is of the whole file "abc".
+        let sink = std::thread::spawn(move || {
+            sink.write_all(b"a").unwrap();
+            sink.write_all(b"bc").unwrap();
+            sink
+        })
+        .join()
+        .unwrap();
+        o.finish(sink).unwrap();
+        assert_eq!(
+            o.written(),
+            [Written {
+                name: "b.csv".into(),
+                bytes: 3,
+                sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".into() // SHA-256("abc")
+            }]
+        );
+        assert!(!target.exists());
+        o.commit().unwrap();
+        assert_eq!(fs::read(target.join("b.csv")).unwrap(), b"abc");
+    }
 
     #[test]
     fn nothing_appears_until_commit_and_nothing_is_left_on_drop() {

@@ -6,24 +6,80 @@ use super::text::{push_u64, push_yuan};
 use crate::compute::PaymentKind;
 use crate::compute::summary::transfers;
 use crate::config::Encoding;
+use crate::domain::Problem;
 use crate::domain::money::format_yuan;
 use rust_decimal::Decimal;
+use std::io::Write;
 
-/// The bank file's bytes, or the first character the chosen encoding cannot represent.
-pub fn bank_file(run: &PayRun) -> Result<Vec<u8>, String> {
+/// Why the bank file could not be written.
+#[derive(Debug)]
+pub enum BankError {
+    /// A character the chosen encoding cannot represent: the problem names it and, when it comes from the
+    /// roster, the person, row and column it is in.
+    Encoding(Box<Problem>),
+    Io(std::io::Error),
+}
+
+/// The character the bank's encoding cannot hold, carried through the csv writer as an io error.
+#[derive(Debug)]
+struct Unencodable(char);
+
+impl std::fmt::Display for Unencodable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "无法编码的字符“{}”", self.0)
+    }
+}
+
+impl std::error::Error for Unencodable {}
+
+impl From<std::io::Error> for BankError {
+    fn from(e: std::io::Error) -> Self {
+        BankError::Io(e)
+    }
+}
+
+/// The refusal for a character GBK cannot hold, located at the first roster cell that carries it.
+fn unencodable(run: &PayRun, bad: char, transfers: &[crate::compute::summary::Transfer]) -> Problem {
+    let p = Problem::new("BANK_ENCODING", format!("代发文件须按 GBK 编码，无法表示字符“{bad}”")).hint(
+        "请与银行确认该字的替代写法后修改花名册，或在 youfu.toml 的 [bank] 中改用 encoding = \"utf8\"（须银行支持）。",
+    );
+    for t in transfers {
+        let r = &run.roster[t.recipient];
+        for (column, value) in [("姓名", &r.name), ("开户行", &r.bank)] {
+            if value.contains(bad) {
+                let mut at = r.location.clone();
+                at.column = Some(column.to_string());
+                return p.at(at).value(value.clone());
+            }
+        }
+    }
+    p
+}
+
+/// Write the bank file to `out`, record by record (each record encoded as it is finished, so a GBK file never
+/// exists whole in memory). Stops at the first character the chosen encoding cannot represent; the caller
+/// discards what was written (outputs are moved into place only when the whole run succeeds).
+pub fn bank_file<W: Write>(run: &PayRun, mut out: W) -> Result<(), BankError> {
     let layout = &run.config.bank;
     let tr = transfers(run.batch);
     let total: Decimal = tr.iter().map(|t| t.amount).sum();
+    if layout.encoding == Encoding::Utf8Bom {
+        out.write_all(b"\xEF\xBB\xBF")?;
+    }
     let mut w = csv::WriterBuilder::new()
         .delimiter(layout.delimiter.as_bytes()[0])
         .terminator(csv::Terminator::CRLF)
         .flexible(true)
-        .from_writer(Vec::new());
+        .from_writer(Encoder { out: &mut out, encoding: layout.encoding, pending: Vec::new() });
+    let refusal = |e: std::io::Error| match e.get_ref().and_then(|i| i.downcast_ref::<Unencodable>()) {
+        Some(Unencodable(bad)) => BankError::Encoding(Box::new(unencodable(run, *bad, &tr))),
+        None => BankError::Io(e),
+    };
     if layout.totals_line {
-        w.write_record([tr.len().to_string(), format_yuan(total)]).expect("memory");
+        w.write_record([tr.len().to_string(), format_yuan(total)]).map_err(|e| refusal(csv_io(e)))?;
     }
     if layout.header {
-        w.write_record(&layout.columns).expect("memory");
+        w.write_record(&layout.columns).map_err(|e| refusal(csv_io(e)))?;
     }
     let memo_base =
         layout.memo.replace("{所属期}", &run.month.to_string()).replace("{月}", &run.month.month().to_string());
@@ -66,25 +122,72 @@ pub fn bank_file(run: &PayRun) -> Result<Vec<u8>, String> {
                 "摘要" => w.write_field(&memos[memo].1),
                 other => unreachable!("config validation rejects column {other}"),
             }
-            .expect("memory");
+            .map_err(|e| refusal(csv_io(e)))?;
         }
-        w.write_record(None::<&[u8]>).expect("memory");
+        w.write_record(None::<&[u8]>).map_err(|e| refusal(csv_io(e)))?;
     }
-    let text = String::from_utf8(w.into_inner().expect("memory")).expect("csv of UTF-8 strings");
-    encode(&text, layout.encoding)
+    let encoder = w.into_inner().map_err(|e| refusal(e.into_error()))?;
+    if !encoder.pending.is_empty() {
+        return Err(std::io::Error::other("代发文件内容不是完整的 UTF-8 文本").into());
+    }
+    out.flush()?;
+    Ok(())
 }
 
-fn encode(text: &str, encoding: Encoding) -> Result<Vec<u8>, String> {
+/// Passes UTF-8 text on in the bank's encoding. The csv writer hands over its buffer at arbitrary byte positions,
+/// so a character cut in two waits in `pending` for its other half.
+struct Encoder<W: Write> {
+    out: W,
+    encoding: Encoding,
+    pending: Vec<u8>,
+}
+
+impl<W: Write> Write for Encoder<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let joined;
+        let bytes = if self.pending.is_empty() {
+            buf
+        } else {
+            self.pending.extend_from_slice(buf);
+            joined = std::mem::take(&mut self.pending);
+            &joined[..]
+        };
+        let valid = match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) if e.error_len().is_none() => std::str::from_utf8(&bytes[..e.valid_up_to()]).expect("checked"),
+            Err(_) => return Err(std::io::Error::other("代发文件内容不是 UTF-8 文本")),
+        };
+        let encoded = encode(valid, self.encoding).map_err(|c| std::io::Error::other(Unencodable(c)))?;
+        self.out.write_all(&encoded)?;
+        let rest = bytes[valid.len()..].to_vec();
+        self.pending = rest;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The io error inside a csv error (the csv crate's own conversion wraps it, hiding its kind).
+fn csv_io(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// Text in the bank's encoding (the byte-order mark, if any, is written once by the caller), or the first
+/// character the encoding cannot hold.
+fn encode(text: &str, encoding: Encoding) -> Result<std::borrow::Cow<'_, [u8]>, char> {
     match encoding {
-        Encoding::Utf8 => Ok(text.as_bytes().to_vec()),
-        Encoding::Utf8Bom => Ok([b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat()),
+        Encoding::Utf8 | Encoding::Utf8Bom => Ok(std::borrow::Cow::Borrowed(text.as_bytes())),
         Encoding::Gbk => {
             let (bytes, _, had_errors) = encoding_rs::GBK.encode(text);
             if had_errors {
-                let bad = text.chars().find(|c| encoding_rs::GBK.encode(&c.to_string()).2).unwrap_or('?');
-                return Err(format!("代发文件按 GBK 编码时遇到无法表示的字符“{bad}”，请改用 UTF-8 或修改该人员信息"));
+                return Err(text.chars().find(|c| encoding_rs::GBK.encode(&c.to_string()).2).unwrap_or('?'));
             }
-            Ok(bytes.into_owned())
+            Ok(bytes)
         }
     }
 }
@@ -95,9 +198,38 @@ mod tests {
 
     #[test]
     fn gbk_encoding_and_refusal() {
-        assert_eq!(encode("张三", Encoding::Gbk).unwrap(), vec![0xD5, 0xC5, 0xC8, 0xFD]);
-        assert_eq!(encode("a", Encoding::Utf8Bom).unwrap(), b"\xEF\xBB\xBFa");
-        let e = encode("张😀", Encoding::Gbk).unwrap_err();
-        assert_eq!(e, "代发文件按 GBK 编码时遇到无法表示的字符“😀”，请改用 UTF-8 或修改该人员信息");
+        assert_eq!(&*encode("张三", Encoding::Gbk).unwrap(), [0xD5, 0xC5, 0xC8, 0xFD]);
+        assert_eq!(&*encode("a", Encoding::Utf8Bom).unwrap(), b"a");
+        assert_eq!(encode("张😀", Encoding::Gbk).unwrap_err(), '😀');
+    }
+
+    /// The csv writer hands its buffer over at any byte: a character cut between two writes comes out whole.
+    #[test]
+    fn the_encoder_joins_characters_cut_between_writes() {
+        let text = "序号,姓名\r\n1,张三\r\n".as_bytes();
+        for cut in 0..=text.len() {
+            let mut out = Vec::new();
+            let mut e = Encoder { out: &mut out, encoding: Encoding::Gbk, pending: Vec::new() };
+            e.write_all(&text[..cut]).unwrap();
+            e.write_all(&text[cut..]).unwrap();
+            assert!(e.pending.is_empty(), "cut at {cut}");
+            // 序号 D0F2 BAC5, 姓名 D0D5 C3FB, 张三 D5C5 C8FD
+            assert_eq!(
+                out,
+                [
+                    0xD0, 0xF2, 0xBA, 0xC5, b',', 0xD0, 0xD5, 0xC3, 0xFB, b'\r', b'\n', b'1', b',', 0xD5, 0xC5, 0xC8,
+                    0xFD, b'\r', b'\n'
+                ],
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_character_gbk_cannot_hold_travels_as_its_own_error() {
+        let mut out = Vec::new();
+        let mut e = Encoder { out: &mut out, encoding: Encoding::Gbk, pending: Vec::new() };
+        let err = e.write_all("1,张😀\r\n".as_bytes()).unwrap_err();
+        assert_eq!(err.get_ref().and_then(|i| i.downcast_ref::<Unencodable>()).map(|u| u.0), Some('😀'));
     }
 }

@@ -5,25 +5,25 @@
 use super::PayRun;
 use super::text::{push_month, push_yuan};
 use crate::domain::money::format_yuan;
+use std::io::{self, Write};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-fn writer() -> csv::Writer<Vec<u8>> {
-    let mut buf = Vec::with_capacity(1 << 16);
-    buf.extend_from_slice(BOM);
-    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(buf)
+fn writer<W: Write>(mut out: W) -> io::Result<csv::Writer<W>> {
+    out.write_all(BOM)?;
+    Ok(csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).buffer_capacity(1 << 16).from_writer(out))
 }
 
-fn finish(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
-    w.into_inner().expect("writing to memory cannot fail")
+fn finish<W: Write>(w: csv::Writer<W>) -> io::Result<()> {
+    w.into_inner().map_err(|e| e.into_error())?.flush()
 }
 
 pub const PAYMENTS_HEADER: [&str; 8] = ["身份证号", "姓名", "类别", "项目", "所属期", "类型", "金额", "依据"];
 
 /// One row per payment: 身份证号, 姓名, 类别, 项目, 所属期, 类型, 金额, 依据.
-pub fn payments_csv(run: &PayRun) -> Vec<u8> {
-    let mut w = writer();
-    w.write_record(PAYMENTS_HEADER).expect("memory");
+pub fn payments_csv<W: Write>(run: &PayRun, out: W) -> io::Result<()> {
+    let mut w = writer(out)?;
+    w.write_record(PAYMENTS_HEADER)?;
     let (mut period, mut amount) = (Vec::with_capacity(8), Vec::with_capacity(24));
     for p in &run.batch.payments {
         let r = &run.roster[p.recipient];
@@ -42,7 +42,7 @@ pub fn payments_csv(run: &PayRun) -> Vec<u8> {
             &amount,
             basis.as_bytes(),
         ];
-        w.write_record(fields).expect("memory");
+        w.write_record(fields)?;
     }
     finish(w)
 }
@@ -50,9 +50,9 @@ pub fn payments_csv(run: &PayRun) -> Vec<u8> {
 pub const EXCEPTIONS_HEADER: [&str; 8] = ["身份证号", "姓名", "类别", "乡镇", "项目", "原因代码", "原因", "花名册行号"];
 
 /// One row per recipient (or item) not paid, with the reason.
-pub fn exceptions_csv(run: &PayRun) -> Vec<u8> {
-    let mut w = writer();
-    w.write_record(EXCEPTIONS_HEADER).expect("memory");
+pub fn exceptions_csv<W: Write>(run: &PayRun, out: W) -> io::Result<()> {
+    let mut w = writer(out)?;
+    w.write_record(EXCEPTIONS_HEADER)?;
     for e in &run.batch.exceptions {
         let r = &run.roster[e.recipient];
         let row = r.location.row.map(|n| n.to_string()).unwrap_or_default();
@@ -65,8 +65,7 @@ pub fn exceptions_csv(run: &PayRun) -> Vec<u8> {
             e.code,
             &e.reason,
             &row,
-        ])
-        .expect("memory");
+        ])?;
     }
     finish(w)
 }
@@ -75,9 +74,9 @@ pub const RECOVERIES_HEADER: [&str; 9] =
     ["身份证号", "姓名", "类别", "乡镇", "项目", "所属期", "应发金额", "已发金额", "多发金额（应追缴）"];
 
 /// Overpayments found against the ledger: listed for 追缴, never netted against this month's payments.
-pub fn recoveries_csv(run: &PayRun) -> Vec<u8> {
-    let mut w = writer();
-    w.write_record(RECOVERIES_HEADER).expect("memory");
+pub fn recoveries_csv<W: Write>(run: &PayRun, out: W) -> io::Result<()> {
+    let mut w = writer(out)?;
+    w.write_record(RECOVERIES_HEADER)?;
     for rc in &run.batch.recoveries {
         let r = &run.roster[rc.recipient];
         w.write_record([
@@ -90,8 +89,7 @@ pub fn recoveries_csv(run: &PayRun) -> Vec<u8> {
             &format_yuan(rc.entitled),
             &format_yuan(rc.paid),
             &format_yuan(rc.overpaid),
-        ])
-        .expect("memory");
+        ])?;
     }
     finish(w)
 }
