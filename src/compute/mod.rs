@@ -6,6 +6,7 @@ pub mod audit;
 pub mod batch;
 pub mod eligibility;
 pub mod funeral;
+pub mod paid;
 pub mod standards;
 pub mod summary;
 
