@@ -166,6 +166,19 @@ impl<'a> RowReader<'a> {
         Table { file: self.file.clone(), sheet: self.sheet.clone(), rows }
     }
 
+    /// At most how many rows are left to read (to reserve room for them).
+    pub fn rows_left_at_most(&self) -> usize {
+        match &self.source {
+            Source::Rows(it) => it.len(),
+            Source::Range { range, next, .. } => range.height().saturating_sub(*next),
+            Source::Csv(c) => {
+                let text = c.reader.get_ref().get_ref();
+                let at = (c.base as u64 + c.reader.position().byte()) as usize;
+                text.get(at..).map_or(0, |rest| rest.iter().filter(|b| **b == b'\n').count() + 1)
+            }
+        }
+    }
+
     /// Read the next row into `row`; `false` at the end. A CSV that cannot be parsed is refused here.
     pub fn next_row(&mut self, row: &mut Row) -> Result<bool, Problems> {
         match &mut self.source {
@@ -214,8 +227,7 @@ impl CsvSource {
             .filter(|b| **b == b'\n')
             .count() as u64;
         row.excel_row = (line + skipped - self.embedded_breaks) as u32;
-        self.embedded_breaks +=
-            self.record.iter().map(|f| f.bytes().filter(|b| *b == b'\n').count() as u64).sum::<u64>();
+        self.embedded_breaks += self.record.as_slice().bytes().filter(|b| *b == b'\n').count() as u64;
         self.count += 1;
         // Reuse the row's strings: after the first rows, reading a record allocates nothing.
         let n = self.record.len();
