@@ -60,8 +60,12 @@ pub fn normalize_text(s: &str) -> String {
 
 /// Already normal and without any space: what `normalize_text` and `compact` return unchanged.
 fn is_plain(s: &str) -> bool {
-    // ASCII printable other than the space is always plain; only other bytes need the per-character test.
-    s.bytes().all(|b| b.is_ascii_graphic()) || s.chars().all(|c| c != ' ' && half_width_char(c) == Some(c))
+    // Every character normalising changes starts with one of these bytes: ASCII white space, or the lead byte of
+    // U+0080–U+00FF (C2: U+0085, U+00A0), U+1000–U+1FFF (E1: U+1680), U+2000–U+2FFF (E2: the spaces and
+    // zero-width characters), U+3000–U+3FFF (E3: the ideographic space), U+F000–U+FFFF (EF: full-width forms,
+    // U+FEFF). Text without any (Chinese characters start with E4–E9) is plain, found without decoding it.
+    !s.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF))
+        || s.chars().all(|c| c != ' ' && half_width_char(c) == Some(c))
 }
 
 /// `normalize_text` without a copy when the text is already normal (most cells).
@@ -517,7 +521,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn fast_paths_agree_with_the_full_normalisation(
-            s in "[ a-z0-9张三　０-９Ａ-Ｚ\\u{200B}\\u{FEFF}\\u{00A0}\t,.（）-]{0,12}"
+            s in "[ a-z0-9张三　０-９Ａ-Ｚ\\u{200B}\\u{FEFF}\\u{00A0}\\u{0085}\\u{1680}\\u{2028}\\u{3001}\t\n\x0b,.（）-]{0,12}"
         ) {
             proptest::prop_assert_eq!(normalize_text(&s), normalize_slow(&s));
             proptest::prop_assert_eq!(is_blank(&Cell::Text(s.clone())), normalize_slow(&s).is_empty());

@@ -7,7 +7,7 @@ use super::columns::{self, ROSTER_COLUMNS, ROSTER_REQUIRED};
 use super::columns::{Column, HEADER_SCAN_ROWS, Header};
 use super::fields::{RepeatedHeader, RowView, formula_errors, is_blank_row, is_footer_row, is_total_row};
 use super::sheet::{Row, RowReader, Table};
-use crate::domain::recipient::{AttrNames, AttrsBuilder};
+use crate::domain::recipient::{AttrNames, AttrsBuilder, RowLocation, kept_in_field};
 use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status};
 use rust_decimal::Decimal;
 use std::collections::hash_map::Entry as Entry_;
@@ -121,9 +121,13 @@ struct Shape<'h> {
 
 impl<'h> Shape<'h> {
     fn new(header: &'h Header) -> Shape<'h> {
-        let mut sorted: Vec<&Column> = header.columns.iter().collect();
-        sorted.sort_by(|a, b| a.name.cmp(&b.name));
-        Shape { names: AttrNames::new(sorted.iter().map(|c| c.name.as_str())), sorted }
+        let names = AttrNames::with_fields(header.columns.iter().map(|c| c.name.as_str()));
+        // The stored columns, in the order of `names` (a name written twice is stored once, from its first column).
+        let mut sorted: Vec<&Column> = Vec::new();
+        for name in names.names().filter(|n| !kept_in_field(n)) {
+            sorted.extend(header.columns.iter().find(|c| c.name == name));
+        }
+        Shape { names, sorted }
     }
 }
 
@@ -179,6 +183,9 @@ struct RowContext<'a> {
     shape: Shape<'a>,
     repeated_header: RepeatedHeader<'static>,
     has_item: bool,
+    /// The file and sheet, shared by every recipient's location.
+    file: Arc<str>,
+    sheet: Option<Arc<str>>,
 }
 
 impl<'a> RowContext<'a> {
@@ -190,6 +197,8 @@ impl<'a> RowContext<'a> {
             shape: Shape::new(header),
             repeated_header: RepeatedHeader::new(ROSTER_REQUIRED, ROSTER_COLUMNS),
             has_item: header.column("项目").is_some(),
+            file: Arc::from(table.file.as_str()),
+            sheet: table.sheet.as_deref().map(Arc::from),
         }
     }
 
@@ -264,18 +273,19 @@ impl<'a> RowContext<'a> {
             let (grade, nature) = (grade?.unwrap_or_default(), nature?.unwrap_or_default());
             for col in &shape.sorted {
                 match col.name.as_str() {
-                    "身份证号" => attrs.buf().push_str(id.as_str()),
-                    "类别" => attrs.buf().push_str(&category),
                     "等级" => attrs.buf().push_str(grade),
                     "性质" => attrs.buf().push_str(nature),
-                    "银行账号" => attrs.buf().push_str(&account),
                     _ => cells::push_text(view.row.cell(col.index), attrs.buf()),
                 }
                 attrs.end_value();
             }
             let attrs = attrs.finish(shape.names.clone());
             Some(Recipient {
-                location: view.location(),
+                location: RowLocation {
+                    file: self.file.clone(),
+                    sheet: self.sheet.clone(),
+                    row: Some(view.row.excel_row),
+                },
                 name: name?,
                 id,
                 category,
@@ -1027,6 +1037,9 @@ mod tests {
         // every row in order: person i on Excel row i + 2 (row 1 is the header)
         assert!(r.iter().enumerate().all(|(i, p)| p.location.row == Some(i as u32 + 2)));
         assert_eq!((r[2500].name.as_str(), r[2999].name.as_str()), ("新人", "人2999"));
+        // columns kept in fields are found by `attr`, not stored twice
+        assert_eq!((r[3].attr("姓名"), r[3].attr("身份证号"), r[3].attr("类别")), ("人3", ids[3].as_str(), "烈士遗属"));
+        assert_eq!((r[3].attrs.get("姓名"), r[3].attrs.get("护理")), (None, Some("")));
     }
 
     #[test]
