@@ -355,7 +355,9 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
                 let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(part) = parts.get(k) else { break };
                 let mut part = part.lock().expect("a reader panicked").take().expect("each part is read once");
-                let mut out = Parsed::default();
+                // Room for every line of the part: a vector grown by doubling would copy (and fault in) its
+                // recipients again and again.
+                let mut out = Parsed { recipients: Vec::with_capacity(part.rows_left_at_most()), ..Parsed::default() };
                 let read = loop {
                     match part.next_row(&mut row) {
                         Ok(true) => ctx.row(&row, &mut attrs, &mut out),
