@@ -1,6 +1,8 @@
 //! 花名册 → `Vec<Recipient>`: header found by its names, title/unit/合计/blank rows skipped, every field checked
 //! (身份证号 must be text and valid, 银行账号 digits, 类别 known, 等级/性质/状态/dates normalised), duplicates refused.
-//! All problems of the file are collected.
+//! All problems of the file are collected. Large files are read on two threads (a CSV without quotes split at
+//! line breaks, otherwise rows read on one thread and converted in batches on others), merged back in row
+//! order so that recipients, problems and duplicate checks are exactly those of reading row by row.
 
 use super::cells::{self, Cell};
 use super::columns::{self, ROSTER_COLUMNS, ROSTER_REQUIRED};
