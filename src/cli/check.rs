@@ -16,6 +16,9 @@ pub struct Args {
     /// 以 JSON 输出结果
     #[arg(long)]
     pub json: bool,
+    /// 列出全部账号提示（默认只列前 20 条）
+    #[arg(long)]
+    pub all_warnings: bool,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
@@ -26,7 +29,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let cfg = load::config(cli)?;
     let (roster, table) = load::inputs(&args.inputs.roster, &args.inputs.standards, &cfg.config)?;
     let batch = compute_month(month, &roster, &table, &cfg.config.rules(), &History::default())?;
-    let warnings = account_warnings(&roster);
+    let warnings = all_account_warnings(&roster);
+    let warnings = if args.all_warnings { warnings } else { shown_warnings(warnings, None) };
     for w in &warnings {
         eprintln!("提示：{w}");
     }
@@ -59,8 +63,32 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Accounts that fail the Luhn check: a warning, not an error (not every bank's numbers use it).
+/// How many account notices are shown before the rest are summed up in one line.
+pub const SHOWN_WARNINGS: usize = 20;
+
+/// The account notices to print (`pay` prints these): the first `SHOWN_WARNINGS` of `all_account_warnings`
+/// and one line for the rest (at 1,000,000 people there are thousands).
 pub fn account_warnings(roster: &[crate::domain::Recipient]) -> Vec<String> {
+    shown_warnings(all_account_warnings(roster), None)
+}
+
+/// The first `SHOWN_WARNINGS` notices, then, when there are more, one line saying how many are left out: where
+/// they are listed when `listed_in` names the output file that lists them, else how to list them all.
+pub fn shown_warnings(mut warnings: Vec<String>, listed_in: Option<&str>) -> Vec<String> {
+    let hidden = warnings.len().saturating_sub(SHOWN_WARNINGS);
+    if hidden > 0 {
+        warnings.truncate(SHOWN_WARNINGS);
+        warnings.push(match listed_in {
+            Some(file) => format!("……另有 {hidden} 条账号提示，见 {file}"),
+            None => format!("另有 {hidden} 条同类提示未显示（youfu check --all-warnings 可全部列出）"),
+        });
+    }
+    warnings
+}
+
+/// Accounts that fail the Luhn check: a warning, not an error (not every bank's numbers use it). One notice per
+/// person, in roster order.
+pub fn all_account_warnings(roster: &[crate::domain::Recipient]) -> Vec<String> {
     roster
         .iter()
         .filter(|r| !r.account.is_empty() && !luhn_ok(&r.account))
@@ -71,4 +99,42 @@ pub fn account_warnings(roster: &[crate::domain::Recipient]) -> Vec<String> {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compute::standards::tests::{ID1, person};
+
+    /// `n` people whose accounts fail the Luhn check (…0001 does; …0004 passes).
+    fn roster(n: u32) -> Vec<crate::domain::Recipient> {
+        (0..n).map(|i| person(i + 2, ID1, "烈士遗属", &[])).collect()
+    }
+
+    #[test]
+    fn one_notice_per_failing_account() {
+        let mut r = roster(2);
+        r[1].account = "6217000000000000004".into();
+        assert_eq!(
+            all_account_warnings(&r),
+            [
+                "roster.xlsx 工作表「花名册」第2行：测试2（440304198001010017）的银行账号 6217000000000000001 未通过 Luhn 校验，请与开户行核对（部分银行账号本身不使用该校验）"
+            ]
+        );
+    }
+
+    #[test]
+    fn twenty_notices_then_one_line_for_the_rest() {
+        let all = all_account_warnings(&roster(23));
+        assert_eq!(all.len(), 23);
+        let shown = account_warnings(&roster(23));
+        // 20 shown, 23 − 20 = 3 left out
+        assert_eq!(shown.len(), 21);
+        assert_eq!(shown[..20], all[..20]);
+        assert_eq!(shown[20], "另有 3 条同类提示未显示（youfu check --all-warnings 可全部列出）");
+        assert_eq!(shown_warnings(all.clone(), Some("exceptions.csv"))[20], "……另有 3 条账号提示，见 exceptions.csv");
+        // exactly 20: nothing left out, no extra line
+        assert_eq!(account_warnings(&roster(20)), all[..20]);
+        assert_eq!(shown_warnings(all[..20].to_vec(), Some("exceptions.csv")), all[..20]);
+    }
 }

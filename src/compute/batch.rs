@@ -202,7 +202,7 @@ fn no_service_years(r: &Recipient, item: &str, i: usize, table: &StandardTable) 
             s.location.row.unwrap_or(0)
         ),
     )
-    .at(r.location.clone().with_column("服役年限"))
+    .at(r.location.to_location().with_column("服役年限"))
     .hint("请在花名册中填写该人员的服役年限（整数或小数年）。")
 }
 

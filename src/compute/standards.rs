@@ -201,7 +201,7 @@ impl StandardTable {
 }
 
 fn recipient_location(r: &Recipient) -> Location {
-    r.location.clone()
+    r.location.to_location()
 }
 
 fn overlap_problem(a: &Standard, b: &Standard) -> Problem {
@@ -310,7 +310,7 @@ pub(crate) mod tests {
         let mut map: BTreeMap<String, String> = attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         map.insert("类别".into(), category.into());
         Recipient {
-            location: Location::file("roster.xlsx").with_sheet(Some("花名册".into())).with_row(row),
+            location: Location::file("roster.xlsx").with_sheet(Some("花名册".into())).with_row(row).into(),
             name: format!("测试{row}"),
             id: IdCard::parse(id).unwrap(),
             category: category.into(),

@@ -20,16 +20,66 @@ pub enum Status {
     Deceased,
 }
 
+/// A roster row's place: as a `Location`, but the file and sheet names are shared by the whole roster (a
+/// `Location` per person held a copy of the path).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RowLocation {
+    pub file: Arc<str>,
+    pub sheet: Option<Arc<str>>,
+    pub row: Option<u32>,
+}
+
+/// Serialised as its `Location`.
+impl Serialize for RowLocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_location().serialize(serializer)
+    }
+}
+
+impl RowLocation {
+    /// The row's `Location` (for a problem about it).
+    pub fn to_location(&self) -> Location {
+        Location {
+            file: self.file.to_string(),
+            sheet: self.sheet.as_deref().map(str::to_string),
+            row: self.row,
+            column: None,
+        }
+    }
+}
+
+impl From<Location> for RowLocation {
+    fn from(l: Location) -> RowLocation {
+        RowLocation { file: Arc::from(l.file), sheet: l.sheet.map(Arc::from), row: l.row }
+    }
+}
+
+/// As `Location` shows it: `roster.xlsx 工作表「花名册」第12行`.
+impl std::fmt::Display for RowLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(sheet) = &self.sheet {
+            write!(f, " 工作表「{sheet}」")?;
+        }
+        if let Some(row) = self.row {
+            let sep = if self.sheet.is_some() { "" } else { " " };
+            write!(f, "{sep}第{row}行")?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Recipient {
     /// The roster row (file, sheet, Excel row).
-    pub location: Location,
+    pub location: RowLocation,
     pub name: String,
     pub id: IdCard,
     /// Normalised 类别.
     pub category: String,
-    /// Every column of the row under its canonical header, value normalised (full-width → half-width, trimmed).
-    /// Standards' key columns are matched against these.
+    /// The other columns of the row under their canonical header, value normalised (full-width → half-width,
+    /// trimmed). The columns kept in the fields of their own (姓名, 身份证号, 类别, 乡镇, 开户行, 银行账号) are not
+    /// repeated here: `attr` finds every column. Standards' key columns are matched against these.
     pub attrs: Attrs,
     /// 服役年限, for per-service-year rates.
     pub service_years: Option<Decimal>,
@@ -56,14 +106,67 @@ pub struct Recipient {
 impl Recipient {
     /// The value of a column for standard matching (empty when absent).
     pub fn attr(&self, column: &str) -> &str {
-        self.attrs.get(column).unwrap_or("")
+        match self.attrs.names.position(column) {
+            Some(Slot::Stored(i)) => self.attrs.value(i),
+            Some(Slot::Field(field)) => match field {
+                Field::Name => &self.name,
+                Field::Id => self.id.as_str(),
+                Field::Category => &self.category,
+                Field::Town => &self.town,
+                Field::Bank => &self.bank,
+                Field::Account => &self.account,
+            },
+            None => "",
+        }
     }
+}
+
+/// The columns a `Recipient` keeps in fields of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Name,
+    Id,
+    Category,
+    Town,
+    Bank,
+    Account,
+}
+
+/// Whether a roster column's value is kept in a field of `Recipient` (姓名, 身份证号, 类别, 乡镇, 开户行, 银行账号)
+/// rather than in `attrs`, when the names are made by `AttrNames::with_fields`.
+pub fn kept_in_field(column: &str) -> bool {
+    Field::of(column).is_some()
+}
+
+impl Field {
+    fn of(column: &str) -> Option<Field> {
+        Some(match column {
+            "姓名" => Field::Name,
+            "身份证号" => Field::Id,
+            "类别" => Field::Category,
+            "乡镇" => Field::Town,
+            "开户行" => Field::Bank,
+            "银行账号" => Field::Account,
+            _ => return None,
+        })
+    }
+}
+
+/// Where a column's value is: the `i`-th value an `Attrs` stores, or a field of the `Recipient`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Stored(usize),
+    Field(Field),
 }
 
 /// The column names of one roster, sorted, shared by all its recipients.
 #[derive(Debug, PartialEq, Eq)]
 pub struct AttrNames {
     names: Box<[Box<str>]>,
+    /// Where the value of each name is.
+    kinds: Box<[Slot]>,
+    /// How many values an `Attrs` stores.
+    stored: usize,
     /// Open-addressing hash table: slot → 1 + position in `names`, 0 = empty. Standards look a person's columns
     /// up for every row of the 标准表, so this is on the compute hot path.
     slots: Box<[u8]>,
@@ -82,9 +185,30 @@ fn name_hash(name: &str) -> u64 {
 impl AttrNames {
     /// The names in sorted order (duplicates dropped); a recipient's values are stored in this order.
     pub fn new<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Arc<AttrNames> {
+        AttrNames::build(names, false)
+    }
+
+    /// As `new`, but the columns `kept_in_field` are not stored: their values are the `Recipient`'s fields, and
+    /// values are given for the other names only.
+    pub fn with_fields<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Arc<AttrNames> {
+        AttrNames::build(names, true)
+    }
+
+    fn build<S: AsRef<str>>(names: impl IntoIterator<Item = S>, fields: bool) -> Arc<AttrNames> {
         let mut v: Vec<Box<str>> = names.into_iter().map(|s| Box::from(s.as_ref())).collect();
         v.sort();
         v.dedup();
+        let mut stored = 0;
+        let kinds: Box<[Slot]> = v
+            .iter()
+            .map(|name| match Field::of(name).filter(|_| fields) {
+                Some(field) => Slot::Field(field),
+                None => {
+                    stored += 1;
+                    Slot::Stored(stored - 1)
+                }
+            })
+            .collect();
         assert!(v.len() < 255, "a roster has fewer than 255 named columns");
         let mut slots = vec![0u8; (v.len() * 2).next_power_of_two().max(4)];
         let mask = slots.len() - 1;
@@ -95,7 +219,7 @@ impl AttrNames {
             }
             slots[at] = i as u8 + 1;
         }
-        Arc::new(AttrNames { names: v.into_boxed_slice(), slots: slots.into_boxed_slice() })
+        Arc::new(AttrNames { names: v.into_boxed_slice(), kinds, stored, slots: slots.into_boxed_slice() })
     }
 
     /// The names, sorted.
@@ -103,21 +227,22 @@ impl AttrNames {
         self.names.iter().map(|s| &**s)
     }
 
-    fn position(&self, name: &str) -> Option<usize> {
+    fn position(&self, name: &str) -> Option<Slot> {
         let mask = self.slots.len() - 1;
         let mut at = (name_hash(name) >> 32) as usize & mask;
         loop {
             let i = (self.slots[at] as usize).checked_sub(1)?;
             if *self.names[i] == *name {
-                return Some(i);
+                return Some(self.kinds[i]);
             }
             at = (at + 1) & mask;
         }
     }
 }
 
-/// Every column of a roster row under its canonical header, values normalised. Compact: the names are shared
+/// The columns of a roster row under their canonical header, values normalised. Compact: the names are shared
 /// by the whole roster and the values of a row sit in one buffer (a map of owned strings took ~3 KB a person).
+/// With names made by `AttrNames::with_fields` the columns a `Recipient` keeps in its own fields are left out.
 #[derive(Clone)]
 pub struct Attrs {
     names: Arc<AttrNames>,
@@ -128,7 +253,7 @@ pub struct Attrs {
 }
 
 impl Attrs {
-    /// The values, one per name of `names` in its sorted order.
+    /// The values, one per stored name of `names` in its sorted order.
     pub fn new<'a>(names: Arc<AttrNames>, values: impl IntoIterator<Item = &'a str>) -> Attrs {
         let mut b = AttrsBuilder::default();
         for v in values {
@@ -137,18 +262,26 @@ impl Attrs {
         b.finish(names)
     }
 
-    /// The value of a column (`None` when the roster has no such column).
+    /// The value of a column (`None` when the roster has no such column, or its value is kept in a field of
+    /// the `Recipient`: `Recipient::attr` finds those).
     pub fn get(&self, name: &str) -> Option<&str> {
-        let i = self.names.position(name)?;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        Some(&self.text[start..self.ends[i] as usize])
+        match self.names.position(name)? {
+            Slot::Stored(i) => Some(self.value(i)),
+            Slot::Field(_) => None,
+        }
     }
 
-    /// (name, value) pairs in name order.
+    /// The `i`-th value stored.
+    fn value(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    /// (name, value) pairs of the stored values, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.names.names().enumerate().map(|(i, n)| {
-            let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-            (n, &self.text[start..self.ends[i] as usize])
+        self.names.names().zip(self.names.kinds.iter()).filter_map(|(n, kind)| match kind {
+            Slot::Stored(i) => Some((n, self.value(*i))),
+            Slot::Field(_) => None,
         })
     }
 }
@@ -179,7 +312,7 @@ impl AttrsBuilder {
 
     /// The row's attributes; the builder is left empty for the next row.
     pub fn finish(&mut self, names: Arc<AttrNames>) -> Attrs {
-        assert_eq!(self.ends.len(), names.names.len(), "one value per column");
+        assert_eq!(self.ends.len(), names.stored, "one value per column");
         let attrs = Attrs { names, text: Box::from(self.text.as_str()), ends: Box::from(self.ends.as_slice()) };
         self.text.clear();
         self.ends.clear();
@@ -264,6 +397,30 @@ mod tests {
         let second = b.finish(names);
         assert_eq!((first.get("姓名"), first.get("村")), (Some("张三"), Some("松林村")));
         assert_eq!((second.get("姓名"), second.get("村")), (Some("李四"), Some("")));
+    }
+
+    #[test]
+    fn columns_kept_in_fields_are_named_but_not_stored() {
+        let names = AttrNames::with_fields(["姓名", "等级", "乡镇", "村"]);
+        // every name is known (sorted: 乡镇 E4 B9 A1 < 姓名 E5 A7 93 < 村 E6 9D 91 < 等级 E7 AD 89) …
+        assert_eq!(names.names().collect::<Vec<_>>(), ["乡镇", "姓名", "村", "等级"]);
+        // … but only 村 and 等级 take a value
+        let a = Attrs::new(names, ["松林村", "一级"]);
+        assert_eq!((a.get("村"), a.get("等级")), (Some("松林村"), Some("一级")));
+        assert_eq!((a.get("姓名"), a.get("乡镇")), (None, None));
+        assert_eq!(a.iter().collect::<Vec<_>>(), [("村", "松林村"), ("等级", "一级")]);
+        assert!(kept_in_field("银行账号") && !kept_in_field("村"));
+    }
+
+    #[test]
+    fn a_row_location_shows_as_a_location() {
+        let loc = Location::file("r.xlsx").with_sheet(Some("花名册".into())).with_row(12);
+        let row = RowLocation::from(loc.clone());
+        assert_eq!(row.to_string(), "r.xlsx 工作表「花名册」第12行");
+        assert_eq!(row.to_location(), loc);
+        assert_eq!(serde_json::to_string(&row).unwrap(), r#"{"file":"r.xlsx","sheet":"花名册","row":12}"#);
+        let csv = RowLocation::from(Location::file("r.csv").with_row(3));
+        assert_eq!(csv.to_string(), "r.csv 第3行");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::domain::YearMonth;
 use crate::domain::money::decimal_from_cell_f64;
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::str::FromStr;
 
 /// One cell, as read. `Number` keeps the raw float only until a function of this module converts it.
@@ -57,10 +58,30 @@ pub fn normalize_text(s: &str) -> String {
     out
 }
 
+/// Already normal and without any space: what `normalize_text` and `compact` return unchanged.
+fn is_plain(s: &str) -> bool {
+    // Every character normalising changes starts with one of these bytes: ASCII white space, or the lead byte of
+    // U+0080–U+00FF (C2: U+0085, U+00A0), U+1000–U+1FFF (E1: U+1680), U+2000–U+2FFF (E2: the spaces and
+    // zero-width characters), U+3000–U+3FFF (E3: the ideographic space), U+F000–U+FFFF (EF: full-width forms,
+    // U+FEFF). Text without any (Chinese characters start with E4–E9) is plain, found without decoding it.
+    !s.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF))
+        || s.chars().all(|c| c != ' ' && half_width_char(c) == Some(c))
+}
+
+/// `normalize_text` without a copy when the text is already normal (most cells).
+pub fn normalized(s: &str) -> Cow<'_, str> {
+    if is_plain(s) { Cow::Borrowed(s) } else { Cow::Owned(normalize_text(s)) }
+}
+
+/// `compact` without a copy when there is nothing to change.
+pub fn compacted(s: &str) -> Cow<'_, str> {
+    if is_plain(s) { Cow::Borrowed(s) } else { Cow::Owned(compact(s)) }
+}
+
 /// `normalize_text` appended to `out` (no allocation of its own).
 pub fn push_normalized(s: &str, out: &mut String) {
     // Fast path (most cells): nothing to convert, drop or collapse.
-    if s.chars().all(|c| c != ' ' && half_width_char(c) == Some(c)) {
+    if is_plain(s) {
         out.push_str(s);
         return;
     }
@@ -149,6 +170,15 @@ pub fn text(cell: &Cell) -> String {
     }
 }
 
+/// `text` without a copy for a text cell that is already normal.
+pub fn text_ref(cell: &Cell) -> Cow<'_, str> {
+    match cell {
+        Cell::Text(t) => normalized(t),
+        Cell::Empty => Cow::Borrowed(""),
+        other => Cow::Owned(display(other)),
+    }
+}
+
 /// `text` appended to `out`.
 pub fn push_text(cell: &Cell, out: &mut String) {
     match cell {
@@ -179,6 +209,22 @@ fn all_digits(s: &str) -> bool {
 
 /// Year, month and (when written) day of a typed date or month, checked for range and existence.
 fn parse_ymd(text: &str) -> Option<(i32, u32, Option<u32>)> {
+    // Fast path: short ASCII made of digits and the separators - / . only (how almost every date is typed) is
+    // what the full path below sees after its normalisation, so its parts are read in place.
+    let b = text.as_bytes();
+    if b.len() <= 16 && b.iter().all(|c| c.is_ascii_digit() || matches!(c, b'-' | b'/' | b'.')) {
+        let mut buf = [0u8; 16];
+        for (o, c) in buf.iter_mut().zip(b) {
+            *o = if c.is_ascii_digit() { *c } else { b'-' };
+        }
+        let t = std::str::from_utf8(&buf[..b.len()]).expect("ASCII");
+        return ymd_of(t.strip_suffix('-').unwrap_or(t));
+    }
+    parse_ymd_full(text)
+}
+
+/// `parse_ymd` for any text.
+fn parse_ymd_full(text: &str) -> Option<(i32, u32, Option<u32>)> {
     // Drop a time of day: "2024-01-05 00:00:00", "2024-01-05T08:30".
     let trimmed = normalize_text(text);
     let date_part = match trimmed.split_once([' ', 'T']) {
@@ -188,9 +234,20 @@ fn parse_ymd(text: &str) -> Option<(i32, u32, Option<u32>)> {
     let t = compact_punct(date_part);
     let t = t.strip_suffix(['日', '号']).unwrap_or(&t);
     let t: String = t.chars().map(|c| if matches!(c, '年' | '月' | '.' | '/') { '-' } else { c }).collect();
-    let t = t.strip_suffix('-').unwrap_or(&t);
-    let parts: Vec<&str> = t.split('-').collect();
-    let (y, m, d): (&str, &str, Option<&str>) = match parts.as_slice() {
+    ymd_of(t.strip_suffix('-').unwrap_or(&t))
+}
+
+/// Year, month and day of a date already reduced to digits and "-".
+fn ymd_of(t: &str) -> Option<(i32, u32, Option<u32>)> {
+    let mut it = t.split('-');
+    let parts: [Option<&str>; 4] = [it.next(), it.next(), it.next(), it.next()];
+    let parts: &[&str] = match parts {
+        [Some(a), None, ..] => &[a],
+        [Some(a), Some(b), None, _] => &[a, b],
+        [Some(a), Some(b), Some(c), None] => &[a, b, c],
+        _ => return None,
+    };
+    let (y, m, d): (&str, &str, Option<&str>) = match parts {
         [all] if all_digits(all) && all.len() == 8 => (&all[..4], &all[4..6], Some(&all[6..])),
         [all] if all_digits(all) && all.len() == 6 => (&all[..4], &all[4..], None),
         [y, m] => (y, m, None),
@@ -307,6 +364,10 @@ pub fn parse_decimal(cell: &Cell) -> Option<Decimal> {
     match cell {
         Cell::Number(v) => decimal_from_cell_f64(*v),
         Cell::Int(i) => Some(Decimal::from(*i)),
+        Cell::Text(t) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.') => {
+            // Already plain (the common case): what the path below would parse.
+            Decimal::from_str(t).ok()
+        }
         Cell::Text(t) => {
             let t = compact_punct(t);
             let t = t.strip_suffix('年').unwrap_or(&t);
@@ -322,6 +383,10 @@ pub fn parse_decimal(cell: &Cell) -> Option<Decimal> {
 /// Text that is a number Excel has already turned into scientific notation ("1.10105E+17"), as it appears in a
 /// CSV saved from a sheet whose 身份证号 column held numbers.
 pub fn looks_like_scientific(text: &str) -> bool {
+    // No E at all (nearly every cell): not scientific, without normalising.
+    if !text.chars().any(|c| matches!(c, 'e' | 'E' | 'ｅ' | 'Ｅ')) {
+        return false;
+    }
     let t = compact(text).to_ascii_uppercase();
     let Some((mantissa, exp)) = t.split_once('E') else {
         return false;
@@ -456,10 +521,17 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn fast_paths_agree_with_the_full_normalisation(
-            s in "[ a-z0-9张三　０-９Ａ-Ｚ\\u{200B}\\u{FEFF}\\u{00A0}\t,.（）-]{0,12}"
+            s in "[ a-z0-9张三　０-９Ａ-Ｚ\\u{200B}\\u{FEFF}\\u{00A0}\\u{0085}\\u{1680}\\u{2028}\\u{3001}\t\n\x0b,.（）-]{0,12}"
         ) {
             proptest::prop_assert_eq!(normalize_text(&s), normalize_slow(&s));
             proptest::prop_assert_eq!(is_blank(&Cell::Text(s.clone())), normalize_slow(&s).is_empty());
+            proptest::prop_assert_eq!(normalized(&s), normalize_slow(&s));
+            proptest::prop_assert_eq!(compacted(&s), compact(&s));
+        }
+
+        #[test]
+        fn the_date_fast_path_agrees_with_the_full_one(s in "[0-9./-]{0,12}|20[0-9]{2}[./-][0-9]{1,2}([./-][0-9]{1,2})?[./-]?") {
+            proptest::prop_assert_eq!(parse_ymd(&s), parse_ymd_full(&s));
         }
     }
 

@@ -8,6 +8,7 @@ use crate::domain::category::CategoryLookup;
 use crate::domain::{Categories, Location, Problem, YearMonth};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 
 /// The ten 等级, in order.
 pub const GRADES: [&str; 10] = ["一级", "二级", "三级", "四级", "五级", "六级", "七级", "八级", "九级", "十级"];
@@ -43,6 +44,11 @@ impl<'a> RowView<'a> {
         cells::text(self.cell(name))
     }
 
+    /// `text` without a copy when the cell is already normal.
+    pub fn text_ref(&self, name: &str) -> Cow<'a, str> {
+        cells::text_ref(self.cell(name))
+    }
+
     pub fn is_blank(&self, name: &str) -> bool {
         cells::is_blank(self.cell(name))
     }
@@ -72,7 +78,7 @@ impl<'a> RowView<'a> {
 
     /// 类别 looked up: known or alias → the normalised name; unknown → `UNKNOWN_CATEGORY` with the nearest name.
     pub fn category(&self, categories: &Categories) -> Result<Option<String>, Problem> {
-        let typed = self.text("类别");
+        let typed = self.text_ref("类别");
         if typed.is_empty() {
             return Ok(None);
         }
@@ -103,14 +109,15 @@ impl<'a> RowView<'a> {
     }
 
     /// 性质: 因战/因公/因病 (also written 因战致残 …) or blank.
-    pub fn nature(&self) -> Result<Option<String>, Problem> {
-        let t = cells::compact(&self.text("性质"));
-        let t = t.strip_suffix("致残").map(str::to_string).unwrap_or(t);
+    pub fn nature(&self) -> Result<Option<&'static str>, Problem> {
+        let text = self.text_ref("性质");
+        let t = cells::compacted(&text);
+        let t = t.strip_suffix("致残").unwrap_or(&t);
         if t.is_empty() {
             return Ok(None);
         }
-        if NATURES.contains(&t.as_str()) {
-            return Ok(Some(t));
+        if let Some(n) = NATURES.iter().find(|n| **n == t) {
+            return Ok(Some(n));
         }
         Err(self.problem("BAD_NATURE", "性质", "性质无法识别").hint("应为“因战”“因公”或“因病”，或留空。"))
     }
@@ -194,7 +201,7 @@ pub fn normalize_grade(cell: &Cell) -> Option<&'static str> {
             usize::try_from(d.trunc()).ok()?
         }
         Cell::Text(t) => {
-            let t = cells::compact(t);
+            let t = cells::compacted(t);
             let t = t.strip_prefix("伤残").or_else(|| t.strip_prefix("残疾")).unwrap_or(&t);
             let t = t.strip_suffix('级').unwrap_or(t);
             if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
@@ -214,6 +221,10 @@ pub fn is_blank_row(row: &Row) -> bool {
 }
 
 fn is_total_word(text: &str) -> bool {
+    // Every total word ends in 计, which normalising leaves alone: without one the text is not a total word.
+    if !text.contains('计') {
+        return false;
+    }
     let t = cells::compact(text);
     let t = t.trim_end_matches([':', '：']);
     matches!(t, "合计" | "总计" | "小计")
@@ -223,7 +234,7 @@ fn is_total_word(text: &str) -> bool {
 /// ("城关镇小计") counts too when the row has no 身份证号.
 pub fn is_total_row(row: &Row, header: &Header) -> bool {
     let first_text = row.cells.iter().find_map(|c| match c {
-        Cell::Text(t) if !cells::normalize_text(t).is_empty() => Some(t.as_str()),
+        Cell::Text(t) if !cells::is_blank(c) => Some(t.as_str()),
         _ => None,
     });
     if first_text.is_some_and(is_total_word) {
@@ -232,6 +243,9 @@ pub fn is_total_row(row: &Row, header: &Header) -> bool {
     let no_id = header.column("身份证号").is_none_or(|c| cells::is_blank(row.cell(c.index)));
     if no_id
         && first_text.is_some_and(|t| {
+            if !t.contains('计') {
+                return false;
+            }
             let t = cells::compact(t);
             let t = t.trim_end_matches([':', '：']);
             ["合计", "小计", "总计"].iter().any(|w| t.ends_with(w))
@@ -274,9 +288,18 @@ impl<'d> RepeatedHeader<'d> {
 
     pub fn is(&self, view: &RowView) -> bool {
         self.required.iter().all(|(name, keys)| {
-            let text = view.text(name);
-            // Cheap test first (a data cell is rarely a header name): the text must be `name` or one of its
-            // aliases; only then is the full lookup (which may find an earlier column with the same alias) done.
+            let text = view.text_ref(name);
+            // Cheap tests first (a data cell is rarely a header name): the text must hold the first character of
+            // `name` or of one of its aliases (all begin with a Chinese character, which `header_key` keeps), then
+            // be one of them; only then is the full lookup (which may find an earlier column with the same alias)
+            // done.
+            if let Some(keys) = keys
+                && !keys
+                    .iter()
+                    .any(|k| k.chars().next().is_none_or(|c| matches!(c, '(' | ')' | '*') || text.contains(c)))
+            {
+                return false;
+            }
             let key = columns::header_key(&text);
             let could_be = keys.as_ref().is_none_or(|keys| keys.contains(&key));
             could_be && columns::canonical_of(&text, self.defs) == Some(*name)

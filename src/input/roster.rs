@@ -1,18 +1,22 @@
 //! 花名册 → `Vec<Recipient>`: header found by its names, title/unit/合计/blank rows skipped, every field checked
 //! (身份证号 must be text and valid, 银行账号 digits, 类别 known, 等级/性质/状态/dates normalised), duplicates refused.
-//! All problems of the file are collected.
+//! All problems of the file are collected. Large files are read on two threads (a CSV without quotes split at
+//! line breaks, otherwise rows read on one thread and converted in batches on others), merged back in row
+//! order so that recipients, problems and duplicate checks are exactly those of reading row by row.
 
 use super::cells::{self, Cell};
 use super::columns::{self, ROSTER_COLUMNS, ROSTER_REQUIRED};
 use super::columns::{Column, HEADER_SCAN_ROWS, Header};
 use super::fields::{RepeatedHeader, RowView, formula_errors, is_blank_row, is_footer_row, is_total_row};
 use super::sheet::{Row, RowReader, Table};
-use crate::domain::recipient::{AttrNames, AttrsBuilder};
+use crate::domain::recipient::{AttrNames, AttrsBuilder, RowLocation, kept_in_field};
 use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use std::collections::hash_map::Entry as Entry_;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, mpsc};
 
 /// Read a 花名册. `path` is shown in messages exactly as the user typed it (path.display()). The rows are
 /// converted as they are read: only the first rows (where the header is looked for) are kept as cells.
@@ -40,7 +44,7 @@ fn id_card(view: &RowView) -> Result<IdCard, Problem> {
             .problem("ID_AS_NUMBER", "身份证号", format!("身份证号被存成了数字：{AS_NUMBER_WHY}"))
             .hint("请将该列设置为“文本”格式后重新录入身份证号（只改格式不能找回丢失的数字）。"));
     }
-    IdCard::parse(&cells::compact(&cells::text(cell)))
+    IdCard::parse(&cells::compacted(&cells::text_ref(cell)))
         .map_err(|e| view.problem("ID_INVALID", "身份证号", e.to_string()).hint("请对照原始证件核对身份证号。"))
 }
 
@@ -68,8 +72,8 @@ fn account(view: &RowView) -> Result<String, Problem> {
         }
         Cell::Text(t) if cells::looks_like_scientific(t) => Err(as_number()),
         Cell::Text(t) => {
-            let digits = cells::compact(t);
-            if digits.bytes().all(|b| b.is_ascii_digit()) { Ok(digits) } else { Err(invalid()) }
+            let digits = cells::compacted(t);
+            if digits.bytes().all(|b| b.is_ascii_digit()) { Ok(digits.into_owned()) } else { Err(invalid()) }
         }
         _ => Err(invalid()),
     }
@@ -77,7 +81,8 @@ fn account(view: &RowView) -> Result<String, Problem> {
 
 /// 状态 (with 死亡日期 and the suspension reason).
 fn status(view: &RowView, death_date_given: bool, death_date_bad: bool) -> Result<Status, Problem> {
-    let typed = cells::compact(&view.text("状态"));
+    let text = view.text_ref("状态");
+    let typed = cells::compacted(&text);
     let deceased = || {
         if death_date_given || death_date_bad {
             return Ok(Status::Deceased);
@@ -87,7 +92,7 @@ fn status(view: &RowView, death_date_given: bool, death_date_bad: bool) -> Resul
             .problem("MISSING_DEATH_DATE", at, format!("状态为“{typed}”，但没有填写死亡日期"))
             .hint("请填写死亡日期：发放到死亡当月，丧葬补助也据此计算。"))
     };
-    match typed.as_str() {
+    match &*typed {
         "" if death_date_given => Ok(Status::Deceased),
         "" => Ok(Status::Normal),
         "正常" | "正常发放" if death_date_given => Err(view
@@ -109,12 +114,6 @@ fn status(view: &RowView, death_date_given: bool, death_date_bad: bool) -> Resul
     }
 }
 
-/// A parsed roster row and the key used for duplicate checks.
-struct Parsed {
-    recipient: Option<Recipient>,
-    id: Option<(IdCard, String)>,
-}
-
 /// What every row of one roster shares: its columns in the order `Recipient.attrs` keeps them.
 struct Shape<'h> {
     names: Arc<AttrNames>,
@@ -124,85 +123,191 @@ struct Shape<'h> {
 
 impl<'h> Shape<'h> {
     fn new(header: &'h Header) -> Shape<'h> {
-        let mut sorted: Vec<&Column> = header.columns.iter().collect();
-        sorted.sort_by(|a, b| a.name.cmp(&b.name));
-        Shape { names: AttrNames::new(sorted.iter().map(|c| c.name.as_str())), sorted }
+        let names = AttrNames::with_fields(header.columns.iter().map(|c| c.name.as_str()));
+        // The stored columns, in the order of `names` (a name written twice is stored once, from its first column).
+        let mut sorted: Vec<&Column> = Vec::new();
+        for name in names.names().filter(|n| !kept_in_field(n)) {
+            sorted.extend(header.columns.iter().find(|c| c.name == name));
+        }
+        Shape { names, sorted }
     }
 }
 
-fn parse_row(
-    view: &RowView,
-    categories: &Categories,
-    shape: &Shape,
-    attrs: &mut AttrsBuilder,
-) -> (Parsed, Vec<Problem>) {
-    let mut problems = Vec::new();
-    let name = take(view.required_text("姓名"), &mut problems);
-    let id = take(id_card(view), &mut problems);
-    let category = match take(view.category(categories), &mut problems) {
-        Some(None) => {
-            problems.push(view.problem("MISSING_VALUE", "类别", "类别为空").hint(format!(
-                "请填写类别，如 {}。",
-                categories.names().iter().take(3).cloned().collect::<Vec<_>>().join("、")
-            )));
-            None
-        }
-        other => other.flatten(),
-    };
-    let grade = take(view.grade(), &mut problems);
-    let nature = take(view.nature(), &mut problems);
-    let service_years = take(view.decimal("服役年限"), &mut problems);
-    let start_month = take(view.month("起发年月"), &mut problems);
-    let stop_month = take(view.month("停发年月"), &mut problems);
-    let death = view.date("死亡日期");
-    let death_bad = death.is_err();
-    let death_date = take(death, &mut problems);
-    let given = matches!(death_date, Some(Some(_)));
-    let status = take(status(view, given, death_bad), &mut problems);
-    let confirmed_on = take(view.date("年度确认日期"), &mut problems);
-    let account = take(account(view), &mut problems);
-    let funeral_months = take(view.whole("丧葬补助月数"), &mut problems);
-    let item = view.text("项目");
-    let key = id.clone().map(|id| (id, item.clone()));
+/// The (身份证号, 项目) of a data row with a valid 身份证号, for the duplicate check.
+struct DupKey {
+    /// `id_key` of the 身份证号.
+    id: u64,
+    /// 项目 when the roster has a 项目 column and it is filled in.
+    item: Option<Box<str>>,
+    /// The cell as the user sees it, when that is not the 身份证号 itself (typed with spaces, a lower-case x …).
+    shown: Option<Box<str>>,
+}
 
-    let recipient = (|| {
-        if !problems.is_empty() {
-            return None;
+/// A 身份证号 as a number: the 17 digits times 11 plus the check character (X = 10). One-to-one, so equal keys
+/// are equal numbers, and an 8-byte key hashes far faster than the text.
+fn id_key(id: &IdCard) -> u64 {
+    let b = id.as_str().as_bytes();
+    let digits = b[..17].iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    let check = if b[17] == b'X' { 10 } else { u64::from(b[17] - b'0') };
+    digits * 11 + check
+}
+
+/// The 身份证号 of an `id_key`.
+fn id_of_key(key: u64) -> String {
+    let check = match key % 11 {
+        10 => 'X',
+        d => char::from(b'0' + d as u8),
+    };
+    format!("{:017}{check}", key / 11)
+}
+
+/// One data row's outcome, in the order rows were read; its problems are in `Parsed::problems` up to
+/// `problems_end`.
+struct Entry {
+    excel_row: u32,
+    problems_end: usize,
+    key: Option<DupKey>,
+}
+
+/// The rows of one batch converted (on a worker thread).
+#[derive(Default)]
+struct Parsed {
+    recipients: Vec<Recipient>,
+    entries: Vec<Entry>,
+    problems: Vec<Problem>,
+}
+
+/// What converting a row needs, shared read-only by the worker threads.
+struct RowContext<'a> {
+    table: &'a Table,
+    header: &'a Header,
+    categories: &'a Categories,
+    shape: Shape<'a>,
+    repeated_header: RepeatedHeader<'static>,
+    has_item: bool,
+    /// The file and sheet, shared by every recipient's location.
+    file: Arc<str>,
+    sheet: Option<Arc<str>>,
+}
+
+impl<'a> RowContext<'a> {
+    fn new(table: &'a Table, header: &'a Header, categories: &'a Categories) -> RowContext<'a> {
+        RowContext {
+            table,
+            header,
+            categories,
+            shape: Shape::new(header),
+            repeated_header: RepeatedHeader::new(ROSTER_REQUIRED, ROSTER_COLUMNS),
+            has_item: header.column("项目").is_some(),
+            file: Arc::from(table.file.as_str()),
+            sheet: table.sheet.as_deref().map(Arc::from),
         }
-        let (id, category, account) = (id?, category?, account?);
-        let (grade, nature) = (grade?.unwrap_or_default(), nature.as_ref()?.as_deref().unwrap_or_default());
-        for col in &shape.sorted {
-            match col.name.as_str() {
-                "身份证号" => attrs.buf().push_str(id.as_str()),
-                "类别" => attrs.buf().push_str(&category),
-                "等级" => attrs.buf().push_str(grade),
-                "性质" => attrs.buf().push_str(nature),
-                "银行账号" => attrs.buf().push_str(&account),
-                _ => cells::push_text(view.row.cell(col.index), attrs.buf()),
+    }
+
+    /// Convert rows into `out` (title, total, footer, blank and repeated-header rows are skipped).
+    fn rows(&self, rows: &[Row], attrs: &mut AttrsBuilder, out: &mut Parsed) {
+        for row in rows {
+            self.row(row, attrs, out);
+        }
+    }
+
+    fn row(&self, row: &Row, attrs: &mut AttrsBuilder, out: &mut Parsed) {
+        let header = self.header;
+        let view = RowView { table: self.table, header, row };
+        if is_blank_row(row) || is_total_row(row, header) || is_footer_row(&view) || self.repeated_header.is(&view) {
+            return;
+        }
+        let cell_errors = formula_errors(&view);
+        if !cell_errors.is_empty() {
+            out.problems.extend(cell_errors);
+            out.entries.push(Entry { excel_row: row.excel_row, problems_end: out.problems.len(), key: None });
+            return;
+        }
+        let key = self.parse_row(&view, attrs, out);
+        out.entries.push(Entry { excel_row: row.excel_row, problems_end: out.problems.len(), key });
+    }
+
+    /// Check every field of a data row: its recipient goes to `out.recipients` when all are good, its problems
+    /// to `out.problems`. The duplicate-check key is returned when the 身份证号 is valid.
+    fn parse_row(&self, view: &RowView, attrs: &mut AttrsBuilder, out: &mut Parsed) -> Option<DupKey> {
+        let (categories, shape) = (self.categories, &self.shape);
+        let problems = &mut out.problems;
+        let before = problems.len();
+        let name = take(view.required_text("姓名"), problems);
+        let id = take(id_card(view), problems);
+        let category = match take(view.category(categories), problems) {
+            Some(None) => {
+                problems.push(view.problem("MISSING_VALUE", "类别", "类别为空").hint(format!(
+                    "请填写类别，如 {}。",
+                    categories.names().iter().take(3).cloned().collect::<Vec<_>>().join("、")
+                )));
+                None
             }
-            attrs.end_value();
+            other => other.flatten(),
+        };
+        let grade = take(view.grade(), problems);
+        let nature = take(view.nature(), problems);
+        let service_years = take(view.decimal("服役年限"), problems);
+        let start_month = take(view.month("起发年月"), problems);
+        let stop_month = take(view.month("停发年月"), problems);
+        let death = view.date("死亡日期");
+        let death_bad = death.is_err();
+        let death_date = take(death, problems);
+        let given = matches!(death_date, Some(Some(_)));
+        let status = take(status(view, given, death_bad), problems);
+        let confirmed_on = take(view.date("年度确认日期"), problems);
+        let account = take(account(view), problems);
+        let funeral_months = take(view.whole("丧葬补助月数"), problems);
+        let item = view.text_ref("项目");
+        let key = id.as_ref().map(|id| {
+            let shown = cells::display(view.cell("身份证号"));
+            DupKey {
+                id: id_key(id),
+                item: (self.has_item && !item.is_empty()).then(|| Box::from(&*item)),
+                shown: (shown != id.as_str()).then(|| shown.into_boxed_str()),
+            }
+        });
+        if problems.len() > before {
+            return key;
         }
-        let attrs = attrs.finish(shape.names.clone());
-        Some(Recipient {
-            location: view.location(),
-            name: name?,
-            id,
-            category,
-            attrs,
-            service_years: service_years?,
-            start_month: start_month?,
-            status: status?,
-            stop_month: stop_month?,
-            death_date: death_date?,
-            confirmed_on: confirmed_on?,
-            town: view.text("乡镇"),
-            bank: view.text("开户行"),
-            account,
-            item: (!item.is_empty()).then_some(item),
-            funeral_months: funeral_months?,
-        })
-    })();
-    (Parsed { recipient, id: key }, problems)
+        let recipient = (|| {
+            let (id, category, account) = (id?, category?, account?);
+            let (grade, nature) = (grade?.unwrap_or_default(), nature?.unwrap_or_default());
+            for col in &shape.sorted {
+                match col.name.as_str() {
+                    "等级" => attrs.buf().push_str(grade),
+                    "性质" => attrs.buf().push_str(nature),
+                    _ => cells::push_text(view.row.cell(col.index), attrs.buf()),
+                }
+                attrs.end_value();
+            }
+            let attrs = attrs.finish(shape.names.clone());
+            Some(Recipient {
+                location: RowLocation {
+                    file: self.file.clone(),
+                    sheet: self.sheet.clone(),
+                    row: Some(view.row.excel_row),
+                },
+                name: name?,
+                id,
+                category,
+                attrs,
+                service_years: service_years?,
+                start_month: start_month?,
+                status: status?,
+                stop_month: stop_month?,
+                death_date: death_date?,
+                confirmed_on: confirmed_on?,
+                town: view.text("乡镇"),
+                bank: view.text("开户行"),
+                account,
+                item: (!item.is_empty()).then(|| item.into_owned()),
+                funeral_months: funeral_months?,
+            })
+        })();
+        out.recipients.extend(recipient);
+        key
+    }
 }
 
 /// A roster table → recipients, or every problem found.
@@ -210,7 +315,12 @@ pub fn roster_from_table(table: &Table, categories: &Categories) -> Result<Vec<R
     roster_from_rows(RowReader::table(table), categories)
 }
 
-/// Rows read one at a time → recipients, or every problem found.
+/// Rows per batch handed to a worker thread.
+const BATCH_ROWS: usize = 1024;
+
+/// Rows read one at a time → recipients, or every problem found. The rows are read on this thread and
+/// converted in batches on worker threads; the batches are put back in order, so recipients, problems and
+/// duplicate checks come out exactly as if read one by one.
 fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Vec<Recipient>, Problems> {
     // The header is looked for in the first rows (a two-row header may end one row further down).
     let mut row = Row::default();
@@ -227,64 +337,164 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
             return Err(p.into());
         }
     };
-    let mut roster = RosterBuilder::new(&head, &header, categories);
-    for r in &head.rows[header.first_data..] {
-        roster.row(r);
+    let ctx = RowContext::new(&head, &header, categories);
+    let mut merge = Merge::new(&ctx, reader.rows_left_at_most());
+    let mut attrs = AttrsBuilder::default();
+    let mut first = Parsed::default();
+    ctx.rows(&head.rows[header.first_data..], &mut attrs, &mut first);
+    merge.add(first);
+
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 2);
+    if let Some(parts) = reader.split(4 * workers) {
+        // A CSV without quotes: each part is read and converted on a thread of its own, then merged in order.
+        let results: Vec<Mutex<Option<Result<Parsed, Problems>>>> = parts.iter().map(|_| Mutex::new(None)).collect();
+        let parts: Vec<Mutex<Option<RowReader>>> = parts.into_iter().map(|p| Mutex::new(Some(p))).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || {
+            let mut attrs = AttrsBuilder::default();
+            let mut row = Row::default();
+            loop {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(part) = parts.get(k) else { break };
+                let mut part = part.lock().expect("a reader panicked").take().expect("each part is read once");
+                // Room for every line of the part: a vector grown by doubling would copy (and fault in) its
+                // recipients again and again.
+                let mut out = Parsed { recipients: Vec::with_capacity(part.rows_left_at_most()), ..Parsed::default() };
+                let read = loop {
+                    match part.next_row(&mut row) {
+                        Ok(true) => ctx.row(&row, &mut attrs, &mut out),
+                        Ok(false) => break Ok(out),
+                        Err(e) => break Err(e),
+                    }
+                };
+                *results[k].lock().expect("a reader panicked") = Some(read);
+            }
+        };
+        std::thread::scope(|scope| {
+            for _ in 1..workers {
+                scope.spawn(work);
+            }
+            work();
+        });
+        for result in results {
+            merge.add(result.into_inner().expect("a reader panicked").expect("every part is read")?);
+        }
+        return merge.finish();
     }
-    while reader.next_row(&mut row)? {
-        roster.row(&row);
-    }
-    Problems(roster.problems).into_result(roster.recipients)
+    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<Row>, usize)>(2 * workers);
+    let work_rx = Mutex::new(work_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Parsed, Vec<Row>)>();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let (ctx, work_rx, done_tx) = (&ctx, &work_rx, done_tx.clone());
+            scope.spawn(move || {
+                let mut attrs = AttrsBuilder::default();
+                loop {
+                    let job = work_rx.lock().expect("a worker panicked").recv();
+                    let Ok((seq, rows, n)) = job else { break };
+                    let mut out = Parsed::default();
+                    ctx.rows(&rows[..n], &mut attrs, &mut out);
+                    if done_tx.send((seq, out, rows)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // Batches done out of order wait here for the ones before them.
+        let mut waiting: BTreeMap<usize, Parsed> = BTreeMap::new();
+        let mut free: Vec<Vec<Row>> = Vec::new();
+        let mut take_done = |merge: &mut Merge, done: (usize, Parsed, Vec<Row>), free: &mut Vec<Vec<Row>>| {
+            let (seq, parsed, rows) = done;
+            free.push(rows);
+            waiting.insert(seq, parsed);
+            while let Some(parsed) = waiting.remove(&merge.next) {
+                merge.add(parsed);
+            }
+        };
+        let mut seq = merge.next;
+        let read = loop {
+            while let Ok(done) = done_rx.try_recv() {
+                take_done(&mut merge, done, &mut free);
+            }
+            let mut rows = free.pop().unwrap_or_default();
+            let mut n = 0;
+            let more = loop {
+                if n == rows.len() {
+                    rows.push(Row::default());
+                }
+                match reader.next_row(&mut rows[n]) {
+                    Ok(true) => n += 1,
+                    Ok(false) => break Ok(false),
+                    Err(e) => break Err(e),
+                }
+                if n == BATCH_ROWS {
+                    break Ok(true);
+                }
+            };
+            if n > 0 {
+                work_tx.send((seq, rows, n)).expect("the workers wait for work");
+                seq += 1;
+            }
+            match more {
+                Ok(true) => {}
+                other => break other,
+            }
+        };
+        drop(work_tx);
+        for done in done_rx {
+            take_done(&mut merge, done, &mut free);
+        }
+        read.map(|_| ())
+    })?;
+    merge.finish()
 }
 
-/// The recipients and problems of the rows seen so far.
-struct RosterBuilder<'a> {
-    table: &'a Table,
-    header: &'a Header,
-    categories: &'a Categories,
-    shape: Shape<'a>,
-    repeated_header: RepeatedHeader<'static>,
-    attrs: AttrsBuilder,
-    has_item: bool,
+/// The recipients and problems of the batches so far, in row order, with the duplicate check.
+struct Merge<'c> {
+    ctx: &'c RowContext<'c>,
+    /// The sequence number of the next batch to add (the rows before the first batch are batch 0).
+    next: usize,
     problems: Vec<Problem>,
     recipients: Vec<Recipient>,
-    /// Excel row of each (身份证号, 项目) seen (项目 is "" without a 项目 column).
-    seen: HashMap<(IdCard, String), u32>,
+    /// Excel row of each (身份证号, 项目) seen (项目 is `None` without a 项目 column).
+    seen: HashMap<(u64, Option<Box<str>>), u32, BuildHasherDefault<FxHasher>>,
 }
 
-impl<'a> RosterBuilder<'a> {
-    fn new(table: &'a Table, header: &'a Header, categories: &'a Categories) -> RosterBuilder<'a> {
-        RosterBuilder {
-            table,
-            header,
-            categories,
-            shape: Shape::new(header),
-            repeated_header: RepeatedHeader::new(ROSTER_REQUIRED, ROSTER_COLUMNS),
-            attrs: AttrsBuilder::default(),
-            has_item: header.column("项目").is_some(),
+impl<'c> Merge<'c> {
+    fn new(ctx: &'c RowContext<'c>, rows: usize) -> Merge<'c> {
+        Merge {
+            ctx,
+            next: 0,
             problems: Vec::new(),
-            recipients: Vec::new(),
-            seen: HashMap::new(),
+            recipients: Vec::with_capacity(rows),
+            seen: HashMap::with_capacity_and_hasher(rows, BuildHasherDefault::default()),
         }
     }
 
-    fn row(&mut self, row: &Row) {
-        let (header, has_item) = (self.header, self.has_item);
-        let view = RowView { table: self.table, header, row };
-        if is_blank_row(row) || is_total_row(row, header) || is_footer_row(&view) || self.repeated_header.is(&view) {
-            return;
+    fn add(&mut self, parsed: Parsed) {
+        self.next += 1;
+        self.recipients.extend(parsed.recipients);
+        let mut problems = parsed.problems.into_iter();
+        let mut start = 0;
+        for entry in parsed.entries {
+            self.problems.extend(problems.by_ref().take(entry.problems_end - start));
+            start = entry.problems_end;
+            if let Some(key) = entry.key {
+                self.check_duplicate(entry.excel_row, key);
+            }
         }
-        let cell_errors = formula_errors(&view);
-        if !cell_errors.is_empty() {
-            self.problems.extend(cell_errors);
-            return;
-        }
-        let (parsed, row_problems) = parse_row(&view, self.categories, &self.shape, &mut self.attrs);
-        self.problems.extend(row_problems);
-        if let Some((id, item)) = parsed.id {
-            let key = (id, if has_item { item } else { String::new() });
-            if let Some(first) = self.seen.get(&key) {
-                let item = &key.1;
+    }
+
+    fn check_duplicate(&mut self, excel_row: u32, key: DupKey) {
+        let has_item = self.ctx.has_item;
+        match self.seen.entry((key.id, key.item)) {
+            Entry_::Vacant(v) => {
+                v.insert(excel_row);
+            }
+            Entry_::Occupied(o) => {
+                let first = *o.get();
+                let item = o.key().1.as_deref().unwrap_or("");
                 let also = if has_item && !item.is_empty() {
                     format!("，且项目同为“{item}”")
                 } else {
@@ -295,19 +505,52 @@ impl<'a> RosterBuilder<'a> {
                 } else {
                     "同一人只能有一行；如果是同一人的不同发放项目，请增加“项目”列分行填写。"
                 };
+                let column = self.ctx.header.column("身份证号").expect("a required column");
+                let shown = key.shown.map_or_else(|| id_of_key(key.id), String::from);
                 self.problems.push(
-                    view.problem(
-                        "DUPLICATE_ID",
-                        "身份证号",
-                        format!("身份证号在第{first}行和第{}行重复出现{also}", row.excel_row),
-                    )
-                    .hint(hint),
+                    Problem::new("DUPLICATE_ID", format!("身份证号在第{first}行和第{excel_row}行重复出现{also}"))
+                        .at(self.ctx.table.location().with_row(excel_row).with_column(column.written.clone()))
+                        .value(shown)
+                        .hint(hint),
                 );
-                return;
             }
-            self.seen.insert(key, row.excel_row);
         }
-        self.recipients.extend(parsed.recipient);
+    }
+
+    fn finish(self) -> Result<Vec<Recipient>, Problems> {
+        Problems(self.problems).into_result(self.recipients)
+    }
+}
+
+/// FxHash (as in rustc): a multiply and a rotate per word, ample for keys that are already well spread.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -790,6 +1033,72 @@ mod tests {
         assert_eq!(r.iter().map(|r| r.attr("护理")).collect::<Vec<_>>(), ["是", "", "否"]);
         assert_eq!(r[2].attr("类别"), "烈士遗属");
         assert_eq!(r[2].id.as_str(), "41152619480909001X");
+    }
+
+    #[test]
+    fn rows_over_many_batches_keep_their_order_numbers_and_duplicates() {
+        // Without quotes the file is split into parts read on their own threads; one quoted cell makes it read
+        // on one thread and converted in batches on others. Both must give the same.
+        for quoted in [false, true] {
+            many_rows(quoted);
+        }
+    }
+
+    fn many_rows(quoted: bool) {
+        let dir = TempDir::new().unwrap();
+        // 3,000 valid people (ids built with their check digit), so the rows span three worker batches.
+        let id = |n: u32| {
+            // born 1950-01-01 … 1950-01-04, sequence n % 1000
+            let first17 = format!("4115261950010{}{:03}", 1 + n / 1000, n % 1000);
+            format!("{first17}{}", crate::domain::id_card::check_char(first17.as_bytes()))
+        };
+        let ids: Vec<String> = (0..3000).map(id).collect();
+        let mut lines: Vec<String> = ids.iter().enumerate().map(|(i, id)| format!("人{i},{id},烈属,")).collect();
+        // Row 2 + 2500 = 2502 repeats the person of row 7 (index 5); row 2900 has an unknown 类别.
+        lines[2500] = format!("重复,{},烈属,", ids[5]);
+        lines[2898] = format!("错,{},公务员,", ids[2898]);
+        if quoted {
+            lines[0] = format!("\"人0\",{},烈属,", ids[0]);
+        }
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let path = csv_roster(&dir, 0, &refs);
+        let err = read_roster(&path, &Categories::default()).unwrap_err();
+        assert_eq!(
+            shown(&err, &path),
+            [
+                format!(
+                    "F 第2502行「身份证号」列：身份证号在第7行和第2502行重复出现（值：“{}”）。同一人只能有一行；\
+                     如果是同一人的不同发放项目，请增加“项目”列分行填写。 [DUPLICATE_ID]",
+                    ids[5]
+                ),
+                format!(
+                    "F 第2900行「类别」列：类别不在已知类别中（值：“公务员”）。可用的类别：{}。本地特有的类别可在 youfu.toml 的 [categories] 中增加。 [UNKNOWN_CATEGORY]",
+                    KNOWN.join("、")
+                ),
+            ]
+        );
+        lines[2500] = format!("新人,{},烈属,", id(3500));
+        lines[2898] = format!("错,{},烈属,", ids[2898]);
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let path = csv_roster(&dir, 0, &refs);
+        let r = read_roster(&path, &Categories::default()).unwrap();
+        assert_eq!(r.len(), 3000);
+        // every row in order: person i on Excel row i + 2 (row 1 is the header)
+        assert!(r.iter().enumerate().all(|(i, p)| p.location.row == Some(i as u32 + 2)));
+        assert_eq!((r[0].name.as_str(), r[2500].name.as_str(), r[2999].name.as_str()), ("人0", "新人", "人2999"));
+        // columns kept in fields are found by `attr`, not stored twice
+        assert_eq!((r[3].attr("姓名"), r[3].attr("身份证号"), r[3].attr("类别")), ("人3", ids[3].as_str(), "烈士遗属"));
+        assert_eq!((r[3].attrs.get("姓名"), r[3].attrs.get("护理")), (None, Some("")));
+    }
+
+    #[test]
+    fn id_keys_are_one_to_one() {
+        for id in ["411526195003150014", "41152619480909001X", "110105194912310021"] {
+            let Ok(card) = IdCard::parse(id) else { continue };
+            assert_eq!(id_of_key(id_key(&card)), id);
+        }
+        // 41152619480909001 × 11 + 10 (X)
+        assert_eq!(id_key(&IdCard::parse("41152619480909001X").unwrap()), 41152619480909001 * 11 + 10);
     }
 
     #[test]

@@ -85,7 +85,7 @@ fn parse_row(view: &RowView, categories: &Categories) -> (Option<Standard>, Vec<
         let value = match col.name.as_str() {
             "类别" => take(view.category(categories), &mut problems).flatten(),
             "等级" => take(view.grade(), &mut problems).flatten().map(str::to_string),
-            "性质" => take(view.nature(), &mut problems).flatten(),
+            "性质" => take(view.nature(), &mut problems).flatten().map(str::to_string),
             _ => Some(cells::text(view.row.cell(col.index))).filter(|t| !t.is_empty()),
         };
         if let Some(v) = value {
