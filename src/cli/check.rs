@@ -30,8 +30,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let (roster, table) = load::inputs(&args.inputs.roster, &args.inputs.standards, &cfg.config)?;
     let batch = compute_month(month, &roster, &table, &cfg.config.rules(), &History::default())?;
     let warnings = all_account_warnings(&roster);
-    let warnings = if args.all_warnings { warnings } else { shown_warnings(warnings, None) };
-    for w in &warnings {
+    // On the terminal the first few and a count; --all-warnings and --json (for scripts) carry every notice.
+    let shown = if args.all_warnings { warnings.clone() } else { shown_warnings(warnings.clone()) };
+    for w in &shown {
         eprintln!("提示：{w}");
     }
     let paid: std::collections::BTreeSet<usize> = batch.payments.iter().map(|p| p.recipient).collect();
@@ -66,22 +67,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
 /// How many account notices are shown before the rest are summed up in one line.
 pub const SHOWN_WARNINGS: usize = 20;
 
-/// The account notices to print (`pay` prints these): the first `SHOWN_WARNINGS` of `all_account_warnings`
-/// and one line for the rest (at 1,000,000 people there are thousands).
-pub fn account_warnings(roster: &[crate::domain::Recipient]) -> Vec<String> {
-    shown_warnings(all_account_warnings(roster), None)
-}
-
-/// The first `SHOWN_WARNINGS` notices, then, when there are more, one line saying how many are left out: where
-/// they are listed when `listed_in` names the output file that lists them, else how to list them all.
-pub fn shown_warnings(mut warnings: Vec<String>, listed_in: Option<&str>) -> Vec<String> {
+/// The first `SHOWN_WARNINGS` notices (at 1,000,000 people there are thousands), then, when there are more, one
+/// line saying how many are left out and how to list them all.
+pub fn shown_warnings(mut warnings: Vec<String>) -> Vec<String> {
     let hidden = warnings.len().saturating_sub(SHOWN_WARNINGS);
     if hidden > 0 {
         warnings.truncate(SHOWN_WARNINGS);
-        warnings.push(match listed_in {
-            Some(file) => format!("……另有 {hidden} 条账号提示，见 {file}"),
-            None => format!("另有 {hidden} 条同类提示未显示（youfu check --all-warnings 可全部列出）"),
-        });
+        warnings.push(format!("另有 {hidden} 条同类提示未显示（youfu check --all-warnings 可全部列出）"));
     }
     warnings
 }
@@ -127,14 +119,12 @@ mod tests {
     fn twenty_notices_then_one_line_for_the_rest() {
         let all = all_account_warnings(&roster(23));
         assert_eq!(all.len(), 23);
-        let shown = account_warnings(&roster(23));
+        let shown = shown_warnings(all.clone());
         // 20 shown, 23 − 20 = 3 left out
         assert_eq!(shown.len(), 21);
         assert_eq!(shown[..20], all[..20]);
         assert_eq!(shown[20], "另有 3 条同类提示未显示（youfu check --all-warnings 可全部列出）");
-        assert_eq!(shown_warnings(all.clone(), Some("exceptions.csv"))[20], "……另有 3 条账号提示，见 exceptions.csv");
         // exactly 20: nothing left out, no extra line
-        assert_eq!(account_warnings(&roster(20)), all[..20]);
-        assert_eq!(shown_warnings(all[..20].to_vec(), Some("exceptions.csv")), all[..20]);
+        assert_eq!(shown_warnings(all[..20].to_vec()), all[..20]);
     }
 }

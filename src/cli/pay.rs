@@ -109,7 +109,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let batch = compute_month(month, &roster, &table, &config.rules(), &history)?;
     t.phase("compute");
     progress.step("写出发放明细、代发文件和异常清单");
-    let warnings = super::check::account_warnings(&roster);
+    let warnings = super::check::all_account_warnings(&roster);
 
     let run = PayRun { month, roster: &roster, standards: &table, batch: &batch, config };
     let names = &config.output;
@@ -204,7 +204,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     t.phase("move outputs");
     drop(progress);
 
-    for w in &warnings {
+    // On the terminal the first few and a count; --json (for scripts) carries every notice.
+    for w in super::check::shown_warnings(warnings.clone()) {
         eprintln!("提示：{w}");
     }
     if args.json {

@@ -47,7 +47,7 @@ fn unencodable(run: &PayRun, bad: char, transfers: &[crate::compute::summary::Tr
         let r = &run.roster[t.recipient];
         for (column, value) in [("姓名", &r.name), ("开户行", &r.bank)] {
             if value.contains(bad) {
-                let mut at = r.location.clone();
+                let mut at = r.location.to_location();
                 at.column = Some(column.to_string());
                 return p.at(at).value(value.clone());
             }
