@@ -5,6 +5,7 @@
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 use std::path::Path;
+use youfu::compute::paid::PaidIndex;
 use youfu::compute::{History, StandardTable, compute_month};
 use youfu::config::Config;
 use youfu::domain::money::to_fen;
@@ -65,14 +66,15 @@ fn fixture() -> Fixture {
         // What the ledger now knows.
         history.first_committed.get_or_insert(m);
         history.arrears_months.push(m);
-        for l in lines.iter().filter(|l| l.batch_month == m) {
-            if l.kind == "丧葬补助" {
-                history.funeral_paid.insert(l.id.clone());
-            } else {
-                *history.paid.entry((l.id.clone(), l.item.clone(), l.period)).or_default() +=
-                    Decimal::new(l.amount_fen, 2);
-            }
+        for l in lines.iter().filter(|l| l.batch_month == m && l.kind == "丧葬补助") {
+            history.funeral_paid.insert(l.id.clone());
         }
+        let paid = lines.iter().filter(|l| l.kind != "丧葬补助");
+        history.paid = PaidIndex::from_lines(
+            &roster,
+            &history.arrears_months,
+            paid.map(|l| (l.id.as_str(), l.item.as_str(), l.period, l.amount_fen)),
+        );
         months.push(MonthStatus { month: m, committed: true, on_time: Some(true) });
     }
     Fixture { config, roster, lines, months }

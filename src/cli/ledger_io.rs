@@ -5,6 +5,7 @@
 use super::Cli;
 use crate::compute::StandardTable;
 use crate::compute::batch::{Formulas, History, MonthBatch, PaymentKind};
+use crate::compute::paid::PaidIndexBuilder;
 use crate::config::Config;
 use crate::domain::money::{from_fen, to_fen};
 use crate::domain::{Recipient, YearMonth};
@@ -46,16 +47,12 @@ pub fn history(
         .filter(|b| b.status == BatchStatus::Committed && b.month >= from && b.month < month)
         .map(|b| b.month)
         .collect();
-    // Summed here from the lines (not through the sorted `paid_totals`): the same exact totals, in 分 then 元.
-    let mut paid_fen: std::collections::HashMap<(String, String, YearMonth), i64> = std::collections::HashMap::new();
+    // Streamed from the ledger into the compact index (sums per person, 项目 and 所属期 in 分; no strings kept).
+    let mut paid = PaidIndexBuilder::new(roster, &arrears_months);
     if let (Some(&first), Some(&last)) = (arrears_months.first(), arrears_months.last()) {
-        ledger.for_each_paid(first, last, |id, item, period, fen| {
-            if arrears_months.contains(&period) {
-                *paid_fen.entry((id.to_string(), item.to_string(), period)).or_insert(0) += fen;
-            }
-        })?;
+        ledger.for_each_paid(first, last, |id, item, period, fen| paid.add(id, item, period, fen))?;
     }
-    let paid = paid_fen.into_iter().map(|(key, fen)| (key, from_fen(fen))).collect();
+    let paid = paid.finish();
     let paid_ids = ledger.funeral_paid_ids()?;
     let funeral_paid = roster
         .iter()

@@ -5,6 +5,7 @@
 use super::amount::{self, Calculation};
 use super::eligibility::{ConfirmationRule, NotPaid, eligible};
 use super::funeral::{self, FuneralRule};
+use super::paid::{Compared, PaidIndex};
 use super::standards::{Matcher, Selection, StandardTable};
 use crate::config::RoundingPolicy;
 use crate::domain::money::{RoundingMode, format_yuan, round_fen};
@@ -278,8 +279,8 @@ pub struct History {
     pub first_committed: Option<YearMonth>,
     /// Earlier months to re-check for arrears: committed, inside the lookback window.
     pub arrears_months: Vec<YearMonth>,
-    /// Σ committed 正常 + 补发 per (身份证号, 项目, 所属期), for `arrears_months`.
-    pub paid: HashMap<(String, String, YearMonth), Decimal>,
+    /// Σ committed 正常 + 补发 per (person, 项目, 所属期), for `arrears_months`.
+    pub paid: PaidIndex,
     /// 身份证号 of people whose 丧葬补助 is already committed.
     pub funeral_paid: HashSet<String>,
 }
@@ -372,12 +373,11 @@ fn in_parts<T: Send>(n: usize, parts: usize, f: impl Fn(Range<usize>) -> T + Syn
     })
 }
 
-/// What one slice of the roster gives: the batch's parts, the problems in roster order, the 补发 keys checked.
+/// What one slice of the roster gives: the batch's parts and the problems in roster order.
 #[derive(Default)]
 struct Part {
     batch: MonthBatch,
     problems: Problems,
-    checked: HashSet<Key>,
 }
 
 fn compute_month_in(
@@ -388,19 +388,19 @@ fn compute_month_in(
     history: &History,
     parts: usize,
 ) -> Result<MonthBatch, Problems> {
-    let results = in_parts(roster.len(), parts, |range| month_part(month, roster, range, table, rules, history));
+    let compared = history.paid.compared();
+    let results =
+        in_parts(roster.len(), parts, |range| month_part(month, roster, range, table, rules, history, &compared));
     let mut batch = MonthBatch::default();
     let mut problems = Problems::default();
-    let mut checked: HashSet<Key> = HashSet::new();
     for part in results {
         batch.payments.extend(part.batch.payments);
         batch.exceptions.extend(part.batch.exceptions);
         batch.recoveries.extend(part.batch.recoveries);
         batch.entitled += part.batch.entitled;
         problems.extend(part.problems);
-        checked.extend(part.checked);
     }
-    let extra = unowed_recoveries(roster, history, &checked);
+    let extra = unowed_recoveries(history, &compared);
     batch.recoveries.extend(extra);
     batch.recoveries.sort_by(|a, b| (a.recipient, a.period, &a.item).cmp(&(b.recipient, b.period, &b.item)));
     batch.payments.sort_by_key(|p| (p.recipient, p.kind, p.period));
@@ -415,9 +415,10 @@ fn month_part(
     table: &StandardTable,
     rules: &Rules,
     history: &History,
+    compared: &Compared,
 ) -> Part {
     let mut part = Part::default();
-    let Part { batch, problems, checked } = &mut part;
+    let Part { batch, problems } = &mut part;
     let mut matcher = Matcher::new(table);
     for ri in range {
         let r = &roster[ri];
@@ -448,7 +449,7 @@ fn month_part(
         };
         // 补发 / 追缴 for earlier committed months
         if !history.arrears_months.is_empty() {
-            lines.extend(arrears_of(ri, r, &items, table, rules, history, checked, &mut batch.recoveries, problems));
+            lines.extend(arrears_of(ri, r, &items, table, rules, history, compared, &mut batch.recoveries, problems));
         }
         match funeral::funeral(ri, r, &items, month, table, rules, history) {
             Ok(funeral::Outcome::Pay(p)) => lines.push(p),
@@ -474,8 +475,6 @@ fn month_part(
     part
 }
 
-type Key = (String, String, YearMonth);
-
 /// 补发 lines of one recipient for the earlier committed months in `history` (entitlement under today's roster
 /// and standards minus what the ledger shows paid); overpayments go to `recoveries`, never netted.
 #[allow(clippy::too_many_arguments)]
@@ -486,7 +485,7 @@ fn arrears_of(
     table: &StandardTable,
     rules: &Rules,
     history: &History,
-    checked: &mut HashSet<Key>,
+    compared: &Compared,
     recoveries: &mut Vec<Recovery>,
     problems: &mut Problems,
 ) -> Vec<Payment> {
@@ -494,9 +493,7 @@ fn arrears_of(
     for &m in &history.arrears_months {
         let owed = entitlement(ri, r, items, m, table, rules, problems).unwrap_or_default();
         for line in owed {
-            let key = (r.id.as_str().to_string(), line.item.clone(), m);
-            let paid = history.paid.get(&key).copied().unwrap_or_default();
-            checked.insert(key);
+            let paid = history.paid.take(compared, ri, &line.item, m);
             let diff = line.amount - paid;
             if diff > Decimal::ZERO {
                 lines.push(Payment { kind: PaymentKind::Arrears, amount: diff, paid_before: Some(paid), ..line });
@@ -516,30 +513,20 @@ fn arrears_of(
 }
 
 /// Paid in the ledger for a person still on the roster, but owed nothing under today's data: all of it is over.
-fn unowed_recoveries(roster: &[Recipient], history: &History, checked: &HashSet<Key>) -> Vec<Recovery> {
-    let mut extra = Vec::new();
-    if history.paid.is_empty() {
-        return extra;
-    }
-    // A person listed twice is found at their first row.
-    let mut by_id: HashMap<&str, usize> = HashMap::new();
-    for (ri, r) in roster.iter().enumerate() {
-        by_id.entry(r.id.as_str()).or_insert(ri);
-    }
-    for (key, paid) in &history.paid {
-        let Some(&ri) = by_id.get(key.0.as_str()) else { continue };
-        if *paid != Decimal::ZERO && !checked.contains(key) {
-            extra.push(Recovery {
-                recipient: ri,
-                item: key.1.clone(),
-                period: key.2,
-                entitled: Decimal::ZERO,
-                paid: *paid,
-                overpaid: *paid,
-            });
-        }
-    }
-    extra
+/// (A person listed on several rows is found at their first row.)
+fn unowed_recoveries(history: &History, compared: &Compared) -> Vec<Recovery> {
+    history
+        .paid
+        .not_compared(compared)
+        .map(|(ri, item, period, paid)| Recovery {
+            recipient: ri,
+            item: item.to_string(),
+            period,
+            entitled: Decimal::ZERO,
+            paid,
+            overpaid: paid,
+        })
+        .collect()
 }
 
 /// Only the arrears part of a batch: 补发 owed and overpayments for `history.arrears_months` (for `youfu arrears`).
@@ -559,9 +546,10 @@ fn compute_arrears_in(
     history: &History,
     parts: usize,
 ) -> Result<(Vec<Payment>, Vec<Recovery>), Problems> {
+    let compared = history.paid.compared();
     let results = in_parts(roster.len(), parts, |range| {
         let mut part = Part::default();
-        let Part { batch, problems, checked } = &mut part;
+        let Part { batch, problems } = &mut part;
         let mut matcher = Matcher::new(table);
         for ri in range {
             let r = &roster[ri];
@@ -573,7 +561,7 @@ fn compute_arrears_in(
                     table,
                     rules,
                     history,
-                    checked,
+                    &compared,
                     &mut batch.recoveries,
                     problems,
                 )),
@@ -583,16 +571,14 @@ fn compute_arrears_in(
         part
     });
     let mut problems = Problems::default();
-    let mut checked = HashSet::new();
     let mut recoveries = Vec::new();
     let mut lines = Vec::new();
     for part in results {
         lines.extend(part.batch.payments);
         recoveries.extend(part.batch.recoveries);
         problems.extend(part.problems);
-        checked.extend(part.checked);
     }
-    recoveries.extend(unowed_recoveries(roster, history, &checked));
+    recoveries.extend(unowed_recoveries(history, &compared));
     recoveries.sort_by(|a, b| (a.recipient, a.period, &a.item).cmp(&(b.recipient, b.period, &b.item)));
     problems.into_result((lines, recoveries))
 }
@@ -837,8 +823,10 @@ mod tests {
         assert_eq!(e.0[0].location.as_ref().unwrap().row, Some(8));
     }
 
-    fn paid(entries: &[(&str, &str, &str, Decimal)]) -> HashMap<(String, String, YearMonth), Decimal> {
-        entries.iter().map(|(id, item, m, a)| ((id.to_string(), item.to_string(), ym(m)), *a)).collect()
+    /// The ledger's lines (身份证号, 项目, 所属期, 元) for `months`, indexed for `roster`.
+    fn paid(roster: &[Recipient], months: &[YearMonth], lines: &[(&str, &str, &str, Decimal)]) -> PaidIndex {
+        let fen = |a: &Decimal| crate::domain::money::to_fen(*a).unwrap();
+        PaidIndex::from_lines(roster, months, lines.iter().map(|(id, item, m, a)| (*id, *item, ym(m), fen(a))))
     }
 
     /// The standard-raise story: Aug–Oct 2023 paid on the old 106670; a row effective 2023-08-01 (113070) is added
@@ -850,14 +838,16 @@ mod tests {
             std_row(3, "残疾抚恤金", &[("类别", "残疾军人")], "113070", Unit::PerYear, "2023-08-01", None),
         ])
         .unwrap();
+        let months = vec![ym("2023-08"), ym("2023-09"), ym("2023-10")];
+        let paid_lines = [
+            (ID1, "残疾抚恤金", "2023-08", dec!(8889.17)),
+            (ID1, "残疾抚恤金", "2023-09", dec!(8889.17)),
+            (ID1, "残疾抚恤金", "2023-10", dec!(8889.17)),
+        ];
         let history = History {
             first_committed: Some(ym("2023-08")),
-            arrears_months: vec![ym("2023-08"), ym("2023-09"), ym("2023-10")],
-            paid: paid(&[
-                (ID1, "残疾抚恤金", "2023-08", dec!(8889.17)),
-                (ID1, "残疾抚恤金", "2023-09", dec!(8889.17)),
-                (ID1, "残疾抚恤金", "2023-10", dec!(8889.17)),
-            ]),
+            arrears_months: months.clone(),
+            paid: paid(&[first_class()], &months, &paid_lines),
             funeral_paid: HashSet::new(),
         };
         let b = compute_month(ym("2023-11"), &[first_class()], &t, &Rules::default(), &history).unwrap();
@@ -875,11 +865,10 @@ mod tests {
         assert!(b.recoveries.is_empty());
         assert_eq!(b.payments[1].paid_before, Some(dec!(8889.17)));
         assert_eq!(b.payments[1].formula(), "按现行标准 113070 ÷ 12 = 9422.5 → 9422.50，减已发 8889.17 = 533.33");
-        // once the arrears are paid, nothing more is owed
+        // once the arrears are paid (8889.17 + 533.33 = 9422.50 a month), nothing more is owed
         let mut after = history.clone();
-        for m in ["2023-08", "2023-09", "2023-10"] {
-            after.paid.insert((ID1.into(), "残疾抚恤金".into(), ym(m)), dec!(9422.50));
-        }
+        let arrears = ["2023-08", "2023-09", "2023-10"].map(|m| (ID1, "残疾抚恤金", m, dec!(533.33)));
+        after.paid = paid(&[first_class()], &months, &[&paid_lines[..], &arrears[..]].concat());
         let b = compute_month(ym("2023-11"), &[first_class()], &t, &Rules::default(), &after).unwrap();
         assert_eq!(b.payments.len(), 1);
     }
@@ -890,7 +879,11 @@ mod tests {
         let history = History {
             first_committed: Some(ym("2024-01")),
             arrears_months: vec![ym("2024-01")],
-            paid: paid(&[(ID1, "残疾抚恤金", "2024-01", dec!(9000.00)), (ID1, "旧项目", "2024-01", dec!(50.00))]),
+            paid: paid(
+                &[first_class()],
+                &[ym("2024-01")],
+                &[(ID1, "残疾抚恤金", "2024-01", dec!(9000.00)), (ID1, "旧项目", "2024-01", dec!(50.00))],
+            ),
             funeral_paid: HashSet::new(),
         };
         let b = compute_month(ym("2024-03"), &[first_class()], &table(), &Rules::default(), &history).unwrap();
