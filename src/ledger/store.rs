@@ -2,12 +2,13 @@
 //! commands need. Every write is one `BEGIN IMMEDIATE` transaction: a crash at any point leaves the ledger as it
 //! was before the command, and a second process waits (busy timeout) or gets `LedgerError::Busy`.
 //!
-//! Integrity check policy (`PRAGMA quick_check`, which reads the whole file: seconds per GB): it runs before
-//! `commit` (inside its write transaction, so nothing changes between the check and the write), because a commit is
-//! the irreversible step; and before applying a pending migration. `open` for `pay` does not run it: the header and
-//! `application_id` checks still refuse foreign files, SQLite reports `SQLITE_CORRUPT` (→ `LedgerError::Corrupt`,
-//! nothing written) on any damaged page the draft touches, and a draft is replaceable — the damage is found, at
-//! the latest, by the `commit` that would make it permanent. Read-only commands never run it.
+//! Integrity check policy (`PRAGMA quick_check` reads every page it checks: seconds per GB, and a province's
+//! ledger grows by ~0.4 GB a month). The whole file is checked only before applying a pending migration. `commit`
+//! (the irreversible step) checks, inside its write transaction, the tables it reads — `batches`, `calcs`,
+//! `draft_lines` — so its cost follows the draft, not the years of history it appends to. `pay` and the read-only
+//! commands check nothing beyond the header and `application_id`. Everywhere, SQLite reports a damaged page that a
+//! statement touches as `SQLITE_CORRUPT` (→ `LedgerError::Corrupt`, the transaction rolled back, nothing written);
+//! a draft is replaceable, and a damaged page in old committed lines shows up in the command that reads them.
 
 use super::schema::{self, Found};
 use super::{
@@ -316,8 +317,8 @@ impl Ledger {
         let path = self.path.clone();
         let err = |e| sql_err(&path, e);
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
-        // The whole file, under the write lock: the commit is the step that cannot be taken back.
-        schema::check_integrity(&tx, &path)?;
+        // Under the write lock: the commit is the step that cannot be taken back.
+        schema::check_commit_inputs(&tx, &path)?;
         if let Some(done) = committed_batch(&tx, &path, month)? {
             return Err(already_committed(&path, done));
         }
@@ -836,6 +837,7 @@ fn constraint_detail(message: &str) -> String {
         ("UNIQUE constraint failed: batches.month", "同一月份只能有一个已确认发放的批次和一个草稿"),
         ("CHECK constraint failed: amount_not_negative", "明细金额不能为负数（多发的款项应列出追缴，不能以负数冲减）"),
         ("CHECK constraint failed: person_id_present", "明细缺少身份证号"),
+        ("FOREIGN KEY constraint failed", "明细只能属于台账中的发放草稿或已确认发放的批次"),
         ("CHECK constraint failed: item_present", "明细缺少项目"),
     ];
     known

@@ -774,7 +774,9 @@ fn the_database_commits_a_batch_only_with_all_its_lines_moved_and_counted() {
     ))
     .unwrap();
     // Once committed, nothing can be added to the batch, in either table, nor changed.
-    for table in ["lines", "draft_lines"] {
+    // (`draft_lines` refuses it through its foreign key to (batch, 'draft'), not a per-row trigger.)
+    for (table, refused) in [("lines", "只能向发放草稿添加明细"), ("draft_lines", "FOREIGN KEY constraint failed")]
+    {
         assert_eq!(
             raw_error(
                 conn,
@@ -783,7 +785,7 @@ fn the_database_commits_a_batch_only_with_all_its_lines_moved_and_counted() {
                      amount_fen, calc_id) VALUES ({id}, 1, '{LI}', '李四', '', '', '残疾抚恤金', '2024-03', '正常', 1, 1)"
                 )
             ),
-            "只能向发放草稿添加明细",
+            refused,
             "{table}"
         );
     }
@@ -1043,6 +1045,45 @@ fn a_ledger_with_damaged_pages_is_refused_and_left_unchanged() {
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
     // Read-only commands skip the whole-file check, but this damage is met already when reading the schema.
     assert_eq!(Ledger::open_existing(&path).unwrap_err().to_string(), err.to_string());
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    assert!(others_in(dir.path(), "youfu.db").is_empty());
+}
+
+#[test]
+fn commit_checks_the_pages_it_reads_and_refuses_a_damaged_draft_leaving_the_file_unchanged() {
+    let (dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    committed_march(&mut ledger);
+    let lines: Vec<NewLine> =
+        (0..300).map(|n| line(&format!("ID{n:06}"), "残疾抚恤金", "2024-04", LineKind::Regular, 888_917)).collect();
+    ledger.save_draft_test(&batch("2024-04", "in-1", lines)).unwrap();
+    let root: i64 = count(ledger.conn(), "SELECT rootpage FROM sqlite_master WHERE name = 'draft_lines'");
+    drop(ledger);
+    // Overwrite the root page of the draft's table (an interior page: 300 lines span several pages).
+    let mut bytes = std::fs::read(&path).unwrap();
+    let page: usize = 4096;
+    let at = (root as usize - 1) * page;
+    for (i, b) in bytes[at..at + page].iter_mut().enumerate() {
+        *b = (i * 7 % 251) as u8;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    // `open` (what `pay` uses) does not read the whole file: the header is fine, and so is the committed month.
+    let mut ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.batch_lines(ym("2024-03")).unwrap().len(), 2);
+    // `commit` checks the tables it reads before it writes anything.
+    let err = ledger.commit(ym("2024-04"), date("2024-04-15"), COMMITTED_AT, "in-1", None).unwrap_err();
+    assert_eq!(err.code(), "LEDGER_CORRUPT");
+    // (quick_check meets the damaged interior page and fails as SQLITE_CORRUPT itself.)
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "台账 {} 已损坏或不是数据库文件（数据库内容损坏：database disk image is malformed），未对该文件做任何修改。\
+             请从备份恢复台账，或用 --ledger 指定正确的台账文件",
+            path.display()
+        )
+    );
+    assert_eq!(ledger.batch(ym("2024-03")).unwrap().unwrap().status, BatchStatus::Committed);
+    drop(ledger);
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
     assert!(others_in(dir.path(), "youfu.db").is_empty());
 }
