@@ -222,7 +222,8 @@ CREATE TABLE lines_v4 (
     town       TEXT    NOT NULL,
     item       TEXT    NOT NULL CONSTRAINT item_present CHECK (item <> ''),
     period     TEXT    NOT NULL CONSTRAINT period_format CHECK (period GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]'),
-    kind       TEXT    NOT NULL CONSTRAINT kind_known CHECK (kind IN ('正常', '补发', '丧葬补助')),
+    -- Written with OR, not IN (…): SQLite evaluates this IN list through a temporary table on every row.
+    kind       TEXT    NOT NULL CONSTRAINT kind_known CHECK (kind = '正常' OR kind = '补发' OR kind = '丧葬补助'),
     amount_fen INTEGER NOT NULL
                        CONSTRAINT amount_is_integer_fen CHECK (typeof(amount_fen) = 'integer')
                        CONSTRAINT amount_not_negative CHECK (amount_fen >= 0),

@@ -190,12 +190,13 @@ impl Ledger {
             return Err(already_committed(&path, done));
         }
         let month = batch.month.to_string();
-        tx.execute(
-            "DELETE FROM draft_lines
-              WHERE batch_id IN (SELECT id FROM batches WHERE month = ?1 AND status = 'draft')",
-            [&month],
-        )
-        .map_err(err)?;
+        let old_draft: Option<i64> = tx
+            .query_row("SELECT id FROM batches WHERE month = ?1 AND status = 'draft'", [&month], |r| r.get(0))
+            .optional()
+            .map_err(err)?;
+        if let Some(old) = old_draft {
+            delete_draft_lines(&tx, old).map_err(err)?;
+        }
         tx.execute("DELETE FROM batches WHERE month = ?1 AND status = 'draft'", [&month]).map_err(err)?;
         tx.execute(
             "INSERT INTO batches (month, status, created, inputs_digest, outputs_digest, tool_version,
@@ -348,7 +349,7 @@ impl Ledger {
             }
             return Err(within_draft(sql_err(&path, e)));
         }
-        tx.execute("DELETE FROM draft_lines WHERE batch_id = ?1", [draft.id]).map_err(err)?;
+        delete_draft_lines(&tx, draft.id).map_err(err)?;
         tx.execute(
             "UPDATE batches SET status = 'committed', committed_at = ?2, pay_date = ?3, late_reason = ?4,
                                 line_count = ?5, total_fen = ?6
@@ -619,6 +620,24 @@ fn batch_by_id(conn: &Connection, path: &Path, id: i64) -> Result<BatchInfo, Led
 
 fn already_committed(path: &Path, done: BatchInfo) -> LedgerError {
     LedgerError::already_committed(path, done)
+}
+
+/// Delete the draft lines of batch `id`. When they are the only draft lines (the usual case), an unqualified
+/// `DELETE` lets SQLite drop the table's pages wholesale instead of removing a million rows one by one.
+fn delete_draft_lines(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    // Two range probes of the primary key (a `<>` would scan the draft).
+    let others: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM draft_lines WHERE batch_id < ?1)
+             OR EXISTS (SELECT 1 FROM draft_lines WHERE batch_id > ?1)",
+        [id],
+        |r| r.get(0),
+    )?;
+    if others {
+        conn.execute("DELETE FROM draft_lines WHERE batch_id = ?1", [id])?;
+    } else {
+        conn.execute("DELETE FROM draft_lines", [])?;
+    }
+    Ok(())
 }
 
 /// The first line of draft `batch_id` (or only line `only` of it) already paid by a committed batch.
