@@ -622,22 +622,9 @@ fn already_committed(path: &Path, done: BatchInfo) -> LedgerError {
     LedgerError::already_committed(path, done)
 }
 
-/// Delete the draft lines of batch `id`. When they are the only draft lines (the usual case), an unqualified
-/// `DELETE` lets SQLite drop the table's pages wholesale instead of removing a million rows one by one.
+/// Delete the draft lines of batch `id` (row by row: with foreign keys on, SQLite cannot truncate a child table).
 fn delete_draft_lines(conn: &Connection, id: i64) -> rusqlite::Result<()> {
-    // Two range probes of the primary key (a `<>` would scan the draft).
-    let others: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM draft_lines WHERE batch_id < ?1)
-             OR EXISTS (SELECT 1 FROM draft_lines WHERE batch_id > ?1)",
-        [id],
-        |r| r.get(0),
-    )?;
-    if others {
-        conn.execute("DELETE FROM draft_lines WHERE batch_id = ?1", [id])?;
-    } else {
-        conn.execute("DELETE FROM draft_lines", [])?;
-    }
-    Ok(())
+    conn.execute("DELETE FROM draft_lines WHERE batch_id = ?1", [id]).map(|_| ())
 }
 
 /// The first line of draft `batch_id` (or only line `only` of it) already paid by a committed batch.
