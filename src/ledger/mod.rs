@@ -1,6 +1,7 @@
 //! The ledger (台账): what was actually paid, kept in one SQLite file (`youfu.db` by default).
 //!
-//! A monthly run is first recorded as a draft batch; `commit` marks it paid (发放日期). Money is integer 分. The
+//! A monthly run is first recorded as a draft batch (its lines in `draft_lines`, streamed in by `save_draft` from
+//! borrowed `LineRef`s); `commit` moves them into `lines` and marks the batch paid (发放日期). Money is integer 分. The
 //! database itself guarantees rule 6 of the domain (never pay twice): among committed lines a (身份证号, 项目, 所属期)
 //! has at most one 正常 line, a person at most one 丧葬补助 line, a month at most one committed batch, and a
 //! committed line or batch can be neither changed nor deleted (triggers). 补发 lines add to the 正常 line of their

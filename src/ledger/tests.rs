@@ -366,6 +366,36 @@ fn a_regular_payment_already_made_cannot_be_drafted_again_in_a_later_month() {
 }
 
 #[test]
+fn a_regular_line_of_the_month_already_paid_by_another_batch_is_found_by_the_full_check() {
+    // March's batch (oddly) paid 李四's April 正常 line. April's own regular lines are not probed one by one; the
+    // EXISTS on committed 正常 lines of 2024-04 sends save_draft to the exact join, which names the second line.
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    ledger
+        .save_draft_test(&batch("2024-03", "in-3", vec![line(LI, "残疾抚恤金", "2024-04", LineKind::Regular, 7)]))
+        .unwrap();
+    ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-3", None).unwrap();
+    let err = ledger
+        .save_draft_test(&batch(
+            "2024-04",
+            "in-4",
+            vec![
+                line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 888_917),
+                line(LI, "残疾抚恤金", "2024-04", LineKind::Regular, 888_917),
+            ],
+        ))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "李四（{LI}）的残疾抚恤金 2024-04 正常已在 2024-03 发放批次中确认发放，不能重复发放；台账 {} 未作修改",
+            path.display()
+        )
+    );
+    assert_eq!(ledger.batch(ym("2024-04")).unwrap(), None);
+}
+
+#[test]
 fn the_funeral_grant_is_paid_once_only() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
