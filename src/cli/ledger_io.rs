@@ -4,14 +4,16 @@
 
 use super::Cli;
 use crate::compute::StandardTable;
-use crate::compute::batch::{Formulas, History, MonthBatch, PaymentKind};
+use crate::compute::amount::Calculation;
+use crate::compute::batch::{History, MonthBatch, PaymentKind};
 use crate::compute::paid::PaidIndexBuilder;
 use crate::config::Config;
 use crate::domain::money::{from_fen, to_fen};
 use crate::domain::{Recipient, YearMonth};
-use crate::ledger::{BatchStatus, Ledger, LedgerError, LineKind, NewBatch, NewLine};
+use crate::ledger::{BatchStatus, Ledger, LedgerError, LineKind, LineRef, NewBatch};
 use crate::output::atomic::sha256_hex;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// `--ledger PATH`, else `ledger` in youfu.toml (default youfu.db in the working directory).
@@ -117,36 +119,68 @@ pub fn config_digest(config: &Config) -> String {
     sha256_hex(serde_json::to_string(config).expect("plain data").as_bytes())
 }
 
-/// The batch as ledger lines.
-pub fn new_batch(
-    month: YearMonth,
-    batch: &MonthBatch,
-    roster: &[Recipient],
-    table: &StandardTable,
-    created: String,
-    inputs: &InputsRecord,
-    outputs_digest: String,
-) -> NewBatch {
-    let mut formulas = Formulas::default();
-    let lines = batch
-        .payments
-        .iter()
-        .map(|p| {
-            let r = &roster[p.recipient];
-            let s = table.row(p.standard);
-            NewLine {
-                id: r.id.to_string(),
-                name: r.name.clone(),
-                category: r.category.clone(),
-                town: r.town.clone(),
-                item: p.item.clone(),
+/// A computed month ready for the ledger: the batch header, and the lines as `LineRef`s borrowed from the batch,
+/// the roster and the standards (no second copy of a million lines). Formulas are made once per distinct regular
+/// calculation (as `Formulas::of` does) and once per other line.
+pub struct Draft<'a> {
+    pub header: NewBatch,
+    batch: &'a MonthBatch,
+    roster: &'a [Recipient],
+    table: &'a StandardTable,
+    /// The distinct formula texts, and for each payment the index of its own.
+    formulas: Vec<String>,
+    formula_of: Vec<u32>,
+}
+
+impl Draft<'_> {
+    /// The lines, in the batch's order.
+    pub fn lines(&self) -> impl Iterator<Item = LineRef<'_>> + '_ {
+        self.batch.payments.iter().zip(&self.formula_of).map(|(p, &f)| {
+            let r = &self.roster[p.recipient];
+            let s = self.table.row(p.standard);
+            LineRef {
+                id: r.id.as_str(),
+                name: &r.name,
+                category: &r.category,
+                town: &r.town,
+                item: &p.item,
                 period: p.period,
                 kind: kind(p.kind),
                 amount_fen: to_fen(p.amount).expect("amounts are whole 分"),
                 standard_row: s.location.row,
                 standard_start: Some(s.start),
-                basis: s.basis.clone(),
-                formula: formulas.of(p),
+                basis: &s.basis,
+                formula: &self.formulas[f as usize],
+            }
+        })
+    }
+}
+
+/// The batch as a draft for the ledger (header plus borrowed lines).
+pub fn new_batch<'a>(
+    month: YearMonth,
+    batch: &'a MonthBatch,
+    roster: &'a [Recipient],
+    table: &'a StandardTable,
+    created: String,
+    inputs: &InputsRecord,
+    outputs_digest: String,
+) -> Draft<'a> {
+    let mut formulas: Vec<String> = Vec::new();
+    let mut regular: HashMap<&Calculation, u32> = HashMap::new();
+    let formula_of = batch
+        .payments
+        .iter()
+        .map(|p| {
+            // The same text as `p.formula()`: a regular line without a year-end settlement is its calculation's.
+            if p.kind == PaymentKind::Regular && p.settlement.is_none() {
+                *regular.entry(&p.calc).or_insert_with(|| {
+                    formulas.push(p.calc.formula());
+                    (formulas.len() - 1) as u32
+                })
+            } else {
+                formulas.push(p.formula());
+                (formulas.len() - 1) as u32
             }
         })
         .collect();
@@ -157,7 +191,7 @@ pub fn new_batch(
             serde_json::json!({"id": r.id.as_str(), "name": r.name, "code": e.code, "reason": e.reason})
         })
         .collect();
-    NewBatch {
+    let header = NewBatch {
         month,
         created,
         inputs_digest: inputs.to_json(),
@@ -165,8 +199,8 @@ pub fn new_batch(
         tool_version: env!("CARGO_PKG_VERSION").into(),
         entitled_fen: to_fen(batch.entitled).expect("amounts are whole 分"),
         shortfalls: serde_json::to_string(&shortfalls).expect("plain data"),
-        lines,
-    }
+    };
+    Draft { header, batch, roster, table, formulas, formula_of }
 }
 
 /// 元 from 分 for printing.

@@ -198,7 +198,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         crate::output::atomic::sha256_hex(&manifest_bytes),
     );
     t.phase("ledger lines");
-    ledger.save_draft(&draft)?;
+    ledger.save_draft(&draft.header, draft.lines())?;
     t.phase("ledger save");
     let dir = out.commit().map_err(write_err)?;
     t.phase("move outputs");

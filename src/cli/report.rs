@@ -151,9 +151,8 @@ mod tests {
                 tool_version: "0".into(),
                 entitled_fen: 0,
                 shortfalls: "[]".into(),
-                lines,
             };
-            ledger.save_draft(&batch).unwrap();
+            ledger.save_draft(&batch, lines.iter().map(NewLine::line_ref)).unwrap();
             let pay_date = chrono::NaiveDate::from_ymd_opt(ym(m).year(), ym(m).month(), 10).unwrap();
             ledger.commit(ym(m), pay_date, "2024-01-10T00:00:00+08:00", "in", None).unwrap();
         }

@@ -1,6 +1,7 @@
 //! The ledger (台账): what was actually paid, kept in one SQLite file (`youfu.db` by default).
 //!
-//! A monthly run is first recorded as a draft batch; `commit` marks it paid (发放日期). Money is integer 分. The
+//! A monthly run is first recorded as a draft batch (its lines in `draft_lines`, streamed in by `save_draft` from
+//! borrowed `LineRef`s); `commit` moves them into `lines` and marks the batch paid (发放日期). Money is integer 分. The
 //! database itself guarantees rule 6 of the domain (never pay twice): among committed lines a (身份证号, 项目, 所属期)
 //! has at most one 正常 line, a person at most one 丧葬补助 line, a month at most one committed batch, and a
 //! committed line or batch can be neither changed nor deleted (triggers). 补发 lines add to the 正常 line of their
@@ -96,7 +97,33 @@ impl BatchStatus {
     }
 }
 
-/// One payment line of a batch being recorded.
+/// One payment line of a draft, borrowed from wherever the caller keeps it (`save_draft` streams these: a
+/// million-line month is never copied into owned strings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineRef<'a> {
+    /// 身份证号.
+    pub id: &'a str,
+    pub name: &'a str,
+    pub category: &'a str,
+    pub town: &'a str,
+    /// 项目.
+    pub item: &'a str,
+    /// 所属期.
+    pub period: YearMonth,
+    pub kind: LineKind,
+    /// Amount in 分; never negative (an overpayment is listed for recovery, not paid as a negative line).
+    pub amount_fen: i64,
+    /// The 标准表 row used (Excel row number), if any.
+    pub standard_row: Option<u32>,
+    /// 起始日期 of the standard used, if any.
+    pub standard_start: Option<NaiveDate>,
+    /// 依据 (the notice the standard comes from).
+    pub basis: &'a str,
+    /// How the amount was worked out, for `explain`.
+    pub formula: &'a str,
+}
+
+/// One payment line with owned fields (tests and small callers); `line_ref` lends it to `save_draft`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewLine {
     /// 身份证号.
@@ -109,19 +136,35 @@ pub struct NewLine {
     /// 所属期.
     pub period: YearMonth,
     pub kind: LineKind,
-    /// Amount in 分; never negative (an overpayment is listed for recovery, not paid as a negative line).
+    /// Amount in 分.
     pub amount_fen: i64,
-    /// The 标准表 row used (Excel row number), if any.
     pub standard_row: Option<u32>,
-    /// 起始日期 of the standard used, if any.
     pub standard_start: Option<NaiveDate>,
-    /// 依据 (the notice the standard comes from).
     pub basis: String,
-    /// How the amount was worked out, for `explain`.
     pub formula: String,
 }
 
-/// A batch (one month's run) being recorded as a draft.
+impl NewLine {
+    pub fn line_ref(&self) -> LineRef<'_> {
+        LineRef {
+            id: &self.id,
+            name: &self.name,
+            category: &self.category,
+            town: &self.town,
+            item: &self.item,
+            period: self.period,
+            kind: self.kind,
+            amount_fen: self.amount_fen,
+            standard_row: self.standard_row,
+            standard_start: self.standard_start,
+            basis: &self.basis,
+            formula: &self.formula,
+        }
+    }
+}
+
+/// The header of a batch (one month's run) being recorded as a draft; its lines are passed to `save_draft`
+/// separately, as a stream of `LineRef`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewBatch {
     /// The month paid in (发放月份).
@@ -135,7 +178,6 @@ pub struct NewBatch {
     pub entitled_fen: i64,
     /// JSON list of eligible recipients not paid in full, with the reason (for the audit).
     pub shortfalls: String,
-    pub lines: Vec<NewLine>,
 }
 
 /// A batch as stored, with its line count and total.

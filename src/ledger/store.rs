@@ -1,18 +1,33 @@
 //! `Ledger`: opening (or creating) the ledger file, recording drafts, committing them, and the queries the
 //! commands need. Every write is one `BEGIN IMMEDIATE` transaction: a crash at any point leaves the ledger as it
 //! was before the command, and a second process waits (busy timeout) or gets `LedgerError::Busy`.
+//!
+//! Integrity check policy (`PRAGMA quick_check` reads every page it checks: seconds per GB, and a province's
+//! ledger grows by ~0.4 GB a month). The whole file is checked only before applying a pending migration. `commit`
+//! (the irreversible step) checks, inside its write transaction, the tables it reads — `batches`, `calcs`,
+//! `draft_lines` — so its cost follows the draft, not the years of history it appends to. `pay` and the read-only
+//! commands check nothing beyond the header and `application_id`. Everywhere, SQLite reports a damaged page that a
+//! statement touches as `SQLITE_CORRUPT` (→ `LedgerError::Corrupt`, the transaction rolled back, nothing written);
+//! a draft is replaceable, and a damaged page in old committed lines shows up in the command that reads them.
 
 use super::schema::{self, Found};
-use super::{BatchInfo, BatchStatus, LedgerError, LineCounts, LineKind, NewBatch, PaidLine, PaidTotal, PeriodCounts};
+use super::{
+    BatchInfo, BatchStatus, LedgerError, LineCounts, LineKind, LineRef, NewBatch, PaidLine, PaidTotal, PeriodCounts,
+};
 use crate::domain::month::YearMonth;
 use chrono::NaiveDate;
 use rusqlite::types::Type;
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, Statement, TransactionBehavior, params};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// How long a command waits for another process's write to finish before giving up with `LedgerError::Busy`.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Above this many lines that need their own already-paid probe (丧葬补助, or 正常 for another 所属期 than the
+/// month), `save_draft` checks the whole draft in one join instead.
+const MAX_PROBED_LINES: usize = 10_000;
 
 /// TEST-ONLY crash hook. When this environment variable holds a number N, `save_draft` calls
 /// `std::process::abort()` right after inserting its N-th line (N = 0: right after the batch row), inside the
@@ -32,34 +47,46 @@ impl std::fmt::Debug for Ledger {
     }
 }
 
+/// A draft's count and total come from its draft lines; a committed batch's were stored by its commit (computed
+/// from `lines` only for a batch committed by hand without them).
 const BATCH_SELECT: &str = "SELECT b.id, b.month, b.status, b.created, b.committed_at, b.pay_date, b.late_reason,
         b.inputs_digest, b.outputs_digest, b.tool_version, b.entitled_fen, b.shortfalls,
-        (SELECT COUNT(*) FROM lines l WHERE l.batch_id = b.id),
-        (SELECT COALESCE(SUM(l.amount_fen), 0) FROM lines l WHERE l.batch_id = b.id)
+        CASE WHEN b.status = 'draft' THEN (SELECT COUNT(*) FROM draft_lines d WHERE d.batch_id = b.id)
+             ELSE COALESCE(b.line_count, (SELECT COUNT(*) FROM lines l WHERE l.batch_id = b.id)) END,
+        CASE WHEN b.status = 'draft'
+             THEN (SELECT COALESCE(SUM(d.amount_fen), 0) FROM draft_lines d WHERE d.batch_id = b.id)
+             ELSE COALESCE(b.total_fen, (SELECT COALESCE(SUM(l.amount_fen), 0) FROM lines l WHERE l.batch_id = b.id))
+        END
    FROM batches b";
 
 const LINE_SELECT: &str = "SELECT l.batch_id, b.month, l.person_id, l.name, l.category, l.town, l.item, l.period,
-        l.kind, l.amount_fen, l.standard_row, l.basis, l.formula, b.pay_date
-   FROM lines l JOIN batches b ON b.id = l.batch_id
-  WHERE l.committed = 1";
+        l.kind, l.amount_fen, c.standard_row, c.basis, c.formula, b.pay_date
+   FROM lines l JOIN batches b ON b.id = l.batch_id JOIN calcs c ON c.id = l.calc_id
+  WHERE b.status = 'committed'";
 
-/// The first line of `batch_id` that a committed batch already paid: a 正常 line of the same (person, item,
-/// period) or a 丧葬补助 of the same person. The kinds are literals so that SQLite looks each line up in the
-/// partial UNIQUE indexes `lines_regular_once` / `lines_funeral_once`.
-const CONFLICT_SELECT: &str = "SELECT line, person_id, name, item, period, kind, month FROM (
-     SELECT d.id AS line, d.person_id, d.name, d.item, d.period, d.kind, b.month
-       FROM lines d
-       JOIN lines c ON c.committed = 1 AND c.kind = '正常'
-                   AND c.person_id = d.person_id AND c.item = d.item AND c.period = d.period
-       JOIN batches b ON b.id = c.batch_id
-      WHERE d.batch_id = ?1 AND d.kind = '正常'
+/// Every 所属期 that has committed lines, one index seek each (a skip scan of `lines_by_period`), so that one
+/// person's lines are found by (period, person) seeks instead of reading every line.
+const PERIODS_CTE: &str = "WITH RECURSIVE periods(p) AS (
+     SELECT MIN(period) FROM lines
      UNION ALL
-     SELECT d.id AS line, d.person_id, d.name, d.item, d.period, d.kind, b.month
-       FROM lines d
-       JOIN lines c ON c.committed = 1 AND c.kind = '丧葬补助' AND c.person_id = d.person_id
+     SELECT (SELECT MIN(period) FROM lines WHERE period > p) FROM periods WHERE p IS NOT NULL)";
+
+/// The first line of draft `?1` that a committed batch already paid: a 正常 line of the same (所属期, person,
+/// item) or a 丧葬补助 of the same person. The kinds are literals so that SQLite looks each line up in the partial
+/// UNIQUE indexes `lines_regular_once` / `lines_funeral_once`. `{only}` restricts it to one draft line.
+const CONFLICT_SELECT: &str = "SELECT line_no, person_id, name, item, period, kind, month FROM (
+     SELECT d.line_no, d.person_id, d.name, d.item, d.period, d.kind, b.month
+       FROM draft_lines d
+       JOIN lines c ON c.kind = '正常' AND c.period = d.period AND c.person_id = d.person_id AND c.item = d.item
        JOIN batches b ON b.id = c.batch_id
-      WHERE d.batch_id = ?1 AND d.kind = '丧葬补助')
-  ORDER BY line
+      WHERE d.batch_id = ?1 AND d.kind = '正常' {only}
+     UNION ALL
+     SELECT d.line_no, d.person_id, d.name, d.item, d.period, d.kind, b.month
+       FROM draft_lines d
+       JOIN lines c ON c.kind = '丧葬补助' AND c.person_id = d.person_id
+       JOIN batches b ON b.id = c.batch_id
+      WHERE d.batch_id = ?1 AND d.kind = '丧葬补助' {only})
+  ORDER BY line_no
   LIMIT 1";
 
 impl Ledger {
@@ -71,8 +98,9 @@ impl Ledger {
         Self::open_inner(path, true)
     }
 
-    /// Open only if it exists (for read-only commands): a missing file → `LedgerError::Missing`. Skips the
-    /// whole-file integrity check unless a migration is pending; damage then shows as `Corrupt` when read.
+    /// Open only if it exists: a missing file → `LedgerError::Missing`. Like `open`, runs the whole-file
+    /// integrity check only when a migration is pending; damage otherwise shows as `Corrupt` when read (and
+    /// `commit` checks the whole file itself).
     pub fn open_existing(path: &Path) -> Result<Ledger, LedgerError> {
         Self::open_inner(path, false)
     }
@@ -109,10 +137,10 @@ impl Ledger {
         })?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
         // Reads only until the file is known to be a youfu ledger (or an empty database). The integrity check
-        // reads the whole file, so it runs before writes (`open`, or a pending migration) but not for read-only
-        // commands, where a damaged page surfaces as `Corrupt` from the query that reads it.
+        // reads the whole file, so it runs here only before a pending migration (see the module header: `commit`
+        // runs it too); elsewhere a damaged page surfaces as `Corrupt` from the statement that reads it.
         if let Found::Ledger { version } = schema::inspect(&conn, path)?
-            && (create || version < schema::SCHEMA_VERSION)
+            && version < schema::SCHEMA_VERSION
         {
             schema::check_integrity(&conn, path)?;
         }
@@ -140,11 +168,20 @@ impl Ledger {
         &self.conn
     }
 
-    /// Record a draft for `batch.month`, replacing an earlier draft of that month, in ONE transaction.
-    /// Refused when the month is committed (`AlreadyCommitted`, saying when and with what total) or when a line
-    /// pays again what a committed batch paid (`AlreadyPaid`: a 正常 line of the same person, 项目 and 所属期, or a
-    /// second 丧葬补助).
-    pub fn save_draft(&mut self, batch: &NewBatch) -> Result<BatchInfo, LedgerError> {
+    /// Record a draft for `batch.month` with `lines` (streamed: borrowed, never collected), replacing an earlier
+    /// draft of that month, in ONE transaction. Refused when the month is committed (`AlreadyCommitted`, saying
+    /// when and with what total) or when a line pays again what a committed batch paid (`AlreadyPaid`: a 正常 line
+    /// of the same person, 项目 and 所属期, or a second 丧葬补助). A draft is not checked for duplicates within
+    /// itself (no per-draft index: a million lines are appended in order); `commit` refuses those.
+    ///
+    /// The already-paid check probes only the lines that can conflict: a 正常 line of the month's own 所属期
+    /// can only meet a committed 正常 line of that 所属期, and there is none unless one exists at all (one
+    /// `EXISTS`); the 丧葬补助 lines and 正常 lines of other periods are few and looked up one by one.
+    pub fn save_draft<'a>(
+        &mut self,
+        batch: &NewBatch,
+        lines: impl IntoIterator<Item = LineRef<'a>>,
+    ) -> Result<BatchInfo, LedgerError> {
         let abort_after = std::env::var(TEST_ABORT_AFTER_LINES_ENV).ok().and_then(|v| v.trim().parse::<usize>().ok());
         let path = self.path.clone();
         let err = |e| sql_err(&path, e);
@@ -153,11 +190,13 @@ impl Ledger {
             return Err(already_committed(&path, done));
         }
         let month = batch.month.to_string();
-        tx.execute(
-            "DELETE FROM lines WHERE batch_id IN (SELECT id FROM batches WHERE month = ?1 AND status = 'draft')",
-            [&month],
-        )
-        .map_err(err)?;
+        let old_draft: Option<i64> = tx
+            .query_row("SELECT id FROM batches WHERE month = ?1 AND status = 'draft'", [&month], |r| r.get(0))
+            .optional()
+            .map_err(err)?;
+        if let Some(old) = old_draft {
+            delete_draft_lines(&tx, old).map_err(err)?;
+        }
         tx.execute("DELETE FROM batches WHERE month = ?1 AND status = 'draft'", [&month]).map_err(err)?;
         tx.execute(
             "INSERT INTO batches (month, status, created, inputs_digest, outputs_digest, tool_version,
@@ -178,43 +217,91 @@ impl Ledger {
         if abort_after == Some(0) {
             std::process::abort();
         }
+        let (mut count, mut total_fen) = (0i64, 0i64);
+        // Lines that need their own already-paid probe (by line number), unless there are too many.
+        let mut probed: Option<Vec<i64>> = Some(Vec::new());
         {
+            let mut calcs = Calcs::new(&tx).map_err(err)?;
             let mut insert = tx
                 .prepare(
-                    "INSERT INTO lines (batch_id, person_id, name, category, town, item, period, kind, amount_fen,
-                                        standard_row, standard_start, basis, formula)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    "INSERT INTO draft_lines (batch_id, line_no, person_id, name, category, town, item, period, kind,
+                                              amount_fen, calc_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )
                 .map_err(err)?;
-            for (n, line) in batch.lines.iter().enumerate() {
-                insert
-                    .execute(params![
-                        batch_id,
-                        line.id,
-                        line.name,
-                        line.category,
-                        line.town,
-                        line.item,
-                        line.period.to_string(),
-                        line.kind.label(),
-                        line.amount_fen,
-                        line.standard_row,
-                        line.standard_start.map(|d| d.to_string()),
-                        line.basis,
-                        line.formula,
-                    ])
-                    .map_err(err)?;
+            insert.raw_bind_parameter(1, batch_id).map_err(err)?;
+            let mut period = [0u8; 7];
+            for (n, line) in lines.into_iter().enumerate() {
+                let line_no = n as i64;
+                let calc_id = calcs.id(&line).map_err(err)?;
+                insert.raw_bind_parameter(2, line_no).map_err(err)?;
+                insert.raw_bind_parameter(3, line.id).map_err(err)?;
+                insert.raw_bind_parameter(4, line.name).map_err(err)?;
+                insert.raw_bind_parameter(5, line.category).map_err(err)?;
+                insert.raw_bind_parameter(6, line.town).map_err(err)?;
+                insert.raw_bind_parameter(7, line.item).map_err(err)?;
+                insert.raw_bind_parameter(8, month_text(line.period, &mut period)).map_err(err)?;
+                insert.raw_bind_parameter(9, line.kind.label()).map_err(err)?;
+                insert.raw_bind_parameter(10, line.amount_fen).map_err(err)?;
+                insert.raw_bind_parameter(11, calc_id).map_err(err)?;
+                insert.raw_execute().map_err(err)?;
+                count += 1;
+                total_fen += line.amount_fen;
+                let may_conflict = match line.kind {
+                    LineKind::Regular => line.period != batch.month,
+                    LineKind::Funeral => true,
+                    LineKind::Arrears => false,
+                };
+                if may_conflict && let Some(list) = probed.as_mut() {
+                    if list.len() < MAX_PROBED_LINES {
+                        list.push(line_no);
+                    } else {
+                        probed = None;
+                    }
+                }
                 if abort_after == Some(n + 1) {
                     std::process::abort();
                 }
             }
         }
-        if let Some(conflict) = first_conflict(&tx, &path, batch_id)? {
+        let regular_paid_this_period: bool = tx
+            .query_row("SELECT EXISTS (SELECT 1 FROM lines WHERE period = ?1 AND kind = '正常')", [&month], |r| {
+                r.get(0)
+            })
+            .map_err(err)?;
+        let conflict = match probed {
+            Some(list) if !regular_paid_this_period => {
+                let mut found = None;
+                for line_no in list {
+                    found = first_conflict(&tx, &path, batch_id, Some(line_no))?;
+                    if found.is_some() {
+                        break;
+                    }
+                }
+                found
+            }
+            _ => first_conflict(&tx, &path, batch_id, None)?,
+        };
+        if let Some(conflict) = conflict {
             return Err(conflict);
         }
-        let info = batch_by_id(&tx, &path, batch_id)?;
         tx.commit().map_err(err)?;
-        Ok(info)
+        Ok(BatchInfo {
+            id: batch_id,
+            month: batch.month,
+            status: BatchStatus::Draft,
+            created: batch.created.clone(),
+            committed_at: None,
+            pay_date: None,
+            late_reason: None,
+            inputs_digest: batch.inputs_digest.clone(),
+            outputs_digest: batch.outputs_digest.clone(),
+            tool_version: batch.tool_version.clone(),
+            entitled_fen: Some(batch.entitled_fen),
+            shortfalls: batch.shortfalls.clone(),
+            lines: count,
+            total_fen,
+        })
     }
 
     /// Mark the month's draft committed with a pay date (and an optional late reason). Refused when there is no
@@ -231,6 +318,8 @@ impl Ledger {
         let path = self.path.clone();
         let err = |e| sql_err(&path, e);
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        // Under the write lock: the commit is the step that cannot be taken back.
+        schema::check_commit_inputs(&tx, &path)?;
         if let Some(done) = committed_batch(&tx, &path, month)? {
             return Err(already_committed(&path, done));
         }
@@ -244,16 +333,30 @@ impl Ledger {
                 current_digest: inputs_digest.to_string(),
             });
         }
-        if let Some(conflict) = first_conflict(&tx, &path, draft.id)? {
-            return Err(conflict);
+        // Sorted by the never-pay-twice key, so the new month's index entries are appended in order. A line paid
+        // meanwhile (or twice in the draft) fails a UNIQUE index; the exact join then names it.
+        let moved = tx.execute(
+            "INSERT INTO lines (batch_id, line_no, person_id, name, category, town, item, period, kind, amount_fen,
+                                calc_id)
+             SELECT batch_id, line_no, person_id, name, category, town, item, period, kind, amount_fen, calc_id
+               FROM draft_lines WHERE batch_id = ?1
+              ORDER BY period, person_id, item",
+            [draft.id],
+        );
+        if let Err(e) = moved {
+            if let Some(conflict) = first_conflict(&tx, &path, draft.id, None)? {
+                return Err(conflict);
+            }
+            return Err(within_draft(sql_err(&path, e)));
         }
+        delete_draft_lines(&tx, draft.id).map_err(err)?;
         tx.execute(
-            "UPDATE batches SET status = 'committed', committed_at = ?2, pay_date = ?3, late_reason = ?4
+            "UPDATE batches SET status = 'committed', committed_at = ?2, pay_date = ?3, late_reason = ?4,
+                                line_count = ?5, total_fen = ?6
               WHERE id = ?1",
-            params![draft.id, committed_at, pay_date.to_string(), late_reason],
+            params![draft.id, committed_at, pay_date.to_string(), late_reason, draft.lines, draft.total_fen],
         )
         .map_err(err)?;
-        tx.execute("UPDATE lines SET committed = 1 WHERE batch_id = ?1", [draft.id]).map_err(err)?;
         let info = batch_by_id(&tx, &path, draft.id)?;
         tx.commit().map_err(err)?;
         Ok(info)
@@ -291,25 +394,28 @@ impl Ledger {
     /// person, item, period, then the batch that paid them.
     pub fn paid_lines(&self, from: YearMonth, to: YearMonth) -> Result<Vec<PaidLine>, LedgerError> {
         self.query_lines(
-            "AND l.period BETWEEN ?1 AND ?2 ORDER BY l.person_id, l.item, l.period, b.month, l.id",
+            "AND l.period BETWEEN ?1 AND ?2 ORDER BY l.person_id, l.item, l.period, b.month, l.line_no",
             &[&from.to_string(), &to.to_string()],
         )
     }
 
     /// Committed lines of one batch month (the month the batch was paid in), any period, in batch order.
     pub fn batch_lines(&self, month: YearMonth) -> Result<Vec<PaidLine>, LedgerError> {
-        self.query_lines("AND b.month = ?1 ORDER BY l.id", &[&month.to_string()])
+        self.query_lines("AND b.month = ?1 ORDER BY l.line_no", &[&month.to_string()])
     }
 
     /// Committed lines for one person (history), or for one person and one period (explain). Ordered by period,
     /// item, then the batch that paid them.
     pub fn lines_for(&self, id: &str, period: Option<YearMonth>) -> Result<Vec<PaidLine>, LedgerError> {
         match period {
-            None => {
-                self.query_lines("AND l.person_id = ?1 ORDER BY l.period, l.item, b.month, l.id", &[&id.to_string()])
-            }
+            None => self.query_lines_with(
+                PERIODS_CTE,
+                "AND l.period IN (SELECT p FROM periods) AND l.person_id = ?1
+                 ORDER BY l.period, l.item, b.month, l.line_no",
+                &[&id.to_string()],
+            ),
             Some(p) => self.query_lines(
-                "AND l.person_id = ?1 AND l.period = ?2 ORDER BY l.item, b.month, l.id",
+                "AND l.period = ?2 AND l.person_id = ?1 ORDER BY l.item, b.month, l.line_no",
                 &[&id.to_string(), &p.to_string()],
             ),
         }
@@ -357,7 +463,7 @@ impl Ledger {
             .conn
             .prepare(
                 "SELECT person_id, item, period, amount_fen FROM lines
-                  WHERE committed = 1 AND kind IN ('正常', '补发') AND period BETWEEN ?1 AND ?2",
+                  WHERE kind IN ('正常', '补发') AND period BETWEEN ?1 AND ?2",
             )
             .map_err(err)?;
         let mut rows = stmt.query([from.to_string(), to.to_string()]).map_err(err)?;
@@ -375,8 +481,7 @@ impl Ledger {
     /// 身份证号 of everyone whose 丧葬补助 is committed (one query instead of `funeral_paid` per person).
     pub fn funeral_paid_ids(&self) -> Result<std::collections::HashSet<String>, LedgerError> {
         let err = |e| sql_err(&self.path, e);
-        let mut stmt =
-            self.conn.prepare("SELECT person_id FROM lines WHERE committed = 1 AND kind = '丧葬补助'").map_err(err)?;
+        let mut stmt = self.conn.prepare("SELECT person_id FROM lines WHERE kind = '丧葬补助'").map_err(err)?;
         let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
         rows.collect::<Result<_, _>>().map_err(err)
     }
@@ -391,7 +496,7 @@ impl Ledger {
             .prepare(
                 "SELECT l.person_id, l.period, l.kind, l.category, l.item, l.town, b.month, l.amount_fen
                    FROM lines l JOIN batches b ON b.id = l.batch_id
-                  WHERE l.committed = 1 AND b.status = 'committed' AND b.month BETWEEN ?1 AND ?2
+                  WHERE b.status = 'committed' AND b.month BETWEEN ?1 AND ?2
                   ORDER BY l.person_id, l.period",
             )
             .map_err(err)?;
@@ -463,7 +568,11 @@ impl Ledger {
     }
 
     fn query_lines(&self, tail: &str, args: &[&String]) -> Result<Vec<PaidLine>, LedgerError> {
-        let sql = format!("{LINE_SELECT} {tail}");
+        self.query_lines_with("", tail, args)
+    }
+
+    fn query_lines_with(&self, head: &str, tail: &str, args: &[&String]) -> Result<Vec<PaidLine>, LedgerError> {
+        let sql = format!("{head} {LINE_SELECT} {tail}");
         let err = |e| sql_err(&self.path, e);
         let mut stmt = self.conn.prepare(&sql).map_err(err)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), line_from_row).map_err(err)?;
@@ -513,8 +622,44 @@ fn already_committed(path: &Path, done: BatchInfo) -> LedgerError {
     LedgerError::already_committed(path, done)
 }
 
-fn first_conflict(conn: &Connection, path: &Path, batch_id: i64) -> Result<Option<LedgerError>, LedgerError> {
-    conn.query_row(CONFLICT_SELECT, [batch_id], |r| {
+/// Delete the draft lines of batch `id` (row by row: with foreign keys on, SQLite cannot truncate a child table).
+fn delete_draft_lines(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM draft_lines WHERE batch_id = ?1", [id]).map(|_| ())
+}
+
+/// The first line of draft `batch_id` (or only line `only` of it) already paid by a committed batch.
+fn first_conflict(
+    conn: &Connection,
+    path: &Path,
+    batch_id: i64,
+    only: Option<i64>,
+) -> Result<Option<LedgerError>, LedgerError> {
+    let sql = CONFLICT_SELECT.replace("{only}", if only.is_some() { "AND d.line_no = ?2" } else { "" });
+    let mut stmt = conn.prepare_cached(&sql).map_err(|e| sql_err(path, e))?;
+    let found = match only {
+        Some(line_no) => stmt.query_row([batch_id, line_no], conflict_from_row(path)),
+        None => stmt.query_row([batch_id], conflict_from_row(path)),
+    };
+    found.optional().map_err(|e| sql_err(path, e))
+}
+
+/// A UNIQUE failure at commit that no committed line explains: the draft holds the line twice.
+fn within_draft(e: LedgerError) -> LedgerError {
+    match e {
+        LedgerError::Rejected { path, detail } => {
+            let detail = match detail.as_str() {
+                REGULAR_ONCE => "同一批次中同一人同一项目同一所属期的正常发放只能有一条".to_string(),
+                FUNERAL_ONCE => "同一批次中同一人的丧葬补助只能有一条".to_string(),
+                _ => detail,
+            };
+            LedgerError::Rejected { path, detail }
+        }
+        other => other,
+    }
+}
+
+fn conflict_from_row(path: &Path) -> impl Fn(&Row) -> rusqlite::Result<LedgerError> + '_ {
+    move |r| {
         Ok(LedgerError::AlreadyPaid {
             path: path.to_path_buf(),
             id: r.get(1)?,
@@ -524,9 +669,71 @@ fn first_conflict(conn: &Connection, path: &Path, batch_id: i64) -> Result<Optio
             kind: parse_text(5, &r.get::<_, String>(5)?, parse_kind)?,
             paid_in: parse_text(6, &r.get::<_, String>(6)?, |s| s.parse::<YearMonth>())?,
         })
-    })
-    .optional()
-    .map_err(|e| sql_err(path, e))
+    }
+}
+
+/// `YYYY-MM` written into `buf` (no allocation per line).
+fn month_text(m: YearMonth, buf: &mut [u8; 7]) -> &str {
+    let (y, mo) = (m.year().clamp(0, 9999) as u32, m.month());
+    let digit = |d: u32| b'0' + (d % 10) as u8;
+    *buf = [digit(y / 1000), digit(y / 100), digit(y / 10), digit(y), b'-', digit(mo / 10), digit(mo)];
+    std::str::from_utf8(buf).expect("ASCII digits")
+}
+
+/// The key a line's calculation is interned under in `calcs`.
+type CalcKey<'a> = (&'a str, &'a str, Option<u32>, Option<NaiveDate>);
+
+/// Interns (依据, formula, 标准表 row, 起始日期) into `calcs` while a draft streams by: each distinct value is looked
+/// up (and if new, inserted) once; the lines in between reuse its id from memory.
+struct Calcs<'a, 'c> {
+    known: HashMap<CalcKey<'a>, i64>,
+    last: Option<(CalcKey<'a>, i64)>,
+    conn: &'c Connection,
+    find: Statement<'c>,
+    insert: Statement<'c>,
+}
+
+impl<'a, 'c> Calcs<'a, 'c> {
+    fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
+        Ok(Calcs {
+            known: HashMap::new(),
+            last: None,
+            conn,
+            find: conn.prepare(
+                "SELECT id FROM calcs
+                  WHERE formula = ?1 AND basis = ?2 AND standard_row IS ?3 AND standard_start IS ?4",
+            )?,
+            insert: conn
+                .prepare("INSERT INTO calcs (formula, basis, standard_row, standard_start) VALUES (?1, ?2, ?3, ?4)")?,
+        })
+    }
+
+    fn id(&mut self, line: &LineRef<'a>) -> rusqlite::Result<i64> {
+        let key: CalcKey<'a> = (line.formula, line.basis, line.standard_row, line.standard_start);
+        if let Some((last, id)) = self.last
+            && last == key
+        {
+            return Ok(id);
+        }
+        let id = match self.known.get(&key) {
+            Some(&id) => id,
+            None => {
+                let start = key.3.map(|d| d.format("%Y-%m-%d").to_string());
+                let args = params![key.0, key.1, key.2, start];
+                let id = match self.find.query_row(args, |r| r.get(0)).optional()? {
+                    Some(id) => id,
+                    None => {
+                        self.insert.execute(args)?;
+                        self.conn.last_insert_rowid()
+                    }
+                };
+                self.known.insert(key, id);
+                id
+            }
+        };
+        self.last = Some((key, id));
+        Ok(id)
+    }
 }
 
 fn batch_from_row(r: &Row) -> rusqlite::Result<BatchInfo> {
@@ -618,22 +825,25 @@ pub(super) fn sql_err(path: &Path, e: rusqlite::Error) -> LedgerError {
     }
 }
 
+const REGULAR_ONCE: &str = "同一人同一项目同一所属期的正常发放只能确认一次";
+const FUNERAL_ONCE: &str = "同一人的丧葬补助只能确认发放一次";
+
 /// SQLite's constraint messages in Chinese. Trigger messages (RAISE) are Chinese already and pass through.
 fn constraint_detail(message: &str) -> String {
     let known = [
-        (
-            "UNIQUE constraint failed: lines.person_id, lines.item, lines.period",
-            "同一人同一项目同一所属期的正常发放只能确认一次",
-        ),
+        ("UNIQUE constraint failed: lines.period, lines.person_id, lines.item", REGULAR_ONCE),
+        // The version 1 index (a ledger not yet migrated).
+        ("UNIQUE constraint failed: lines.person_id, lines.item, lines.period", REGULAR_ONCE),
         (
             "UNIQUE constraint failed: lines.batch_id, lines.person_id, lines.item, lines.period",
             "同一批次中同一人同一项目同一所属期的正常发放只能有一条",
         ),
-        ("UNIQUE constraint failed: lines.person_id", "同一人的丧葬补助只能确认发放一次"),
+        ("UNIQUE constraint failed: lines.person_id", FUNERAL_ONCE),
         ("UNIQUE constraint failed: lines.batch_id, lines.person_id", "同一批次中同一人的丧葬补助只能有一条"),
         ("UNIQUE constraint failed: batches.month", "同一月份只能有一个已确认发放的批次和一个草稿"),
         ("CHECK constraint failed: amount_not_negative", "明细金额不能为负数（多发的款项应列出追缴，不能以负数冲减）"),
         ("CHECK constraint failed: person_id_present", "明细缺少身份证号"),
+        ("FOREIGN KEY constraint failed", "明细只能属于台账中的发放草稿或已确认发放的批次"),
         ("CHECK constraint failed: item_present", "明细缺少项目"),
     ];
     known

@@ -38,8 +38,18 @@ fn line(id: &str, item: &str, period: &str, kind: LineKind, amount_fen: i64) -> 
     }
 }
 
-fn batch(month: &str, inputs_digest: &str, lines: Vec<NewLine>) -> NewBatch {
-    NewBatch {
+/// A draft: its header and its lines.
+type Draft = (NewBatch, Vec<NewLine>);
+
+impl Ledger {
+    /// `save_draft` of owned lines.
+    fn save_draft_test(&mut self, (header, lines): &Draft) -> Result<BatchInfo, LedgerError> {
+        self.save_draft(header, lines.iter().map(NewLine::line_ref))
+    }
+}
+
+fn batch(month: &str, inputs_digest: &str, lines: Vec<NewLine>) -> Draft {
+    let header = NewBatch {
         month: ym(month),
         created: CREATED.to_string(),
         inputs_digest: inputs_digest.to_string(),
@@ -47,8 +57,8 @@ fn batch(month: &str, inputs_digest: &str, lines: Vec<NewLine>) -> NewBatch {
         tool_version: "0.1.0".to_string(),
         entitled_fen: lines.iter().filter(|l| l.kind == LineKind::Regular).map(|l| l.amount_fen).sum(),
         shortfalls: "[]".to_string(),
-        lines,
-    }
+    };
+    (header, lines)
 }
 
 /// A temporary directory and the ledger path inside it.
@@ -61,7 +71,7 @@ fn temp_ledger() -> (tempfile::TempDir, PathBuf) {
 /// March 2024 for 张三 and 李四, drafted and committed: 888917 + 12345678 − 888917 … see the totals below.
 fn committed_march(ledger: &mut Ledger) -> BatchInfo {
     ledger
-        .save_draft(&batch(
+        .save_draft_test(&batch(
             "2024-03",
             "in-1",
             vec![
@@ -94,8 +104,8 @@ fn a_new_ledger_is_created_marked_and_at_the_current_version() {
     let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     // "youf" = 0x79 0x6F 0x75 0x66 = 121·2²⁴ + 111·2¹⁶ + 117·2⁸ + 102 = 2037347686
     assert_eq!(app_id, 2_037_347_686);
-    assert_eq!(version, 3);
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(version, 4);
+    assert_eq!(SCHEMA_VERSION, 4);
     assert!(ledger.batches().unwrap().is_empty());
     assert_eq!(ledger.first_committed_month().unwrap(), None);
     drop(ledger);
@@ -111,7 +121,7 @@ fn a_zero_length_file_is_adopted_as_a_new_ledger() {
     std::fs::write(&path, b"").unwrap();
     let ledger = Ledger::open(&path).unwrap();
     let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
 }
 
 #[test]
@@ -119,7 +129,7 @@ fn save_draft_records_the_batch_and_its_lines() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     let info = ledger
-        .save_draft(&batch(
+        .save_draft_test(&batch(
             "2024-03",
             "in-1",
             vec![
@@ -145,11 +155,17 @@ fn save_draft_records_the_batch_and_its_lines() {
     assert!(ledger.batch_lines(ym("2024-03")).unwrap().is_empty());
     let stored: (Option<i64>, Option<String>, String) = ledger
         .conn()
-        .query_row("SELECT standard_row, standard_start, kind FROM lines WHERE person_id = ?1", [ZHANG], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
+        .query_row(
+            "SELECT c.standard_row, c.standard_start, d.kind
+               FROM draft_lines d JOIN calcs c ON c.id = d.calc_id WHERE d.person_id = ?1",
+            [ZHANG],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .unwrap();
     assert_eq!(stored, (Some(3), Some("2023-08-01".to_string()), "正常".to_string()));
+    // The two lines share one calculation (same row, start, 依据 and formula): interned once.
+    assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM calcs"), 1);
+    assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM lines"), 0);
 }
 
 #[test]
@@ -157,7 +173,7 @@ fn a_second_draft_of_the_month_replaces_the_first() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     ledger
-        .save_draft(&batch(
+        .save_draft_test(&batch(
             "2024-03",
             "in-1",
             vec![
@@ -167,12 +183,16 @@ fn a_second_draft_of_the_month_replaces_the_first() {
         ))
         .unwrap();
     let second = ledger
-        .save_draft(&batch("2024-03", "in-2", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 900_000)]))
+        .save_draft_test(&batch(
+            "2024-03",
+            "in-2",
+            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 900_000)],
+        ))
         .unwrap();
     assert_eq!((second.lines, second.total_fen, second.inputs_digest.as_str()), (1, 900_000, "in-2"));
     assert_eq!(ledger.batches().unwrap(), vec![second]);
     // The first draft's lines are gone, not orphaned.
-    assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM lines"), 1);
+    assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM draft_lines"), 1);
     assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM batches"), 1);
 }
 
@@ -210,7 +230,11 @@ fn commit_marks_the_draft_paid_and_its_lines_become_the_record() {
         }
     );
     assert_eq!(lines[1].id, LI);
-    assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM lines WHERE committed = 1"), 2);
+    // The lines moved from the draft table into the committed one, and the batch records their count and total.
+    assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM lines"), 2);
+    assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM draft_lines"), 0);
+    assert_eq!(count(ledger.conn(), "SELECT line_count FROM batches"), 2);
+    assert_eq!(count(ledger.conn(), "SELECT total_fen FROM batches"), 12_345_678);
 }
 
 #[test]
@@ -218,7 +242,11 @@ fn commit_keeps_a_late_reason() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     ledger
-        .save_draft(&batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)]))
+        .save_draft_test(&batch(
+            "2024-03",
+            "in-1",
+            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
+        ))
         .unwrap();
     let info =
         ledger.commit(ym("2024-03"), date("2024-03-22"), COMMITTED_AT, "in-1", Some("银行系统升级，延后两日")).unwrap();
@@ -246,7 +274,11 @@ fn commit_with_changed_inputs_is_refused_and_the_draft_stays_a_draft() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     ledger
-        .save_draft(&batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)]))
+        .save_draft_test(&batch(
+            "2024-03",
+            "in-1",
+            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
+        ))
         .unwrap();
     let err = ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-CHANGED", None).unwrap_err();
     assert_eq!(err.to_string(), "2024-03：花名册或标准表在生成草稿后已被修改，请重新运行 pay 后再确认");
@@ -266,7 +298,7 @@ fn save_draft_after_commit_is_refused_with_when_and_how_much() {
     let mut ledger = Ledger::open(&path).unwrap();
     let committed = committed_march(&mut ledger);
     let err = ledger
-        .save_draft(&batch("2024-03", "in-2", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 1)]))
+        .save_draft_test(&batch("2024-03", "in-2", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 1)]))
         .unwrap_err();
     // total 12345678 分 = 123,456.78 元
     assert_eq!(
@@ -289,7 +321,7 @@ fn the_problem_form_names_the_ledger_file_and_has_one_full_stop() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     committed_march(&mut ledger);
-    let err = ledger.save_draft(&batch("2024-03", "in-2", vec![])).unwrap_err();
+    let err = ledger.save_draft_test(&batch("2024-03", "in-2", vec![])).unwrap_err();
     let problem = err.to_problem();
     assert_eq!(problem.code, "MONTH_ALREADY_COMMITTED");
     assert_eq!(problem.location.as_ref().unwrap().file, path.display().to_string());
@@ -309,7 +341,7 @@ fn a_regular_payment_already_made_cannot_be_drafted_again_in_a_later_month() {
     let mut ledger = Ledger::open(&path).unwrap();
     committed_march(&mut ledger);
     let err = ledger
-        .save_draft(&batch(
+        .save_draft_test(&batch(
             "2024-04",
             "in-2",
             vec![
@@ -329,8 +361,38 @@ fn a_regular_payment_already_made_cannot_be_drafted_again_in_a_later_month() {
     assert_eq!(ledger.batch(ym("2024-04")).unwrap(), None);
     // An arrears line for the same period is fine: it adds to what was paid.
     ledger
-        .save_draft(&batch("2024-04", "in-2", vec![line(LI, "残疾抚恤金", "2024-03", LineKind::Arrears, 100)]))
+        .save_draft_test(&batch("2024-04", "in-2", vec![line(LI, "残疾抚恤金", "2024-03", LineKind::Arrears, 100)]))
         .unwrap();
+}
+
+#[test]
+fn a_regular_line_of_the_month_already_paid_by_another_batch_is_found_by_the_full_check() {
+    // March's batch (oddly) paid 李四's April 正常 line. April's own regular lines are not probed one by one; the
+    // EXISTS on committed 正常 lines of 2024-04 sends save_draft to the exact join, which names the second line.
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    ledger
+        .save_draft_test(&batch("2024-03", "in-3", vec![line(LI, "残疾抚恤金", "2024-04", LineKind::Regular, 7)]))
+        .unwrap();
+    ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-3", None).unwrap();
+    let err = ledger
+        .save_draft_test(&batch(
+            "2024-04",
+            "in-4",
+            vec![
+                line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 888_917),
+                line(LI, "残疾抚恤金", "2024-04", LineKind::Regular, 888_917),
+            ],
+        ))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "李四（{LI}）的残疾抚恤金 2024-04 正常已在 2024-03 发放批次中确认发放，不能重复发放；台账 {} 未作修改",
+            path.display()
+        )
+    );
+    assert_eq!(ledger.batch(ym("2024-04")).unwrap(), None);
 }
 
 #[test]
@@ -338,7 +400,11 @@ fn the_funeral_grant_is_paid_once_only() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     ledger
-        .save_draft(&batch("2024-05", "in-5", vec![line(ZHANG, "丧葬补助", "2024-04", LineKind::Funeral, 5_333_502)]))
+        .save_draft_test(&batch(
+            "2024-05",
+            "in-5",
+            vec![line(ZHANG, "丧葬补助", "2024-04", LineKind::Funeral, 5_333_502)],
+        ))
         .unwrap();
     let info = ledger.commit(ym("2024-05"), date("2024-05-17"), "2024-05-17T09:00:00+08:00", "in-5", None).unwrap();
     let paid = ledger.funeral_paid(ZHANG).unwrap().unwrap();
@@ -350,7 +416,7 @@ fn the_funeral_grant_is_paid_once_only() {
     assert_eq!(ledger.funeral_paid(LI).unwrap(), None);
     // A second funeral grant for the same person, in any item or period, is refused.
     let err = ledger
-        .save_draft(&batch("2024-06", "in-6", vec![line(ZHANG, "丧葬补助金", "2024-05", LineKind::Funeral, 1)]))
+        .save_draft_test(&batch("2024-06", "in-6", vec![line(ZHANG, "丧葬补助金", "2024-05", LineKind::Funeral, 1)]))
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -367,7 +433,11 @@ fn a_draft_that_became_a_double_payment_is_refused_at_commit() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     ledger
-        .save_draft(&batch("2024-04", "in-4", vec![line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2_345_678)]))
+        .save_draft_test(&batch(
+            "2024-04",
+            "in-4",
+            vec![line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2_345_678)],
+        ))
         .unwrap();
     committed_march(&mut ledger);
     let err = ledger.commit(ym("2024-04"), date("2024-04-15"), COMMITTED_AT, "in-4", None).unwrap_err();
@@ -386,13 +456,17 @@ fn paid_totals_add_arrears_to_the_regular_payment() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     ledger
-        .save_draft(&batch("2024-03", "in-3", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)]))
+        .save_draft_test(&batch(
+            "2024-03",
+            "in-3",
+            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
+        ))
         .unwrap();
     ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-3", None).unwrap();
     // April: the new standard (sample 113070 元/年 → 9422.50/月) for April, and March's difference as arrears:
     // 942250 − 888917 = 53333 分.
     ledger
-        .save_draft(&batch(
+        .save_draft_test(&batch(
             "2024-04",
             "in-4",
             vec![
@@ -466,7 +540,7 @@ fn batch_prefers_the_committed_batch_over_a_later_draft_of_another_month() {
     let mut ledger = Ledger::open(&path).unwrap();
     let march = committed_march(&mut ledger);
     let april = ledger
-        .save_draft(&batch("2024-04", "in-4", vec![line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 5)]))
+        .save_draft_test(&batch("2024-04", "in-4", vec![line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 5)]))
         .unwrap();
     assert_eq!(ledger.batch(ym("2024-03")).unwrap(), Some(march.clone()));
     assert_eq!(ledger.batch(ym("2024-04")).unwrap(), Some(april.clone()));
@@ -484,7 +558,7 @@ fn a_failing_line_rolls_back_the_whole_draft_and_keeps_the_previous_one() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     let first = ledger
-        .save_draft(&batch(
+        .save_draft_test(&batch(
             "2024-03",
             "in-1",
             vec![
@@ -493,33 +567,65 @@ fn a_failing_line_rolls_back_the_whole_draft_and_keeps_the_previous_one() {
             ],
         ))
         .unwrap();
-    // The third line duplicates the first (same person, item, period, 正常): the database refuses it after the
-    // old draft was already deleted and two new lines inserted.
+    // The third line is negative: the database refuses it after the old draft was already deleted and two new
+    // lines inserted.
     let err = ledger
-        .save_draft(&batch(
+        .save_draft_test(&batch(
             "2024-03",
             "in-2",
             vec![
                 line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 1),
                 line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2),
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 3),
+                line(ZHANG, "护理费", "2024-03", LineKind::Regular, -3),
             ],
         ))
         .unwrap_err();
     assert_eq!(
         err.to_string(),
         format!(
-            "台账 {} 拒绝了这次写入：同一批次中同一人同一项目同一所属期的正常发放只能有一条；台账未作任何修改",
+            "台账 {} 拒绝了这次写入：明细金额不能为负数（多发的款项应列出追缴，不能以负数冲减）；台账未作任何修改",
             path.display()
         )
     );
     assert_eq!((err.code(), err.exit_code()), ("LEDGER_REJECTED", 7));
     assert_eq!(ledger.batches().unwrap(), vec![first]);
     let amounts: Vec<i64> = {
-        let mut stmt = ledger.conn().prepare("SELECT amount_fen FROM lines ORDER BY id").unwrap();
+        let mut stmt = ledger.conn().prepare("SELECT amount_fen FROM draft_lines ORDER BY line_no").unwrap();
         stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
     };
     assert_eq!(amounts, vec![888_917, 352_833]);
+}
+
+#[test]
+fn a_line_twice_in_one_draft_is_refused_at_commit_and_the_draft_stays() {
+    // A draft is appended without a per-draft index (speed); the commit's UNIQUE indexes refuse the duplicate, and
+    // since no committed line explains it, the message says it is twice in the batch.
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    for (lines, message) in [
+        (
+            vec![
+                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 1),
+                line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2),
+                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 3),
+            ],
+            "同一批次中同一人同一项目同一所属期的正常发放只能有一条",
+        ),
+        (
+            vec![
+                line(ZHANG, "丧葬补助", "2024-02", LineKind::Funeral, 1),
+                line(ZHANG, "丧葬补助金", "2024-02", LineKind::Funeral, 1),
+            ],
+            "同一批次中同一人的丧葬补助只能有一条",
+        ),
+    ] {
+        let draft = ledger.save_draft_test(&batch("2024-03", "in-1", lines)).unwrap();
+        let err = ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-1", None).unwrap_err();
+        assert_eq!(err.to_string(), format!("台账 {} 拒绝了这次写入：{message}；台账未作任何修改", path.display()));
+        assert_eq!((err.code(), err.exit_code()), ("LEDGER_REJECTED", 7));
+        assert_eq!(ledger.batches().unwrap(), vec![draft]);
+        assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM lines"), 0);
+    }
 }
 
 #[test]
@@ -527,7 +633,7 @@ fn a_negative_amount_is_refused_by_the_database() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     let err = ledger
-        .save_draft(&batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-02", LineKind::Arrears, -100)]))
+        .save_draft_test(&batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-02", LineKind::Arrears, -100)]))
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -550,8 +656,12 @@ fn the_database_refuses_to_change_or_delete_committed_lines_and_batches() {
     committed_march(&mut ledger);
     let conn = ledger.conn();
     assert_eq!(raw_error(conn, "UPDATE lines SET amount_fen = 1"), "已确认发放的明细不能修改");
-    assert_eq!(raw_error(conn, "UPDATE lines SET committed = 0"), "已确认发放的明细不能修改");
+    assert_eq!(raw_error(conn, "UPDATE lines SET calc_id = calc_id"), "已确认发放的明细不能修改");
     assert_eq!(raw_error(conn, "DELETE FROM lines"), "已确认发放的明细不能删除");
+    // The interned 依据 and formulas the lines point to are frozen too.
+    assert_eq!(raw_error(conn, "UPDATE calcs SET formula = 'x'"), "计算依据记录不能修改");
+    assert_eq!(raw_error(conn, "DELETE FROM calcs"), "计算依据记录不能删除");
+    assert_eq!(raw_error(conn, "UPDATE batches SET line_count = 3"), "已确认发放的批次不能修改");
     assert_eq!(raw_error(conn, "UPDATE batches SET pay_date = '2024-03-01'"), "已确认发放的批次不能修改");
     assert_eq!(raw_error(conn, "UPDATE batches SET status = 'draft'"), "已确认发放的批次不能修改");
     assert_eq!(raw_error(conn, "DELETE FROM batches"), "已确认发放的批次不能删除");
@@ -560,8 +670,9 @@ fn the_database_refuses_to_change_or_delete_committed_lines_and_batches() {
         raw_error(
             conn,
             &format!(
-                "INSERT INTO lines (batch_id, person_id, name, category, town, item, period, kind, amount_fen, basis,
-                 formula) VALUES ({batch_id}, '{ZHANG}', '张三', '', '', '护理费', '2024-03', '正常', 1, '', '')"
+                "INSERT INTO lines (batch_id, line_no, person_id, name, category, town, item, period, kind,
+                 amount_fen, calc_id) VALUES ({batch_id}, 9, '{ZHANG}', '张三', '', '', '护理费', '2024-03', '正常',
+                 1, 1)"
             )
         ),
         "只能向发放草稿添加明细"
@@ -575,7 +686,7 @@ fn the_database_refuses_to_change_or_delete_committed_lines_and_batches() {
         "新批次只能是草稿，须经 commit 才能确认发放"
     );
     // Nothing moved.
-    assert_eq!(count(conn, "SELECT SUM(amount_fen) FROM lines WHERE committed = 1"), 12_345_678);
+    assert_eq!(count(conn, "SELECT SUM(amount_fen) FROM lines"), 12_345_678);
 }
 
 #[test]
@@ -600,7 +711,7 @@ fn the_database_refuses_a_second_committed_batch_for_a_month() {
     assert_eq!(count(conn, "SELECT COUNT(*) FROM batches WHERE status = 'committed'"), 1);
 }
 
-/// Insert a draft batch for `month` holding one line, by raw SQL; returns the batch id.
+/// Insert a draft batch for `month` holding one line (1 分), by raw SQL; returns the batch id.
 fn raw_draft(conn: &Connection, month: &str, item: &str, period: &str, kind: &str) -> i64 {
     conn.execute(
         "INSERT INTO batches (month, status, created, inputs_digest, outputs_digest, tool_version)
@@ -609,13 +720,31 @@ fn raw_draft(conn: &Connection, month: &str, item: &str, period: &str, kind: &st
     )
     .unwrap();
     let id = conn.last_insert_rowid();
+    conn.execute("INSERT OR IGNORE INTO calcs (id, basis, formula) VALUES (1, '', '')", []).unwrap();
     conn.execute(
-        "INSERT INTO lines (batch_id, person_id, name, category, town, item, period, kind, amount_fen, basis, formula)
-         VALUES (?1, ?2, '张三', '', '', ?3, ?4, ?5, 1, '', '')",
+        "INSERT INTO draft_lines (batch_id, line_no, person_id, name, category, town, item, period, kind, amount_fen,
+                                  calc_id)
+         VALUES (?1, 0, ?2, '张三', '', '', ?3, ?4, ?5, 1, 1)",
         rusqlite::params![id, ZHANG, item, period, kind],
     )
     .unwrap();
     id
+}
+
+/// The SQL of the commit's move, by hand: the draft's lines into `lines`, then out of `draft_lines`.
+fn raw_move(id: i64) -> String {
+    format!(
+        "INSERT INTO lines (batch_id, line_no, person_id, name, category, town, item, period, kind, amount_fen,
+                            calc_id)
+         SELECT batch_id, line_no, person_id, name, category, town, item, period, kind, amount_fen, calc_id
+           FROM draft_lines WHERE batch_id = {id};
+         DELETE FROM draft_lines WHERE batch_id = {id};"
+    )
+}
+
+/// The SQL marking batch `id` committed (after `raw_move`).
+fn raw_commit(id: i64, pay_date: &str) -> String {
+    format!("UPDATE batches SET status = 'committed', committed_at = 'x', pay_date = '{pay_date}' WHERE id = {id}")
 }
 
 #[test]
@@ -625,19 +754,9 @@ fn the_database_refuses_a_second_regular_payment_of_a_person_item_and_period() {
     committed_march(&mut ledger);
     let conn = ledger.conn();
     let id = raw_draft(conn, "2024-04", "残疾抚恤金", "2024-03", "正常");
-    conn.execute_batch(&format!(
-        "UPDATE batches SET status = 'committed', committed_at = 'x', pay_date = '2024-04-15' WHERE id = {id}"
-    ))
-    .unwrap();
-    assert_eq!(
-        raw_error(conn, &format!("UPDATE lines SET committed = 1 WHERE batch_id = {id}")),
-        "UNIQUE constraint failed: lines.person_id, lines.item, lines.period"
-    );
+    assert_eq!(raw_error(conn, &raw_move(id)), "UNIQUE constraint failed: lines.period, lines.person_id, lines.item");
     // The same through the error mapping the API uses:
-    let mapped = super::store::sql_err(
-        &path,
-        conn.execute(&format!("UPDATE lines SET committed = 1 WHERE batch_id = {id}"), []).unwrap_err(),
-    );
+    let mapped = super::store::sql_err(&path, conn.execute_batch(&raw_move(id)).unwrap_err());
     assert_eq!(
         mapped.to_string(),
         format!(
@@ -654,39 +773,56 @@ fn the_database_refuses_a_second_committed_funeral_grant() {
     let conn = ledger.conn();
     let first = raw_draft(conn, "2024-05", "丧葬补助", "2024-04", "丧葬补助");
     let second = raw_draft(conn, "2024-06", "丧葬补助金", "2024-05", "丧葬补助");
-    for id in [first, second] {
-        conn.execute_batch(&format!(
-            "UPDATE batches SET status = 'committed', committed_at = 'x', pay_date = '2024-06-15' WHERE id = {id}"
-        ))
-        .unwrap();
-    }
-    conn.execute_batch(&format!("UPDATE lines SET committed = 1 WHERE batch_id = {first}")).unwrap();
-    assert_eq!(
-        raw_error(conn, &format!("UPDATE lines SET committed = 1 WHERE batch_id = {second}")),
-        "UNIQUE constraint failed: lines.person_id"
-    );
+    conn.execute_batch(&format!("{} {}", raw_move(first), raw_commit(first, "2024-05-15"))).unwrap();
+    assert_eq!(raw_error(conn, &raw_move(second)), "UNIQUE constraint failed: lines.person_id");
+    assert_eq!(count(conn, "SELECT COUNT(*) FROM lines"), 1);
 }
 
 #[test]
-fn the_database_lets_lines_be_committed_only_with_their_batch_and_unchanged() {
+fn the_database_commits_a_batch_only_with_all_its_lines_moved_and_counted() {
     let (_dir, path) = temp_ledger();
     let ledger = Ledger::open(&path).unwrap();
     let conn = ledger.conn();
     let id = raw_draft(conn, "2024-03", "残疾抚恤金", "2024-03", "正常");
-    assert_eq!(raw_error(conn, "UPDATE lines SET committed = 1"), "明细只能随所属批次一起确认发放，且确认时不能改动");
+    let refused = "确认发放时须将草稿明细全部转入已发放明细，且记录的笔数和合计须与明细一致";
+    // Its draft line is still in draft_lines: the batch cannot be marked committed.
+    assert_eq!(raw_error(conn, &raw_commit(id, "2024-03-15")), refused);
+    // A count or total that is not the moved lines' (1 line of 1 分) is refused.
+    conn.execute_batch(&raw_move(id)).unwrap();
+    for (lines, total) in [(2, 1), (1, 0)] {
+        let sql = format!(
+            "UPDATE batches SET status = 'committed', committed_at = 'x', pay_date = '2024-03-15',
+                    line_count = {lines}, total_fen = {total} WHERE id = {id}"
+        );
+        assert_eq!(raw_error(conn, &sql), refused);
+    }
+    // A draft records no count or total.
+    assert_eq!(raw_error(conn, "UPDATE batches SET line_count = 1"), "草稿批次不记录笔数和合计");
     conn.execute_batch(&format!(
-        "UPDATE batches SET status = 'committed', committed_at = 'x', pay_date = '2024-03-15' WHERE id = {id}"
+        "UPDATE batches SET status = 'committed', committed_at = 'x', pay_date = '2024-03-15',
+                line_count = 1, total_fen = 1 WHERE id = {id}"
     ))
     .unwrap();
-    assert_eq!(
-        raw_error(conn, "UPDATE lines SET committed = 1, amount_fen = 999"),
-        "明细只能随所属批次一起确认发放，且确认时不能改动"
-    );
-    // A line of a committed batch cannot be edited or removed even before its flag is flipped.
+    // Once committed, nothing can be added to the batch, in either table, nor changed.
+    // (`draft_lines` refuses it through its foreign key to (batch, 'draft'), not a per-row trigger.)
+    for (table, refused) in [("lines", "只能向发放草稿添加明细"), ("draft_lines", "FOREIGN KEY constraint failed")]
+    {
+        assert_eq!(
+            raw_error(
+                conn,
+                &format!(
+                    "INSERT INTO {table} (batch_id, line_no, person_id, name, category, town, item, period, kind,
+                     amount_fen, calc_id) VALUES ({id}, 1, '{LI}', '李四', '', '', '残疾抚恤金', '2024-03', '正常', 1, 1)"
+                )
+            ),
+            refused,
+            "{table}"
+        );
+    }
     assert_eq!(raw_error(conn, "UPDATE lines SET amount_fen = 999"), "已确认发放的明细不能修改");
     assert_eq!(raw_error(conn, "DELETE FROM lines"), "已确认发放的明细不能删除");
-    conn.execute_batch("UPDATE lines SET committed = 1").unwrap();
-    assert_eq!(count(conn, "SELECT amount_fen FROM lines WHERE committed = 1"), 1);
+    assert_eq!(count(conn, "SELECT amount_fen FROM lines"), 1);
+    assert_eq!(ledger.batch(ym("2024-03")).unwrap().map(|b| (b.lines, b.total_fen)), Some((1, 1)));
 }
 
 #[test]
@@ -694,15 +830,20 @@ fn committing_changes_nothing_but_status_time_pay_date_and_reason() {
     let (_dir, path) = temp_ledger();
     let ledger = Ledger::open(&path).unwrap();
     let conn = ledger.conn();
-    raw_draft(conn, "2024-03", "残疾抚恤金", "2024-03", "正常");
-    assert_eq!(
-        raw_error(
-            conn,
-            "UPDATE batches SET status = 'committed', committed_at = 'x', pay_date = '2024-03-15',
-             inputs_digest = 'forged'"
-        ),
-        "确认发放时不能改动批次内容"
-    );
+    let id = raw_draft(conn, "2024-03", "残疾抚恤金", "2024-03", "正常");
+    conn.execute_batch(&raw_move(id)).unwrap();
+    for forged in ["inputs_digest = 'forged'", "entitled_fen = 5", "shortfalls = '[{}]'"] {
+        assert_eq!(
+            raw_error(
+                conn,
+                &format!(
+                    "UPDATE batches SET status = 'committed', committed_at = 'x', pay_date = '2024-03-15', {forged}"
+                )
+            ),
+            "确认发放时不能改动批次内容",
+            "{forged}"
+        );
+    }
     assert_eq!(
         raw_error(conn, "UPDATE batches SET status = 'committed'"),
         "CHECK constraint failed: committed_has_pay_date"
@@ -720,7 +861,7 @@ fn two_processes_committing_the_same_month_never_make_two_committed_batches() {
         let (_dir, path) = temp_ledger();
         Ledger::open(&path)
             .unwrap()
-            .save_draft(&batch(
+            .save_draft_test(&batch(
                 "2024-03",
                 "in-1",
                 vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
@@ -752,7 +893,7 @@ fn two_processes_committing_the_same_month_never_make_two_committed_batches() {
         }
         let ledger = Ledger::open(&path).unwrap();
         assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM batches WHERE status = 'committed'"), 1);
-        assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM lines WHERE committed = 1"), 1);
+        assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM lines"), 1);
     }
 }
 
@@ -764,14 +905,22 @@ fn a_ledger_locked_by_another_process_is_busy_with_a_clear_message() {
     let other = Connection::open(&path).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
     let err = ledger
-        .save_draft(&batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)]))
+        .save_draft_test(&batch(
+            "2024-03",
+            "in-1",
+            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
+        ))
         .unwrap_err();
     assert_eq!(err.to_string(), format!("台账 {} 正被另一个 youfu 进程使用，请稍后再试", path.display()));
     assert_eq!((err.code(), err.exit_code()), ("LEDGER_BUSY", EXIT_LEDGER));
     other.execute_batch("ROLLBACK").unwrap();
     // Once the other process is done, the same call goes through.
     ledger
-        .save_draft(&batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)]))
+        .save_draft_test(&batch(
+            "2024-03",
+            "in-1",
+            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
+        ))
         .unwrap();
 }
 
@@ -789,7 +938,7 @@ fn crash_child_saves_a_draft() {
         return;
     };
     let mut ledger = Ledger::open(Path::new(&path)).unwrap();
-    let _ = ledger.save_draft(&batch(
+    let _ = ledger.save_draft_test(&batch(
         "2024-03",
         "in-2",
         vec![
@@ -805,7 +954,11 @@ fn an_abort_in_the_middle_of_save_draft_leaves_the_previous_draft() {
     let (_dir, path) = temp_ledger();
     let first = Ledger::open(&path)
         .unwrap()
-        .save_draft(&batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)]))
+        .save_draft_test(&batch(
+            "2024-03",
+            "in-1",
+            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
+        ))
         .unwrap();
     let status = std::process::Command::new(std::env::current_exe().unwrap())
         .args(["--ignored", "--exact", "ledger::tests::crash_child_saves_a_draft", "--nocapture"])
@@ -824,7 +977,7 @@ fn an_abort_in_the_middle_of_save_draft_leaves_the_previous_draft() {
     // The child died holding the write transaction, with the old draft deleted and one new line written.
     let ledger = Ledger::open(&path).unwrap();
     assert_eq!(ledger.batches().unwrap(), vec![first]);
-    assert_eq!(count(ledger.conn(), "SELECT SUM(amount_fen) FROM lines"), 888_917);
+    assert_eq!(count(ledger.conn(), "SELECT SUM(amount_fen) FROM draft_lines"), 888_917);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -899,7 +1052,7 @@ fn a_ledger_with_damaged_pages_is_refused_and_left_unchanged() {
     let mut ledger = Ledger::open(&path).unwrap();
     let lines: Vec<NewLine> =
         (0..300).map(|n| line(&format!("ID{n:06}"), "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)).collect();
-    ledger.save_draft(&batch("2024-03", "in-1", lines)).unwrap();
+    ledger.save_draft_test(&batch("2024-03", "in-1", lines)).unwrap();
     drop(ledger);
     let mut bytes = std::fs::read(&path).unwrap();
     let page: usize = 4096;
@@ -927,6 +1080,45 @@ fn a_ledger_with_damaged_pages_is_refused_and_left_unchanged() {
 }
 
 #[test]
+fn commit_checks_the_pages_it_reads_and_refuses_a_damaged_draft_leaving_the_file_unchanged() {
+    let (dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    committed_march(&mut ledger);
+    let lines: Vec<NewLine> =
+        (0..300).map(|n| line(&format!("ID{n:06}"), "残疾抚恤金", "2024-04", LineKind::Regular, 888_917)).collect();
+    ledger.save_draft_test(&batch("2024-04", "in-1", lines)).unwrap();
+    let root: i64 = count(ledger.conn(), "SELECT rootpage FROM sqlite_master WHERE name = 'draft_lines'");
+    drop(ledger);
+    // Overwrite the root page of the draft's table (an interior page: 300 lines span several pages).
+    let mut bytes = std::fs::read(&path).unwrap();
+    let page: usize = 4096;
+    let at = (root as usize - 1) * page;
+    for (i, b) in bytes[at..at + page].iter_mut().enumerate() {
+        *b = (i * 7 % 251) as u8;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    // `open` (what `pay` uses) does not read the whole file: the header is fine, and so is the committed month.
+    let mut ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.batch_lines(ym("2024-03")).unwrap().len(), 2);
+    // `commit` checks the tables it reads before it writes anything.
+    let err = ledger.commit(ym("2024-04"), date("2024-04-15"), COMMITTED_AT, "in-1", None).unwrap_err();
+    assert_eq!(err.code(), "LEDGER_CORRUPT");
+    // (quick_check meets the damaged interior page and fails as SQLITE_CORRUPT itself.)
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "台账 {} 已损坏或不是数据库文件（数据库内容损坏：database disk image is malformed），未对该文件做任何修改。\
+             请从备份恢复台账，或用 --ledger 指定正确的台账文件",
+            path.display()
+        )
+    );
+    assert_eq!(ledger.batch(ym("2024-03")).unwrap().unwrap().status, BatchStatus::Committed);
+    drop(ledger);
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    assert!(others_in(dir.path(), "youfu.db").is_empty());
+}
+
+#[test]
 fn two_processes_creating_the_same_new_ledger_both_succeed() {
     for _ in 0..20 {
         let (_dir, path) = temp_ledger();
@@ -948,7 +1140,7 @@ fn two_processes_creating_the_same_new_ledger_both_succeed() {
         }
         let ledger = Ledger::open(&path).unwrap();
         let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-        assert_eq!(version, 3);
+        assert_eq!(version, 4);
         assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM sqlite_master WHERE name = 'paid_totals'"), 1);
     }
 }
@@ -1019,7 +1211,7 @@ fn a_ledger_from_a_newer_youfu_is_refused_and_left_unchanged() {
     assert_eq!(
         err.to_string(),
         format!(
-            "台账 {} 的结构版本为 99，高于本程序支持的版本 3，未对该文件做任何修改。请升级 youfu 后再使用该台账",
+            "台账 {} 的结构版本为 99，高于本程序支持的版本 4，未对该文件做任何修改。请升级 youfu 后再使用该台账",
             path.display()
         )
     );
@@ -1031,36 +1223,87 @@ fn a_ledger_from_a_newer_youfu_is_refused_and_left_unchanged() {
 // migrations
 // ---------------------------------------------------------------------------------------------------------------
 
+/// A ledger file at schema `version` (< 4), made with the released migrations' SQL.
+fn old_ledger(path: &Path, version: usize) -> Connection {
+    let conn = Connection::open(path).unwrap();
+    let sql: String = MIGRATIONS[..version].concat();
+    conn.execute_batch(&format!(
+        "BEGIN; {sql} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {version}; COMMIT;"
+    ))
+    .unwrap();
+    conn
+}
+
+/// Insert a line into a version 1–3 `lines` table.
+/// `line` is (身份证号, 项目, 所属期, kind label).
+fn old_line(conn: &Connection, batch: i64, line: (&str, &str, &str, &str), fen: i64, calc: u8) {
+    let (id, item, period, kind) = line;
+    let (row, start, basis, formula) = match calc {
+        0 => (Some(3), Some("2023-08-01"), "样例通知", "106670 元/年 ÷ 12 = 8889.1666… → 8889.17"),
+        1 => (Some(4), Some("2023-08-01"), "样例通知", "4200 元/月 → 4200.00"),
+        _ => (None, None, "", "补发 2024-03：应发 8889.17 − 已发 8836.17 = 53.00"),
+    };
+    conn.execute(
+        "INSERT INTO lines (batch_id, person_id, name, category, town, item, period, kind, amount_fen, standard_row,
+                            standard_start, basis, formula)
+         VALUES (?1, ?2, ?3, '残疾军人', '城关镇', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        rusqlite::params![
+            batch,
+            id,
+            if id == ZHANG { "张三" } else { "李四" },
+            item,
+            period,
+            kind,
+            fen,
+            row,
+            start,
+            basis,
+            formula
+        ],
+    )
+    .unwrap();
+}
+
+fn old_batch(conn: &Connection, month: &str) -> i64 {
+    conn.execute(
+        "INSERT INTO batches (month, status, created, inputs_digest, outputs_digest, tool_version)
+         VALUES (?1, 'draft', ?2, 'in', 'out', '0.1.0')",
+        [month, CREATED],
+    )
+    .unwrap();
+    conn.last_insert_rowid()
+}
+
+fn old_commit(conn: &Connection, batch: i64, pay_date: &str) {
+    conn.execute_batch(&format!(
+        "UPDATE batches SET status = 'committed', committed_at = '{COMMITTED_AT}', pay_date = '{pay_date}'
+          WHERE id = {batch};
+         UPDATE lines SET committed = 1 WHERE batch_id = {batch};"
+    ))
+    .unwrap();
+}
+
 #[test]
 fn a_version_1_ledger_opens_and_migrates_forward_keeping_its_payments() {
     let (_dir, path) = temp_ledger();
     {
         // A ledger as the first release wrote it: migration 1 only, with one committed March batch.
-        let conn = Connection::open(&path).unwrap();
-        conn.execute_batch(&format!(
-            "BEGIN; {} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1; COMMIT;",
-            MIGRATIONS[0]
-        ))
-        .unwrap();
-        let id = raw_draft(&conn, "2024-03", "残疾抚恤金", "2024-03", "正常");
-        conn.execute_batch(&format!(
-            "UPDATE batches SET status = 'committed', committed_at = '{COMMITTED_AT}', pay_date = '2024-03-15'
-              WHERE id = {id};
-             UPDATE lines SET committed = 1 WHERE batch_id = {id};"
-        ))
-        .unwrap();
+        let conn = old_ledger(&path, 1);
+        let id = old_batch(&conn, "2024-03");
+        old_line(&conn, id, (ZHANG, "残疾抚恤金", "2024-03", "正常"), 1, 0);
+        old_commit(&conn, id, "2024-03-15");
         let no_view: i64 = count(&conn, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'paid_totals'");
         assert_eq!(no_view, 0);
     }
     let mut ledger = Ledger::open(&path).unwrap();
     let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     let added = count(
         ledger.conn(),
-        "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('paid_totals', 'lines_by_person', 'lines_by_period')",
+        "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('paid_totals', 'lines_by_period', 'calcs', 'draft_lines')",
     );
-    assert_eq!(added, 3);
-    // The old payment is there, reported through the new view, and still protected.
+    assert_eq!(added, 4);
+    // The old payment is there, reported through the view, and still protected.
     assert_eq!(ledger.first_committed_month().unwrap(), Some(ym("2024-03")));
     assert_eq!(
         ledger.paid_totals(ym("2024-03"), ym("2024-03")).unwrap(),
@@ -1068,8 +1311,97 @@ fn a_version_1_ledger_opens_and_migrates_forward_keeping_its_payments() {
             id: ZHANG.to_string(), item: "残疾抚恤金".to_string(), period: ym("2024-03"), total_fen: 1
         }]
     );
-    let err = ledger.save_draft(&batch("2024-03", "in-2", vec![])).unwrap_err();
+    let err = ledger.save_draft_test(&batch("2024-03", "in-2", vec![])).unwrap_err();
     assert_eq!(err.exit_code(), 6);
+}
+
+#[test]
+fn a_version_3_ledger_migrates_to_4_keeping_every_batch_and_line() {
+    let (_dir, path) = temp_ledger();
+    {
+        let conn = old_ledger(&path, 3);
+        // March committed (two people, two calculations), April committed (regular, 补发 for March, 丧葬补助 with
+        // no standard row), May a draft (two lines), all written the version 3 way.
+        let march = old_batch(&conn, "2024-03");
+        old_line(&conn, march, (ZHANG, "残疾抚恤金", "2024-03", "正常"), 888_917, 0);
+        old_line(&conn, march, (LI, "护理费", "2024-03", "正常"), 420_000, 1);
+        old_commit(&conn, march, "2024-03-15");
+        let april = old_batch(&conn, "2024-04");
+        old_line(&conn, april, (ZHANG, "残疾抚恤金", "2024-04", "正常"), 888_917, 0);
+        old_line(&conn, april, (ZHANG, "残疾抚恤金", "2024-03", "补发"), 5_300, 2);
+        old_line(&conn, april, (LI, "丧葬补助", "2024-03", "丧葬补助"), 5_333_502, 2);
+        old_commit(&conn, april, "2024-04-12");
+        let may = old_batch(&conn, "2024-05");
+        old_line(&conn, may, (ZHANG, "残疾抚恤金", "2024-05", "正常"), 888_917, 0);
+        old_line(&conn, may, (ZHANG, "护理费", "2024-05", "正常"), 420_000, 1);
+        conn.execute_batch("UPDATE batches SET entitled_fen = 1308917, shortfalls = '[1]' WHERE month = '2024-05'")
+            .unwrap();
+    }
+    let mut ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.conn().pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), 4);
+    // Batches: March 888917 + 420000 = 1308917 分 in 2 lines; April 888917 + 5300 + 5333502 = 6227719 分 in 3;
+    // May (draft) 1308917 分 in 2.
+    let batches: Vec<(i64, String, BatchStatus, i64, i64, Option<String>)> = ledger
+        .batches()
+        .unwrap()
+        .into_iter()
+        .map(|b| (b.id, b.month.to_string(), b.status, b.lines, b.total_fen, b.pay_date.map(|d| d.to_string())))
+        .collect();
+    assert_eq!(
+        batches,
+        vec![
+            (1, "2024-03".into(), BatchStatus::Committed, 2, 1_308_917, Some("2024-03-15".into())),
+            (2, "2024-04".into(), BatchStatus::Committed, 3, 6_227_719, Some("2024-04-12".into())),
+            (3, "2024-05".into(), BatchStatus::Draft, 2, 1_308_917, None),
+        ]
+    );
+    // The committed counts and totals are stored now (not re-added on every listing).
+    assert_eq!(count(ledger.conn(), "SELECT SUM(line_count) FROM batches WHERE status = 'committed'"), 5);
+    // Every committed line reads back as written, in batch order, with its interned 依据 and formula.
+    let april = ledger.batch_lines(ym("2024-04")).unwrap();
+    let shown: Vec<String> = april
+        .iter()
+        .map(|l| {
+            format!("{} {} {} {} {} {:?} {}", l.id, l.item, l.period, l.kind, l.amount_fen, l.standard_row, l.formula)
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            format!("{ZHANG} 残疾抚恤金 2024-04 正常 888917 Some(3) 106670 元/年 ÷ 12 = 8889.1666… → 8889.17"),
+            format!("{ZHANG} 残疾抚恤金 2024-03 补发 5300 None 补发 2024-03：应发 8889.17 − 已发 8836.17 = 53.00"),
+            format!("{LI} 丧葬补助 2024-03 丧葬补助 5333502 None 补发 2024-03：应发 8889.17 − 已发 8836.17 = 53.00"),
+        ]
+    );
+    assert_eq!(april[0].basis, "样例通知");
+    assert_eq!(april[0].pay_date, Some(date("2024-04-12")));
+    let march = ledger.batch_lines(ym("2024-03")).unwrap();
+    assert_eq!(
+        march.iter().map(|l| (l.id.as_str(), l.amount_fen)).collect::<Vec<_>>(),
+        vec![(ZHANG, 888_917), (LI, 420_000)]
+    );
+    // Three distinct calculations among the six lines.
+    assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM calcs"), 3);
+    // March paid for 张三: 888917 + 5300 = 894217 分.
+    assert_eq!(
+        ledger.paid_totals(ym("2024-03"), ym("2024-03")).unwrap()[0],
+        PaidTotal { id: ZHANG.into(), item: "残疾抚恤金".into(), period: ym("2024-03"), total_fen: 894_217 }
+    );
+    assert_eq!(ledger.funeral_paid(LI).unwrap().map(|l| l.amount_fen), Some(5_333_502));
+    assert_eq!(ledger.lines_for(ZHANG, None).unwrap().len(), 3);
+    // The draft's lines kept their order and values, and the draft commits as any other.
+    let may = ledger.batch(ym("2024-05")).unwrap().unwrap();
+    assert_eq!((may.entitled_fen, may.shortfalls.as_str()), (Some(1_308_917), "[1]"));
+    let info = ledger.commit(ym("2024-05"), date("2024-05-15"), COMMITTED_AT, "in", None).unwrap();
+    assert_eq!((info.lines, info.total_fen), (2, 1_308_917));
+    let may_lines = ledger.batch_lines(ym("2024-05")).unwrap();
+    assert_eq!(may_lines.iter().map(|l| l.item.as_str()).collect::<Vec<_>>(), vec!["残疾抚恤金", "护理费"]);
+    // Still protected: March cannot be paid again, its lines cannot be changed.
+    let err = ledger
+        .save_draft_test(&batch("2024-06", "in-6", vec![line(LI, "护理费", "2024-03", LineKind::Regular, 1)]))
+        .unwrap_err();
+    assert_eq!(err.code(), "ALREADY_PAID");
+    assert_eq!(raw_error(ledger.conn(), "DELETE FROM lines"), "已确认发放的明细不能删除");
 }
 
 #[test]
@@ -1107,7 +1439,7 @@ fn period_counts_count_runs_of_persons_and_periods_per_group() {
     // March: 张三 two items for 2024-03 (one 人次, two lines), 李四 one item; April: 张三 regular + 补发 for March,
     // 李四 the funeral grant; May: a draft only (not counted).
     ledger
-        .save_draft(&batch(
+        .save_draft_test(&batch(
             "2024-03",
             "in-3",
             vec![
@@ -1119,7 +1451,7 @@ fn period_counts_count_runs_of_persons_and_periods_per_group() {
         .unwrap();
     ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-3", None).unwrap();
     ledger
-        .save_draft(&batch(
+        .save_draft_test(&batch(
             "2024-04",
             "in-4",
             vec![
@@ -1131,7 +1463,7 @@ fn period_counts_count_runs_of_persons_and_periods_per_group() {
         .unwrap();
     ledger.commit(ym("2024-04"), date("2024-04-15"), COMMITTED_AT, "in-4", None).unwrap();
     ledger
-        .save_draft(&batch("2024-05", "in-5", vec![line(ZHANG, "残疾抚恤金", "2024-05", LineKind::Regular, 1)]))
+        .save_draft_test(&batch("2024-05", "in-5", vec![line(ZHANG, "残疾抚恤金", "2024-05", LineKind::Regular, 1)]))
         .unwrap();
 
     let c = ledger.period_counts(ym("2024-03"), ym("2024-05")).unwrap();
