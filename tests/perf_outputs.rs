@@ -79,7 +79,8 @@ fn timings_only_when_asked_for() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    for phase in ["read inputs", "compute", "payments.xlsx", "csv outputs", "ledger save"] {
+    for phase in ["read inputs", "ledger history", "compute", "outputs and ledger lines", "manifest and ledger commit"]
+    {
         assert!(stderr.contains(&format!("[timings] {phase} ")), "{phase} missing in {stderr}");
     }
 }

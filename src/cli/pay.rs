@@ -108,27 +108,36 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     t.phase("ledger history");
     let batch = compute_month(month, &roster, &table, &config.rules(), &history)?;
     t.phase("compute");
-    progress.step("写出发放明细、代发文件和异常清单");
+    progress.step("写出发放明细、代发文件和异常清单，记入台账");
     let warnings = super::check::all_account_warnings(&roster);
+    let created = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    let inputs = digests.join().expect("hashing the inputs does not panic")?;
+    let record = ledger_io::InputsRecord::with_digests(
+        (&args.inputs.roster, &inputs[0].sha256),
+        (&args.inputs.standards, &inputs[1].sha256),
+        config,
+    );
+    // The outputs' digest (manifest.json's) is known only once every file is written: the draft is recorded
+    // meanwhile inside an open transaction and given the digest at the end (`PendingDraft::finish`).
+    let draft = ledger_io::new_batch(month, &batch, &roster, &table, created.clone(), &record, String::new());
 
     let run = PayRun { month, roster: &roster, standards: &table, batch: &batch, config };
     let names = &config.output;
     let mut out = OutputDir::new(&args.out).map_err(|e| io(&format!("无法准备输出目录 {}", args.out.display()), e))?;
     let write_err = |e: std::io::Error| io(&format!("写入输出目录 {} 失败", args.out.display()), e);
-    if !args.no_xlsx {
-        payments_xlsx::write(&run, &out.path(&names.payments_xlsx))
-            .map_err(|e| io(&format!("写入 {} 失败", names.payments_xlsx), e))?;
-        out.record(&names.payments_xlsx).map_err(write_err)?;
-    }
-    t.phase("payments.xlsx");
-    // payments.csv (the largest file) on the second core while the bank file and the lists are written here.
+    let xlsx_path = out.path(&names.payments_xlsx);
     let payments_sink = out.create(&names.payments_csv).map_err(write_err)?;
-    let (payments, others) = std::thread::scope(|scope| {
+    // payments.xlsx, payments.csv and the other files on their own threads while this one records the draft in
+    // the ledger. Nothing is final until all of them succeed: a failed file drops the draft's transaction, a
+    // refused draft drops the files.
+    let (xlsx, payments, others, pending) = std::thread::scope(|scope| {
+        let xlsx =
+            (!args.no_xlsx).then(|| scope.spawn(|| payments_xlsx::write(&run, &xlsx_path).map_err(|e| e.to_string())));
         let payments = scope.spawn(|| {
             let mut sink = payments_sink;
             tables::payments_csv(&run, &mut sink).map(|()| sink)
         });
-        let others = (|| -> Result<_, Failure> {
+        let others = scope.spawn(|| -> Result<_, Failure> {
             let mut bank_sink = out.create(&names.bank).map_err(write_err)?;
             bank::bank_file(&run, &mut bank_sink).map_err(|e| match e {
                 bank::BankError::Encoding(p) => Failure::Data((*p).into()),
@@ -139,16 +148,27 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             let mut recoveries = out.create(&names.recoveries).map_err(write_err)?;
             tables::recoveries_csv(&run, &mut recoveries).map_err(write_err)?;
             Ok([bank_sink, exceptions, recoveries])
-        })();
-        (payments.join().expect("the payments.csv writer does not panic"), others)
+        });
+        let pending = ledger.begin_draft(&draft.header, draft.lines());
+        let joined = |what: &str| format!("写出 {what} 的线程意外中止");
+        (
+            xlsx.map(|h| h.join().unwrap_or_else(|_| Err(joined(&names.payments_xlsx)))),
+            payments.join().unwrap_or_else(|_| Err(std::io::Error::other(joined(&names.payments_csv)))),
+            others.join().unwrap_or_else(|_| Err(io(&joined(&names.bank), "panic"))),
+            pending,
+        )
     });
+    if let Some(xlsx) = xlsx {
+        xlsx.map_err(|e| io(&format!("写入 {} 失败", names.payments_xlsx), e))?;
+        out.record(&names.payments_xlsx).map_err(write_err)?;
+    }
     out.finish(payments.map_err(write_err)?).map_err(write_err)?;
     for sink in others? {
         out.finish(sink).map_err(write_err)?;
     }
-    t.phase("csv outputs");
+    let pending = pending?;
+    t.phase("outputs and ledger lines");
 
-    let inputs = digests.join().expect("hashing the inputs does not panic")?;
     let mut paid = vec![false; roster.len()];
     batch.payments.iter().for_each(|p| paid[p.recipient] = true);
     let counts = Counts {
@@ -161,12 +181,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         funerals: batch.payments.iter().filter(|p| p.kind == crate::compute::PaymentKind::Funeral).count(),
         recoveries: batch.recoveries.len(),
     };
-    let created = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
     let policy = serde_json::to_value(config.rounding.policy).expect("plain data");
     let mut manifest = Manifest::new(
         "pay",
         &month.to_string(),
-        created.clone(),
+        created,
         inputs,
         &ledger_io::config_digest(config),
         policy.as_str().unwrap_or_default(),
@@ -179,27 +198,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     manifest.late_reason = late_reason.clone();
     let manifest_bytes = manifest.to_json();
     out.write(&names.manifest, &manifest_bytes).map_err(write_err)?;
-    t.phase("manifest");
-    progress.step("记入台账（草稿）");
     let files: Vec<String> = out.written().iter().map(|w| w.name.clone()).collect();
-
-    let record = ledger_io::InputsRecord::with_digests(
-        (&args.inputs.roster, &manifest.inputs[0].sha256),
-        (&args.inputs.standards, &manifest.inputs[1].sha256),
-        config,
-    );
-    let draft = ledger_io::new_batch(
-        month,
-        &batch,
-        &roster,
-        &table,
-        created,
-        &record,
-        crate::output::atomic::sha256_hex(&manifest_bytes),
-    );
-    t.phase("ledger lines");
-    ledger.save_draft(&draft.header, draft.lines())?;
-    t.phase("ledger save");
+    pending.finish(&crate::output::atomic::sha256_hex(&manifest_bytes))?;
+    t.phase("manifest and ledger commit");
     let dir = out.commit().map_err(write_err)?;
     t.phase("move outputs");
     drop(progress);

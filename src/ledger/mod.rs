@@ -19,7 +19,7 @@ mod store;
 mod tests;
 
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
-pub use store::{BUSY_TIMEOUT, Ledger, TEST_ABORT_AFTER_LINES_ENV};
+pub use store::{BUSY_TIMEOUT, Ledger, PendingDraft, TEST_ABORT_AFTER_LINES_ENV};
 
 use crate::domain::location::{Location, Problem};
 use crate::domain::money::from_fen;

@@ -35,6 +35,32 @@ const MAX_PROBED_LINES: usize = 10_000;
 /// it in production.
 pub const TEST_ABORT_AFTER_LINES_ENV: &str = "YOUFU_TEST_ABORT_AFTER_LINES";
 
+/// A draft recorded inside an open transaction (`Ledger::begin_draft`): `finish` commits it, dropping it rolls
+/// it back.
+pub struct PendingDraft<'l> {
+    tx: rusqlite::Transaction<'l>,
+    path: PathBuf,
+    info: BatchInfo,
+}
+
+impl PendingDraft<'_> {
+    /// The draft as it will be recorded.
+    pub fn info(&self) -> &BatchInfo {
+        &self.info
+    }
+
+    /// Record the digest of the files written for this draft (manifest.json's SHA-256) and commit.
+    pub fn finish(self, outputs_digest: &str) -> Result<BatchInfo, LedgerError> {
+        let PendingDraft { tx, path, mut info } = self;
+        let err = |e| sql_err(&path, e);
+        tx.execute("UPDATE batches SET outputs_digest = ?2 WHERE id = ?1", params![info.id, outputs_digest])
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        info.outputs_digest = outputs_digest.to_string();
+        Ok(info)
+    }
+}
+
 /// The ledger file, open.
 pub struct Ledger {
     conn: Connection,
@@ -182,6 +208,19 @@ impl Ledger {
         batch: &NewBatch,
         lines: impl IntoIterator<Item = LineRef<'a>>,
     ) -> Result<BatchInfo, LedgerError> {
+        let digest = batch.outputs_digest.clone();
+        self.begin_draft(batch, lines)?.finish(&digest)
+    }
+
+    /// `save_draft` in two steps, so the lines can be recorded while the output files are still being written:
+    /// everything is inserted and checked inside an open transaction; `PendingDraft::finish` sets the outputs'
+    /// digest (known once the files are complete) and commits. Dropping the `PendingDraft` instead rolls the
+    /// whole draft back: the ledger is as before.
+    pub fn begin_draft<'a>(
+        &mut self,
+        batch: &NewBatch,
+        lines: impl IntoIterator<Item = LineRef<'a>>,
+    ) -> Result<PendingDraft<'_>, LedgerError> {
         let abort_after = std::env::var(TEST_ABORT_AFTER_LINES_ENV).ok().and_then(|v| v.trim().parse::<usize>().ok());
         let path = self.path.clone();
         let err = |e| sql_err(&path, e);
@@ -285,8 +324,7 @@ impl Ledger {
         if let Some(conflict) = conflict {
             return Err(conflict);
         }
-        tx.commit().map_err(err)?;
-        Ok(BatchInfo {
+        let info = BatchInfo {
             id: batch_id,
             month: batch.month,
             status: BatchStatus::Draft,
@@ -301,7 +339,8 @@ impl Ledger {
             shortfalls: batch.shortfalls.clone(),
             lines: count,
             total_fen,
-        })
+        };
+        Ok(PendingDraft { tx, path, info })
     }
 
     /// Mark the month's draft committed with a pay date (and an optional late reason). Refused when there is no

@@ -124,6 +124,25 @@ fn a_zero_length_file_is_adopted_as_a_new_ledger() {
     assert_eq!(version, 4);
 }
 
+/// `pay` records the draft while its files are written: the outputs' digest comes last, and a run that fails
+/// in between (its `PendingDraft` dropped) leaves the earlier draft exactly as it was.
+#[test]
+fn a_pending_draft_gets_its_outputs_digest_at_the_end_or_rolls_back() {
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    let (header, lines) =
+        batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)]);
+    let pending = ledger.begin_draft(&header, lines.iter().map(NewLine::line_ref)).unwrap();
+    assert_eq!((pending.info().lines, pending.info().total_fen), (1, 888_917));
+    let info = pending.finish("manifest-sha").unwrap();
+    assert_eq!(info.outputs_digest, "manifest-sha");
+    assert_eq!(ledger.batch(ym("2024-03")).unwrap(), Some(info.clone()));
+    // A second run of the month that fails before finishing: the first draft stays, digest and lines.
+    let (header, lines) = batch("2024-03", "in-2", vec![line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 352_833)]);
+    drop(ledger.begin_draft(&header, lines.iter().map(NewLine::line_ref)).unwrap());
+    assert_eq!(ledger.batch(ym("2024-03")).unwrap(), Some(info));
+}
+
 #[test]
 fn save_draft_records_the_batch_and_its_lines() {
     let (_dir, path) = temp_ledger();
