@@ -61,6 +61,11 @@ impl PendingDraft<'_> {
     }
 }
 
+/// `PRAGMA cache_size` (negative: KiB) for everything but drafts: 256 MiB, allocated only as pages are used.
+const CACHE_SIZE: i64 = -262_144;
+/// `PRAGMA cache_size` while a draft is recorded: 32 MiB.
+const DRAFT_CACHE_SIZE: i64 = -32_768;
+
 /// The ledger file, open.
 pub struct Ledger {
     conn: Connection,
@@ -174,7 +179,7 @@ impl Ledger {
         // A page cache big enough that a province's draft (a million lines and their indexes) is built in memory
         // and written once at commit, instead of spilling pages to the file mid-transaction (256 MiB at most;
         // SQLite allocates it only as pages are used).
-        conn.pragma_update(None, "cache_size", -262_144).map_err(err)?;
+        conn.pragma_update(None, "cache_size", CACHE_SIZE).map_err(err)?;
         schema::migrate(&mut conn, path)?;
         Ok(Ledger { conn, path: path.to_path_buf() })
     }
@@ -224,6 +229,9 @@ impl Ledger {
         let abort_after = std::env::var(TEST_ABORT_AFTER_LINES_ENV).ok().and_then(|v| v.trim().parse::<usize>().ok());
         let path = self.path.clone();
         let err = |e| sql_err(&path, e);
+        // Draft lines are appended in order: full pages can go to the file as they fill (pages past the end of the
+        // file need no journal), so a draft needs a small cache — the large one is for `commit`'s index inserts.
+        self.conn.pragma_update(None, "cache_size", DRAFT_CACHE_SIZE).map_err(err)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
         if let Some(done) = committed_batch(&tx, &path, batch.month)? {
             return Err(already_committed(&path, done));
@@ -356,6 +364,7 @@ impl Ledger {
     ) -> Result<BatchInfo, LedgerError> {
         let path = self.path.clone();
         let err = |e| sql_err(&path, e);
+        self.conn.pragma_update(None, "cache_size", CACHE_SIZE).map_err(err)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
         // Under the write lock: the commit is the step that cannot be taken back.
         schema::check_commit_inputs(&tx, &path)?;
