@@ -38,7 +38,7 @@ impl Default for FuneralRule {
 
 impl FuneralRule {
     pub fn months_for(&self, r: &Recipient) -> u32 {
-        r.funeral_months.or_else(|| self.months.get(&r.category).copied()).unwrap_or(self.default_months)
+        r.funeral_months.or_else(|| self.months.get(&*r.category).copied()).unwrap_or(self.default_months)
     }
 }
 

@@ -46,14 +46,14 @@ fn group_by<'a>(
 
 /// By 类别, in the order of the domain's list (then any others in roster order).
 pub fn by_category(batch: &MonthBatch, roster: &[Recipient]) -> Vec<GroupTotal> {
-    let mut g = group_by(batch, roster, |r| r.category.as_str());
+    let mut g = group_by(batch, roster, |r| &*r.category);
     g.sort_by_key(|t| KNOWN.iter().position(|k| *k == t.name).unwrap_or(KNOWN.len()));
     g
 }
 
 /// By 乡镇, in the order they first appear among the payments; a blank 乡镇 is shown as （未填）.
 pub fn by_town(batch: &MonthBatch, roster: &[Recipient]) -> Vec<GroupTotal> {
-    let mut g = group_by(batch, roster, |r| r.town.as_str());
+    let mut g = group_by(batch, roster, |r| &*r.town);
     for t in &mut g {
         if t.name.is_empty() {
             t.name = "（未填）".into();

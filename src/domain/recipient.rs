@@ -75,8 +75,8 @@ pub struct Recipient {
     pub location: RowLocation,
     pub name: String,
     pub id: IdCard,
-    /// Normalised 类别.
-    pub category: String,
+    /// Normalised 类别 (shared by everyone of the 类别).
+    pub category: Arc<str>,
     /// The other columns of the row under their canonical header, value normalised (full-width → half-width,
     /// trimmed). The columns kept in the fields of their own (姓名, 身份证号, 类别, 乡镇, 开户行, 银行账号) are not
     /// repeated here: `attr` finds every column. Standards' key columns are matched against these.
@@ -91,10 +91,10 @@ pub struct Recipient {
     pub death_date: Option<NaiveDate>,
     /// 年度确认日期.
     pub confirmed_on: Option<NaiveDate>,
-    /// 乡镇（街道）.
-    pub town: String,
-    /// 开户行.
-    pub bank: String,
+    /// 乡镇（街道）(shared by everyone of the town).
+    pub town: Arc<str>,
+    /// 开户行 (shared where the text repeats).
+    pub bank: Arc<str>,
     /// 银行账号 (digits only, as text).
     pub account: String,
     /// 项目, when the roster carries one item per row.
@@ -286,14 +286,32 @@ impl Attrs {
     }
 }
 
-/// Builds one `Attrs` after another in a reused buffer: values are pushed in the order of the names.
+/// Builds one `Attrs` after another in a reused buffer: values are pushed in the order of the names. Also shares
+/// the short texts that repeat from row to row (类别, 乡镇, 开户行) so a million people hold a few hundred copies.
 #[derive(Default)]
 pub struct AttrsBuilder {
     text: String,
     ends: Vec<u32>,
+    shared: std::collections::HashMap<Box<str>, Arc<str>>,
 }
 
+/// How many distinct texts one builder shares before it stops remembering new ones (a column that does not
+/// repeat, such as a bank branch written out per person, should not grow a map as large as the roster).
+const SHARED_TEXTS: usize = 4096;
+
 impl AttrsBuilder {
+    /// `text` as a shared `Arc<str>`: the same allocation for every row with the same text.
+    pub fn shared(&mut self, text: &str) -> Arc<str> {
+        if let Some(s) = self.shared.get(text) {
+            return s.clone();
+        }
+        let s: Arc<str> = Arc::from(text);
+        if self.shared.len() < SHARED_TEXTS {
+            self.shared.insert(Box::from(text), s.clone());
+        }
+        s
+    }
+
     /// The buffer the next value is written into; call `end_value` after writing it.
     pub fn buf(&mut self) -> &mut String {
         &mut self.text
@@ -429,5 +447,22 @@ mod tests {
         let mut b = AttrsBuilder::default();
         b.push("张三");
         b.finish(AttrNames::new(["姓名", "村"]));
+    }
+
+    #[test]
+    fn repeated_texts_share_one_allocation_up_to_a_limit() {
+        let mut b = AttrsBuilder::default();
+        let (a, again, other) = (b.shared("城关镇"), b.shared("城关镇"), b.shared("东坝镇"));
+        assert!(Arc::ptr_eq(&a, &again));
+        assert!(!Arc::ptr_eq(&a, &other));
+        assert_eq!((&*a, &*other), ("城关镇", "东坝镇"));
+        // Past SHARED_TEXTS distinct texts a new one is still returned, just not remembered.
+        for n in 0..SHARED_TEXTS {
+            b.shared(&n.to_string());
+        }
+        let (x, y) = (b.shared("新乡镇"), b.shared("新乡镇"));
+        assert_eq!(&*x, "新乡镇");
+        assert!(!Arc::ptr_eq(&x, &y));
+        assert!(Arc::ptr_eq(&a, &b.shared("城关镇")), "texts seen before are still shared");
     }
 }

@@ -281,6 +281,8 @@ impl<'a> RowContext<'a> {
                 }
                 attrs.end_value();
             }
+            let (category, town, bank) =
+                (attrs.shared(&category), attrs.shared(&view.text_ref("乡镇")), attrs.shared(&view.text_ref("开户行")));
             let attrs = attrs.finish(shape.names.clone());
             Some(Recipient {
                 location: RowLocation {
@@ -298,8 +300,8 @@ impl<'a> RowContext<'a> {
                 stop_month: stop_month?,
                 death_date: death_date?,
                 confirmed_on: confirmed_on?,
-                town: view.text("乡镇"),
-                bank: view.text("开户行"),
+                town,
+                bank,
                 account,
                 item: (!item.is_empty()).then(|| item.into_owned()),
                 funeral_months: funeral_months?,
@@ -654,7 +656,7 @@ mod tests {
         assert_eq!(a.location.to_string(), format!("{} 工作表「花名册」第4行", path.display()));
         assert_eq!(a.name, "张三");
         assert_eq!(a.id.as_str(), "411526195003150014");
-        assert_eq!(a.category, "残疾军人");
+        assert_eq!(&*a.category, "残疾军人");
         assert_eq!(a.attr("等级"), "一级");
         assert_eq!(a.attr("性质"), "因战");
         assert_eq!(a.attr("城乡"), "农村");
@@ -666,14 +668,14 @@ mod tests {
         assert_eq!(a.status, Status::Normal);
         // serial 45296 = 2024-01-05
         assert_eq!(a.confirmed_on, date(2024, 1, 5));
-        assert_eq!(a.bank, "农行城关支行");
+        assert_eq!(&*a.bank, "农行城关支行");
         assert_eq!(a.account, "6228480012345678901");
-        assert_eq!(a.town, "城关镇");
+        assert_eq!(&*a.town, "城关镇");
         assert_eq!(a.item, None);
 
         let b = &r[1];
         assert_eq!(b.location.row, Some(6));
-        assert_eq!(b.category, "在乡复员军人");
+        assert_eq!(&*b.category, "在乡复员军人");
         assert_eq!(b.service_years, Some(dec!(12)));
         assert_eq!(b.start_month, ym("2024-01"));
         assert_eq!(b.status, Status::Suspended { reason: "未年审".into() });
@@ -684,7 +686,7 @@ mod tests {
         let c = &r[2];
         assert_eq!(c.location.row, Some(7));
         assert_eq!(c.id.as_str(), "41152619480909001X");
-        assert_eq!(c.category, "烈士遗属");
+        assert_eq!(&*c.category, "烈士遗属");
         // a 死亡日期 with a blank 状态 means deceased
         assert_eq!(c.status, Status::Deceased);
         assert_eq!(c.death_date, date(2024, 1, 5));
@@ -721,7 +723,7 @@ mod tests {
         let r = read_roster(&path, &Categories::default()).unwrap();
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].location.row, Some(4));
-        assert_eq!(r[0].bank, "农行城关支行");
+        assert_eq!(&*r[0].bank, "农行城关支行");
         assert_eq!(r[0].account, "6228480012345678901");
         assert_eq!(r[0].attr("开户行"), "农行城关支行");
     }
@@ -753,7 +755,7 @@ mod tests {
         assert_eq!(r[1].location.to_string(), format!("{} 第5行", path.display()));
         assert_eq!(r[2].location.row, Some(9));
         assert_eq!(r[2].name, "王五");
-        assert_eq!(r[1].category, "病故军人遗属");
+        assert_eq!(&*r[1].category, "病故军人遗属");
         assert_eq!(r[1].start_month, ym("2023-08"));
         assert_eq!(r[0].attr("等级"), "一级");
     }
@@ -944,7 +946,7 @@ mod tests {
             assert_eq!(r[0].location.row, Some(3));
             assert_eq!(r[0].location.sheet.as_deref(), Some("roster"));
             assert_eq!(r[0].id.as_str(), "411526195003150014");
-            assert_eq!(r[0].category, "残疾军人");
+            assert_eq!(&*r[0].category, "残疾军人");
             assert_eq!(r[0].attr("等级"), "三级");
             assert_eq!(r[0].confirmed_on, date(2024, 1, 5), "{name}");
             assert_eq!(r[0].service_years, Some(dec!(12)));

@@ -45,11 +45,11 @@ fn unencodable(run: &PayRun, bad: char, transfers: &[crate::compute::summary::Tr
     );
     for t in transfers {
         let r = &run.roster[t.recipient];
-        for (column, value) in [("姓名", &r.name), ("开户行", &r.bank)] {
+        for (column, value) in [("姓名", &*r.name), ("开户行", &*r.bank)] {
             if value.contains(bad) {
                 let mut at = r.location.to_location();
                 at.column = Some(column.to_string());
-                return p.at(at).value(value.clone());
+                return p.at(at).value(value);
             }
         }
     }
@@ -113,7 +113,7 @@ pub fn bank_file<W: Write>(run: &PayRun, mut out: W) -> Result<(), BankError> {
                 "姓名" => w.write_field(&r.name),
                 "身份证号" => w.write_field(r.id.as_str()),
                 "账号" => w.write_field(&r.account),
-                "开户行" => w.write_field(&r.bank),
+                "开户行" => w.write_field(&*r.bank),
                 "金额" => {
                     num.clear();
                     push_yuan(&mut num, t.amount);

@@ -195,7 +195,7 @@ fn detail_sheets(wb: &mut Workbook, run: &PayRun, s: &Styles, per_sheet: usize) 
         let r = &run.roster[p.recipient];
         let std = run.standards.row(p.standard);
         for (c, t) in
-            [(1, r.name.as_str()), (3, &r.category), (6, &r.town), (7, &p.item), (11, &r.bank), (13, &std.basis)]
+            [(1, r.name.as_str()), (3, &*r.category), (6, &*r.town), (7, &p.item), (11, &*r.bank), (13, &std.basis)]
         {
             widths.see(c, t);
         }
@@ -260,15 +260,15 @@ fn detail_sheet(
         ws.write_number_with_format(row, 0, (first_number + n + 1) as f64, &s.center)?;
         ws.write_string_with_format(row, 1, &r.name, &s.text)?;
         ws.write_string_with_format(row, 2, r.id.as_str(), &s.text)?;
-        ws.write_string_with_format(row, 3, &r.category, &s.text)?;
+        ws.write_string_with_format(row, 3, &*r.category, &s.text)?;
         ws.write_string_with_format(row, 4, r.attr("等级"), &s.center)?;
         ws.write_string_with_format(row, 5, r.attr("性质"), &s.center)?;
-        ws.write_string_with_format(row, 6, &r.town, &s.text)?;
+        ws.write_string_with_format(row, 6, &*r.town, &s.text)?;
         ws.write_string_with_format(row, 7, &p.item, &s.text)?;
         ws.write_string_with_format(row, 8, p.period.to_string(), &s.center)?;
         ws.write_string_with_format(row, 9, p.kind.label(), &s.center)?;
         ws.write_number_with_format(row, 10, xlsx_number(p.amount), &s.money)?;
-        ws.write_string_with_format(row, 11, &r.bank, &s.text)?;
+        ws.write_string_with_format(row, 11, &*r.bank, &s.text)?;
         ws.write_string_with_format(row, 12, &r.account, &s.text)?;
         ws.write_string_with_format(row, 13, &std.basis, &s.text)?;
         row += 1;
@@ -354,8 +354,8 @@ fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), X
         ws.write_number_with_format(row, 0, (n + 1) as f64, &s.center)?;
         ws.write_string_with_format(row, 1, &r.name, &s.text)?;
         ws.write_string_with_format(row, 2, r.id.as_str(), &s.text)?;
-        ws.write_string_with_format(row, 3, &r.category, &s.text)?;
-        ws.write_string_with_format(row, 4, &r.town, &s.text)?;
+        ws.write_string_with_format(row, 3, &*r.category, &s.text)?;
+        ws.write_string_with_format(row, 4, &*r.town, &s.text)?;
         ws.write_string_with_format(row, 5, e.item.as_deref().unwrap_or("全部"), &s.text)?;
         ws.write_string_with_format(row, 6, e.code, &s.text)?;
         ws.write_string_with_format(row, 7, &e.reason, &s.wrap)?;
@@ -369,8 +369,8 @@ fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), X
         ws.write_number_with_format(row, 0, (run.batch.exceptions.len() + n + 1) as f64, &s.center)?;
         ws.write_string_with_format(row, 1, &r.name, &s.text)?;
         ws.write_string_with_format(row, 2, r.id.as_str(), &s.text)?;
-        ws.write_string_with_format(row, 3, &r.category, &s.text)?;
-        ws.write_string_with_format(row, 4, &r.town, &s.text)?;
+        ws.write_string_with_format(row, 3, &*r.category, &s.text)?;
+        ws.write_string_with_format(row, 4, &*r.town, &s.text)?;
         ws.write_string_with_format(row, 5, &rc.item, &s.text)?;
         ws.write_string_with_format(row, 6, "OVERPAID", &s.text)?;
         let reason = format!(

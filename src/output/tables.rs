@@ -59,8 +59,8 @@ pub fn exceptions_csv<W: Write>(run: &PayRun, out: W) -> io::Result<()> {
         w.write_record([
             r.id.as_str(),
             &r.name,
-            &r.category,
-            &r.town,
+            &*r.category,
+            &*r.town,
             e.item.as_deref().unwrap_or("全部"),
             e.code,
             &e.reason,
@@ -82,8 +82,8 @@ pub fn recoveries_csv<W: Write>(run: &PayRun, out: W) -> io::Result<()> {
         w.write_record([
             r.id.as_str(),
             &r.name,
-            &r.category,
-            &r.town,
+            &*r.category,
+            &*r.town,
             &rc.item,
             &rc.period.to_string(),
             &format_yuan(rc.entitled),
