@@ -47,7 +47,7 @@ fn fixture() -> Fixture {
         let batch = compute_month(m, &roster, &table, &config.rules(), &history).unwrap();
         for p in &batch.payments {
             let r = &roster[p.recipient];
-            if m == ym("2024-01") && r.id.as_str() == HELD_BACK_ID && p.item == HELD_BACK_ITEM {
+            if m == ym("2024-01") && r.id.as_str() == HELD_BACK_ID && *p.item == *HELD_BACK_ITEM {
                 continue;
             }
             lines.push(LedgerLine {
@@ -57,7 +57,7 @@ fn fixture() -> Fixture {
                 name: r.name.clone(),
                 category: r.category.to_string(),
                 town: r.town.to_string(),
-                item: p.item.clone(),
+                item: p.item.to_string(),
                 period: p.period,
                 kind: p.kind.label().to_string(),
                 amount_fen: to_fen(p.amount).unwrap(),

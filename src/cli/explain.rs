@@ -59,7 +59,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let batch = compute_month(month, &person, &table, &config.rules(), &history)?;
     let r = &person[0];
 
-    let mut items: Vec<String> = batch.payments.iter().map(|p| p.item.clone()).collect();
+    let mut items: Vec<String> = batch.payments.iter().map(|p| p.item.to_string()).collect();
     for l in &paid {
         if !items.contains(&l.item) {
             items.push(l.item.clone());
@@ -79,7 +79,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let mut json_items = Vec::new();
     for item in &items {
         writeln!(out, "项目：{item}").unwrap();
-        let owed: Vec<_> = batch.payments.iter().filter(|p| &p.item == item).collect();
+        let owed: Vec<_> = batch.payments.iter().filter(|p| *p.item == **item).collect();
         let mut entitled = Decimal::ZERO;
         let mut jitem = json!({"item": item});
         for p in &owed {

@@ -15,6 +15,7 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// 类型 of a payment line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -59,7 +60,7 @@ pub struct YearEndSettlement {
 pub struct Payment {
     /// Index into the roster.
     pub recipient: usize,
-    pub item: String,
+    pub item: std::sync::Arc<str>,
     pub period: YearMonth,
     pub kind: PaymentKind,
     pub amount: Decimal,
@@ -67,7 +68,7 @@ pub struct Payment {
     pub standard: usize,
     pub calc: Calculation,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub settlement: Option<YearEndSettlement>,
+    pub settlement: Option<Box<YearEndSettlement>>,
     /// For a 丧葬补助 line: the number of months it is worth.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub funeral_months: Option<u32>,
@@ -212,7 +213,7 @@ struct Due {
     standard: usize,
     calc: Calculation,
     amount: Decimal,
-    settlement: Option<YearEndSettlement>,
+    settlement: Option<Box<YearEndSettlement>>,
 }
 
 /// The amount for one (recipient, item, month) under the rounding policy, with its settlement for December.
@@ -259,7 +260,7 @@ fn amount_for(
         months += 1;
     }
     let year_exact = round_fen(per_year_sum / Decimal::from(12) + per_month_sum, rounding.mode);
-    let settlement = Some(YearEndSettlement { months, year_exact, other_months });
+    let settlement = Some(Box::new(YearEndSettlement { months, year_exact, other_months }));
     Ok(Some(Due { standard: i, calc, amount: year_exact - other_months, settlement }))
 }
 
@@ -301,7 +302,7 @@ pub struct Recovery {
 fn entitlement(
     ri: usize,
     r: &Recipient,
-    items: &[(String, Vec<usize>)],
+    items: &[(Arc<str>, Vec<usize>)],
     month: YearMonth,
     table: &StandardTable,
     rules: &Rules,
@@ -481,7 +482,7 @@ fn month_part(
 fn arrears_of(
     ri: usize,
     r: &Recipient,
-    items: &[(String, Vec<usize>)],
+    items: &[(Arc<str>, Vec<usize>)],
     table: &StandardTable,
     rules: &Rules,
     history: &History,
@@ -500,7 +501,7 @@ fn arrears_of(
             } else if diff < Decimal::ZERO {
                 recoveries.push(Recovery {
                     recipient: ri,
-                    item: line.item,
+                    item: line.item.to_string(),
                     period: m,
                     entitled: line.amount,
                     paid,
@@ -769,7 +770,7 @@ mod tests {
         let mut r = person(6, ID2, "农村籍退役士兵", &[("城乡", "农村")]);
         r.service_years = Some(dec!(7));
         let b = compute_month(ym("2024-03"), &[r], &table(), &Rules::default(), &History::default()).unwrap();
-        let got: Vec<(&str, Decimal)> = b.payments.iter().map(|p| (p.item.as_str(), p.amount)).collect();
+        let got: Vec<(&str, Decimal)> = b.payments.iter().map(|p| (&*p.item, p.amount)).collect();
         assert_eq!(got, vec![("定期生活补助", dec!(280.00)), ("地方补贴", dec!(100.00))]);
         assert_eq!(b.total(), dec!(380.00));
     }
@@ -912,7 +913,7 @@ mod tests {
         let f = &apr.payments[0];
         // 12 × 8889.17 = 106670.04
         assert_eq!(
-            (f.kind, f.item.as_str(), f.period, f.amount),
+            (f.kind, &*f.item, f.period, f.amount),
             (PaymentKind::Funeral, "丧葬补助", ym("2024-03"), dec!(106670.04))
         );
         assert_eq!(crate::compute::funeral::formula(f), "12 × 8889.17（2024-03月发放额）= 106670.04");

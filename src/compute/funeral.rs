@@ -11,6 +11,7 @@ use crate::domain::{Problem, Recipient, Unit, YearMonth};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The 项目 name of a 丧葬补助 line.
 pub const ITEM: &str = "丧葬补助";
@@ -52,7 +53,7 @@ pub enum Outcome {
 pub fn funeral(
     ri: usize,
     r: &Recipient,
-    items: &[(String, Vec<usize>)],
+    items: &[(Arc<str>, Vec<usize>)],
     month: YearMonth,
     table: &StandardTable,
     rules: &Rules,
@@ -80,7 +81,7 @@ pub fn funeral(
     let mut monthly = Decimal::ZERO;
     let mut first_row = None;
     for (item, rows) in items {
-        if rule.exclude_items.contains(item) {
+        if rule.exclude_items.iter().any(|x| **x == **item) {
             continue;
         }
         if let Selection::InForce(i) = table.select(r, item, rows, death_month.first_day())? {

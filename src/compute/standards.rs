@@ -18,13 +18,16 @@ pub struct StandardTable {
     /// Inclusive effective end of each row (explicit 终止日期, or the day before the chain's next version).
     effective_end: Vec<Option<NaiveDate>>,
     /// Item names in the order they first appear in the file.
-    items: Vec<String>,
+    items: Vec<Arc<str>>,
     /// Every key column any row names (sorted): a recipient's values for these decide which rows match.
     key_columns: Vec<String>,
 }
 
 /// The 项目 a recipient can be owed, each with the rows of that item matching them (as `items_for` returns).
-pub type ItemRows = Arc<Vec<(String, Vec<usize>)>>;
+pub type ItemRows = Arc<Vec<ItemRow>>;
+
+/// A 项目 and the rows of that item matching a recipient.
+pub type ItemRow = (Arc<str>, Vec<usize>);
 
 /// Distinct combinations a `Matcher` remembers; past this, recipients are matched by scanning the rows.
 const MATCHER_CACHE_MAX: usize = 10_000;
@@ -93,7 +96,7 @@ impl StandardTable {
         let mut problems = Problems::default();
         let mut chains: BTreeMap<(&str, &BTreeMap<String, String>), Vec<usize>> = BTreeMap::new();
         for (i, s) in rows.iter().enumerate() {
-            chains.entry((s.item.as_str(), &s.keys)).or_default().push(i);
+            chains.entry((&*s.item, &s.keys)).or_default().push(i);
         }
         let mut effective_end: Vec<Option<NaiveDate>> = rows.iter().map(|s| s.end).collect();
         for idx in chains.values() {
@@ -109,7 +112,7 @@ impl StandardTable {
                 }
             }
         }
-        let mut items: Vec<String> = Vec::new();
+        let mut items: Vec<Arc<str>> = Vec::new();
         for s in &rows {
             if !items.contains(&s.item) {
                 items.push(s.item.clone());
@@ -129,7 +132,7 @@ impl StandardTable {
         &self.rows[i]
     }
 
-    pub fn items(&self) -> &[String] {
+    pub fn items(&self) -> &[Arc<str>] {
         &self.items
     }
 
@@ -152,18 +155,18 @@ impl StandardTable {
         (0..self.rows.len())
             .filter(|&i| {
                 let s = &self.rows[i];
-                r.item.as_ref().is_none_or(|it| *it == s.item) && s.keys.iter().all(|(k, v)| r.attr(k) == v)
+                r.item.as_ref().is_none_or(|it| **it == *s.item) && s.keys.iter().all(|(k, v)| r.attr(k) == v)
             })
             .collect()
     }
 
     /// The 项目 a recipient can be owed (in file order), or a problem when no row matches them at all.
-    pub fn items_for(&self, r: &Recipient) -> Result<Vec<(String, Vec<usize>)>, Problem> {
+    pub fn items_for(&self, r: &Recipient) -> Result<Vec<ItemRow>, Problem> {
         let matching = self.matching(r);
         if matching.is_empty() {
             return Err(no_match_problem(r));
         }
-        let mut out: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut out: Vec<ItemRow> = Vec::new();
         for item in &self.items {
             let rows: Vec<usize> = matching.iter().copied().filter(|&i| self.rows[i].item == *item).collect();
             if !rows.is_empty() {
@@ -362,7 +365,7 @@ pub(crate) mod tests {
         assert_eq!(t.effective_end(1), None);
         let r = person(5, ID1, "残疾军人", &[("等级", "一级"), ("性质", "因战")]);
         let items = t.items_for(&r).unwrap();
-        assert_eq!(items, vec![("残疾抚恤金".to_string(), vec![0, 1])]);
+        assert_eq!(items, vec![("残疾抚恤金".into(), vec![0, 1])]);
         let rows = &items[0].1;
         assert_eq!(t.select(&r, "残疾抚恤金", rows, date("2023-07-01")), Ok(Selection::InForce(0)));
         assert_eq!(t.select(&r, "残疾抚恤金", rows, date("2023-08-01")), Ok(Selection::InForce(1)));
@@ -438,15 +441,15 @@ pub(crate) mod tests {
         let ia = m.items_for(&a).unwrap();
         let ib = m.items_for(&b).unwrap();
         assert!(Arc::ptr_eq(&ia, &ib));
-        assert_eq!(*ia, vec![("残疾抚恤金".to_string(), vec![0, 1]), ("地方补贴".to_string(), vec![2])]);
+        assert_eq!(*ia, vec![("残疾抚恤金".into(), vec![0, 1]), ("地方补贴".into(), vec![2])]);
         assert_eq!(*ia, t.items_for(&a).unwrap());
         // 城镇: only the disabled chain.
         let c = person(7, ID1, "残疾军人", &[("等级", "一级"), ("性质", "因战"), ("城乡", "城镇")]);
-        assert_eq!(*m.items_for(&c).unwrap(), vec![("残疾抚恤金".to_string(), vec![0, 1])]);
+        assert_eq!(*m.items_for(&c).unwrap(), vec![("残疾抚恤金".into(), vec![0, 1])]);
         // The 项目 column is part of the key.
         let mut d = a.clone();
         d.item = Some("地方补贴".into());
-        assert_eq!(*m.items_for(&d).unwrap(), vec![("地方补贴".to_string(), vec![2])]);
+        assert_eq!(*m.items_for(&d).unwrap(), vec![("地方补贴".into(), vec![2])]);
         // Nobody matches: each recipient's own problem, also when the key is already cached.
         let e = person(8, ID1, "烈士遗属", &[("城乡", "城镇")]);
         let f = person(9, ID2, "烈士遗属", &[("城乡", "城镇")]);
@@ -469,7 +472,7 @@ pub(crate) mod tests {
         let mut r = person(4, ID1, "残疾军人", &[]);
         assert_eq!(t.items_for(&r).unwrap().len(), 2);
         r.item = Some("护理费".into());
-        assert_eq!(t.items_for(&r).unwrap(), vec![("护理费".to_string(), vec![1])]);
+        assert_eq!(t.items_for(&r).unwrap(), vec![("护理费".into(), vec![1])]);
         r.item = Some("取暖费".into());
         assert_eq!(t.items_for(&r).unwrap_err().code, "NO_STANDARD");
     }

@@ -61,7 +61,7 @@ pub struct Standard {
     /// The standards-file row.
     pub location: Location,
     /// 项目
-    pub item: String,
+    pub item: std::sync::Arc<str>,
     /// Key columns with a value (blank = any, so not stored), under canonical header names.
     pub keys: BTreeMap<String, String>,
     /// 金额

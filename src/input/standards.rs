@@ -98,7 +98,7 @@ fn parse_row(view: &RowView, categories: &Categories) -> (Option<Standard>, Vec<
     let standard = (|| {
         Some(Standard {
             location: view.location(),
-            item: item?,
+            item: item?.into(),
             keys,
             amount: amount?,
             unit: unit?,
@@ -211,7 +211,7 @@ mod tests {
         assert_eq!(s.len(), 4);
 
         assert_eq!(s[0].location.to_string(), format!("{} 工作表「标准」第3行", path.display()));
-        assert_eq!(s[0].item, "残疾抚恤金");
+        assert_eq!(&*s[0].item, "残疾抚恤金");
         assert_eq!(s[0].keys, keys(&[("类别", "残疾军人"), ("等级", "一级"), ("性质", "因战")]));
         assert_eq!(s[0].amount, dec!(106670));
         assert_eq!(s[0].unit, Unit::PerYear);

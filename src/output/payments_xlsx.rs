@@ -264,7 +264,7 @@ fn detail_sheet(
         ws.write_string_with_format(row, 4, r.attr("等级"), &s.center)?;
         ws.write_string_with_format(row, 5, r.attr("性质"), &s.center)?;
         ws.write_string_with_format(row, 6, &*r.town, &s.text)?;
-        ws.write_string_with_format(row, 7, &p.item, &s.text)?;
+        ws.write_string_with_format(row, 7, &*p.item, &s.text)?;
         ws.write_string_with_format(row, 8, p.period.to_string(), &s.center)?;
         ws.write_string_with_format(row, 9, p.kind.label(), &s.center)?;
         ws.write_number_with_format(row, 10, xlsx_number(p.amount), &s.money)?;
