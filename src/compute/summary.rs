@@ -69,7 +69,36 @@ pub struct Transfer {
     pub amount: Decimal,
     pub lines: usize,
     /// The kinds of payment in it (正常, 补发, 丧葬补助), sorted, once each.
-    pub kinds: Vec<PaymentKind>,
+    pub kinds: Kinds,
+}
+
+/// A set of payment kinds, iterated in `PaymentKind` order: three bits, so a million transfers allocate nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Kinds(u8);
+
+const ALL_KINDS: [PaymentKind; 3] = [PaymentKind::Regular, PaymentKind::Arrears, PaymentKind::Funeral];
+
+impl Kinds {
+    pub fn of(kind: PaymentKind) -> Kinds {
+        let mut k = Kinds::default();
+        k.add(kind);
+        k
+    }
+
+    pub fn add(&mut self, kind: PaymentKind) {
+        self.0 |= 1 << kind as u8;
+    }
+
+    /// The kinds held, in `PaymentKind` order.
+    pub fn iter(self) -> impl Iterator<Item = PaymentKind> {
+        ALL_KINDS.into_iter().filter(move |k| self.0 & (1 << *k as u8) != 0)
+    }
+}
+
+impl Serialize for Kinds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
 }
 
 /// One transfer per (recipient, account), in roster order.
@@ -88,16 +117,13 @@ pub fn transfers(batch: &MonthBatch) -> Vec<Transfer> {
             Some(i) => {
                 out[i].amount += p.amount;
                 out[i].lines += 1;
-                if !out[i].kinds.contains(&p.kind) {
-                    out[i].kinds.push(p.kind);
-                    out[i].kinds.sort();
-                }
+                out[i].kinds.add(p.kind);
             }
             None => {
                 if !grouped {
                     index.insert(p.recipient, out.len());
                 }
-                out.push(Transfer { recipient: p.recipient, amount: p.amount, lines: 1, kinds: vec![p.kind] });
+                out.push(Transfer { recipient: p.recipient, amount: p.amount, lines: 1, kinds: Kinds::of(p.kind) });
             }
         }
     }
@@ -138,8 +164,8 @@ mod tests {
         assert_eq!(
             tr,
             vec![
-                Transfer { recipient: 0, amount: dec!(2431.67), lines: 2, kinds: vec![PaymentKind::Regular] },
-                Transfer { recipient: 1, amount: dec!(8889.17), lines: 1, kinds: vec![PaymentKind::Regular] },
+                Transfer { recipient: 0, amount: dec!(2431.67), lines: 2, kinds: Kinds::of(PaymentKind::Regular) },
+                Transfer { recipient: 1, amount: dec!(8889.17), lines: 1, kinds: Kinds::of(PaymentKind::Regular) },
             ]
         );
         // Lines not in roster order (a batch put together by hand) give the same transfers.
@@ -149,5 +175,15 @@ mod tests {
         // 2431.67 + 8889.17 = 11320.84
         assert_eq!(batch.total(), dec!(11320.84));
         assert_eq!(tr.iter().map(|t| t.amount).sum::<Decimal>(), batch.total());
+    }
+
+    #[test]
+    fn kinds_are_a_set_in_kind_order() {
+        let mut k = Kinds::of(PaymentKind::Funeral);
+        k.add(PaymentKind::Regular);
+        k.add(PaymentKind::Funeral);
+        assert_eq!(k.iter().collect::<Vec<_>>(), [PaymentKind::Regular, PaymentKind::Funeral]);
+        assert_eq!(serde_json::to_string(&k).unwrap(), r#"["Regular","Funeral"]"#);
+        assert_ne!(k, Kinds::of(PaymentKind::Regular));
     }
 }

@@ -4,7 +4,7 @@
 use super::PayRun;
 use super::text::{push_u64, push_yuan};
 use crate::compute::PaymentKind;
-use crate::compute::summary::transfers;
+use crate::compute::summary::{Kinds, transfers};
 use crate::config::Encoding;
 use crate::domain::Problem;
 use crate::domain::money::format_yuan;
@@ -84,22 +84,22 @@ pub fn bank_file<W: Write>(run: &PayRun, mut out: W) -> Result<(), BankError> {
     let memo_base =
         layout.memo.replace("{所属期}", &run.month.to_string()).replace("{月}", &run.month.month().to_string());
     // The memo depends only on the kinds of payment in the transfer: worked out once per combination.
-    let mut memos: Vec<(Vec<PaymentKind>, String)> = Vec::new();
+    let mut memos: Vec<(Kinds, String)> = Vec::new();
     let mut num = Vec::with_capacity(24);
     for (n, t) in tr.iter().enumerate() {
         let r = &run.roster[t.recipient];
-        let kinds = &t.kinds;
-        let memo = match memos.iter().position(|(k, _)| k == kinds) {
+        let kinds = t.kinds;
+        let memo = match memos.iter().position(|(k, _)| *k == kinds) {
             Some(i) => i,
             None => {
-                let memo = if kinds[..] == [PaymentKind::Regular] {
+                let memo = if kinds == Kinds::of(PaymentKind::Regular) {
                     memo_base.clone()
                 } else {
                     let labels: Vec<&str> =
-                        kinds.iter().filter(|k| **k != PaymentKind::Regular).map(|k| k.label()).collect();
+                        kinds.iter().filter(|k| *k != PaymentKind::Regular).map(|k| k.label()).collect();
                     format!("{memo_base}（含{}）", labels.join("、"))
                 };
-                memos.push((kinds.clone(), memo));
+                memos.push((kinds, memo));
                 memos.len() - 1
             }
         };
