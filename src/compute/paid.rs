@@ -43,6 +43,10 @@ impl<'r> PaidIndexBuilder<'r> {
     /// For `roster`, keeping only lines whose 所属期 is one of `months`.
     pub fn new(roster: &'r [Recipient], months: &[YearMonth]) -> PaidIndexBuilder<'r> {
         assert!(months.len() <= usize::from(u16::MAX), "fewer than 65,536 months");
+        if months.is_empty() {
+            // Nothing to re-check (the usual first batch of a year): no person map to build.
+            return PaidIndexBuilder { persons: HashMap::new(), index: PaidIndex::default() };
+        }
         let mut persons: HashMap<&str, u32> = HashMap::with_capacity(roster.len());
         let person_of_row = roster
             .iter()
@@ -57,6 +61,9 @@ impl<'r> PaidIndexBuilder<'r> {
 
     /// One committed line (or a sum of several): 身份证号, 项目, 所属期, 分.
     pub fn add(&mut self, id: &str, item: &str, period: YearMonth, fen: i64) {
+        if self.index.months.is_empty() {
+            return;
+        }
         let Some(&person) = self.persons.get(id) else { return };
         let Some(month) = self.index.months.iter().position(|m| *m == period) else { return };
         let item = match self.index.item_ids.get(item) {

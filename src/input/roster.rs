@@ -469,14 +469,22 @@ impl<'c> Merge<'c> {
             ctx,
             next: 0,
             problems: Vec::new(),
-            recipients: Vec::with_capacity(rows),
+            recipients: Vec::new(),
             seen: HashMap::with_capacity_and_hasher(rows, BuildHasherDefault::default()),
         }
     }
 
     fn add(&mut self, parsed: Parsed) {
         self.next += 1;
-        self.recipients.extend(parsed.recipients);
+        let mut incoming = parsed.recipients;
+        if incoming.len() > self.recipients.len() {
+            // Keep the larger allocation and move the fewer rows so far in front of it: a part of a million-row
+            // roster is never copied while its copy and itself are both alive.
+            std::mem::swap(&mut self.recipients, &mut incoming);
+            self.recipients.splice(0..0, incoming);
+        } else {
+            self.recipients.append(&mut incoming);
+        }
         let mut problems = parsed.problems.into_iter();
         let mut start = 0;
         for entry in parsed.entries {
