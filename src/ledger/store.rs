@@ -524,31 +524,40 @@ impl Ledger {
                 span.query_row([batch_id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(err)?;
             let (Some(first), Some(last)) = (first, last) else { continue };
             let month = months.entry(month).or_default();
-            let mut rows = scan.query([first, last]).map_err(err)?;
+            let mut rows = scan.query([first, last, *batch_id]).map_err(err)?;
             while let Some(r) = rows.next().map_err(err)? {
-                if r.get_ref(0).and_then(|v| v.as_i64().map_err(Into::into)).map_err(err)? != *batch_id {
-                    continue;
-                }
+                // Bytes as stored: a text is checked as UTF-8 (`text`) only when it is new to `tally`.
+                let bytes = |i: usize| -> Result<&[u8], LedgerError> {
+                    r.get_ref(i).and_then(|v| v.as_bytes().map_err(Into::into)).map_err(err)
+                };
                 let text = |i: usize| -> Result<&str, LedgerError> {
                     r.get_ref(i).and_then(|v| v.as_str().map_err(Into::into)).map_err(err)
                 };
-                let kind = text(3)?;
-                let Some(kind) = LineKind::from_label(kind) else {
-                    return Err(err(rusqlite::Error::FromSqlConversionFailure(
-                        3,
-                        Type::Text,
-                        format!("未知的明细类型“{kind}”").into(),
-                    )));
+                let kind = match bytes(2)? {
+                    k if k == LineKind::Regular.label().as_bytes() => LineKind::Regular,
+                    k if k == LineKind::Arrears.label().as_bytes() => LineKind::Arrears,
+                    k if k == LineKind::Funeral.label().as_bytes() => LineKind::Funeral,
+                    _ => {
+                        let kind = text(2)?;
+                        return Err(err(rusqlite::Error::FromSqlConversionFailure(
+                            2,
+                            Type::Text,
+                            format!("未知的明细类型“{kind}”").into(),
+                        )));
+                    }
                 };
-                let amount: i64 = r.get(7).map_err(err)?;
-                let period = text(2)?;
-                let period = tally.period_index(period).map_err(err)?;
-                let person = tally.person_index(text(1)?);
-                let names = [text(4)?, text(5)?, text(6)?];
+                let amount: i64 = r.get(6).map_err(err)?;
+                let period = tally.period_index(bytes(1)?, || text(1))?;
+                let person = tally.person_index(bytes(0)?, || text(0))?;
+                let mut names = [0; 3];
+                for (dim, name) in names.iter_mut().enumerate() {
+                    *name = tally.name_index(dim, bytes(3 + dim)?, || text(3 + dim))?;
+                }
                 tally.add(person, period, kind, names, amount);
                 month.lines += 1;
                 month.amount_fen += amount;
             }
+            tally.end_batch();
         }
         let (totals, regular, arrears, funeral, [by_category, by_item, by_town]) = tally.finish();
         Ok(PeriodCounts { totals, regular, arrears, funeral, by_category, by_item, by_town, by_month: months })
@@ -573,8 +582,9 @@ pub(super) const PERIOD_COUNTS_SPAN: &str =
 
 /// One batch's lines by rowid range (`?1`..=`?2`), for `period_counts`: a range scan of the table, read in page
 /// order (see the test `period_counts_scans_rowid_ranges_without_sorting` for the plan).
-pub(super) const PERIOD_COUNTS_SCAN: &str = "SELECT batch_id, person_id, period, kind, category, item, town, amount_fen
-   FROM lines WHERE id BETWEEN ?1 AND ?2";
+/// `+batch_id` (no index on the expression) keeps SQLite on the rowid range; it only skips other batches' rows.
+pub(super) const PERIOD_COUNTS_SCAN: &str = "SELECT person_id, period, kind, category, item, town, amount_fen
+   FROM lines WHERE id BETWEEN ?1 AND ?2 AND +batch_id = ?3";
 
 /// A set of small numbers (dense person numbers), one bit each, grown on demand.
 #[derive(Default)]
@@ -641,8 +651,7 @@ impl std::hash::Hasher for PackedIdHasher {
 
 /// The 身份证号 as a number: 17 digits then a digit or an upper-case `X` (as 10), so every such text has its own
 /// number below 10^17 × 11 < 2^63. Anything else (a 15-digit or malformed number) gives `None`.
-fn packed_id(id: &str) -> Option<u64> {
-    let bytes = id.as_bytes();
+fn packed_id(bytes: &[u8]) -> Option<u64> {
     if bytes.len() != 18 {
         return None;
     }
@@ -661,58 +670,185 @@ fn packed_id(id: &str) -> Option<u64> {
     Some(n * 11 + check)
 }
 
+/// Dense person numbers (0, 1, 2, … in order of first sight) by packed 身份证号, looked up without random access
+/// in the common case: a batch's lines come sorted by (所属期, 身份证号), and most persons recur every month, so
+/// each batch walks a cursor forward through the numbers known before it (sorted by key), galloping over gaps
+/// and searching again only when the keys restart (a new 所属期). Persons new in the batch go to a small map,
+/// merged into the sorted numbers when the batch ends. Any order of lines gives the same numbers' meaning (one
+/// per person); only the speed depends on the order.
+#[derive(Default)]
+struct PersonNumbers {
+    known: Vec<(u64, u32)>,
+    cursor: usize,
+    fresh: HashMap<u64, u32, std::hash::BuildHasherDefault<PackedIdHasher>>,
+    /// Persons whose 身份证号 does not pack (one String per such person, not per line).
+    others: HashMap<String, u32>,
+    count: u32,
+}
+
+impl PersonNumbers {
+    fn packed(&mut self, key: u64) -> u32 {
+        let known = &self.known;
+        let from = self.cursor;
+        let at = match known.get(from) {
+            Some(&(k, n)) if k == key => return n,
+            Some(&(k, _)) if k < key => {
+                // Gallop: the next key is usually a step or two ahead.
+                let mut step = 1;
+                while from + step < known.len() && known[from + step].0 < key {
+                    step *= 2;
+                }
+                let end = (from + step + 1).min(known.len());
+                from + step / 2 + known[from + step / 2..end].partition_point(|e| e.0 < key)
+            }
+            _ => known.partition_point(|e| e.0 < key),
+        };
+        self.cursor = at;
+        if let Some(&(k, n)) = known.get(at)
+            && k == key
+        {
+            return n;
+        }
+        let next = self.count;
+        let n = *self.fresh.entry(key).or_insert(next);
+        if n == next {
+            self.count += 1;
+        }
+        n
+    }
+
+    fn other(&mut self, id: &str) -> u32 {
+        if let Some(&n) = self.others.get(id) {
+            return n;
+        }
+        let n = self.count;
+        self.count += 1;
+        self.others.insert(id.to_string(), n);
+        n
+    }
+
+    /// Merge the batch's new persons into the sorted numbers, for the next batch's cursor.
+    fn end_batch(&mut self) {
+        if !self.fresh.is_empty() {
+            let mut fresh: Vec<(u64, u32)> = self.fresh.drain().collect();
+            fresh.sort_unstable();
+            let known = std::mem::take(&mut self.known);
+            let mut merged = Vec::with_capacity(known.len() + fresh.len());
+            let (mut a, mut b) = (known.into_iter().peekable(), fresh.into_iter().peekable());
+            loop {
+                let take_a = match (a.peek(), b.peek()) {
+                    (Some(x), Some(y)) => x.0 < y.0,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (None, None) => break,
+                };
+                merged.extend(if take_a { a.next() } else { b.next() });
+            }
+            self.known = merged;
+        }
+        self.cursor = 0;
+    }
+}
+
 /// Everything `period_counts` accumulates: dense numbers for persons, 所属期 and group names, and the groups.
+/// Texts are compared as bytes with the last one seen (consecutive lines mostly share them) before any lookup.
 #[derive(Default)]
 struct Tally {
-    packed: HashMap<u64, u32, std::hash::BuildHasherDefault<PackedIdHasher>>,
-    /// Persons whose 身份证号 does not pack (one String per such person, not per line).
-    other_ids: HashMap<String, u32>,
-    persons: u32,
-    /// The 所属期 texts seen, in the order first seen (a handful); the last one is tried first.
+    persons: PersonNumbers,
+    last_person: Option<(Vec<u8>, u32)>,
+    /// The 所属期 texts seen, in the order first seen (a handful), and the last one's number.
     periods: Vec<String>,
-    last_period: usize,
-    /// 类别 / 项目 / 乡镇: name → group number, and the last name and number (consecutive lines mostly share them).
+    last_period: Option<usize>,
+    /// 类别 / 项目 / 乡镇: name → group number, and the last name and number.
     names: [HashMap<String, usize>; 3],
-    last_names: [Option<(String, usize)>; 3],
+    last_names: [Option<(Vec<u8>, usize)>; 3],
     named: [Vec<Group>; 3],
     /// All lines, 正常, 补发, 丧葬补助.
     kinds: [Group; 4],
 }
 
 impl Tally {
-    fn person_index(&mut self, id: &str) -> u32 {
-        let next = self.persons;
+    /// The dense number of the person `id`; `text` gives it as checked UTF-8 when it does not pack.
+    fn person_index<'a>(
+        &mut self,
+        id: &[u8],
+        text: impl FnOnce() -> Result<&'a str, LedgerError>,
+    ) -> Result<u32, LedgerError> {
+        if let Some((last, i)) = &self.last_person
+            && last.as_slice() == id
+        {
+            return Ok(*i);
+        }
         let index = match packed_id(id) {
-            Some(key) => *self.packed.entry(key).or_insert(next),
-            None => match self.other_ids.get(id) {
-                Some(&i) => i,
-                None => *self.other_ids.entry(id.to_string()).or_insert(next),
-            },
+            Some(key) => self.persons.packed(key),
+            None => self.persons.other(text()?),
         };
-        if index == next {
-            self.persons += 1;
-        }
-        index
-    }
-
-    fn period_index(&mut self, period: &str) -> rusqlite::Result<usize> {
-        if self.periods.get(self.last_period).is_some_and(|p| p == period) {
-            return Ok(self.last_period);
-        }
-        let index = match self.periods.iter().position(|p| p == period) {
-            Some(i) => i,
-            None => {
-                // Checked once per distinct text, as the old per-line parse did.
-                parse_text(2, period, |s| s.parse::<YearMonth>())?;
-                self.periods.push(period.to_string());
-                self.periods.len() - 1
+        match &mut self.last_person {
+            Some((last, i)) => {
+                last.clear();
+                last.extend_from_slice(id);
+                *i = index;
             }
-        };
-        self.last_period = index;
+            None => self.last_person = Some((id.to_vec(), index)),
+        }
         Ok(index)
     }
 
-    fn add(&mut self, person: u32, period: usize, kind: LineKind, names: [&str; 3], amount_fen: i64) {
+    /// The number of the 所属期 `period` (a key only, as text: the database's CHECK keeps its format).
+    fn period_index<'a>(
+        &mut self,
+        period: &[u8],
+        text: impl FnOnce() -> Result<&'a str, LedgerError>,
+    ) -> Result<usize, LedgerError> {
+        if let Some(i) = self.last_period
+            && self.periods[i].as_bytes() == period
+        {
+            return Ok(i);
+        }
+        let index = match self.periods.iter().position(|p| p.as_bytes() == period) {
+            Some(i) => i,
+            None => {
+                let text = text()?;
+                self.periods.push(text.to_string());
+                self.periods.len() - 1
+            }
+        };
+        self.last_period = Some(index);
+        Ok(index)
+    }
+
+    /// The group number of `name` in dimension `dim` (类别 / 项目 / 乡镇).
+    fn name_index<'a>(
+        &mut self,
+        dim: usize,
+        name: &[u8],
+        text: impl FnOnce() -> Result<&'a str, LedgerError>,
+    ) -> Result<usize, LedgerError> {
+        if let Some((last, i)) = &self.last_names[dim]
+            && last.as_slice() == name
+        {
+            return Ok(*i);
+        }
+        let text = text()?;
+        let index = match self.names[dim].get(text) {
+            Some(&i) => i,
+            None => {
+                let i = self.named[dim].len();
+                self.named[dim].push(Group::default());
+                self.names[dim].insert(text.to_string(), i);
+                i
+            }
+        };
+        self.last_names[dim] = Some((name.to_vec(), index));
+        Ok(index)
+    }
+
+    /// After each batch's lines (see `PersonNumbers::end_batch`).
+    fn end_batch(&mut self) {
+        self.persons.end_batch();
+    }
+
+    fn add(&mut self, person: u32, period: usize, kind: LineKind, names: [usize; 3], amount_fen: i64) {
         let regular = kind == LineKind::Regular;
         self.kinds[0].add(person, period, amount_fen, regular);
         let own = match kind {
@@ -721,23 +857,7 @@ impl Tally {
             LineKind::Funeral => 3,
         };
         self.kinds[own].add(person, period, amount_fen, true);
-        for (dim, name) in names.into_iter().enumerate() {
-            let index = match &self.last_names[dim] {
-                Some((last, i)) if last == name => *i,
-                _ => {
-                    let i = match self.names[dim].get(name) {
-                        Some(&i) => i,
-                        None => {
-                            let i = self.named[dim].len();
-                            self.named[dim].push(Group::default());
-                            self.names[dim].insert(name.to_string(), i);
-                            i
-                        }
-                    };
-                    self.last_names[dim] = Some((name.to_string(), i));
-                    i
-                }
-            };
+        for (dim, index) in names.into_iter().enumerate() {
             self.named[dim][index].add(person, period, amount_fen, regular);
         }
     }
