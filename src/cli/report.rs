@@ -186,4 +186,87 @@ mod tests {
         let by_month: Vec<String> = counted.by_month.iter().map(|m| format!("{} {}", m.month, m.amount)).collect();
         assert_eq!(by_month, vec!["2024-01 2.30", "2024-02 0", "2024-03 11.04", "2024-04 0", "2024-05 0", "2024-06 0"]);
     }
+
+    /// The same equivalence over many persons and months, in the shapes that exercise the ledger's person
+    /// numbering: persons leaving and joining, 补发 lines for earlier 所属期 (some before the period), towns that
+    /// change, 身份证号 that do not pack into a number, and drafts saved in scrambled order.
+    #[test]
+    fn the_ledger_counts_match_the_counting_of_the_lines_over_many_persons() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(&dir.path().join("youfu.db")).unwrap();
+        // 60 persons: 58 eighteen-character numbers (the last ending in X), one short id and one with a lower-case x.
+        let mut ids: Vec<String> =
+            (0..58).map(|i| format!("4405241950{:07}{}", i * 7919 % 10_000_000, i % 10)).collect();
+        ids[57].replace_range(17.., "X");
+        ids.push("A1".into());
+        ids.push(ids[57].to_lowercase());
+        let towns = ["城关镇", "东乡", ""];
+        let items = ["抚恤金", "护理费"];
+        let mut generated = 0u64;
+        for (m, month) in ["2023-12", "2024-01", "2024-02", "2024-03", "2024-04"].iter().enumerate() {
+            let mut lines = Vec::new();
+            for (p, id) in ids.iter().enumerate() {
+                // Person p is paid from month p % 3 on and stops after month 3 + p % 2.
+                if m < p % 3 || m > 3 + p % 2 {
+                    continue;
+                }
+                let town = towns[(p + m / 2) % 3];
+                for item in &items[..1 + p % 2] {
+                    lines.push(line(id, town, item, month, LineKind::Regular, 100 + p as i64));
+                }
+                if m > 0 && p % 4 == 0 {
+                    // 补发 for the month before, and for 2023-11 (before every period here) every other time.
+                    let before = ["2023-11", "2023-12", "2024-01", "2024-02", "2024-03"][m - 1];
+                    lines.push(line(id, town, "抚恤金", before, LineKind::Arrears, 7));
+                    if p % 8 == 0 {
+                        lines.push(line(id, town, "抚恤金", "2023-11", LineKind::Arrears, 3));
+                    }
+                }
+                if m == 4 && p == 5 {
+                    lines.push(line(id, town, "丧葬补助", month, LineKind::Funeral, 5000));
+                }
+            }
+            // Scrambled: the commit sorts them by (所属期, 身份证号, 项目) anyway.
+            lines.reverse();
+            let third = lines.len() / 3;
+            lines.rotate_left(third);
+            if m > 0 {
+                generated += lines.len() as u64;
+            }
+            let batch = NewBatch {
+                month: ym(month),
+                created: "2024-01-01T00:00:00+08:00".into(),
+                inputs_digest: "in".into(),
+                outputs_digest: "out".into(),
+                tool_version: "0".into(),
+                entitled_fen: 0,
+                shortfalls: "[]".into(),
+            };
+            ledger.save_draft(&batch, lines.iter().map(NewLine::line_ref)).unwrap();
+            let pay_date = chrono::NaiveDate::from_ymd_opt(ym(month).year(), ym(month).month(), 10).unwrap();
+            ledger.commit(ym(month), pay_date, "2024-01-10T00:00:00+08:00", "in", None).unwrap();
+        }
+        let period: Period = "2024H1".parse().unwrap();
+        let mut lines = Vec::new();
+        for m in period.months() {
+            lines.extend(ledger.batch_lines(m).unwrap().into_iter().map(|l| LedgerLine {
+                batch_month: l.batch_month,
+                pay_date: l.pay_date,
+                id: l.id,
+                name: l.name,
+                category: l.category,
+                town: l.town,
+                item: l.item,
+                period: l.period,
+                kind: l.kind.label().to_string(),
+                amount_fen: l.amount_fen,
+            }));
+        }
+        let counted = summary(&ledger.period_counts(period.first, period.last).unwrap(), &period);
+        assert_eq!(counted, LineSummary::of_lines(&period, &lines));
+        // Every line generated for 2024-01..04 is counted, and 2023-12's are not.
+        assert_eq!(counted.totals.lines, generated);
+        // Persons paid in 2024: all 60 (person p starts in month p % 3 ≤ 2 and stops after month 3 or 4).
+        assert_eq!(counted.totals.persons, 60);
+    }
 }

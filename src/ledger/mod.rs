@@ -11,7 +11,8 @@
 //!   youfu ledger at all.
 //! - `store`  — `Ledger`: open/create, `save_draft`, `commit` (each one `BEGIN IMMEDIATE` transaction), queries.
 //!   Queries over many months stream instead of loading lines: `period_counts` (the report's groups, counted in
-//!   one ordered pass), `for_each_paid` (what arrears and `pay` need of earlier months), `funeral_paid_ids`.
+//!   one sequential pass, no sort), `for_each_paid` (what arrears and `pay` need of earlier months),
+//!   `funeral_paid_ids`.
 
 mod schema;
 mod store;

@@ -534,85 +534,81 @@ impl Ledger {
         rows.collect::<Result<_, _>>().map_err(err)
     }
 
-    /// Count the committed lines whose batch month lies in [from, to] per group (see `PeriodCounts`) in one pass
-    /// over the lines ordered by (身份证号, 所属期), so distinct persons and (person, period) pairs are counted as
-    /// runs, without holding the lines: memory stays bounded by the number of groups.
+    /// Count the committed lines whose batch month lies in [from, to] per group (see `PeriodCounts`) in one
+    /// sequential pass, without holding the lines and without asking SQLite to sort them.
+    ///
+    /// Each batch's lines are read by a rowid range scan (`SEARCH lines USING INTEGER PRIMARY KEY`): `commit`
+    /// appends a batch's lines in one `INSERT … SELECT`, so its rowids are contiguous and the scan reads the table's
+    /// pages in order, with no per-row index seek and no temporary B-tree (a v3 ledger carried forward may have
+    /// other batches' rows inside the range: they are skipped by their `batch_id`). The batch's span comes from two
+    /// seeks of `lines_by_batch` (MIN / MAX of the rowid). Distinct persons and (person, 所属期) pairs are counted
+    /// with a dense person number (the 身份证号 packed into a u64) and one bit per person in each group (per 所属期
+    /// for the pairs), so the lines may come in any order; group names are interned, no String per row.
     pub fn period_counts(&self, from: YearMonth, to: YearMonth) -> Result<PeriodCounts, LedgerError> {
         let err = |e| sql_err(&self.path, e);
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT l.person_id, l.period, l.kind, l.category, l.item, l.town, b.month, l.amount_fen
-                   FROM lines l JOIN batches b ON b.id = l.batch_id
-                  WHERE b.status = 'committed' AND b.month BETWEEN ?1 AND ?2
-                  ORDER BY l.person_id, l.period",
+                "SELECT id, month FROM batches WHERE status = 'committed' AND month BETWEEN ?1 AND ?2 ORDER BY month",
             )
             .map_err(err)?;
-        let mut rows = stmt.query([from.to_string(), to.to_string()]).map_err(err)?;
-        let mut all = [Run::default(), Run::default(), Run::default(), Run::default()];
-        let mut named: [std::collections::HashMap<String, Run>; 3] = Default::default();
-        let mut months: std::collections::BTreeMap<String, LineCounts> = std::collections::BTreeMap::new();
+        let batches: Vec<(i64, String)> = stmt
+            .query_map([from.to_string(), to.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(err)?
+            .collect::<Result<_, _>>()
+            .map_err(err)?;
+        let mut months: std::collections::BTreeMap<YearMonth, LineCounts> = std::collections::BTreeMap::new();
         let mut m = from;
         while m <= to {
-            months.insert(m.to_string(), LineCounts::default());
+            months.insert(m, LineCounts::default());
             m = m.next();
         }
-        let (mut last_person, mut last_period) = (String::new(), String::new());
-        let (mut person, mut pair) = (0u64, 0u64);
-        while let Some(r) = rows.next().map_err(err)? {
-            let text = |i: usize| -> Result<&str, LedgerError> {
-                r.get_ref(i).and_then(|v| v.as_str().map_err(Into::into)).map_err(err)
-            };
-            let (id, period, kind) = (text(0)?, text(1)?, text(2)?);
-            let amount: i64 = r.get(7).map_err(err)?;
-            if person == 0 || id != last_person {
-                person += 1;
-                pair += 1;
-                last_person.clear();
-                last_person.push_str(id);
-                last_period.clear();
-                last_period.push_str(period);
-            } else if period != last_period {
-                pair += 1;
-                last_period.clear();
-                last_period.push_str(period);
-            }
-            let regular = kind == LineKind::Regular.label();
-            all[0].add(person, pair, amount, regular);
-            match LineKind::from_label(kind) {
-                Some(LineKind::Regular) => all[1].add(person, pair, amount, true),
-                Some(LineKind::Arrears) => all[2].add(person, pair, amount, true),
-                Some(LineKind::Funeral) => all[3].add(person, pair, amount, true),
-                None => {
-                    return Err(err(rusqlite::Error::FromSqlConversionFailure(
-                        2,
-                        Type::Text,
-                        format!("未知的明细类型“{kind}”").into(),
-                    )));
-                }
-            }
-            for (i, map) in named.iter_mut().enumerate() {
-                let key = text(3 + i)?;
-                match map.get_mut(key) {
-                    Some(run) => run.add(person, pair, amount, regular),
-                    None => {
-                        let mut run = Run::default();
-                        run.add(person, pair, amount, regular);
-                        map.insert(key.to_string(), run);
+        let mut span = self.conn.prepare(PERIOD_COUNTS_SPAN).map_err(err)?;
+        let mut scan = self.conn.prepare(PERIOD_COUNTS_SCAN).map_err(err)?;
+        let mut tally = Tally::default();
+        for (batch_id, month) in &batches {
+            let month = parse_text(1, month, |s| s.parse::<YearMonth>()).map_err(err)?;
+            let (first, last): (Option<i64>, Option<i64>) =
+                span.query_row([batch_id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(err)?;
+            let (Some(first), Some(last)) = (first, last) else { continue };
+            let month = months.entry(month).or_default();
+            let mut rows = scan.query([first, last, *batch_id]).map_err(err)?;
+            while let Some(r) = rows.next().map_err(err)? {
+                // Bytes as stored: a text is checked as UTF-8 (`text`) only when it is new to `tally`.
+                let bytes = |i: usize| -> Result<&[u8], LedgerError> {
+                    r.get_ref(i).and_then(|v| v.as_bytes().map_err(Into::into)).map_err(err)
+                };
+                let text = |i: usize| -> Result<&str, LedgerError> {
+                    r.get_ref(i).and_then(|v| v.as_str().map_err(Into::into)).map_err(err)
+                };
+                let kind = match bytes(2)? {
+                    k if k == LineKind::Regular.label().as_bytes() => LineKind::Regular,
+                    k if k == LineKind::Arrears.label().as_bytes() => LineKind::Arrears,
+                    k if k == LineKind::Funeral.label().as_bytes() => LineKind::Funeral,
+                    _ => {
+                        let kind = text(2)?;
+                        return Err(err(rusqlite::Error::FromSqlConversionFailure(
+                            2,
+                            Type::Text,
+                            format!("未知的明细类型“{kind}”").into(),
+                        )));
                     }
+                };
+                let amount: i64 = r.get(6).map_err(err)?;
+                let period = tally.period_index(bytes(1)?, || text(1))?;
+                let person = tally.person_index(bytes(0)?, || text(0))?;
+                let mut names = [0; 3];
+                for (dim, name) in names.iter_mut().enumerate() {
+                    *name = tally.name_index(dim, bytes(3 + dim)?, || text(3 + dim))?;
                 }
+                tally.add(person, period, kind, names, amount);
+                month.lines += 1;
+                month.amount_fen += amount;
             }
-            let month = months.entry(text(6)?.to_string()).or_default();
-            month.lines += 1;
-            month.amount_fen += amount;
+            tally.end_batch();
         }
-        let [totals, regular, arrears, funeral] = all.map(|r| r.counts);
-        let [by_category, by_item, by_town] = named.map(|m| m.into_iter().map(|(k, r)| (k, r.counts)).collect());
-        let by_month = months
-            .into_iter()
-            .map(|(k, c)| Ok((parse_text(6, &k, |s| s.parse::<YearMonth>()).map_err(err)?, c)))
-            .collect::<Result<_, LedgerError>>()?;
-        Ok(PeriodCounts { totals, regular, arrears, funeral, by_category, by_item, by_town, by_month })
+        let (totals, regular, arrears, funeral, [by_category, by_item, by_town]) = tally.finish();
+        Ok(PeriodCounts { totals, regular, arrears, funeral, by_category, by_item, by_town, by_month: months })
     }
 
     fn query_lines(&self, tail: &str, args: &[&String]) -> Result<Vec<PaidLine>, LedgerError> {
@@ -628,27 +624,304 @@ impl Ledger {
     }
 }
 
-/// A group's counts while the lines stream by in (person, period) order: a person or a (person, period) pair is
-/// new to the group when its ordinal differs from the last one the group saw.
+/// The first and last rowid of batch `?1`'s lines, for `period_counts`: two seeks of `lines_by_batch`.
+pub(super) const PERIOD_COUNTS_SPAN: &str =
+    "SELECT (SELECT MIN(id) FROM lines WHERE batch_id = ?1), (SELECT MAX(id) FROM lines WHERE batch_id = ?1)";
+
+/// One batch's lines by rowid range (`?1`..=`?2`), for `period_counts`: a range scan of the table, read in page
+/// order (see the test `period_counts_scans_rowid_ranges_without_sorting` for the plan).
+/// `+batch_id` (no index on the expression) keeps SQLite on the rowid range; it only skips other batches' rows.
+pub(super) const PERIOD_COUNTS_SCAN: &str = "SELECT person_id, period, kind, category, item, town, amount_fen
+   FROM lines WHERE id BETWEEN ?1 AND ?2 AND +batch_id = ?3";
+
+/// A set of small numbers (dense person numbers), one bit each, grown on demand.
 #[derive(Default)]
-struct Run {
-    counts: LineCounts,
-    last_person: u64,
-    last_pair: u64,
+struct BitSet(Vec<u64>);
+
+impl BitSet {
+    /// Add `i`; true when it was not in the set yet.
+    fn insert(&mut self, i: u32) -> bool {
+        let (word, bit) = ((i / 64) as usize, 1u64 << (i % 64));
+        if word >= self.0.len() {
+            self.0.resize(word + 1, 0);
+        }
+        let new = self.0[word] & bit == 0;
+        self.0[word] |= bit;
+        new
+    }
 }
 
-impl Run {
-    fn add(&mut self, person: u64, pair: u64, amount_fen: i64, counts_times: bool) {
+/// A group's counts while the lines stream by in any order: the persons it has seen, and per 所属期 (by its dense
+/// number) the persons with a (person, 所属期) pair that counted for 人次.
+#[derive(Default)]
+struct Group {
+    counts: LineCounts,
+    persons: BitSet,
+    pairs: Vec<BitSet>,
+}
+
+impl Group {
+    fn add(&mut self, person: u32, period: usize, amount_fen: i64, counts_times: bool) {
         self.counts.lines += 1;
         self.counts.amount_fen += amount_fen;
-        if self.last_person != person {
-            self.last_person = person;
+        if self.persons.insert(person) {
             self.counts.persons += 1;
         }
-        if counts_times && self.last_pair != pair {
-            self.last_pair = pair;
-            self.counts.person_times += 1;
+        if counts_times {
+            if period >= self.pairs.len() {
+                self.pairs.resize_with(period + 1, BitSet::default);
+            }
+            if self.pairs[period].insert(person) {
+                self.counts.person_times += 1;
+            }
         }
+    }
+}
+
+/// A multiplicative hash for the packed 身份证号 (already well spread in its low digits); SipHash costs more than
+/// the rest of a line's counting.
+#[derive(Default)]
+struct PackedIdHasher(u64);
+
+impl std::hash::Hasher for PackedIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+    }
+}
+
+/// The 身份证号 as a number: 17 digits then a digit or an upper-case `X` (as 10), so every such text has its own
+/// number below 10^17 × 11 < 2^63. Anything else (a 15-digit or malformed number) gives `None`.
+fn packed_id(bytes: &[u8]) -> Option<u64> {
+    if bytes.len() != 18 {
+        return None;
+    }
+    let mut n = 0u64;
+    for &b in &bytes[..17] {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(b - b'0');
+    }
+    let check = match bytes[17] {
+        b @ b'0'..=b'9' => u64::from(b - b'0'),
+        b'X' => 10,
+        _ => return None,
+    };
+    Some(n * 11 + check)
+}
+
+/// Dense person numbers (0, 1, 2, … in order of first sight) by packed 身份证号, looked up without random access
+/// in the common case: a batch's lines come sorted by (所属期, 身份证号), and most persons recur every month, so
+/// each batch walks a cursor forward through the numbers known before it (sorted by key), galloping over gaps
+/// and searching again only when the keys restart (a new 所属期). Persons new in the batch go to a small map,
+/// merged into the sorted numbers when the batch ends. Any order of lines gives the same numbers' meaning (one
+/// per person); only the speed depends on the order.
+#[derive(Default)]
+struct PersonNumbers {
+    known: Vec<(u64, u32)>,
+    cursor: usize,
+    fresh: HashMap<u64, u32, std::hash::BuildHasherDefault<PackedIdHasher>>,
+    /// Persons whose 身份证号 does not pack (one String per such person, not per line).
+    others: HashMap<String, u32>,
+    count: u32,
+}
+
+impl PersonNumbers {
+    fn packed(&mut self, key: u64) -> u32 {
+        let known = &self.known;
+        let from = self.cursor;
+        let at = match known.get(from) {
+            Some(&(k, n)) if k == key => return n,
+            Some(&(k, _)) if k < key => {
+                // Gallop: the next key is usually a step or two ahead.
+                let mut step = 1;
+                while from + step < known.len() && known[from + step].0 < key {
+                    step *= 2;
+                }
+                let end = (from + step + 1).min(known.len());
+                from + step / 2 + known[from + step / 2..end].partition_point(|e| e.0 < key)
+            }
+            _ => known.partition_point(|e| e.0 < key),
+        };
+        self.cursor = at;
+        if let Some(&(k, n)) = known.get(at)
+            && k == key
+        {
+            return n;
+        }
+        let next = self.count;
+        let n = *self.fresh.entry(key).or_insert(next);
+        if n == next {
+            self.count += 1;
+        }
+        n
+    }
+
+    fn other(&mut self, id: &str) -> u32 {
+        if let Some(&n) = self.others.get(id) {
+            return n;
+        }
+        let n = self.count;
+        self.count += 1;
+        self.others.insert(id.to_string(), n);
+        n
+    }
+
+    /// Merge the batch's new persons into the sorted numbers, for the next batch's cursor.
+    fn end_batch(&mut self) {
+        if !self.fresh.is_empty() {
+            let mut fresh: Vec<(u64, u32)> = self.fresh.drain().collect();
+            fresh.sort_unstable();
+            let known = std::mem::take(&mut self.known);
+            let mut merged = Vec::with_capacity(known.len() + fresh.len());
+            let (mut a, mut b) = (known.into_iter().peekable(), fresh.into_iter().peekable());
+            loop {
+                let take_a = match (a.peek(), b.peek()) {
+                    (Some(x), Some(y)) => x.0 < y.0,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (None, None) => break,
+                };
+                merged.extend(if take_a { a.next() } else { b.next() });
+            }
+            self.known = merged;
+        }
+        self.cursor = 0;
+    }
+}
+
+/// Everything `period_counts` accumulates: dense numbers for persons, 所属期 and group names, and the groups.
+/// Texts are compared as bytes with the last one seen (consecutive lines mostly share them) before any lookup.
+#[derive(Default)]
+struct Tally {
+    persons: PersonNumbers,
+    last_person: Option<(Vec<u8>, u32)>,
+    /// The 所属期 texts seen, in the order first seen (a handful), and the last one's number.
+    periods: Vec<String>,
+    last_period: Option<usize>,
+    /// 类别 / 项目 / 乡镇: name → group number, and the last name and number.
+    names: [HashMap<String, usize>; 3],
+    last_names: [Option<(Vec<u8>, usize)>; 3],
+    named: [Vec<Group>; 3],
+    /// All lines, 正常, 补发, 丧葬补助.
+    kinds: [Group; 4],
+}
+
+impl Tally {
+    /// The dense number of the person `id`; `text` gives it as checked UTF-8 when it does not pack.
+    fn person_index<'a>(
+        &mut self,
+        id: &[u8],
+        text: impl FnOnce() -> Result<&'a str, LedgerError>,
+    ) -> Result<u32, LedgerError> {
+        if let Some((last, i)) = &self.last_person
+            && last.as_slice() == id
+        {
+            return Ok(*i);
+        }
+        let index = match packed_id(id) {
+            Some(key) => self.persons.packed(key),
+            None => self.persons.other(text()?),
+        };
+        match &mut self.last_person {
+            Some((last, i)) => {
+                last.clear();
+                last.extend_from_slice(id);
+                *i = index;
+            }
+            None => self.last_person = Some((id.to_vec(), index)),
+        }
+        Ok(index)
+    }
+
+    /// The number of the 所属期 `period` (a key only, as text: the database's CHECK keeps its format).
+    fn period_index<'a>(
+        &mut self,
+        period: &[u8],
+        text: impl FnOnce() -> Result<&'a str, LedgerError>,
+    ) -> Result<usize, LedgerError> {
+        if let Some(i) = self.last_period
+            && self.periods[i].as_bytes() == period
+        {
+            return Ok(i);
+        }
+        let index = match self.periods.iter().position(|p| p.as_bytes() == period) {
+            Some(i) => i,
+            None => {
+                let text = text()?;
+                self.periods.push(text.to_string());
+                self.periods.len() - 1
+            }
+        };
+        self.last_period = Some(index);
+        Ok(index)
+    }
+
+    /// The group number of `name` in dimension `dim` (类别 / 项目 / 乡镇).
+    fn name_index<'a>(
+        &mut self,
+        dim: usize,
+        name: &[u8],
+        text: impl FnOnce() -> Result<&'a str, LedgerError>,
+    ) -> Result<usize, LedgerError> {
+        if let Some((last, i)) = &self.last_names[dim]
+            && last.as_slice() == name
+        {
+            return Ok(*i);
+        }
+        let text = text()?;
+        let index = match self.names[dim].get(text) {
+            Some(&i) => i,
+            None => {
+                let i = self.named[dim].len();
+                self.named[dim].push(Group::default());
+                self.names[dim].insert(text.to_string(), i);
+                i
+            }
+        };
+        self.last_names[dim] = Some((name.to_vec(), index));
+        Ok(index)
+    }
+
+    /// After each batch's lines (see `PersonNumbers::end_batch`).
+    fn end_batch(&mut self) {
+        self.persons.end_batch();
+    }
+
+    fn add(&mut self, person: u32, period: usize, kind: LineKind, names: [usize; 3], amount_fen: i64) {
+        let regular = kind == LineKind::Regular;
+        self.kinds[0].add(person, period, amount_fen, regular);
+        let own = match kind {
+            LineKind::Regular => 1,
+            LineKind::Arrears => 2,
+            LineKind::Funeral => 3,
+        };
+        self.kinds[own].add(person, period, amount_fen, true);
+        for (dim, index) in names.into_iter().enumerate() {
+            self.named[dim][index].add(person, period, amount_fen, regular);
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn finish(
+        self,
+    ) -> (LineCounts, LineCounts, LineCounts, LineCounts, [std::collections::BTreeMap<String, LineCounts>; 3]) {
+        let [totals, regular, arrears, funeral] = self.kinds.map(|g| g.counts);
+        let mut groups = self.named.map(|g| g.into_iter().map(|g| g.counts).collect::<Vec<_>>());
+        let mut names = self.names.into_iter();
+        let maps = std::array::from_fn(|dim| {
+            let names = names.next().unwrap_or_default();
+            names.into_iter().map(|(name, i)| (name, std::mem::take(&mut groups[dim][i]))).collect()
+        });
+        (totals, regular, arrears, funeral, maps)
     }
 }
 

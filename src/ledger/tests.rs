@@ -1511,3 +1511,154 @@ fn period_counts_count_runs_of_persons_and_periods_per_group() {
     // Outside the range nothing is counted.
     assert_eq!(ledger.period_counts(ym("2024-05"), ym("2024-06")).unwrap().totals, LineCounts::default());
 }
+
+/// March and April 2024 committed: 张三 (城关镇 in March, 东乡 in April) with two items each month and a 补发 for
+/// March paid in April; 李四 (东乡) one item each month.
+fn two_months_moving_town(ledger: &mut Ledger) {
+    let town = |mut l: NewLine, town: &str| {
+        l.town = town.to_string();
+        l
+    };
+    ledger
+        .save_draft_test(&batch(
+            "2024-03",
+            "in-3",
+            vec![
+                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 100),
+                line(ZHANG, "护理费", "2024-03", LineKind::Regular, 20),
+                town(line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 3), "东乡"),
+            ],
+        ))
+        .unwrap();
+    ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-3", None).unwrap();
+    ledger
+        .save_draft_test(&batch(
+            "2024-04",
+            "in-4",
+            vec![
+                town(line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 100), "东乡"),
+                town(line(ZHANG, "护理费", "2024-04", LineKind::Regular, 20), "东乡"),
+                town(line(LI, "残疾抚恤金", "2024-04", LineKind::Regular, 3), "东乡"),
+                town(line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Arrears, 7), "东乡"),
+            ],
+        ))
+        .unwrap();
+    ledger.commit(ym("2024-04"), date("2024-04-15"), COMMITTED_AT, "in-4", None).unwrap();
+}
+
+fn counts(lines: u64, amount_fen: i64, persons: u64, person_times: u64) -> LineCounts {
+    LineCounts { lines, amount_fen, persons, person_times }
+}
+
+#[test]
+fn period_counts_count_a_person_once_across_periods_and_groups() {
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    two_months_moving_town(&mut ledger);
+    let c = ledger.period_counts(ym("2024-03"), ym("2024-04")).unwrap();
+    // 7 lines: 100+20+3 + 100+20+3+7 = 253 分; 张三 and 李四 = 2 persons although both appear in two 所属期;
+    // 正常 pairs (张三,03) (李四,03) (张三,04) (李四,04) = 4 (two items of one pair are one 人次).
+    assert_eq!(c.totals, counts(7, 253, 2, 4));
+    assert_eq!(c.regular, counts(6, 246, 2, 4));
+    // The 补发 for March: its own pair (张三,03), once.
+    assert_eq!(c.arrears, counts(1, 7, 1, 1));
+    assert_eq!(c.funeral, LineCounts::default());
+    // 张三 counts in both towns. 城关镇: his March 100+20 = 120 分, pair (张三,03). 东乡: 李四 3+3, 张三 100+20+7 =
+    // 133 分 in 5 lines, 2 persons, 正常 pairs (李四,03) (张三,04) (李四,04) = 3 (the 补发 (张三,03) is no 人次).
+    assert_eq!(c.by_town["城关镇"], counts(2, 120, 1, 1));
+    assert_eq!(c.by_town["东乡"], counts(5, 133, 2, 3));
+    // 残疾抚恤金: 100+3+100+3+7 = 213 分, 2 persons, 4 pairs; 护理费: 张三 20+20 = 40 分, 1 person, 2 pairs.
+    assert_eq!(c.by_item["残疾抚恤金"], counts(5, 213, 2, 4));
+    assert_eq!(c.by_item["护理费"], counts(2, 40, 1, 2));
+    assert_eq!(c.by_category["残疾军人"], counts(7, 253, 2, 4));
+    // March 100+20+3 = 123 分 in 3 lines; April 100+20+3+7 = 130 分 in 4 lines.
+    let months: Vec<(String, u64, i64)> =
+        c.by_month.iter().map(|(m, c)| (m.to_string(), c.lines, c.amount_fen)).collect();
+    assert_eq!(months, vec![("2024-03".into(), 3, 123), ("2024-04".into(), 4, 130)]);
+}
+
+#[test]
+fn period_counts_count_an_arrears_line_by_its_batch_month_not_its_earlier_period() {
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    two_months_moving_town(&mut ledger);
+    // April only: the 补发 whose 所属期 2024-03 lies before the range belongs to April's batch and counts.
+    let c = ledger.period_counts(ym("2024-04"), ym("2024-04")).unwrap();
+    // 100+20+3+7 = 130 分 in 4 lines; 正常 pairs (张三,04) (李四,04) = 2.
+    assert_eq!(c.totals, counts(4, 130, 2, 2));
+    assert_eq!(c.arrears, counts(1, 7, 1, 1));
+    assert_eq!(c.by_town.len(), 1);
+    assert_eq!(c.by_town["东乡"], counts(4, 130, 2, 2));
+    let months: Vec<(String, u64, i64)> =
+        c.by_month.iter().map(|(m, c)| (m.to_string(), c.lines, c.amount_fen)).collect();
+    assert_eq!(months, vec![("2024-04".into(), 4, 130)]);
+    // March only: April's 补发 for March is not March's.
+    let c = ledger.period_counts(ym("2024-03"), ym("2024-03")).unwrap();
+    assert_eq!((c.totals, c.arrears), (counts(3, 123, 2, 2), LineCounts::default()));
+}
+
+#[test]
+fn period_counts_tell_apart_ids_that_do_not_pack_into_a_number() {
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    // 张三's number, the same with a lower-case x, another check digit, and a short text: four persons.
+    let ids = [ZHANG, "11010519491231002x", "110105194912310020", "A"];
+    let lines = ids.iter().map(|id| line(id, "残疾抚恤金", "2024-03", LineKind::Regular, 1)).collect();
+    ledger.save_draft_test(&batch("2024-03", "in-3", lines)).unwrap();
+    ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-3", None).unwrap();
+    let c = ledger.period_counts(ym("2024-03"), ym("2024-03")).unwrap();
+    // 4 lines of 1 分, 4 persons, 4 pairs.
+    assert_eq!(c.totals, counts(4, 4, 4, 4));
+}
+
+/// A version 3 ledger carried forward keeps its line ids, so one batch's rows may lie inside another's rowid
+/// range: each batch still counts only its own lines, once.
+#[test]
+fn period_counts_skip_other_batches_rows_inside_a_batch_rowid_range() {
+    let (_dir, path) = temp_ledger();
+    {
+        let conn = old_ledger(&path, 3);
+        let march = old_batch(&conn, "2024-03");
+        let april = old_batch(&conn, "2024-04");
+        // Rowids 1..=4 alternate March, April, March, April.
+        old_line(&conn, march, (ZHANG, "残疾抚恤金", "2024-03", "正常"), 100, 0);
+        old_line(&conn, april, (ZHANG, "残疾抚恤金", "2024-04", "正常"), 200, 0);
+        old_line(&conn, march, (LI, "残疾抚恤金", "2024-03", "正常"), 10, 0);
+        old_line(&conn, april, (ZHANG, "残疾抚恤金", "2024-03", "补发"), 7, 2);
+        old_commit(&conn, march, "2024-03-15");
+        old_commit(&conn, april, "2024-04-12");
+    }
+    let ledger = Ledger::open(&path).unwrap();
+    // April: 200 + 7 = 207 分 in 2 lines, only 张三, one 正常 pair (张三,04).
+    assert_eq!(ledger.period_counts(ym("2024-04"), ym("2024-04")).unwrap().totals, counts(2, 207, 1, 1));
+    // March: 100 + 10 = 110 分, 张三 and 李四, pairs (张三,03) (李四,03).
+    assert_eq!(ledger.period_counts(ym("2024-03"), ym("2024-03")).unwrap().totals, counts(2, 110, 2, 2));
+    // Both: 317 分 in 4 lines, each once; 正常 pairs (张三,03) (李四,03) (张三,04) = 3.
+    let c = ledger.period_counts(ym("2024-03"), ym("2024-04")).unwrap();
+    assert_eq!(c.totals, counts(4, 317, 2, 3));
+    assert_eq!(c.arrears, counts(1, 7, 1, 1));
+}
+
+/// `period_counts` asks SQLite for no sort: each batch's span is two seeks of `lines_by_batch`, and its lines a
+/// rowid range scan of the table (no index walk with a table seek per row, no temporary B-tree).
+#[test]
+fn period_counts_scans_rowid_ranges_without_sorting() {
+    let (_dir, path) = temp_ledger();
+    let ledger = Ledger::open(&path).unwrap();
+    let plan = |sql: &str| -> Vec<String> {
+        let mut stmt = ledger.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let mut rows = stmt.raw_query();
+        let mut plan = Vec::new();
+        while let Some(r) = rows.next().unwrap() {
+            plan.push(r.get::<_, String>(3).unwrap());
+        }
+        plan
+    };
+    assert_eq!(
+        plan(super::store::PERIOD_COUNTS_SCAN),
+        vec!["SEARCH lines USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"]
+    );
+    let span = plan(super::store::PERIOD_COUNTS_SPAN);
+    assert!(span.iter().all(|s| !s.contains("TEMP B-TREE") && !s.contains("SCAN lines")), "{span:?}");
+    assert_eq!(span.iter().filter(|s| s.contains("USING COVERING INDEX lines_by_batch (batch_id=?)")).count(), 2);
+}
