@@ -61,8 +61,12 @@ impl PendingDraft<'_> {
     }
 }
 
-/// `PRAGMA cache_size` (negative: KiB) for everything but drafts: 256 MiB, allocated only as pages are used.
+/// `PRAGMA cache_size` (negative: KiB) for `commit`, whose index inserts revisit pages: 256 MiB, allocated only as
+/// pages are used.
 const CACHE_SIZE: i64 = -262_144;
+/// `PRAGMA cache_size` otherwise: the queries stream through a batch's pages once (a half year of a province is
+/// 2.4 GB), so a larger cache would only hold pages that are not read again.
+const READ_CACHE_SIZE: i64 = -16_384;
 /// `PRAGMA cache_size` while a draft is recorded: 32 MiB.
 const DRAFT_CACHE_SIZE: i64 = -32_768;
 
@@ -176,11 +180,11 @@ impl Ledger {
             schema::check_integrity(&conn, path)?;
         }
         conn.pragma_update(None, "foreign_keys", true).map_err(err)?;
-        // A page cache big enough that a province's draft (a million lines and their indexes) is built in memory
-        // and written once at commit, instead of spilling pages to the file mid-transaction (256 MiB at most;
-        // SQLite allocates it only as pages are used).
+        // Page cache: large while a migration rebuilds tables and indexes, small for the streaming queries; each
+        // write sets its own (`begin_draft`, `commit`).
         conn.pragma_update(None, "cache_size", CACHE_SIZE).map_err(err)?;
         schema::migrate(&mut conn, path)?;
+        conn.pragma_update(None, "cache_size", READ_CACHE_SIZE).map_err(err)?;
         Ok(Ledger { conn, path: path.to_path_buf() })
     }
 

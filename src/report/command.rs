@@ -292,15 +292,20 @@ where
     let template = choose_template(args, &templates, &period)?;
     let format = args.out.as_deref().map(Format::of).transpose()?;
 
-    // Inputs other than the ledger: every problem of both files together.
+    // The roster is read on a second thread while the ledger is counted here (a province: ~2 s and ~6 s).
+    // Problems of the roster and the metrics sheet come first, all together; then the ledger's.
+    let (roster, ledger) = std::thread::scope(|scope| {
+        let roster = args.roster.as_deref().map(|path| {
+            scope.spawn(move || {
+                let cats = Categories::new(&config.categories.extra, &config.categories.aliases);
+                crate::input::read_roster(path, &cats)
+            })
+        });
+        let ledger = read_ledger(&period);
+        (roster.map(|h| h.join().expect("reading the roster does not panic")), ledger)
+    });
     let mut problems = Problems::default();
-    let roster = match &args.roster {
-        Some(path) => {
-            let cats = Categories::new(&config.categories.extra, &config.categories.aliases);
-            crate::input::read_roster(path, &cats).map_err(|p| problems.extend(p)).ok()
-        }
-        None => None,
-    };
+    let roster = roster.and_then(|r| r.map_err(|p| problems.extend(p)).ok());
     let metrics = match &args.metrics {
         Some(path) => {
             read_metrics(path).and_then(|m| for_period(&m, &period)).map_err(|p| problems.extend(p)).unwrap_or_default()
@@ -311,7 +316,7 @@ where
         return Err(Failure::Data(problems));
     }
 
-    let (summary, months) = read_ledger(&period)?;
+    let (summary, months) = ledger?;
     let report = build_from_summary(period, &template, config, summary, &months, roster.as_deref(), &metrics)?;
     let missing = &report.rendered.missing;
     if !missing.is_empty() {

@@ -494,8 +494,9 @@ fn confirmation(period: &Period, roster: &[Recipient], rule: Option<&Confirmatio
         None => NaiveDate::from_ymd_opt(year, 1, 1).expect("valid year"),
     };
     let to = period.last.last_day();
-    let mut required = BTreeSet::new();
-    let mut confirmed = BTreeSet::new();
+    // Distinct 身份证号 (a person may have a row per 项目); hashed, not ordered: a province has a million.
+    let mut required = HashSet::with_capacity(roster.len());
+    let mut confirmed = HashSet::with_capacity(roster.len());
     for r in roster {
         let active = matches!(r.status, Status::Normal | Status::Suspended { .. });
         let started = r.start_month.is_none_or(|m| m <= period.last);
