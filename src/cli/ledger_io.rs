@@ -52,6 +52,7 @@ pub fn history(
     // Streamed from the ledger into the compact index (sums per person, 项目 and 所属期 in 分; no strings kept).
     let mut paid = PaidIndexBuilder::new(roster, &arrears_months);
     if let (Some(&first), Some(&last)) = (arrears_months.first(), arrears_months.last()) {
+        paid.reserve(usize::try_from(ledger.committed_lines_since(first)?).unwrap_or(0));
         ledger.for_each_paid(first, last, |id, item, period, fen| paid.add(id, item, period, fen))?;
     }
     let paid = paid.finish();

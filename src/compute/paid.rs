@@ -6,9 +6,11 @@
 //! A person is the first roster row with their 身份证号 (a roster with one row per 项目 lists a person several
 //! times); lines of people no longer on the roster are not kept — arrears only compare people on the roster.
 
+use crate::domain::id_card::pack;
 use crate::domain::money::from_fen;
 use crate::domain::{Recipient, YearMonth};
 use rust_decimal::Decimal;
+use rustc_hash::FxBuildHasher;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -34,28 +36,36 @@ fn key(person: u32, item: u16, month: u16) -> u64 {
 }
 
 /// Builds a `PaidIndex` from the ledger's lines, in any order.
-pub struct PaidIndexBuilder<'r> {
-    persons: HashMap<&'r str, u32>,
+pub struct PaidIndexBuilder {
+    /// Packed 身份证号 (`id_card::pack`) → person.
+    persons: HashMap<u64, u32, FxBuildHasher>,
     index: PaidIndex,
 }
 
-impl<'r> PaidIndexBuilder<'r> {
+impl PaidIndexBuilder {
     /// For `roster`, keeping only lines whose 所属期 is one of `months`.
-    pub fn new(roster: &'r [Recipient], months: &[YearMonth]) -> PaidIndexBuilder<'r> {
+    pub fn new(roster: &[Recipient], months: &[YearMonth]) -> PaidIndexBuilder {
         assert!(months.len() <= usize::from(u16::MAX), "fewer than 65,536 months");
         if months.is_empty() {
             // Nothing to re-check (the usual first batch of a year): no person map to build.
-            return PaidIndexBuilder { persons: HashMap::new(), index: PaidIndex::default() };
+            return PaidIndexBuilder { persons: HashMap::default(), index: PaidIndex::default() };
         }
-        let mut persons: HashMap<&str, u32> = HashMap::with_capacity(roster.len());
+        let mut persons = HashMap::with_capacity_and_hasher(roster.len(), FxBuildHasher);
         let person_of_row = roster
             .iter()
             .enumerate()
-            .map(|(ri, r)| *persons.entry(r.id.as_str()).or_insert(u32::try_from(ri).expect("fewer than 2^32 rows")))
+            .map(|(ri, r)| *persons.entry(r.id.packed()).or_insert(u32::try_from(ri).expect("fewer than 2^32 rows")))
             .collect();
         PaidIndexBuilder {
             persons,
             index: PaidIndex { person_of_row, months: months.to_vec(), ..PaidIndex::default() },
+        }
+    }
+
+    /// Room for `lines` more lines (the ledger knows how many its batches hold): no doubling of a large vector.
+    pub fn reserve(&mut self, lines: usize) {
+        if !self.index.months.is_empty() {
+            self.index.entries.reserve_exact(lines);
         }
     }
 
@@ -64,7 +74,8 @@ impl<'r> PaidIndexBuilder<'r> {
         if self.index.months.is_empty() {
             return;
         }
-        let Some(&person) = self.persons.get(id) else { return };
+        // A 身份证号 that does not pack was never on a roster (the roster's are checked).
+        let Some(&person) = pack(id.as_bytes()).and_then(|k| self.persons.get(&k)) else { return };
         let Some(month) = self.index.months.iter().position(|m| *m == period) else { return };
         let item = match self.index.item_ids.get(item) {
             Some(&i) => i,

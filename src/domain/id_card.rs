@@ -75,6 +75,12 @@ impl IdCard {
         &self.0
     }
 
+    /// The 身份证号 as one number (see `pack`): equal numbers are equal 身份证号, and 8 bytes hash and compare far
+    /// faster than the text.
+    pub fn packed(&self) -> u64 {
+        pack(self.0.as_bytes()).expect("a parsed 身份证号 is 17 digits and a check character")
+    }
+
     pub fn birth_date(&self) -> NaiveDate {
         birth_date_of(&self.0).expect("checked in parse")
     }
@@ -107,6 +113,36 @@ impl fmt::Display for IdCard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// An 18-character 身份证号 as a number: the 17 digits × 11 + the check character (X = 10), one-to-one and below
+/// 10^17 × 11 < 2^63. Anything else (15 digits, a lower-case x, other characters) gives `None`.
+pub fn pack(text: &[u8]) -> Option<u64> {
+    if text.len() != 18 {
+        return None;
+    }
+    let mut n = 0u64;
+    for &b in &text[..17] {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(b - b'0');
+    }
+    let check = match text[17] {
+        b @ b'0'..=b'9' => u64::from(b - b'0'),
+        b'X' => 10,
+        _ => return None,
+    };
+    Some(n * 11 + check)
+}
+
+/// The 身份证号 text of a `pack`ed number.
+pub fn unpack(n: u64) -> String {
+    let check = match n % 11 {
+        10 => 'X',
+        d => char::from(b'0' + d as u8),
+    };
+    format!("{:017}{check}", n / 11)
 }
 
 #[cfg(test)]
@@ -154,5 +190,17 @@ mod tests {
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
         assert_eq!(id.age_on(d(2039, 12, 31)), 59);
         assert_eq!(id.age_on(d(2040, 1, 1)), 60);
+    }
+
+    #[test]
+    fn packing_is_one_to_one_and_refuses_what_is_not_18_characters() {
+        // 41152619480909001 × 11 + 10 (X)
+        assert_eq!(pack(b"41152619480909001X"), Some(41152619480909001 * 11 + 10));
+        for id in ["411526195003150014", "41152619480909001X", "110105194912310021"] {
+            assert_eq!(unpack(pack(id.as_bytes()).unwrap()), id);
+        }
+        assert_eq!(pack(b"41152619480909001x"), None);
+        assert_eq!(pack(b"411526480909001"), None);
+        assert_eq!(pack(b"4115261948090900AX"), None);
     }
 }

@@ -504,6 +504,10 @@ impl Ledger {
 
     /// Every committed 正常 and 补发 line whose 所属期 is in [from, to], as (身份证号, 项目, 所属期, 分), in no
     /// particular order, streamed to `each` without holding them: the sums of `paid_totals` without its two sorts.
+    ///
+    /// A line's 所属期 is never later than its batch's month, so the lines wanted are in the committed batches of
+    /// `from` or later; each is read by its rowid range in page order (as `period_counts`), which for a province's
+    /// year is several times faster than looking every line up through the 所属期 index.
     pub fn for_each_paid(
         &self,
         from: YearMonth,
@@ -511,23 +515,60 @@ impl Ledger {
         mut each: impl FnMut(&str, &str, YearMonth, i64),
     ) -> Result<(), LedgerError> {
         let err = |e| sql_err(&self.path, e);
-        let mut stmt = self
+        let (from_text, to_text) = (from.to_string(), to.to_string());
+        let batches: Vec<i64> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id FROM batches WHERE status = 'committed' AND month >= ?1 ORDER BY month")
+                .map_err(err)?;
+            let rows = stmt.query_map([&from_text], |r| r.get(0)).map_err(err)?;
+            rows.collect::<Result<_, _>>().map_err(err)?
+        };
+        let mut span = self.conn.prepare(PERIOD_COUNTS_SPAN).map_err(err)?;
+        let mut scan = self
             .conn
-            .prepare(
-                "SELECT person_id, item, period, amount_fen FROM lines
-                  WHERE kind IN ('正常', '补发') AND period BETWEEN ?1 AND ?2",
-            )
+            .prepare("SELECT person_id, item, period, kind, amount_fen FROM lines WHERE id BETWEEN ?1 AND ?2 AND +batch_id = ?3")
             .map_err(err)?;
-        let mut rows = stmt.query([from.to_string(), to.to_string()]).map_err(err)?;
-        while let Some(r) = rows.next().map_err(err)? {
-            let text = |i: usize| -> Result<&str, LedgerError> {
-                r.get_ref(i).and_then(|v| v.as_str().map_err(Into::into)).map_err(err)
-            };
-            let period = text(2)?;
-            let period = parse_text(2, period, |s| s.parse::<YearMonth>()).map_err(err)?;
-            each(text(0)?, text(1)?, period, r.get(3).map_err(err)?);
+        // The last 所属期 text seen and its value: a batch's lines come grouped by 所属期.
+        let mut last: Option<(String, YearMonth)> = None;
+        for batch_id in batches {
+            let (first, end): (Option<i64>, Option<i64>) =
+                span.query_row([batch_id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(err)?;
+            let (Some(first), Some(end)) = (first, end) else { continue };
+            let mut rows = scan.query([first, end, batch_id]).map_err(err)?;
+            while let Some(r) = rows.next().map_err(err)? {
+                let text = |i: usize| -> Result<&str, LedgerError> {
+                    r.get_ref(i).and_then(|v| v.as_str().map_err(Into::into)).map_err(err)
+                };
+                let period = text(2)?;
+                // "YYYY-MM" texts order as the months do.
+                if period < from_text.as_str() || period > to_text.as_str() || text(3)? == LineKind::Funeral.label() {
+                    continue;
+                }
+                let month = match &last {
+                    Some((t, m)) if t == period => *m,
+                    _ => {
+                        let m = parse_text(2, period, |s| s.parse::<YearMonth>()).map_err(err)?;
+                        last = Some((period.to_string(), m));
+                        m
+                    }
+                };
+                each(text(0)?, text(1)?, month, r.get(4).map_err(err)?);
+            }
         }
         Ok(())
+    }
+
+    /// How many lines the committed batches of `from` or later hold (an upper bound for `for_each_paid`).
+    pub fn committed_lines_since(&self, from: YearMonth) -> Result<u64, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT COALESCE(SUM(line_count), 0) FROM batches WHERE status = 'committed' AND month >= ?1",
+                [from.to_string()],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| sql_err(&self.path, e))
     }
 
     /// 身份证号 of everyone whose 丧葬补助 is committed (one query instead of `funeral_paid` per person).
@@ -682,46 +723,6 @@ impl Group {
     }
 }
 
-/// A multiplicative hash for the packed 身份证号 (already well spread in its low digits); SipHash costs more than
-/// the rest of a line's counting.
-#[derive(Default)]
-struct PackedIdHasher(u64);
-
-impl std::hash::Hasher for PackedIdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
-    }
-}
-
-/// The 身份证号 as a number: 17 digits then a digit or an upper-case `X` (as 10), so every such text has its own
-/// number below 10^17 × 11 < 2^63. Anything else (a 15-digit or malformed number) gives `None`.
-fn packed_id(bytes: &[u8]) -> Option<u64> {
-    if bytes.len() != 18 {
-        return None;
-    }
-    let mut n = 0u64;
-    for &b in &bytes[..17] {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        n = n * 10 + u64::from(b - b'0');
-    }
-    let check = match bytes[17] {
-        b @ b'0'..=b'9' => u64::from(b - b'0'),
-        b'X' => 10,
-        _ => return None,
-    };
-    Some(n * 11 + check)
-}
-
 /// Dense person numbers (0, 1, 2, … in order of first sight) by packed 身份证号, looked up without random access
 /// in the common case: a batch's lines come sorted by (所属期, 身份证号), and most persons recur every month, so
 /// each batch walks a cursor forward through the numbers known before it (sorted by key), galloping over gaps
@@ -732,7 +733,7 @@ fn packed_id(bytes: &[u8]) -> Option<u64> {
 struct PersonNumbers {
     known: Vec<(u64, u32)>,
     cursor: usize,
-    fresh: HashMap<u64, u32, std::hash::BuildHasherDefault<PackedIdHasher>>,
+    fresh: HashMap<u64, u32, rustc_hash::FxBuildHasher>,
     /// Persons whose 身份证号 does not pack (one String per such person, not per line).
     others: HashMap<String, u32>,
     count: u32,
@@ -831,7 +832,7 @@ impl Tally {
         {
             return Ok(*i);
         }
-        let index = match packed_id(id) {
+        let index = match crate::domain::id_card::pack(id) {
             Some(key) => self.persons.packed(key),
             None => self.persons.other(text()?),
         };
