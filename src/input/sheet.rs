@@ -225,12 +225,18 @@ impl<'a> RowReader<'a> {
                 None => Ok(false),
             },
             Source::Range { range, next, first_row, pad } => {
-                let Some(cells) = range.rows().nth(*next) else {
+                // By position (`rows().nth(n)` would walk n rows each time: quadratic in the sheet's length).
+                let (height, width) = range.get_size();
+                if *next >= height {
                     return Ok(false);
-                };
-                row.excel_row = *first_row + *next as u32 + 1;
+                }
+                let r = *next;
+                row.excel_row = *first_row + r as u32 + 1;
                 row.cells.clear();
-                row.cells.extend(std::iter::repeat_n(Cell::Empty, *pad).chain(cells.iter().map(convert)));
+                row.cells.extend(
+                    std::iter::repeat_n(Cell::Empty, *pad)
+                        .chain((0..width).map(|c| range.get((r, c)).map_or(Cell::Empty, convert))),
+                );
                 *next += 1;
                 Ok(true)
             }
