@@ -81,6 +81,16 @@ enum Source<'a> {
     Range { range: calamine::Range<Data>, next: usize, first_row: u32, pad: usize },
     /// Rows already read.
     Rows(std::slice::Iter<'a, Row>),
+    /// The first sheet of an .xlsx, parsed on its own thread and handed over in batches of rows, so the sheet is
+    /// never held whole (a province's roster is a million rows) and parsing runs beside the conversion.
+    Stream(Box<XlsxStream>),
+}
+
+/// The receiving end of `stream_xlsx`.
+struct XlsxStream {
+    rx: std::sync::mpsc::Receiver<Result<Vec<Row>, Problems>>,
+    batch: std::vec::IntoIter<Row>,
+    done: bool,
 }
 
 struct CsvSource<'a> {
@@ -103,6 +113,13 @@ impl<'a> RowReader<'a> {
         let file = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| io_problem(&file, path, &e))?;
         let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
+        if is_xlsx(&bytes) {
+            // Streamed; a file calamine cannot open as .xlsx is read back and refused as any other workbook.
+            return match stream_xlsx(&file, bytes) {
+                Some(reader) => Ok(reader),
+                None => open_workbook(file.clone(), std::fs::read(path).map_err(|e| io_problem(&file, path, &e))?),
+            };
+        }
         if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
             return open_workbook(file, bytes);
         }
@@ -201,11 +218,13 @@ impl<'a> RowReader<'a> {
         Table { file: self.file.clone(), sheet: self.sheet.clone(), rows }
     }
 
-    /// At most how many rows are left to read (to reserve room for them).
+    /// At most how many rows are left to read (to reserve room for them); for a streamed .xlsx, only the rows
+    /// already received (the sheet's length is not known before it is read).
     pub fn rows_left_at_most(&self) -> usize {
         match &self.source {
             Source::Rows(it) => it.len(),
             Source::Range { range, next, .. } => range.height().saturating_sub(*next),
+            Source::Stream(st) => st.batch.len(),
             Source::Csv(c) => {
                 let text = c.reader.get_ref().get_ref();
                 let at = (c.base as u64 + c.reader.position().byte()) as usize;
@@ -241,6 +260,23 @@ impl<'a> RowReader<'a> {
                 Ok(true)
             }
             Source::Csv(c) => c.next_row(&self.file, row),
+            Source::Stream(st) => loop {
+                if let Some(r) = st.batch.next() {
+                    *row = r;
+                    return Ok(true);
+                }
+                if st.done {
+                    return Ok(false);
+                }
+                match st.rx.recv() {
+                    Ok(Ok(rows)) => st.batch = rows.into_iter(),
+                    Ok(Err(problems)) => {
+                        st.done = true;
+                        return Err(problems);
+                    }
+                    Err(_) => st.done = true,
+                }
+            },
         }
     }
 }
@@ -329,6 +365,85 @@ fn io_problem(file: &str, path: &Path, e: &std::io::Error) -> Problems {
     }
 }
 
+/// Rows per batch sent by the .xlsx parsing thread.
+const STREAM_ROWS: usize = 1024;
+
+/// An .xlsx (a zip holding `xl/workbook.xml`, named in the zip's directory at the end of the file).
+fn is_xlsx(bytes: &[u8]) -> bool {
+    bytes.starts_with(ZIP_MAGIC)
+        && bytes[bytes.len().saturating_sub(1 << 20)..].windows(15).any(|w| w == b"xl/workbook.xml")
+}
+
+/// The first sheet of an .xlsx as a stream of rows: calamine's cell reader on a thread of its own, rows assembled
+/// in order (a row missing from the file is sent as an empty row, as a whole range would hold it), cells at
+/// their absolute column. `None` when calamine cannot open it as .xlsx or it has no sheet (the caller then reads
+/// it as any other workbook, with that path's messages).
+fn stream_xlsx(file: &str, bytes: Vec<u8>) -> Option<RowReader<'static>> {
+    use calamine::{Reader as _, Xlsx};
+    let mut book = Xlsx::new(Cursor::new(bytes)).ok()?;
+    let sheet = book.sheet_names().first().cloned()?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Row>, Problems>>(8);
+    let (file_name, sheet_name) = (file.to_string(), sheet.clone());
+    std::thread::spawn(move || {
+        let unreadable = |e: &dyn std::fmt::Display| {
+            Problems::from(
+                Problem::new("FILE_UNREADABLE", format!("无法读取第一个工作表（{e}）"))
+                    .at(Location::file(file_name.clone()).with_sheet(Some(sheet_name.clone())))
+                    .hint(SAVE_AS_HINT),
+            )
+        };
+        let mut reader = match book.worksheet_cells_reader(&sheet_name) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = tx.send(Err(unreadable(&e)));
+                return;
+            }
+        };
+        let mut batch: Vec<Row> = Vec::with_capacity(STREAM_ROWS);
+        let mut current: Option<Row> = None;
+        loop {
+            let cell = match reader.next_cell() {
+                Ok(Some(cell)) => cell,
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = tx.send(Err(unreadable(&e)));
+                    return;
+                }
+            };
+            let (r, c) = cell.get_position();
+            let excel_row = r + 1;
+            if current.as_ref().is_none_or(|row| row.excel_row != excel_row) {
+                let last = current.as_ref().map(|row| row.excel_row);
+                if let Some(done) = current.take() {
+                    batch.push(done);
+                }
+                // Rows with no cell at all between two rows, as a range holds them.
+                if let Some(last) = last {
+                    batch.extend((last + 1..excel_row).map(|n| Row { excel_row: n, cells: Vec::new() }));
+                }
+                if batch.len() >= STREAM_ROWS {
+                    if tx.send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(STREAM_ROWS)))).is_err() {
+                        return; // the reader stopped (a refused roster): nothing more to do
+                    }
+                }
+                current = Some(Row { excel_row, cells: Vec::new() });
+            }
+            let row = current.as_mut().expect("set above");
+            let c = c as usize;
+            if row.cells.len() <= c {
+                row.cells.resize(c + 1, Cell::Empty);
+            }
+            row.cells[c] = convert_ref(cell.get_value().clone());
+        }
+        batch.extend(current);
+        if !batch.is_empty() {
+            let _ = tx.send(Ok(batch));
+        }
+    });
+    let stream = XlsxStream { rx, batch: Vec::new().into_iter(), done: false };
+    Some(RowReader { file: file.to_string(), sheet: Some(sheet), source: Source::Stream(Box::new(stream)) })
+}
+
 fn open_workbook(file: String, bytes: Vec<u8>) -> Result<RowReader<'static>, Problems> {
     let ole = bytes.starts_with(OLE_MAGIC);
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| {
@@ -357,6 +472,15 @@ fn open_workbook(file: String, bytes: Vec<u8>) -> Result<RowReader<'static>, Pro
     // Cells are placed at their absolute column (index 0 = column A), so column letters in messages are right.
     let pad = first_col as usize;
     Ok(RowReader { file, sheet, source: Source::Range { range, next: 0, first_row, pad } })
+}
+
+/// `convert` for the cells of the .xlsx stream (shared strings borrowed from the workbook, copied once here).
+fn convert_ref(data: calamine::DataRef<'_>) -> Cell {
+    match data {
+        calamine::DataRef::SharedString(s) => Cell::Text(s.to_string()),
+        calamine::DataRef::String(s) => Cell::Text(s),
+        other => convert(&Data::from(other)),
+    }
 }
 
 fn convert(data: &Data) -> Cell {
@@ -450,6 +574,46 @@ mod tests {
 
     fn texts(t: &Table) -> Vec<(u32, Vec<String>)> {
         t.rows.iter().map(|r| (r.excel_row, r.cells.iter().map(crate::input::cells::display).collect())).collect()
+    }
+
+    /// Every row of a reader, trailing empty cells dropped (a whole range pads every row to its width).
+    fn all_rows(mut reader: RowReader) -> Vec<Row> {
+        let mut out = Vec::new();
+        let mut row = Row::default();
+        while reader.next_row(&mut row).unwrap() {
+            let mut r = row.clone();
+            while r.cells.last() == Some(&Cell::Empty) {
+                r.cells.pop();
+            }
+            out.push(r);
+        }
+        out
+    }
+
+    /// The sample roster (written by LibreOffice) read as a stream gives the rows, numbers and cells the whole
+    /// range gives — and a sheet with a gap and a first column other than A as well.
+    #[test]
+    fn an_xlsx_read_as_a_stream_gives_the_rows_of_the_whole_range() {
+        let dir = TempDir::new().unwrap();
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet().set_name("花名册").unwrap();
+        ws.write_string(2, 1, "姓名").unwrap();
+        ws.write_string(2, 2, "金额").unwrap();
+        ws.write_string(3, 1, "张三").unwrap();
+        ws.write_number(3, 2, 8889.17).unwrap();
+        ws.write_string(6, 1, "李四").unwrap(); // rows 5 and 6 hold nothing
+        let gap = dir.path().join("gap.xlsx");
+        wb.save(&gap).unwrap();
+        for path in [Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/roster.xlsx"), gap] {
+            let streamed = RowReader::open(&path).unwrap();
+            assert!(matches!(streamed.source, Source::Stream(_)), "{}", path.display());
+            let whole = open_workbook(path.display().to_string(), std::fs::read(&path).unwrap()).unwrap();
+            assert!(matches!(whole.source, Source::Range { .. }));
+            assert_eq!(streamed.sheet, whole.sheet);
+            let (a, b) = (all_rows(streamed), all_rows(whole));
+            assert!(a.len() > 3);
+            assert_eq!(a, b, "{}", path.display());
+        }
     }
 
     fn write(dir: &TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
