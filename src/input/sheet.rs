@@ -421,10 +421,10 @@ fn stream_xlsx(file: &str, bytes: Vec<u8>) -> Option<RowReader<'static>> {
                 if let Some(last) = last {
                     batch.extend((last + 1..excel_row).map(|n| Row { excel_row: n, cells: Vec::new() }));
                 }
-                if batch.len() >= STREAM_ROWS {
-                    if tx.send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(STREAM_ROWS)))).is_err() {
-                        return; // the reader stopped (a refused roster): nothing more to do
-                    }
+                if batch.len() >= STREAM_ROWS
+                    && tx.send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(STREAM_ROWS)))).is_err()
+                {
+                    return; // the reader stopped (a refused roster): nothing more to do
                 }
                 current = Some(Row { excel_row, cells: Vec::new() });
             }
