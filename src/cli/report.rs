@@ -119,6 +119,42 @@ mod tests {
     /// The ledger's one-pass counts give the same summary as the report's own counting of the loaded lines
     /// (`LineSummary::of_lines`), with an empty town, two items, arrears, a funeral grant, a month without a batch
     /// and a month after the period.
+    /// Record `lines` as the draft of `month` and commit it (paid on the 10th).
+    fn draft_and_commit(ledger: &mut Ledger, month: &str, lines: &[NewLine]) {
+        let batch = NewBatch {
+            month: ym(month),
+            created: "2024-01-01T00:00:00+08:00".into(),
+            inputs_digest: "in".into(),
+            outputs_digest: "out".into(),
+            tool_version: "0".into(),
+            entitled_fen: 0,
+            shortfalls: "[]".into(),
+        };
+        ledger.save_draft(&batch, lines.iter().map(NewLine::line_ref)).unwrap();
+        let pay_date = chrono::NaiveDate::from_ymd_opt(ym(month).year(), ym(month).month(), 10).unwrap();
+        ledger.commit(ym(month), pay_date, "2024-01-10T00:00:00+08:00", "in", None).unwrap();
+    }
+
+    /// The committed lines of the period's batches, as the report loads them when it counts them itself.
+    fn loaded_lines(ledger: &Ledger, period: &Period) -> Vec<LedgerLine> {
+        let mut lines = Vec::new();
+        for m in period.months() {
+            lines.extend(ledger.batch_lines(m).unwrap().into_iter().map(|l| LedgerLine {
+                batch_month: l.batch_month,
+                pay_date: l.pay_date,
+                id: l.id,
+                name: l.name,
+                category: l.category,
+                town: l.town,
+                item: l.item,
+                period: l.period,
+                kind: l.kind.label().to_string(),
+                amount_fen: l.amount_fen,
+            }));
+        }
+        lines
+    }
+
     #[test]
     fn the_ledger_counts_match_the_counting_of_the_lines() {
         let dir = tempfile::tempdir().unwrap();
@@ -143,35 +179,10 @@ mod tests {
             ("2024-07", vec![line("C", "东乡", "抚恤金", "2024-07", LineKind::Regular, 100)]),
         ];
         for (m, lines) in months {
-            let batch = NewBatch {
-                month: ym(m),
-                created: "2024-01-01T00:00:00+08:00".into(),
-                inputs_digest: "in".into(),
-                outputs_digest: "out".into(),
-                tool_version: "0".into(),
-                entitled_fen: 0,
-                shortfalls: "[]".into(),
-            };
-            ledger.save_draft(&batch, lines.iter().map(NewLine::line_ref)).unwrap();
-            let pay_date = chrono::NaiveDate::from_ymd_opt(ym(m).year(), ym(m).month(), 10).unwrap();
-            ledger.commit(ym(m), pay_date, "2024-01-10T00:00:00+08:00", "in", None).unwrap();
+            draft_and_commit(&mut ledger, m, &lines);
         }
         let period: Period = "2024H1".parse().unwrap();
-        let mut lines = Vec::new();
-        for m in period.months() {
-            lines.extend(ledger.batch_lines(m).unwrap().into_iter().map(|l| LedgerLine {
-                batch_month: l.batch_month,
-                pay_date: l.pay_date,
-                id: l.id,
-                name: l.name,
-                category: l.category,
-                town: l.town,
-                item: l.item,
-                period: l.period,
-                kind: l.kind.label().to_string(),
-                amount_fen: l.amount_fen,
-            }));
-        }
+        let lines = loaded_lines(&ledger, &period);
         let counted = summary(&ledger.period_counts(period.first, period.last).unwrap(), &period);
         assert_eq!(counted, LineSummary::of_lines(&period, &lines));
         // By hand: 100+30+100+100+5+999 = 1334 分 in 6 lines, persons A and B, 正常 pairs (A,01) (B,01) (B,03) = 3.
@@ -233,35 +244,10 @@ mod tests {
             if m > 0 {
                 generated += lines.len() as u64;
             }
-            let batch = NewBatch {
-                month: ym(month),
-                created: "2024-01-01T00:00:00+08:00".into(),
-                inputs_digest: "in".into(),
-                outputs_digest: "out".into(),
-                tool_version: "0".into(),
-                entitled_fen: 0,
-                shortfalls: "[]".into(),
-            };
-            ledger.save_draft(&batch, lines.iter().map(NewLine::line_ref)).unwrap();
-            let pay_date = chrono::NaiveDate::from_ymd_opt(ym(month).year(), ym(month).month(), 10).unwrap();
-            ledger.commit(ym(month), pay_date, "2024-01-10T00:00:00+08:00", "in", None).unwrap();
+            draft_and_commit(&mut ledger, month, &lines);
         }
         let period: Period = "2024H1".parse().unwrap();
-        let mut lines = Vec::new();
-        for m in period.months() {
-            lines.extend(ledger.batch_lines(m).unwrap().into_iter().map(|l| LedgerLine {
-                batch_month: l.batch_month,
-                pay_date: l.pay_date,
-                id: l.id,
-                name: l.name,
-                category: l.category,
-                town: l.town,
-                item: l.item,
-                period: l.period,
-                kind: l.kind.label().to_string(),
-                amount_fen: l.amount_fen,
-            }));
-        }
+        let lines = loaded_lines(&ledger, &period);
         let counted = summary(&ledger.period_counts(period.first, period.last).unwrap(), &period);
         assert_eq!(counted, LineSummary::of_lines(&period, &lines));
         // Every line generated for 2024-01..04 is counted, and 2023-12's are not.

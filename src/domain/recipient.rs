@@ -54,18 +54,10 @@ impl From<Location> for RowLocation {
     }
 }
 
-/// As `Location` shows it: `roster.xlsx 工作表「花名册」第12行`.
+/// As `Location` shows it (the same code: `roster.xlsx 工作表「花名册」第12行`).
 impl std::fmt::Display for RowLocation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(sheet) = &self.sheet {
-            write!(f, " 工作表「{sheet}」")?;
-        }
-        if let Some(row) = self.row {
-            let sep = if self.sheet.is_some() { "" } else { " " };
-            write!(f, "{sep}第{row}行")?;
-        }
-        Ok(())
+        self.to_location().fmt(f)
     }
 }
 
