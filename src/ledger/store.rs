@@ -67,8 +67,8 @@ const CACHE_SIZE: i64 = -262_144;
 /// `PRAGMA cache_size` otherwise: the queries stream through a batch's pages once (a half year of a province is
 /// 2.4 GB), so a larger cache would only hold pages that are not read again.
 const READ_CACHE_SIZE: i64 = -16_384;
-/// `PRAGMA cache_size` while a draft is recorded: 32 MiB.
-const DRAFT_CACHE_SIZE: i64 = -32_768;
+/// `PRAGMA cache_size` while a draft is recorded: 8 MiB.
+const DRAFT_CACHE_SIZE: i64 = -8_192;
 
 /// The ledger file, open.
 pub struct Ledger {
