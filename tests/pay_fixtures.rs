@@ -102,7 +102,8 @@ fn all_files_and_totals_agree_to_the_fen() {
 
     // bank.csv
     let mut bank = csv::Reader::from_path(out.join("bank.csv")).unwrap();
-    let bank_total: Decimal = bank.records().map(|r| dec(&r.unwrap()[4])).sum();
+    let bank_rows: Vec<csv::StringRecord> = bank.records().map(Result::unwrap).collect();
+    let bank_total: Decimal = bank_rows.iter().map(|r| dec(&r[4])).sum();
 
     // manifest.json and --json
     let manifest: serde_json::Value =
@@ -128,6 +129,9 @@ fn all_files_and_totals_agree_to_the_fen() {
     let csv_bytes = std::fs::read(out.join("payments.csv")).unwrap();
     assert_eq!(manifest["outputs"][1]["sha256"], youfu::output::atomic::sha256_hex(&csv_bytes));
     assert_eq!(manifest["counts"]["payments"], lines.len());
+    // One transfer per paid person: the manifest's count is the bank file's rows.
+    assert_eq!(manifest["counts"]["transfers"], bank_rows.len());
+    assert_eq!(manifest["counts"]["transfers"], manifest["counts"]["paid_persons"]);
 }
 
 #[test]

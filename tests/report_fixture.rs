@@ -139,37 +139,37 @@ fn totals_reconcile_with_the_ledger_to_the_fen() {
     // 2161 正常 lines 3,234,046.15 + 1 补发 (梁学 护理费 2024-01: 61740/12 = 5145.00)
     // + 2 丧葬补助 (史春 烈士遗属 6 × 2471.67 = 14830.02; 高才民 残疾军人五级因战 died of illness: 12 × 4789.17 = 57470.04)
     // = 3,311,491.21 元
-    assert_eq!(fig.totals.amount, Decimal::new(331149121, 2));
-    assert_eq!(fig.totals.lines, 2164);
-    assert_eq!(fig.arrears.amount, Decimal::new(514500, 2));
-    assert_eq!((fig.arrears.lines, fig.arrears.persons, fig.arrears.person_times), (1, 1, 1));
-    assert_eq!(fig.funeral.amount, Decimal::new(1483002 + 5747004, 2));
-    assert_eq!((fig.funeral.lines, fig.funeral.persons), (2, 2));
-    assert_eq!(fig.regular.amount, Decimal::new(323404615, 2));
+    assert_eq!(fig.lines.totals.amount, Decimal::new(331149121, 2));
+    assert_eq!(fig.lines.totals.lines, 2164);
+    assert_eq!(fig.lines.arrears.amount, Decimal::new(514500, 2));
+    assert_eq!((fig.lines.arrears.lines, fig.lines.arrears.persons, fig.lines.arrears.person_times), (1, 1, 1));
+    assert_eq!(fig.lines.funeral.amount, Decimal::new(1483002 + 5747004, 2));
+    assert_eq!((fig.lines.funeral.lines, fig.lines.funeral.persons), (2, 2));
+    assert_eq!(fig.lines.regular.amount, Decimal::new(323404615, 2));
 
     // The same from the lines, summed here.
     let all = sums(f.lines.iter(), false);
-    assert_eq!(fig.totals.amount, yuan_of(all.fen));
-    assert_eq!(fig.totals.persons, all.persons.len() as u64);
-    assert_eq!(fig.totals.person_times, all.times.len() as u64);
+    assert_eq!(fig.lines.totals.amount, yuan_of(all.fen));
+    assert_eq!(fig.lines.totals.persons, all.persons.len() as u64);
+    assert_eq!(fig.lines.totals.person_times, all.times.len() as u64);
     // 人次 ≤ 6 months × 人数, and each 正常 line is one (person, month, item): more lines than 人次
-    assert!(fig.totals.person_times <= 6 * fig.totals.persons);
-    assert!(fig.regular.lines > fig.regular.person_times);
+    assert!(fig.lines.totals.person_times <= 6 * fig.lines.totals.persons);
+    assert!(fig.lines.regular.lines > fig.lines.regular.person_times);
 
     // Per batch month: each equals the month's committed lines.
     let mut month_sum = 0;
-    for m in &fig.by_month {
+    for m in &fig.lines.by_month {
         let fen: i64 = f.lines.iter().filter(|l| l.batch_month == m.month).map(|l| l.amount_fen).sum();
         assert_eq!(m.amount, yuan_of(fen), "{}", m.month);
         month_sum += fen;
     }
-    assert_eq!(yuan_of(month_sum), fig.totals.amount);
+    assert_eq!(yuan_of(month_sum), fig.lines.totals.amount);
 
     // Per 类别, 项目 and 乡镇: each group as summed here, and the groups add up to the total.
     for (groups, key) in [
-        (&fig.by_category, (|l: &LedgerLine| l.category.clone()) as fn(&LedgerLine) -> String),
-        (&fig.by_item, |l: &LedgerLine| l.item.clone()),
-        (&fig.by_town, |l: &LedgerLine| l.town.clone()),
+        (&fig.lines.by_category, (|l: &LedgerLine| l.category.clone()) as fn(&LedgerLine) -> String),
+        (&fig.lines.by_item, |l: &LedgerLine| l.item.clone()),
+        (&fig.lines.by_town, |l: &LedgerLine| l.town.clone()),
     ] {
         let names: BTreeSet<String> = f.lines.iter().map(key).collect();
         assert_eq!(groups.len(), names.len());
@@ -181,7 +181,7 @@ fn totals_reconcile_with_the_ledger_to_the_fen() {
             assert_eq!(g.group.person_times, s.times.len() as u64, "{}", g.name);
             total += g.group.amount;
         }
-        assert_eq!(total, fig.totals.amount);
+        assert_eq!(total, fig.lines.totals.amount);
     }
 }
 
@@ -192,9 +192,9 @@ fn a_period_takes_lines_by_batch_month() {
     // April for 2024-03) is out.
     let r = report(&f, "2024Q1", "half", &f.months);
     let q1 = sums(f.lines.iter().filter(|l| l.batch_month <= ym("2024-03")), false);
-    assert_eq!(r.figures.totals.amount, yuan_of(q1.fen));
-    assert_eq!(r.figures.arrears.amount, Decimal::new(514500, 2));
-    assert_eq!(r.figures.funeral.amount, Decimal::new(1483002, 2));
+    assert_eq!(r.figures.lines.totals.amount, yuan_of(q1.fen));
+    assert_eq!(r.figures.lines.arrears.amount, Decimal::new(514500, 2));
+    assert_eq!(r.figures.lines.funeral.amount, Decimal::new(1483002, 2));
     assert_eq!(r.figures.on_time.months, 3);
 }
 
@@ -242,7 +242,7 @@ fn half_year_draft() {
     for e in &expected {
         assert!(text.contains(e.as_str()), "missing {e:?} in\n{text}");
     }
-    for g in &fig.by_category {
+    for g in &fig.lines.by_category {
         let s = sums(f.lines.iter().filter(|l| l.category == g.name), false);
         let phrase = format!("{}{}人、{}元", g.name, s.persons.len(), wan(yuan_of(s.fen), 2));
         assert!(text.contains(&phrase), "missing {phrase:?}");
@@ -256,7 +256,7 @@ fn itemised_draft() {
     let f = fixture();
     let r = report(&f, "2024H1", "items", &f.months);
     let text = &r.rendered.text;
-    for g in &r.figures.by_item {
+    for g in &r.figures.lines.by_item {
         let s = sums(f.lines.iter().filter(|l| l.item == g.name), false);
         // 丧葬补助 has no 正常 line: its count is written in 人
         let count = match s.times.len() {
@@ -266,7 +266,7 @@ fn itemised_draft() {
         let phrase = format!("发放{}{count}，发放金额{}元；", g.name, yuan(yuan_of(s.fen), true));
         assert!(text.contains(&phrase), "missing {phrase:?} in\n{text}");
     }
-    for g in &r.figures.by_town {
+    for g in &r.figures.lines.by_town {
         let s = sums(f.lines.iter().filter(|l| l.town == g.name), false);
         let phrase =
             format!("{}{}人、{}人次、{}元", g.name, s.persons.len(), s.times.len(), yuan(yuan_of(s.fen), true));

@@ -107,7 +107,9 @@ impl InputsRecord {
                 .files
                 .iter()
                 .map(|f| InputRecord {
-                    sha256: std::fs::read(&f.path).map(|b| sha256_hex(&b)).unwrap_or_default(),
+                    sha256: crate::output::manifest::InputFile::read(&f.role, Path::new(&f.path))
+                        .map(|now| now.sha256)
+                        .unwrap_or_default(),
                     ..f.clone()
                 })
                 .collect(),

@@ -62,9 +62,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nothing_is_drawn_without_a_terminal() {
+    fn steps_are_numbered_and_nothing_is_made_without_a_terminal() {
         let mut p = Progress::with_target(2, false);
         p.step("计算");
         assert_eq!((p.done, p.is_drawn()), (1, false));
+        // With a terminal: "[n/steps]" and the step's name, the count held at the total.
+        let mut p = Progress::with_target(2, true);
+        p.step("读取花名册和标准表");
+        let bar = p.bar.as_ref().unwrap();
+        assert_eq!((bar.prefix(), bar.message()), ("[1/2]".to_string(), "读取花名册和标准表".to_string()));
+        p.step("计算");
+        p.step("多出的一步");
+        let bar = p.bar.as_ref().unwrap();
+        assert_eq!((bar.prefix(), bar.message()), ("[2/2]".to_string(), "多出的一步".to_string()));
     }
 }

@@ -32,7 +32,7 @@ impl InputFile {
             hasher.update(&buf[..n]);
             bytes += n as u64;
         }
-        let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let sha256 = super::atomic::hex(&hasher.finalize());
         Ok(InputFile { role: role.into(), path: path.display().to_string(), bytes, sha256 })
     }
 }

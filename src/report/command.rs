@@ -215,8 +215,8 @@ impl Report {
                 "台账中发放批次月份在 {} 至 {} 的已确认发放明细（按发放月份，不按所属期）",
                 self.period.first, self.period.last
             ),
-            "total": self.figures.totals.amount,
-            "by_month": self.figures.by_month,
+            "total": self.figures.lines.totals.amount,
+            "by_month": self.figures.lines.by_month,
             "used": self.rendered.used,
             "missing": self.rendered.missing,
             "figures": figures,
@@ -353,7 +353,7 @@ where
             "exit_code": code,
             "period": report.period.code(),
             "template": report.template,
-            "total": report.figures.totals.amount,
+            "total": report.figures.lines.totals.amount,
             "missing": missing,
             "files": written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "figures": report.sidecar(),
@@ -369,7 +369,7 @@ where
                 "已写出 {}（{}，合计 {} 元）。",
                 written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("、"),
                 report.period.label(),
-                crate::domain::money::format_yuan(report.figures.totals.amount)
+                crate::domain::money::format_yuan(report.figures.lines.totals.amount)
             ),
         }
     }

@@ -163,20 +163,10 @@ pub struct Trace {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Figures {
     pub period: PeriodInfo,
-    /// All lines of the period.
-    pub totals: Group,
-    /// 正常 lines.
-    pub regular: Group,
-    /// 补发 lines.
-    pub arrears: Group,
-    /// 丧葬补助 lines.
-    pub funeral: Group,
-    /// Per 类别 / 项目 / 乡镇, largest 金额 first (then by name).
-    pub by_category: Vec<NamedGroup>,
-    pub by_item: Vec<NamedGroup>,
-    pub by_town: Vec<NamedGroup>,
-    /// Per batch month of the period, in order (months without lines included, with 0).
-    pub by_month: Vec<MonthTotal>,
+    /// The figures of the period's ledger lines; their fields (totals, regular, …, by_month) sit at the top level
+    /// of the templates' object.
+    #[serde(flatten)]
+    pub lines: LineSummary,
     pub on_time: OnTime,
     /// `None` (missing) without a roster.
     pub confirmation: Option<Confirmation>,
@@ -232,11 +222,15 @@ fn months_text(months: &[YearMonth]) -> String {
 /// The figures that come from the ledger's committed lines of the period: the groups of every line, of each kind,
 /// per 类别 / 项目 / 乡镇 and per batch month. Made from the lines (`of_lines`), or by the ledger itself
 /// (`cli::report`, in one ordered pass over the lines, without holding them) — both count the same way.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct LineSummary {
+    /// All lines of the period.
     pub totals: Group,
+    /// 正常 lines.
     pub regular: Group,
+    /// 补发 lines.
     pub arrears: Group,
+    /// 丧葬补助 lines.
     pub funeral: Group,
     /// Per 类别 / 项目 / 乡镇, largest 金额 first (then by name); an empty name is "（未填）".
     pub by_category: Vec<NamedGroup>,
@@ -308,7 +302,7 @@ pub fn figures_of(
     metrics: &[Metric],
 ) -> Figures {
     let range = format!("{} 至 {}", period.first, period.last);
-    let LineSummary { totals, regular, arrears, funeral, by_category, by_item, by_town, by_month } = summary;
+    let LineSummary { totals, regular, arrears, funeral, by_category, by_item, by_town, by_month } = &summary;
 
     let mut trace = Vec::new();
     let base = format!("台账中发放批次月份在 {range} 的已确认发放明细");
@@ -331,11 +325,11 @@ pub fn figures_of(
         trace.push(Trace { name: format!("{name}.lines"), value: json!(g.lines), how: format!("{which}的条数") });
     };
     let kinds = format!("（正常 {} 条、补发 {} 条、丧葬补助 {} 条）", regular.lines, arrears.lines, funeral.lines);
-    push_group(&mut trace, "totals", &totals, &format!("{base}{kinds}"), "类型为“正常”的明细");
-    push_group(&mut trace, "regular", &regular, &format!("{base}中类型为“正常”者"), "");
-    push_group(&mut trace, "arrears", &arrears, &format!("{base}中类型为“补发”者"), "");
-    push_group(&mut trace, "funeral", &funeral, &format!("{base}中类型为“丧葬补助”者"), "");
-    for (list, col) in [(&by_category, "类别"), (&by_item, "项目"), (&by_town, "乡镇")] {
+    push_group(&mut trace, "totals", totals, &format!("{base}{kinds}"), "类型为“正常”的明细");
+    push_group(&mut trace, "regular", regular, &format!("{base}中类型为“正常”者"), "");
+    push_group(&mut trace, "arrears", arrears, &format!("{base}中类型为“补发”者"), "");
+    push_group(&mut trace, "funeral", funeral, &format!("{base}中类型为“丧葬补助”者"), "");
+    for (list, col) in [(by_category, "类别"), (by_item, "项目"), (by_town, "乡镇")] {
         let field = match col {
             "类别" => "by_category",
             "项目" => "by_item",
@@ -351,7 +345,7 @@ pub fn figures_of(
             );
         }
     }
-    for m in &by_month {
+    for m in by_month {
         trace.push(Trace {
             name: format!("by_month[\"{}\"].amount", m.month),
             value: json!(m.amount),
@@ -469,14 +463,7 @@ pub fn figures_of(
             last: period.last,
             months: period.len(),
         },
-        totals,
-        regular,
-        arrears,
-        funeral,
-        by_category,
-        by_item,
-        by_town,
-        by_month,
+        lines: summary,
         on_time,
         confirmation,
         metrics: metric_values,
@@ -587,11 +574,15 @@ mod tests {
         ];
         let f = figures(&h1, &lines, &[], None, None, &[]);
         // 100 + 200 + 100 + 50 + 1000 = 1450 分
-        assert_eq!(f.totals.amount, dec!(14.50));
-        assert_eq!((f.totals.person_times, f.totals.persons, f.totals.lines), (2, 3, 5));
-        assert_eq!((f.arrears.person_times, f.arrears.persons, f.arrears.amount), (1, 1, dec!(0.50)));
-        assert_eq!((f.funeral.person_times, f.funeral.persons, f.funeral.amount), (1, 1, dec!(10.00)));
+        assert_eq!(f.lines.totals.amount, dec!(14.50));
+        assert_eq!((f.lines.totals.person_times, f.lines.totals.persons, f.lines.totals.lines), (2, 3, 5));
+        assert_eq!((f.lines.arrears.person_times, f.lines.arrears.persons, f.lines.arrears.amount), (1, 1, dec!(0.50)));
+        assert_eq!(
+            (f.lines.funeral.person_times, f.lines.funeral.persons, f.lines.funeral.amount),
+            (1, 1, dec!(10.00))
+        );
         let items: Vec<(&str, u64, u64, Decimal)> = f
+            .lines
             .by_item
             .iter()
             .map(|g| (g.name.as_str(), g.group.person_times, g.group.persons, g.group.amount))
@@ -601,7 +592,7 @@ mod tests {
             items,
             vec![("丧葬补助", 0, 1, dec!(10.00)), ("残疾抚恤金", 2, 2, dec!(2.50)), ("护理费", 1, 1, dec!(2.00))]
         );
-        let months: Vec<Decimal> = f.by_month.iter().map(|m| m.amount).collect();
+        let months: Vec<Decimal> = f.lines.by_month.iter().map(|m| m.amount).collect();
         assert_eq!(months, vec![dec!(3.00), dec!(1.50), dec!(10.00), dec!(0), dec!(0), dec!(0)]);
     }
 
