@@ -35,14 +35,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     for w in &shown {
         eprintln!("提示：{w}");
     }
-    let paid: std::collections::BTreeSet<usize> = batch.payments.iter().map(|p| p.recipient).collect();
+    let paid_persons = batch.paid_rows(roster.len());
     if args.json {
         let v = json!({
             "ok": true,
             "month": month.to_string(),
             "roster_rows": roster.len(),
             "standards": table.rows().len(),
-            "paid_persons": paid.len(),
+            "paid_persons": paid_persons,
             "payments": batch.payments.len(),
             "exceptions": batch.exceptions.len(),
             "total": crate::domain::money::format_yuan(batch.total()),
@@ -55,7 +55,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             roster.len(),
             table.rows().len(),
             month,
-            paid.len(),
+            paid_persons,
             batch.payments.len(),
             crate::domain::money::format_yuan(batch.total()),
             batch.exceptions.len()

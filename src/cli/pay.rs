@@ -168,9 +168,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let pending = pending?;
     t.phase("outputs and ledger lines");
 
-    let mut paid = vec![false; roster.len()];
-    batch.payments.iter().for_each(|p| paid[p.recipient] = true);
-    let paid_persons = paid.iter().filter(|p| **p).count();
+    let paid_persons = batch.paid_rows(roster.len());
     let counts = Counts {
         roster_rows: roster.len(),
         payments: batch.payments.len(),

@@ -157,6 +157,13 @@ impl MonthBatch {
     pub fn total(&self) -> Decimal {
         self.payments.iter().map(|p| p.amount).sum()
     }
+
+    /// How many roster rows are paid anything (= bank transfers: one per paid row), for a roster of `rows`.
+    pub fn paid_rows(&self, rows: usize) -> usize {
+        let mut paid = vec![false; rows];
+        self.payments.iter().for_each(|p| paid[p.recipient] = true);
+        paid.iter().filter(|p| **p).count()
+    }
 }
 
 /// Rounding settings of a run.
