@@ -14,6 +14,7 @@
 //!   one sequential pass, no sort), `for_each_paid` (what arrears and `pay` need of earlier months),
 //!   `funeral_paid_ids`.
 
+mod counts;
 mod schema;
 mod store;
 #[cfg(test)]

@@ -11,9 +11,7 @@
 //! a draft is replaceable, and a damaged page in old committed lines shows up in the command that reads them.
 
 use super::schema::{self, Found};
-use super::{
-    BatchInfo, BatchStatus, LedgerError, LineCounts, LineKind, LineRef, NewBatch, PaidLine, PaidTotal, PeriodCounts,
-};
+use super::{BatchInfo, BatchStatus, LedgerError, LineKind, LineRef, NewBatch, PaidLine, PaidTotal, PeriodCounts};
 use crate::domain::month::YearMonth;
 use chrono::NaiveDate;
 use rusqlite::types::Type;
@@ -524,7 +522,7 @@ impl Ledger {
             let rows = stmt.query_map([&from_text], |r| r.get(0)).map_err(err)?;
             rows.collect::<Result<_, _>>().map_err(err)?
         };
-        let mut span = self.conn.prepare(PERIOD_COUNTS_SPAN).map_err(err)?;
+        let mut span = self.conn.prepare(super::counts::PERIOD_COUNTS_SPAN).map_err(err)?;
         let mut scan = self
             .conn
             .prepare("SELECT person_id, item, period, kind, amount_fen FROM lines WHERE id BETWEEN ?1 AND ?2 AND +batch_id = ?3")
@@ -579,81 +577,11 @@ impl Ledger {
         rows.collect::<Result<_, _>>().map_err(err)
     }
 
-    /// Count the committed lines whose batch month lies in [from, to] per group (see `PeriodCounts`) in one
-    /// sequential pass, without holding the lines and without asking SQLite to sort them.
-    ///
-    /// Each batch's lines are read by a rowid range scan (`SEARCH lines USING INTEGER PRIMARY KEY`): `commit`
-    /// appends a batch's lines in one `INSERT … SELECT`, so its rowids are contiguous and the scan reads the table's
-    /// pages in order, with no per-row index seek and no temporary B-tree (a v3 ledger carried forward may have
-    /// other batches' rows inside the range: they are skipped by their `batch_id`). The batch's span comes from two
-    /// seeks of `lines_by_batch` (MIN / MAX of the rowid). Distinct persons and (person, 所属期) pairs are counted
-    /// with a dense person number (the 身份证号 packed into a u64) and one bit per person in each group (per 所属期
-    /// for the pairs), so the lines may come in any order; group names are interned, no String per row.
+    /// Count the committed lines whose batch month lies in [from, to] per group (see `PeriodCounts` and the
+    /// `counts` module): one sequential pass, on two connections (one per core) when there are two batches or more.
     pub fn period_counts(&self, from: YearMonth, to: YearMonth) -> Result<PeriodCounts, LedgerError> {
-        let err = |e| sql_err(&self.path, e);
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, month FROM batches WHERE status = 'committed' AND month BETWEEN ?1 AND ?2 ORDER BY month",
-            )
-            .map_err(err)?;
-        let batches: Vec<(i64, String)> = stmt
-            .query_map([from.to_string(), to.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(err)?
-            .collect::<Result<_, _>>()
-            .map_err(err)?;
-        let mut months: std::collections::BTreeMap<YearMonth, LineCounts> = std::collections::BTreeMap::new();
-        let mut m = from;
-        while m <= to {
-            months.insert(m, LineCounts::default());
-            m = m.next();
-        }
-        let mut span = self.conn.prepare(PERIOD_COUNTS_SPAN).map_err(err)?;
-        let mut scan = self.conn.prepare(PERIOD_COUNTS_SCAN).map_err(err)?;
-        let mut tally = Tally::default();
-        for (batch_id, month) in &batches {
-            let month = parse_text(1, month, |s| s.parse::<YearMonth>()).map_err(err)?;
-            let (first, last): (Option<i64>, Option<i64>) =
-                span.query_row([batch_id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(err)?;
-            let (Some(first), Some(last)) = (first, last) else { continue };
-            let month = months.entry(month).or_default();
-            let mut rows = scan.query([first, last, *batch_id]).map_err(err)?;
-            while let Some(r) = rows.next().map_err(err)? {
-                // Bytes as stored: a text is checked as UTF-8 (`text`) only when it is new to `tally`.
-                let bytes = |i: usize| -> Result<&[u8], LedgerError> {
-                    r.get_ref(i).and_then(|v| v.as_bytes().map_err(Into::into)).map_err(err)
-                };
-                let text = |i: usize| -> Result<&str, LedgerError> {
-                    r.get_ref(i).and_then(|v| v.as_str().map_err(Into::into)).map_err(err)
-                };
-                let kind = match bytes(2)? {
-                    k if k == LineKind::Regular.label().as_bytes() => LineKind::Regular,
-                    k if k == LineKind::Arrears.label().as_bytes() => LineKind::Arrears,
-                    k if k == LineKind::Funeral.label().as_bytes() => LineKind::Funeral,
-                    _ => {
-                        let kind = text(2)?;
-                        return Err(err(rusqlite::Error::FromSqlConversionFailure(
-                            2,
-                            Type::Text,
-                            format!("未知的明细类型“{kind}”").into(),
-                        )));
-                    }
-                };
-                let amount: i64 = r.get(6).map_err(err)?;
-                let period = tally.period_index(bytes(1)?, || text(1))?;
-                let person = tally.person_index(bytes(0)?, || text(0))?;
-                let mut names = [0; 3];
-                for (dim, name) in names.iter_mut().enumerate() {
-                    *name = tally.name_index(dim, bytes(3 + dim)?, || text(3 + dim))?;
-                }
-                tally.add(person, period, kind, names, amount);
-                month.lines += 1;
-                month.amount_fen += amount;
-            }
-            tally.end_batch();
-        }
-        let (totals, regular, arrears, funeral, [by_category, by_item, by_town]) = tally.finish();
-        Ok(PeriodCounts { totals, regular, arrears, funeral, by_category, by_item, by_town, by_month: months })
+        let path = self.path.as_path();
+        super::counts::period_counts(&self.conn, path, from, to, || open_reader(path))
     }
 
     fn query_lines(&self, tail: &str, args: &[&String]) -> Result<Vec<PaidLine>, LedgerError> {
@@ -669,265 +597,15 @@ impl Ledger {
     }
 }
 
-/// The first and last rowid of batch `?1`'s lines, for `period_counts`: two seeks of `lines_by_batch`.
-pub(super) const PERIOD_COUNTS_SPAN: &str =
-    "SELECT (SELECT MIN(id) FROM lines WHERE batch_id = ?1), (SELECT MAX(id) FROM lines WHERE batch_id = ?1)";
-
-/// One batch's lines by rowid range (`?1`..=`?2`), for `period_counts`: a range scan of the table, read in page
-/// order (see the test `period_counts_scans_rowid_ranges_without_sorting` for the plan).
-/// `+batch_id` (no index on the expression) keeps SQLite on the rowid range; it only skips other batches' rows.
-pub(super) const PERIOD_COUNTS_SCAN: &str = "SELECT person_id, period, kind, category, item, town, amount_fen
-   FROM lines WHERE id BETWEEN ?1 AND ?2 AND +batch_id = ?3";
-
-/// A set of small numbers (dense person numbers), one bit each, grown on demand.
-#[derive(Default)]
-struct BitSet(Vec<u64>);
-
-impl BitSet {
-    /// Add `i`; true when it was not in the set yet.
-    fn insert(&mut self, i: u32) -> bool {
-        let (word, bit) = ((i / 64) as usize, 1u64 << (i % 64));
-        if word >= self.0.len() {
-            self.0.resize(word + 1, 0);
-        }
-        let new = self.0[word] & bit == 0;
-        self.0[word] |= bit;
-        new
-    }
-}
-
-/// A group's counts while the lines stream by in any order: the persons it has seen, and per 所属期 (by its dense
-/// number) the persons with a (person, 所属期) pair that counted for 人次.
-#[derive(Default)]
-struct Group {
-    counts: LineCounts,
-    persons: BitSet,
-    pairs: Vec<BitSet>,
-}
-
-impl Group {
-    fn add(&mut self, person: u32, period: usize, amount_fen: i64, counts_times: bool) {
-        self.counts.lines += 1;
-        self.counts.amount_fen += amount_fen;
-        if self.persons.insert(person) {
-            self.counts.persons += 1;
-        }
-        if counts_times {
-            if period >= self.pairs.len() {
-                self.pairs.resize_with(period + 1, BitSet::default);
-            }
-            if self.pairs[period].insert(person) {
-                self.counts.person_times += 1;
-            }
-        }
-    }
-}
-
-/// Dense person numbers (0, 1, 2, … in order of first sight) by packed 身份证号, looked up without random access
-/// in the common case: a batch's lines come sorted by (所属期, 身份证号), and most persons recur every month, so
-/// each batch walks a cursor forward through the numbers known before it (sorted by key), galloping over gaps
-/// and searching again only when the keys restart (a new 所属期). Persons new in the batch go to a small map,
-/// merged into the sorted numbers when the batch ends. Any order of lines gives the same numbers' meaning (one
-/// per person); only the speed depends on the order.
-#[derive(Default)]
-struct PersonNumbers {
-    known: Vec<(u64, u32)>,
-    cursor: usize,
-    fresh: HashMap<u64, u32, rustc_hash::FxBuildHasher>,
-    /// Persons whose 身份证号 does not pack (one String per such person, not per line).
-    others: HashMap<String, u32>,
-    count: u32,
-}
-
-impl PersonNumbers {
-    fn packed(&mut self, key: u64) -> u32 {
-        let known = &self.known;
-        let from = self.cursor;
-        let at = match known.get(from) {
-            Some(&(k, n)) if k == key => return n,
-            Some(&(k, _)) if k < key => {
-                // Gallop: the next key is usually a step or two ahead.
-                let mut step = 1;
-                while from + step < known.len() && known[from + step].0 < key {
-                    step *= 2;
-                }
-                let end = (from + step + 1).min(known.len());
-                from + step / 2 + known[from + step / 2..end].partition_point(|e| e.0 < key)
-            }
-            _ => known.partition_point(|e| e.0 < key),
-        };
-        self.cursor = at;
-        if let Some(&(k, n)) = known.get(at)
-            && k == key
-        {
-            return n;
-        }
-        let next = self.count;
-        let n = *self.fresh.entry(key).or_insert(next);
-        if n == next {
-            self.count += 1;
-        }
-        n
-    }
-
-    fn other(&mut self, id: &str) -> u32 {
-        if let Some(&n) = self.others.get(id) {
-            return n;
-        }
-        let n = self.count;
-        self.count += 1;
-        self.others.insert(id.to_string(), n);
-        n
-    }
-
-    /// Merge the batch's new persons into the sorted numbers, for the next batch's cursor.
-    fn end_batch(&mut self) {
-        if !self.fresh.is_empty() {
-            let mut fresh: Vec<(u64, u32)> = self.fresh.drain().collect();
-            fresh.sort_unstable();
-            let known = std::mem::take(&mut self.known);
-            let mut merged = Vec::with_capacity(known.len() + fresh.len());
-            let (mut a, mut b) = (known.into_iter().peekable(), fresh.into_iter().peekable());
-            loop {
-                let take_a = match (a.peek(), b.peek()) {
-                    (Some(x), Some(y)) => x.0 < y.0,
-                    (Some(_), None) => true,
-                    (None, Some(_)) => false,
-                    (None, None) => break,
-                };
-                merged.extend(if take_a { a.next() } else { b.next() });
-            }
-            self.known = merged;
-        }
-        self.cursor = 0;
-    }
-}
-
-/// Everything `period_counts` accumulates: dense numbers for persons, 所属期 and group names, and the groups.
-/// Texts are compared as bytes with the last one seen (consecutive lines mostly share them) before any lookup.
-#[derive(Default)]
-struct Tally {
-    persons: PersonNumbers,
-    last_person: Option<(Vec<u8>, u32)>,
-    /// The 所属期 texts seen, in the order first seen (a handful), and the last one's number.
-    periods: Vec<String>,
-    last_period: Option<usize>,
-    /// 类别 / 项目 / 乡镇: name → group number, and the last name and number.
-    names: [HashMap<String, usize>; 3],
-    last_names: [Option<(Vec<u8>, usize)>; 3],
-    named: [Vec<Group>; 3],
-    /// All lines, 正常, 补发, 丧葬补助.
-    kinds: [Group; 4],
-}
-
-impl Tally {
-    /// The dense number of the person `id`; `text` gives it as checked UTF-8 when it does not pack.
-    fn person_index<'a>(
-        &mut self,
-        id: &[u8],
-        text: impl FnOnce() -> Result<&'a str, LedgerError>,
-    ) -> Result<u32, LedgerError> {
-        if let Some((last, i)) = &self.last_person
-            && last.as_slice() == id
-        {
-            return Ok(*i);
-        }
-        let index = match crate::domain::id_card::pack(id) {
-            Some(key) => self.persons.packed(key),
-            None => self.persons.other(text()?),
-        };
-        match &mut self.last_person {
-            Some((last, i)) => {
-                last.clear();
-                last.extend_from_slice(id);
-                *i = index;
-            }
-            None => self.last_person = Some((id.to_vec(), index)),
-        }
-        Ok(index)
-    }
-
-    /// The number of the 所属期 `period` (a key only, as text: the database's CHECK keeps its format).
-    fn period_index<'a>(
-        &mut self,
-        period: &[u8],
-        text: impl FnOnce() -> Result<&'a str, LedgerError>,
-    ) -> Result<usize, LedgerError> {
-        if let Some(i) = self.last_period
-            && self.periods[i].as_bytes() == period
-        {
-            return Ok(i);
-        }
-        let index = match self.periods.iter().position(|p| p.as_bytes() == period) {
-            Some(i) => i,
-            None => {
-                let text = text()?;
-                self.periods.push(text.to_string());
-                self.periods.len() - 1
-            }
-        };
-        self.last_period = Some(index);
-        Ok(index)
-    }
-
-    /// The group number of `name` in dimension `dim` (类别 / 项目 / 乡镇).
-    fn name_index<'a>(
-        &mut self,
-        dim: usize,
-        name: &[u8],
-        text: impl FnOnce() -> Result<&'a str, LedgerError>,
-    ) -> Result<usize, LedgerError> {
-        if let Some((last, i)) = &self.last_names[dim]
-            && last.as_slice() == name
-        {
-            return Ok(*i);
-        }
-        let text = text()?;
-        let index = match self.names[dim].get(text) {
-            Some(&i) => i,
-            None => {
-                let i = self.named[dim].len();
-                self.named[dim].push(Group::default());
-                self.names[dim].insert(text.to_string(), i);
-                i
-            }
-        };
-        self.last_names[dim] = Some((name.to_vec(), index));
-        Ok(index)
-    }
-
-    /// After each batch's lines (see `PersonNumbers::end_batch`).
-    fn end_batch(&mut self) {
-        self.persons.end_batch();
-    }
-
-    fn add(&mut self, person: u32, period: usize, kind: LineKind, names: [usize; 3], amount_fen: i64) {
-        let regular = kind == LineKind::Regular;
-        self.kinds[0].add(person, period, amount_fen, regular);
-        let own = match kind {
-            LineKind::Regular => 1,
-            LineKind::Arrears => 2,
-            LineKind::Funeral => 3,
-        };
-        self.kinds[own].add(person, period, amount_fen, true);
-        for (dim, index) in names.into_iter().enumerate() {
-            self.named[dim][index].add(person, period, amount_fen, regular);
-        }
-    }
-
-    #[allow(clippy::type_complexity)]
-    fn finish(
-        self,
-    ) -> (LineCounts, LineCounts, LineCounts, LineCounts, [std::collections::BTreeMap<String, LineCounts>; 3]) {
-        let [totals, regular, arrears, funeral] = self.kinds.map(|g| g.counts);
-        let mut groups = self.named.map(|g| g.into_iter().map(|g| g.counts).collect::<Vec<_>>());
-        let mut names = self.names.into_iter();
-        let maps = std::array::from_fn(|dim| {
-            let names = names.next().unwrap_or_default();
-            names.into_iter().map(|(name, i)| (name, std::mem::take(&mut groups[dim][i]))).collect()
-        });
-        (totals, regular, arrears, funeral, maps)
-    }
+/// A second, read-only connection to the ledger for a query split over two threads. Committed batches never
+/// change, so what it reads of them is what the first connection would read.
+fn open_reader(path: &Path) -> Result<Connection, LedgerError> {
+    let err = |e| sql_err(path, e);
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(err)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+    conn.pragma_update(None, "cache_size", READ_CACHE_SIZE).map_err(err)?;
+    Ok(conn)
 }
 
 fn committed_batch(conn: &Connection, path: &Path, month: YearMonth) -> Result<Option<BatchInfo>, LedgerError> {
@@ -1116,7 +794,7 @@ fn parse_opt_date(r: &Row, idx: usize) -> rusqlite::Result<Option<NaiveDate>> {
 }
 
 /// Parse a stored text value; a failure is a conversion error (reported as a damaged ledger).
-fn parse_text<T, E: std::fmt::Display>(
+pub(super) fn parse_text<T, E: std::fmt::Display>(
     idx: usize,
     text: &str,
     parse: impl FnOnce(&str) -> Result<T, E>,

@@ -1611,6 +1611,56 @@ fn period_counts_tell_apart_ids_that_do_not_pack_into_a_number() {
     assert_eq!(c.totals, counts(4, 4, 4, 4));
 }
 
+/// Three months counted on two threads (the largest batch alone, the other two together): persons seen on both
+/// sides, a person on one side only, an id that does not pack on both sides and a 所属期 seen on one side only are
+/// each counted as on one thread.
+#[test]
+fn period_counts_merge_the_two_threads_by_person_and_name() {
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    let other = "110105194912310020"; // 张三's number with another check digit: a third person
+    // March (3 lines): 张三, "A", 李四. April (2 lines): 张三, "A". May (4 lines, the largest: its own thread):
+    // 张三, other, "A", and 张三's 补发 for February.
+    let months = [
+        (
+            "2024-03",
+            vec![
+                (ZHANG, "2024-03", LineKind::Regular, 10),
+                ("A", "2024-03", LineKind::Regular, 1),
+                (LI, "2024-03", LineKind::Regular, 100),
+            ],
+        ),
+        ("2024-04", vec![(ZHANG, "2024-04", LineKind::Regular, 10), ("A", "2024-04", LineKind::Regular, 1)]),
+        (
+            "2024-05",
+            vec![
+                (ZHANG, "2024-05", LineKind::Regular, 10),
+                (other, "2024-05", LineKind::Regular, 1000),
+                ("A", "2024-05", LineKind::Regular, 1),
+                (ZHANG, "2024-02", LineKind::Arrears, 5),
+            ],
+        ),
+    ];
+    for (month, lines) in months {
+        let lines =
+            lines.into_iter().map(|(id, period, kind, fen)| line(id, "残疾抚恤金", period, kind, fen)).collect();
+        ledger.save_draft_test(&batch(month, month, lines)).unwrap();
+        ledger.commit(ym(month), date(&format!("{month}-15")), COMMITTED_AT, month, None).unwrap();
+    }
+    let c = ledger.period_counts(ym("2024-03"), ym("2024-05")).unwrap();
+    // 9 lines: 10+1+100 + 10+1 + 10+1000+1+5 = 1138 分; persons 张三, "A", 李四, other = 4; 正常 pairs: 张三 ×3,
+    // "A" ×3, 李四 ×1, other ×1 = 8.
+    assert_eq!(c.totals, counts(9, 1138, 4, 8));
+    assert_eq!(c.regular, counts(8, 1133, 4, 8));
+    // 补发 (张三, 2024-02): a 所属期 only May's side has.
+    assert_eq!(c.arrears, counts(1, 5, 1, 1));
+    assert_eq!(c.by_item["残疾抚恤金"], counts(9, 1138, 4, 8));
+    assert_eq!(c.by_town["城关镇"], counts(9, 1138, 4, 8));
+    let months: Vec<(String, u64, i64)> =
+        c.by_month.iter().map(|(m, c)| (m.to_string(), c.lines, c.amount_fen)).collect();
+    assert_eq!(months, vec![("2024-03".into(), 3, 111), ("2024-04".into(), 2, 11), ("2024-05".into(), 4, 1016)]);
+}
+
 /// A version 3 ledger carried forward keeps its line ids, so one batch's rows may lie inside another's rowid
 /// range: each batch still counts only its own lines, once.
 #[test]
@@ -1655,10 +1705,10 @@ fn period_counts_scans_rowid_ranges_without_sorting() {
         plan
     };
     assert_eq!(
-        plan(super::store::PERIOD_COUNTS_SCAN),
+        plan(super::counts::PERIOD_COUNTS_SCAN),
         vec!["SEARCH lines USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"]
     );
-    let span = plan(super::store::PERIOD_COUNTS_SPAN);
+    let span = plan(super::counts::PERIOD_COUNTS_SPAN);
     assert!(span.iter().all(|s| !s.contains("TEMP B-TREE") && !s.contains("SCAN lines")), "{span:?}");
     assert_eq!(span.iter().filter(|s| s.contains("USING COVERING INDEX lines_by_batch (batch_id=?)")).count(), 2);
 }

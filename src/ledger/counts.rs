@@ -1,0 +1,506 @@
+//! Counting a period's committed lines per group for the report (`Ledger::period_counts`), without holding the
+//! lines and without asking SQLite to sort them.
+//!
+//! Each batch's lines are read by a rowid range scan (`SEARCH lines USING INTEGER PRIMARY KEY`): `commit` appends
+//! a batch's lines in one `INSERT … SELECT`, so its rowids are contiguous and the scan reads the table's pages in
+//! order, with no per-row index seek and no temporary B-tree (a v3 ledger carried forward may have other batches'
+//! rows inside the range: they are skipped by their `batch_id`). The batch's span comes from two seeks of
+//! `lines_by_batch` (MIN / MAX of the rowid). Distinct persons and (person, 所属期) pairs are counted with a dense
+//! person number (the 身份证号 packed into a u64) and one bit per person in each group (per 所属期 for the pairs),
+//! so the lines may come in any order; group names are interned, no String per row.
+//!
+//! With two batches or more the batches are split in two halves of about equal line counts, each counted on its
+//! own thread and connection (SQLite's stepping is most of the cost, and one connection is one thread); the two
+//! tallies are then merged, persons matched by 身份证号, so a person seen on both sides counts once.
+
+use super::store::{parse_text, sql_err};
+use super::{LedgerError, LineCounts, LineKind, PeriodCounts};
+use crate::domain::month::YearMonth;
+use rusqlite::Connection;
+use rusqlite::types::Type;
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A committed batch to count: its id, month and number of lines (to share the work out).
+struct BatchRef {
+    id: i64,
+    month: YearMonth,
+    lines: i64,
+}
+
+/// What one thread counted: the tally and each of its batches' (month, lines, 分).
+struct Counted {
+    tally: Tally,
+    months: Vec<(YearMonth, u64, i64)>,
+}
+
+/// See the module header. `open_reader` opens the second connection (only called with two batches or more).
+pub(super) fn period_counts(
+    conn: &Connection,
+    path: &Path,
+    from: YearMonth,
+    to: YearMonth,
+    open_reader: impl FnOnce() -> Result<Connection, LedgerError> + Send,
+) -> Result<PeriodCounts, LedgerError> {
+    let err = |e| sql_err(path, e);
+    let mut stmt = conn
+        .prepare(
+            "SELECT id, month, COALESCE(line_count, 0) FROM batches
+              WHERE status = 'committed' AND month BETWEEN ?1 AND ?2 ORDER BY month",
+        )
+        .map_err(err)?;
+    let rows = stmt
+        .query_map([from.to_string(), to.to_string()], |r| {
+            let month: String = r.get(1)?;
+            Ok(BatchRef { id: r.get(0)?, month: parse_text(1, &month, |s| s.parse::<YearMonth>())?, lines: r.get(2)? })
+        })
+        .map_err(err)?;
+    let batches: Vec<BatchRef> = rows.collect::<Result<_, _>>().map_err(err)?;
+    let (mine, theirs) = split(batches);
+    let (mut counted, other) = if theirs.is_empty() {
+        (count(conn, path, &mine)?, None)
+    } else {
+        std::thread::scope(|scope| -> Result<_, LedgerError> {
+            let other = scope.spawn(|| count(&open_reader()?, path, &theirs));
+            let counted = count(conn, path, &mine);
+            let other = other.join().expect("counting does not panic");
+            Ok((counted?, Some(other?)))
+        })?
+    };
+    let mut months: BTreeMap<YearMonth, LineCounts> = BTreeMap::new();
+    let mut m = from;
+    while m <= to {
+        months.insert(m, LineCounts::default());
+        m = m.next();
+    }
+    if let Some(other) = other {
+        counted.tally.merge(other.tally);
+        counted.months.extend(other.months);
+    }
+    for (month, lines, amount_fen) in counted.months {
+        let m = months.entry(month).or_default();
+        m.lines += lines;
+        m.amount_fen += amount_fen;
+    }
+    let (totals, regular, arrears, funeral, [by_category, by_item, by_town]) = counted.tally.finish();
+    Ok(PeriodCounts { totals, regular, arrears, funeral, by_category, by_item, by_town, by_month: months })
+}
+
+/// Two lists of batches with about equal line counts (the larger batches first, each to the lighter side), each
+/// in month order: consecutive months share most persons, which keeps `PersonNumbers`' cursor moving forward.
+/// Fewer than two batches: all on the first side.
+fn split(batches: Vec<BatchRef>) -> (Vec<BatchRef>, Vec<BatchRef>) {
+    if batches.len() < 2 {
+        return (batches, Vec::new());
+    }
+    let mut order: Vec<BatchRef> = batches;
+    order.sort_by_key(|b| std::cmp::Reverse(b.lines));
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let (mut load_a, mut load_b) = (0i64, 0i64);
+    for batch in order {
+        if load_a <= load_b {
+            load_a += batch.lines;
+            a.push(batch);
+        } else {
+            load_b += batch.lines;
+            b.push(batch);
+        }
+    }
+    a.sort_by_key(|b| b.month);
+    b.sort_by_key(|b| b.month);
+    (a, b)
+}
+
+/// Count `batches` on `conn` into a new tally.
+fn count(conn: &Connection, path: &Path, batches: &[BatchRef]) -> Result<Counted, LedgerError> {
+    let err = |e| sql_err(path, e);
+    let mut span = conn.prepare(PERIOD_COUNTS_SPAN).map_err(err)?;
+    let mut scan = conn.prepare(PERIOD_COUNTS_SCAN).map_err(err)?;
+    let mut tally = Tally::default();
+    let mut months = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let (first, last): (Option<i64>, Option<i64>) =
+            span.query_row([batch.id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(err)?;
+        let (Some(first), Some(last)) = (first, last) else { continue };
+        let (mut lines, mut amount_fen) = (0u64, 0i64);
+        let mut rows = scan.query([first, last, batch.id]).map_err(err)?;
+        while let Some(r) = rows.next().map_err(err)? {
+            // Bytes as stored: a text is checked as UTF-8 (`text`) only when it is new to `tally`.
+            let bytes = |i: usize| -> Result<&[u8], LedgerError> {
+                r.get_ref(i).and_then(|v| v.as_bytes().map_err(Into::into)).map_err(err)
+            };
+            let text = |i: usize| -> Result<&str, LedgerError> {
+                r.get_ref(i).and_then(|v| v.as_str().map_err(Into::into)).map_err(err)
+            };
+            let kind = match bytes(2)? {
+                k if k == LineKind::Regular.label().as_bytes() => LineKind::Regular,
+                k if k == LineKind::Arrears.label().as_bytes() => LineKind::Arrears,
+                k if k == LineKind::Funeral.label().as_bytes() => LineKind::Funeral,
+                _ => {
+                    let kind = text(2)?;
+                    return Err(err(rusqlite::Error::FromSqlConversionFailure(
+                        2,
+                        Type::Text,
+                        format!("未知的明细类型“{kind}”").into(),
+                    )));
+                }
+            };
+            let amount: i64 = r.get(6).map_err(err)?;
+            let period = tally.period_index(bytes(1)?, || text(1))?;
+            let person = tally.person_index(bytes(0)?, || text(0))?;
+            let mut names = [0; 3];
+            for (dim, name) in names.iter_mut().enumerate() {
+                *name = tally.name_index(dim, bytes(3 + dim)?, || text(3 + dim))?;
+            }
+            tally.add(person, period, kind, names, amount);
+            lines += 1;
+            amount_fen += amount;
+        }
+        tally.end_batch();
+        months.push((batch.month, lines, amount_fen));
+    }
+    Ok(Counted { tally, months })
+}
+
+/// The first and last rowid of batch `?1`'s lines, for `period_counts`: two seeks of `lines_by_batch`.
+pub(super) const PERIOD_COUNTS_SPAN: &str =
+    "SELECT (SELECT MIN(id) FROM lines WHERE batch_id = ?1), (SELECT MAX(id) FROM lines WHERE batch_id = ?1)";
+
+/// One batch's lines by rowid range (`?1`..=`?2`), for `period_counts`: a range scan of the table, read in page
+/// order (see the test `period_counts_scans_rowid_ranges_without_sorting` for the plan).
+/// `+batch_id` (no index on the expression) keeps SQLite on the rowid range; it only skips other batches' rows.
+pub(super) const PERIOD_COUNTS_SCAN: &str = "SELECT person_id, period, kind, category, item, town, amount_fen
+   FROM lines WHERE id BETWEEN ?1 AND ?2 AND +batch_id = ?3";
+
+/// A set of small numbers (dense person numbers), one bit each, grown on demand.
+#[derive(Default)]
+struct BitSet(Vec<u64>);
+
+impl BitSet {
+    /// The numbers in the set, ascending.
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.0.iter().enumerate().flat_map(|(w, &bits)| {
+            let mut bits = bits;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let b = bits.trailing_zeros();
+                    bits &= bits - 1;
+                    w as u32 * 64 + b
+                })
+            })
+        })
+    }
+
+    /// Add `i`; true when it was not in the set yet.
+    fn insert(&mut self, i: u32) -> bool {
+        let (word, bit) = ((i / 64) as usize, 1u64 << (i % 64));
+        if word >= self.0.len() {
+            self.0.resize(word + 1, 0);
+        }
+        let new = self.0[word] & bit == 0;
+        self.0[word] |= bit;
+        new
+    }
+}
+
+/// A group's counts while the lines stream by in any order: the persons it has seen, and per 所属期 (by its dense
+/// number) the persons with a (person, 所属期) pair that counted for 人次.
+#[derive(Default)]
+struct Group {
+    counts: LineCounts,
+    persons: BitSet,
+    pairs: Vec<BitSet>,
+}
+
+impl Group {
+    fn add(&mut self, person: u32, period: usize, amount_fen: i64, counts_times: bool) {
+        self.counts.lines += 1;
+        self.counts.amount_fen += amount_fen;
+        if self.persons.insert(person) {
+            self.counts.persons += 1;
+        }
+        if counts_times {
+            if period >= self.pairs.len() {
+                self.pairs.resize_with(period + 1, BitSet::default);
+            }
+            if self.pairs[period].insert(person) {
+                self.counts.person_times += 1;
+            }
+        }
+    }
+}
+
+impl Group {
+    /// Add `other`'s counts, its persons renumbered by `persons` and its 所属期 by `periods`.
+    fn merge(&mut self, other: Group, persons: &[u32], periods: &[usize]) {
+        self.counts.lines += other.counts.lines;
+        self.counts.amount_fen += other.counts.amount_fen;
+        for p in other.persons.iter() {
+            if self.persons.insert(persons[p as usize]) {
+                self.counts.persons += 1;
+            }
+        }
+        for (period, set) in other.pairs.iter().enumerate() {
+            let period = periods[period];
+            if period >= self.pairs.len() {
+                self.pairs.resize_with(period + 1, BitSet::default);
+            }
+            for p in set.iter() {
+                if self.pairs[period].insert(persons[p as usize]) {
+                    self.counts.person_times += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Dense person numbers (0, 1, 2, … in order of first sight) by packed 身份证号, looked up without random access
+/// in the common case: a batch's lines come sorted by (所属期, 身份证号), and most persons recur every month, so
+/// each batch walks a cursor forward through the numbers known before it (sorted by key), galloping over gaps
+/// and searching again only when the keys restart (a new 所属期). Persons new in the batch go to a small map,
+/// merged into the sorted numbers when the batch ends. Any order of lines gives the same numbers' meaning (one
+/// per person); only the speed depends on the order.
+#[derive(Default)]
+struct PersonNumbers {
+    known: Vec<(u64, u32)>,
+    cursor: usize,
+    fresh: FxHashMap<u64, u32>,
+    /// Persons whose 身份证号 does not pack (one String per such person, not per line).
+    others: FxHashMap<String, u32>,
+    count: u32,
+}
+
+impl PersonNumbers {
+    fn packed(&mut self, key: u64) -> u32 {
+        let known = &self.known;
+        let from = self.cursor;
+        let at = match known.get(from) {
+            Some(&(k, n)) if k == key => return n,
+            Some(&(k, _)) if k < key => {
+                // Gallop: the next key is usually a step or two ahead.
+                let mut step = 1;
+                while from + step < known.len() && known[from + step].0 < key {
+                    step *= 2;
+                }
+                let end = (from + step + 1).min(known.len());
+                from + step / 2 + known[from + step / 2..end].partition_point(|e| e.0 < key)
+            }
+            _ => known.partition_point(|e| e.0 < key),
+        };
+        self.cursor = at;
+        if let Some(&(k, n)) = known.get(at)
+            && k == key
+        {
+            return n;
+        }
+        let next = self.count;
+        let n = *self.fresh.entry(key).or_insert(next);
+        if n == next {
+            self.count += 1;
+        }
+        n
+    }
+
+    fn other(&mut self, id: &str) -> u32 {
+        if let Some(&n) = self.others.get(id) {
+            return n;
+        }
+        let n = self.count;
+        self.count += 1;
+        self.others.insert(id.to_string(), n);
+        n
+    }
+
+    /// Merge the batch's new persons into the sorted numbers, for the next batch's cursor.
+    fn end_batch(&mut self) {
+        if !self.fresh.is_empty() {
+            let mut fresh: Vec<(u64, u32)> = self.fresh.drain().collect();
+            fresh.sort_unstable();
+            let known = std::mem::take(&mut self.known);
+            let mut merged = Vec::with_capacity(known.len() + fresh.len());
+            let (mut a, mut b) = (known.into_iter().peekable(), fresh.into_iter().peekable());
+            loop {
+                let take_a = match (a.peek(), b.peek()) {
+                    (Some(x), Some(y)) => x.0 < y.0,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (None, None) => break,
+                };
+                merged.extend(if take_a { a.next() } else { b.next() });
+            }
+            self.known = merged;
+        }
+        self.cursor = 0;
+    }
+}
+
+/// Everything `period_counts` accumulates: dense numbers for persons, 所属期 and group names, and the groups.
+/// Texts are compared as bytes with the last one seen (consecutive lines mostly share them) before any lookup.
+#[derive(Default)]
+struct Tally {
+    persons: PersonNumbers,
+    last_person: Option<(Vec<u8>, u32)>,
+    /// The 所属期 texts seen, in the order first seen (a handful), and the last one's number.
+    periods: Vec<String>,
+    last_period: Option<usize>,
+    /// 类别 / 项目 / 乡镇: name (as stored) → group number, the names by number, and the last name and number.
+    names: [FxHashMap<Box<[u8]>, usize>; 3],
+    labels: [Vec<String>; 3],
+    last_names: [Option<(Vec<u8>, usize)>; 3],
+    named: [Vec<Group>; 3],
+    /// All lines, 正常, 补发, 丧葬补助.
+    kinds: [Group; 4],
+}
+
+impl Tally {
+    /// The dense number of the person `id`; `text` gives it as checked UTF-8 when it does not pack.
+    fn person_index<'a>(
+        &mut self,
+        id: &[u8],
+        text: impl FnOnce() -> Result<&'a str, LedgerError>,
+    ) -> Result<u32, LedgerError> {
+        if let Some((last, i)) = &self.last_person
+            && last.as_slice() == id
+        {
+            return Ok(*i);
+        }
+        let index = match crate::domain::id_card::pack(id) {
+            Some(key) => self.persons.packed(key),
+            None => self.persons.other(text()?),
+        };
+        match &mut self.last_person {
+            Some((last, i)) => {
+                last.clear();
+                last.extend_from_slice(id);
+                *i = index;
+            }
+            None => self.last_person = Some((id.to_vec(), index)),
+        }
+        Ok(index)
+    }
+
+    /// The number of the 所属期 `period` (a key only, as text: the database's CHECK keeps its format).
+    fn period_index<'a>(
+        &mut self,
+        period: &[u8],
+        text: impl FnOnce() -> Result<&'a str, LedgerError>,
+    ) -> Result<usize, LedgerError> {
+        if let Some(i) = self.last_period
+            && self.periods[i].as_bytes() == period
+        {
+            return Ok(i);
+        }
+        let index = match self.periods.iter().position(|p| p.as_bytes() == period) {
+            Some(i) => i,
+            None => {
+                let text = text()?;
+                self.periods.push(text.to_string());
+                self.periods.len() - 1
+            }
+        };
+        self.last_period = Some(index);
+        Ok(index)
+    }
+
+    /// The group number of `name` in dimension `dim` (类别 / 项目 / 乡镇).
+    fn name_index<'a>(
+        &mut self,
+        dim: usize,
+        name: &[u8],
+        text: impl FnOnce() -> Result<&'a str, LedgerError>,
+    ) -> Result<usize, LedgerError> {
+        if let Some((last, i)) = &self.last_names[dim]
+            && last.as_slice() == name
+        {
+            return Ok(*i);
+        }
+        let index = match self.names[dim].get(name) {
+            Some(&i) => i,
+            None => self.name_slot(dim, text()?),
+        };
+        self.last_names[dim] = Some((name.to_vec(), index));
+        Ok(index)
+    }
+
+    /// The group number of a name new to `names[dim]`, or known.
+    fn name_slot(&mut self, dim: usize, name: &str) -> usize {
+        if let Some(&i) = self.names[dim].get(name.as_bytes()) {
+            return i;
+        }
+        let i = self.named[dim].len();
+        self.named[dim].push(Group::default());
+        self.labels[dim].push(name.to_string());
+        self.names[dim].insert(name.as_bytes().into(), i);
+        i
+    }
+
+    /// The number of the 所属期 text `period`, known or new.
+    fn period_slot(&mut self, period: &str) -> usize {
+        match self.periods.iter().position(|p| p == period) {
+            Some(i) => i,
+            None => {
+                self.periods.push(period.to_string());
+                self.periods.len() - 1
+            }
+        }
+    }
+
+    /// Add another tally of other batches (counted on another thread): its persons are matched to these by
+    /// 身份证号, its 所属期 and group names by text, so a person counted on both sides counts once.
+    fn merge(&mut self, mut other: Tally) {
+        self.persons.end_batch();
+        other.persons.end_batch();
+        let mut persons = vec![0u32; other.persons.count as usize];
+        for &(key, n) in &other.persons.known {
+            persons[n as usize] = self.persons.packed(key);
+        }
+        for (id, n) in &other.persons.others {
+            persons[*n as usize] = self.persons.other(id);
+        }
+        self.persons.end_batch();
+        let periods: Vec<usize> = other.periods.iter().map(|p| self.period_slot(p)).collect();
+        for (mine, theirs) in self.kinds.iter_mut().zip(other.kinds) {
+            mine.merge(theirs, &persons, &periods);
+        }
+        for (dim, (labels, groups)) in other.labels.into_iter().zip(other.named).enumerate() {
+            for (name, group) in labels.iter().zip(groups) {
+                let i = self.name_slot(dim, name);
+                self.named[dim][i].merge(group, &persons, &periods);
+            }
+        }
+        self.last_person = None;
+        self.last_period = None;
+        self.last_names = Default::default();
+    }
+
+    /// After each batch's lines (see `PersonNumbers::end_batch`).
+    fn end_batch(&mut self) {
+        self.persons.end_batch();
+    }
+
+    fn add(&mut self, person: u32, period: usize, kind: LineKind, names: [usize; 3], amount_fen: i64) {
+        let regular = kind == LineKind::Regular;
+        self.kinds[0].add(person, period, amount_fen, regular);
+        let own = match kind {
+            LineKind::Regular => 1,
+            LineKind::Arrears => 2,
+            LineKind::Funeral => 3,
+        };
+        self.kinds[own].add(person, period, amount_fen, true);
+        for (dim, index) in names.into_iter().enumerate() {
+            self.named[dim][index].add(person, period, amount_fen, regular);
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn finish(self) -> (LineCounts, LineCounts, LineCounts, LineCounts, [BTreeMap<String, LineCounts>; 3]) {
+        let [totals, regular, arrears, funeral] = self.kinds.map(|g| g.counts);
+        let mut labels = self.labels.into_iter();
+        let maps = self.named.map(|groups| {
+            let labels = labels.next().unwrap_or_default();
+            labels.into_iter().zip(groups).map(|(name, g)| (name, g.counts)).collect()
+        });
+        (totals, regular, arrears, funeral, maps)
+    }
+}
