@@ -13,7 +13,6 @@ use crate::domain::{Recipient, YearMonth};
 use crate::ledger::{BatchStatus, Ledger, LedgerError, LineKind, LineRef, NewBatch};
 use crate::output::atomic::sha256_hex;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// `--ledger PATH`, else `ledger` in youfu.toml (default youfu.db in the working directory).
@@ -170,7 +169,7 @@ pub fn new_batch<'a>(
     outputs_digest: String,
 ) -> Draft<'a> {
     let mut formulas: Vec<String> = Vec::new();
-    let mut regular: HashMap<&Calculation, u32> = HashMap::new();
+    let mut regular: rustc_hash::FxHashMap<&Calculation, u32> = Default::default();
     let formula_of = batch
         .payments
         .iter()

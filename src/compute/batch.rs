@@ -12,7 +12,7 @@ use crate::domain::money::{RoundingMode, format_yuan, round_fen};
 use crate::domain::{Problem, Problems, Recipient, YearMonth};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
@@ -106,7 +106,7 @@ impl Payment {
 /// a few hundred distinct ones (standard row × 服役年限), so each is formatted once.
 #[derive(Debug, Default)]
 pub struct Formulas {
-    regular: HashMap<Calculation, String>,
+    regular: rustc_hash::FxHashMap<Calculation, String>,
 }
 
 impl Formulas {

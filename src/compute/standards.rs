@@ -7,7 +7,7 @@
 
 use crate::domain::{Location, Problem, Problems, Recipient, Standard};
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -38,13 +38,13 @@ pub struct Matcher<'t> {
     table: &'t StandardTable,
     /// The 项目 column and the key columns' values, length-prefixed (built in `buf`) → the items, or `None` when
     /// no row matches.
-    cache: HashMap<String, Option<ItemRows>>,
+    cache: rustc_hash::FxHashMap<String, Option<ItemRows>>,
     buf: String,
 }
 
 impl<'t> Matcher<'t> {
     pub fn new(table: &'t StandardTable) -> Matcher<'t> {
-        Matcher { table, cache: HashMap::new(), buf: String::new() }
+        Matcher { table, cache: Default::default(), buf: String::new() }
     }
 
     /// Same result as `StandardTable::items_for` (the same problem, per recipient, when nothing matches).

@@ -16,7 +16,6 @@ use crate::domain::month::YearMonth;
 use chrono::NaiveDate;
 use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, Statement, TransactionBehavior, params};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -690,7 +689,7 @@ type CalcKey<'a> = (&'a str, &'a str, Option<u32>, Option<NaiveDate>);
 /// Interns (依据, formula, 标准表 row, 起始日期) into `calcs` while a draft streams by: each distinct value is looked
 /// up (and if new, inserted) once; the lines in between reuse its id from memory.
 struct Calcs<'a, 'c> {
-    known: HashMap<CalcKey<'a>, i64>,
+    known: rustc_hash::FxHashMap<CalcKey<'a>, i64>,
     last: Option<(CalcKey<'a>, i64)>,
     conn: &'c Connection,
     find: Statement<'c>,
@@ -700,7 +699,7 @@ struct Calcs<'a, 'c> {
 impl<'a, 'c> Calcs<'a, 'c> {
     fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
         Ok(Calcs {
-            known: HashMap::new(),
+            known: Default::default(),
             last: None,
             conn,
             find: conn.prepare(
