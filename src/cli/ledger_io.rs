@@ -176,7 +176,7 @@ pub fn new_batch<'a>(
         .map(|p| {
             // The same text as `p.formula()`: a regular line without a year-end settlement is its calculation's.
             if p.kind == PaymentKind::Regular && p.settlement.is_none() {
-                *regular.entry(&p.calc).or_insert_with(|| {
+                *regular.entry(&*p.calc).or_insert_with(|| {
                     formulas.push(p.calc.formula());
                     (formulas.len() - 1) as u32
                 })

@@ -66,7 +66,8 @@ pub struct Payment {
     pub amount: Decimal,
     /// Index into the standard table.
     pub standard: usize,
-    pub calc: Calculation,
+    /// Shared by the lines worked out the same way (a batch has a few hundred distinct ones).
+    pub calc: Arc<Calculation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settlement: Option<Box<YearEndSettlement>>,
     /// For a 丧葬补助 line: the number of months it is worth.
@@ -115,11 +116,11 @@ impl Formulas {
         if p.kind != PaymentKind::Regular || p.settlement.is_some() {
             return p.formula();
         }
-        if let Some(f) = self.regular.get(&p.calc) {
+        if let Some(f) = self.regular.get(&*p.calc) {
             return f.clone();
         }
         let f = p.calc.formula();
-        self.regular.insert(p.calc.clone(), f.clone());
+        self.regular.insert((*p.calc).clone(), f.clone());
         f
     }
 }
@@ -305,7 +306,23 @@ pub struct Recovery {
     pub overpaid: Decimal,
 }
 
+/// One `Arc` per distinct `Calculation` of a slice of the roster: a million lines share a few hundred.
+#[derive(Default)]
+struct Calcs(rustc_hash::FxHashMap<Calculation, Arc<Calculation>>);
+
+impl Calcs {
+    fn shared(&mut self, calc: Calculation) -> Arc<Calculation> {
+        if let Some(c) = self.0.get(&calc) {
+            return c.clone();
+        }
+        let c = Arc::new(calc.clone());
+        self.0.insert(calc, c.clone());
+        c
+    }
+}
+
 /// The regular lines owed to one recipient for one month, or why they are not paid.
+#[allow(clippy::too_many_arguments)]
 fn entitlement(
     ri: usize,
     r: &Recipient,
@@ -313,6 +330,7 @@ fn entitlement(
     month: YearMonth,
     table: &StandardTable,
     rules: &Rules,
+    calcs: &mut Calcs,
     problems: &mut Problems,
 ) -> Result<Vec<Payment>, NotPaid> {
     eligible(r, month, rules.confirmation.as_ref())?;
@@ -326,7 +344,7 @@ fn entitlement(
                 kind: PaymentKind::Regular,
                 amount,
                 standard,
-                calc,
+                calc: calcs.shared(calc),
                 settlement,
                 funeral_months: None,
                 paid_before: None,
@@ -428,6 +446,7 @@ fn month_part(
     let mut part = Part::default();
     let Part { batch, problems } = &mut part;
     let mut matcher = Matcher::new(table);
+    let mut calcs = Calcs::default();
     for ri in range {
         let r = &roster[ri];
         let items = match matcher.items_for(r) {
@@ -437,7 +456,7 @@ fn month_part(
                 continue;
             }
         };
-        let mut lines = match entitlement(ri, r, &items, month, table, rules, problems) {
+        let mut lines = match entitlement(ri, r, &items, month, table, rules, &mut calcs, problems) {
             Ok(lines) => {
                 batch.entitled += lines.iter().map(|p| p.amount).sum::<Decimal>();
                 if lines.is_empty() {
@@ -457,7 +476,18 @@ fn month_part(
         };
         // 补发 / 追缴 for earlier committed months
         if !history.arrears_months.is_empty() {
-            lines.extend(arrears_of(ri, r, &items, table, rules, history, compared, &mut batch.recoveries, problems));
+            lines.extend(arrears_of(
+                ri,
+                r,
+                &items,
+                table,
+                rules,
+                history,
+                compared,
+                &mut calcs,
+                &mut batch.recoveries,
+                problems,
+            ));
         }
         match funeral::funeral(ri, r, &items, month, table, rules, history) {
             Ok(funeral::Outcome::Pay(p)) => lines.push(p),
@@ -494,12 +524,13 @@ fn arrears_of(
     rules: &Rules,
     history: &History,
     compared: &Compared,
+    calcs: &mut Calcs,
     recoveries: &mut Vec<Recovery>,
     problems: &mut Problems,
 ) -> Vec<Payment> {
     let mut lines = Vec::new();
     for &m in &history.arrears_months {
-        let owed = entitlement(ri, r, items, m, table, rules, problems).unwrap_or_default();
+        let owed = entitlement(ri, r, items, m, table, rules, calcs, problems).unwrap_or_default();
         for line in owed {
             let paid = history.paid.take(compared, ri, &line.item, m);
             let diff = line.amount - paid;
@@ -559,6 +590,7 @@ fn compute_arrears_in(
         let mut part = Part::default();
         let Part { batch, problems } = &mut part;
         let mut matcher = Matcher::new(table);
+        let mut calcs = Calcs::default();
         for ri in range {
             let r = &roster[ri];
             match matcher.items_for(r) {
@@ -570,6 +602,7 @@ fn compute_arrears_in(
                     rules,
                     history,
                     &compared,
+                    &mut calcs,
                     &mut batch.recoveries,
                     problems,
                 )),
