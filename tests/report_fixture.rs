@@ -9,7 +9,7 @@ use youfu::compute::paid::PaidIndex;
 use youfu::compute::{History, StandardTable, compute_month};
 use youfu::config::Config;
 use youfu::domain::money::to_fen;
-use youfu::domain::{Categories, Recipient, Status, YearMonth};
+use youfu::domain::{Categories, ConfirmationRow, Recipient, Status, YearMonth};
 use youfu::input::{read_roster, read_standards};
 use youfu::report::command::{Report, build};
 use youfu::report::filters::{approx, pct, wan, yuan};
@@ -104,7 +104,8 @@ fn metrics(period: &Period) -> Vec<Metric> {
 fn report(f: &Fixture, period: &str, template: &str, months: &[MonthStatus]) -> Report {
     let period: Period = period.parse().unwrap();
     let t = Templates::builtin().get(template).unwrap().clone();
-    build(period, &t, &f.config, &f.lines, months, Some(&f.roster), &metrics(&period)).unwrap()
+    let rows: Vec<ConfirmationRow> = f.roster.iter().map(ConfirmationRow::of).collect();
+    build(period, &t, &f.config, &f.lines, months, Some(&rows), &metrics(&period)).unwrap()
 }
 
 /// Sums computed here, independently of `report::figures`, from the ledger lines of the period.

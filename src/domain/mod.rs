@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod category;
+pub mod confirmation;
 pub mod id_card;
 pub mod location;
 pub mod money;
@@ -10,6 +11,7 @@ pub mod recipient;
 pub mod standard;
 
 pub use category::Categories;
+pub use confirmation::ConfirmationRow;
 pub use id_card::IdCard;
 pub use location::{Location, Problem, Problems};
 pub use month::YearMonth;

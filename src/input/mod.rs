@@ -8,6 +8,7 @@
 
 pub mod cells;
 pub mod columns;
+mod confirmation;
 mod fields;
 pub mod roster;
 pub mod sheet;
@@ -15,6 +16,7 @@ pub mod standards;
 #[cfg(test)]
 mod testutil;
 
+pub use confirmation::read_confirmation_rows;
 pub use roster::read_roster;
 pub use sheet::{Cell, Row, Table, read_table};
 pub use standards::read_standards;

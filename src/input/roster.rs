@@ -31,7 +31,7 @@ fn take<T>(r: Result<T, Problem>, problems: &mut Vec<Problem>) -> Option<T> {
 const AS_NUMBER_WHY: &str = "Excel 的数字只保留15位有效数字，存成数字后末几位已经丢失，无法从中还原";
 
 /// 身份证号 must be a text cell holding a valid number.
-fn id_card(view: &RowView) -> Result<IdCard, Problem> {
+pub(super) fn id_card(view: &RowView) -> Result<IdCard, Problem> {
     let cell = view.cell("身份证号");
     let as_number = match cell {
         Cell::Number(_) | Cell::Int(_) => true,
@@ -79,7 +79,7 @@ fn account(view: &RowView) -> Result<String, Problem> {
 }
 
 /// 状态 (with 死亡日期 and the suspension reason).
-fn status(view: &RowView, death_date_given: bool, death_date_bad: bool) -> Result<Status, Problem> {
+pub(super) fn status(view: &RowView, death_date_given: bool, death_date_bad: bool) -> Result<Status, Problem> {
     let text = view.text_ref("状态");
     let typed = cells::compacted(&text);
     let deceased = || {

@@ -19,9 +19,10 @@ use super::metrics::Metric;
 use super::period::{Period, PeriodKind};
 use crate::compute::eligibility::ConfirmationRule;
 use crate::domain::money::from_fen;
-use crate::domain::{Recipient, Status, YearMonth};
+use crate::domain::{ConfirmationRow, YearMonth};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -285,7 +286,7 @@ pub fn figures(
     period: &Period,
     lines: &[LedgerLine],
     months: &[MonthStatus],
-    roster: Option<&[Recipient]>,
+    roster: Option<&[ConfirmationRow]>,
     rule: Option<&ConfirmationRule>,
     metrics: &[Metric],
 ) -> Figures {
@@ -297,7 +298,7 @@ pub fn figures_of(
     period: &Period,
     summary: LineSummary,
     months: &[MonthStatus],
-    roster: Option<&[Recipient]>,
+    roster: Option<&[ConfirmationRow]>,
     rule: Option<&ConfirmationRule>,
     metrics: &[Metric],
 ) -> Figures {
@@ -474,25 +475,24 @@ pub fn figures_of(
 
 /// Confirmations count from the start of the current cycle's window (youfu.toml `[confirmation]`; 1 January when
 /// none is configured) to the period's last day.
-fn confirmation(period: &Period, roster: &[Recipient], rule: Option<&ConfirmationRule>) -> Confirmation {
+fn confirmation(period: &Period, roster: &[ConfirmationRow], rule: Option<&ConfirmationRule>) -> Confirmation {
     let year = period.last.year();
     let from = match rule {
         Some(r) => r.cycle(year).0,
         None => NaiveDate::from_ymd_opt(year, 1, 1).expect("valid year"),
     };
     let to = period.last.last_day();
-    // Distinct 身份证号 (a person may have a row per 项目); hashed, not ordered: a province has a million.
-    let mut required = HashSet::with_capacity(roster.len());
-    let mut confirmed = HashSet::with_capacity(roster.len());
+    // Distinct persons (a person may have a row per 项目); hashed, not ordered: a province has a million.
+    let mut required = FxHashSet::with_capacity_and_hasher(roster.len(), Default::default());
+    let mut confirmed = FxHashSet::with_capacity_and_hasher(roster.len(), Default::default());
     for r in roster {
-        let active = matches!(r.status, Status::Normal | Status::Suspended { .. });
         let started = r.start_month.is_none_or(|m| m <= period.last);
-        if !(active && started) {
+        if !(r.active && started) {
             continue;
         }
-        required.insert(r.id.as_str());
+        required.insert(r.person);
         if r.confirmed_on.is_some_and(|d| from <= d && d <= to) {
-            confirmed.insert(r.id.as_str());
+            confirmed.insert(r.person);
         }
     }
     let required = required.len() as u64;
@@ -604,7 +604,7 @@ mod tests {
         early.confirmed_on = Some(date("2024-02-15"));
         let mut in_window = person(6, ID2, "烈士遗属", &[]);
         in_window.confirmed_on = Some(date("2024-03-10"));
-        let roster = [early, in_window];
+        let roster = [ConfirmationRow::of(&early), ConfirmationRow::of(&in_window)];
         // No window configured: from 1 January, both count.
         let c = figures(&h1, &[], &[], Some(&roster), None, &[]).confirmation.unwrap();
         assert_eq!((c.required, c.confirmed, c.from), (2, 2, date("2024-01-01")));
