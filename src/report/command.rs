@@ -22,7 +22,7 @@ pub struct Args {
     /// 报告期间：2024H1、2024H2、2024、2024Q3 或 2024-01..2024-09
     #[arg(long, value_name = "P")]
     pub period: Option<String>,
-    /// 花名册（给出时统计年度确认进度）
+    /// 花名册（给出时统计年度确认进度；只读身份证号、状态、死亡日期、起发年月、年度确认日期五列）
     #[arg(long, value_name = "FILE")]
     pub roster: Option<PathBuf>,
     /// 指标表（指标、数值、单位[、期间]；xlsx/xls/ods/csv）：台账以外的数，如喜报份数、信访件数
