@@ -10,8 +10,9 @@ use crate::domain::id_card::pack;
 use crate::domain::money::from_fen;
 use crate::domain::{Recipient, YearMonth};
 use rust_decimal::Decimal;
-use rustc_hash::FxBuildHasher;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Sums of committed lines per (person, 项目, 所属期).
@@ -22,7 +23,7 @@ pub struct PaidIndex {
     /// The months covered, in the order their index is stored in a key.
     months: Vec<YearMonth>,
     items: Vec<Box<str>>,
-    item_ids: HashMap<Box<str>, u16>,
+    item_ids: FxHashMap<Box<str>, u16>,
     /// `key(person, item, month)` → Σ 分, sorted by key, one entry per key.
     entries: Vec<(u64, i64)>,
 }
@@ -35,11 +36,70 @@ fn key(person: u32, item: u16, month: u16) -> u64 {
     (u64::from(person) << 32) | (u64::from(item) << 16) | u64::from(month)
 }
 
-/// Builds a `PaidIndex` from the ledger's lines, in any order.
+/// Builds a `PaidIndex` from the ledger's lines, in any order: through `add`, or from several threads at once
+/// through `sink`s.
 pub struct PaidIndexBuilder {
     /// Packed 身份证号 (`id_card::pack`) → person.
     persons: HashMap<u64, u32, FxBuildHasher>,
-    index: PaidIndex,
+    /// Behind a lock only for the sinks (which take it once per `SINK_CHUNK` lines); `add` needs none.
+    index: Mutex<PaidIndex>,
+    /// A copy of `index.months`, read by the sinks without the lock.
+    months: Vec<YearMonth>,
+}
+
+/// Lines a sink keeps before adding them to the builder under its lock.
+const SINK_CHUNK: usize = 1 << 16;
+
+/// Adds lines to a `PaidIndexBuilder` from one thread: the persons and months are the builder's (read-only), the
+/// 项目 numbers are the builder's (looked up under its lock only for a 项目 new to this sink), and the lines are
+/// added to the builder's in chunks. `finish` adds the last chunk.
+pub struct PaidSink<'b> {
+    builder: &'b PaidIndexBuilder,
+    items: FxHashMap<Box<str>, u16>,
+    chunk: Vec<(u64, i64)>,
+}
+
+impl PaidSink<'_> {
+    /// One committed line, as `PaidIndexBuilder::add`.
+    pub fn add(&mut self, id: &str, item: &str, period: YearMonth, fen: i64) {
+        let b = self.builder;
+        let Some((person, month)) = b.person_month(id, period) else { return };
+        let item = match self.items.get(item) {
+            Some(&i) => i,
+            None => {
+                let i = item_id(&mut b.index.lock().expect("a sink panicked"), item);
+                self.items.insert(item.into(), i);
+                i
+            }
+        };
+        self.chunk.push((key(person, item, month), fen));
+        if self.chunk.len() == SINK_CHUNK {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.chunk.is_empty() {
+            self.builder.index.lock().expect("a sink panicked").entries.extend_from_slice(&self.chunk);
+            self.chunk.clear();
+        }
+    }
+
+    /// Add the lines still held to the builder.
+    pub fn finish(mut self) {
+        self.flush();
+    }
+}
+
+/// The number of `item` in `index`, added when new.
+fn item_id(index: &mut PaidIndex, item: &str) -> u16 {
+    if let Some(&i) = index.item_ids.get(item) {
+        return i;
+    }
+    let i = u16::try_from(index.items.len()).expect("fewer than 65,536 distinct 项目");
+    index.items.push(item.into());
+    index.item_ids.insert(item.into(), i);
+    i
 }
 
 impl PaidIndexBuilder {
@@ -48,7 +108,11 @@ impl PaidIndexBuilder {
         assert!(months.len() <= usize::from(u16::MAX), "fewer than 65,536 months");
         if months.is_empty() {
             // Nothing to re-check (the usual first batch of a year): no person map to build.
-            return PaidIndexBuilder { persons: HashMap::default(), index: PaidIndex::default() };
+            return PaidIndexBuilder {
+                persons: HashMap::default(),
+                index: Mutex::new(PaidIndex::default()),
+                months: Vec::new(),
+            };
         }
         let mut persons = HashMap::with_capacity_and_hasher(roster.len(), FxBuildHasher);
         let person_of_row = roster
@@ -58,40 +122,47 @@ impl PaidIndexBuilder {
             .collect();
         PaidIndexBuilder {
             persons,
-            index: PaidIndex { person_of_row, months: months.to_vec(), ..PaidIndex::default() },
+            index: Mutex::new(PaidIndex { person_of_row, months: months.to_vec(), ..PaidIndex::default() }),
+            months: months.to_vec(),
         }
+    }
+
+    /// A sink for lines read on another thread (see `PaidSink`).
+    pub fn sink(&self) -> PaidSink<'_> {
+        let chunk = if self.months.is_empty() { Vec::new() } else { Vec::with_capacity(SINK_CHUNK) };
+        PaidSink { builder: self, items: FxHashMap::default(), chunk }
+    }
+
+    /// The person and the month's number of a line kept in the index; `None` for a line not kept.
+    fn person_month(&self, id: &str, period: YearMonth) -> Option<(u32, u16)> {
+        if self.months.is_empty() {
+            return None;
+        }
+        // A 身份证号 that does not pack was never on a roster (the roster's are checked).
+        let &person = pack(id.as_bytes()).and_then(|k| self.persons.get(&k))?;
+        let month = self.months.iter().position(|m| *m == period)?;
+        Some((person, month as u16))
     }
 
     /// Room for `lines` more lines (the ledger knows how many its batches hold): no doubling of a large vector.
     pub fn reserve(&mut self, lines: usize) {
-        if !self.index.months.is_empty() {
-            self.index.entries.reserve_exact(lines);
+        if !self.months.is_empty() {
+            self.index.get_mut().expect("a sink panicked").entries.reserve_exact(lines);
         }
     }
 
     /// One committed line (or a sum of several): 身份证号, 项目, 所属期, 分.
     pub fn add(&mut self, id: &str, item: &str, period: YearMonth, fen: i64) {
-        if self.index.months.is_empty() {
-            return;
-        }
-        // A 身份证号 that does not pack was never on a roster (the roster's are checked).
-        let Some(&person) = pack(id.as_bytes()).and_then(|k| self.persons.get(&k)) else { return };
-        let Some(month) = self.index.months.iter().position(|m| *m == period) else { return };
-        let item = match self.index.item_ids.get(item) {
-            Some(&i) => i,
-            None => {
-                let i = u16::try_from(self.index.items.len()).expect("fewer than 65,536 distinct 项目");
-                self.index.items.push(item.into());
-                self.index.item_ids.insert(item.into(), i);
-                i
-            }
-        };
-        self.index.entries.push((key(person, item, month as u16), fen));
+        let Some((person, month)) = self.person_month(id, period) else { return };
+        let index = self.index.get_mut().expect("a sink panicked");
+        let item = item_id(index, item);
+        index.entries.push((key(person, item, month), fen));
     }
 
     /// Sort, and add up the lines of the same key (a 补发 adds to the 正常 line of its 所属期).
-    pub fn finish(mut self) -> PaidIndex {
-        let entries = &mut self.index.entries;
+    pub fn finish(self) -> PaidIndex {
+        let mut index = self.index.into_inner().expect("a sink panicked");
+        let entries = &mut index.entries;
         entries.sort_unstable_by_key(|e| e.0);
         entries.dedup_by(|later, kept| {
             if later.0 == kept.0 {
@@ -102,7 +173,7 @@ impl PaidIndexBuilder {
             }
         });
         entries.shrink_to_fit();
-        self.index
+        index
     }
 }
 
@@ -211,5 +282,50 @@ mod tests {
         let left: Vec<_> = idx.not_compared(&c).collect();
         assert_eq!(left, [(1, "定期抚恤金", ym("2024-01"), dec!(2331.67))]);
         assert_eq!(idx.not_compared(&idx.compared()).count(), 3);
+    }
+
+    /// Lines added through two sinks on two threads (项目 first seen in another order on each, chunks smaller and
+    /// larger than `SINK_CHUNK`) give the index `add` gives.
+    #[test]
+    fn sinks_on_two_threads_build_the_same_index_as_add() {
+        let roster = vec![person(2, ID1, "残疾军人", &[]), person(3, ID2, "烈士遗属", &[])];
+        let months = [ym("2024-01"), ym("2024-02")];
+        let items = ["残疾抚恤金", "护理费", "定期抚恤金"];
+        // 3 × 2 × 2 × 30000 = 360000 lines of 1 分: more than five chunks per sink.
+        let mut lines = Vec::new();
+        for n in 0..30_000 {
+            for id in [ID1, ID2] {
+                for m in months {
+                    for item in items {
+                        lines.push((id, item, m, 1 + (n % 3) as i64));
+                    }
+                }
+            }
+        }
+        let whole = PaidIndex::from_lines(&roster, &months, lines.iter().copied());
+        let builder = PaidIndexBuilder::new(&roster, &months);
+        std::thread::scope(|scope| {
+            let (front, back) = lines.split_at(lines.len() / 3);
+            let mut a = builder.sink();
+            let mut b = builder.sink();
+            scope.spawn(move || {
+                back.iter().rev().for_each(|&(id, item, m, fen)| b.add(id, item, m, fen));
+                b.finish();
+            });
+            front.iter().for_each(|&(id, item, m, fen)| a.add(id, item, m, fen));
+            a.finish();
+        });
+        let split = builder.finish();
+        // 2 persons × 3 项目 × 2 months = 12 sums; each of 30000 lines of 1, 2, 3 分 in turn: 60000 分.
+        assert_eq!((split.len(), whole.len()), (12, 12));
+        let (cs, cw) = (split.compared(), whole.compared());
+        for ri in 0..2 {
+            for m in months {
+                for item in items {
+                    assert_eq!(split.take(&cs, ri, item, m), dec!(600.00));
+                    assert_eq!(whole.take(&cw, ri, item, m), dec!(600.00));
+                }
+            }
+        }
     }
 }

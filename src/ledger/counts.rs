@@ -22,11 +22,11 @@ use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// A committed batch to count: its id, month and number of lines (to share the work out).
-struct BatchRef {
-    id: i64,
-    month: YearMonth,
-    lines: i64,
+/// A committed batch to read: its id, month and number of lines (to share the work out).
+pub(super) struct BatchRef {
+    pub id: i64,
+    pub month: YearMonth,
+    pub lines: i64,
 }
 
 /// What one thread counted: the tally and each of its batches' (month, lines, 分).
@@ -90,7 +90,7 @@ pub(super) fn period_counts(
 /// Two lists of batches with about equal line counts (the larger batches first, each to the lighter side), each
 /// in month order: consecutive months share most persons, which keeps `PersonNumbers`' cursor moving forward.
 /// Fewer than two batches: all on the first side.
-fn split(batches: Vec<BatchRef>) -> (Vec<BatchRef>, Vec<BatchRef>) {
+pub(super) fn split(batches: Vec<BatchRef>) -> (Vec<BatchRef>, Vec<BatchRef>) {
     if batches.len() < 2 {
         return (batches, Vec::new());
     }

@@ -511,49 +511,53 @@ impl Ledger {
         to: YearMonth,
         mut each: impl FnMut(&str, &str, YearMonth, i64),
     ) -> Result<(), LedgerError> {
-        let err = |e| sql_err(&self.path, e);
-        let (from_text, to_text) = (from.to_string(), to.to_string());
-        let batches: Vec<i64> = {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT id FROM batches WHERE status = 'committed' AND month >= ?1 ORDER BY month")
-                .map_err(err)?;
-            let rows = stmt.query_map([&from_text], |r| r.get(0)).map_err(err)?;
-            rows.collect::<Result<_, _>>().map_err(err)?
-        };
-        let mut span = self.conn.prepare(super::counts::PERIOD_COUNTS_SPAN).map_err(err)?;
-        let mut scan = self
-            .conn
-            .prepare("SELECT person_id, item, period, kind, amount_fen FROM lines WHERE id BETWEEN ?1 AND ?2 AND +batch_id = ?3")
-            .map_err(err)?;
-        // The last 所属期 text seen and its value: a batch's lines come grouped by 所属期.
-        let mut last: Option<(String, YearMonth)> = None;
-        for batch_id in batches {
-            let (first, end): (Option<i64>, Option<i64>) =
-                span.query_row([batch_id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(err)?;
-            let (Some(first), Some(end)) = (first, end) else { continue };
-            let mut rows = scan.query([first, end, batch_id]).map_err(err)?;
-            while let Some(r) = rows.next().map_err(err)? {
-                let text = |i: usize| -> Result<&str, LedgerError> {
-                    r.get_ref(i).and_then(|v| v.as_str().map_err(Into::into)).map_err(err)
-                };
-                let period = text(2)?;
-                // "YYYY-MM" texts order as the months do.
-                if period < from_text.as_str() || period > to_text.as_str() || text(3)? == LineKind::Funeral.label() {
-                    continue;
-                }
-                let month = match &last {
-                    Some((t, m)) if t == period => *m,
-                    _ => {
-                        let m = parse_text(2, period, |s| s.parse::<YearMonth>()).map_err(err)?;
-                        last = Some((period.to_string(), m));
-                        m
-                    }
-                };
-                each(text(0)?, text(1)?, month, r.get(4).map_err(err)?);
-            }
+        let batches = self.committed_batches_since(from)?;
+        paid_lines(&self.conn, &self.path, &batches, from, to, &mut each)
+    }
+
+    /// `for_each_paid` on two threads and connections: the batches split in two halves of about equal line counts
+    /// (as `period_counts`), `first` given the lines of one half on this thread, `second` those of the other.
+    pub fn for_each_paid_split(
+        &self,
+        from: YearMonth,
+        to: YearMonth,
+        mut first: impl FnMut(&str, &str, YearMonth, i64),
+        mut second: impl FnMut(&str, &str, YearMonth, i64) + Send,
+    ) -> Result<(), LedgerError> {
+        let (mine, theirs) = super::counts::split(self.committed_batches_since(from)?);
+        if theirs.is_empty() {
+            return paid_lines(&self.conn, &self.path, &mine, from, to, &mut first);
         }
-        Ok(())
+        let path = self.path.as_path();
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| paid_lines(&open_reader(path)?, path, &theirs, from, to, &mut second));
+            let done = paid_lines(&self.conn, path, &mine, from, to, &mut first);
+            let other = other.join().expect("reading the ledger does not panic");
+            done.and(other)
+        })
+    }
+
+    /// The committed batches of `from` or later, in month order.
+    fn committed_batches_since(&self, from: YearMonth) -> Result<Vec<super::counts::BatchRef>, LedgerError> {
+        let err = |e| sql_err(&self.path, e);
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, month, COALESCE(line_count, 0) FROM batches
+                  WHERE status = 'committed' AND month >= ?1 ORDER BY month",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([from.to_string()], |r| {
+                let month: String = r.get(1)?;
+                Ok(super::counts::BatchRef {
+                    id: r.get(0)?,
+                    month: parse_text(1, &month, |s| s.parse::<YearMonth>())?,
+                    lines: r.get(2)?,
+                })
+            })
+            .map_err(err)?;
+        rows.collect::<Result<_, _>>().map_err(err)
     }
 
     /// How many lines the committed batches of `from` or later hold (an upper bound for `for_each_paid`).
@@ -605,6 +609,54 @@ fn open_reader(path: &Path) -> Result<Connection, LedgerError> {
     conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
     conn.pragma_update(None, "cache_size", READ_CACHE_SIZE).map_err(err)?;
     Ok(conn)
+}
+
+/// The 正常 and 补发 lines of `batches` whose 所属期 is in [from, to], to `each` (see `Ledger::for_each_paid`).
+fn paid_lines(
+    conn: &Connection,
+    path: &Path,
+    batches: &[super::counts::BatchRef],
+    from: YearMonth,
+    to: YearMonth,
+    each: &mut dyn FnMut(&str, &str, YearMonth, i64),
+) -> Result<(), LedgerError> {
+    let err = |e| sql_err(path, e);
+    let (from_text, to_text) = (from.to_string(), to.to_string());
+    let mut span = conn.prepare(super::counts::PERIOD_COUNTS_SPAN).map_err(err)?;
+    let mut scan = conn
+        .prepare(
+            "SELECT person_id, item, period, kind, amount_fen FROM lines
+              WHERE id BETWEEN ?1 AND ?2 AND +batch_id = ?3",
+        )
+        .map_err(err)?;
+    // The last 所属期 text seen and its value: a batch's lines come grouped by 所属期.
+    let mut last: Option<(String, YearMonth)> = None;
+    for batch in batches {
+        let (first, end): (Option<i64>, Option<i64>) =
+            span.query_row([batch.id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(err)?;
+        let (Some(first), Some(end)) = (first, end) else { continue };
+        let mut rows = scan.query([first, end, batch.id]).map_err(err)?;
+        while let Some(r) = rows.next().map_err(err)? {
+            let text = |i: usize| -> Result<&str, LedgerError> {
+                r.get_ref(i).and_then(|v| v.as_str().map_err(Into::into)).map_err(err)
+            };
+            let period = text(2)?;
+            // "YYYY-MM" texts order as the months do.
+            if period < from_text.as_str() || period > to_text.as_str() || text(3)? == LineKind::Funeral.label() {
+                continue;
+            }
+            let month = match &last {
+                Some((t, m)) if t == period => *m,
+                _ => {
+                    let m = parse_text(2, period, |s| s.parse::<YearMonth>()).map_err(err)?;
+                    last = Some((period.to_string(), m));
+                    m
+                }
+            };
+            each(text(0)?, text(1)?, month, r.get(4).map_err(err)?);
+        }
+    }
+    Ok(())
 }
 
 fn committed_batch(conn: &Connection, path: &Path, month: YearMonth) -> Result<Option<BatchInfo>, LedgerError> {

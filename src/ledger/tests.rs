@@ -532,6 +532,21 @@ fn paid_totals_add_arrears_to_the_regular_payment() {
     streamed.sort();
     let z = |p: &str, fen| (ZHANG.to_string(), "残疾抚恤金".to_string(), p.to_string(), fen);
     assert_eq!(streamed, vec![z("2024-03", 53_333), z("2024-03", 888_917), z("2024-04", 942_250)]);
+    // Split over two threads (March's batch on one, April's on the other): the same lines.
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let own = |id: &str, item: &str, p: YearMonth, fen| (id.to_string(), item.to_string(), p.to_string(), fen);
+    ledger
+        .for_each_paid_split(
+            ym("2024-03"),
+            ym("2024-04"),
+            |id, item, p, fen| a.push(own(id, item, p, fen)),
+            |id, item, p, fen| b.push(own(id, item, p, fen)),
+        )
+        .unwrap();
+    assert!(!a.is_empty() && !b.is_empty(), "{a:?} {b:?}");
+    a.extend(b);
+    a.sort();
+    assert_eq!(a, streamed);
     let mut april_only = 0;
     ledger.for_each_paid(ym("2024-04"), ym("2024-04"), |_, _, _, fen| april_only += fen).unwrap();
     assert_eq!(april_only, 942_250);
