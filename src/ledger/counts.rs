@@ -258,8 +258,9 @@ impl Group {
 /// Dense person numbers (0, 1, 2, … in order of first sight) by packed 身份证号, looked up without random access
 /// in the common case: a batch's lines come sorted by (所属期, 身份证号), and most persons recur every month, so
 /// each batch walks a cursor forward through the numbers known before it (sorted by key), galloping over gaps
-/// and searching again only when the keys restart (a new 所属期). Persons new in the batch go to a small map,
-/// merged into the sorted numbers when the batch ends. Any order of lines gives the same numbers' meaning (one
+/// and searching again only when the keys restart (a new 所属期). A new person after every known key is appended
+/// (so the first batch builds the sorted numbers directly); other new persons go to a small map, merged into the
+/// sorted numbers when the batch ends. Any order of lines gives the same numbers' meaning (one
 /// per person); only the speed depends on the order.
 #[derive(Default)]
 struct PersonNumbers {
@@ -295,6 +296,13 @@ impl PersonNumbers {
             return n;
         }
         let next = self.count;
+        if at == known.len() {
+            // After every known key (the whole first batch, which comes sorted): appended, still sorted. It
+            // cannot be in `fresh`, which holds only keys that had a known key after them.
+            self.known.push((key, next));
+            self.count += 1;
+            return next;
+        }
         let n = *self.fresh.entry(key).or_insert(next);
         if n == next {
             self.count += 1;
