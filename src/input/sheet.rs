@@ -233,6 +233,19 @@ impl<'a> RowReader<'a> {
         }
     }
 
+    /// At most how many records are left to read, for a CSV: every record but the last ends at a line break
+    /// (`\n`, `\r` or both), so there are no more than line-break bytes + 1. For other sources, as
+    /// `rows_left_at_most`.
+    pub fn records_at_most(&self) -> usize {
+        let Source::Csv(c) = &self.source else {
+            return self.rows_left_at_most();
+        };
+        let text = c.reader.get_ref().get_ref();
+        let at = (c.base as u64 + c.reader.position().byte()) as usize;
+        // Counted without branches, so it runs over the bytes many at a time.
+        text.get(at..).map_or(0, |rest| rest.iter().map(|b| usize::from(matches!(b, b'\n' | b'\r'))).sum::<usize>() + 1)
+    }
+
     /// Read the next row into `row`; `false` at the end. A CSV that cannot be parsed is refused here.
     pub fn next_row(&mut self, row: &mut Row) -> Result<bool, Problems> {
         match &mut self.source {
