@@ -117,20 +117,33 @@ fn status(view: &RowView, death_date_given: bool, death_date_bad: bool) -> Resul
 /// What every row of one roster shares: its columns in the order `Recipient.attrs` keeps them.
 struct Shape<'h> {
     names: Arc<AttrNames>,
-    /// The header's columns sorted by name (the order of `names`).
-    sorted: Vec<&'h Column>,
+    /// The header's columns sorted by name (the order of `names`), with how each value is written.
+    sorted: Vec<(&'h Column, Stored)>,
 }
 
 impl<'h> Shape<'h> {
     fn new(header: &'h Header) -> Shape<'h> {
         let names = AttrNames::with_fields(header.columns.iter().map(|c| c.name.as_str()));
         // The stored columns, in the order of `names` (a name written twice is stored once, from its first column).
-        let mut sorted: Vec<&Column> = Vec::new();
+        let mut sorted = Vec::new();
         for name in names.names().filter(|n| !kept_in_field(n)) {
-            sorted.extend(header.columns.iter().find(|c| c.name == name));
+            let stored = match name {
+                "等级" => Stored::Grade,
+                "性质" => Stored::Nature,
+                _ => Stored::Text,
+            };
+            sorted.extend(header.columns.iter().find(|c| c.name == name).map(|c| (c, stored)));
         }
         Shape { names, sorted }
     }
+}
+
+/// How a stored column's value is written: 等级 and 性质 as checked, the others as the cell's text.
+#[derive(Clone, Copy)]
+enum Stored {
+    Grade,
+    Nature,
+    Text,
 }
 
 /// The (身份证号, 项目) of a data row with a valid 身份证号, for the duplicate check.
@@ -157,6 +170,37 @@ struct Parsed {
     recipients: Vec<Recipient>,
     entries: Vec<Entry>,
     problems: Vec<Problem>,
+}
+
+/// What one thread keeps from row to row: the builder of `Attrs` (with the texts it shares), and each 类别 as
+/// typed with the category it was found to be.
+#[derive(Default)]
+struct Scratch {
+    attrs: AttrsBuilder,
+    /// 类别 as typed (normalised) → its known name, shared. A handful of entries: only known categories are
+    /// kept, at most `CATEGORIES_KEPT`.
+    categories: rustc_hash::FxHashMap<Box<str>, Arc<str>>,
+}
+
+/// How many typed 类别 a `Scratch` remembers.
+const CATEGORIES_KEPT: usize = 256;
+
+impl Scratch {
+    /// `RowView::category`, the known name shared: a 类别 typed as in an earlier row is not looked up again.
+    fn category(&mut self, view: &RowView, categories: &Categories) -> Result<Option<Arc<str>>, Problem> {
+        let typed = view.text_ref("类别");
+        if let Some(name) = self.categories.get(&*typed) {
+            return Ok(Some(name.clone()));
+        }
+        let Some(name) = view.category(categories)? else {
+            return Ok(None);
+        };
+        let shared = self.attrs.shared(&name);
+        if self.categories.len() < CATEGORIES_KEPT {
+            self.categories.insert(Box::from(&*typed), shared.clone());
+        }
+        Ok(Some(shared))
+    }
 }
 
 /// What converting a row needs, shared read-only by the worker threads.
@@ -187,13 +231,13 @@ impl<'a> RowContext<'a> {
     }
 
     /// Convert rows into `out` (title, total, footer, blank and repeated-header rows are skipped).
-    fn rows(&self, rows: &[Row], attrs: &mut AttrsBuilder, out: &mut Parsed) {
+    fn rows(&self, rows: &[Row], scratch: &mut Scratch, out: &mut Parsed) {
         for row in rows {
-            self.row(row, attrs, out);
+            self.row(row, scratch, out);
         }
     }
 
-    fn row(&self, row: &Row, attrs: &mut AttrsBuilder, out: &mut Parsed) {
+    fn row(&self, row: &Row, scratch: &mut Scratch, out: &mut Parsed) {
         let header = self.header;
         let view = RowView { table: self.table, header, row };
         if is_blank_row(row) || is_total_row(row, header) || is_footer_row(&view) || self.repeated_header.is(&view) {
@@ -205,19 +249,19 @@ impl<'a> RowContext<'a> {
             out.entries.push(Entry { excel_row: row.excel_row, problems_end: out.problems.len(), key: None });
             return;
         }
-        let key = self.parse_row(&view, attrs, out);
+        let key = self.parse_row(&view, scratch, out);
         out.entries.push(Entry { excel_row: row.excel_row, problems_end: out.problems.len(), key });
     }
 
     /// Check every field of a data row: its recipient goes to `out.recipients` when all are good, its problems
     /// to `out.problems`. The duplicate-check key is returned when the 身份证号 is valid.
-    fn parse_row(&self, view: &RowView, attrs: &mut AttrsBuilder, out: &mut Parsed) -> Option<DupKey> {
+    fn parse_row(&self, view: &RowView, scratch: &mut Scratch, out: &mut Parsed) -> Option<DupKey> {
         let (categories, shape) = (self.categories, &self.shape);
         let problems = &mut out.problems;
         let before = problems.len();
         let name = take(view.required_text("姓名"), problems);
         let id = take(id_card(view), problems);
-        let category = match take(view.category(categories), problems) {
+        let category = match take(scratch.category(view, categories), problems) {
             Some(None) => {
                 problems.push(view.problem("MISSING_VALUE", "类别", "类别为空").hint(format!(
                     "请填写类别，如 {}。",
@@ -254,17 +298,17 @@ impl<'a> RowContext<'a> {
         }
         let recipient = (|| {
             let (id, category, account) = (id?, category?, account?);
+            let attrs = &mut scratch.attrs;
             let (grade, nature) = (grade?.unwrap_or_default(), nature?.unwrap_or_default());
-            for col in &shape.sorted {
-                match col.name.as_str() {
-                    "等级" => attrs.buf().push_str(grade),
-                    "性质" => attrs.buf().push_str(nature),
-                    _ => cells::push_text(view.row.cell(col.index), attrs.buf()),
+            for (col, stored) in &shape.sorted {
+                match stored {
+                    Stored::Grade => attrs.buf().push_str(grade),
+                    Stored::Nature => attrs.buf().push_str(nature),
+                    Stored::Text => cells::push_text(view.row.cell(col.index), attrs.buf()),
                 }
                 attrs.end_value();
             }
-            let (category, town, bank) =
-                (attrs.shared(&category), attrs.shared(&view.text_ref("乡镇")), attrs.shared(&view.text_ref("开户行")));
+            let (town, bank) = (attrs.shared(&view.text_ref("乡镇")), attrs.shared(&view.text_ref("开户行")));
             let attrs = attrs.finish(shape.names.clone());
             Some(Recipient {
                 location: RowLocation {
@@ -323,9 +367,9 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
     };
     let ctx = RowContext::new(&head, &header, categories);
     let mut merge = Merge::new(&ctx, reader.rows_left_at_most());
-    let mut attrs = AttrsBuilder::default();
+    let mut scratch = Scratch::default();
     let mut first = Parsed::default();
-    ctx.rows(&head.rows[header.first_data..], &mut attrs, &mut first);
+    ctx.rows(&head.rows[header.first_data..], &mut scratch, &mut first);
     merge.add(first);
 
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 2);
@@ -348,7 +392,7 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
         let results: Vec<Mutex<Option<Done>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
         let next = std::sync::atomic::AtomicUsize::new(0);
         let work = || {
-            let mut attrs = AttrsBuilder::default();
+            let mut scratch = Scratch::default();
             let mut row = Row::default();
             loop {
                 let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -359,7 +403,7 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
                 let read = loop {
                     match part.next_row(&mut row) {
                         Ok(true) => {
-                            ctx.row(&row, &mut attrs, &mut out);
+                            ctx.row(&row, &mut scratch, &mut out);
                             placed.take_from(&mut out.recipients);
                         }
                         Ok(false) => break Ok(out),
@@ -403,12 +447,12 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
         for _ in 0..workers {
             let (ctx, work_rx, done_tx) = (&ctx, &work_rx, done_tx.clone());
             scope.spawn(move || {
-                let mut attrs = AttrsBuilder::default();
+                let mut scratch = Scratch::default();
                 loop {
                     let job = work_rx.lock().expect("a worker panicked").recv();
                     let Ok((seq, rows, n)) = job else { break };
                     let mut out = Parsed::default();
-                    ctx.rows(&rows[..n], &mut attrs, &mut out);
+                    ctx.rows(&rows[..n], &mut scratch, &mut out);
                     if done_tx.send((seq, out, rows)).is_err() {
                         break;
                     }
