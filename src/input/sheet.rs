@@ -324,7 +324,7 @@ impl<'a> CsvSource<'a> {
             .filter(|b| **b == b'\n')
             .count() as u64;
         row.excel_row = (self.line_offset + line + skipped - self.embedded_breaks) as u32;
-        self.embedded_breaks += self.record.as_slice().iter().filter(|b| **b == b'\n').count() as u64;
+        self.embedded_breaks += count_bytes(self.record.as_slice(), |b| b == b'\n') as u64;
         self.count += 1;
         // Reuse the row's strings: after the first rows, reading a record allocates nothing.
         let n = self.record.len();
