@@ -284,7 +284,7 @@ impl Attrs {
 pub struct AttrsBuilder {
     text: String,
     ends: Vec<u32>,
-    shared: std::collections::HashMap<Box<str>, Arc<str>>,
+    shared: rustc_hash::FxHashMap<Box<str>, Arc<str>>,
 }
 
 /// How many distinct texts one builder shares before it stops remembering new ones (a column that does not

@@ -14,6 +14,7 @@ use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status};
 use rust_decimal::Decimal;
 use std::collections::hash_map::Entry as Entry_;
 use std::collections::{BTreeMap, HashMap};
+use std::mem::MaybeUninit;
 use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
 
@@ -116,20 +117,33 @@ pub(super) fn status(view: &RowView, death_date_given: bool, death_date_bad: boo
 /// What every row of one roster shares: its columns in the order `Recipient.attrs` keeps them.
 struct Shape<'h> {
     names: Arc<AttrNames>,
-    /// The header's columns sorted by name (the order of `names`).
-    sorted: Vec<&'h Column>,
+    /// The header's columns sorted by name (the order of `names`), with how each value is written.
+    sorted: Vec<(&'h Column, Stored)>,
 }
 
 impl<'h> Shape<'h> {
     fn new(header: &'h Header) -> Shape<'h> {
         let names = AttrNames::with_fields(header.columns.iter().map(|c| c.name.as_str()));
         // The stored columns, in the order of `names` (a name written twice is stored once, from its first column).
-        let mut sorted: Vec<&Column> = Vec::new();
+        let mut sorted = Vec::new();
         for name in names.names().filter(|n| !kept_in_field(n)) {
-            sorted.extend(header.columns.iter().find(|c| c.name == name));
+            let stored = match name {
+                "等级" => Stored::Grade,
+                "性质" => Stored::Nature,
+                _ => Stored::Text,
+            };
+            sorted.extend(header.columns.iter().find(|c| c.name == name).map(|c| (c, stored)));
         }
         Shape { names, sorted }
     }
+}
+
+/// How a stored column's value is written: 等级 and 性质 as checked, the others as the cell's text.
+#[derive(Clone, Copy)]
+enum Stored {
+    Grade,
+    Nature,
+    Text,
 }
 
 /// The (身份证号, 项目) of a data row with a valid 身份证号, for the duplicate check.
@@ -156,6 +170,37 @@ struct Parsed {
     recipients: Vec<Recipient>,
     entries: Vec<Entry>,
     problems: Vec<Problem>,
+}
+
+/// What one thread keeps from row to row: the builder of `Attrs` (with the texts it shares), and each 类别 as
+/// typed with the category it was found to be.
+#[derive(Default)]
+struct Scratch {
+    attrs: AttrsBuilder,
+    /// 类别 as typed (normalised) → its known name, shared. A handful of entries: only known categories are
+    /// kept, at most `CATEGORIES_KEPT`.
+    categories: rustc_hash::FxHashMap<Box<str>, Arc<str>>,
+}
+
+/// How many typed 类别 a `Scratch` remembers.
+const CATEGORIES_KEPT: usize = 256;
+
+impl Scratch {
+    /// `RowView::category`, the known name shared: a 类别 typed as in an earlier row is not looked up again.
+    fn category(&mut self, view: &RowView, categories: &Categories) -> Result<Option<Arc<str>>, Problem> {
+        let typed = view.text_ref("类别");
+        if let Some(name) = self.categories.get(&*typed) {
+            return Ok(Some(name.clone()));
+        }
+        let Some(name) = view.category(categories)? else {
+            return Ok(None);
+        };
+        let shared = self.attrs.shared(&name);
+        if self.categories.len() < CATEGORIES_KEPT {
+            self.categories.insert(Box::from(&*typed), shared.clone());
+        }
+        Ok(Some(shared))
+    }
 }
 
 /// What converting a row needs, shared read-only by the worker threads.
@@ -186,13 +231,13 @@ impl<'a> RowContext<'a> {
     }
 
     /// Convert rows into `out` (title, total, footer, blank and repeated-header rows are skipped).
-    fn rows(&self, rows: &[Row], attrs: &mut AttrsBuilder, out: &mut Parsed) {
+    fn rows(&self, rows: &[Row], scratch: &mut Scratch, out: &mut Parsed) {
         for row in rows {
-            self.row(row, attrs, out);
+            self.row(row, scratch, out);
         }
     }
 
-    fn row(&self, row: &Row, attrs: &mut AttrsBuilder, out: &mut Parsed) {
+    fn row(&self, row: &Row, scratch: &mut Scratch, out: &mut Parsed) {
         let header = self.header;
         let view = RowView { table: self.table, header, row };
         if is_blank_row(row) || is_total_row(row, header) || is_footer_row(&view) || self.repeated_header.is(&view) {
@@ -204,19 +249,19 @@ impl<'a> RowContext<'a> {
             out.entries.push(Entry { excel_row: row.excel_row, problems_end: out.problems.len(), key: None });
             return;
         }
-        let key = self.parse_row(&view, attrs, out);
+        let key = self.parse_row(&view, scratch, out);
         out.entries.push(Entry { excel_row: row.excel_row, problems_end: out.problems.len(), key });
     }
 
     /// Check every field of a data row: its recipient goes to `out.recipients` when all are good, its problems
     /// to `out.problems`. The duplicate-check key is returned when the 身份证号 is valid.
-    fn parse_row(&self, view: &RowView, attrs: &mut AttrsBuilder, out: &mut Parsed) -> Option<DupKey> {
+    fn parse_row(&self, view: &RowView, scratch: &mut Scratch, out: &mut Parsed) -> Option<DupKey> {
         let (categories, shape) = (self.categories, &self.shape);
         let problems = &mut out.problems;
         let before = problems.len();
         let name = take(view.required_text("姓名"), problems);
         let id = take(id_card(view), problems);
-        let category = match take(view.category(categories), problems) {
+        let category = match take(scratch.category(view, categories), problems) {
             Some(None) => {
                 problems.push(view.problem("MISSING_VALUE", "类别", "类别为空").hint(format!(
                     "请填写类别，如 {}。",
@@ -253,17 +298,17 @@ impl<'a> RowContext<'a> {
         }
         let recipient = (|| {
             let (id, category, account) = (id?, category?, account?);
+            let attrs = &mut scratch.attrs;
             let (grade, nature) = (grade?.unwrap_or_default(), nature?.unwrap_or_default());
-            for col in &shape.sorted {
-                match col.name.as_str() {
-                    "等级" => attrs.buf().push_str(grade),
-                    "性质" => attrs.buf().push_str(nature),
-                    _ => cells::push_text(view.row.cell(col.index), attrs.buf()),
+            for (col, stored) in &shape.sorted {
+                match stored {
+                    Stored::Grade => attrs.buf().push_str(grade),
+                    Stored::Nature => attrs.buf().push_str(nature),
+                    Stored::Text => cells::push_text(view.row.cell(col.index), attrs.buf()),
                 }
                 attrs.end_value();
             }
-            let (category, town, bank) =
-                (attrs.shared(&category), attrs.shared(&view.text_ref("乡镇")), attrs.shared(&view.text_ref("开户行")));
+            let (town, bank) = (attrs.shared(&view.text_ref("乡镇")), attrs.shared(&view.text_ref("开户行")));
             let attrs = attrs.finish(shape.names.clone());
             Some(Recipient {
                 location: RowLocation {
@@ -322,35 +367,50 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
     };
     let ctx = RowContext::new(&head, &header, categories);
     let mut merge = Merge::new(&ctx, reader.rows_left_at_most());
-    let mut attrs = AttrsBuilder::default();
+    let mut scratch = Scratch::default();
     let mut first = Parsed::default();
-    ctx.rows(&head.rows[header.first_data..], &mut attrs, &mut first);
+    ctx.rows(&head.rows[header.first_data..], &mut scratch, &mut first);
     merge.add(first);
 
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 2);
     if let Some(parts) = reader.split(4 * workers) {
         // A CSV without quotes: each part is read and converted on a thread of its own, then merged in order.
-        let results: Vec<Mutex<Option<Result<Parsed, Problems>>>> = parts.iter().map(|_| Mutex::new(None)).collect();
-        let parts: Vec<Mutex<Option<RowReader>>> = parts.into_iter().map(|p| Mutex::new(Some(p))).collect();
+        // Each part writes its recipients straight into its own stretch of the final vector (room for as many
+        // records as the part can hold), so a million recipients are written, and their pages faulted in, once.
+        let mut all = std::mem::take(&mut merge.recipients);
+        let rooms: Vec<usize> = parts.iter().map(RowReader::records_at_most).collect();
+        all.reserve_exact(rooms.iter().sum());
+        let head_len = all.len();
+        let mut spare = all.spare_capacity_mut();
+        let mut jobs = Vec::with_capacity(parts.len());
+        for (part, &n) in parts.into_iter().zip(&rooms) {
+            let (room, rest) = std::mem::take(&mut spare).split_at_mut(n);
+            spare = rest;
+            jobs.push(Mutex::new(Some((part, Placed { room, filled: 0 }))));
+        }
+        type Done = (Result<Parsed, Problems>, usize);
+        let results: Vec<Mutex<Option<Done>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
         let next = std::sync::atomic::AtomicUsize::new(0);
         let work = || {
-            let mut attrs = AttrsBuilder::default();
+            let mut scratch = Scratch::default();
             let mut row = Row::default();
             loop {
                 let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(part) = parts.get(k) else { break };
-                let mut part = part.lock().expect("a reader panicked").take().expect("each part is read once");
-                // Room for every line of the part: a vector grown by doubling would copy (and fault in) its
-                // recipients again and again.
-                let mut out = Parsed { recipients: Vec::with_capacity(part.rows_left_at_most()), ..Parsed::default() };
+                let Some(job) = jobs.get(k) else { break };
+                let (mut part, mut placed) =
+                    job.lock().expect("a reader panicked").take().expect("each part is read once");
+                let mut out = Parsed::default();
                 let read = loop {
                     match part.next_row(&mut row) {
-                        Ok(true) => ctx.row(&row, &mut attrs, &mut out),
+                        Ok(true) => {
+                            ctx.row(&row, &mut scratch, &mut out);
+                            placed.take_from(&mut out.recipients);
+                        }
                         Ok(false) => break Ok(out),
                         Err(e) => break Err(e),
                     }
                 };
-                *results[k].lock().expect("a reader panicked") = Some(read);
+                *results[k].lock().expect("a reader panicked") = Some((read, placed.filled));
             }
         };
         std::thread::scope(|scope| {
@@ -359,8 +419,24 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
             }
             work();
         });
+        drop(jobs);
+        let mut done = Vec::with_capacity(results.len());
+        let mut filled = Vec::with_capacity(results.len());
         for result in results {
-            merge.add(result.into_inner().expect("a reader panicked").expect("every part is read")?);
+            let (read, n) = result.into_inner().expect("a reader panicked").expect("every part is read");
+            done.push(read);
+            filled.push(n);
+        }
+        // SAFETY: part k wrote `filled[k]` recipients at the start of its room, which starts `rooms[..k]` after
+        // the `head_len` recipients already in `all`; `close_gaps` moves exactly those into one run after the
+        // head, in part order, and gives the vector their count as its length.
+        merge.recipients = unsafe { close_gaps(all, head_len, &rooms, &filled) };
+        for read in done {
+            // Recipients a part had no room left for (never, see `records_at_most`) follow in its `recipients`;
+            // `add` would put them after every part, out of order.
+            let parsed = read?;
+            assert!(parsed.recipients.is_empty(), "every record of a part has room");
+            merge.add(parsed);
         }
         return merge.finish();
     }
@@ -371,12 +447,12 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
         for _ in 0..workers {
             let (ctx, work_rx, done_tx) = (&ctx, &work_rx, done_tx.clone());
             scope.spawn(move || {
-                let mut attrs = AttrsBuilder::default();
+                let mut scratch = Scratch::default();
                 loop {
                     let job = work_rx.lock().expect("a worker panicked").recv();
                     let Ok((seq, rows, n)) = job else { break };
                     let mut out = Parsed::default();
-                    ctx.rows(&rows[..n], &mut attrs, &mut out);
+                    ctx.rows(&rows[..n], &mut scratch, &mut out);
                     if done_tx.send((seq, out, rows)).is_err() {
                         break;
                     }
@@ -431,6 +507,53 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
         read.map(|_| ())
     })?;
     merge.finish()
+}
+
+/// A part's stretch of the final vector's spare room, filled from the front.
+struct Placed<'v> {
+    room: &'v mut [MaybeUninit<Recipient>],
+    filled: usize,
+}
+
+impl Placed<'_> {
+    /// Move the recipients converted so far into the room (those that do not fit stay where they are).
+    fn take_from(&mut self, recipients: &mut Vec<Recipient>) {
+        let free = self.room.len() - self.filled;
+        if recipients.is_empty() || recipients.len() > free {
+            return;
+        }
+        for (slot, r) in self.room[self.filled..].iter_mut().zip(recipients.drain(..)) {
+            slot.write(r);
+            self.filled += 1;
+        }
+    }
+}
+
+/// `all` holds `head_len` recipients; after them, stretch k of `rooms[k]` slots begins with `filled[k]` recipients
+/// written there. Moves them together behind the head and sets the length.
+///
+/// # Safety
+/// The first `filled[k]` slots of every stretch must hold initialised recipients, the stretches lying one after
+/// another in `all`'s capacity right after its length `head_len`, and `filled[k] <= rooms[k]`.
+unsafe fn close_gaps(mut all: Vec<Recipient>, head_len: usize, rooms: &[usize], filled: &[usize]) -> Vec<Recipient> {
+    debug_assert_eq!(all.len(), head_len);
+    debug_assert!(head_len + rooms.iter().sum::<usize>() <= all.capacity());
+    let base = all.as_mut_ptr();
+    let (mut src, mut dst) = (head_len, head_len);
+    for (&room, &n) in rooms.iter().zip(filled) {
+        debug_assert!(n <= room);
+        if src != dst {
+            // SAFETY: both ranges lie in the allocation (see the function's contract); `dst <= src`, and
+            // `ptr::copy` allows the ranges to overlap.
+            unsafe { std::ptr::copy(base.add(src), base.add(dst), n) };
+        }
+        src += room;
+        dst += n;
+    }
+    // SAFETY: slots `0..dst` now hold initialised recipients, each exactly once.
+    unsafe { all.set_len(dst) };
+    all.shrink_to_fit();
+    all
 }
 
 /// The recipients and problems of the batches so far, in row order, with the duplicate check.
@@ -1048,6 +1171,33 @@ mod tests {
         // columns kept in fields are found by `attr`, not stored twice
         assert_eq!((r[3].attr("姓名"), r[3].attr("身份证号"), r[3].attr("类别")), ("人3", ids[3].as_str(), "烈士遗属"));
         assert_eq!((r[3].attrs.get("姓名"), r[3].attrs.get("护理")), (None, Some("")));
+    }
+
+    #[test]
+    fn a_csv_with_old_mac_line_ends_is_read_whole_by_the_split_path() {
+        // Lines ended by a lone \r (Excel for Mac's "CSV (Macintosh)"): no \n at all, so the split parts can
+        // not be sized by counting \n. 2,000 people over 2,000 \r-ended records (more than one batch), and the
+        // same file with one quoted cell (read on one thread, not split) must give the same recipients.
+        let dir = TempDir::new().unwrap();
+        let id = |n: u32| {
+            let first17 = format!("4115261950010{}{:03}", 1 + n / 1000, n % 1000);
+            format!("{first17}{}", crate::domain::id_card::check_char(first17.as_bytes()))
+        };
+        let read = |quoted: bool| {
+            let mut text = String::from("姓名,身份证号,类别\r");
+            for n in 0..2000 {
+                let name = if quoted && n == 0 { "\"人0\"".to_string() } else { format!("人{n}") };
+                text.push_str(&format!("{name},{},烈属\r", id(n)));
+            }
+            let path = dir.path().join(if quoted { "q.csv" } else { "m.csv" });
+            std::fs::write(&path, text).unwrap();
+            read_roster(&path, &Categories::default()).unwrap()
+        };
+        let (split, whole) = (read(false), read(true));
+        assert_eq!(split.len(), 2000);
+        let key = |r: &Recipient| (r.location.row, r.name.clone(), r.id.as_str().to_string());
+        assert_eq!(split.iter().map(key).collect::<Vec<_>>(), whole.iter().map(key).collect::<Vec<_>>());
+        assert_eq!((split[1999].name.as_str(), split[1999].id.as_str()), ("人1999", id(1999).as_str()));
     }
 
     #[test]
