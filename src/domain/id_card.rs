@@ -7,10 +7,22 @@ use std::fmt;
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK_CHARS: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
 
-/// A valid 18-character 身份证号 (upper-case X).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct IdCard(String);
+/// A valid 18-character 身份证号 (upper-case X), kept inline: 18 ASCII bytes, no allocation (a province's roster
+/// holds a million).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IdCard([u8; 18]);
+
+impl fmt::Debug for IdCard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("IdCard").field(&self.as_str()).finish()
+    }
+}
+
+impl Serialize for IdCard {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 
 /// Why a 身份证号 is not valid; `Display` is the Chinese message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,21 +80,21 @@ impl IdCard {
         if expected != found {
             return Err(IdError::CheckDigit { expected, found });
         }
-        Ok(IdCard(upper))
+        Ok(IdCard(b.try_into().expect("18 ASCII characters are 18 bytes")))
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        std::str::from_utf8(&self.0).expect("checked in parse: ASCII digits and X")
     }
 
     /// The 身份证号 as one number (see `pack`): equal numbers are equal 身份证号, and 8 bytes hash and compare far
     /// faster than the text.
     pub fn packed(&self) -> u64 {
-        pack(self.0.as_bytes()).expect("a parsed 身份证号 is 17 digits and a check character")
+        pack(&self.0).expect("a parsed 身份证号 is 17 digits and a check character")
     }
 
     pub fn birth_date(&self) -> NaiveDate {
-        birth_date_of(&self.0).expect("checked in parse")
+        birth_date_of(self.as_str()).expect("checked in parse")
     }
 
     /// Whole years of age on `date` (the birthday itself counts).
@@ -97,7 +109,7 @@ impl IdCard {
 
     /// 男 for an odd 17th digit, 女 for an even one.
     pub fn sex(&self) -> &'static str {
-        if (self.0.as_bytes()[16] - b'0') % 2 == 1 { "男" } else { "女" }
+        if (self.0[16] - b'0') % 2 == 1 { "男" } else { "女" }
     }
 }
 
@@ -111,7 +123,7 @@ fn birth_date_of(id: &str) -> Option<NaiveDate> {
 
 impl fmt::Display for IdCard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
