@@ -3,9 +3,9 @@
 //! columns (姓名, 类别, 银行账号, …) are not read: a report does not depend on them, and a province's roster is read
 //! here in a fraction of the time and memory of `read_roster`.
 
-use super::columns::{self, HEADER_SCAN_ROWS, ROSTER_COLUMNS, ROSTER_REQUIRED};
+use super::columns::{ROSTER_COLUMNS, ROSTER_REQUIRED};
 use super::fields::{RepeatedHeader, RowView, formula_errors, is_blank_row, is_footer_row, is_total_row};
-use super::roster::{id_card, status};
+use super::roster::{id_card, roster_header, status};
 use super::sheet::{Row, RowReader};
 use crate::domain::{ConfirmationRow, Problem, Problems};
 use std::path::Path;
@@ -17,20 +17,8 @@ const READ: [&str; 5] = ["身份证号", "状态", "死亡日期", "起发年月
 /// collected; the header must be a roster's (the same required columns as `read_roster`).
 pub fn read_confirmation_rows(path: &Path) -> Result<Vec<ConfirmationRow>, Problems> {
     let mut reader = RowReader::open(path)?;
+    let (head, header) = roster_header(&mut reader)?;
     let mut row = Row::default();
-    let mut head = Vec::new();
-    while head.len() <= HEADER_SCAN_ROWS && reader.next_row(&mut row)? {
-        head.push(row.clone());
-    }
-    let head = reader.table_of(head);
-    let header = match columns::find_header(&head, ROSTER_COLUMNS, ROSTER_REQUIRED) {
-        Ok(h) => h,
-        Err(p) => {
-            // A file that cannot be read at all says so first (as `read_roster`).
-            while reader.next_row(&mut row)? {}
-            return Err(p.into());
-        }
-    };
     let repeated_header = RepeatedHeader::new(ROSTER_REQUIRED, ROSTER_COLUMNS);
     // The read columns as the file writes them (formula errors are located by that text).
     let read: Vec<&String> = READ.iter().filter_map(|name| header.column(name)).map(|c| &c.written).collect();

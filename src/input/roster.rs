@@ -350,21 +350,7 @@ const BATCH_ROWS: usize = 1024;
 /// converted in batches on worker threads; the batches are put back in order, so recipients, problems and
 /// duplicate checks come out exactly as if read one by one.
 fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Vec<Recipient>, Problems> {
-    // The header is looked for in the first rows (a two-row header may end one row further down).
-    let mut row = Row::default();
-    let mut head = Vec::new();
-    while head.len() <= HEADER_SCAN_ROWS && reader.next_row(&mut row)? {
-        head.push(row.clone());
-    }
-    let head = reader.table_of(head);
-    let header = match columns::find_header(&head, ROSTER_COLUMNS, ROSTER_REQUIRED) {
-        Ok(h) => h,
-        Err(p) => {
-            // A file that cannot be read at all says so first, as when it was read whole before this.
-            while reader.next_row(&mut row)? {}
-            return Err(p.into());
-        }
-    };
+    let (head, header) = roster_header(&mut reader)?;
     let ctx = RowContext::new(&head, &header, categories);
     let mut merge = Merge::new(&ctx, reader.rows_left_at_most());
     let mut scratch = Scratch::default();
@@ -554,6 +540,25 @@ unsafe fn close_gaps(mut all: Vec<Recipient>, head_len: usize, rooms: &[usize], 
     unsafe { all.set_len(dst) };
     all.shrink_to_fit();
     all
+}
+
+/// The roster's first rows and the header found in them (a two-row header may end one row further down); the
+/// reader is left after those rows. A file without a roster's header is refused, but one that cannot be read
+/// at all says so first (it is read to its end).
+pub(super) fn roster_header(reader: &mut RowReader) -> Result<(Table, Header), Problems> {
+    let mut row = Row::default();
+    let mut head = Vec::new();
+    while head.len() <= HEADER_SCAN_ROWS && reader.next_row(&mut row)? {
+        head.push(row.clone());
+    }
+    let head = reader.table_of(head);
+    match columns::find_header(&head, ROSTER_COLUMNS, ROSTER_REQUIRED) {
+        Ok(header) => Ok((head, header)),
+        Err(p) => {
+            while reader.next_row(&mut row)? {}
+            Err(p.into())
+        }
+    }
 }
 
 /// The recipients and problems of the batches so far, in row order, with the duplicate check.
