@@ -126,36 +126,46 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let write_err = |e: std::io::Error| io(&format!("写入输出目录 {} 失败", args.out.display()), e);
     let xlsx_path = out.path(&names.payments_xlsx);
     let payments_sink = out.create(&names.payments_csv).map_err(write_err)?;
-    // payments.xlsx, payments.csv and the other files on their own threads while this one records the draft in
-    // the ledger. Nothing is final until all of them succeed: a failed file drops the draft's transaction, a
-    // refused draft drops the files.
+    // The files are written while this thread records the draft in the ledger. Nothing is final until all of them
+    // succeed: a failed file drops the draft's transaction, a refused draft drops the files.
+    let write_payments = || {
+        let mut sink = payments_sink;
+        tables::payments_csv(&run, &mut sink).map(|()| sink)
+    };
+    let write_others = || -> Result<_, Failure> {
+        let mut bank_sink = out.create(&names.bank).map_err(write_err)?;
+        bank::bank_file(&run, &mut bank_sink).map_err(|e| match e {
+            bank::BankError::Encoding(p) => Failure::Data((*p).into()),
+            bank::BankError::Io(e) => write_err(e),
+        })?;
+        let mut exceptions = out.create(&names.exceptions).map_err(write_err)?;
+        tables::exceptions_csv(&run, &mut exceptions).map_err(write_err)?;
+        let mut recoveries = out.create(&names.recoveries).map_err(write_err)?;
+        tables::recoveries_csv(&run, &mut recoveries).map_err(write_err)?;
+        Ok([bank_sink, exceptions, recoveries])
+    };
+    let joined = |what: &str| format!("写出 {what} 的线程意外中止");
     let (xlsx, payments, others, pending) = std::thread::scope(|scope| {
-        let xlsx =
-            (!args.no_xlsx).then(|| scope.spawn(|| payments_xlsx::write(&run, &xlsx_path).map_err(|e| e.to_string())));
-        let payments = scope.spawn(|| {
-            let mut sink = payments_sink;
-            tables::payments_csv(&run, &mut sink).map(|()| sink)
-        });
-        let others = scope.spawn(|| -> Result<_, Failure> {
-            let mut bank_sink = out.create(&names.bank).map_err(write_err)?;
-            bank::bank_file(&run, &mut bank_sink).map_err(|e| match e {
-                bank::BankError::Encoding(p) => Failure::Data((*p).into()),
-                bank::BankError::Io(e) => write_err(e),
-            })?;
-            let mut exceptions = out.create(&names.exceptions).map_err(write_err)?;
-            tables::exceptions_csv(&run, &mut exceptions).map_err(write_err)?;
-            let mut recoveries = out.create(&names.recoveries).map_err(write_err)?;
-            tables::recoveries_csv(&run, &mut recoveries).map_err(write_err)?;
-            Ok([bank_sink, exceptions, recoveries])
-        });
-        let pending = ledger.begin_draft(&draft.header, draft.lines());
-        let joined = |what: &str| format!("写出 {what} 的线程意外中止");
-        (
-            xlsx.map(|h| h.join().unwrap_or_else(|_| Err(joined(&names.payments_xlsx)))),
-            payments.join().unwrap_or_else(|_| Err(std::io::Error::other(joined(&names.payments_csv)))),
-            others.join().unwrap_or_else(|_| Err(io(&joined(&names.bank), "panic"))),
-            pending,
-        )
+        if args.no_xlsx {
+            // payments.csv and the bank file with the lists each on a thread of their own.
+            let payments = scope.spawn(write_payments);
+            let others = scope.spawn(write_others);
+            let pending = ledger.begin_draft(&draft.header, draft.lines());
+            (
+                None,
+                payments.join().unwrap_or_else(|_| Err(std::io::Error::other(joined(&names.payments_csv)))),
+                others.join().unwrap_or_else(|_| Err(io(&joined(&names.bank), "panic"))),
+                pending,
+            )
+        } else {
+            // payments.xlsx takes several times as long as everything else together: it gets a core to itself,
+            // and this thread records the draft, then writes the other files one after another.
+            let xlsx = scope.spawn(|| payments_xlsx::write(&run, &xlsx_path).map_err(|e| e.to_string()));
+            let pending = ledger.begin_draft(&draft.header, draft.lines());
+            let payments = write_payments();
+            let others = write_others();
+            (Some(xlsx.join().unwrap_or_else(|_| Err(joined(&names.payments_xlsx)))), payments, others, pending)
+        }
     });
     if let Some(xlsx) = xlsx {
         xlsx.map_err(|e| io(&format!("写入 {} 失败", names.payments_xlsx), e))?;

@@ -23,23 +23,41 @@ fn group_by<'a>(
     roster: &'a [Recipient],
     key: impl Fn(&'a Recipient) -> &'a str,
 ) -> Vec<GroupTotal> {
+    /// A group while the payments go by: its distinct recipients, the last one counted, lines and amount.
+    struct Acc {
+        persons: BTreeSet<usize>,
+        last: Option<usize>,
+        count: usize,
+        lines: usize,
+        amount: Decimal,
+    }
+    // A batch from compute_month is in roster order (each recipient's lines together): a recipient is new to a
+    // group when it differs from the group's last one, and no set is needed. Any other order uses the set.
+    let grouped = batch.payments.is_sorted_by_key(|p| p.recipient);
     let mut order: Vec<&str> = Vec::new();
-    let mut acc: HashMap<&str, (BTreeSet<usize>, usize, Decimal)> = HashMap::new();
+    let mut acc: rustc_hash::FxHashMap<&str, Acc> = Default::default();
     for p in &batch.payments {
         let k = key(&roster[p.recipient]);
         let e = acc.entry(k).or_insert_with(|| {
             order.push(k);
-            (BTreeSet::new(), 0, Decimal::ZERO)
+            Acc { persons: BTreeSet::new(), last: None, count: 0, lines: 0, amount: Decimal::ZERO }
         });
-        e.0.insert(p.recipient);
-        e.1 += 1;
-        e.2 += p.amount;
+        if grouped {
+            if e.last != Some(p.recipient) {
+                e.last = Some(p.recipient);
+                e.count += 1;
+            }
+        } else if e.persons.insert(p.recipient) {
+            e.count += 1;
+        }
+        e.lines += 1;
+        e.amount += p.amount;
     }
     order
         .into_iter()
         .map(|k| {
-            let (persons, lines, amount) = &acc[k];
-            GroupTotal { name: k.to_string(), persons: persons.len(), lines: *lines, amount: *amount }
+            let a = &acc[k];
+            GroupTotal { name: k.to_string(), persons: a.count, lines: a.lines, amount: a.amount }
         })
         .collect()
 }
@@ -172,6 +190,11 @@ mod tests {
         let mut reversed = batch.clone();
         reversed.payments.reverse();
         assert_eq!(transfers(&reversed), tr);
+        // … and the same groups (counted through the set of recipients instead of the last one seen); 乡镇 come in
+        // the order they first appear, here reversed.
+        let mut reversed_towns = by_town(&reversed, &roster);
+        reversed_towns.reverse();
+        assert_eq!((by_category(&reversed, &roster), reversed_towns), (cats, towns));
         // 2431.67 + 8889.17 = 11320.84
         assert_eq!(batch.total(), dec!(11320.84));
         assert_eq!(tr.iter().map(|t| t.amount).sum::<Decimal>(), batch.total());

@@ -191,13 +191,23 @@ fn detail_sheets(wb: &mut Workbook, run: &PayRun, s: &Styles, per_sheet: usize) 
     for (c, col) in DETAIL_COLUMNS.iter().enumerate() {
         widths.see(c, &" ".repeat(col.width as usize));
     }
+    // Each recipient's texts once (their lines are together), each standard row's 依据 once.
+    let mut last_recipient = None;
+    let mut basis_seen = vec![false; run.standards.rows().len()];
     for p in payments {
-        let r = &run.roster[p.recipient];
-        let std = run.standards.row(p.standard);
-        for (c, t) in
-            [(1, r.name.as_str()), (3, &*r.category), (6, &*r.town), (7, &p.item), (11, &*r.bank), (13, &std.basis)]
+        if last_recipient != Some(p.recipient) {
+            last_recipient = Some(p.recipient);
+            let r = &run.roster[p.recipient];
+            for (c, t) in [(1, r.name.as_str()), (3, &*r.category), (6, &*r.town), (11, &*r.bank)] {
+                widths.see(c, t);
+            }
+        }
+        widths.see(7, &p.item);
+        if let Some(seen) = basis_seen.get_mut(p.standard)
+            && !*seen
         {
-            widths.see(c, t);
+            *seen = true;
+            widths.see(13, &run.standards.row(p.standard).basis);
         }
     }
     let mut ranges = Vec::new();
@@ -254,6 +264,8 @@ fn detail_sheet(
     }
     ws.set_row_height(2, 22)?;
     let mut row = 3u32;
+    // The 所属期 text of the last line (a batch's lines are mostly of one month).
+    let mut period = (None, String::new());
     for (n, p) in chunk.iter().enumerate() {
         let r = &run.roster[p.recipient];
         let std = run.standards.row(p.standard);
@@ -265,7 +277,10 @@ fn detail_sheet(
         ws.write_string_with_format(row, 5, r.attr("性质"), &s.center)?;
         ws.write_string_with_format(row, 6, &*r.town, &s.text)?;
         ws.write_string_with_format(row, 7, &*p.item, &s.text)?;
-        ws.write_string_with_format(row, 8, p.period.to_string(), &s.center)?;
+        if period.0 != Some(p.period) {
+            period = (Some(p.period), p.period.to_string());
+        }
+        ws.write_string_with_format(row, 8, &period.1, &s.center)?;
         ws.write_string_with_format(row, 9, p.kind.label(), &s.center)?;
         ws.write_number_with_format(row, 10, xlsx_number(p.amount), &s.money)?;
         ws.write_string_with_format(row, 11, &*r.bank, &s.text)?;
