@@ -137,6 +137,11 @@ const DETAIL_COLUMNS: &[Column] = &[
     Column { title: "依据", width: 30.0 },
 ];
 
+/// Deflate level of the xlsx container. rust_xlsxwriter's default (6) spends about half of a province's
+/// payments.xlsx in compression; at 3 that part takes half as long and the file is about 17 % larger (1.6M lines:
+/// 131 → 152 MB, 28 → 20 s in all). Excel and LibreOffice read any level.
+pub const ZIP_LEVEL: u8 = 3;
+
 /// Write payments.xlsx to `path`.
 pub fn write(run: &PayRun, path: &Path) -> Result<(), XlsxError> {
     write_with_sheet_rows(run, path, DETAIL_ROWS_PER_SHEET)
@@ -147,6 +152,7 @@ pub fn write(run: &PayRun, path: &Path) -> Result<(), XlsxError> {
 pub fn write_with_sheet_rows(run: &PayRun, path: &Path, rows_per_sheet: usize) -> Result<(), XlsxError> {
     let s = Styles::new();
     let mut wb = Workbook::new();
+    wb.set_zip_compression_level(ZIP_LEVEL);
     detail_sheets(&mut wb, run, &s, rows_per_sheet.max(1))?;
     summary_sheet(&mut wb, run, &s, "汇总（按类别）", "类别", &by_category(run.batch, run.roster))?;
     summary_sheet(&mut wb, run, &s, "汇总（按乡镇）", "乡镇（街道）", &by_town(run.batch, run.roster))?;
@@ -210,44 +216,87 @@ fn detail_sheets(wb: &mut Workbook, run: &PayRun, s: &Styles, per_sheet: usize) 
             widths.see(13, &run.standards.row(p.standard).basis);
         }
     }
-    let mut ranges = Vec::new();
-    for sheet in 0..sheets {
-        let chunk = &payments[(sheet * per_sheet).min(payments.len())..((sheet + 1) * per_sheet).min(payments.len())];
-        let name = detail_sheet_name(sheet);
-        let last = sheet + 1 == sheets;
-        let first_number = sheet * per_sheet;
-        let end_row = detail_sheet(wb, run, s, &name, chunk, first_number, &widths)?;
-        let range = format!("K4:K{end_row}");
-        ranges.push(if sheet == 0 { range } else { format!("'{name}'!{range}") });
-        if last {
-            let ws = wb.worksheet_from_name(&name)?;
-            let last_col = (DETAIL_COLUMNS.len() - 1) as u16;
-            let row = end_row;
-            let total = run.batch.total();
-            ws.merge_range(row, 0, row, 9, &format!("合计（{}笔）", payments.len()), &s.total_label)?;
-            let sum = Formula::new(format!("=SUM({})", ranges.join(","))).set_result(format_yuan(total));
-            ws.write_formula_with_format(row, 10, sum, &s.total_money)?;
-            for c in 11..=last_col {
-                ws.write_blank(row, c, &s.text)?;
-            }
-        }
+    // The sheets' payment ranges, and the 合计's SUM over all of them (a sheet's payments end at row 3 + its count).
+    let chunks: Vec<&[crate::compute::Payment]> = (0..sheets)
+        .map(|sheet| &payments[(sheet * per_sheet).min(payments.len())..((sheet + 1) * per_sheet).min(payments.len())])
+        .collect();
+    let ranges: Vec<String> = chunks
+        .iter()
+        .enumerate()
+        .map(|(sheet, chunk)| {
+            let range = format!("K4:K{}", 3 + chunk.len());
+            if sheet == 0 { range } else { format!("'{}'!{range}", detail_sheet_name(sheet)) }
+        })
+        .collect();
+    let sum = format!("=SUM({})", ranges.join(","));
+    // A province's batch fills two sheets or more: each is filled on a thread of its own (the rows of one sheet
+    // go to its own temporary file), then the sheets are added in order.
+    let widths = &widths;
+    // The formats' numbers are the workbook's, given on first use: fixed here, in the order one thread would use
+    // them, so that the file does not depend on which sheet's thread came first.
+    let used = [
+        &s.title,
+        &s.note_left,
+        &s.note_right,
+        &s.header,
+        &s.center,
+        &s.text,
+        &s.money,
+        &s.total_label,
+        &s.total_money,
+    ];
+    for format in used {
+        wb.register_format(format);
+    }
+    let mut worksheets = Vec::with_capacity(sheets);
+    for _ in 0..sheets {
+        worksheets.push(wb.new_worksheet_with_constant_memory()?);
+    }
+    let filled: Vec<Result<Worksheet, XlsxError>> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = worksheets
+            .into_iter()
+            .zip(&chunks)
+            .enumerate()
+            .map(|(sheet, (ws, chunk))| {
+                let last = sheet + 1 == sheets;
+                let total = last.then_some(sum.as_str());
+                let fill = move || -> Result<Worksheet, XlsxError> {
+                    let mut ws = ws;
+                    detail_sheet(&mut ws, run, s, &detail_sheet_name(sheet), chunk, sheet * per_sheet, widths, total)?;
+                    Ok(ws)
+                };
+                if sheets == 1 { Err(fill) } else { Ok(scope.spawn(fill)) }
+            })
+            .collect();
+        jobs.into_iter()
+            .map(|job| match job {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|_| Err(XlsxError::ParameterError("发放明细表写出线程意外中止".into()))),
+                Err(fill) => fill(),
+            })
+            .collect()
+    });
+    for ws in filled {
+        wb.push_worksheet(ws?);
     }
     Ok(())
 }
 
-/// One 发放明细 sheet with `chunk`'s rows numbered from `first_number + 1`; returns the 0-based row after the last
-/// payment (where the 合计 goes).
+/// One 发放明细 sheet with `chunk`'s rows numbered from `first_number + 1`, and, on the last sheet, the 合计 row
+/// with `total` (the SUM over every sheet) under them.
+#[allow(clippy::too_many_arguments)]
 fn detail_sheet(
-    wb: &mut Workbook,
+    ws: &mut Worksheet,
     run: &PayRun,
     s: &Styles,
     name: &str,
     chunk: &[crate::compute::Payment],
     first_number: usize,
     widths: &Widths,
-) -> Result<u32, XlsxError> {
-    // Constant-memory mode: rows go to a temporary file as they are written (the sheet has a row per payment).
-    let ws = wb.add_worksheet_with_constant_memory()?.set_name(name)?;
+    total: Option<&str>,
+) -> Result<(), XlsxError> {
+    ws.set_name(name)?;
     let last_col = (DETAIL_COLUMNS.len() - 1) as u16;
     let title = format!("{}优抚资金发放明细表", month_title(run.config, run.month));
     title_rows(
@@ -288,8 +337,17 @@ fn detail_sheet(
         ws.write_string_with_format(row, 13, &std.basis, &s.text)?;
         row += 1;
     }
+    if let Some(sum) = total {
+        let payments = run.batch.payments.len();
+        ws.merge_range(row, 0, row, 9, &format!("合计（{payments}笔）"), &s.total_label)?;
+        let sum = Formula::new(sum).set_result(format_yuan(run.batch.total()));
+        ws.write_formula_with_format(row, 10, sum, &s.total_money)?;
+        for c in 11..=last_col {
+            ws.write_blank(row, c, &s.text)?;
+        }
+    }
     print_setup(ws, 2)?;
-    Ok(row)
+    Ok(())
 }
 
 fn summary_sheet(
