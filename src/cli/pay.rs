@@ -158,8 +158,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
                 pending,
             )
         } else {
-            // payments.xlsx takes several times as long as everything else together: it gets a core to itself,
-            // and this thread records the draft, then writes the other files one after another.
+            // payments.xlsx takes several times as long as everything else together: it runs on threads of its own
+            // (one per 发放明细 sheet of a province's batch), and this thread records the draft, then writes the
+            // other files one after another.
             let xlsx = scope.spawn(|| payments_xlsx::write(&run, &xlsx_path).map_err(|e| e.to_string()));
             let pending = ledger.begin_draft(&draft.header, draft.lines());
             let payments = write_payments();
