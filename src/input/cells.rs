@@ -152,11 +152,21 @@ pub fn general_number(v: f64) -> String {
     }
 }
 
+/// `YYYY-MM-DD` (and ` HH:MM:SS` when there is a time), as chrono's `%Y-%m-%d %H:%M:%S` writes it. Formatted by
+/// hand for years 0–9999: chrono parses its format string on every call, and a province's .xlsx roster has
+/// millions of date cells.
 fn datetime_text(dt: &NaiveDateTime) -> String {
-    if dt.time() == chrono::NaiveTime::MIN {
-        dt.date().format("%Y-%m-%d").to_string()
+    use chrono::{Datelike, Timelike};
+    let midnight = dt.time() == chrono::NaiveTime::MIN;
+    if !(0..=9999).contains(&dt.year()) {
+        let format = if midnight { "%Y-%m-%d" } else { "%Y-%m-%d %H:%M:%S" };
+        return dt.format(format).to_string();
+    }
+    let (y, m, d) = (dt.year(), dt.month(), dt.day());
+    if midnight {
+        format!("{y:04}-{m:02}-{d:02}")
     } else {
-        dt.format("%Y-%m-%d %H:%M:%S").to_string()
+        format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", dt.hour(), dt.minute(), dt.second())
     }
 }
 
@@ -452,6 +462,20 @@ mod tests {
         assert_eq!(general_number(12.0), "12");
         assert_eq!(display(&Cell::Int(45296)), "45296");
         assert_eq!(display(&Cell::Date(d(2024, 1, 5).and_hms_opt(0, 0, 0).unwrap())), "2024-01-05");
+        // By hand as chrono writes it: years below 1000 padded, a time when there is one, chrono past 9999.
+        for (y, mo, da, h, mi, se) in [
+            (2024, 1, 5, 0, 0, 0),
+            (999, 12, 31, 0, 0, 0),
+            (1949, 10, 1, 15, 4, 9),
+            (9999, 2, 28, 23, 59, 59),
+            (10000, 1, 1, 0, 0, 0),
+            (12345, 6, 7, 8, 9, 10),
+        ] {
+            let dt = d(y, mo, da).and_hms_opt(h, mi, se).unwrap();
+            let chrono = dt.format(if (h, mi, se) == (0, 0, 0) { "%Y-%m-%d" } else { "%Y-%m-%d %H:%M:%S" }).to_string();
+            assert_eq!(datetime_text(&dt), chrono, "{dt}");
+        }
+        assert_eq!(display(&Cell::Date(d(1949, 10, 1).and_hms_opt(15, 4, 9).unwrap())), "1949-10-01 15:04:09");
     }
 
     #[test]
