@@ -43,7 +43,7 @@ pub struct PaidIndexBuilder {
     persons: HashMap<u64, u32, FxBuildHasher>,
     /// Behind a lock only for the sinks (which take it once per `SINK_CHUNK` lines); `add` needs none.
     index: Mutex<PaidIndex>,
-    /// A copy of `index.months`, read by the sinks without the lock.
+    /// The months kept (read by the sinks without the lock); moved into the index by `finish`.
     months: Vec<YearMonth>,
 }
 
@@ -122,7 +122,7 @@ impl PaidIndexBuilder {
             .collect();
         PaidIndexBuilder {
             persons,
-            index: Mutex::new(PaidIndex { person_of_row, months: months.to_vec(), ..PaidIndex::default() }),
+            index: Mutex::new(PaidIndex { person_of_row, ..PaidIndex::default() }),
             months: months.to_vec(),
         }
     }
@@ -162,6 +162,7 @@ impl PaidIndexBuilder {
     /// Sort, and add up the lines of the same key (a 补发 adds to the 正常 line of its 所属期).
     pub fn finish(self) -> PaidIndex {
         let mut index = self.index.into_inner().expect("a sink panicked");
+        index.months = self.months;
         let entries = &mut index.entries;
         entries.sort_unstable_by_key(|e| e.0);
         entries.dedup_by(|later, kept| {

@@ -5,7 +5,7 @@
 
 use super::columns::{ROSTER_COLUMNS, ROSTER_REQUIRED};
 use super::fields::{RepeatedHeader, RowView, formula_errors, is_blank_row, is_footer_row, is_total_row};
-use super::roster::{id_card, roster_header, status};
+use super::roster::{id_card, roster_header, status, take};
 use super::sheet::{Row, RowReader};
 use crate::domain::{ConfirmationRow, Problem, Problems};
 use std::path::Path;
@@ -53,9 +53,6 @@ pub fn read_confirmation_rows(path: &Path) -> Result<Vec<ConfirmationRow>, Probl
 /// The row's fields, each checked as `read_roster` checks it (its problems in the same order); `None` when one of
 /// them has a problem.
 fn parse(view: &RowView, problems: &mut Vec<Problem>) -> Option<ConfirmationRow> {
-    fn take<T>(r: Result<T, Problem>, problems: &mut Vec<Problem>) -> Option<T> {
-        r.map_err(|p| problems.push(p)).ok()
-    }
     let id = take(id_card(view), problems);
     let start_month = take(view.month("起发年月"), problems);
     let death = view.date("死亡日期");

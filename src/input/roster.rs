@@ -25,7 +25,7 @@ pub fn read_roster(path: &Path, categories: &Categories) -> Result<Vec<Recipient
 }
 
 /// Take a value, or keep its problem for the report.
-fn take<T>(r: Result<T, Problem>, problems: &mut Vec<Problem>) -> Option<T> {
+pub(super) fn take<T>(r: Result<T, Problem>, problems: &mut Vec<Problem>) -> Option<T> {
     r.map_err(|p| problems.push(p)).ok()
 }
 

@@ -43,20 +43,7 @@ pub(super) fn period_counts(
     to: YearMonth,
     open_reader: impl FnOnce() -> Result<Connection, LedgerError> + Send,
 ) -> Result<PeriodCounts, LedgerError> {
-    let err = |e| sql_err(path, e);
-    let mut stmt = conn
-        .prepare(
-            "SELECT id, month, COALESCE(line_count, 0) FROM batches
-              WHERE status = 'committed' AND month BETWEEN ?1 AND ?2 ORDER BY month",
-        )
-        .map_err(err)?;
-    let rows = stmt
-        .query_map([from.to_string(), to.to_string()], |r| {
-            let month: String = r.get(1)?;
-            Ok(BatchRef { id: r.get(0)?, month: parse_text(1, &month, |s| s.parse::<YearMonth>())?, lines: r.get(2)? })
-        })
-        .map_err(err)?;
-    let batches: Vec<BatchRef> = rows.collect::<Result<_, _>>().map_err(err)?;
+    let batches = committed_batches(conn, path, from, Some(to))?;
     let (mine, theirs) = split(batches);
     let (mut counted, other) = if theirs.is_empty() {
         (count(conn, path, &mine)?, None)
@@ -85,6 +72,29 @@ pub(super) fn period_counts(
     }
     let (totals, regular, arrears, funeral, [by_category, by_item, by_town]) = counted.tally.finish();
     Ok(PeriodCounts { totals, regular, arrears, funeral, by_category, by_item, by_town, by_month: months })
+}
+
+/// The committed batches of the months from `from` to `to` (or on, without `to`), in month order.
+pub(super) fn committed_batches(
+    conn: &Connection,
+    path: &Path,
+    from: YearMonth,
+    to: Option<YearMonth>,
+) -> Result<Vec<BatchRef>, LedgerError> {
+    let err = |e| sql_err(path, e);
+    let mut stmt = conn
+        .prepare(
+            "SELECT id, month, COALESCE(line_count, 0) FROM batches
+              WHERE status = 'committed' AND month >= ?1 AND (?2 IS NULL OR month <= ?2) ORDER BY month",
+        )
+        .map_err(err)?;
+    let rows = stmt
+        .query_map(rusqlite::params![from.to_string(), to.map(|m| m.to_string())], |r| {
+            let month: String = r.get(1)?;
+            Ok(BatchRef { id: r.get(0)?, month: parse_text(1, &month, |s| s.parse::<YearMonth>())?, lines: r.get(2)? })
+        })
+        .map_err(err)?;
+    rows.collect::<Result<_, _>>().map_err(err)
 }
 
 /// Two lists of batches with about equal line counts (the larger batches first, each to the lighter side), each

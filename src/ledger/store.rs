@@ -511,7 +511,7 @@ impl Ledger {
         to: YearMonth,
         mut each: impl FnMut(&str, &str, YearMonth, i64),
     ) -> Result<(), LedgerError> {
-        let batches = self.committed_batches_since(from)?;
+        let batches = super::counts::committed_batches(&self.conn, &self.path, from, None)?;
         paid_lines(&self.conn, &self.path, &batches, from, to, &mut each)
     }
 
@@ -524,7 +524,8 @@ impl Ledger {
         mut first: impl FnMut(&str, &str, YearMonth, i64),
         mut second: impl FnMut(&str, &str, YearMonth, i64) + Send,
     ) -> Result<(), LedgerError> {
-        let (mine, theirs) = super::counts::split(self.committed_batches_since(from)?);
+        let (mine, theirs) =
+            super::counts::split(super::counts::committed_batches(&self.conn, &self.path, from, None)?);
         if theirs.is_empty() {
             return paid_lines(&self.conn, &self.path, &mine, from, to, &mut first);
         }
@@ -535,29 +536,6 @@ impl Ledger {
             let other = other.join().expect("reading the ledger does not panic");
             done.and(other)
         })
-    }
-
-    /// The committed batches of `from` or later, in month order.
-    fn committed_batches_since(&self, from: YearMonth) -> Result<Vec<super::counts::BatchRef>, LedgerError> {
-        let err = |e| sql_err(&self.path, e);
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, month, COALESCE(line_count, 0) FROM batches
-                  WHERE status = 'committed' AND month >= ?1 ORDER BY month",
-            )
-            .map_err(err)?;
-        let rows = stmt
-            .query_map([from.to_string()], |r| {
-                let month: String = r.get(1)?;
-                Ok(super::counts::BatchRef {
-                    id: r.get(0)?,
-                    month: parse_text(1, &month, |s| s.parse::<YearMonth>())?,
-                    lines: r.get(2)?,
-                })
-            })
-            .map_err(err)?;
-        rows.collect::<Result<_, _>>().map_err(err)
     }
 
     /// How many lines the committed batches of `from` or later hold (an upper bound for `for_each_paid`).

@@ -61,6 +61,18 @@ fn batch(month: &str, inputs_digest: &str, lines: Vec<NewLine>) -> Draft {
     (header, lines)
 }
 
+/// `line` in another 乡镇.
+fn with_town(mut l: NewLine, town: &str) -> NewLine {
+    l.town = town.to_string();
+    l
+}
+
+/// Record the month's draft of `lines` with `inputs_digest` and commit it, paid on the 15th.
+fn commit_month(ledger: &mut Ledger, month: &str, inputs_digest: &str, lines: Vec<NewLine>) -> BatchInfo {
+    ledger.save_draft_test(&batch(month, inputs_digest, lines)).unwrap();
+    ledger.commit(ym(month), date(&format!("{month}-15")), COMMITTED_AT, inputs_digest, None).unwrap()
+}
+
 /// A temporary directory and the ledger path inside it.
 fn temp_ledger() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -1466,36 +1478,28 @@ fn line_kinds_are_stored_as_their_chinese_labels() {
 fn period_counts_count_runs_of_persons_and_periods_per_group() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
-    let town = |mut l: NewLine, town: &str| {
-        l.town = town.to_string();
-        l
-    };
     // March: 张三 two items for 2024-03 (one 人次, two lines), 李四 one item; April: 张三 regular + 补发 for March,
     // 李四 the funeral grant; May: a draft only (not counted).
-    ledger
-        .save_draft_test(&batch(
-            "2024-03",
-            "in-3",
-            vec![
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 100),
-                line(ZHANG, "护理费", "2024-03", LineKind::Regular, 20),
-                town(line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 3), ""),
-            ],
-        ))
-        .unwrap();
-    ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-3", None).unwrap();
-    ledger
-        .save_draft_test(&batch(
-            "2024-04",
-            "in-4",
-            vec![
-                line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 100),
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Arrears, 7),
-                town(line(LI, "丧葬补助", "2024-04", LineKind::Funeral, 5000), ""),
-            ],
-        ))
-        .unwrap();
-    ledger.commit(ym("2024-04"), date("2024-04-15"), COMMITTED_AT, "in-4", None).unwrap();
+    commit_month(
+        &mut ledger,
+        "2024-03",
+        "in-3",
+        vec![
+            line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 100),
+            line(ZHANG, "护理费", "2024-03", LineKind::Regular, 20),
+            with_town(line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 3), ""),
+        ],
+    );
+    commit_month(
+        &mut ledger,
+        "2024-04",
+        "in-4",
+        vec![
+            line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 100),
+            line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Arrears, 7),
+            with_town(line(LI, "丧葬补助", "2024-04", LineKind::Funeral, 5000), ""),
+        ],
+    );
     ledger
         .save_draft_test(&batch("2024-05", "in-5", vec![line(ZHANG, "残疾抚恤金", "2024-05", LineKind::Regular, 1)]))
         .unwrap();
@@ -1530,35 +1534,27 @@ fn period_counts_count_runs_of_persons_and_periods_per_group() {
 /// March and April 2024 committed: 张三 (城关镇 in March, 东乡 in April) with two items each month and a 补发 for
 /// March paid in April; 李四 (东乡) one item each month.
 fn two_months_moving_town(ledger: &mut Ledger) {
-    let town = |mut l: NewLine, town: &str| {
-        l.town = town.to_string();
-        l
-    };
-    ledger
-        .save_draft_test(&batch(
-            "2024-03",
-            "in-3",
-            vec![
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 100),
-                line(ZHANG, "护理费", "2024-03", LineKind::Regular, 20),
-                town(line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 3), "东乡"),
-            ],
-        ))
-        .unwrap();
-    ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-3", None).unwrap();
-    ledger
-        .save_draft_test(&batch(
-            "2024-04",
-            "in-4",
-            vec![
-                town(line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 100), "东乡"),
-                town(line(ZHANG, "护理费", "2024-04", LineKind::Regular, 20), "东乡"),
-                town(line(LI, "残疾抚恤金", "2024-04", LineKind::Regular, 3), "东乡"),
-                town(line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Arrears, 7), "东乡"),
-            ],
-        ))
-        .unwrap();
-    ledger.commit(ym("2024-04"), date("2024-04-15"), COMMITTED_AT, "in-4", None).unwrap();
+    commit_month(
+        ledger,
+        "2024-03",
+        "in-3",
+        vec![
+            line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 100),
+            line(ZHANG, "护理费", "2024-03", LineKind::Regular, 20),
+            with_town(line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 3), "东乡"),
+        ],
+    );
+    commit_month(
+        ledger,
+        "2024-04",
+        "in-4",
+        vec![
+            with_town(line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 100), "东乡"),
+            with_town(line(ZHANG, "护理费", "2024-04", LineKind::Regular, 20), "东乡"),
+            with_town(line(LI, "残疾抚恤金", "2024-04", LineKind::Regular, 3), "东乡"),
+            with_town(line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Arrears, 7), "东乡"),
+        ],
+    );
 }
 
 fn counts(lines: u64, amount_fen: i64, persons: u64, person_times: u64) -> LineCounts {
@@ -1659,8 +1655,7 @@ fn period_counts_merge_the_two_threads_by_person_and_name() {
     for (month, lines) in months {
         let lines =
             lines.into_iter().map(|(id, period, kind, fen)| line(id, "残疾抚恤金", period, kind, fen)).collect();
-        ledger.save_draft_test(&batch(month, month, lines)).unwrap();
-        ledger.commit(ym(month), date(&format!("{month}-15")), COMMITTED_AT, month, None).unwrap();
+        commit_month(&mut ledger, month, month, lines);
     }
     let c = ledger.period_counts(ym("2024-03"), ym("2024-05")).unwrap();
     // 9 lines: 10+1+100 + 10+1 + 10+1000+1+5 = 1138 分; persons 张三, "A", 李四, other = 4; 正常 pairs: 张三 ×3,

@@ -229,8 +229,8 @@ fn detail_sheets(wb: &mut Workbook, run: &PayRun, s: &Styles, per_sheet: usize) 
         })
         .collect();
     let sum = format!("=SUM({})", ranges.join(","));
-    // A province's batch fills two sheets or more: each is filled on a thread of its own (the rows of one sheet
-    // go to its own temporary file), then the sheets are added in order.
+    // Each sheet is filled on a thread of its own (its rows go to its own temporary file; a province's batch fills
+    // two sheets or more), then the sheets are added in order.
     let widths = &widths;
     // The formats' numbers are the workbook's, given on first use: fixed here, in the order one thread would use
     // them, so that the file does not depend on which sheet's thread came first.
@@ -257,25 +257,16 @@ fn detail_sheets(wb: &mut Workbook, run: &PayRun, s: &Styles, per_sheet: usize) 
             .into_iter()
             .zip(&chunks)
             .enumerate()
-            .map(|(sheet, (ws, chunk))| {
-                let last = sheet + 1 == sheets;
-                let total = last.then_some(sum.as_str());
-                let fill = move || -> Result<Worksheet, XlsxError> {
-                    let mut ws = ws;
-                    detail_sheet(&mut ws, run, s, &detail_sheet_name(sheet), chunk, sheet * per_sheet, widths, total)?;
-                    Ok(ws)
-                };
-                if sheets == 1 { Err(fill) } else { Ok(scope.spawn(fill)) }
+            .map(|(sheet, (mut ws, chunk))| {
+                let total = (sheet + 1 == sheets).then_some(sum.as_str());
+                let name = detail_sheet_name(sheet);
+                scope.spawn(move || {
+                    detail_sheet(&mut ws, run, s, &name, chunk, sheet * per_sheet, widths, total).map(|()| ws)
+                })
             })
             .collect();
-        jobs.into_iter()
-            .map(|job| match job {
-                Ok(handle) => handle
-                    .join()
-                    .unwrap_or_else(|_| Err(XlsxError::ParameterError("发放明细表写出线程意外中止".into()))),
-                Err(fill) => fill(),
-            })
-            .collect()
+        let lost = || XlsxError::ParameterError("发放明细表写出线程意外中止".into());
+        jobs.into_iter().map(|job| job.join().unwrap_or_else(|_| Err(lost()))).collect()
     });
     for ws in filled {
         wb.push_worksheet(ws?);
