@@ -15,6 +15,7 @@ pub mod sheet;
 pub mod standards;
 #[cfg(test)]
 mod testutil;
+mod xlsx_scan;
 
 pub use confirmation::read_confirmation_rows;
 pub use roster::read_roster;

@@ -393,14 +393,23 @@ fn is_xlsx(bytes: &[u8]) -> bool {
         && bytes[bytes.len().saturating_sub(1 << 20)..].windows(15).any(|w| w == b"xl/workbook.xml")
 }
 
-/// The first sheet of an .xlsx as a stream of rows: calamine's cell reader on a thread of its own, rows assembled
-/// in order (a row missing from the file is sent as an empty row, as a whole range would hold it), cells at
-/// their absolute column. `None` when calamine cannot open it as .xlsx or it has no sheet (the caller then reads
-/// it as any other workbook, with that path's messages).
+/// The first sheet of an .xlsx as a stream of rows, parsed on a thread of its own: rows assembled in order (a row
+/// missing from the file is sent as an empty row, as a whole range would hold it), cells at their absolute
+/// column. The sheet's XML is read by `xlsx_scan` where it can, and by calamine's cell reader from the first
+/// cell it cannot (or for the whole file); both give the same cells. `None` when neither can open it as .xlsx
+/// or it has no sheet (the caller then reads it as any other workbook, with that path's messages).
 fn stream_xlsx(file: &str, bytes: Vec<u8>) -> Option<RowReader<'static>> {
+    stream_xlsx_with(file, bytes, true)
+}
+
+/// `stream_xlsx`, with the fast reader on or off (tests compare the two).
+pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option<RowReader<'static>> {
     use calamine::{Reader as _, Xlsx};
-    let mut book = Xlsx::new(Cursor::new(bytes)).ok()?;
-    let sheet = book.sheet_names().first().cloned()?;
+    let fast = if fast { super::xlsx_scan::Workbook::open(&bytes) } else { None };
+    let sheet = match &fast {
+        Some(wb) => wb.sheet_name.clone(),
+        None => Xlsx::new(Cursor::new(&bytes[..])).ok()?.sheet_names().first().cloned()?,
+    };
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Row>, Problems>>(8);
     let (file_name, sheet_name) = (file.to_string(), sheet.clone());
     std::thread::spawn(move || {
@@ -411,6 +420,23 @@ fn stream_xlsx(file: &str, bytes: Vec<u8>) -> Option<RowReader<'static>> {
                     .hint(SAVE_AS_HINT),
             )
         };
+        let mut rows = RowAssembler { tx: &tx, batch: Vec::with_capacity(STREAM_ROWS), current: None };
+        // Cells the fast reader gave; calamine's reader skips them.
+        let mut given = 0;
+        if let Some(wb) = fast {
+            match wb.scan(&bytes, |r, c, value| rows.cell(r, c, value)) {
+                super::xlsx_scan::Ended::Done => return rows.finish(),
+                super::xlsx_scan::Ended::Stopped => return,
+                super::xlsx_scan::Ended::Odd { cells } => given = cells,
+            }
+        }
+        let mut book = match Xlsx::new(Cursor::new(&bytes[..])) {
+            Ok(book) => book,
+            Err(e) => {
+                let _ = tx.send(Err(unreadable(&e)));
+                return;
+            }
+        };
         let mut reader = match book.worksheet_cells_reader(&sheet_name) {
             Ok(r) => r,
             Err(e) => {
@@ -418,8 +444,7 @@ fn stream_xlsx(file: &str, bytes: Vec<u8>) -> Option<RowReader<'static>> {
                 return;
             }
         };
-        let mut batch: Vec<Row> = Vec::with_capacity(STREAM_ROWS);
-        let mut current: Option<Row> = None;
+        let mut seen = 0u64;
         loop {
             let cell = match reader.next_cell() {
                 Ok(Some(cell)) => cell,
@@ -429,38 +454,63 @@ fn stream_xlsx(file: &str, bytes: Vec<u8>) -> Option<RowReader<'static>> {
                     return;
                 }
             };
+            seen += 1;
+            if seen <= given {
+                continue;
+            }
             let (r, c) = cell.get_position();
-            let excel_row = r + 1;
-            if current.as_ref().is_none_or(|row| row.excel_row != excel_row) {
-                let last = current.as_ref().map(|row| row.excel_row);
-                if let Some(done) = current.take() {
-                    batch.push(done);
-                }
-                // Rows with no cell at all between two rows, as a range holds them.
-                if let Some(last) = last {
-                    batch.extend((last + 1..excel_row).map(|n| Row { excel_row: n, cells: Vec::new() }));
-                }
-                if batch.len() >= STREAM_ROWS
-                    && tx.send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(STREAM_ROWS)))).is_err()
-                {
-                    return; // the reader stopped (a refused roster): nothing more to do
-                }
-                current = Some(Row { excel_row, cells: Vec::new() });
+            if !rows.cell(r, c, cell.get_value().clone()) {
+                return;
             }
-            let row = current.as_mut().expect("set above");
-            let c = c as usize;
-            if row.cells.len() <= c {
-                row.cells.resize(c + 1, Cell::Empty);
-            }
-            row.cells[c] = convert_ref(cell.get_value().clone());
         }
-        batch.extend(current);
-        if !batch.is_empty() {
-            let _ = tx.send(Ok(batch));
-        }
+        rows.finish();
     });
     let stream = XlsxStream { rx, batch: Vec::new().into_iter(), done: false };
     Some(RowReader { file: file.to_string(), sheet: Some(sheet), source: Source::Stream(Box::new(stream)) })
+}
+
+/// Cells in the order of the sheet → rows in batches on the channel.
+struct RowAssembler<'t> {
+    tx: &'t std::sync::mpsc::SyncSender<Result<Vec<Row>, Problems>>,
+    batch: Vec<Row>,
+    current: Option<Row>,
+}
+
+impl RowAssembler<'_> {
+    /// Place a cell (0-based row and column). `false`: the reader stopped (a refused roster), nothing more to do.
+    fn cell(&mut self, r: u32, c: u32, value: calamine::DataRef<'_>) -> bool {
+        let excel_row = r + 1;
+        if self.current.as_ref().is_none_or(|row| row.excel_row != excel_row) {
+            let last = self.current.as_ref().map(|row| row.excel_row);
+            if let Some(done) = self.current.take() {
+                self.batch.push(done);
+            }
+            // Rows with no cell at all between two rows, as a range holds them.
+            if let Some(last) = last {
+                self.batch.extend((last + 1..excel_row).map(|n| Row { excel_row: n, cells: Vec::new() }));
+            }
+            if self.batch.len() >= STREAM_ROWS
+                && self.tx.send(Ok(std::mem::replace(&mut self.batch, Vec::with_capacity(STREAM_ROWS)))).is_err()
+            {
+                return false;
+            }
+            self.current = Some(Row { excel_row, cells: Vec::new() });
+        }
+        let row = self.current.as_mut().expect("set above");
+        let c = c as usize;
+        if row.cells.len() <= c {
+            row.cells.resize(c + 1, Cell::Empty);
+        }
+        row.cells[c] = convert_ref(value);
+        true
+    }
+
+    fn finish(mut self) {
+        self.batch.extend(self.current.take());
+        if !self.batch.is_empty() {
+            let _ = self.tx.send(Ok(std::mem::take(&mut self.batch)));
+        }
+    }
 }
 
 fn open_workbook(file: String, bytes: Vec<u8>) -> Result<RowReader<'static>, Problems> {
