@@ -58,6 +58,12 @@ pub fn decimal_from_cell_f64(value: f64) -> Option<Decimal> {
     if !value.is_finite() {
         return None;
     }
+    // A whole number below 10^15 has at most 15 digits: the double holds it exactly, and formatting it with
+    // 15 significant digits (Dragon4, slow: a .xlsx roster has millions of such cells) gives it back unchanged.
+    // -0.0 takes the general path, which keeps its sign.
+    if value.fract() == 0.0 && value.abs() < 1e15 && value != 0.0 {
+        return Some(Decimal::from(value as i64));
+    }
     let text = format!("{value:.14e}");
     Decimal::from_scientific(&text).ok().map(|d| d.normalize())
 }
@@ -114,6 +120,16 @@ mod tests {
     #[test]
     fn cell_floats_convert_to_the_typed_decimal() {
         assert_eq!(decimal_from_cell_f64(8889.17), Some(dec!(8889.17)));
+        // Whole numbers take a shortcut; it must agree with the general path (15 significant digits).
+        let general = |v: f64| Decimal::from_scientific(&format!("{v:.14e}")).ok().map(|d| d.normalize());
+        for v in
+            [1.0, -1.0, 4.0, 1e14, 999_999_999_999_999.0, -999_999_999_999_999.0, 1e15, 1e15 + 2.0, 2e16, -0.0, 0.0]
+        {
+            let got = decimal_from_cell_f64(v);
+            assert_eq!(got, general(v), "{v}");
+            assert_eq!(got.map(|d| d.to_string()), general(v).map(|d| d.to_string()), "{v}");
+        }
+        assert_eq!(decimal_from_cell_f64(110_101_199_003.0).unwrap().to_string(), "110101199003");
         assert_eq!(decimal_from_cell_f64(0.1 + 0.2), Some(dec!(0.3)));
         assert_eq!(decimal_from_cell_f64(-3.5), Some(dec!(-3.5)));
         assert_eq!(decimal_from_cell_f64(106670.0), Some(dec!(106670)));

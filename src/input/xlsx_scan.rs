@@ -243,8 +243,15 @@ impl SheetState {
             }
             None => (self.row, self.col),
         };
+        if empty {
+            return Ok((row, col, DataRef::Empty));
+        }
+        // The two shapes nearly every cell has, matched whole: `<v>…</v></c>` and `<is><t>…</t></is></c>`.
+        if let Some(value) = wb.common_cell(tokens, s, t)? {
+            return Ok((row, col, value));
+        }
         let mut value = DataRef::Empty;
-        if !empty {
+        {
             loop {
                 match tokens.next()?.ok_or(Odd)? {
                     Item::Close(b"c") => break,
@@ -268,6 +275,54 @@ impl SheetState {
 }
 
 impl Workbook {
+    /// The value of a cell whose start tag was just read, when its content is exactly `<v>text</v></c>` or
+    /// `<is><t>text</t></is></c>` (then the tokens are moved past its `</c>`); `None` for any other content.
+    fn common_cell<'w>(
+        &'w self,
+        tokens: &mut Tokens<'_>,
+        s: Option<&[u8]>,
+        t: Option<&[u8]>,
+    ) -> Scan<Option<DataRef<'w>>> {
+        const V_END: &[u8] = b"</v></c>";
+        const IS_END: &[u8] = b"</t></is></c>";
+        let rest = &tokens.s[tokens.pos..];
+        if let Some(body) = rest.strip_prefix(b"<v>") {
+            let Some(end) = memchr(b'<', body) else { return Ok(None) };
+            if !body[end..].starts_with(V_END) {
+                return Ok(None);
+            }
+            let raw = &body[..end];
+            let value = match t {
+                Some(b"inlineStr" | b"is") => DataRef::Empty,
+                Some(b"n" | b"s" | b"b" | b"e") | None => {
+                    if memchr(b'&', raw).is_some() {
+                        return Err(Odd);
+                    }
+                    self.read_v(std::str::from_utf8(raw).map_err(|_| Odd)?, s, t)?
+                }
+                _ => {
+                    let mut text = String::new();
+                    push_text(raw, &mut text)?;
+                    self.read_v(&text, s, t)?
+                }
+            };
+            tokens.pos += b"<v>".len() + end + V_END.len();
+            return Ok(Some(value));
+        }
+        if let Some(body) = rest.strip_prefix(b"<is><t>") {
+            let Some(end) = memchr(b'<', body) else { return Ok(None) };
+            if !body[end..].starts_with(IS_END) {
+                return Ok(None);
+            }
+            let mut text = String::new();
+            push_text(&body[..end], &mut text)?;
+            let text = trim_unless_preserved(text, false)?;
+            tokens.pos += b"<is><t>".len() + end + IS_END.len();
+            return Ok(Some(DataRef::String(text)));
+        }
+        Ok(None)
+    }
+
     /// A `<v>` (calamine's `read_value`/`read_v`).
     fn v<'w>(&'w self, tokens: &mut Tokens<'_>, empty: bool, s: Option<&[u8]>, t: Option<&[u8]>) -> Scan<DataRef<'w>> {
         match t {
@@ -328,7 +383,7 @@ impl Workbook {
             Some(b"d") => DataRef::DateTimeIso(v.to_string()),
             Some(b"e") => DataRef::Error(v.parse::<CellErrorType>().map_err(|_| Odd)?),
             Some(b"str") => {
-                if v.contains("_x") {
+                if has_escape(v) {
                     return Err(Odd);
                 }
                 DataRef::String(v.to_string())
@@ -559,15 +614,7 @@ fn rich_text(tokens: &mut Tokens<'_>, end: &[u8]) -> Scan<String> {
                         }
                     }
                 }
-                if !preserve {
-                    let trimmed = value.trim_matches([' ', '\t', '\r', '\n']);
-                    if trimmed.len() != value.len() {
-                        value = trimmed.to_string();
-                    }
-                }
-                if memmem::find(value.as_bytes(), b"_x").is_some() {
-                    return Err(Odd); // possibly an `_xHHHH_` escape
-                }
+                let value = trim_unless_preserved(value, preserve)?;
                 match &mut rich {
                     Some(s) => s.push_str(&value),
                     None => rich = Some(value),
@@ -585,6 +632,27 @@ fn prefixed(name: &[u8], names: &[&[u8]]) -> bool {
         Some(i) => names.contains(&&name[i + 1..]),
         None => false,
     }
+}
+
+/// A `<t>`'s decoded text as calamine keeps it: spaces at the ends trimmed unless `xml:space="preserve"`.
+/// `Odd` when it holds `_x` (possibly an `_xHHHH_` escape, which calamine decodes).
+fn trim_unless_preserved(mut value: String, preserve: bool) -> Scan<String> {
+    if !preserve {
+        let trimmed = value.trim_matches([' ', '\t', '\r', '\n']);
+        if trimmed.len() != value.len() {
+            value = trimmed.to_string();
+        }
+    }
+    if has_escape(&value) {
+        return Err(Odd);
+    }
+    Ok(value)
+}
+
+/// Whether the text holds `_x` (most text has no `_` at all).
+fn has_escape(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'_', bytes).any(|i| bytes.get(i + 1) == Some(&b'x'))
 }
 
 /// A package relationship.
