@@ -89,7 +89,11 @@ enum Source<'a> {
 /// The receiving end of `stream_xlsx`.
 struct XlsxStream {
     rx: std::sync::mpsc::Receiver<Result<Vec<Row>, Problems>>,
-    batch: std::vec::IntoIter<Row>,
+    /// Batches read, sent back to the parsing thread for reuse.
+    back: std::sync::mpsc::Sender<Vec<Row>>,
+    batch: Vec<Row>,
+    /// The next row of `batch` to hand out.
+    next: usize,
     done: bool,
 }
 
@@ -273,15 +277,21 @@ impl<'a> RowReader<'a> {
             }
             Source::Csv(c) => c.next_row(&self.file, row),
             Source::Stream(st) => loop {
-                if let Some(r) = st.batch.next() {
-                    *row = r;
+                if let Some(r) = st.batch.get_mut(st.next) {
+                    // The caller's previous row goes back with the batch, to be reused (and its text freed)
+                    // on the parsing thread that allocated it.
+                    std::mem::swap(row, r);
+                    st.next += 1;
                     return Ok(true);
                 }
                 if st.done {
                     return Ok(false);
                 }
+                if !st.batch.is_empty() {
+                    let _ = st.back.send(std::mem::take(&mut st.batch));
+                }
                 match st.rx.recv() {
-                    Ok(Ok(rows)) => st.batch = rows.into_iter(),
+                    Ok(Ok(rows)) => (st.batch, st.next) = (rows, 0),
                     Ok(Err(problems)) => {
                         st.done = true;
                         return Err(problems);
@@ -384,8 +394,8 @@ fn io_problem(file: &str, path: &Path, e: &std::io::Error) -> Problems {
     }
 }
 
-/// Rows per batch sent by the .xlsx parsing thread.
-const STREAM_ROWS: usize = 1024;
+/// Rows per batch sent by the .xlsx parsing thread (two under test, so the tests reuse rows).
+const STREAM_ROWS: usize = if cfg!(test) { 2 } else { 1024 };
 
 /// An .xlsx (a zip holding `xl/workbook.xml`, named in the zip's directory at the end of the file).
 fn is_xlsx(bytes: &[u8]) -> bool {
@@ -411,6 +421,7 @@ pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option
         None => Xlsx::new(Cursor::new(&bytes[..])).ok()?.sheet_names().first().cloned()?,
     };
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Row>, Problems>>(8);
+    let (back, returned) = std::sync::mpsc::channel::<Vec<Row>>();
     let (file_name, sheet_name) = (file.to_string(), sheet.clone());
     std::thread::spawn(move || {
         let unreadable = |e: &dyn std::fmt::Display| {
@@ -420,7 +431,14 @@ pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option
                     .hint(SAVE_AS_HINT),
             )
         };
-        let mut rows = RowAssembler { tx: &tx, batch: Vec::with_capacity(STREAM_ROWS), current: None };
+        let mut rows = RowAssembler {
+            tx: &tx,
+            returned,
+            batch: Vec::with_capacity(STREAM_ROWS),
+            spare: Vec::new(),
+            current: None,
+            filled: 0,
+        };
         // Cells the fast reader gave; calamine's reader skips them.
         let mut given = 0;
         if let Some(wb) = fast {
@@ -471,15 +489,22 @@ pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option
         }
         rows.finish();
     });
-    let stream = XlsxStream { rx, batch: Vec::new().into_iter(), done: false };
+    let stream = XlsxStream { rx, back, batch: Vec::new(), next: 0, done: false };
     Some(RowReader { file: file.to_string(), sheet: Some(sheet), source: Source::Stream(Box::new(stream)) })
 }
 
-/// Cells in the order of the sheet → rows in batches on the channel.
+/// Cells in the order of the sheet → rows in batches on the channel. Batches come back once read, and their rows
+/// are reused: the cells' vectors keep their capacity, and the text of a read row is freed on this thread, which
+/// allocated it (glibc's malloc spends a quarter of reading a large .xlsx on frees from the other thread).
 struct RowAssembler<'t> {
     tx: &'t std::sync::mpsc::SyncSender<Result<Vec<Row>, Problems>>,
+    returned: std::sync::mpsc::Receiver<Vec<Row>>,
     batch: Vec<Row>,
+    /// Rows read by the caller, to be filled again.
+    spare: Vec<Row>,
     current: Option<Row>,
+    /// Cells of `current` given so far (columns before this one that were not given are `Empty`).
+    filled: usize,
 }
 
 impl RowAssembler<'_> {
@@ -488,6 +513,7 @@ impl RowAssembler<'_> {
         let excel_row = r + 1;
         if self.current.as_ref().is_none_or(|row| row.excel_row != excel_row) {
             let last = self.current.as_ref().map(|row| row.excel_row);
+            self.close_row();
             if let Some(done) = self.current.take() {
                 self.batch.push(done);
             }
@@ -495,23 +521,54 @@ impl RowAssembler<'_> {
             if let Some(last) = last {
                 self.batch.extend((last + 1..excel_row).map(|n| Row { excel_row: n, cells: Vec::new() }));
             }
-            if self.batch.len() >= STREAM_ROWS
-                && self.tx.send(Ok(std::mem::replace(&mut self.batch, Vec::with_capacity(STREAM_ROWS)))).is_err()
-            {
-                return false;
+            if self.batch.len() >= STREAM_ROWS {
+                let next = match self.returned.try_recv() {
+                    Ok(mut read) => {
+                        self.spare.append(&mut read);
+                        read
+                    }
+                    Err(_) => Vec::with_capacity(STREAM_ROWS),
+                };
+                if self.tx.send(Ok(std::mem::replace(&mut self.batch, next))).is_err() {
+                    return false;
+                }
             }
-            self.current = Some(Row { excel_row, cells: Vec::new() });
+            let mut row = self.spare.pop().unwrap_or_default();
+            row.excel_row = excel_row;
+            self.current = Some(row);
         }
         let row = self.current.as_mut().expect("set above");
         let c = c as usize;
-        if row.cells.len() <= c {
-            row.cells.resize(c + 1, Cell::Empty);
+        if c < self.filled {
+            row.cells[c] = convert_ref(value); // a column given twice: the last one counts
+            return true;
         }
-        row.cells[c] = convert_ref(value);
+        // A reused row still holds the cells of the row it was: those before `filled` are this row's.
+        let reused = row.cells.len().min(c);
+        row.cells[self.filled.min(reused)..reused].fill(Cell::Empty);
+        row.cells.resize(row.cells.len().max(c), Cell::Empty);
+        match (value, row.cells.get_mut(c)) {
+            (calamine::DataRef::SharedString(text), Some(Cell::Text(old))) => {
+                old.clear();
+                old.push_str(text);
+            }
+            (value, Some(slot)) => *slot = convert_ref(value),
+            (value, None) => row.cells.push(convert_ref(value)),
+        }
+        self.filled = c + 1;
         true
     }
 
+    /// The current row is complete: the cells a reused row held past this row's last are dropped.
+    fn close_row(&mut self) {
+        if let Some(row) = self.current.as_mut() {
+            row.cells.truncate(self.filled);
+        }
+        self.filled = 0;
+    }
+
     fn finish(mut self) {
+        self.close_row();
         self.batch.extend(self.current.take());
         if !self.batch.is_empty() {
             let _ = self.tx.send(Ok(std::mem::take(&mut self.batch)));
@@ -558,7 +615,7 @@ fn convert_ref(data: calamine::DataRef<'_>) -> Cell {
     }
 }
 
-fn convert(data: &Data) -> Cell {
+pub(super) fn convert(data: &Data) -> Cell {
     match data {
         Data::Empty => Cell::Empty,
         Data::Int(i) => Cell::Int(*i),

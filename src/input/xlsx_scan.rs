@@ -218,13 +218,13 @@ impl SheetState {
     }
 
     /// One `<c>`: its position and the value of its last `<v>`, `<is>` or `<f>` (calamine keeps the last).
-    fn cell<'w>(
+    fn cell<'a>(
         &mut self,
-        wb: &'w Workbook,
-        tokens: &mut Tokens<'_>,
+        wb: &'a Workbook,
+        tokens: &mut Tokens<'a>,
         attrs: &[u8],
         empty: bool,
-    ) -> Scan<(u32, u32, DataRef<'w>)> {
+    ) -> Scan<(u32, u32, DataRef<'a>)> {
         let (mut r, mut s, mut t) = (None, None, None);
         for_each_attr(attrs, |key, value| {
             match key {
@@ -277,12 +277,12 @@ impl SheetState {
 impl Workbook {
     /// The value of a cell whose start tag was just read, when its content is exactly `<v>text</v></c>` or
     /// `<is><t>text</t></is></c>` (then the tokens are moved past its `</c>`); `None` for any other content.
-    fn common_cell<'w>(
-        &'w self,
-        tokens: &mut Tokens<'_>,
+    fn common_cell<'a>(
+        &'a self,
+        tokens: &mut Tokens<'a>,
         s: Option<&[u8]>,
         t: Option<&[u8]>,
-    ) -> Scan<Option<DataRef<'w>>> {
+    ) -> Scan<Option<DataRef<'a>>> {
         const V_END: &[u8] = b"</v></c>";
         const IS_END: &[u8] = b"</t></is></c>";
         let rest = &tokens.s[tokens.pos..];
@@ -314,11 +314,19 @@ impl Workbook {
             if !body[end..].starts_with(IS_END) {
                 return Ok(None);
             }
-            let mut text = String::new();
-            push_text(&body[..end], &mut text)?;
-            let text = trim_unless_preserved(text, false)?;
+            let raw = &body[..end];
             tokens.pos += b"<is><t>".len() + end + IS_END.len();
-            return Ok(Some(DataRef::String(text)));
+            // Plain text (no entity, nothing to trim, no `_x`) is lent straight from the sheet's XML.
+            if let Ok(plain) = std::str::from_utf8(raw)
+                && memchr2(b'&', b'\r', raw).is_none()
+                && plain.trim_matches([' ', '\t', '\n']).len() == plain.len()
+                && !has_escape(plain)
+            {
+                return Ok(Some(DataRef::SharedString(plain)));
+            }
+            let mut text = String::new();
+            push_text(raw, &mut text)?;
+            return Ok(Some(DataRef::String(trim_unless_preserved(text, false)?)));
         }
         Ok(None)
     }
@@ -935,6 +943,53 @@ mod tests {
             assert_eq!(cells, calamine_cells(&bytes), "{file}");
             assert!(cells.len() > 40, "{file}: {} cells", cells.len());
         }
+    }
+
+    /// Rows of every width, with gaps in the columns and between the rows, read in batches whose rows are
+    /// reused for later rows: each row must hold its own cells only.
+    #[test]
+    fn reused_rows_hold_only_their_own_cells() {
+        let mut seed = 7u64;
+        let mut next = move |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let mut sheet = String::from("<sheetData>");
+        let mut r = 0;
+        for _ in 0..300 {
+            r += 1 + next(3) as u32; // some rows missing
+            sheet += &format!(r#"<row r="{r}">"#);
+            let mut c = 0;
+            for _ in 0..next(30) {
+                c += 1 + next(3) as u32; // some cells missing
+                let col = (b'A' + (c - 1) as u8 % 26) as char;
+                let col = if c > 26 { format!("A{col}") } else { col.to_string() };
+                sheet += &match next(3) {
+                    0 => format!(r#"<c r="{col}{r}"><v>{}</v></c>"#, next(1000)),
+                    1 => format!(r#"<c r="{col}{r}" t="inlineStr"><is><t>文{}</t></is></c>"#, next(1000)),
+                    _ => format!(r#"<c r="{col}{r}" t="inlineStr"><is><t> 空格 &amp; {}</t></is></c>"#, next(9)),
+                };
+            }
+            sheet += "</row>";
+        }
+        sheet += "</sheetData>";
+        let bytes = package(&sheet, None, None, false);
+        // The rows as a whole range holds them, built from calamine's cells without reusing anything.
+        let mut expected: Vec<Row> = Vec::new();
+        for (r, c, value) in calamine_cells(&bytes) {
+            while expected.last().is_none_or(|row| row.excel_row < r + 1) {
+                let n = expected.last().map_or(r + 1, |row| row.excel_row + 1);
+                expected.push(Row { excel_row: n, cells: Vec::new() });
+            }
+            let row = expected.last_mut().unwrap();
+            if row.cells.len() <= c as usize {
+                row.cells.resize(c as usize + 1, crate::input::sheet::Cell::Empty);
+            }
+            row.cells[c as usize] = crate::input::sheet::convert(&value);
+        }
+        assert!(expected.len() > 300);
+        assert_eq!(rows(&bytes, true), Ok(expected.clone()));
+        assert_eq!(rows(&bytes, false), Ok(expected));
     }
 
     #[test]
