@@ -355,16 +355,7 @@ impl Workbook {
                 Ok(value)
             }
             _ => {
-                let mut text = String::new();
-                if !empty {
-                    loop {
-                        match tokens.next()?.ok_or(Odd)? {
-                            Item::Text(raw) => push_text(raw, &mut text)?,
-                            Item::Close(b"v") => break,
-                            _ => return Err(Odd),
-                        }
-                    }
-                }
+                let text = element_text(tokens, b"v", empty)?;
                 self.read_v(&text, s, t)
             }
         }
@@ -539,6 +530,21 @@ fn skip_to(tokens: &mut Tokens<'_>, name: &[u8]) -> Scan<()> {
     }
 }
 
+/// The decoded text of the element `name` whose start tag was just read, up to its `</name>` (text only).
+fn element_text(tokens: &mut Tokens<'_>, name: &[u8], empty: bool) -> Scan<String> {
+    let mut text = String::new();
+    if !empty {
+        loop {
+            match tokens.next()?.ok_or(Odd)? {
+                Item::Text(raw) => push_text(raw, &mut text)?,
+                Item::Close(n) if n == name => break,
+                _ => return Err(Odd),
+            }
+        }
+    }
+    Ok(text)
+}
+
 /// XML text with its entities decoded, appended to `out`. A carriage return is `Odd` (XML turns CR LF into
 /// LF; calamine does that through quick-xml).
 fn push_text(raw: &[u8], out: &mut String) -> Scan<()> {
@@ -612,16 +618,7 @@ fn rich_text(tokens: &mut Tokens<'_>, end: &[u8]) -> Scan<String> {
             Item::Close(b"rPh") => phonetic = false,
             Item::Open { name: b"t", attrs, empty } if !phonetic => {
                 let preserve = attr(attrs, b"xml:space")? == Some(b"preserve");
-                let mut value = String::new();
-                if !empty {
-                    loop {
-                        match tokens.next()?.ok_or(Odd)? {
-                            Item::Text(raw) => push_text(raw, &mut value)?,
-                            Item::Close(b"t") => break,
-                            _ => return Err(Odd),
-                        }
-                    }
-                }
+                let value = element_text(tokens, b"t", empty)?;
                 let value = trim_unless_preserved(value, preserve)?;
                 match &mut rich {
                     Some(s) => s.push_str(&value),
