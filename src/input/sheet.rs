@@ -414,11 +414,19 @@ fn stream_xlsx(file: &str, bytes: Vec<u8>) -> Option<RowReader<'static>> {
 
 /// `stream_xlsx`, with the fast reader on or off (tests compare the two).
 pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option<RowReader<'static>> {
+    use super::xlsx_scan::{Ended, Workbook};
     use calamine::{Reader as _, Xlsx};
-    let fast = if fast { super::xlsx_scan::Workbook::open(&bytes) } else { None };
-    let sheet = match &fast {
-        Some(wb) => wb.sheet_name.clone(),
-        None => Xlsx::new(Cursor::new(&bytes[..])).ok()?.sheet_names().first().cloned()?,
+    /// What the thread starts from: the scanner (calamine opened only if it stops short), or calamine.
+    enum Start {
+        Fast(Workbook, Vec<u8>),
+        Calamine(Box<Xlsx<Cursor<Vec<u8>>>>),
+    }
+    let (sheet, start) = match fast.then(|| Workbook::open(&bytes)).flatten() {
+        Some(wb) => (wb.sheet_name.clone(), Start::Fast(wb, bytes)),
+        None => {
+            let book = Xlsx::new(Cursor::new(bytes)).ok()?;
+            (book.sheet_names().first().cloned()?, Start::Calamine(Box::new(book)))
+        }
     };
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Row>, Problems>>(8);
     let (back, returned) = std::sync::mpsc::channel::<Vec<Row>>();
@@ -439,26 +447,26 @@ pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option
             current: None,
             filled: 0,
         };
-        // Cells the fast reader gave; calamine's reader skips them.
-        let mut given = 0;
-        if let Some(wb) = fast {
-            match wb.scan(&bytes, |r, c, value| rows.cell(r, c, value)) {
-                super::xlsx_scan::Ended::Done => return rows.finish(),
-                super::xlsx_scan::Ended::Stopped => return,
-                super::xlsx_scan::Ended::Odd { cells } => {
-                    // For profiling (the cli's YOUFU_TIMINGS): calamine is several times slower.
-                    if std::env::var_os("YOUFU_TIMINGS").is_some() {
-                        eprintln!("[timings] {file_name}: calamine reads the sheet from cell {}", cells + 1);
-                    }
-                    given = cells
+        // `given`: the cells the scanner gave, which calamine's reader skips.
+        let (mut book, given) = match start {
+            Start::Calamine(book) => (book, 0),
+            Start::Fast(wb, bytes) => {
+                let given = match wb.scan(&bytes, |r, c, value| rows.cell(r, c, value)) {
+                    Ended::Done => return rows.finish(),
+                    Ended::Stopped => return,
+                    Ended::Odd { cells } => cells,
+                };
+                // For profiling (the cli's YOUFU_TIMINGS): calamine is several times slower.
+                if std::env::var_os("YOUFU_TIMINGS").is_some() {
+                    eprintln!("[timings] {file_name}: calamine reads the sheet from cell {}", given + 1);
                 }
-            }
-        }
-        let mut book = match Xlsx::new(Cursor::new(&bytes[..])) {
-            Ok(book) => book,
-            Err(e) => {
-                let _ = tx.send(Err(unreadable(&e)));
-                return;
+                match Xlsx::new(Cursor::new(bytes)) {
+                    Ok(book) => (Box::new(book), given),
+                    Err(e) => {
+                        let _ = tx.send(Err(unreadable(&e)));
+                        return;
+                    }
+                }
             }
         };
         let mut reader = match book.worksheet_cells_reader(&sheet_name) {

@@ -127,13 +127,8 @@ impl Workbook {
             }
             buf.drain(..start);
             start = 0;
-            let filled = buf.len();
-            buf.resize(filled + CHUNK, 0);
-            match read_full(&mut part, &mut buf[filled..]) {
-                Ok(n) => {
-                    buf.truncate(filled + n);
-                    eof = n == 0;
-                }
+            match (&mut part).take(CHUNK as u64).read_to_end(&mut buf) {
+                Ok(n) => eof = n == 0,
                 Err(_) => return Ended::Odd { cells: state.cells },
             }
         }
@@ -142,17 +137,6 @@ impl Workbook {
 
 /// Inflated sheet XML read at a time (small under test, so every test crosses pieces).
 const CHUNK: usize = if cfg!(test) { 1 << 10 } else { 4 << 20 };
-
-fn read_full(src: &mut impl Read, out: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < out.len() {
-        match src.read(&mut out[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Where {
@@ -291,21 +275,7 @@ impl Workbook {
             if !body[end..].starts_with(V_END) {
                 return Ok(None);
             }
-            let raw = &body[..end];
-            let value = match t {
-                Some(b"inlineStr" | b"is") => DataRef::Empty,
-                Some(b"n" | b"s" | b"b" | b"e") | None => {
-                    if memchr(b'&', raw).is_some() {
-                        return Err(Odd);
-                    }
-                    self.read_v(std::str::from_utf8(raw).map_err(|_| Odd)?, s, t)?
-                }
-                _ => {
-                    let mut text = String::new();
-                    push_text(raw, &mut text)?;
-                    self.read_v(&text, s, t)?
-                }
-            };
+            let value = self.v_value(&body[..end], s, t)?;
             tokens.pos += b"<v>".len() + end + V_END.len();
             return Ok(Some(value));
         }
@@ -331,31 +301,41 @@ impl Workbook {
         Ok(None)
     }
 
-    /// A `<v>` (calamine's `read_value`/`read_v`).
-    fn v<'w>(&'w self, tokens: &mut Tokens<'_>, empty: bool, s: Option<&[u8]>, t: Option<&[u8]>) -> Scan<DataRef<'w>> {
-        match t {
-            Some(b"inlineStr" | b"is") => {
-                if !empty {
+    /// A `<v>` whose start tag was just read (calamine's `read_value`): its one text, if any, and its end tag.
+    fn v<'a>(&'a self, tokens: &mut Tokens<'a>, empty: bool, s: Option<&[u8]>, t: Option<&[u8]>) -> Scan<DataRef<'a>> {
+        let raw: &[u8] = if empty {
+            b""
+        } else {
+            match tokens.next()?.ok_or(Odd)? {
+                Item::Close(b"v") => b"",
+                Item::Text(raw) => {
                     skip_to(tokens, b"v")?;
+                    raw
                 }
-                Ok(DataRef::Empty)
+                _ => return Err(Odd),
             }
+        };
+        self.v_value(raw, s, t)
+    }
+
+    /// The value of a `<v>` holding the raw text `raw` (calamine's `read_value`/`read_v`): nothing for an inline
+    /// string's cell (its `<is>` holds the text); the text as it stands for the types that are plain ASCII
+    /// (calamine does not decode entities there, so an `&` is `Odd`); entities decoded for the others.
+    fn v_value<'w>(&'w self, raw: &[u8], s: Option<&[u8]>, t: Option<&[u8]>) -> Scan<DataRef<'w>> {
+        match t {
+            Some(b"inlineStr" | b"is") => Ok(DataRef::Empty),
             Some(b"n" | b"s" | b"b" | b"e") | None => {
-                if empty {
-                    return Ok(DataRef::Empty);
+                if raw.is_empty() {
+                    return Ok(DataRef::Empty); // `<v/>` or `<v></v>`
                 }
-                let value = match tokens.next()?.ok_or(Odd)? {
-                    Item::Close(b"v") => return Ok(DataRef::Empty),
-                    Item::Text(raw) if memchr(b'&', raw).is_none() => {
-                        self.read_v(std::str::from_utf8(raw).map_err(|_| Odd)?, s, t)?
-                    }
-                    _ => return Err(Odd),
-                };
-                skip_to(tokens, b"v")?;
-                Ok(value)
+                if memchr(b'&', raw).is_some() {
+                    return Err(Odd);
+                }
+                self.read_v(std::str::from_utf8(raw).map_err(|_| Odd)?, s, t)
             }
             _ => {
-                let text = element_text(tokens, b"v", empty)?;
+                let mut text = String::new();
+                push_text(raw, &mut text)?;
                 self.read_v(&text, s, t)
             }
         }
@@ -1030,6 +1010,13 @@ mod tests {
         // A prefixed sheet, or a package laid out differently: calamine reads all of it.
         let prefixed = package(&format!("<x:sheetData>{}</x:sheetData>", row(1, "")), None, None, false);
         assert_eq!(fast_cells(&prefixed).1, Ended::Odd { cells: 0 });
+        // A sheet cut off before `</sheetData>` (a damaged file): the scanner gives the cells it read, and the
+        // user gets calamine's refusal, located at the file and sheet, as without the scanner.
+        let cut = package(&format!("<sheetData>{}{}", row(1, ""), row(2, "")), None, None, false);
+        assert_eq!(fast_cells(&cut).1, Ended::Odd { cells: 2 });
+        let refused = rows(&cut, false).unwrap_err();
+        assert!(refused.starts_with("t.xlsx 工作表「花名册 & 附表」：无法读取第一个工作表（"), "{refused}");
+        assert_eq!(rows(&cut, true), Err(refused));
     }
 
     #[test]

@@ -1505,7 +1505,6 @@ fn period_counts_count_runs_of_persons_and_periods_per_group() {
         .unwrap();
 
     let c = ledger.period_counts(ym("2024-03"), ym("2024-05")).unwrap();
-    let counts = |lines, amount_fen, persons, person_times| LineCounts { lines, amount_fen, persons, person_times };
     // All six committed lines: 100+20+3+100+7+5000 = 5230 分; 2 persons; 正常 pairs (张三,03) (李四,03) (张三,04) = 3.
     assert_eq!(c.totals, counts(6, 5230, 2, 3));
     // 正常: 100+20+3+100 = 223 分, the same three pairs.
