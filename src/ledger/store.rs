@@ -16,6 +16,7 @@ use crate::domain::month::YearMonth;
 use chrono::NaiveDate;
 use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, Statement, TransactionBehavior, params};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -79,14 +80,15 @@ impl std::fmt::Debug for Ledger {
     }
 }
 
-/// A draft's count and total come from its draft lines; a committed batch's were stored by its commit (computed
+/// A draft's count and total are the sums of its chunks'; a committed batch's were stored by its commit (computed
 /// from `lines` only for a batch committed by hand without them).
 const BATCH_SELECT: &str = "SELECT b.id, b.month, b.status, b.created, b.committed_at, b.pay_date, b.late_reason,
         b.inputs_digest, b.outputs_digest, b.tool_version, b.entitled_fen, b.shortfalls,
-        CASE WHEN b.status = 'draft' THEN (SELECT COUNT(*) FROM draft_lines d WHERE d.batch_id = b.id)
+        CASE WHEN b.status = 'draft' THEN (SELECT COALESCE(SUM(d.line_count), 0) FROM draft_chunks d
+                                            WHERE d.batch_id = b.id)
              ELSE COALESCE(b.line_count, (SELECT COUNT(*) FROM lines l WHERE l.batch_id = b.id)) END,
         CASE WHEN b.status = 'draft'
-             THEN (SELECT COALESCE(SUM(d.amount_fen), 0) FROM draft_lines d WHERE d.batch_id = b.id)
+             THEN (SELECT COALESCE(SUM(d.total_fen), 0) FROM draft_chunks d WHERE d.batch_id = b.id)
              ELSE COALESCE(b.total_fen, (SELECT COALESCE(SUM(l.amount_fen), 0) FROM lines l WHERE l.batch_id = b.id))
         END
    FROM batches b";
@@ -105,21 +107,36 @@ const PERIODS_CTE: &str = "WITH RECURSIVE periods(p) AS (
 
 /// The first line of draft `?1` that a committed batch already paid: a 正常 line of the same (所属期, person,
 /// item) or a 丧葬补助 of the same person. The kinds are literals so that SQLite looks each line up in the partial
-/// UNIQUE indexes `lines_regular_once` / `lines_funeral_once`. `{only}` restricts it to one draft line.
+/// UNIQUE indexes `lines_regular_once` / `lines_funeral_once`. Lines of the draft itself that a failed `commit`
+/// already moved into `lines` are not "paid" (`c.batch_id <> d.batch_id`). Reads the draft through the
+/// `draft_lines` view (JSON, slow at a province's scale): only when a refusal has to be explained, or when a draft
+/// has too many lines to probe one by one (`PAID_REGULAR`, `PAID_FUNERAL`).
 const CONFLICT_SELECT: &str = "SELECT line_no, person_id, name, item, period, kind, month FROM (
      SELECT d.line_no, d.person_id, d.name, d.item, d.period, d.kind, b.month
        FROM draft_lines d
        JOIN lines c ON c.kind = '正常' AND c.period = d.period AND c.person_id = d.person_id AND c.item = d.item
+                   AND c.batch_id <> d.batch_id
        JOIN batches b ON b.id = c.batch_id
-      WHERE d.batch_id = ?1 AND d.kind = '正常' {only}
+      WHERE d.batch_id = ?1 AND d.kind = '正常'
      UNION ALL
      SELECT d.line_no, d.person_id, d.name, d.item, d.period, d.kind, b.month
        FROM draft_lines d
-       JOIN lines c ON c.kind = '丧葬补助' AND c.person_id = d.person_id
+       JOIN lines c ON c.kind = '丧葬补助' AND c.person_id = d.person_id AND c.batch_id <> d.batch_id
        JOIN batches b ON b.id = c.batch_id
-      WHERE d.batch_id = ?1 AND d.kind = '丧葬补助' {only})
+      WHERE d.batch_id = ?1 AND d.kind = '丧葬补助')
   ORDER BY line_no
   LIMIT 1";
+
+/// The batch month of the committed 正常 line of (所属期 ?1, person ?2, item ?3), if any (`lines_regular_once`).
+const PAID_REGULAR: &str = "SELECT b.month FROM lines c JOIN batches b ON b.id = c.batch_id
+  WHERE c.kind = '正常' AND c.period = ?1 AND c.person_id = ?2 AND c.item = ?3 LIMIT 1";
+/// The batch month of person ?1's committed 丧葬补助, if any (`lines_funeral_once`).
+const PAID_FUNERAL: &str = "SELECT b.month FROM lines c JOIN batches b ON b.id = c.batch_id
+  WHERE c.kind = '丧葬补助' AND c.person_id = ?1 LIMIT 1";
+
+/// Lines per `draft_chunks` row (≈ 0.4 MB of JSON for a province's lines; a handful under test, so that tests
+/// cross chunk boundaries). The migration to version 5 groups existing drafts by 4096 too.
+pub(super) const CHUNK_LINES: usize = if cfg!(test) { 3 } else { 4096 };
 
 impl Ledger {
     /// Open or create (schema installed, migrations applied forward). Errors: not a youfu ledger (a SQLite file
@@ -204,7 +221,7 @@ impl Ledger {
     /// draft of that month, in ONE transaction. Refused when the month is committed (`AlreadyCommitted`, saying
     /// when and with what total) or when a line pays again what a committed batch paid (`AlreadyPaid`: a 正常 line
     /// of the same person, 项目 and 所属期, or a second 丧葬补助). A draft is not checked for duplicates within
-    /// itself (no per-draft index: a million lines are appended in order); `commit` refuses those.
+    /// itself (a draft is a few hundred chunks of JSON text, `draft_chunks`, not indexed rows); `commit` refuses those.
     ///
     /// The already-paid check probes only the lines that can conflict: a 正常 line of the month's own 所属期
     /// can only meet a committed 正常 line of that 所属期, and there is none unless one exists at all (one
@@ -265,70 +282,59 @@ impl Ledger {
         if abort_after == Some(0) {
             std::process::abort();
         }
-        let (mut count, mut total_fen) = (0i64, 0i64);
-        // Lines that need their own already-paid probe (by line number), unless there are too many.
-        let mut probed: Option<Vec<i64>> = Some(Vec::new());
-        {
-            let mut calcs = Calcs::new(&tx).map_err(err)?;
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO draft_lines (batch_id, line_no, person_id, name, category, town, item, period, kind,
-                                              amount_fen, calc_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                )
-                .map_err(err)?;
-            insert.raw_bind_parameter(1, batch_id).map_err(err)?;
-            let mut period = [0u8; 7];
-            for (n, line) in lines.into_iter().enumerate() {
-                let line_no = n as i64;
-                let calc_id = calcs.id(&line).map_err(err)?;
-                insert.raw_bind_parameter(2, line_no).map_err(err)?;
-                insert.raw_bind_parameter(3, line.id).map_err(err)?;
-                insert.raw_bind_parameter(4, line.name).map_err(err)?;
-                insert.raw_bind_parameter(5, line.category).map_err(err)?;
-                insert.raw_bind_parameter(6, line.town).map_err(err)?;
-                insert.raw_bind_parameter(7, line.item).map_err(err)?;
-                insert.raw_bind_parameter(8, month_text(line.period, &mut period)).map_err(err)?;
-                insert.raw_bind_parameter(9, line.kind.label()).map_err(err)?;
-                insert.raw_bind_parameter(10, line.amount_fen).map_err(err)?;
-                insert.raw_bind_parameter(11, calc_id).map_err(err)?;
-                insert.raw_execute().map_err(err)?;
-                count += 1;
-                total_fen += line.amount_fen;
-                let may_conflict = match line.kind {
-                    LineKind::Regular => line.period != batch.month,
-                    LineKind::Funeral => true,
-                    LineKind::Arrears => false,
-                };
-                if may_conflict && let Some(list) = probed.as_mut() {
-                    if list.len() < MAX_PROBED_LINES {
-                        list.push(line_no);
-                    } else {
-                        probed = None;
-                    }
-                }
-                if abort_after == Some(n + 1) {
-                    std::process::abort();
-                }
-            }
-        }
         let regular_paid_this_period: bool = tx
             .query_row("SELECT EXISTS (SELECT 1 FROM lines WHERE period = ?1 AND kind = '正常')", [&month], |r| {
                 r.get(0)
             })
             .map_err(err)?;
-        let conflict = match probed {
-            Some(list) if !regular_paid_this_period => {
+        // Lines that need their own already-paid probe, unless there are too many (then one join at the end).
+        let mut probes: Option<Vec<Probe>> = Some(Vec::new());
+        let mut chunks = ChunkWriter::new(&tx, batch_id).map_err(err)?;
+        {
+            let mut calcs = Calcs::new(&tx).map_err(err)?;
+            for (line_no, line) in lines.into_iter().enumerate() {
+                if line.amount_fen < 0 {
+                    return Err(LedgerError::Rejected {
+                        path: path.clone(),
+                        detail: constraint_detail(NEGATIVE_AMOUNT),
+                    });
+                }
+                let calc_id = calcs.id(&line).map_err(err)?;
+                chunks.push(line_no, &line, calc_id).map_err(err)?;
+                let may_conflict = match line.kind {
+                    LineKind::Regular => regular_paid_this_period || line.period != batch.month,
+                    LineKind::Funeral => true,
+                    LineKind::Arrears => false,
+                };
+                if may_conflict && let Some(list) = probes.as_mut() {
+                    if list.len() < MAX_PROBED_LINES {
+                        list.push(Probe::of(line_no, &line));
+                    } else {
+                        probes = None;
+                    }
+                }
+                if abort_after == Some(line_no + 1) {
+                    chunks.flush().map_err(err)?;
+                    std::process::abort();
+                }
+            }
+        }
+        chunks.flush().map_err(err)?;
+        let (count, total_fen) = (chunks.lines, chunks.total_fen);
+        drop(chunks);
+        let conflict = match probes {
+            Some(mut list) => {
+                list.sort_by_key(|p| p.line_no);
                 let mut found = None;
-                for line_no in list {
-                    found = first_conflict(&tx, &path, batch_id, Some(line_no))?;
+                for probe in list {
+                    found = probe.paid(&tx, &path)?;
                     if found.is_some() {
                         break;
                     }
                 }
                 found
             }
-            _ => first_conflict(&tx, &path, batch_id, None)?,
+            None => first_conflict(&tx, &path, batch_id)?,
         };
         if let Some(conflict) = conflict {
             return Err(conflict);
@@ -382,18 +388,9 @@ impl Ledger {
                 current_digest: inputs_digest.to_string(),
             });
         }
-        // Sorted by the never-pay-twice key, so the new month's index entries are appended in order. A line paid
-        // meanwhile (or twice in the draft) fails a UNIQUE index; the exact join then names it.
-        let moved = tx.execute(
-            "INSERT INTO lines (batch_id, line_no, person_id, name, category, town, item, period, kind, amount_fen,
-                                calc_id)
-             SELECT batch_id, line_no, person_id, name, category, town, item, period, kind, amount_fen, calc_id
-               FROM draft_lines WHERE batch_id = ?1
-              ORDER BY period, person_id, item",
-            [draft.id],
-        );
-        if let Err(e) = moved {
-            if let Some(conflict) = first_conflict(&tx, &path, draft.id, None)? {
+        // A line paid meanwhile (or twice in the draft) fails a UNIQUE index; the exact join then names it.
+        if let Err(e) = move_draft(&tx, &path, draft.id)? {
+            if let Some(conflict) = first_conflict(&tx, &path, draft.id)? {
                 return Err(conflict);
             }
             return Err(within_draft(sql_err(&path, e)));
@@ -655,25 +652,245 @@ fn already_committed(path: &Path, done: BatchInfo) -> LedgerError {
     LedgerError::already_committed(path, done)
 }
 
-/// Delete the draft lines of batch `id` (row by row: with foreign keys on, SQLite cannot truncate a child table).
+/// Delete the chunks of draft `id`.
 fn delete_draft_lines(conn: &Connection, id: i64) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM draft_lines WHERE batch_id = ?1", [id]).map(|_| ())
+    conn.execute("DELETE FROM draft_chunks WHERE batch_id = ?1", [id]).map(|_| ())
 }
 
-/// The first line of draft `batch_id` (or only line `only` of it) already paid by a committed batch.
-fn first_conflict(
-    conn: &Connection,
-    path: &Path,
+/// The first line of draft `batch_id` already paid by a committed batch (the exact join, see `CONFLICT_SELECT`).
+fn first_conflict(conn: &Connection, path: &Path, batch_id: i64) -> Result<Option<LedgerError>, LedgerError> {
+    let mut stmt = conn.prepare_cached(CONFLICT_SELECT).map_err(|e| sql_err(path, e))?;
+    stmt.query_row([batch_id], conflict_from_row(path)).optional().map_err(|e| sql_err(path, e))
+}
+
+/// Writes a draft's lines into `draft_chunks`: `CHUNK_LINES` lines a row, each line a JSON array on a text line of
+/// its own (see schema version 5; JSON escapes a newline inside a string, so `commit` finds the lines without
+/// parsing the whole chunk), with the chunk's count and total.
+struct ChunkWriter<'c> {
+    insert: Statement<'c>,
     batch_id: i64,
-    only: Option<i64>,
-) -> Result<Option<LedgerError>, LedgerError> {
-    let sql = CONFLICT_SELECT.replace("{only}", if only.is_some() { "AND d.line_no = ?2" } else { "" });
-    let mut stmt = conn.prepare_cached(&sql).map_err(|e| sql_err(path, e))?;
-    let found = match only {
-        Some(line_no) => stmt.query_row([batch_id, line_no], conflict_from_row(path)),
-        None => stmt.query_row([batch_id], conflict_from_row(path)),
+    seq: i64,
+    text: String,
+    in_chunk: usize,
+    chunk_fen: i64,
+    /// The whole draft so far.
+    lines: i64,
+    total_fen: i64,
+}
+
+impl<'c> ChunkWriter<'c> {
+    fn new(conn: &'c Connection, batch_id: i64) -> rusqlite::Result<Self> {
+        Ok(ChunkWriter {
+            insert: conn.prepare(
+                "INSERT INTO draft_chunks (batch_id, seq, line_count, total_fen, lines) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?,
+            batch_id,
+            seq: 0,
+            text: String::new(),
+            in_chunk: 0,
+            chunk_fen: 0,
+            lines: 0,
+            total_fen: 0,
+        })
+    }
+
+    fn push(&mut self, line_no: usize, line: &LineRef, calc_id: i64) -> rusqlite::Result<()> {
+        let t = &mut self.text;
+        let mut number = itoa::Buffer::new();
+        t.push_str(if self.in_chunk == 0 { "[\n[" } else { ",\n[" });
+        t.push_str(number.format(line_no));
+        let mut period = [0u8; 7];
+        for text in [
+            line.id,
+            line.name,
+            line.category,
+            line.town,
+            line.item,
+            month_text(line.period, &mut period),
+            line.kind.label(),
+        ] {
+            t.push(',');
+            push_json_string(t, text);
+        }
+        t.push(',');
+        t.push_str(number.format(line.amount_fen));
+        t.push(',');
+        t.push_str(number.format(calc_id));
+        t.push(']');
+        self.in_chunk += 1;
+        self.chunk_fen += line.amount_fen;
+        self.lines += 1;
+        self.total_fen += line.amount_fen;
+        if self.in_chunk == CHUNK_LINES { self.flush() } else { Ok(()) }
+    }
+
+    /// Write the lines pushed since the last chunk (if any) as one chunk.
+    fn flush(&mut self) -> rusqlite::Result<()> {
+        if self.in_chunk == 0 {
+            return Ok(());
+        }
+        self.text.push_str("\n]");
+        self.insert.execute(params![self.batch_id, self.seq, self.in_chunk as i64, self.chunk_fen, self.text])?;
+        self.seq += 1;
+        self.text.clear();
+        self.in_chunk = 0;
+        self.chunk_fen = 0;
+        Ok(())
+    }
+}
+
+/// `s` as a JSON string: copied as it is unless it holds a character JSON escapes.
+fn push_json_string(out: &mut String, s: &str) {
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(&serde_json::to_string(s).expect("a string serializes"));
+    } else {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    }
+}
+
+/// One line as a chunk keeps it (see `ChunkWriter::push`): texts borrowed from the chunk unless escaped.
+#[derive(serde::Deserialize)]
+struct StoredLine<'a>(
+    i64,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    i64,
+    i64,
+);
+
+/// `commit`'s move of draft `id` into `lines`, sorted by the never-pay-twice key (所属期, 身份证号) so that the new
+/// month's index entries are appended in order (any order is correct; this one is fast). The chunks' text is held
+/// (≈ 120 bytes a line) with a 32-byte key per line; each line is parsed once for its key and again to insert it.
+/// The inner error is the insert a constraint refused (the caller explains it); the outer one anything else (a
+/// chunk that is not what `pay` writes is damage: `Corrupt`).
+fn move_draft(conn: &Connection, path: &Path, id: i64) -> Result<rusqlite::Result<()>, LedgerError> {
+    let err = |e| sql_err(path, e);
+    let mut texts: Vec<String> = Vec::new();
+    {
+        let mut chunks =
+            conn.prepare("SELECT lines FROM draft_chunks WHERE batch_id = ?1 ORDER BY seq").map_err(err)?;
+        let mut rows = chunks.query([id]).map_err(err)?;
+        while let Some(row) = rows.next().map_err(err)? {
+            texts.push(row.get(0).map_err(err)?);
+        }
+    }
+    // `line` counts from 1 within the chunk; 0 for the chunk as a whole.
+    let damaged = |chunk: usize, line: usize, what: String| LedgerError::Corrupt {
+        path: path.to_path_buf(),
+        detail: match line {
+            0 => format!("发放草稿第 {} 块明细{what}", chunk + 1),
+            n => format!("发放草稿第 {} 块第 {n} 条明细无法读取（{what}）", chunk + 1),
+        },
     };
-    found.optional().map_err(|e| sql_err(path, e))
+    fn parse(line: &str) -> Result<StoredLine<'_>, String> {
+        serde_json::from_str(line).map_err(|e| e.to_string())
+    }
+    // (key, chunk, where the line starts in it, its length)
+    let mut order: Vec<(u128, u32, u32, u32)> = Vec::new();
+    for (c, text) in texts.iter().enumerate() {
+        let body = text
+            .strip_prefix("[\n")
+            .and_then(|t| t.strip_suffix("\n]"))
+            .ok_or_else(|| damaged(c, 0, "不是按行写出的 JSON 数组".to_string()))?;
+        let mut at = 2;
+        for (k, piece) in body.split('\n').enumerate() {
+            let line = piece.strip_suffix(',').unwrap_or(piece);
+            let l = parse(line).map_err(|e| damaged(c, k + 1, e))?;
+            let month = l.6.parse::<YearMonth>().map(|m| m.year() as u32 * 12 + m.month()).unwrap_or(0);
+            let person = crate::domain::id_card::pack(l.1.as_bytes()).unwrap_or(u64::MAX);
+            order.push((((month as u128) << 64) | person as u128, c as u32, at as u32, line.len() as u32));
+            at += piece.len() + 1;
+        }
+    }
+    order.sort_unstable();
+    let mut insert = conn
+        .prepare(
+            "INSERT INTO lines (batch_id, line_no, person_id, name, category, town, item, period, kind, amount_fen,
+                                calc_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )
+        .map_err(err)?;
+    insert.raw_bind_parameter(1, id).map_err(err)?;
+    for (_, c, at, len) in order {
+        let (c, at) = (c as usize, at as usize);
+        let StoredLine(line_no, person_id, name, category, town, item, period, kind, amount_fen, calc_id) =
+            parse(&texts[c][at..at + len as usize]).map_err(|e| damaged(c, 0, e))?;
+        insert.raw_bind_parameter(2, line_no).map_err(err)?;
+        insert.raw_bind_parameter(3, person_id.as_ref()).map_err(err)?;
+        insert.raw_bind_parameter(4, name.as_ref()).map_err(err)?;
+        insert.raw_bind_parameter(5, category.as_ref()).map_err(err)?;
+        insert.raw_bind_parameter(6, town.as_ref()).map_err(err)?;
+        insert.raw_bind_parameter(7, item.as_ref()).map_err(err)?;
+        insert.raw_bind_parameter(8, period.as_ref()).map_err(err)?;
+        insert.raw_bind_parameter(9, kind.as_ref()).map_err(err)?;
+        insert.raw_bind_parameter(10, amount_fen).map_err(err)?;
+        insert.raw_bind_parameter(11, calc_id).map_err(err)?;
+        match insert.raw_execute() {
+            Ok(_) => {}
+            Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => return Ok(Err(e)),
+            Err(e) => return Err(err(e)),
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// A draft line that could meet a committed one, kept to be looked up once the draft is written.
+struct Probe {
+    line_no: usize,
+    id: String,
+    name: String,
+    item: String,
+    period: YearMonth,
+    kind: LineKind,
+}
+
+impl Probe {
+    fn of(line_no: usize, line: &LineRef) -> Probe {
+        Probe {
+            line_no,
+            id: line.id.to_string(),
+            name: line.name.to_string(),
+            item: line.item.to_string(),
+            period: line.period,
+            kind: line.kind,
+        }
+    }
+
+    /// `AlreadyPaid` if a committed batch paid this line (`PAID_REGULAR` / `PAID_FUNERAL`).
+    fn paid(self, conn: &Connection, path: &Path) -> Result<Option<LedgerError>, LedgerError> {
+        let err = |e| sql_err(path, e);
+        let found: Option<String> = match self.kind {
+            LineKind::Regular => conn
+                .prepare_cached(PAID_REGULAR)
+                .and_then(|mut s| {
+                    s.query_row(params![self.period.to_string(), self.id, self.item], |r| r.get(0)).optional()
+                })
+                .map_err(err)?,
+            LineKind::Funeral => conn
+                .prepare_cached(PAID_FUNERAL)
+                .and_then(|mut s| s.query_row([&self.id], |r| r.get(0)).optional())
+                .map_err(err)?,
+            LineKind::Arrears => None,
+        };
+        let Some(month) = found else { return Ok(None) };
+        let paid_in = parse_text(0, &month, |s| s.parse::<YearMonth>()).map_err(err)?;
+        Ok(Some(LedgerError::AlreadyPaid {
+            path: path.to_path_buf(),
+            id: self.id,
+            name: self.name,
+            item: self.item,
+            period: self.period,
+            kind: self.kind,
+            paid_in,
+        }))
+    }
 }
 
 /// A UNIQUE failure at commit that no committed line explains: the draft holds the line twice.
@@ -858,6 +1075,7 @@ pub(super) fn sql_err(path: &Path, e: rusqlite::Error) -> LedgerError {
     }
 }
 
+const NEGATIVE_AMOUNT: &str = "CHECK constraint failed: amount_not_negative";
 const REGULAR_ONCE: &str = "同一人同一项目同一所属期的正常发放只能确认一次";
 const FUNERAL_ONCE: &str = "同一人的丧葬补助只能确认发放一次";
 
@@ -874,7 +1092,7 @@ fn constraint_detail(message: &str) -> String {
         ("UNIQUE constraint failed: lines.person_id", FUNERAL_ONCE),
         ("UNIQUE constraint failed: lines.batch_id, lines.person_id", "同一批次中同一人的丧葬补助只能有一条"),
         ("UNIQUE constraint failed: batches.month", "同一月份只能有一个已确认发放的批次和一个草稿"),
-        ("CHECK constraint failed: amount_not_negative", "明细金额不能为负数（多发的款项应列出追缴，不能以负数冲减）"),
+        (NEGATIVE_AMOUNT, "明细金额不能为负数（多发的款项应列出追缴，不能以负数冲减）"),
         ("CHECK constraint failed: person_id_present", "明细缺少身份证号"),
         ("FOREIGN KEY constraint failed", "明细只能属于台账中的发放草稿或已确认发放的批次"),
         ("CHECK constraint failed: item_present", "明细缺少项目"),

@@ -116,8 +116,8 @@ fn a_new_ledger_is_created_marked_and_at_the_current_version() {
     let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     // "youf" = 0x79 0x6F 0x75 0x66 = 121·2²⁴ + 111·2¹⁶ + 117·2⁸ + 102 = 2037347686
     assert_eq!(app_id, 2_037_347_686);
-    assert_eq!(version, 4);
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(version, 5);
+    assert_eq!(SCHEMA_VERSION, 5);
     assert!(ledger.batches().unwrap().is_empty());
     assert_eq!(ledger.first_committed_month().unwrap(), None);
     drop(ledger);
@@ -133,7 +133,7 @@ fn a_zero_length_file_is_adopted_as_a_new_ledger() {
     std::fs::write(&path, b"").unwrap();
     let ledger = Ledger::open(&path).unwrap();
     let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
 }
 
 /// `pay` records the draft while its files are written: the outputs' digest comes last, and a run that fails
@@ -768,23 +768,23 @@ fn raw_draft(conn: &Connection, month: &str, item: &str, period: &str, kind: &st
     let id = conn.last_insert_rowid();
     conn.execute("INSERT OR IGNORE INTO calcs (id, basis, formula) VALUES (1, '', '')", []).unwrap();
     conn.execute(
-        "INSERT INTO draft_lines (batch_id, line_no, person_id, name, category, town, item, period, kind, amount_fen,
-                                  calc_id)
-         VALUES (?1, 0, ?2, '张三', '', '', ?3, ?4, ?5, 1, 1)",
+        "INSERT INTO draft_chunks (batch_id, seq, line_count, total_fen, lines)
+         VALUES (?1, 0, 1, 1, json_array(json_array(0, ?2, '张三', '', '', ?3, ?4, ?5, 1, 1)))",
         rusqlite::params![id, ZHANG, item, period, kind],
     )
     .unwrap();
     id
 }
 
-/// The SQL of the commit's move, by hand: the draft's lines into `lines`, then out of `draft_lines`.
+/// The SQL of the commit's move, by hand: the draft's lines (the `draft_lines` view) into `lines`, then its chunks
+/// out of `draft_chunks`.
 fn raw_move(id: i64) -> String {
     format!(
         "INSERT INTO lines (batch_id, line_no, person_id, name, category, town, item, period, kind, amount_fen,
                             calc_id)
          SELECT batch_id, line_no, person_id, name, category, town, item, period, kind, amount_fen, calc_id
            FROM draft_lines WHERE batch_id = {id};
-         DELETE FROM draft_lines WHERE batch_id = {id};"
+         DELETE FROM draft_chunks WHERE batch_id = {id};"
     )
 }
 
@@ -831,7 +831,7 @@ fn the_database_commits_a_batch_only_with_all_its_lines_moved_and_counted() {
     let conn = ledger.conn();
     let id = raw_draft(conn, "2024-03", "残疾抚恤金", "2024-03", "正常");
     let refused = "确认发放时须将草稿明细全部转入已发放明细，且记录的笔数和合计须与明细一致";
-    // Its draft line is still in draft_lines: the batch cannot be marked committed.
+    // Its draft line is still in draft_chunks: the batch cannot be marked committed.
     assert_eq!(raw_error(conn, &raw_commit(id, "2024-03-15")), refused);
     // A count or total that is not the moved lines' (1 line of 1 分) is refused.
     conn.execute_batch(&raw_move(id)).unwrap();
@@ -850,21 +850,28 @@ fn the_database_commits_a_batch_only_with_all_its_lines_moved_and_counted() {
     ))
     .unwrap();
     // Once committed, nothing can be added to the batch, in either table, nor changed.
-    // (`draft_lines` refuses it through its foreign key to (batch, 'draft'), not a per-row trigger.)
-    for (table, refused) in [("lines", "只能向发放草稿添加明细"), ("draft_lines", "FOREIGN KEY constraint failed")]
-    {
-        assert_eq!(
-            raw_error(
-                conn,
-                &format!(
-                    "INSERT INTO {table} (batch_id, line_no, person_id, name, category, town, item, period, kind,
-                     amount_fen, calc_id) VALUES ({id}, 1, '{LI}', '李四', '', '', '残疾抚恤金', '2024-03', '正常', 1, 1)"
-                )
-            ),
-            refused,
-            "{table}"
-        );
-    }
+    // (`draft_chunks` refuses it through its foreign key to (batch, 'draft'), not a trigger.)
+    assert_eq!(
+        raw_error(
+            conn,
+            &format!(
+                "INSERT INTO lines (batch_id, line_no, person_id, name, category, town, item, period, kind,
+                 amount_fen, calc_id) VALUES ({id}, 1, '{LI}', '李四', '', '', '残疾抚恤金', '2024-03', '正常', 1, 1)"
+            )
+        ),
+        "只能向发放草稿添加明细"
+    );
+    assert_eq!(
+        raw_error(
+            conn,
+            &format!(
+                "INSERT INTO draft_chunks (batch_id, seq, line_count, total_fen, lines)
+                 VALUES ({id}, 0, 1, 1, json_array(json_array(1, '{LI}', '李四', '', '', '残疾抚恤金', '2024-03',
+                                                              '正常', 1, 1)))"
+            )
+        ),
+        "FOREIGN KEY constraint failed"
+    );
     assert_eq!(raw_error(conn, "UPDATE lines SET amount_fen = 999"), "已确认发放的明细不能修改");
     assert_eq!(raw_error(conn, "DELETE FROM lines"), "已确认发放的明细不能删除");
     assert_eq!(count(conn, "SELECT amount_fen FROM lines"), 1);
@@ -1133,7 +1140,7 @@ fn commit_checks_the_pages_it_reads_and_refuses_a_damaged_draft_leaving_the_file
     let lines: Vec<NewLine> =
         (0..300).map(|n| line(&format!("ID{n:06}"), "残疾抚恤金", "2024-04", LineKind::Regular, 888_917)).collect();
     ledger.save_draft_test(&batch("2024-04", "in-1", lines)).unwrap();
-    let root: i64 = count(ledger.conn(), "SELECT rootpage FROM sqlite_master WHERE name = 'draft_lines'");
+    let root: i64 = count(ledger.conn(), "SELECT rootpage FROM sqlite_master WHERE name = 'draft_chunks'");
     drop(ledger);
     // Overwrite the root page of the draft's table (an interior page: 300 lines span several pages).
     let mut bytes = std::fs::read(&path).unwrap();
@@ -1186,7 +1193,7 @@ fn two_processes_creating_the_same_new_ledger_both_succeed() {
         }
         let ledger = Ledger::open(&path).unwrap();
         let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-        assert_eq!(version, 4);
+        assert_eq!(version, 5);
         assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM sqlite_master WHERE name = 'paid_totals'"), 1);
     }
 }
@@ -1257,7 +1264,7 @@ fn a_ledger_from_a_newer_youfu_is_refused_and_left_unchanged() {
     assert_eq!(
         err.to_string(),
         format!(
-            "台账 {} 的结构版本为 99，高于本程序支持的版本 4，未对该文件做任何修改。请升级 youfu 后再使用该台账",
+            "台账 {} 的结构版本为 99，高于本程序支持的版本 5，未对该文件做任何修改。请升级 youfu 后再使用该台账",
             path.display()
         )
     );
@@ -1343,7 +1350,7 @@ fn a_version_1_ledger_opens_and_migrates_forward_keeping_its_payments() {
     }
     let mut ledger = Ledger::open(&path).unwrap();
     let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     let added = count(
         ledger.conn(),
         "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('paid_totals', 'lines_by_period', 'calcs', 'draft_lines')",
@@ -1362,7 +1369,7 @@ fn a_version_1_ledger_opens_and_migrates_forward_keeping_its_payments() {
 }
 
 #[test]
-fn a_version_3_ledger_migrates_to_4_keeping_every_batch_and_line() {
+fn a_version_3_ledger_migrates_forward_keeping_every_batch_and_line() {
     let (_dir, path) = temp_ledger();
     {
         let conn = old_ledger(&path, 3);
@@ -1384,7 +1391,7 @@ fn a_version_3_ledger_migrates_to_4_keeping_every_batch_and_line() {
             .unwrap();
     }
     let mut ledger = Ledger::open(&path).unwrap();
-    assert_eq!(ledger.conn().pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), 4);
+    assert_eq!(ledger.conn().pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), 5);
     // Batches: March 888917 + 420000 = 1308917 分 in 2 lines; April 888917 + 5300 + 5333502 = 6227719 分 in 3;
     // May (draft) 1308917 分 in 2.
     let batches: Vec<(i64, String, BatchStatus, i64, i64, Option<String>)> = ledger
@@ -1720,4 +1727,127 @@ fn period_counts_scans_rowid_ranges_without_sorting() {
     let span = plan(super::counts::PERIOD_COUNTS_SPAN);
     assert!(span.iter().all(|s| !s.contains("TEMP B-TREE") && !s.contains("SCAN lines")), "{span:?}");
     assert_eq!(span.iter().filter(|s| s.contains("USING COVERING INDEX lines_by_batch (batch_id=?)")).count(), 2);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// drafts kept as chunks of JSON lines (schema version 5)
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Names a county's clerk can type that JSON must escape: a quote, a backslash, a tab, a line break.
+const ODD_NAMES: [&str; 4] = ["王\"小\"二", "赵\\六", "钱\t七", "孙\n八"];
+
+#[test]
+fn a_draft_over_several_chunks_keeps_every_line_its_number_and_text_through_commit() {
+    // Seven lines in chunks of three (CHUNK_LINES under test), not in the never-pay-twice order: the commit sorts
+    // them for the indexes, `batch_lines` gives them back in draft order.
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    let ids = [7, 3, 5, 1, 6, 2, 4].map(|n| format!("51010119800101000{n}"));
+    let lines: Vec<NewLine> = ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| {
+            let mut l = line(id, "残疾抚恤金", "2024-03", LineKind::Regular, 100 + n as i64);
+            l.name = ODD_NAMES[n % ODD_NAMES.len()].to_string();
+            l
+        })
+        .collect();
+    let draft = ledger.save_draft_test(&batch("2024-03", "in-1", lines.clone())).unwrap();
+    // 100 + 101 + … + 106 = 721 分 in 7 lines; three chunks (3 + 3 + 1).
+    assert_eq!((draft.lines, draft.total_fen), (7, 721));
+    assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM draft_chunks"), 3);
+    assert_eq!(count(ledger.conn(), "SELECT SUM(line_count) FROM draft_chunks"), 7);
+    // The view reads the draft back as written, escapes undone.
+    let names: Vec<String> = {
+        let mut stmt = ledger.conn().prepare("SELECT name FROM draft_lines ORDER BY line_no").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(names, lines.iter().map(|l| l.name.clone()).collect::<Vec<_>>());
+    let info = ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-1", None).unwrap();
+    assert_eq!((info.lines, info.total_fen), (7, 721));
+    assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM draft_chunks"), 0);
+    let back = ledger.batch_lines(ym("2024-03")).unwrap();
+    assert_eq!(
+        back.iter().map(|l| (l.id.as_str(), l.name.as_str(), l.amount_fen)).collect::<Vec<_>>(),
+        lines.iter().map(|l| (l.id.as_str(), l.name.as_str(), l.amount_fen)).collect::<Vec<_>>()
+    );
+    // Stored in key order (rowid order = insertion order): …0001 to …0007.
+    let stored: Vec<String> = {
+        let mut stmt = ledger.conn().prepare("SELECT person_id FROM lines ORDER BY id").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    let mut sorted = ids.to_vec();
+    sorted.sort();
+    assert_eq!(stored, sorted);
+}
+
+#[test]
+fn a_damaged_chunk_is_refused_at_commit_and_nothing_is_moved() {
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    let lines: Vec<NewLine> =
+        (0..5).map(|n| line(&format!("ID{n:06}"), "残疾抚恤金", "2024-03", LineKind::Regular, 1)).collect();
+    ledger.save_draft_test(&batch("2024-03", "in-1", lines)).unwrap();
+    // The second chunk's last line cut short (as a disk error or a hand edit might leave it).
+    ledger
+        .conn()
+        .execute_batch(
+            "UPDATE draft_chunks SET lines = substr(lines, 1, length(lines) - 10) || char(10) || ']' WHERE seq = 1",
+        )
+        .unwrap();
+    let before = ledger.batches().unwrap();
+    let err = ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-1", None).unwrap_err();
+    assert_eq!(err.code(), "LEDGER_CORRUPT");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "台账 {} 已损坏或不是数据库文件（发放草稿第 2 块第 2 条明细无法读取（EOF while parsing a string at line 1 \
+             column 79）），未对该文件做任何修改。请从备份恢复台账，或用 --ledger 指定正确的台账文件",
+            path.display()
+        )
+    );
+    assert_eq!(ledger.batches().unwrap(), before);
+    assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM lines"), 0);
+}
+
+#[test]
+fn a_version_4_draft_migrates_into_chunks_and_commits() {
+    let (_dir, path) = temp_ledger();
+    {
+        let conn = old_ledger(&path, 4);
+        let id = old_batch(&conn, "2024-03");
+        conn.execute("INSERT INTO calcs (id, basis, formula) VALUES (1, '样例通知', '4200 元/月 → 4200.00')", [])
+            .unwrap();
+        // Line numbers as version 4 kept them (not from 0, with gaps), in an order unlike the key's.
+        for (n, (line_no, who)) in
+            [(40, "ID000003"), (41, "ID000001"), (45, "ID000002"), (47, "ID000004")].into_iter().enumerate()
+        {
+            conn.execute(
+                "INSERT INTO draft_lines (batch_id, line_no, person_id, name, category, town, item, period, kind,
+                                          amount_fen, calc_id)
+                 VALUES (?1, ?2, ?3, ?4, '残疾军人', '城关镇', '护理费', '2024-03', '正常', ?5, 1)",
+                rusqlite::params![id, line_no, who, ODD_NAMES[n], 420_000 + n as i64],
+            )
+            .unwrap();
+        }
+    }
+    let mut ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.conn().pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), 5);
+    // 420000 + 420001 + 420002 + 420003 = 1680006 分 in 4 lines, one chunk.
+    let draft = ledger.batch(ym("2024-03")).unwrap().unwrap();
+    assert_eq!((draft.status, draft.lines, draft.total_fen), (BatchStatus::Draft, 4, 1_680_006));
+    assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM draft_chunks"), 1);
+    let info = ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in", None).unwrap();
+    assert_eq!((info.lines, info.total_fen), (4, 1_680_006));
+    let back = ledger.batch_lines(ym("2024-03")).unwrap();
+    assert_eq!(
+        back.iter().map(|l| (l.id.as_str(), l.name.as_str(), l.amount_fen)).collect::<Vec<_>>(),
+        vec![
+            ("ID000003", ODD_NAMES[0], 420_000),
+            ("ID000001", ODD_NAMES[1], 420_001),
+            ("ID000002", ODD_NAMES[2], 420_002),
+            ("ID000004", ODD_NAMES[3], 420_003),
+        ]
+    );
+    assert_eq!(back[0].formula, "4200 元/月 → 4200.00");
 }
