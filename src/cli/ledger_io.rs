@@ -146,27 +146,24 @@ pub struct Draft<'a> {
 impl Draft<'_> {
     /// The lines, in the batch's order.
     pub fn lines(&self) -> impl Iterator<Item = LineRef<'_>> + '_ {
-        (0..self.batch.payments.len()).map(|i| self.line(i))
-    }
-
-    fn line(&self, i: usize) -> LineRef<'_> {
-        let (p, f) = (&self.batch.payments[i], self.formula_of[i]);
-        let r = &self.roster[p.recipient];
-        let s = self.table.row(p.standard);
-        LineRef {
-            id: r.id.as_str(),
-            name: &r.name,
-            category: &r.category,
-            town: &r.town,
-            item: &p.item,
-            period: p.period,
-            kind: kind(p.kind),
-            amount_fen: to_fen(p.amount).expect("amounts are whole 分"),
-            standard_row: s.location.row,
-            standard_start: Some(s.start),
-            basis: &s.basis,
-            formula: &self.formulas[f as usize],
-        }
+        self.batch.payments.iter().zip(&self.formula_of).map(|(p, &f)| {
+            let r = &self.roster[p.recipient];
+            let s = self.table.row(p.standard);
+            LineRef {
+                id: r.id.as_str(),
+                name: &r.name,
+                category: &r.category,
+                town: &r.town,
+                item: &p.item,
+                period: p.period,
+                kind: kind(p.kind),
+                amount_fen: to_fen(p.amount).expect("amounts are whole 分"),
+                standard_row: s.location.row,
+                standard_start: Some(s.start),
+                basis: &s.basis,
+                formula: &self.formulas[f as usize],
+            }
+        })
     }
 }
 

@@ -25,7 +25,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Above this many lines that need their own already-paid probe (丧葬补助, or 正常 for another 所属期 than the
 /// month), `save_draft` checks the whole draft in one join instead.
-const MAX_PROBED_LINES: usize = 10_000;
+const MAX_PROBED_LINES: usize = if cfg!(test) { 1 } else { 10_000 };
 
 /// TEST-ONLY crash hook. When this environment variable holds a number N, `save_draft` calls
 /// `std::process::abort()` right after inserting its N-th line (N = 0: right after the batch row), inside the
@@ -289,7 +289,7 @@ impl Ledger {
             .map_err(err)?;
         // Lines that need their own already-paid probe, unless there are too many (then one join at the end).
         let mut probes: Option<Vec<Probe>> = Some(Vec::new());
-        let mut chunks = ChunkWriter::new(&tx, batch_id, Writeback::start(&path)).map_err(err)?;
+        let mut chunks = ChunkWriter::new(&tx, batch_id, Writeback::new(&path)).map_err(err)?;
         {
             let mut calcs = Calcs::new(&tx).map_err(err)?;
             for (line_no, line) in lines.into_iter().enumerate() {
@@ -750,28 +750,38 @@ const WRITEBACK_CHUNKS: i64 = 64;
 /// Gets the disk writing a large draft's pages while the draft is still being recorded: SQLite hands the pages to
 /// the operating system as its cache fills, and without this they would all wait for the commit's `fsync` (≈ 0.4 s
 /// for a province's 200 MB, with nothing else left to do). A thread of its own calls `fdatasync` on the file when
-/// nudged. It only makes writing start earlier: durability is still the commit's own `fsync` (whose errors SQLite
-/// reports), so this thread's errors are ignored, and a file it cannot open is simply not helped.
+/// nudged, started by the first nudge (a county's draft never gets one). It only makes writing start earlier:
+/// durability is still the commit's own `fsync` (whose errors SQLite reports), so this thread's errors are ignored,
+/// and a file it cannot open is simply not helped.
 struct Writeback {
-    nudges: Option<std::sync::mpsc::Sender<()>>,
+    path: PathBuf,
+    /// `None` until the first nudge; then the thread's channel (`None` inside if it could not be started).
+    nudges: Option<Option<std::sync::mpsc::Sender<()>>>,
 }
 
 impl Writeback {
-    fn start(path: &Path) -> Writeback {
-        let Ok(file) = std::fs::File::open(path) else { return Writeback { nudges: None } };
-        let (nudges, wait) = std::sync::mpsc::channel::<()>();
-        let spawned = std::thread::Builder::new().name("ledger-writeback".into()).spawn(move || {
-            while wait.recv().is_ok() {
-                // Nudges that arrived during the last sync are covered by the next one.
-                while wait.try_recv().is_ok() {}
-                let _ = file.sync_data();
-            }
-        });
-        Writeback { nudges: spawned.ok().map(|_| nudges) }
+    fn new(path: &Path) -> Writeback {
+        Writeback { path: path.to_path_buf(), nudges: None }
     }
 
-    fn nudge(&self) {
-        if let Some(n) = &self.nudges {
+    fn nudge(&mut self) {
+        let path = &self.path;
+        let nudges = self.nudges.get_or_insert_with(|| {
+            let file = std::fs::File::open(path).ok()?;
+            let (nudges, wait) = std::sync::mpsc::channel::<()>();
+            std::thread::Builder::new()
+                .name("ledger-writeback".into())
+                .spawn(move || {
+                    while wait.recv().is_ok() {
+                        // Nudges that arrived during the last sync are covered by the next one.
+                        while wait.try_recv().is_ok() {}
+                        let _ = file.sync_data();
+                    }
+                })
+                .ok()?;
+            Some(nudges)
+        });
+        if let Some(n) = nudges {
             let _ = n.send(());
         }
     }

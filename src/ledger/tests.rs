@@ -398,8 +398,9 @@ fn a_regular_payment_already_made_cannot_be_drafted_again_in_a_later_month() {
 
 #[test]
 fn a_regular_line_of_the_month_already_paid_by_another_batch_is_found_by_the_full_check() {
-    // March's batch (oddly) paid 李四's April 正常 line. April's own regular lines are not probed one by one; the
-    // EXISTS on committed 正常 lines of 2024-04 sends save_draft to the exact join, which names the second line.
+    // March's batch (oddly) paid 李四's April 正常 line. The EXISTS on committed 正常 lines of 2024-04 makes every
+    // April 正常 line one to check; two are more than MAX_PROBED_LINES under test (1), so save_draft runs the exact
+    // join over the draft's chunks (the `draft_lines` view), which names the second line.
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     ledger
