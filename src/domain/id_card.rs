@@ -84,7 +84,11 @@ impl IdCard {
     }
 
     pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).expect("checked in parse: ASCII digits and X")
+        // Every output line shows the 身份证号 (a province's batch: millions of times); the checked conversion was
+        // 8 % of recording its draft.
+        debug_assert!(self.0.is_ascii());
+        // SAFETY: an `IdCard` is only made by `parse`, which checked that all 18 bytes are ASCII digits or `X`.
+        unsafe { std::str::from_utf8_unchecked(&self.0) }
     }
 
     /// The 身份证号 as one number (see `pack`): equal numbers are equal 身份证号, and 8 bytes hash and compare far

@@ -3,7 +3,7 @@
 //! roster gives the same bytes whatever format it was read from.
 
 use super::PayRun;
-use super::text::{push_month, push_yuan};
+use super::text::{CsvOut, push_month, push_yuan};
 use crate::domain::money::format_yuan;
 use std::io::{self, Write};
 
@@ -21,30 +21,23 @@ fn finish<W: Write>(w: csv::Writer<W>) -> io::Result<()> {
 pub const PAYMENTS_HEADER: [&str; 8] = ["身份证号", "姓名", "类别", "项目", "所属期", "类型", "金额", "依据"];
 
 /// One row per payment: 身份证号, 姓名, 类别, 项目, 所属期, 类型, 金额, 依据.
-pub fn payments_csv<W: Write>(run: &PayRun, out: W) -> io::Result<()> {
-    let mut w = writer(out)?;
-    w.write_record(PAYMENTS_HEADER)?;
-    let (mut period, mut amount) = (Vec::with_capacity(8), Vec::with_capacity(24));
+pub fn payments_csv<W: Write>(run: &PayRun, mut out: W) -> io::Result<()> {
+    out.write_all(BOM)?;
+    let mut w = CsvOut::new(out);
+    w.record(PAYMENTS_HEADER)?;
     for p in &run.batch.payments {
         let r = &run.roster[p.recipient];
-        period.clear();
-        push_month(&mut period, p.period);
-        amount.clear();
-        push_yuan(&mut amount, p.amount);
-        let basis = &run.standards.row(p.standard).basis;
-        let fields: [&[u8]; 8] = [
-            r.id.as_str().as_bytes(),
-            r.name.as_bytes(),
-            r.category.as_bytes(),
-            p.item.as_bytes(),
-            &period,
-            p.kind.label().as_bytes(),
-            &amount,
-            basis.as_bytes(),
-        ];
-        w.write_record(fields)?;
+        w.raw().extend_from_slice(r.id.as_str().as_bytes());
+        w.field(r.name.as_bytes());
+        w.field(r.category.as_bytes());
+        w.field(p.item.as_bytes());
+        push_month(w.raw(), p.period);
+        w.field(p.kind.label().as_bytes());
+        push_yuan(w.raw(), p.amount);
+        w.field(run.standards.row(p.standard).basis.as_bytes());
+        w.end_record()?;
     }
-    finish(w)
+    w.finish().map(drop)
 }
 
 pub const EXCEPTIONS_HEADER: [&str; 8] = ["身份证号", "姓名", "类别", "乡镇", "项目", "原因代码", "原因", "花名册行号"];
