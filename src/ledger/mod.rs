@@ -10,12 +10,14 @@
 //!
 //! - `schema` — the schema as an ordered list of SQL migrations, and the checks that decide whether a file is a
 //!   youfu ledger at all.
+//! - `packed` — a committed batch's report columns packed into one blob at commit, for `period_counts`.
 //! - `store`  — `Ledger`: open/create, `save_draft`, `commit` (each one `BEGIN IMMEDIATE` transaction), queries.
 //!   Queries over many months stream instead of loading lines: `period_counts` (the report's groups, counted in
 //!   one sequential pass, no sort), `for_each_paid` (what arrears and `pay` need of earlier months),
 //!   `funeral_paid_ids`.
 
 mod counts;
+mod packed;
 mod schema;
 mod store;
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! statement touches as `SQLITE_CORRUPT` (→ `LedgerError::Corrupt`, the transaction rolled back, nothing written);
 //! a draft is replaceable, and a damaged page in old committed lines shows up in the command that reads them.
 
+use super::packed::PackedWriter;
 use super::schema::{self, Found};
 use super::{BatchInfo, BatchStatus, LedgerError, LineKind, LineRef, NewBatch, PaidLine, PaidTotal, PeriodCounts};
 use crate::domain::month::YearMonth;
@@ -389,12 +390,15 @@ impl Ledger {
             });
         }
         // A line paid meanwhile (or twice in the draft) fails a UNIQUE index; the exact join then names it.
-        if let Err(e) = move_draft(&tx, &path, draft.id)? {
-            if let Some(conflict) = first_conflict(&tx, &path, draft.id)? {
-                return Err(conflict);
+        let packed = match move_draft(&tx, &path, draft.id)? {
+            Ok(packed) => packed,
+            Err(e) => {
+                if let Some(conflict) = first_conflict(&tx, &path, draft.id)? {
+                    return Err(conflict);
+                }
+                return Err(within_draft(sql_err(&path, e)));
             }
-            return Err(within_draft(sql_err(&path, e)));
-        }
+        };
         delete_draft(&tx, draft.id).map_err(err)?;
         tx.execute(
             "UPDATE batches SET status = 'committed', committed_at = ?2, pay_date = ?3, late_reason = ?4,
@@ -403,6 +407,13 @@ impl Ledger {
             params![draft.id, committed_at, pay_date.to_string(), late_reason, draft.lines, draft.total_fen],
         )
         .map_err(err)?;
+        if let Some(data) = packed {
+            tx.execute(
+                "INSERT INTO packed_lines (batch_id, line_count, total_fen, data) VALUES (?1, ?2, ?3, ?4)",
+                params![draft.id, draft.lines, draft.total_fen, data],
+            )
+            .map_err(err)?;
+        }
         let info = batch_by_id(&tx, &path, draft.id)?;
         tx.commit().map_err(err)?;
         Ok(info)
@@ -818,7 +829,7 @@ struct StoredLine<'a>(
 /// (≈ 120 bytes a line) with a 32-byte key per line; each line is parsed once for its key and again to insert it.
 /// The inner error is the insert a constraint refused (the caller explains it); the outer one anything else (a
 /// chunk that is not what `pay` writes is damage: `Corrupt`).
-fn move_draft(conn: &Connection, path: &Path, id: i64) -> Result<rusqlite::Result<()>, LedgerError> {
+fn move_draft(conn: &Connection, path: &Path, id: i64) -> Result<rusqlite::Result<Option<Vec<u8>>>, LedgerError> {
     let err = |e| sql_err(path, e);
     let mut texts: Vec<String> = Vec::new();
     {
@@ -870,6 +881,8 @@ fn move_draft(conn: &Connection, path: &Path, id: i64) -> Result<rusqlite::Resul
         )
     };
     let mut full = conn.prepare(&insert_sql(MOVE_ROWS)).map_err(err)?;
+    // The report's columns of the lines, in the order they go into `lines` (see `packed`).
+    let mut packed = PackedWriter::default();
     for group in order.chunks(MOVE_ROWS) {
         let mut rest;
         let insert = if group.len() == MOVE_ROWS {
@@ -894,6 +907,10 @@ fn move_draft(conn: &Connection, path: &Path, id: i64) -> Result<rusqlite::Resul
             insert.raw_bind_parameter(p + 9, kind.as_ref()).map_err(err)?;
             insert.raw_bind_parameter(p + 10, amount_fen).map_err(err)?;
             insert.raw_bind_parameter(p + 11, calc_id).map_err(err)?;
+            // An unknown kind is left to the CHECK on `lines`, which refuses the statement.
+            if let Some(kind) = LineKind::from_label(&kind) {
+                packed.push(&person_id, &period, kind, &category, &item, &town, amount_fen);
+            }
         }
         match insert.raw_execute() {
             Ok(_) => {}
@@ -901,7 +918,7 @@ fn move_draft(conn: &Connection, path: &Path, id: i64) -> Result<rusqlite::Resul
             Err(e) => return Err(err(e)),
         }
     }
-    Ok(Ok(()))
+    Ok(Ok(packed.finish()))
 }
 
 /// Lines a statement of `commit`'s move inserts (11 parameters each, well under SQLite's limit of 32766).

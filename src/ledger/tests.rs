@@ -116,8 +116,8 @@ fn a_new_ledger_is_created_marked_and_at_the_current_version() {
     let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     // "youf" = 0x79 0x6F 0x75 0x66 = 121·2²⁴ + 111·2¹⁶ + 117·2⁸ + 102 = 2037347686
     assert_eq!(app_id, 2_037_347_686);
-    assert_eq!(version, 5);
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(version, 6);
+    assert_eq!(SCHEMA_VERSION, 6);
     assert!(ledger.batches().unwrap().is_empty());
     assert_eq!(ledger.first_committed_month().unwrap(), None);
     drop(ledger);
@@ -133,7 +133,7 @@ fn a_zero_length_file_is_adopted_as_a_new_ledger() {
     std::fs::write(&path, b"").unwrap();
     let ledger = Ledger::open(&path).unwrap();
     let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, 6);
 }
 
 /// `pay` records the draft while its files are written: the outputs' digest comes last, and a run that fails
@@ -1194,7 +1194,7 @@ fn two_processes_creating_the_same_new_ledger_both_succeed() {
         }
         let ledger = Ledger::open(&path).unwrap();
         let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-        assert_eq!(version, 5);
+        assert_eq!(version, 6);
         assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM sqlite_master WHERE name = 'paid_totals'"), 1);
     }
 }
@@ -1265,7 +1265,7 @@ fn a_ledger_from_a_newer_youfu_is_refused_and_left_unchanged() {
     assert_eq!(
         err.to_string(),
         format!(
-            "台账 {} 的结构版本为 99，高于本程序支持的版本 5，未对该文件做任何修改。请升级 youfu 后再使用该台账",
+            "台账 {} 的结构版本为 99，高于本程序支持的版本 6，未对该文件做任何修改。请升级 youfu 后再使用该台账",
             path.display()
         )
     );
@@ -1351,7 +1351,7 @@ fn a_version_1_ledger_opens_and_migrates_forward_keeping_its_payments() {
     }
     let mut ledger = Ledger::open(&path).unwrap();
     let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, 6);
     let added = count(
         ledger.conn(),
         "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('paid_totals', 'lines_by_period', 'calcs', 'draft_lines')",
@@ -1392,7 +1392,7 @@ fn a_version_3_ledger_migrates_forward_keeping_every_batch_and_line() {
             .unwrap();
     }
     let mut ledger = Ledger::open(&path).unwrap();
-    assert_eq!(ledger.conn().pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), 5);
+    assert_eq!(ledger.conn().pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), 6);
     // Batches: March 888917 + 420000 = 1308917 分 in 2 lines; April 888917 + 5300 + 5333502 = 6227719 分 in 3;
     // May (draft) 1308917 分 in 2.
     let batches: Vec<(i64, String, BatchStatus, i64, i64, Option<String>)> = ledger
@@ -1833,7 +1833,7 @@ fn a_version_4_draft_migrates_into_chunks_and_commits() {
         }
     }
     let mut ledger = Ledger::open(&path).unwrap();
-    assert_eq!(ledger.conn().pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), 5);
+    assert_eq!(ledger.conn().pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), 6);
     // 420000 + 420001 + 420002 + 420003 = 1680006 分 in 4 lines, one chunk.
     let draft = ledger.batch(ym("2024-03")).unwrap().unwrap();
     assert_eq!((draft.status, draft.lines, draft.total_fen), (BatchStatus::Draft, 4, 1_680_006));
@@ -1851,4 +1851,126 @@ fn a_version_4_draft_migrates_into_chunks_and_commits() {
         ]
     );
     assert_eq!(back[0].formula, "4200 元/月 → 4200.00");
+}
+
+// the report's columns packed at commit (schema version 6)
+
+/// Three months for `period_counts`: persons whose 身份证号 packs and ones that do not, two towns, 补发 and a
+/// 丧葬补助, and a person first seen in the last month.
+fn three_months_for_counts(ledger: &mut Ledger) {
+    commit_month(
+        ledger,
+        "2024-03",
+        "in-3",
+        vec![
+            line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 100),
+            line(ZHANG, "护理费", "2024-03", LineKind::Regular, 20),
+            with_town(line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 3), "东乡"),
+            line("11010519491231002x", "残疾抚恤金", "2024-03", LineKind::Regular, 40),
+        ],
+    );
+    commit_month(
+        ledger,
+        "2024-04",
+        "in-4",
+        vec![
+            line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 100),
+            line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Arrears, 7),
+            with_town(line(LI, "丧葬补助", "2024-04", LineKind::Funeral, 5000), "东乡"),
+            line("11010519491231002x", "残疾抚恤金", "2024-04", LineKind::Regular, 40),
+        ],
+    );
+    commit_month(
+        ledger,
+        "2024-05",
+        "in-5",
+        vec![
+            line(ZHANG, "残疾抚恤金", "2024-05", LineKind::Regular, 100),
+            line("A", "残疾抚恤金", "2024-05", LineKind::Regular, 9),
+            with_town(line("110105194912310020", "护理费", "2024-05", LineKind::Regular, 11), "东乡"),
+        ],
+    );
+}
+
+#[test]
+fn period_counts_from_packed_lines_equal_those_from_the_rows() {
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    three_months_for_counts(&mut ledger);
+    // Each commit packed its batch, with the batch's count and total.
+    assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM packed_lines"), 3);
+    assert_eq!(
+        count(
+            ledger.conn(),
+            "SELECT COUNT(*) FROM packed_lines p JOIN batches b ON b.id = p.batch_id
+              WHERE p.line_count = b.line_count AND p.total_fen = b.total_fen"
+        ),
+        3
+    );
+    let packed = ledger.period_counts(ym("2024-03"), ym("2024-05")).unwrap();
+    let one_side = ledger.period_counts(ym("2024-04"), ym("2024-04")).unwrap();
+    // 100+20+3+40 + 100+7+5000+40 + 100+9+11 = 5430 分 in 11 lines; persons 张三, 李四, the lower-case x, "A" and
+    // 张三's number with another check digit: 5; 正常 pairs: 3 in March (张三's two items are one pair), 2 in
+    // April, 3 in May = 8.
+    assert_eq!(packed.totals, counts(11, 5430, 5, 8));
+    // 东乡: 李四's 3 + 5000 and the other check digit's 11 = 5014 分; pairs (李四,03) and (…0020,05).
+    assert_eq!(packed.by_town["东乡"], counts(3, 5014, 2, 2));
+
+    // Without the packed lines (a ledger committed before version 6) the rows give the same counts.
+    ledger.conn().execute_batch("DROP TRIGGER packed_lines_no_delete; DELETE FROM packed_lines;").unwrap();
+    assert_eq!(ledger.period_counts(ym("2024-03"), ym("2024-05")).unwrap(), packed);
+    assert_eq!(ledger.period_counts(ym("2024-04"), ym("2024-04")).unwrap(), one_side);
+}
+
+#[test]
+fn packed_lines_are_taken_only_for_a_committed_batch_with_its_count_and_total() {
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    three_months_for_counts(&mut ledger);
+    ledger
+        .save_draft_test(&batch("2024-06", "in-6", vec![line(ZHANG, "残疾抚恤金", "2024-06", LineKind::Regular, 1)]))
+        .unwrap();
+    let conn = ledger.conn();
+    let refused = |sql: &str| conn.execute(sql, []).unwrap_err().to_string();
+    let draft_id = count(conn, "SELECT id FROM batches WHERE status = 'draft'");
+    let march = count(conn, "SELECT id FROM batches WHERE month = '2024-03'");
+    assert_eq!(
+        refused(&format!("INSERT INTO packed_lines VALUES ({draft_id}, 1, 1, x'00')")),
+        "汇总明细只能记入已确认发放的批次，且笔数和合计须与批次一致"
+    );
+    // March is committed but already has its blob; a second is refused by the key, a changed one by the trigger.
+    assert!(refused(&format!("INSERT INTO packed_lines VALUES ({march}, 4, 163, x'00')")).contains("UNIQUE"));
+    assert_eq!(refused("UPDATE packed_lines SET data = x'00'"), "已确认发放批次的汇总明细不能修改");
+    assert_eq!(refused("DELETE FROM packed_lines"), "已确认发放批次的汇总明细不能删除");
+    conn.execute_batch("DROP TRIGGER packed_lines_no_delete; DELETE FROM packed_lines;").unwrap();
+    // March: 100+20+3+40 = 163 分 in 4 lines; any other count or total is refused.
+    assert_eq!(
+        refused(&format!("INSERT INTO packed_lines VALUES ({march}, 4, 164, x'00')")),
+        "汇总明细只能记入已确认发放的批次，且笔数和合计须与批次一致"
+    );
+    conn.execute(&format!("INSERT INTO packed_lines VALUES ({march}, 4, 163, x'00')"), []).unwrap();
+}
+
+#[test]
+fn a_damaged_packed_batch_is_refused_with_its_month() {
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    three_months_for_counts(&mut ledger);
+    ledger
+        .conn()
+        .execute_batch(
+            "DROP TRIGGER packed_lines_no_update;
+             UPDATE packed_lines SET data = substr(data, 1, length(data) - 1)
+              WHERE batch_id = (SELECT id FROM batches WHERE month = '2024-04');",
+        )
+        .unwrap();
+    let err = ledger.period_counts(ym("2024-03"), ym("2024-05")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "台账 {} 已损坏或不是数据库文件（2024-04 批次的汇总明细无法读取（数据不完整）），未对该文件做任何修改。请从备份恢复台账，或用 --ledger 指定正确的台账文件",
+            path.display()
+        )
+    );
+    assert_eq!(err.code(), "LEDGER_CORRUPT");
 }

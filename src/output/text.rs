@@ -190,7 +190,8 @@ mod tests {
             line(&["身份证号", "姓名", "金额"]),
             line(&["a,b", "say \"hi\"", "two\r\nlines", "", " spaced ", "\"", "x\ny"]),
         ];
-        let expected = "身份证号,姓名,金额\r\n\"a,b\",\"say \"\"hi\"\"\",\"two\r\nlines\",, spaced ,\"\"\"\",\"x\ny\"\r\n";
+        let expected =
+            "身份证号,姓名,金额\r\n\"a,b\",\"say \"\"hi\"\"\",\"two\r\nlines\",, spaced ,\"\"\"\",\"x\ny\"\r\n";
         assert_eq!(String::from_utf8(by_csv_out(&lines)).unwrap(), expected);
         assert_eq!(by_csv_crate(&lines), expected.as_bytes());
         // raw fields go in as they are, with the separators around them
