@@ -63,12 +63,16 @@ impl IdCard {
         if t.is_empty() {
             return Err(IdError::Empty);
         }
-        let n = t.chars().count();
-        if n != 18 {
-            return Err(IdError::Length(n));
+        if t.len() != 18 || !t.is_ascii() {
+            // 18 characters that are not all ASCII are 18 characters of the wrong kind.
+            let n = t.chars().count();
+            return Err(if n == 18 { IdError::Characters } else { IdError::Length(n) });
         }
-        let upper = t.to_ascii_uppercase();
-        let b = upper.as_bytes();
+        // Upper-cased on the stack: this runs for every row of a province's roster.
+        let mut b = [0u8; 18];
+        b.copy_from_slice(t.as_bytes());
+        b.make_ascii_uppercase();
+        let upper = std::str::from_utf8(&b).expect("ASCII");
         if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
             return Err(IdError::Characters);
         }
@@ -80,7 +84,7 @@ impl IdCard {
         if expected != found {
             return Err(IdError::CheckDigit { expected, found });
         }
-        Ok(IdCard(b.try_into().expect("18 ASCII characters are 18 bytes")))
+        Ok(IdCard(b))
     }
 
     pub fn as_str(&self) -> &str {

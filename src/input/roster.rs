@@ -286,12 +286,12 @@ impl<'a> RowContext<'a> {
         let funeral_months = take(view.whole("丧葬补助月数"), problems);
         let item = view.text_ref("项目");
         let key = id.as_ref().map(|id| {
-            let shown = cells::display(view.cell("身份证号"));
-            DupKey {
-                id: id.packed(),
-                item: (self.has_item && !item.is_empty()).then(|| Box::from(&*item)),
-                shown: (shown != id.as_str()).then(|| shown.into_boxed_str()),
-            }
+            // The 身份证号 as typed, kept only when it differs from the parsed one (no copy per row otherwise).
+            let shown = match view.cell("身份证号") {
+                Cell::Text(t) if t == id.as_str() => None,
+                cell => Some(cells::display(cell)).filter(|s| s != id.as_str()).map(String::into_boxed_str),
+            };
+            DupKey { id: id.packed(), item: (self.has_item && !item.is_empty()).then(|| Box::from(&*item)), shown }
         });
         if problems.len() > before {
             return key;
