@@ -13,7 +13,7 @@ use crate::domain::recipient::{AttrNames, AttrsBuilder, RowLocation, kept_in_fie
 use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status};
 use rust_decimal::Decimal;
 use std::collections::hash_map::Entry as Entry_;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::mem::MaybeUninit;
 use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
@@ -356,7 +356,7 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
     let mut scratch = Scratch::default();
     let mut first = Parsed::default();
     ctx.rows(&head.rows[header.first_data..], &mut scratch, &mut first);
-    merge.add(first);
+    merge.add(first, true);
 
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 2);
     if let Some(parts) = reader.split(4 * workers) {
@@ -413,16 +413,24 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
             done.push(read);
             filled.push(n);
         }
-        // SAFETY: part k wrote `filled[k]` recipients at the start of its room, which starts `rooms[..k]` after
-        // the `head_len` recipients already in `all`; `close_gaps` moves exactly those into one run after the
-        // head, in part order, and gives the vector their count as its length.
-        merge.recipients = unsafe { close_gaps(all, head_len, &rooms, &filled) };
-        for read in done {
+        let done: Vec<Parsed> = done.into_iter().collect::<Result<_, _>>()?;
+        // Whether any 身份证号 repeats is asked on both cores (each takes half of the persons) while the parts are
+        // closed up; only when one does are the duplicates found again one by one, for their messages in order.
+        let (all, repeats) = std::thread::scope(|scope| {
+            let other = scope.spawn(|| any_repeat(&merge.seen, &done, 1));
+            let mine = any_repeat(&merge.seen, &done, 0);
+            // SAFETY: part k wrote `filled[k]` recipients at the start of its room, which starts `rooms[..k]`
+            // after the `head_len` recipients already in `all`; `close_gaps` moves exactly those into one run
+            // after the head, in part order, and gives the vector their count as its length.
+            let all = unsafe { close_gaps(all, head_len, &rooms, &filled) };
+            (all, mine || other.join().expect("the duplicate check does not panic"))
+        });
+        merge.recipients = all;
+        for parsed in done {
             // Recipients a part had no room left for (never, see `records_at_most`) follow in its `recipients`;
             // `add` would put them after every part, out of order.
-            let parsed = read?;
             assert!(parsed.recipients.is_empty(), "every record of a part has room");
-            merge.add(parsed);
+            merge.add(parsed, repeats);
         }
         return merge.finish();
     }
@@ -454,7 +462,7 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
             free.push(rows);
             waiting.insert(seq, parsed);
             while let Some(parsed) = waiting.remove(&merge.next) {
-                merge.add(parsed);
+                merge.add(parsed, true);
             }
         };
         let mut seq = merge.next;
@@ -494,6 +502,19 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
     })?;
     merge.finish()
 }
+
+/// Whether a (身份证号, 项目) of half `half` (0 or 1) of the persons is in `seen` or in `parts` twice.
+fn any_repeat(seen: &DupSeen, parts: &[Parsed], half: u64) -> bool {
+    let mine = |id: u64| id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 63 == half;
+    let keys = || parts.iter().flat_map(|p| &p.entries).filter_map(|e| e.key.as_ref()).filter(|k| mine(k.id));
+    let mut set: HashSet<(u64, Option<&str>), rustc_hash::FxBuildHasher> =
+        HashSet::with_capacity_and_hasher(keys().count() + seen.len(), rustc_hash::FxBuildHasher);
+    set.extend(seen.keys().filter(|k| mine(k.0)).map(|(id, item)| (*id, item.as_deref())));
+    keys().any(|k| !set.insert((k.id, k.item.as_deref())))
+}
+
+/// Excel row of each (身份证号, 项目) seen (项目 is `None` without a 项目 column).
+type DupSeen = HashMap<(u64, Option<Box<str>>), u32, rustc_hash::FxBuildHasher>;
 
 /// A part's stretch of the final vector's spare room, filled from the front.
 struct Placed<'v> {
@@ -568,8 +589,7 @@ struct Merge<'c> {
     next: usize,
     problems: Vec<Problem>,
     recipients: Vec<Recipient>,
-    /// Excel row of each (身份证号, 项目) seen (项目 is `None` without a 项目 column).
-    seen: HashMap<(u64, Option<Box<str>>), u32, rustc_hash::FxBuildHasher>,
+    seen: DupSeen,
 }
 
 impl<'c> Merge<'c> {
@@ -583,7 +603,8 @@ impl<'c> Merge<'c> {
         }
     }
 
-    fn add(&mut self, parsed: Parsed) {
+    /// Add the next batch; `check` false skips the duplicate check (`any_repeat` found none).
+    fn add(&mut self, parsed: Parsed, check: bool) {
         self.next += 1;
         let mut incoming = parsed.recipients;
         if incoming.len() > self.recipients.len() {
@@ -599,7 +620,7 @@ impl<'c> Merge<'c> {
         for entry in parsed.entries {
             self.problems.extend(problems.by_ref().take(entry.problems_end - start));
             start = entry.problems_end;
-            if let Some(key) = entry.key {
+            if let Some(key) = entry.key.filter(|_| check) {
                 self.check_duplicate(entry.excel_row, key);
             }
         }
@@ -1144,6 +1165,8 @@ mod tests {
         // Row 2 + 2500 = 2502 repeats the person of row 7 (index 5); row 2900 has an unknown 类别.
         lines[2500] = format!("重复,{},烈属,", ids[5]);
         lines[2898] = format!("错,{},公务员,", ids[2898]);
+        // and the last row repeats row 1202's person: both far past the rows read with the header
+        lines[2999] = format!("又重复,{},烈属,", ids[1200]);
         if quoted {
             lines[0] = format!("\"人0\",{},烈属,", ids[0]);
         }
@@ -1162,9 +1185,15 @@ mod tests {
                     "F 第2900行「类别」列：类别不在已知类别中（值：“公务员”）。可用的类别：{}。本地特有的类别可在 youfu.toml 的 [categories] 中增加。 [UNKNOWN_CATEGORY]",
                     KNOWN.join("、")
                 ),
+                format!(
+                    "F 第3001行「身份证号」列：身份证号在第1202行和第3001行重复出现（值：“{}”）。同一人只能有一行；\
+                     如果是同一人的不同发放项目，请增加“项目”列分行填写。 [DUPLICATE_ID]",
+                    ids[1200]
+                ),
             ]
         );
         lines[2500] = format!("新人,{},烈属,", id(3500));
+        lines[2999] = format!("人2999,{},烈属,", ids[2999]);
         lines[2898] = format!("错,{},烈属,", ids[2898]);
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
         let path = csv_roster(&dir, 0, &refs);
