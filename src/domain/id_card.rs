@@ -76,7 +76,7 @@ impl IdCard {
         if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
             return Err(IdError::Characters);
         }
-        if birth_date_of(&upper).is_none() {
+        if birth_date_of(upper).is_none() {
             return Err(IdError::BirthDate);
         }
         let expected = check_char(&b[..17]);
