@@ -507,8 +507,10 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
 fn any_repeat(seen: &DupSeen, parts: &[Parsed], half: u64) -> bool {
     let mine = |id: u64| id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 63 == half;
     let keys = || parts.iter().flat_map(|p| &p.entries).filter_map(|e| e.key.as_ref()).filter(|k| mine(k.id));
+    // About half of the rows are this half's (no pass over them only to count).
+    let rows: usize = parts.iter().map(|p| p.entries.len()).sum();
     let mut set: HashSet<(u64, Option<&str>), rustc_hash::FxBuildHasher> =
-        HashSet::with_capacity_and_hasher(keys().count() + seen.len(), rustc_hash::FxBuildHasher);
+        HashSet::with_capacity_and_hasher(rows / 2 + seen.len(), rustc_hash::FxBuildHasher);
     set.extend(seen.keys().filter(|k| mine(k.0)).map(|(id, item)| (*id, item.as_deref())));
     keys().any(|k| !set.insert((k.id, k.item.as_deref())))
 }

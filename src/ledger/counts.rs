@@ -536,9 +536,7 @@ impl Tally {
             let [c, i, t] = line.names;
             self.add(person, periods[line.period], line.kind, [names[0][c], names[1][i], names[2][t]], line.amount_fen);
         }
-        self.last_person = None;
-        self.last_period = None;
-        self.last_names = Default::default();
+        // The text caches (`last_person` …) are left as they are: a number once given never changes.
         self.end_batch();
         Ok(())
     }

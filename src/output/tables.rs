@@ -1,6 +1,6 @@
-//! payments.csv and exceptions.csv: UTF-8 with a byte-order mark (so Excel and WPS open them as Chinese text),
-//! CRLF line ends, one row per payment line / per exception. No file names or times inside, so the same
-//! roster gives the same bytes whatever format it was read from.
+//! payments.csv, exceptions.csv and recoveries.csv: UTF-8 with a byte-order mark (so Excel and WPS open them as
+//! Chinese text), CRLF line ends, one row per payment line / exception / overpayment, written by `text::CsvOut`.
+//! No file names or times inside, so the same roster gives the same bytes whatever format it was read from.
 
 use super::PayRun;
 use super::text::{CsvOut, push_month, push_yuan};
@@ -9,21 +9,17 @@ use std::io::{self, Write};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-fn writer<W: Write>(mut out: W) -> io::Result<csv::Writer<W>> {
+/// A CSV file begun with the byte-order mark.
+fn writer<W: Write>(mut out: W) -> io::Result<CsvOut<W>> {
     out.write_all(BOM)?;
-    Ok(csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).buffer_capacity(1 << 16).from_writer(out))
-}
-
-fn finish<W: Write>(w: csv::Writer<W>) -> io::Result<()> {
-    w.into_inner().map_err(|e| e.into_error())?.flush()
+    Ok(CsvOut::new(out))
 }
 
 pub const PAYMENTS_HEADER: [&str; 8] = ["身份证号", "姓名", "类别", "项目", "所属期", "类型", "金额", "依据"];
 
 /// One row per payment: 身份证号, 姓名, 类别, 项目, 所属期, 类型, 金额, 依据.
-pub fn payments_csv<W: Write>(run: &PayRun, mut out: W) -> io::Result<()> {
-    out.write_all(BOM)?;
-    let mut w = CsvOut::new(out);
+pub fn payments_csv<W: Write>(run: &PayRun, out: W) -> io::Result<()> {
+    let mut w = writer(out)?;
     w.record(PAYMENTS_HEADER)?;
     for p in &run.batch.payments {
         let r = &run.roster[p.recipient];
@@ -45,11 +41,11 @@ pub const EXCEPTIONS_HEADER: [&str; 8] = ["身份证号", "姓名", "类别", "�
 /// One row per recipient (or item) not paid, with the reason.
 pub fn exceptions_csv<W: Write>(run: &PayRun, out: W) -> io::Result<()> {
     let mut w = writer(out)?;
-    w.write_record(EXCEPTIONS_HEADER)?;
+    w.record(EXCEPTIONS_HEADER)?;
     for e in &run.batch.exceptions {
         let r = &run.roster[e.recipient];
         let row = r.location.row.map(|n| n.to_string()).unwrap_or_default();
-        w.write_record([
+        w.record([
             r.id.as_str(),
             &r.name,
             &*r.category,
@@ -60,7 +56,7 @@ pub fn exceptions_csv<W: Write>(run: &PayRun, out: W) -> io::Result<()> {
             &row,
         ])?;
     }
-    finish(w)
+    w.finish().map(drop)
 }
 
 pub const RECOVERIES_HEADER: [&str; 9] =
@@ -69,10 +65,10 @@ pub const RECOVERIES_HEADER: [&str; 9] =
 /// Overpayments found against the ledger: listed for 追缴, never netted against this month's payments.
 pub fn recoveries_csv<W: Write>(run: &PayRun, out: W) -> io::Result<()> {
     let mut w = writer(out)?;
-    w.write_record(RECOVERIES_HEADER)?;
+    w.record(RECOVERIES_HEADER)?;
     for rc in &run.batch.recoveries {
         let r = &run.roster[rc.recipient];
-        w.write_record([
+        w.record([
             r.id.as_str(),
             &r.name,
             &*r.category,
@@ -84,5 +80,5 @@ pub fn recoveries_csv<W: Write>(run: &PayRun, out: W) -> io::Result<()> {
             &format_yuan(rc.overpaid),
         ])?;
     }
-    finish(w)
+    w.finish().map(drop)
 }
