@@ -271,3 +271,34 @@ fn a_gbk_bank_file_holds_the_same_text() {
     // 张三 in GBK: D5C5 C8FD
     assert!(gbk.windows(4).any(|w| w == [0xD5, 0xC5, 0xC8, 0xFD]));
 }
+
+/// A bank's own layout (youfu.toml `[bank]`): `|` between fields, a totals line, no header, the columns in the
+/// bank's order. A 开户行 holding the delimiter is quoted; everything else is written as it is.
+#[test]
+fn a_bank_file_in_the_banks_own_layout() {
+    let roster = "\
+姓名,身份证号,类别,等级,性质,城乡,乡镇,开户行,银行账号,死亡日期
+张三,440304198001010017,残疾军人,一级,因战,城镇,城关镇,农行|城关支行,6217000000000000004,
+李四,11010519491231002X,烈士遗属,,,农村,东坝镇,信用社,79927398713,
+";
+    let dir = workdir(roster, STANDARDS);
+    std::fs::write(
+        dir.path().join("youfu.toml"),
+        "[bank]\ndelimiter = \"|\"\nheader = false\ntotals_line = true\n\
+         columns = [\"账号\", \"姓名\", \"金额\", \"开户行\", \"序号\"]\n",
+    )
+    .unwrap();
+    let r = youfu(
+        dir.path(),
+        &["pay", "--month", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv", "--out", "out"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let bank = std::fs::read_to_string(dir.path().join("out/bank.csv")).unwrap();
+    // 张三 106670 / 12 = 8889.1666… → 8889.17; 李四 27980 / 12 = 2331.666… → 2331.67; total 11220.84 in 2 transfers.
+    assert_eq!(
+        bank,
+        "2|11220.84\r\n\
+         6217000000000000004|张三|8889.17|\"农行|城关支行\"|1\r\n\
+         79927398713|李四|2331.67|信用社|2\r\n"
+    );
+}

@@ -2,7 +2,7 @@
 //! encoding the bank asks for (youfu.toml `[bank]`). Default: 序号, 姓名, 身份证号, 账号, 金额, 摘要, UTF-8.
 
 use super::PayRun;
-use super::text::{push_u64, push_yuan};
+use super::text::{CsvOut, push_u64, push_yuan};
 use crate::compute::PaymentKind;
 use crate::compute::summary::{Kinds, transfers};
 use crate::config::Encoding;
@@ -20,7 +20,7 @@ pub enum BankError {
     Io(std::io::Error),
 }
 
-/// The character the bank's encoding cannot hold, carried through the csv writer as an io error.
+/// The character the bank's encoding cannot hold, carried through the CSV writer as an io error.
 #[derive(Debug)]
 struct Unencodable(char);
 
@@ -66,26 +66,24 @@ pub fn bank_file<W: Write>(run: &PayRun, mut out: W) -> Result<(), BankError> {
     if layout.encoding == Encoding::Utf8Bom {
         out.write_all(b"\xEF\xBB\xBF")?;
     }
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(layout.delimiter.as_bytes()[0])
-        .terminator(csv::Terminator::CRLF)
-        .flexible(true)
-        .from_writer(Encoder { out: &mut out, encoding: layout.encoding, pending: Vec::new() });
+    let mut w = CsvOut::with_delimiter(
+        Encoder { out: &mut out, encoding: layout.encoding, pending: Vec::new() },
+        layout.delimiter.as_bytes()[0],
+    );
     let refusal = |e: std::io::Error| match e.get_ref().and_then(|i| i.downcast_ref::<Unencodable>()) {
         Some(Unencodable(bad)) => BankError::Encoding(Box::new(unencodable(run, *bad, &tr))),
         None => BankError::Io(e),
     };
     if layout.totals_line {
-        w.write_record([tr.len().to_string(), format_yuan(total)]).map_err(|e| refusal(csv_io(e)))?;
+        w.record([tr.len().to_string(), format_yuan(total)]).map_err(refusal)?;
     }
     if layout.header {
-        w.write_record(&layout.columns).map_err(|e| refusal(csv_io(e)))?;
+        w.record(&layout.columns).map_err(refusal)?;
     }
     let memo_base =
         layout.memo.replace("{所属期}", &run.month.to_string()).replace("{月}", &run.month.month().to_string());
     // The memo depends only on the kinds of payment in the transfer: worked out once per combination.
     let mut memos: Vec<(Kinds, String)> = Vec::new();
-    let mut num = Vec::with_capacity(24);
     for (n, t) in tr.iter().enumerate() {
         let r = &run.roster[t.recipient];
         let kinds = t.kinds;
@@ -105,28 +103,19 @@ pub fn bank_file<W: Write>(run: &PayRun, mut out: W) -> Result<(), BankError> {
         };
         for c in &layout.columns {
             match c.as_str() {
-                "序号" => {
-                    num.clear();
-                    push_u64(&mut num, n as u64 + 1);
-                    w.write_field(&num)
-                }
-                "姓名" => w.write_field(&r.name),
-                "身份证号" => w.write_field(r.id.as_str()),
-                "账号" => w.write_field(&r.account),
-                "开户行" => w.write_field(&*r.bank),
-                "金额" => {
-                    num.clear();
-                    push_yuan(&mut num, t.amount);
-                    w.write_field(&num)
-                }
-                "摘要" => w.write_field(&memos[memo].1),
+                "序号" => push_u64(w.raw(), n as u64 + 1),
+                "姓名" => w.field(r.name.as_bytes()),
+                "身份证号" => w.field(r.id.as_str().as_bytes()),
+                "账号" => w.field(r.account.as_bytes()),
+                "开户行" => w.field(r.bank.as_bytes()),
+                "金额" => push_yuan(w.raw(), t.amount),
+                "摘要" => w.field(memos[memo].1.as_bytes()),
                 other => unreachable!("config validation rejects column {other}"),
             }
-            .map_err(|e| refusal(csv_io(e)))?;
         }
-        w.write_record(None::<&[u8]>).map_err(|e| refusal(csv_io(e)))?;
+        w.end_record().map_err(refusal)?;
     }
-    let encoder = w.into_inner().map_err(|e| refusal(e.into_error()))?;
+    let encoder = w.finish().map_err(refusal)?;
     if !encoder.pending.is_empty() {
         return Err(std::io::Error::other("代发文件内容不是完整的 UTF-8 文本").into());
     }
@@ -134,8 +123,8 @@ pub fn bank_file<W: Write>(run: &PayRun, mut out: W) -> Result<(), BankError> {
     Ok(())
 }
 
-/// Passes UTF-8 text on in the bank's encoding. The csv writer hands over its buffer at arbitrary byte positions,
-/// so a character cut in two waits in `pending` for its other half.
+/// Passes UTF-8 text on in the bank's encoding. A writer may hand over its buffer at any byte position (`CsvOut`
+/// hands over whole lines), so a character cut in two waits in `pending` for its other half.
 struct Encoder<W: Write> {
     out: W,
     encoding: Encoding,
@@ -166,14 +155,6 @@ impl<W: Write> Write for Encoder<W> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.out.flush()
-    }
-}
-
-/// The io error inside a csv error (the csv crate's own conversion wraps it, hiding its kind).
-fn csv_io(e: csv::Error) -> std::io::Error {
-    match e.into_kind() {
-        csv::ErrorKind::Io(e) => e,
-        other => std::io::Error::other(format!("{other:?}")),
     }
 }
 

@@ -58,15 +58,19 @@ pub fn push_month(buf: &mut Vec<u8>, month: YearMonth) {
     ]);
 }
 
-/// A CSV writer for the large files, built up in one reused buffer: the bytes the csv crate writes with `,`, `"`,
-/// CRLF line ends and its default quoting (a field is quoted only when it holds `,`, `"`, CR or LF, and a `"`
-/// inside is doubled). payments.csv of a province is 1.6 million lines; through the csv crate its writing was the
-/// longest thread of `pay`.
+/// A CSV writer for the large files, built up in one reused buffer: the bytes the csv crate writes with its
+/// delimiter (`,` unless given), `"`, CRLF line ends and its default quoting (a field is quoted only when it holds
+/// the delimiter, `"`, CR or LF, and a `"` inside is doubled; a line with nothing on it is written `""`).
+/// payments.csv of a province is 1.6 million lines; through the csv crate its writing was the longest thread of
+/// `pay`.
 pub struct CsvOut<W: Write> {
     out: W,
     buf: Vec<u8>,
+    delimiter: u8,
     /// No field written yet on the current line.
     line_start: bool,
+    /// Where the current line begins in `buf`.
+    line_at: usize,
 }
 
 /// Bytes kept before they are written out.
@@ -74,14 +78,21 @@ const CSV_BUFFER: usize = 1 << 16;
 
 impl<W: Write> CsvOut<W> {
     pub fn new(out: W) -> CsvOut<W> {
-        CsvOut { out, buf: Vec::with_capacity(CSV_BUFFER + 4096), line_start: true }
+        CsvOut::with_delimiter(out, b',')
+    }
+
+    /// Fields separated by `delimiter` (an ASCII byte other than `"`, CR and LF; the bank's layout may ask for
+    /// `|` or a tab).
+    pub fn with_delimiter(out: W, delimiter: u8) -> CsvOut<W> {
+        debug_assert!(delimiter.is_ascii() && !matches!(delimiter, b'"' | b'\r' | b'\n'));
+        CsvOut { out, buf: Vec::with_capacity(CSV_BUFFER + 4096), delimiter, line_start: true, line_at: 0 }
     }
 
     /// Start a field and give the buffer to write it into, as is: only for text that never needs quoting
     /// (digits, a month, an amount).
     pub fn raw(&mut self) -> &mut Vec<u8> {
         if !std::mem::replace(&mut self.line_start, false) {
-            self.buf.push(b',');
+            self.buf.push(self.delimiter);
         }
         &mut self.buf
     }
@@ -89,7 +100,8 @@ impl<W: Write> CsvOut<W> {
     /// A field of any text, quoted when it must be.
     pub fn field(&mut self, text: &[u8]) {
         // No early exit: the whole-slice fold is vectorised, and fields are short.
-        let special = text.iter().fold(false, |acc, &b| acc | matches!(b, b',' | b'"' | b'\r' | b'\n'));
+        let d = self.delimiter;
+        let special = text.iter().fold(false, |acc, &b| acc | matches!(b, b'"' | b'\r' | b'\n') | (b == d));
         let buf = self.raw();
         if !special {
             buf.extend_from_slice(text);
@@ -107,12 +119,17 @@ impl<W: Write> CsvOut<W> {
 
     /// End the line.
     pub fn end_record(&mut self) -> io::Result<()> {
+        if self.buf.len() == self.line_at {
+            // Nothing on the line (one empty field): quoted, so that the line is not read as no line at all.
+            self.buf.extend_from_slice(b"\"\"");
+        }
         self.buf.extend_from_slice(b"\r\n");
         self.line_start = true;
         if self.buf.len() >= CSV_BUFFER {
             self.out.write_all(&self.buf)?;
             self.buf.clear();
         }
+        self.line_at = self.buf.len();
         Ok(())
     }
 
@@ -166,21 +183,33 @@ mod tests {
         assert_eq!(String::from_utf8(b).unwrap(), "018446744073709551615");
     }
 
-    /// `fields` as the csv crate writes them (as payments.csv was written before `CsvOut`).
-    fn by_csv_crate(lines: &[Vec<String>]) -> Vec<u8> {
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).flexible(true).from_writer(Vec::new());
+    /// `fields` as the csv crate writes them (as payments.csv and bank.csv were written before `CsvOut`).
+    fn by_csv_crate_with(lines: &[Vec<String>], delimiter: u8) -> Vec<u8> {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .terminator(csv::Terminator::CRLF)
+            .flexible(true)
+            .from_writer(Vec::new());
         for line in lines {
             w.write_record(line).unwrap();
         }
         w.into_inner().unwrap()
     }
 
-    fn by_csv_out(lines: &[Vec<String>]) -> Vec<u8> {
-        let mut w = CsvOut::new(Vec::new());
+    fn by_csv_out_with(lines: &[Vec<String>], delimiter: u8) -> Vec<u8> {
+        let mut w = CsvOut::with_delimiter(Vec::new(), delimiter);
         for line in lines {
             w.record(line).unwrap();
         }
         w.finish().unwrap()
+    }
+
+    fn by_csv_crate(lines: &[Vec<String>]) -> Vec<u8> {
+        by_csv_crate_with(lines, b',')
+    }
+
+    fn by_csv_out(lines: &[Vec<String>]) -> Vec<u8> {
+        by_csv_out_with(lines, b',')
     }
 
     #[test]
@@ -204,6 +233,20 @@ mod tests {
     }
 
     #[test]
+    fn csv_out_with_another_delimiter_and_empty_lines() {
+        let line = |fields: &[&str]| fields.iter().map(|f| f.to_string()).collect::<Vec<_>>();
+        let lines = vec![line(&["a|b", "c,d", "e\tf"]), line(&[""]), line(&[]), line(&["", ""]), line(&["x"])];
+        // `|` quotes the first field and not the second; a line with nothing on it is `""`, two empty fields are
+        // the delimiter alone.
+        let expected = "\"a|b\"|c,d|e\tf\r\n\"\"\r\n\"\"\r\n|\r\nx\r\n";
+        assert_eq!(String::from_utf8(by_csv_out_with(&lines, b'|')).unwrap(), expected);
+        assert_eq!(by_csv_crate_with(&lines, b'|'), expected.as_bytes());
+        let tab = "a|b\tc,d\t\"e\tf\"\r\n\"\"\r\n\"\"\r\n\t\r\nx\r\n";
+        assert_eq!(String::from_utf8(by_csv_out_with(&lines, b'\t')).unwrap(), tab);
+        assert_eq!(by_csv_crate_with(&lines, b'\t'), tab.as_bytes());
+    }
+
+    #[test]
     fn csv_out_writes_through_its_buffer_in_order() {
         // more than one buffer's worth, so the flushes in the middle are exercised
         let lines: Vec<Vec<String>> =
@@ -214,8 +257,9 @@ mod tests {
     proptest! {
         #[test]
         fn csv_out_is_the_csv_crate(lines in proptest::collection::vec(
-            proptest::collection::vec("[a-c,\"\r\n 优抚]{0,6}", 2..5), 0..6)) {
-            prop_assert_eq!(by_csv_out(&lines), by_csv_crate(&lines));
+            proptest::collection::vec("[a-c,|\t\"\r\n 优抚]{0,6}", 0..5), 0..6),
+            delimiter in proptest::sample::select(vec![b',', b'|', b'\t', b';'])) {
+            prop_assert_eq!(by_csv_out_with(&lines, delimiter), by_csv_crate_with(&lines, delimiter));
         }
 
         #[test]
