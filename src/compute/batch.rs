@@ -417,8 +417,14 @@ fn compute_month_in(
     let compared = history.paid.compared();
     let results =
         in_parts(roster.len(), parts, |range| month_part(month, roster, range, table, rules, history, &compared));
-    let mut batch = MonthBatch::default();
-    let mut problems = Problems::default();
+    // The first slice's lists are kept and the others appended (room made once): a province's 1.6 million
+    // lines are not all copied into a new list.
+    let mut results = results.into_iter();
+    let first = results.next().unwrap_or_default();
+    let (mut batch, mut problems) = (first.batch, first.problems);
+    let results: Vec<Part> = results.collect();
+    batch.payments.reserve_exact(results.iter().map(|p| p.batch.payments.len()).sum());
+    batch.exceptions.reserve_exact(results.iter().map(|p| p.batch.exceptions.len()).sum());
     for part in results {
         batch.payments.extend(part.batch.payments);
         batch.exceptions.extend(part.batch.exceptions);
