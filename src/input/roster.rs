@@ -352,7 +352,8 @@ const BATCH_ROWS: usize = 1024;
 fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Vec<Recipient>, Problems> {
     let (head, header) = roster_header(&mut reader)?;
     let ctx = RowContext::new(&head, &header, categories);
-    let mut merge = Merge::new(&ctx, reader.rows_left_at_most());
+    // Room for the duplicate check's keys is made below, once it is known whether it runs over every row.
+    let mut merge = Merge::new(&ctx);
     let mut scratch = Scratch::default();
     let mut first = Parsed::default();
     ctx.rows(&head.rows[header.first_data..], &mut scratch, &mut first);
@@ -428,6 +429,9 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
             (all, mine || other.join().expect("the duplicate check does not panic"))
         });
         merge.recipients = all;
+        if repeats {
+            merge.seen.reserve(done.iter().map(|p| p.entries.len()).sum());
+        }
         for parsed in done {
             // Recipients a part had no room left for (never, see `records_at_most`) follow in its `recipients`;
             // `add` would put them after every part, out of order.
@@ -436,6 +440,7 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
         }
         return merge.finish();
     }
+    merge.seen.reserve(reader.rows_left_at_most());
     let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<Row>, usize)>(2 * workers);
     let work_rx = Mutex::new(work_rx);
     let (done_tx, done_rx) = mpsc::channel::<(usize, Parsed, Vec<Row>)>();
@@ -597,14 +602,8 @@ struct Merge<'c> {
 }
 
 impl<'c> Merge<'c> {
-    fn new(ctx: &'c RowContext<'c>, rows: usize) -> Merge<'c> {
-        Merge {
-            ctx,
-            next: 0,
-            problems: Vec::new(),
-            recipients: Vec::new(),
-            seen: HashMap::with_capacity_and_hasher(rows, rustc_hash::FxBuildHasher),
-        }
+    fn new(ctx: &'c RowContext<'c>) -> Merge<'c> {
+        Merge { ctx, next: 0, problems: Vec::new(), recipients: Vec::new(), seen: HashMap::default() }
     }
 
     /// Add the next batch; `check` false skips the duplicate check (`any_repeat` found none).

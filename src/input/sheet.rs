@@ -109,6 +109,8 @@ struct CsvSource<'a> {
     record: csv::ByteRecord,
     count: u64,
     embedded_breaks: u64,
+    /// `RowReader::records_at_most` before any record is read, when `split` counted it already.
+    records_at_most: Option<usize>,
 }
 
 impl<'a> RowReader<'a> {
@@ -189,20 +191,27 @@ impl<'a> RowReader<'a> {
         let rest = &text[start..];
         // The line the rest starts on (1-based): no quotes, so every line break before it ends a line.
         let mut line = 1 + count_bytes(&text[c.base..start], |b| b == b'\n') as u64;
-        let mut readers = Vec::new();
+        let mut pieces = Vec::new();
         let mut from = 0;
         for k in 1..=parts.max(1) {
             let to = if k == parts.max(1) {
                 rest.len()
             } else {
                 let cut = (rest.len() * k / parts).max(from);
-                rest[cut..].iter().position(|b| *b == b'\n').map_or(rest.len(), |i| cut + i + 1)
+                memchr::memchr(b'\n', &rest[cut..]).map_or(rest.len(), |i| cut + i + 1)
             };
-            let piece = &rest[from..to];
-            let source = CsvSource::new(Cow::Borrowed(piece), 0, c.delimiter, line - 1);
-            readers.push(RowReader { file: self.file.clone(), sheet: None, source: Source::Csv(Box::new(source)) });
-            line += count_bytes(piece, |b| b == b'\n') as u64;
+            pieces.push(&rest[from..to]);
             from = to;
+        }
+        // Each piece's line feeds (for the next piece's first line number) and line-break bytes (its
+        // `records_at_most`) in one pass.
+        let breaks = count_breaks(&pieces);
+        let mut readers = Vec::with_capacity(pieces.len());
+        for (piece, (lf, any)) in pieces.into_iter().zip(breaks) {
+            let mut source = CsvSource::new(Cow::Borrowed(piece), 0, c.delimiter, line - 1);
+            source.records_at_most = Some(records_at_most(piece, any));
+            readers.push(RowReader { file: self.file.clone(), sheet: None, source: Source::Csv(Box::new(source)) });
+            line += lf as u64;
         }
         Some(readers)
     }
@@ -244,9 +253,12 @@ impl<'a> RowReader<'a> {
         let Source::Csv(c) = &self.source else {
             return self.rows_left_at_most();
         };
+        if let Some(n) = c.records_at_most.filter(|_| c.count == 0) {
+            return n;
+        }
         let text = c.reader.get_ref().get_ref();
         let at = (c.base as u64 + c.reader.position().byte()) as usize;
-        text.get(at..).map_or(0, |rest| count_bytes(rest, |b| matches!(b, b'\n' | b'\r')) + 1)
+        text.get(at..).map_or(0, |rest| records_at_most(rest, count_bytes(rest, |b| matches!(b, b'\n' | b'\r'))))
     }
 
     /// Read the next row into `row`; `false` at the end. A CSV that cannot be parsed is refused here.
@@ -309,7 +321,16 @@ impl<'a> CsvSource<'a> {
         cursor.set_position(base as u64);
         let reader =
             csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(cursor);
-        CsvSource { reader, delimiter, line_offset, base, record: csv::ByteRecord::new(), count: 0, embedded_breaks: 0 }
+        CsvSource {
+            reader,
+            delimiter,
+            line_offset,
+            base,
+            record: csv::ByteRecord::new(),
+            count: 0,
+            embedded_breaks: 0,
+            records_at_most: None,
+        }
     }
 
     fn next_row(&mut self, file: &str, row: &mut Row) -> Result<bool, Problems> {
@@ -356,8 +377,51 @@ impl<'a> CsvSource<'a> {
 /// How many bytes satisfy `f`: counted in byte-sized counters a block at a time, without branches, so the
 /// compiler runs over many bytes per instruction (a plain `filter().count()` or `any()` goes byte by byte, and
 /// these run over the whole file).
-fn count_bytes(bytes: &[u8], f: impl Fn(u8) -> bool) -> usize {
-    bytes.chunks(255).map(|block| block.iter().fold(0u8, |n, &b| n + u8::from(f(b))) as usize).sum()
+/// At most how many records `text` holds, given its line-break bytes: one per break, and one more when the text
+/// does not end with a break (its last line has none).
+fn records_at_most(text: &[u8], breaks: usize) -> usize {
+    breaks + usize::from(!text.is_empty() && !matches!(text.last(), Some(b'\n' | b'\r')))
+}
+
+/// A province's file (over `PARALLEL_COUNT_MIN` bytes) is counted in two halves on two threads: these passes run
+/// before the rows can be shared out, with the other core idle.
+fn count_bytes(bytes: &[u8], f: impl Fn(u8) -> bool + Sync) -> usize {
+    let count = |bytes: &[u8]| -> usize {
+        bytes.chunks(255).map(|block| block.iter().fold(0u8, |n, &b| n + u8::from(f(b))) as usize).sum()
+    };
+    if bytes.len() < PARALLEL_COUNT_MIN {
+        return count(bytes);
+    }
+    let (first, second) = bytes.split_at(bytes.len() / 2);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| count(second));
+        count(first) + other.join().expect("counting bytes does not panic")
+    })
+}
+
+/// Bytes below which a count runs on one thread (a thread costs ~50 µs; 16 MB are counted in ~3 ms).
+const PARALLEL_COUNT_MIN: usize = 16 << 20;
+
+/// Line feeds and line-break bytes (CR or LF) of each piece, the pieces counted on two threads.
+fn count_breaks(pieces: &[&[u8]]) -> Vec<(usize, usize)> {
+    let count = |piece: &[u8]| -> (usize, usize) {
+        piece.chunks(255).fold((0, 0), |(lf, any), block| {
+            let (l, a) =
+                block.iter().fold((0u8, 0u8), |(l, a), &b| (l + u8::from(b == b'\n'), a + u8::from(b == b'\r')));
+            (lf + l as usize, any + l as usize + a as usize)
+        })
+    };
+    let total: usize = pieces.iter().map(|p| p.len()).sum();
+    if total < PARALLEL_COUNT_MIN || pieces.len() < 2 {
+        return pieces.iter().map(|p| count(p)).collect();
+    }
+    let (first, second) = pieces.split_at(pieces.len() / 2);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| second.iter().map(|p| count(p)).collect::<Vec<_>>());
+        let mut counts: Vec<(usize, usize)> = first.iter().map(|p| count(p)).collect();
+        counts.extend(other.join().expect("counting bytes does not panic"));
+        counts
+    })
 }
 
 /// A field of a record read from UTF-8 text.
@@ -877,9 +941,12 @@ mod tests {
         for parts in [1, 2, 3, 7] {
             let mut got = rows.clone();
             for mut part in reader.split(parts).unwrap() {
+                let room = part.records_at_most();
+                let before = got.len();
                 while part.next_row(&mut row).unwrap() {
                     got.push(row.clone());
                 }
+                assert!(got.len() - before <= room, "{parts} parts: {} rows, room for {room}", got.len() - before);
             }
             assert_eq!(got, all.rows, "{parts} parts");
         }
@@ -888,6 +955,37 @@ mod tests {
         // a quote anywhere: not split
         let quoted = RowReader::csv("q.csv".into(), b"a,b\n\"x\",y\n".to_vec()).unwrap();
         assert!(quoted.split(2).is_none());
+    }
+
+    #[test]
+    fn counts_over_a_large_text_are_the_counts_of_one_pass() {
+        // Over PARALLEL_COUNT_MIN, so the halves are counted on two threads.
+        let unit = b"a\r\nbb\n";
+        let n = PARALLEL_COUNT_MIN / unit.len() + 1000;
+        let text: Vec<u8> = unit.iter().copied().cycle().take(n * unit.len()).collect();
+        assert_eq!(count_bytes(&text, |b| b == b'\n'), 2 * n);
+        assert_eq!(count_bytes(&text, |b| b == b'\r'), n);
+        // Pieces cut anywhere, even inside a CRLF: (LF, CR + LF) of each, as a plain filter counts them.
+        let cuts = [0, 1, 2, 3, text.len() / 2 + 1, text.len() - 1, text.len()];
+        let pieces: Vec<&[u8]> = cuts.windows(2).map(|w| &text[w[0]..w[1]]).collect();
+        let plain = |p: &[u8], f: fn(u8) -> bool| p.iter().filter(|b| f(**b)).count();
+        let want: Vec<(usize, usize)> =
+            pieces.iter().map(|p| (plain(p, |b| b == b'\n'), plain(p, |b| matches!(b, b'\n' | b'\r')))).collect();
+        assert_eq!(count_breaks(&pieces), want);
+        assert_eq!(want.iter().map(|c| c.0).sum::<usize>(), 2 * n);
+        // "a" | "\r" | "\n": the first pieces by hand
+        assert_eq!(&want[..3], [(0, 0), (0, 1), (1, 1)]);
+        assert_eq!(count_breaks(&[b"a\r\nb", b"\n", b""]), [(1, 2), (1, 1), (0, 0)]);
+    }
+
+    #[test]
+    fn records_at_most_counts_a_last_line_without_a_break() {
+        assert_eq!(records_at_most(b"", 0), 0);
+        assert_eq!(records_at_most(b"a", 0), 1);
+        assert_eq!(records_at_most(b"a\n", 1), 1);
+        assert_eq!(records_at_most(b"a\r\n", 2), 2);
+        assert_eq!(records_at_most(b"a\nb", 1), 2);
+        assert_eq!(records_at_most(b"a\rb\r", 2), 2);
     }
 
     #[test]
