@@ -86,8 +86,8 @@ fn timings_only_when_asked_for() {
 }
 
 /// A batch larger than one sheet can hold (Excel: 1,048,576 rows) goes on 发放明细, 发放明细（2）, … — checked with
-/// 100 payments per sheet on the fixtures' 360 payments: four sheets of 100, 100, 100 and 60 rows, 序号 running on
-/// from 1 to 360, and one 合计 on the last sheet summing all four.
+/// at most 100 payments per sheet on the fixtures' 360 payments: four sheets (360 / 100 → 4), the payments shared
+/// evenly (90 each), 序号 running on from 1 to 360, and one 合计 on the last sheet summing all four.
 #[test]
 fn a_batch_too_big_for_one_sheet_is_split_across_detail_sheets() {
     use calamine::{Data, Reader, open_workbook_auto};
@@ -126,16 +126,16 @@ fn a_batch_too_big_for_one_sheet_is_split_across_detail_sheets() {
                 _ => None,
             })
             .collect();
-        assert_eq!(rows.len(), if n < 3 { 100 } else { 60 }, "{name}");
+        assert_eq!(rows.len(), 90, "{name} (sheet {n})");
         numbers.extend(rows);
     }
     assert_eq!(numbers, (1..=360).map(|n| n as f64).collect::<Vec<_>>());
     let formulas = wb.worksheet_formula("发放明细（4）").unwrap();
-    // The 合计 sits under the last sheet's 60 rows (Excel rows 4–63): row 64 (0-based 63), column K.
+    // The 合计 sits under the last sheet's 90 rows (Excel rows 4–93): row 94 (0-based 93), column K.
     assert_eq!(
-        formulas.get_value((63, 10)).map(String::as_str),
-        Some("SUM(K4:K103,'发放明细（2）'!K4:K103,'发放明细（3）'!K4:K103,'发放明细（4）'!K4:K63)")
+        formulas.get_value((93, 10)).map(String::as_str),
+        Some("SUM(K4:K93,'发放明细（2）'!K4:K93,'发放明细（3）'!K4:K93,'发放明细（4）'!K4:K93)")
     );
     let last = wb.worksheet_range("发放明细（4）").unwrap();
-    assert_eq!(last.get_value((63, 0)), Some(&Data::String("合计（360笔）".into())));
+    assert_eq!(last.get_value((93, 0)), Some(&Data::String("合计（360笔）".into())));
 }

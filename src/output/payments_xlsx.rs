@@ -187,10 +187,15 @@ fn detail_sheet_name(n: usize) -> String {
 }
 
 /// The 发放明细 sheet, or — for a batch with more payments than one sheet can hold (a province's) — several,
-/// each with the title and header, numbered on (序号 continues), the 合计 on the last summing all of them.
+/// as many payments on each, each with the title and header, numbered on (序号 continues), the 合计 on the last
+/// summing all of them.
 fn detail_sheets(wb: &mut Workbook, run: &PayRun, s: &Styles, per_sheet: usize) -> Result<(), XlsxError> {
     let payments = &run.batch.payments;
     let sheets = payments.len().div_ceil(per_sheet).max(1);
+    // The payments shared evenly among the sheets (the last may hold a few fewer): each sheet is filled on a thread
+    // of its own, and a province's 1.6 million lines as one full sheet and a rest left one thread working alone
+    // for a third of the time.
+    let per_sheet = payments.len().div_ceil(sheets).max(1);
     // Column widths from the content of all rows (so every sheet has the same widths).
     let titles: Vec<&str> = DETAIL_COLUMNS.iter().map(|c| c.title).collect();
     let mut widths = Widths::new(&titles);
