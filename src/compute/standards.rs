@@ -8,7 +8,6 @@
 use crate::domain::{Location, Problem, Problems, Recipient, Standard};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 /// Validated standards with each row's effective end date, indexed for matching.
@@ -50,14 +49,20 @@ impl<'t> Matcher<'t> {
     /// Same result as `StandardTable::items_for` (the same problem, per recipient, when nothing matches).
     pub fn items_for(&mut self, r: &Recipient) -> Result<ItemRows, Problem> {
         // Length-prefixed parts, so no two different combinations give the same key whatever the values hold.
+        // Pushed piece by piece (this runs once per recipient; `write!` spent more in formatting than the lookup).
+        let push = |buf: &mut String, v: &str| {
+            buf.push_str(itoa::Buffer::new().format(v.len()));
+            buf.push(':');
+            buf.push_str(v);
+        };
         self.buf.clear();
         match &r.item {
-            Some(it) => write!(self.buf, "{}:{it}", it.len()).expect("string"),
+            Some(it) => push(&mut self.buf, it),
             None => self.buf.push('-'),
         }
         for k in &self.table.key_columns {
-            let v = r.attr(k);
-            write!(self.buf, "|{}:{v}", v.len()).expect("string");
+            self.buf.push('|');
+            push(&mut self.buf, r.attr(k));
         }
         let found = match self.cache.get(self.buf.as_str()) {
             Some(found) => found.clone(),
