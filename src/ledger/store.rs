@@ -800,7 +800,8 @@ impl Writeback {
 
 /// `s` as a JSON string: copied as it is unless it holds a character JSON escapes.
 fn push_json_string(out: &mut String, s: &str) {
-    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    // No early exit: the whole-slice fold is vectorised, and the texts are short.
+    if s.bytes().fold(false, |acc, b| acc | (b < 0x20) | (b == b'"') | (b == b'\\')) {
         out.push_str(&serde_json::to_string(s).expect("a string serializes"));
     } else {
         out.push('"');
