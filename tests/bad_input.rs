@@ -19,14 +19,20 @@ fn refused(roster: &str, standards: &str) -> Run {
     pay_refused(&dir, "roster.csv", "standards.csv")
 }
 
+/// Run `pay` for 2024-03 on the work folder's roster.csv and standards.csv into `out`; assert it succeeded.
+fn pay_ok(dir: &tempfile::TempDir, out: &str) -> Run {
+    let r = youfu(
+        dir.path(),
+        &["pay", "--month", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv", "--out", out],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r
+}
+
 #[test]
 fn the_good_case_pays_both() {
     let dir = workdir(ROSTER, STANDARDS);
-    let r = youfu(
-        dir.path(),
-        &["pay", "--month", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv", "--out", "out"],
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    pay_ok(&dir, "out");
     // 106670 / 12 = 8889.17; 27980 / 12 = 2331.67; total 11220.84
     let csv = std::fs::read_to_string(dir.path().join("out/payments.csv")).unwrap();
     assert_eq!(
@@ -255,11 +261,7 @@ fn a_name_the_gbk_bank_file_cannot_hold() {
 fn a_gbk_bank_file_holds_the_same_text() {
     let dir = workdir(ROSTER, STANDARDS);
     let pay = |out: &str| {
-        let r = youfu(
-            dir.path(),
-            &["pay", "--month", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv", "--out", out],
-        );
-        assert_eq!(r.code, 0, "{}", r.stderr);
+        pay_ok(&dir, out);
         std::fs::read(dir.path().join(out).join("bank.csv")).unwrap()
     };
     let utf8 = pay("utf8");
@@ -288,11 +290,7 @@ fn a_bank_file_in_the_banks_own_layout() {
          columns = [\"账号\", \"姓名\", \"金额\", \"开户行\", \"序号\"]\n",
     )
     .unwrap();
-    let r = youfu(
-        dir.path(),
-        &["pay", "--month", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv", "--out", "out"],
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    pay_ok(&dir, "out");
     let bank = std::fs::read_to_string(dir.path().join("out/bank.csv")).unwrap();
     // 张三 106670 / 12 = 8889.1666… → 8889.17; 李四 27980 / 12 = 2331.666… → 2331.67; total 11220.84 in 2 transfers.
     assert_eq!(
