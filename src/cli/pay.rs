@@ -187,8 +187,18 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         } else {
             // payments.xlsx takes several times as long as everything else together: it runs on threads of its own
             // (one per 发放明细 sheet of a province's batch), and this thread records the draft, then writes the
-            // other files one after another.
-            let xlsx = scope.spawn(|| payments_xlsx::write(&run, &xlsx_path).map_err(|e| e.to_string()));
+            // other files one after another — once the workbook leaves a core free (with two sheets filling, a
+            // third thread would only slow them; their save, which deflates the package, is one thread's work).
+            let (free_tx, core_free) = std::sync::mpsc::channel::<()>();
+            let (run, xlsx_path) = (&run, &xlsx_path);
+            let xlsx = scope.spawn(move || {
+                let core_free = move || {
+                    let _ = free_tx.send(());
+                };
+                payments_xlsx::write(run, xlsx_path, core_free).map_err(|e| e.to_string())
+            });
+            // Err: the workbook failed first (its error comes with `join` below); the draft is recorded and dropped.
+            let _ = core_free.recv();
             let pending = ledger.begin_draft(&draft.header, draft.lines());
             let payments = write_payments();
             let others = write_others();

@@ -142,18 +142,32 @@ const DETAIL_COLUMNS: &[Column] = &[
 /// 131 → 152 MB, 28 → 20 s in all). Excel and LibreOffice read any level.
 pub const ZIP_LEVEL: u8 = 3;
 
-/// Write payments.xlsx to `path`.
-pub fn write(run: &PayRun, path: &Path) -> Result<(), XlsxError> {
-    write_with_sheet_rows(run, path, DETAIL_ROWS_PER_SHEET)
+/// Write payments.xlsx to `path`. `core_free` is called once the workbook leaves a core to other work: at once for
+/// a batch of one 发放明细 sheet (filled on one thread), after the sheets are filled for a batch of several (filled
+/// on a thread each; the rest — summaries, the 异常 sheet and rust_xlsxwriter's save, which deflates the whole
+/// package — is one thread's work). It is not called if the workbook fails before then.
+pub fn write(run: &PayRun, path: &Path, core_free: impl FnOnce()) -> Result<(), XlsxError> {
+    write_with(run, path, DETAIL_ROWS_PER_SHEET, core_free)
 }
 
 /// `write`, with at most `rows_per_sheet` payments on each 发放明细 sheet (Excel's limit in `write`; smaller in
 /// tests, so the split can be checked without a million rows).
 pub fn write_with_sheet_rows(run: &PayRun, path: &Path, rows_per_sheet: usize) -> Result<(), XlsxError> {
+    write_with(run, path, rows_per_sheet, || ())
+}
+
+fn write_with(run: &PayRun, path: &Path, rows_per_sheet: usize, core_free: impl FnOnce()) -> Result<(), XlsxError> {
     let s = Styles::new();
     let mut wb = Workbook::new();
     wb.set_zip_compression_level(ZIP_LEVEL);
-    detail_sheets(&mut wb, run, &s, rows_per_sheet.max(1))?;
+    let rows_per_sheet = rows_per_sheet.max(1);
+    if run.batch.payments.len() <= rows_per_sheet {
+        core_free();
+        detail_sheets(&mut wb, run, &s, rows_per_sheet)?;
+    } else {
+        detail_sheets(&mut wb, run, &s, rows_per_sheet)?;
+        core_free();
+    }
     summary_sheet(&mut wb, run, &s, "汇总（按类别）", "类别", &by_category(run.batch, run.roster))?;
     summary_sheet(&mut wb, run, &s, "汇总（按乡镇）", "乡镇（街道）", &by_town(run.batch, run.roster))?;
     exceptions_sheet(&mut wb, run, &s)?;
