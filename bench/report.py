@@ -53,7 +53,13 @@ out.append("```text")
 out.append(f"nproc: {sh('nproc')}")
 out.append(sh("free -h"))
 out.append(sh("lscpu | head -n 15"))
-out.append(f"youfu: {sh('git -C ' + repr(sys.path[0] + '/..') + ' rev-parse --short HEAD')}, {sh('rustc --version')}")
+# The commit(s) measured, as bench/run.sh recorded them (else the current one).
+try:
+    measured = " + ".join(line.strip() for line in open(sys.path[0] + "/data/commit.txt", encoding="utf-8") if line.strip())
+except OSError:
+    measured = ""
+measured = measured or sh('git -C ' + repr(sys.path[0] + '/..') + ' rev-parse --short HEAD')
+out.append(f"youfu: {measured}, {sh('rustc --version')}")
 out.append("```\n")
 out.append("## Command\n")
 out.append("```sh")

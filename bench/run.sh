@@ -42,6 +42,14 @@ YOUFU="$BIN/youfu --config $ROOT/fixtures/youfu.toml"
 STD="$ROOT/fixtures/standards.csv"
 RESULTS="$DATA/results.tsv"
 [[ $APPEND == 1 ]] || : >"$RESULTS"
+# The commit measured (docs/benchmarks.md names it; a later `bench/report.py` run must not name a later commit).
+rev="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+git -C "$ROOT" diff --quiet HEAD -- 2>/dev/null || rev="$rev with uncommitted changes"
+if [[ $APPEND == 1 && -s "$DATA/commit.txt" ]]; then
+  grep -qxF "$rev" "$DATA/commit.txt" || echo "$rev" >>"$DATA/commit.txt"
+else
+  echo "$rev" >"$DATA/commit.txt"
+fi
 
 median() { python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$1"; }
 
