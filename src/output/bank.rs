@@ -123,8 +123,9 @@ pub fn bank_file<W: Write>(run: &PayRun, mut out: W) -> Result<(), BankError> {
     Ok(())
 }
 
-/// Passes UTF-8 text on in the bank's encoding. A writer may hand over its buffer at any byte position (`CsvOut`
-/// hands over whole lines), so a character cut in two waits in `pending` for its other half.
+/// Passes UTF-8 text on in the bank's encoding: as it is for UTF-8 (the text comes from `String`s), converted for
+/// GBK. A writer may hand over its buffer at any byte position (`CsvOut` hands over whole lines), so for GBK a
+/// character cut in two waits in `pending` for its other half.
 struct Encoder<W: Write> {
     out: W,
     encoding: Encoding,
@@ -133,6 +134,11 @@ struct Encoder<W: Write> {
 
 impl<W: Write> Write for Encoder<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.encoding != Encoding::Gbk {
+            // What `encode` gives for UTF-8, without checking a province's bank file as UTF-8 a second time.
+            self.out.write_all(buf)?;
+            return Ok(buf.len());
+        }
         let joined;
         let bytes = if self.pending.is_empty() {
             buf
@@ -184,11 +190,20 @@ mod tests {
         assert_eq!(encode("张😀", Encoding::Gbk).unwrap_err(), '😀');
     }
 
-    /// The csv writer hands its buffer over at any byte: a character cut between two writes comes out whole.
+    /// A writer may hand its buffer over at any byte: a character cut between two writes comes out whole, in GBK
+    /// converted, in UTF-8 the bytes as they were.
     #[test]
     fn the_encoder_joins_characters_cut_between_writes() {
         let text = "序号,姓名\r\n1,张三\r\n".as_bytes();
         for cut in 0..=text.len() {
+            for encoding in [Encoding::Utf8, Encoding::Utf8Bom] {
+                let mut out = Vec::new();
+                let mut e = Encoder { out: &mut out, encoding, pending: Vec::new() };
+                e.write_all(&text[..cut]).unwrap();
+                e.write_all(&text[cut..]).unwrap();
+                assert!(e.pending.is_empty(), "cut at {cut}");
+                assert_eq!(out, text, "cut at {cut}");
+            }
             let mut out = Vec::new();
             let mut e = Encoder { out: &mut out, encoding: Encoding::Gbk, pending: Vec::new() };
             e.write_all(&text[..cut]).unwrap();

@@ -161,13 +161,13 @@ fn write_with(run: &PayRun, path: &Path, rows_per_sheet: usize, core_free: impl 
     let mut wb = Workbook::new();
     wb.set_zip_compression_level(ZIP_LEVEL);
     let rows_per_sheet = rows_per_sheet.max(1);
+    let mut core_free = Some(core_free);
+    let mut free_core = || core_free.take().map_or((), |f| f());
     if run.batch.payments.len() <= rows_per_sheet {
-        core_free();
-        detail_sheets(&mut wb, run, &s, rows_per_sheet)?;
-    } else {
-        detail_sheets(&mut wb, run, &s, rows_per_sheet)?;
-        core_free();
+        free_core(); // one sheet, one thread
     }
+    detail_sheets(&mut wb, run, &s, rows_per_sheet)?;
+    free_core();
     summary_sheet(&mut wb, run, &s, "汇总（按类别）", "类别", &by_category(run.batch, run.roster))?;
     summary_sheet(&mut wb, run, &s, "汇总（按乡镇）", "乡镇（街道）", &by_town(run.batch, run.roster))?;
     exceptions_sheet(&mut wb, run, &s)?;
