@@ -4,7 +4,7 @@
 //! here in a fraction of the time and memory of `read_roster`.
 
 use super::columns::{ROSTER_COLUMNS, ROSTER_REQUIRED};
-use super::fields::{RepeatedHeader, RowView, formula_errors, is_blank_row, is_footer_row, is_total_row};
+use super::fields::{NotData, RowView, formula_errors};
 use super::roster::{id_card, roster_header, status, take};
 use super::sheet::{Row, RowReader};
 use crate::domain::{ConfirmationRow, Problem, Problems};
@@ -19,14 +19,14 @@ pub fn read_confirmation_rows(path: &Path) -> Result<Vec<ConfirmationRow>, Probl
     let mut reader = RowReader::open(path)?;
     let (head, header) = roster_header(&mut reader)?;
     let mut row = Row::default();
-    let repeated_header = RepeatedHeader::new(ROSTER_REQUIRED, ROSTER_COLUMNS);
+    let not_data = NotData::new(&header, ROSTER_REQUIRED, ROSTER_COLUMNS);
     // The read columns as the file writes them (formula errors are located by that text).
     let read: Vec<&String> = READ.iter().filter_map(|name| header.column(name)).map(|c| &c.written).collect();
     let mut out = Vec::with_capacity(reader.rows_left_at_most() + head.rows.len());
     let mut problems: Vec<Problem> = Vec::new();
     let mut one = |row: &Row, problems: &mut Vec<Problem>| {
         let view = RowView { table: &head, header: &header, row };
-        if is_blank_row(row) || is_total_row(row, &header) || is_footer_row(&view) || repeated_header.is(&view) {
+        if not_data.is(&view) {
             return;
         }
         let cell_errors: Vec<Problem> = formula_errors(&view)
@@ -53,13 +53,13 @@ pub fn read_confirmation_rows(path: &Path) -> Result<Vec<ConfirmationRow>, Probl
 /// The row's fields, each checked as `read_roster` checks it (its problems in the same order); `None` when one of
 /// them has a problem.
 fn parse(view: &RowView, problems: &mut Vec<Problem>) -> Option<ConfirmationRow> {
-    let id = take(id_card(view), problems);
+    let id = take(id_card(view, "身份证号"), problems);
     let start_month = take(view.month("起发年月"), problems);
     let death = view.date("死亡日期");
     let death_bad = death.is_err();
     let given = matches!(death, Ok(Some(_)));
     take(death, problems);
-    let status = take(status(view, given, death_bad), problems);
+    let status = take(status(view, "状态", given, death_bad), problems);
     let confirmed_on = take(view.date("年度确认日期"), problems);
     Some(ConfirmationRow::new(id?.packed(), &status?, start_month?, confirmed_on?))
 }

@@ -2,7 +2,7 @@
 //! columns both files carry (类别, 等级, 性质, dates, months, numbers), each refused with a located problem.
 
 use super::cells::{self, Cell, DATE_FORMS, MONTH_FORMS};
-use super::columns::{self, Column, ColumnDef, Header};
+use super::columns::{self, Column, ColumnDef, Field, Header};
 use super::sheet::{Row, Table};
 use crate::domain::category::CategoryLookup;
 use crate::domain::{Categories, Location, Problem, YearMonth};
@@ -14,6 +14,33 @@ use std::borrow::Cow;
 pub const GRADES: [&str; 10] = ["一级", "二级", "三级", "四级", "五级", "六级", "七级", "八级", "九级", "十级"];
 /// The 性质 values.
 pub const NATURES: [&str; 3] = ["因战", "因公", "因病"];
+
+/// A column as a reader names it: a canonical name, looked up in the row's header at each use, or a `Field`
+/// looked up once for the file.
+pub trait ColumnName<'h>: Copy {
+    fn name(&self) -> &str;
+    fn find(self, header: &'h Header) -> Option<&'h Column>;
+}
+
+impl<'h> ColumnName<'h> for &str {
+    fn name(&self) -> &str {
+        self
+    }
+
+    fn find(self, header: &'h Header) -> Option<&'h Column> {
+        header.column(self)
+    }
+}
+
+impl<'h: 'a, 'a> ColumnName<'a> for Field<'h> {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn find(self, _: &'a Header) -> Option<&'a Column> {
+        self.column
+    }
+}
 
 /// One data row with its header.
 pub struct RowView<'a> {
@@ -29,32 +56,32 @@ impl<'a> RowView<'a> {
     }
 
     /// The column with this canonical name and its cell.
-    pub fn get(&self, name: &str) -> Option<(&'a Column, &'a Cell)> {
-        let col = self.header.column(name)?;
+    pub fn get(&self, name: impl ColumnName<'a>) -> Option<(&'a Column, &'a Cell)> {
+        let col = name.find(self.header)?;
         Some((col, self.row.cell(col.index)))
     }
 
     /// The cell of a column (`Empty` when the column is absent).
-    pub fn cell(&self, name: &str) -> &'a Cell {
+    pub fn cell(&self, name: impl ColumnName<'a>) -> &'a Cell {
         self.get(name).map_or(&Cell::Empty, |(_, c)| c)
     }
 
     /// Normalised text of a column ("" when absent or blank).
-    pub fn text(&self, name: &str) -> String {
+    pub fn text(&self, name: impl ColumnName<'a>) -> String {
         cells::text(self.cell(name))
     }
 
     /// `text` without a copy when the cell is already normal.
-    pub fn text_ref(&self, name: &str) -> Cow<'a, str> {
+    pub fn text_ref(&self, name: impl ColumnName<'a>) -> Cow<'a, str> {
         cells::text_ref(self.cell(name))
     }
 
-    pub fn is_blank(&self, name: &str) -> bool {
+    pub fn is_blank(&self, name: impl ColumnName<'a>) -> bool {
         cells::is_blank(self.cell(name))
     }
 
     /// A problem at this row and column, with the cell's value as the user sees it.
-    pub fn problem(&self, code: &'static str, name: &str, message: impl Into<String>) -> Problem {
+    pub fn problem(&self, code: &'static str, name: impl ColumnName<'a>, message: impl Into<String>) -> Problem {
         let mut loc = self.location();
         let mut p = Problem::new(code, message);
         if let Some((col, cell)) = self.get(name) {
@@ -68,17 +95,19 @@ impl<'a> RowView<'a> {
     }
 
     /// A required text value: `MISSING_VALUE` when blank.
-    pub fn required_text(&self, name: &str) -> Result<String, Problem> {
+    pub fn required_text(&self, name: impl ColumnName<'a>) -> Result<String, Problem> {
         let t = self.text(name);
         if t.is_empty() {
-            return Err(self.problem("MISSING_VALUE", name, format!("{name}为空")).hint(format!("请填写{name}。")));
+            return Err(self
+                .problem("MISSING_VALUE", name, format!("{}为空", name.name()))
+                .hint(format!("请填写{}。", name.name())));
         }
         Ok(t)
     }
 
     /// 类别 looked up: known or alias → the normalised name; unknown → `UNKNOWN_CATEGORY` with the nearest name.
-    pub fn category(&self, categories: &Categories) -> Result<Option<String>, Problem> {
-        let typed = self.text_ref("类别");
+    pub fn category(&self, column: impl ColumnName<'a>, categories: &Categories) -> Result<Option<String>, Problem> {
+        let typed = self.text_ref(column);
         if typed.is_empty() {
             return Ok(None);
         }
@@ -92,25 +121,25 @@ impl<'a> RowView<'a> {
                         categories.names().join("、")
                     ),
                 };
-                Err(self.problem("UNKNOWN_CATEGORY", "类别", "类别不在已知类别中").hint(hint))
+                Err(self.problem("UNKNOWN_CATEGORY", column, "类别不在已知类别中").hint(hint))
             }
         }
     }
 
     /// 等级 → "一级" … "十级"; blank → `None`; anything else → `BAD_GRADE`.
-    pub fn grade(&self) -> Result<Option<&'static str>, Problem> {
-        let cell = self.cell("等级");
+    pub fn grade(&self, column: impl ColumnName<'a>) -> Result<Option<&'static str>, Problem> {
+        let cell = self.cell(column);
         if cells::is_blank(cell) {
             return Ok(None);
         }
         normalize_grade(cell).map(Some).ok_or_else(|| {
-            self.problem("BAD_GRADE", "等级", "等级无法识别").hint("应为一级至十级，可写作“一级”“1级”或“1”。")
+            self.problem("BAD_GRADE", column, "等级无法识别").hint("应为一级至十级，可写作“一级”“1级”或“1”。")
         })
     }
 
     /// 性质: 因战/因公/因病 (also written 因战致残 …) or blank.
-    pub fn nature(&self) -> Result<Option<&'static str>, Problem> {
-        let text = self.text_ref("性质");
+    pub fn nature(&self, column: impl ColumnName<'a>) -> Result<Option<&'static str>, Problem> {
+        let text = self.text_ref(column);
         let t = cells::compacted(&text);
         let t = t.strip_suffix("致残").unwrap_or(&t);
         if t.is_empty() {
@@ -119,33 +148,35 @@ impl<'a> RowView<'a> {
         if let Some(n) = NATURES.iter().find(|n| **n == t) {
             return Ok(Some(n));
         }
-        Err(self.problem("BAD_NATURE", "性质", "性质无法识别").hint("应为“因战”“因公”或“因病”，或留空。"))
+        Err(self.problem("BAD_NATURE", column, "性质无法识别").hint("应为“因战”“因公”或“因病”，或留空。"))
     }
 
     /// An optional date column.
-    pub fn date(&self, name: &str) -> Result<Option<NaiveDate>, Problem> {
+    pub fn date(&self, name: impl ColumnName<'a>) -> Result<Option<NaiveDate>, Problem> {
         let cell = self.cell(name);
         if cells::is_blank(cell) {
             return Ok(None);
         }
         cells::parse_date(cell).map(Some).ok_or_else(|| {
-            self.problem("BAD_DATE", name, format!("{name}无法识别为日期")).hint(format!("可写作 {DATE_FORMS}。"))
+            self.problem("BAD_DATE", name, format!("{}无法识别为日期", name.name()))
+                .hint(format!("可写作 {DATE_FORMS}。"))
         })
     }
 
     /// An optional month column.
-    pub fn month(&self, name: &str) -> Result<Option<YearMonth>, Problem> {
+    pub fn month(&self, name: impl ColumnName<'a>) -> Result<Option<YearMonth>, Problem> {
         let cell = self.cell(name);
         if cells::is_blank(cell) {
             return Ok(None);
         }
         cells::parse_month(cell).map(Some).ok_or_else(|| {
-            self.problem("BAD_DATE", name, format!("{name}无法识别为年月")).hint(format!("可写作 {MONTH_FORMS}。"))
+            self.problem("BAD_DATE", name, format!("{}无法识别为年月", name.name()))
+                .hint(format!("可写作 {MONTH_FORMS}。"))
         })
     }
 
     /// An optional non-negative number.
-    pub fn decimal(&self, name: &str) -> Result<Option<Decimal>, Problem> {
+    pub fn decimal(&self, name: impl ColumnName<'a>) -> Result<Option<Decimal>, Problem> {
         let cell = self.cell(name);
         if cells::is_blank(cell) {
             return Ok(None);
@@ -153,13 +184,13 @@ impl<'a> RowView<'a> {
         match cells::parse_decimal(cell) {
             Some(d) if d >= Decimal::ZERO => Ok(Some(d.normalize())),
             _ => Err(self
-                .problem("BAD_NUMBER", name, format!("{name}应为不小于0的数字"))
+                .problem("BAD_NUMBER", name, format!("{}应为不小于0的数字", name.name()))
                 .hint("请填写数字，如 12 或 12.5。")),
         }
     }
 
     /// An optional whole number ≥ 0.
-    pub fn whole(&self, name: &str) -> Result<Option<u32>, Problem> {
+    pub fn whole(&self, name: impl ColumnName<'a>) -> Result<Option<u32>, Problem> {
         let cell = self.cell(name);
         if cells::is_blank(cell) {
             return Ok(None);
@@ -168,7 +199,9 @@ impl<'a> RowView<'a> {
             .filter(|d| d.fract().is_zero() && *d >= Decimal::ZERO)
             .and_then(|d| u32::try_from(d.trunc()).ok())
             .map(Some)
-            .ok_or_else(|| self.problem("BAD_NUMBER", name, format!("{name}应为整数")).hint("请填写整数，如 6 或 12。"))
+            .ok_or_else(|| {
+                self.problem("BAD_NUMBER", name, format!("{}应为整数", name.name())).hint("请填写整数，如 6 或 12。")
+            })
     }
 }
 
@@ -236,65 +269,97 @@ fn is_total_word(text: &str) -> bool {
     matches!(t, "合计" | "总计" | "小计")
 }
 
-/// A 合计/总计/小计 row: its first non-empty text cell, or its 序号 or 姓名 cell, says so. A group subtotal
-/// ("城关镇小计") counts too when the row has no 身份证号.
-pub fn is_total_row(row: &Row, header: &Header) -> bool {
-    let first_text = row.cells.iter().find_map(|c| match c {
-        Cell::Text(t) if !cells::is_blank(c) => Some(t.as_str()),
-        _ => None,
-    });
-    if first_text.is_some_and(is_total_word) {
-        return true;
+/// Which rows under a header are not data: blank rows, 合计/小计 rows, signature lines under the table, and the
+/// header repeated. Made once for a file, with the columns it looks at found once.
+pub struct NotData<'h> {
+    id: Field<'h>,
+    name: Field<'h>,
+    serial: Field<'h>,
+    item: Field<'h>,
+    repeated: RepeatedHeader<'h>,
+}
+
+impl<'h> NotData<'h> {
+    /// `required` and `defs`: the file's required columns and known columns (for the repeated header).
+    pub fn new(header: &'h Header, required: &[&'static str], defs: &'h [ColumnDef]) -> NotData<'h> {
+        NotData {
+            id: header.field("身份证号"),
+            name: header.field("姓名"),
+            serial: header.field("序号"),
+            item: header.field("项目"),
+            repeated: RepeatedHeader::new(header, required, defs),
+        }
     }
-    let no_id = header.column("身份证号").is_none_or(|c| cells::is_blank(row.cell(c.index)));
-    if no_id
-        && first_text.is_some_and(|t| {
-            if !contains_ji(t) {
-                return false;
-            }
-            let t = cells::compact(t);
-            let t = t.trim_end_matches([':', '：']);
-            ["合计", "小计", "总计"].iter().any(|w| t.ends_with(w))
+
+    /// Whether the row is to be skipped.
+    pub fn is(&self, view: &RowView) -> bool {
+        is_blank_row(view.row) || self.is_total(view) || self.is_footer(view) || self.repeated.is(view)
+    }
+
+    /// A 合计/总计/小计 row: its first non-empty text cell, or its 序号 or 姓名 cell, says so. A group subtotal
+    /// ("城关镇小计") counts too when the row has no 身份证号.
+    fn is_total(&self, view: &RowView) -> bool {
+        let first_text = view.row.cells.iter().find_map(|c| match c {
+            Cell::Text(t) if !cells::is_blank(c) => Some(t.as_str()),
+            _ => None,
+        });
+        if first_text.is_some_and(is_total_word) {
+            return true;
+        }
+        if view.is_blank(self.id)
+            && first_text.is_some_and(|t| {
+                if !contains_ji(t) {
+                    return false;
+                }
+                let t = cells::compact(t);
+                let t = t.trim_end_matches([':', '：']);
+                ["合计", "小计", "总计"].iter().any(|w| t.ends_with(w))
+            })
+        {
+            return true;
+        }
+        [self.serial, self.name].iter().any(|f| matches!(view.cell(*f), Cell::Text(t) if is_total_word(t)))
+    }
+
+    /// A signature line under the table ("制表人：", "审核：", "填表说明") with no 姓名 and no 身份证号.
+    fn is_footer(&self, view: &RowView) -> bool {
+        const WORDS: &[&str] = &["制表", "填表", "审核", "负责人", "经办人", "复核", "备注:", "注:", "说明:"];
+        if !view.is_blank(self.name) || !view.is_blank(self.id) || !view.is_blank(self.item) {
+            return false;
+        }
+        view.row.cells.iter().find(|c| !cells::is_blank(c)).is_some_and(|c| {
+            let t = cells::compact(&cells::text(c)).replace('：', ":");
+            WORDS.iter().any(|w| t.starts_with(w))
         })
-    {
-        return true;
     }
-    ["序号", "姓名"]
-        .iter()
-        .any(|name| header.column(name).is_some_and(|c| matches!(row.cell(c.index), Cell::Text(t) if is_total_word(t))))
 }
 
 /// The header repeated inside the data (sheets pasted together from several 乡镇): every required column holds
-/// its own name.
-pub fn is_repeated_header(view: &RowView, required: &[&str], defs: &[ColumnDef]) -> bool {
-    RepeatedHeader::new(required, defs).is(view)
-}
-
-/// `is_repeated_header` with the header keys of the required columns' names worked out once, for a whole file.
-pub struct RepeatedHeader<'d> {
-    defs: &'d [ColumnDef],
+/// its own name. The header keys of the required columns' names are worked out once, for a whole file.
+struct RepeatedHeader<'h> {
+    defs: &'h [ColumnDef],
     /// Each required column with the header keys of its canonical name and aliases (`None`: not a known column,
     /// any text could be it).
-    required: Vec<(&'d str, Option<Vec<String>>)>,
+    required: Vec<(Field<'h>, Option<Vec<String>>)>,
 }
 
-impl<'d> RepeatedHeader<'d> {
-    pub fn new(required: &[&'d str], defs: &'d [ColumnDef]) -> RepeatedHeader<'d> {
+impl<'h> RepeatedHeader<'h> {
+    fn new(header: &'h Header, required: &[&'static str], defs: &'h [ColumnDef]) -> RepeatedHeader<'h> {
         let required = required
             .iter()
             .map(|name| {
                 let keys = defs.iter().find(|d| d.canonical == *name).map(|d| {
                     std::iter::once(d.canonical).chain(d.aliases.iter().copied()).map(columns::header_key).collect()
                 });
-                (*name, keys)
+                (header.field(name), keys)
             })
             .collect();
         RepeatedHeader { defs, required }
     }
 
-    pub fn is(&self, view: &RowView) -> bool {
-        self.required.iter().all(|(name, keys)| {
-            let text = view.text_ref(name);
+    fn is(&self, view: &RowView) -> bool {
+        self.required.iter().all(|(field, keys)| {
+            let text = view.text_ref(*field);
             // Cheap tests first (a data cell is rarely a header name): the text must hold the first character of
             // `name` or of one of its aliases (all begin with a Chinese character, which `header_key` keeps), then
             // be one of them; only then is the full lookup (which may find an earlier column with the same alias)
@@ -308,21 +373,9 @@ impl<'d> RepeatedHeader<'d> {
             }
             let key = columns::header_key(&text);
             let could_be = keys.as_ref().is_none_or(|keys| keys.contains(&key));
-            could_be && columns::canonical_of(&text, self.defs) == Some(*name)
+            could_be && columns::canonical_of(&text, self.defs) == Some(field.name)
         })
     }
-}
-
-/// A signature line under the table ("制表人：", "审核：", "填表说明") with no 姓名 and no 身份证号.
-pub fn is_footer_row(view: &RowView) -> bool {
-    const WORDS: &[&str] = &["制表", "填表", "审核", "负责人", "经办人", "复核", "备注:", "注:", "说明:"];
-    if !view.is_blank("姓名") || !view.is_blank("身份证号") || !view.is_blank("项目") {
-        return false;
-    }
-    view.row.cells.iter().find(|c| !cells::is_blank(c)).is_some_and(|c| {
-        let t = cells::compact(&cells::text(c)).replace('：', ":");
-        WORDS.iter().any(|w| t.starts_with(w))
-    })
 }
 
 #[cfg(test)]
@@ -345,6 +398,36 @@ mod tests {
         assert_eq!(t("0"), None);
         assert_eq!(t("特级"), None);
         assert_eq!(normalize_grade(&Cell::Number(1.5)), None);
+    }
+
+    /// A `Field` found once reads the same cell as its name, and a problem through it names the same place (the
+    /// column as the file writes it); a column the header lacks reads as blank either way.
+    #[test]
+    fn a_field_found_once_reads_and_locates_as_its_name() {
+        let text = |s: &str| Cell::Text(s.into());
+        let table = Table {
+            file: "花名册.xlsx".into(),
+            sheet: Some("Sheet1".into()),
+            rows: vec![
+                Row { excel_row: 3, cells: vec![text("姓 名"), text("残疾等级"), text("死亡时间")] },
+                Row { excel_row: 4, cells: vec![text("张三"), text("3级"), text("去年")] },
+            ],
+        };
+        let header = columns::find_header(&table, columns::ROSTER_COLUMNS, &["姓名"]).unwrap();
+        let view = RowView { table: &table, header: &header, row: &table.rows[1] };
+        let (name, grade, death, item) =
+            (header.field("姓名"), header.field("等级"), header.field("死亡日期"), header.field("项目"));
+        assert_eq!(view.text(name), "张三");
+        assert_eq!(view.text(name), view.text("姓名"));
+        assert_eq!(view.grade(grade).unwrap(), Some("三级"));
+        assert!(item.column.is_none());
+        assert!(view.is_blank(item) && view.is_blank("项目"));
+        let by_field = view.date(death).unwrap_err();
+        assert_eq!(by_field, view.date("死亡日期").unwrap_err());
+        let at = by_field.location.unwrap();
+        assert_eq!((at.row, at.column.as_deref()), (Some(4), Some("死亡时间")));
+        assert_eq!(by_field.value.as_deref(), Some("去年"));
+        assert_eq!(by_field.message, "死亡日期无法识别为日期");
     }
 
     #[test]

@@ -5,9 +5,9 @@
 //! order so that recipients, problems and duplicate checks are exactly those of reading row by row.
 
 use super::cells::{self, Cell};
-use super::columns::{self, ROSTER_COLUMNS, ROSTER_REQUIRED};
+use super::columns::{self, Field, ROSTER_COLUMNS, ROSTER_REQUIRED};
 use super::columns::{Column, HEADER_SCAN_ROWS, Header};
-use super::fields::{RepeatedHeader, RowView, formula_errors, is_blank_row, is_footer_row, is_total_row};
+use super::fields::{ColumnName, NotData, RowView, formula_errors};
 use super::sheet::{Row, RowReader, Table};
 use crate::domain::recipient::{AttrNames, AttrsBuilder, RowLocation, kept_in_field};
 use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status};
@@ -32,8 +32,8 @@ pub(super) fn take<T>(r: Result<T, Problem>, problems: &mut Vec<Problem>) -> Opt
 const AS_NUMBER_WHY: &str = "Excel 的数字只保留15位有效数字，存成数字后末几位已经丢失，无法从中还原";
 
 /// 身份证号 must be a text cell holding a valid number.
-pub(super) fn id_card(view: &RowView) -> Result<IdCard, Problem> {
-    let cell = view.cell("身份证号");
+pub(super) fn id_card<'a>(view: &RowView<'a>, column: impl ColumnName<'a>) -> Result<IdCard, Problem> {
+    let cell = view.cell(column);
     let as_number = match cell {
         Cell::Number(_) | Cell::Int(_) => true,
         Cell::Text(t) => cells::looks_like_scientific(t),
@@ -41,23 +41,23 @@ pub(super) fn id_card(view: &RowView) -> Result<IdCard, Problem> {
     };
     if as_number {
         return Err(view
-            .problem("ID_AS_NUMBER", "身份证号", format!("身份证号被存成了数字：{AS_NUMBER_WHY}"))
+            .problem("ID_AS_NUMBER", column, format!("身份证号被存成了数字：{AS_NUMBER_WHY}"))
             .hint("请将该列设置为“文本”格式后重新录入身份证号（只改格式不能找回丢失的数字）。"));
     }
     IdCard::parse(&cells::compacted(&cells::text_ref(cell)))
-        .map_err(|e| view.problem("ID_INVALID", "身份证号", e.to_string()).hint("请对照原始证件核对身份证号。"))
+        .map_err(|e| view.problem("ID_INVALID", column, e.to_string()).hint("请对照原始证件核对身份证号。"))
 }
 
 /// 银行账号: digits only. A number cell with 16 or more digits has lost digits already; a shorter whole number
 /// is taken as its digits. Blank is allowed here (the pay step lists it as an exception).
-fn account(view: &RowView) -> Result<String, Problem> {
-    let cell = view.cell("银行账号");
+fn account<'a>(view: &RowView<'a>, column: impl ColumnName<'a>) -> Result<String, Problem> {
+    let cell = view.cell(column);
     let as_number = || {
-        view.problem("ACCOUNT_AS_NUMBER", "银行账号", format!("银行账号被存成了数字：{AS_NUMBER_WHY}"))
+        view.problem("ACCOUNT_AS_NUMBER", column, format!("银行账号被存成了数字：{AS_NUMBER_WHY}"))
             .hint("请将该列设置为“文本”格式后重新录入银行账号（只改格式不能找回丢失的数字）。")
     };
     let invalid = || {
-        view.problem("ACCOUNT_INVALID", "银行账号", "银行账号只能由数字组成")
+        view.problem("ACCOUNT_INVALID", column, "银行账号只能由数字组成")
             .hint("请核对账号，去掉其中的字母、横线等其他字符。")
     };
     match cell {
@@ -80,8 +80,14 @@ fn account(view: &RowView) -> Result<String, Problem> {
 }
 
 /// 状态 (with 死亡日期 and the suspension reason).
-pub(super) fn status(view: &RowView, death_date_given: bool, death_date_bad: bool) -> Result<Status, Problem> {
-    let text = view.text_ref("状态");
+/// `column`: the 状态 column.
+pub(super) fn status<'a>(
+    view: &RowView<'a>,
+    column: impl ColumnName<'a>,
+    death_date_given: bool,
+    death_date_bad: bool,
+) -> Result<Status, Problem> {
+    let text = view.text_ref(column);
     let typed = cells::compacted(&text);
     let deceased = || {
         if death_date_given || death_date_bad {
@@ -187,12 +193,17 @@ const CATEGORIES_KEPT: usize = 256;
 
 impl Scratch {
     /// `RowView::category`, the known name shared: a 类别 typed as in an earlier row is not looked up again.
-    fn category(&mut self, view: &RowView, categories: &Categories) -> Result<Option<Arc<str>>, Problem> {
-        let typed = view.text_ref("类别");
+    fn category<'a>(
+        &mut self,
+        view: &RowView<'a>,
+        column: impl ColumnName<'a>,
+        categories: &Categories,
+    ) -> Result<Option<Arc<str>>, Problem> {
+        let typed = view.text_ref(column);
         if let Some(name) = self.categories.get(&*typed) {
             return Ok(Some(name.clone()));
         }
-        let Some(name) = view.category(categories)? else {
+        let Some(name) = view.category(column, categories)? else {
             return Ok(None);
         };
         let shared = self.attrs.shared(&name);
@@ -203,14 +214,58 @@ impl Scratch {
     }
 }
 
+/// The roster's columns a data row is read through, found once for the file.
+struct RosterFields<'h> {
+    name: Field<'h>,
+    id: Field<'h>,
+    category: Field<'h>,
+    grade: Field<'h>,
+    nature: Field<'h>,
+    service_years: Field<'h>,
+    start_month: Field<'h>,
+    stop_month: Field<'h>,
+    death_date: Field<'h>,
+    status: Field<'h>,
+    confirmed_on: Field<'h>,
+    account: Field<'h>,
+    funeral_months: Field<'h>,
+    item: Field<'h>,
+    town: Field<'h>,
+    bank: Field<'h>,
+}
+
+impl<'h> RosterFields<'h> {
+    fn new(header: &'h Header) -> RosterFields<'h> {
+        let f = |name| header.field(name);
+        RosterFields {
+            name: f("姓名"),
+            id: f("身份证号"),
+            category: f("类别"),
+            grade: f("等级"),
+            nature: f("性质"),
+            service_years: f("服役年限"),
+            start_month: f("起发年月"),
+            stop_month: f("停发年月"),
+            death_date: f("死亡日期"),
+            status: f("状态"),
+            confirmed_on: f("年度确认日期"),
+            account: f("银行账号"),
+            funeral_months: f("丧葬补助月数"),
+            item: f("项目"),
+            town: f("乡镇"),
+            bank: f("开户行"),
+        }
+    }
+}
+
 /// What converting a row needs, shared read-only by the worker threads.
 struct RowContext<'a> {
     table: &'a Table,
     header: &'a Header,
     categories: &'a Categories,
     shape: Shape<'a>,
-    repeated_header: RepeatedHeader<'static>,
-    has_item: bool,
+    not_data: NotData<'a>,
+    fields: RosterFields<'a>,
     /// The file and sheet, shared by every recipient's location.
     file: Arc<str>,
     sheet: Option<Arc<str>>,
@@ -223,8 +278,8 @@ impl<'a> RowContext<'a> {
             header,
             categories,
             shape: Shape::new(header),
-            repeated_header: RepeatedHeader::new(ROSTER_REQUIRED, ROSTER_COLUMNS),
-            has_item: header.column("项目").is_some(),
+            not_data: NotData::new(header, ROSTER_REQUIRED, ROSTER_COLUMNS),
+            fields: RosterFields::new(header),
             file: Arc::from(table.file.as_str()),
             sheet: table.sheet.as_deref().map(Arc::from),
         }
@@ -240,7 +295,7 @@ impl<'a> RowContext<'a> {
     fn row(&self, row: &Row, scratch: &mut Scratch, out: &mut Parsed) {
         let header = self.header;
         let view = RowView { table: self.table, header, row };
-        if is_blank_row(row) || is_total_row(row, header) || is_footer_row(&view) || self.repeated_header.is(&view) {
+        if self.not_data.is(&view) {
             return;
         }
         let cell_errors = formula_errors(&view);
@@ -256,12 +311,12 @@ impl<'a> RowContext<'a> {
     /// Check every field of a data row: its recipient goes to `out.recipients` when all are good, its problems
     /// to `out.problems`. The duplicate-check key is returned when the 身份证号 is valid.
     fn parse_row(&self, view: &RowView, scratch: &mut Scratch, out: &mut Parsed) -> Option<DupKey> {
-        let (categories, shape) = (self.categories, &self.shape);
+        let (categories, shape, f) = (self.categories, &self.shape, &self.fields);
         let problems = &mut out.problems;
         let before = problems.len();
-        let name = take(view.required_text("姓名"), problems);
-        let id = take(id_card(view), problems);
-        let category = match take(scratch.category(view, categories), problems) {
+        let name = take(view.required_text(f.name), problems);
+        let id = take(id_card(view, f.id), problems);
+        let category = match take(scratch.category(view, f.category, categories), problems) {
             Some(None) => {
                 problems.push(view.problem("MISSING_VALUE", "类别", "类别为空").hint(format!(
                     "请填写类别，如 {}。",
@@ -271,27 +326,31 @@ impl<'a> RowContext<'a> {
             }
             other => other.flatten(),
         };
-        let grade = take(view.grade(), problems);
-        let nature = take(view.nature(), problems);
-        let service_years = take(view.decimal("服役年限"), problems);
-        let start_month = take(view.month("起发年月"), problems);
-        let stop_month = take(view.month("停发年月"), problems);
-        let death = view.date("死亡日期");
+        let grade = take(view.grade(f.grade), problems);
+        let nature = take(view.nature(f.nature), problems);
+        let service_years = take(view.decimal(f.service_years), problems);
+        let start_month = take(view.month(f.start_month), problems);
+        let stop_month = take(view.month(f.stop_month), problems);
+        let death = view.date(f.death_date);
         let death_bad = death.is_err();
         let death_date = take(death, problems);
         let given = matches!(death_date, Some(Some(_)));
-        let status = take(status(view, given, death_bad), problems);
-        let confirmed_on = take(view.date("年度确认日期"), problems);
-        let account = take(account(view), problems);
-        let funeral_months = take(view.whole("丧葬补助月数"), problems);
-        let item = view.text_ref("项目");
+        let status = take(status(view, f.status, given, death_bad), problems);
+        let confirmed_on = take(view.date(f.confirmed_on), problems);
+        let account = take(account(view, f.account), problems);
+        let funeral_months = take(view.whole(f.funeral_months), problems);
+        let item = view.text_ref(f.item);
         let key = id.as_ref().map(|id| {
             // The 身份证号 as typed, kept only when it differs from the parsed one (no copy per row otherwise).
-            let shown = match view.cell("身份证号") {
+            let shown = match view.cell(f.id) {
                 Cell::Text(t) if t == id.as_str() => None,
                 cell => Some(cells::display(cell)).filter(|s| s != id.as_str()).map(String::into_boxed_str),
             };
-            DupKey { id: id.packed(), item: (self.has_item && !item.is_empty()).then(|| Box::from(&*item)), shown }
+            DupKey {
+                id: id.packed(),
+                item: (f.item.column.is_some() && !item.is_empty()).then(|| Box::from(&*item)),
+                shown,
+            }
         });
         if problems.len() > before {
             return key;
@@ -308,7 +367,7 @@ impl<'a> RowContext<'a> {
                 }
                 attrs.end_value();
             }
-            let (town, bank) = (attrs.shared(&view.text_ref("乡镇")), attrs.shared(&view.text_ref("开户行")));
+            let (town, bank) = (attrs.shared(&view.text_ref(f.town)), attrs.shared(&view.text_ref(f.bank)));
             let attrs = attrs.finish(shape.names.clone());
             Some(Recipient {
                 location: RowLocation {
@@ -630,7 +689,7 @@ impl<'c> Merge<'c> {
     }
 
     fn check_duplicate(&mut self, excel_row: u32, key: DupKey) {
-        let has_item = self.ctx.has_item;
+        let has_item = self.ctx.fields.item.column.is_some();
         match self.seen.entry((key.id, key.item)) {
             Entry_::Vacant(v) => {
                 v.insert(excel_row);

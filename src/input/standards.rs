@@ -3,7 +3,7 @@
 
 use super::cells::{self, Cell};
 use super::columns::{self, STANDARD_NON_KEYS, STANDARD_REQUIRED};
-use super::fields::{RowView, formula_errors, is_blank_row, is_footer_row, is_repeated_header, is_total_row};
+use super::fields::{NotData, RowView, formula_errors};
 use super::sheet::{Table, read_table};
 use crate::domain::money::{decimal_from_cell_f64, parse_amount_text};
 use crate::domain::{Categories, Problem, Problems, Standard, Unit};
@@ -83,9 +83,9 @@ fn parse_row(view: &RowView, categories: &Categories) -> (Option<Standard>, Vec<
             continue;
         }
         let value = match col.name.as_str() {
-            "类别" => take(view.category(categories), &mut problems).flatten(),
-            "等级" => take(view.grade(), &mut problems).flatten().map(str::to_string),
-            "性质" => take(view.nature(), &mut problems).flatten().map(str::to_string),
+            "类别" => take(view.category("类别", categories), &mut problems).flatten(),
+            "等级" => take(view.grade("等级"), &mut problems).flatten().map(str::to_string),
+            "性质" => take(view.nature("性质"), &mut problems).flatten().map(str::to_string),
             _ => Some(cells::text(view.row.cell(col.index))).filter(|t| !t.is_empty()),
         };
         if let Some(v) = value {
@@ -116,13 +116,10 @@ pub fn standards_from_table(table: &Table, categories: &Categories) -> Result<Ve
     let header = columns::find_header(table, &defs, STANDARD_REQUIRED)?;
     let mut problems = Vec::new();
     let mut standards = Vec::new();
+    let not_data = NotData::new(&header, STANDARD_REQUIRED, &defs);
     for row in &table.rows[header.first_data..] {
         let view = RowView { table, header: &header, row };
-        if is_blank_row(row)
-            || is_total_row(row, &header)
-            || is_footer_row(&view)
-            || is_repeated_header(&view, STANDARD_REQUIRED, &defs)
-        {
+        if not_data.is(&view) {
             continue;
         }
         let cell_errors = formula_errors(&view);
