@@ -1,6 +1,6 @@
 //! Benchmark floor: only write a workbook shaped like payments.xlsx's 发放明细 (14 columns: 序号, 姓名, 身份证号,
 //! 类别, 等级, 性质, 乡镇, 项目, 所属期, 类型, 金额, 开户行, 银行账号, 依据) with `--rows` payment rows, in
-//! rust_xlsxwriter's constant-memory mode at payments.xlsx's deflate level (3, `payments_xlsx::ZIP_LEVEL`), on one
+//! rust_xlsxwriter's constant-memory mode at payments.xlsx's deflate level (`payments_xlsx::ZIP_LEVEL`), on one
 //! thread — nothing computed, nothing read. The values are synthetic but of the same lengths as youfu's.
 //! `bench/run.sh` times it next to `youfu pay`.
 //!
@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let categories = ["残疾军人", "烈士遗属", "在乡复员军人", "带病回乡退伍军人"];
     let items = ["残疾抚恤金", "定期抚恤金", "县级优抚补贴", "定期生活补助"];
     let mut wb = Workbook::new();
-    wb.set_zip_compression_level(3);
+    wb.set_zip_compression_level(youfu::output::payments_xlsx::ZIP_LEVEL);
     let mut id = String::with_capacity(18);
     let mut account = String::with_capacity(19);
     // Like payments.xlsx, a sheet holds at most 1,048,572 payment rows (Excel's 1,048,576 less header and 合计).
