@@ -24,3 +24,5 @@ pub const DEADLINE_WARNING: i32 = 9;
 pub const AUDIT_FAILED: i32 = 10;
 /// 报告中有缺失的数（写作 X），且给了 --strict：未写出文件.
 pub const REPORT_MISSING: i32 = 11;
+/// 被中断（Ctrl-C，或 SIGTERM/SIGHUP）：未完成的输出已删除，台账未改动（已在记入台账的，先完成再退出）.
+pub const INTERRUPTED: i32 = 130;

@@ -67,6 +67,13 @@ pub enum Command {
 
 /// Parse arguments, run, print, and return the process exit code.
 pub fn main() -> i32 {
+    // Ctrl-C, or SIGTERM/SIGHUP from a supervisor: remove what the run was writing, then exit. The ledger needs
+    // nothing: a transaction not committed is rolled back by SQLite.
+    let _ = ctrlc::set_handler(|| {
+        let removed = crate::output::atomic::abandon();
+        eprintln!("已中断{}", if removed > 0 { "：未完成的输出已删除。" } else { "。" });
+        std::process::exit(exit::INTERRUPTED);
+    });
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

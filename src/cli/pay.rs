@@ -241,9 +241,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let manifest_bytes = manifest.to_json();
     out.write(&names.manifest, &manifest_bytes).map_err(write_err)?;
     let files: Vec<String> = out.written().iter().map(|w| w.name.clone()).collect();
+    // An interrupt from here on waits until the draft is recorded and the files are in place.
+    let finishing = crate::output::atomic::finishing();
     pending.finish(&crate::output::atomic::sha256_hex(&manifest_bytes))?;
     t.phase("manifest and ledger commit");
     let dir = out.commit().map_err(write_err)?;
+    drop(finishing);
     t.phase("move outputs");
     drop(progress);
 

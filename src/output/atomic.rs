@@ -1,10 +1,46 @@
 //! All-or-nothing output: files are written into a hidden temporary folder beside the target folder and moved in
-//! only by `commit`. Dropping an `OutputDir` without committing removes the temporary folder.
+//! only by `commit`. Dropping an `OutputDir` without committing removes the temporary folder; so does an
+//! interrupted run (`abandon`, called by the CLI's Ctrl-C/SIGTERM handler), which also waits for a run's last
+//! steps (`finishing`) so that a run is never cut between recording itself in the ledger and moving its files.
 
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// Temporary files and folders being written now (see `track`).
+static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Held while a run records itself and moves its files into place (see `finishing`).
+static FINISHING: Mutex<()> = Mutex::new(());
+
+fn locked<T>(m: &'static Mutex<T>) -> MutexGuard<'static, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A temporary file or folder that `abandon` removes if the run is interrupted before `untrack`.
+pub fn track(path: &Path) {
+    locked(&UNFINISHED).push(path.to_path_buf());
+}
+
+/// The file or folder is finished (moved into place) or already removed.
+pub fn untrack(path: &Path) {
+    locked(&UNFINISHED).retain(|p| p != path);
+}
+
+/// Held over a run's last steps (the ledger's commit and the move of the files): `abandon` waits until it is
+/// dropped, so an interrupt leaves either the whole run or none of it.
+pub fn finishing() -> MutexGuard<'static, ()> {
+    locked(&FINISHING)
+}
+
+/// For an interrupted run: wait for `finishing`, then remove every tracked file and folder. Returns how many
+/// were removed. The caller exits afterwards (the `finishing` lock stays held, so nothing else finishes).
+pub fn abandon() -> usize {
+    std::mem::forget(finishing());
+    let paths = std::mem::take(&mut *locked(&UNFINISHED));
+    paths.iter().filter(|p| if p.is_dir() { fs::remove_dir_all(p).is_ok() } else { fs::remove_file(p).is_ok() }).count()
+}
 
 /// A file written so far: its name in the folder, size and SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -17,6 +53,8 @@ pub struct Written {
 pub struct OutputDir {
     target: PathBuf,
     temp: Option<tempfile::TempDir>,
+    /// The temporary folder's path, tracked for `abandon` while this `OutputDir` lives.
+    temp_path: PathBuf,
     written: Vec<Written>,
 }
 
@@ -66,7 +104,9 @@ impl OutputDir {
             return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("{} 已存在且不是目录", target.display())));
         }
         let temp = tempfile::Builder::new().prefix(".youfu-tmp-").tempdir_in(&parent)?;
-        Ok(OutputDir { target: target.to_path_buf(), temp: Some(temp), written: Vec::new() })
+        let temp_path = temp.path().to_path_buf();
+        track(&temp_path);
+        Ok(OutputDir { target: target.to_path_buf(), temp: Some(temp), temp_path, written: Vec::new() })
     }
 
     /// Path where a file of this name is being written (inside the temporary folder).
@@ -125,13 +165,24 @@ impl OutputDir {
         let temp = self.temp.take().expect("commit once");
         if !self.target.exists() {
             let kept = temp.keep();
-            fs::rename(&kept, &self.target)?;
+            if let Err(e) = fs::rename(&kept, &self.target) {
+                // Not moved: removed, as dropping the `TempDir` would have.
+                let _ = fs::remove_dir_all(&kept);
+                return Err(e);
+            }
         } else {
             for w in &self.written {
                 fs::rename(temp.path().join(&w.name), self.target.join(&w.name))?;
             }
         }
         Ok(self.target.clone())
+    }
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        // Committed, or the `TempDir` (a field) removes itself right after.
+        untrack(&self.temp_path);
     }
 }
 
@@ -166,6 +217,40 @@ mod tests {
         assert!(!target.exists());
         o.commit().unwrap();
         assert_eq!(fs::read(target.join("b.csv")).unwrap(), b"abc");
+    }
+
+    fn tracked(path: &Path) -> bool {
+        locked(&UNFINISHED).iter().any(|p| p == path)
+    }
+
+    /// The temporary folder is tracked for an interrupt while it is being written, and no longer once it is
+    /// moved into place or dropped; a folder that cannot be moved into place is removed.
+    #[test]
+    fn the_temporary_folder_is_tracked_until_committed_or_dropped() {
+        let root = tempfile::tempdir().unwrap();
+        let o = OutputDir::new(&root.path().join("a")).unwrap();
+        let temp = o.temp_path.clone();
+        assert!(tracked(&temp) && temp.is_dir());
+        o.commit().unwrap();
+        assert!(!tracked(&temp) && !temp.exists());
+
+        let o = OutputDir::new(&root.path().join("b")).unwrap();
+        let temp = o.temp_path.clone();
+        assert!(tracked(&temp));
+        drop(o);
+        assert!(!tracked(&temp) && !temp.exists());
+
+        // A file takes the target's name while the folder is written: the move fails and the folder goes.
+        let target = root.path().join("c");
+        let mut o = OutputDir::new(&target).unwrap();
+        o.write("x.csv", b"x").unwrap();
+        let temp = o.temp_path.clone();
+        fs::write(&target, b"a file").unwrap();
+        assert!(o.commit().is_err());
+        assert!(!tracked(&temp) && !temp.exists());
+        let mut left = fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect::<Vec<_>>();
+        left.sort();
+        assert_eq!(left, ["a", "c"]);
     }
 
     #[test]

@@ -178,9 +178,12 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         _ => PathBuf::from("."),
     };
     let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| err(&e))?;
-    tmp.write_all(bytes).map_err(|e| err(&e))?;
-    tmp.persist(path).map_err(|e| err(&e.error))?;
-    Ok(())
+    // Removed by an interrupt too (see `atomic::abandon`).
+    let tmp_path = tmp.path().to_path_buf();
+    crate::output::atomic::track(&tmp_path);
+    let written = tmp.write_all(bytes).map_err(|e| err(&e)).and_then(|()| tmp.persist(path).map_err(|e| err(&e.error)));
+    crate::output::atomic::untrack(&tmp_path);
+    written.map(drop)
 }
 
 /// The whole report: figures, rendered text, and the sidecar.
