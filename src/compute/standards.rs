@@ -5,6 +5,7 @@
 //! the next version of the chain starts (a county appends the new notice's rows without editing the old ones); an
 //! explicit 终止日期 that reaches into the next version, or two versions starting the same day, is an overlap.
 
+use crate::domain::recipient::{AttrKey, AttrNames};
 use crate::domain::{Location, Problem, Problems, Recipient, Standard};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -39,11 +40,13 @@ pub struct Matcher<'t> {
     /// no row matches.
     cache: rustc_hash::FxHashMap<String, Option<ItemRows>>,
     buf: String,
+    /// The key columns found in the column names of the last recipient's roster (one roster: found once).
+    keys: Option<(Arc<AttrNames>, Vec<AttrKey>)>,
 }
 
 impl<'t> Matcher<'t> {
     pub fn new(table: &'t StandardTable) -> Matcher<'t> {
-        Matcher { table, cache: Default::default(), buf: String::new() }
+        Matcher { table, cache: Default::default(), buf: String::new(), keys: None }
     }
 
     /// Same result as `StandardTable::items_for` (the same problem, per recipient, when nothing matches).
@@ -60,9 +63,17 @@ impl<'t> Matcher<'t> {
             Some(it) => push(&mut self.buf, it),
             None => self.buf.push('-'),
         }
-        for k in &self.table.key_columns {
+        let names = r.attr_names();
+        let keys = match &self.keys {
+            Some((of, keys)) if Arc::ptr_eq(of, names) => keys,
+            _ => {
+                let keys = self.table.key_columns.iter().map(|k| names.key(k)).collect();
+                &self.keys.insert((names.clone(), keys)).1
+            }
+        };
+        for &k in keys {
             self.buf.push('|');
-            push(&mut self.buf, r.attr(k));
+            push(&mut self.buf, r.attr_at(k));
         }
         let found = match self.cache.get(self.buf.as_str()) {
             Some(found) => found.clone(),
@@ -440,6 +451,8 @@ pub(crate) mod tests {
         let t = StandardTable::new(rows).unwrap();
         assert_eq!(t.key_columns, vec!["城乡", "性质", "等级", "类别"]);
         let mut m = Matcher::new(&t);
+        // Each `person` has column names of its own (as two rosters would): the key columns are found again for
+        // each, not read at another roster's places.
         // Same key values (the unrelated 乡镇-like attribute does not count): one entry, the same rows.
         let a = person(5, ID1, "残疾军人", &[("等级", "一级"), ("性质", "因战"), ("城乡", "农村"), ("备注", "甲")]);
         let b = person(6, ID2, "残疾军人", &[("等级", "一级"), ("性质", "因战"), ("城乡", "农村"), ("备注", "乙")]);

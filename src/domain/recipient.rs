@@ -98,7 +98,18 @@ pub struct Recipient {
 impl Recipient {
     /// The value of a column for standard matching (empty when absent).
     pub fn attr(&self, column: &str) -> &str {
-        match self.attrs.names.position(column) {
+        self.attr_at(self.attrs.names.key(column))
+    }
+
+    /// The column names of this recipient's roster (shared by all its recipients).
+    pub fn attr_names(&self) -> &Arc<AttrNames> {
+        &self.attrs.names
+    }
+
+    /// `attr` of a column found once. `key` must come from `self.attr_names()` (or the same shared names):
+    /// another roster's key would read another column.
+    pub fn attr_at(&self, key: AttrKey) -> &str {
+        match key.0 {
             Some(Slot::Stored(i)) => self.attrs.value(i),
             Some(Slot::Field(field)) => match field {
                 Field::Name => &self.name,
@@ -150,6 +161,10 @@ enum Slot {
     Stored(usize),
     Field(Field),
 }
+
+/// A column found once in one roster's `AttrNames` (`AttrNames::key`), for `Recipient::attr_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttrKey(Option<Slot>);
 
 /// The column names of one roster, sorted, shared by all its recipients.
 #[derive(Debug, PartialEq, Eq)]
@@ -217,6 +232,11 @@ impl AttrNames {
     /// The names, sorted.
     pub fn names(&self) -> impl ExactSizeIterator<Item = &str> {
         self.names.iter().map(|s| &**s)
+    }
+
+    /// Where a column is, to read it from many recipients with `Recipient::attr_at`.
+    pub fn key(&self, name: &str) -> AttrKey {
+        AttrKey(self.position(name))
     }
 
     fn position(&self, name: &str) -> Option<Slot> {
