@@ -44,7 +44,8 @@ RESULTS="$DATA/results.tsv"
 [[ $APPEND == 1 ]] || : >"$RESULTS"
 # The commit measured (docs/benchmarks.md names it; a later `bench/report.py` run must not name a later commit).
 rev="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-git -C "$ROOT" diff --quiet HEAD -- 2>/dev/null || rev="$rev with uncommitted changes"
+# The page this script writes is not a change to what is measured (an --append run follows a run that rewrote it).
+git -C "$ROOT" diff --quiet HEAD -- . ':!docs/benchmarks.md' 2>/dev/null || rev="$rev with uncommitted changes"
 if [[ $APPEND == 1 && -s "$DATA/commit.txt" ]]; then
   grep -qxF "$rev" "$DATA/commit.txt" || echo "$rev" >>"$DATA/commit.txt"
 else
