@@ -253,6 +253,23 @@ mod tests {
         assert_eq!(left, ["a", "c"]);
     }
 
+    /// The target does not exist (a link to nowhere does not count), so the whole folder is to be renamed into
+    /// place; the rename fails (a folder cannot replace a link) and the folder, no longer a `TempDir`, is removed.
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_that_cannot_be_moved_into_place_is_removed() {
+        let root = tempfile::tempdir().unwrap();
+        let target = root.path().join("out");
+        std::os::unix::fs::symlink(root.path().join("nowhere"), &target).unwrap();
+        assert!(!target.exists());
+        let mut o = OutputDir::new(&target).unwrap();
+        o.write("x.csv", b"x").unwrap();
+        let temp = o.temp_path.clone();
+        assert!(o.commit().is_err());
+        assert!(!tracked(&temp) && !temp.exists());
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1, "only the link is left");
+    }
+
     #[test]
     fn nothing_appears_until_commit_and_nothing_is_left_on_drop() {
         let root = tempfile::tempdir().unwrap();
