@@ -19,8 +19,15 @@ fn pay_args(month: &str) -> Vec<String> {
         .collect()
 }
 
+/// Ctrl-C on a terminal sends SIGINT; a supervisor (systemd, a cron wrapper's timeout) sends SIGTERM.
 #[test]
 fn an_interrupted_pay_leaves_no_files_and_no_draft() {
+    for signal in ["-INT", "-TERM"] {
+        interrupted_pay(signal);
+    }
+}
+
+fn interrupted_pay(signal: &str) {
     let dir = workdir(ROSTER, STANDARDS);
     // A first month, so that the ledger exists.
     let first = youfu(dir.path(), &pay_args("2024-02").iter().map(String::as_str).collect::<Vec<_>>());
@@ -43,13 +50,13 @@ fn an_interrupted_pay_leaves_no_files_and_no_draft() {
         assert!(child.try_wait().unwrap().is_none(), "pay ended before it was interrupted");
         std::thread::sleep(Duration::from_millis(10));
     }
-    // Let it reach the ledger, then send what Ctrl-C sends.
+    // Let it reach the ledger, then interrupt it.
     std::thread::sleep(Duration::from_millis(300));
-    let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let sent = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
     assert!(sent.success());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_eq!(out.status.code(), Some(130), "{signal}: {stderr}");
     assert!(stderr.contains("已中断：未完成的输出已删除。"), "{stderr}");
     lock.execute_batch("ROLLBACK").unwrap();
     drop(lock);

@@ -19,12 +19,12 @@ fn locked<T>(m: &'static Mutex<T>) -> MutexGuard<'static, T> {
 }
 
 /// A temporary file or folder that `abandon` removes if the run is interrupted before `untrack`.
-pub fn track(path: &Path) {
+fn track(path: &Path) {
     locked(&UNFINISHED).push(path.to_path_buf());
 }
 
 /// The file or folder is finished (moved into place) or already removed.
-pub fn untrack(path: &Path) {
+fn untrack(path: &Path) {
     locked(&UNFINISHED).retain(|p| p != path);
 }
 
@@ -40,6 +40,22 @@ pub fn abandon() -> usize {
     std::mem::forget(finishing());
     let paths = std::mem::take(&mut *locked(&UNFINISHED));
     paths.iter().filter(|p| if p.is_dir() { fs::remove_dir_all(p).is_ok() } else { fs::remove_file(p).is_ok() }).count()
+}
+
+/// Write one file through a temporary file in the same folder, so a reader never sees half of it (and an
+/// interrupt removes the temporary file).
+pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let tmp_path = tmp.path().to_path_buf();
+    track(&tmp_path);
+    let written = tmp.write_all(bytes).and_then(|()| tmp.persist(path).map(drop).map_err(|e| e.error));
+    untrack(&tmp_path);
+    written
 }
 
 /// A file written so far: its name in the folder, size and SHA-256.
@@ -268,6 +284,19 @@ mod tests {
         assert!(o.commit().is_err());
         assert!(!tracked(&temp) && !temp.exists());
         assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1, "only the link is left");
+    }
+
+    /// One file written through a temporary file: the whole file appears, no temporary file is left or tracked.
+    #[test]
+    fn a_single_file_is_written_whole_and_leaves_nothing_else() {
+        let root = tempfile::tempdir().unwrap();
+        let path = root.path().join("报告.md");
+        write_file(&path, b"old").unwrap();
+        write_file(&path, "新".as_bytes()).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "新");
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1);
+        assert!(!locked(&UNFINISHED).iter().any(|p| p.starts_with(root.path())));
+        assert!(write_file(&root.path().join("no/such/folder/x.md"), b"x").is_err());
     }
 
     #[test]

@@ -14,7 +14,6 @@ use crate::cli::{Failure, exit};
 use crate::config::Config;
 use crate::domain::Problems;
 use serde_json::{Value, json};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -170,20 +169,10 @@ pub fn init_templates(args: &InitArgs) -> Result<Vec<PathBuf>, Failure> {
     Ok(written)
 }
 
-/// Write a file through a temporary file in the same folder, so a reader never sees half of it.
+/// `atomic::write_file`, its error as the CLI shows it.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let err = |e: &dyn std::fmt::Display| Failure::Io(format!("写入 {} 失败：{e}", path.display()));
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| err(&e))?;
-    // Removed by an interrupt too (see `atomic::abandon`).
-    let tmp_path = tmp.path().to_path_buf();
-    crate::output::atomic::track(&tmp_path);
-    let written = tmp.write_all(bytes).map_err(|e| err(&e)).and_then(|()| tmp.persist(path).map_err(|e| err(&e.error)));
-    crate::output::atomic::untrack(&tmp_path);
-    written.map(drop)
+    crate::output::atomic::write_file(path, bytes)
+        .map_err(|e| Failure::Io(format!("写入 {} 失败：{e}", path.display())))
 }
 
 /// The whole report: figures, rendered text, and the sidecar.
