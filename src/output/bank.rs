@@ -7,7 +7,6 @@ use crate::compute::PaymentKind;
 use crate::compute::summary::{Kinds, transfers};
 use crate::config::Encoding;
 use crate::domain::Problem;
-use crate::domain::money::format_yuan;
 use rust_decimal::Decimal;
 use std::io::Write;
 
@@ -75,7 +74,10 @@ pub fn bank_file<W: Write>(run: &PayRun, mut out: W) -> Result<(), BankError> {
         None => BankError::Io(e),
     };
     if layout.totals_line {
-        w.record([tr.len().to_string(), format_yuan(total)]).map_err(refusal)?;
+        // Numbers (`CsvOut::raw`), never text to neutralise.
+        push_u64(w.raw(), tr.len() as u64);
+        push_yuan(w.raw(), total);
+        w.end_record().map_err(refusal)?;
     }
     if layout.header {
         w.record(&layout.columns).map_err(refusal)?;

@@ -3,8 +3,7 @@
 //! No file names or times inside, so the same roster gives the same bytes whatever format it was read from.
 
 use super::PayRun;
-use super::text::{CsvOut, push_month, push_yuan};
-use crate::domain::money::format_yuan;
+use super::text::{CsvOut, push_month, push_u64, push_yuan};
 use std::io::{self, Write};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -44,17 +43,17 @@ pub fn exceptions_csv<W: Write>(run: &PayRun, out: W) -> io::Result<()> {
     w.record(EXCEPTIONS_HEADER)?;
     for e in &run.batch.exceptions {
         let r = &run.roster[e.recipient];
-        let row = r.location.row.map(|n| n.to_string()).unwrap_or_default();
-        w.record([
-            r.id.as_str(),
-            &r.name,
-            &*r.category,
-            &*r.town,
-            e.item.as_deref().unwrap_or("全部"),
-            e.code,
-            &e.reason,
-            &row,
-        ])?;
+        for text in
+            [r.id.as_str(), &r.name, &r.category, &r.town, e.item.as_deref().unwrap_or("全部"), e.code, &e.reason]
+        {
+            w.field(text.as_bytes());
+        }
+        // A number, never text (`CsvOut::raw`); empty for a roster row without a number.
+        let row = w.raw();
+        if let Some(n) = r.location.row {
+            push_u64(row, u64::from(n));
+        }
+        w.end_record()?;
     }
     w.finish().map(drop)
 }
@@ -68,17 +67,15 @@ pub fn recoveries_csv<W: Write>(run: &PayRun, out: W) -> io::Result<()> {
     w.record(RECOVERIES_HEADER)?;
     for rc in &run.batch.recoveries {
         let r = &run.roster[rc.recipient];
-        w.record([
-            r.id.as_str(),
-            &r.name,
-            &*r.category,
-            &*r.town,
-            &rc.item,
-            &rc.period.to_string(),
-            &format_yuan(rc.entitled),
-            &format_yuan(rc.paid),
-            &format_yuan(rc.overpaid),
-        ])?;
+        for text in [r.id.as_str(), &r.name, &r.category, &r.town, &rc.item] {
+            w.field(text.as_bytes());
+        }
+        // The month and the amounts are numbers (`CsvOut::raw`): never `'`-prefixed, even when negative.
+        push_month(w.raw(), rc.period);
+        for amount in [rc.entitled, rc.paid, rc.overpaid] {
+            push_yuan(w.raw(), amount);
+        }
+        w.end_record()?;
     }
     w.finish().map(drop)
 }

@@ -1,6 +1,7 @@
 //! Formatting the numbers of the output files into a reused buffer, without a temporary String per field:
 //! an amount as `format_yuan` writes it, a 所属期 as `YearMonth` displays it; and `CsvOut`, the CSV lines of the
-//! large files as the csv crate writes them. Same text, tested against each.
+//! large files as the csv crate writes them (but for text a spreadsheet would run as a formula, neutralised as
+//! OWASP advises). Same text, tested against each.
 
 use crate::domain::YearMonth;
 use crate::domain::money::format_yuan;
@@ -60,7 +61,9 @@ pub fn push_month(buf: &mut Vec<u8>, month: YearMonth) {
 
 /// A CSV writer for the large files, built up in one reused buffer: the bytes the csv crate writes with its
 /// delimiter (`,` unless given), `"`, CRLF line ends and its default quoting (a field is quoted only when it holds
-/// the delimiter, `"`, CR or LF, and a `"` inside is doubled; a line with nothing on it is written `""`).
+/// the delimiter, `"`, CR or LF, and a `"` inside is doubled; a line with nothing on it is written `""`) — except
+/// that a text a spreadsheet would run as a formula is written `'`-prefixed and quoted (`formula_like`). Every
+/// CSV file youfu writes goes through here.
 /// payments.csv of a province is 1.6 million lines; through the csv crate its writing was the longest thread of
 /// `pay`.
 pub struct CsvOut<W: Write> {
@@ -88,8 +91,9 @@ impl<W: Write> CsvOut<W> {
         CsvOut { out, buf: Vec::with_capacity(CSV_BUFFER + 4096), delimiter, line_start: true, line_at: 0 }
     }
 
-    /// Start a field and give the buffer to write it into, as is: only for text that never needs quoting
-    /// (digits, a month, an amount).
+    /// Start a field and give the buffer to write it into, as is: only for text that never needs quoting and is
+    /// never taken for a formula (digits, a month, an amount — a negative amount too, which a spreadsheet reads as
+    /// the number it is).
     pub fn raw(&mut self) -> &mut Vec<u8> {
         if !std::mem::replace(&mut self.line_start, false) {
             self.buf.push(self.delimiter);
@@ -97,8 +101,15 @@ impl<W: Write> CsvOut<W> {
         &mut self.buf
     }
 
-    /// A field of any text, quoted when it must be.
+    /// A field of any text, quoted when it must be; text that a spreadsheet would run as a formula is written
+    /// `'`-prefixed and quoted (`formula_like`).
     pub fn field(&mut self, text: &[u8]) {
+        if formula_like(text) {
+            let buf = self.raw();
+            buf.extend_from_slice(b"\"'");
+            quoted_rest(buf, text);
+            return;
+        }
         // No early exit: the whole-slice fold is vectorised, and fields are short.
         let d = self.delimiter;
         let special = text.iter().fold(false, |acc, &b| acc | matches!(b, b'"' | b'\r' | b'\n') | (b == d));
@@ -108,13 +119,7 @@ impl<W: Write> CsvOut<W> {
             return;
         }
         buf.push(b'"');
-        for part in text.split_inclusive(|&b| b == b'"') {
-            buf.extend_from_slice(part);
-            if part.last() == Some(&b'"') {
-                buf.push(b'"');
-            }
-        }
-        buf.push(b'"');
+        quoted_rest(buf, text);
     }
 
     /// End the line.
@@ -147,6 +152,33 @@ impl<W: Write> CsvOut<W> {
         self.out.write_all(&self.buf)?;
         self.out.flush()?;
         Ok(self.out)
+    }
+}
+
+/// The inside of a quoted field after its opening `"`: the text with each `"` doubled, and the closing `"`.
+fn quoted_rest(buf: &mut Vec<u8>, text: &[u8]) {
+    for part in text.split_inclusive(|&b| b == b'"') {
+        buf.extend_from_slice(part);
+        if part.last() == Some(&b'"') {
+            buf.push(b'"');
+        }
+    }
+    buf.push(b'"');
+}
+
+/// Whether Excel or WPS, opening the CSV, would take this text for a formula (OWASP, "CSV Injection"): it begins
+/// with `=`, `+`, `-`, `@`, a tab or a CR, or with one of the first four after spaces and line breaks (a name
+/// pasted with a space or tab in front of it). Such a field is written `'`-prefixed and quoted, as OWASP advises:
+/// the spreadsheet shows it as text, the `'` visible. Only text goes through here: the writers put amounts
+/// (negative ones too), months and counts in with `raw`, so a number is never changed. Real names, towns and
+/// banks begin with a Chinese character (a byte ≥ 0x80): one comparison of the first byte decides them.
+pub fn formula_like(text: &[u8]) -> bool {
+    match text.first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => true,
+        Some(b' ' | b'\n') => {
+            matches!(text.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n')), Some(b'=' | b'+' | b'-' | b'@'))
+        }
+        _ => false,
     }
 }
 
@@ -254,12 +286,79 @@ mod tests {
         assert_eq!(by_csv_out(&lines), by_csv_crate(&lines));
     }
 
+    /// Text a spreadsheet would run is `'`-prefixed and quoted; text that merely contains such a character, and
+    /// numbers written raw (a negative amount), are as they were.
+    #[test]
+    fn formula_like_text_is_neutralised_and_numbers_are_not() {
+        let mut w = CsvOut::new(Vec::new());
+        for f in [
+            "=HYPERLINK(\"http://x\",\"点击\")",
+            "+1+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            "  =1",
+            "\n-1",
+            "张=三",
+            " 张三",
+            "",
+            "\t",
+        ] {
+            w.field(f.as_bytes());
+        }
+        push_yuan(w.raw(), dec!(-12.3));
+        w.end_record().unwrap();
+        assert_eq!(
+            String::from_utf8(w.finish().unwrap()).unwrap(),
+            concat!(
+                "\"'=HYPERLINK(\"\"http://x\"\",\"\"点击\"\")\",",
+                "\"'+1+cmd|' /C calc'!A0\",",
+                "\"'-2+3\",",
+                "\"'@SUM(A1)\",",
+                "\"'\t=1\",",
+                "\"'\r=1\",",
+                "\"'  =1\",",
+                "\"'\n-1\",",
+                "张=三,",
+                " 张三,",
+                ",",
+                "\"'\t\",",
+                "-12.30\r\n"
+            )
+        );
+    }
+
+    /// What a spreadsheet (or the csv crate) reads back from a field: the text, `'`-prefixed when formula-like.
+    fn neutralised(text: &str) -> String {
+        if formula_like(text.as_bytes()) { format!("'{text}") } else { text.to_string() }
+    }
+
     proptest! {
+        /// Lines without formula-like text are the csv crate's bytes; with it, the csv crate reads back every
+        /// field as it was, formula-like ones `'`-prefixed (so none begins like a formula any more).
         #[test]
         fn csv_out_is_the_csv_crate(lines in proptest::collection::vec(
-            proptest::collection::vec("[a-c,|\t\"\r\n 优抚]{0,6}", 0..5), 0..6),
+            proptest::collection::vec("[a-c,|\t\"\r\n 优抚=+@-]{0,6}", 0..5), 0..6),
             delimiter in proptest::sample::select(vec![b',', b'|', b'\t', b';'])) {
-            prop_assert_eq!(by_csv_out_with(&lines, delimiter), by_csv_crate_with(&lines, delimiter));
+            let written = by_csv_out_with(&lines, delimiter);
+            if !lines.iter().flatten().any(|f| formula_like(f.as_bytes())) {
+                prop_assert_eq!(&written, &by_csv_crate_with(&lines, delimiter));
+            }
+            let read: Vec<Vec<String>> = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .delimiter(delimiter)
+                .from_reader(&written[..])
+                .records()
+                .map(|r| r.unwrap().iter().map(str::to_string).collect())
+                .collect();
+            // A line with no field is read as one empty field.
+            let expected: Vec<Vec<String>> = lines
+                .iter()
+                .map(|l| if l.is_empty() { vec![String::new()] } else { l.iter().map(|f| neutralised(f)).collect() })
+                .collect();
+            prop_assert_eq!(read, expected);
         }
 
         #[test]
