@@ -9,7 +9,7 @@ fn pay_refused(dir: &tempfile::TempDir, roster: &str, standards: &str) -> Run {
     let r =
         youfu(dir.path(), &["pay", "--month", "2024-03", "--roster", roster, "--standards", standards, "--out", "out"]);
     assert!(!dir.path().join("out").exists(), "output folder must not be created: {}", r.stderr);
-    let left: Vec<String> = entries(dir.path()).into_iter().filter(|e| e.starts_with(".youfu-tmp")).collect();
+    let left: Vec<String> = entries(dir.path()).into_iter().filter(|e| e.starts_with(".youfu")).collect();
     assert!(left.is_empty(), "temporary files left behind: {left:?}");
     r
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 /// Entries of `dir` that are youfu's temporary output folders.
 fn temporaries(dir: &std::path::Path) -> Vec<String> {
-    entries(dir).into_iter().filter(|e| e.starts_with(".youfu-tmp-")).collect()
+    entries(dir).into_iter().filter(|e| e.starts_with(youfu::output::atomic::WORK_PREFIX)).collect()
 }
 
 fn pay_args(month: &str) -> Vec<String> {

@@ -45,6 +45,15 @@ fn io(what: &str, e: impl std::fmt::Display) -> Failure {
     Failure::Io(format!("{what}：{e}"))
 }
 
+/// An output error as the user reads it: a full disk said in Chinese, with what to do.
+fn io_text(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::StorageFull {
+        format!("磁盘空间不足（{e}）。请腾出空间后重新运行")
+    } else {
+        e.to_string()
+    }
+}
+
 /// Whether `pay_date` meets the month's deadline; a late date is refused unless a reason is given.
 /// Returns the late reason to record (None when on time or no date given).
 pub fn check_late(
@@ -129,7 +138,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let run = PayRun { month, roster: &roster, standards: &table, batch: &batch, config };
     let names = &config.output;
     let mut out = OutputDir::new(&args.out).map_err(|e| io(&format!("无法准备输出目录 {}", args.out.display()), e))?;
-    let write_err = |e: std::io::Error| io(&format!("写入输出目录 {} 失败", args.out.display()), e);
+    for stale in out.removed_stale() {
+        eprintln!("提示：已删除此前被中断的运行留下的未完成文件夹 {}", stale.display());
+    }
+    let write_err = |e: std::io::Error| io(&format!("写入输出目录 {} 失败", args.out.display()), io_text(&e));
     let xlsx_path = out.path(&names.payments_xlsx);
     let payments_sink = out.create(&names.payments_csv).map_err(write_err)?;
     // The files are written while this thread records the draft in the ledger. Nothing is final until all of them
@@ -195,7 +207,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
                 let core_free = move || {
                     let _ = free_tx.send(());
                 };
-                payments_xlsx::write(run, xlsx_path, core_free).map_err(|e| e.to_string())
+                payments_xlsx::write(run, xlsx_path, core_free).map_err(|e| match e {
+                    rust_xlsxwriter::XlsxError::IoError(e) => io_text(&e),
+                    e => e.to_string(),
+                })
             });
             // Err: the workbook failed first (its error comes with `join` below); the draft is recorded and dropped.
             let _ = core_free.recv();
@@ -241,13 +256,18 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let manifest_bytes = manifest.to_json();
     out.write(&names.manifest, &manifest_bytes).map_err(write_err)?;
     let files: Vec<String> = out.written().iter().map(|w| w.name.clone()).collect();
-    // An interrupt from here on waits until the draft is recorded and the files are in place.
+    // An interrupt from here on waits until the files are in place and the draft is recorded. The files are
+    // placed first and the draft recorded after: a draft is never recorded for files that are not in --out. If
+    // the ledger refuses the draft, dropping `placed` puts the folder back as it was.
     let finishing = crate::output::atomic::finishing();
-    pending.finish(&crate::output::atomic::sha256_hex(&manifest_bytes))?;
-    t.phase("manifest and ledger commit");
-    let dir = out.commit().map_err(write_err)?;
-    drop(finishing);
+    let placed = out.place().map_err(|e| {
+        io(&format!("无法把输出文件放入 {}", args.out.display()), format!("{}。输出目录和台账都未改动。", io_text(&e)))
+    })?;
     t.phase("move outputs");
+    pending.finish(&crate::output::atomic::sha256_hex(&manifest_bytes))?;
+    let dir = placed.keep();
+    drop(finishing);
+    t.phase("manifest and ledger commit");
     drop(progress);
 
     // On the terminal the first few and a count; --json (for scripts) carries every notice.

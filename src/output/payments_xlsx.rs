@@ -173,7 +173,55 @@ fn write_with(run: &PayRun, path: &Path, rows_per_sheet: usize, core_free: impl 
     summary_sheet(&mut wb, run, &s, "汇总（按类别）", "类别", &by_category(run.batch, run.roster))?;
     summary_sheet(&mut wb, run, &s, "汇总（按乡镇）", "乡镇（街道）", &by_town(run.batch, run.roster))?;
     exceptions_sheet(&mut wb, run, &s)?;
-    wb.save(path)
+    save(&mut wb, path)
+}
+
+/// Save the workbook to `path` so that a failed write (a full disk) is reported by youfu alone. rust_xlsxwriter's
+/// zip writer, dropped after a failed write, tries once more to finish the archive and, failing again, prints its
+/// debug text to stderr (`ZipWriter::drop: failed to finalize archive: Io(Os {…})`). Through `FirstError` the
+/// first error goes back as usual and is kept; what is written after it is swallowed, so that last attempt
+/// succeeds into nothing and prints nothing.
+fn save(wb: &mut Workbook, path: &Path) -> Result<(), XlsxError> {
+    let mut out = FirstError { inner: std::fs::File::create(path)?, error: None };
+    let saved = wb.save_to_writer(&mut out);
+    match out.error {
+        Some(e) => Err(XlsxError::IoError(e)),
+        None => saved,
+    }
+}
+
+/// A writer that stops at its first error: returned once and kept in `error`, every later write and flush is
+/// accepted and dropped.
+struct FirstError<W> {
+    inner: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> FirstError<W> {
+    fn keep(&mut self, e: std::io::Error) -> std::io::Error {
+        let copy = std::io::Error::new(e.kind(), e.to_string());
+        self.error = Some(e);
+        copy
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for FirstError<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.error.is_some() {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() != std::io::ErrorKind::Interrupted => Err(self.keep(e)),
+            r => r,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.error.is_some() {
+            return Ok(());
+        }
+        self.inner.flush().map_err(|e| self.keep(e))
+    }
 }
 
 fn title_rows(
@@ -469,4 +517,56 @@ fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), X
         fit_row(ws, row, &reason, 64)?;
     }
     print_setup(ws, 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write as _;
+
+    /// A writer that fails after `room` bytes, as a full disk does.
+    struct Full {
+        room: usize,
+        written: usize,
+    }
+
+    impl std::io::Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.written + buf.len() > self.room {
+                return Err(std::io::Error::from(std::io::ErrorKind::StorageFull));
+            }
+            self.written += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The first error is returned and kept; what comes after it is swallowed (so a zip writer's drop, trying once
+    /// more, succeeds silently), and nothing more reaches the file.
+    #[test]
+    fn first_error_is_kept_and_the_rest_swallowed() {
+        let mut w = FirstError { inner: Full { room: 4, written: 0 }, error: None };
+        w.write_all(b"abc").unwrap();
+        assert_eq!(w.write_all(b"def").unwrap_err().kind(), std::io::ErrorKind::StorageFull);
+        w.write_all(b"ghi").unwrap();
+        w.flush().unwrap();
+        assert_eq!(w.inner.written, 3);
+        assert_eq!(w.error.map(|e| e.kind()), Some(std::io::ErrorKind::StorageFull));
+    }
+
+    /// A whole workbook saved into a writer that runs out of room fails, and the kept error is the disk's; the zip
+    /// writer's drop finds a writer that accepts everything.
+    #[test]
+    fn a_workbook_saved_to_a_full_disk_fails_with_the_disks_error() {
+        let mut wb = Workbook::new();
+        wb.add_worksheet().write_string(0, 0, "张三").unwrap();
+        let mut out = FirstError { inner: Full { room: 100, written: 0 }, error: None };
+        let saved = wb.save_to_writer(&mut out);
+        // (rust_xlsxwriter gives the error back wrapped as a zip error; `save` returns the kept one.)
+        assert!(saved.is_err());
+        assert_eq!(out.error.map(|e| e.kind()), Some(std::io::ErrorKind::StorageFull));
+        assert!(out.inner.written <= 100);
+    }
 }
