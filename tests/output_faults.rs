@@ -125,7 +125,7 @@ fn a_killed_pay_leaves_an_unmistakable_folder_that_the_next_run_removes() {
     );
 }
 
-/// A full disk under --out (a 64 KiB tmpfs with one page free, mounted in a mount namespace of the test's own so
+/// A full disk under --out (a 64 KiB tmpfs filled up, mounted in a mount namespace of the test's own so
 /// nothing outside sees it): youfu's message alone — before, rust_xlsxwriter's zip writer printed its debug text
 /// (`ZipWriter::drop: failed to finalize archive: Io(Os {…})`) first. Nothing is left on the disk and no draft is
 /// recorded. Needs root (or a user namespace) for `unshare -m` and `mount`: skipped, saying so, without.
@@ -137,7 +137,7 @@ fn a_full_disk_prints_youfus_message_alone() {
     let before = ledger(dir.path());
     std::fs::create_dir(dir.path().join("full")).unwrap();
     let script = r#"mount -t tmpfs -o size=64k tmpfs full || exit 99
-dd if=/dev/zero of=full/filler bs=4k count=15 2>/dev/null
+dd if=/dev/zero of=full/filler bs=4k 2>/dev/null
 "$0" --ledger l.db pay --month 2024-03 --roster roster.csv --standards standards.csv --out full/out >stdout.txt 2>stderr.txt
 echo $? >code.txt
 ls -A full >left.txt"#;

@@ -166,7 +166,8 @@ impl OutputDir {
         track(&temp_path);
         let lock = fs::File::create(temp_path.join(LOCK_NAME))?;
         lock.try_lock().map_err(|e| io::Error::other(format!("无法锁定临时文件夹 {}：{e}", temp_path.display())))?;
-        fs::write(temp_path.join(NOTE_NAME), note(pid))?;
+        // For a person who finds the folder; not needed for the run (a full disk is reported by the files).
+        let _ = fs::write(temp_path.join(NOTE_NAME), note(pid));
         Ok(OutputDir {
             lock: Some(lock),
             target: target.to_path_buf(),
