@@ -1,6 +1,7 @@
 //! Writing the month's files: payments.xlsx (明细, 汇总, 异常), payments.csv, the bank's 代发 file,
-//! exceptions.csv and manifest.json. Everything is written into a temporary folder next to the output folder and
-//! moved into place only when every file is complete, so a failed run leaves nothing half-written.
+//! exceptions.csv and manifest.json. Everything is written into a work folder next to the output folder and
+//! moved into place only when every file is complete, all files or none (`atomic`), so a failed run leaves
+//! nothing half-written. Every CSV goes through `text::CsvOut`, which neutralises text a spreadsheet would run.
 
 pub mod atomic;
 pub mod bank;
