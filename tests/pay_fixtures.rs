@@ -81,12 +81,15 @@ fn all_files_and_totals_agree_to_the_fen() {
     let detail = wb.worksheet_range("发放明细").unwrap();
     let rows: Vec<&[Data]> = detail.rows().collect();
     assert_eq!(rows[2][10], Data::String("金额（元）".into()));
-    let body = &rows[3..rows.len() - 1];
-    assert_eq!(body.len(), lines.len());
+    // After the lines: 合计, a blank row, and the two rows to sign.
+    let total_at = 3 + lines.len();
+    let body = &rows[3..total_at];
+    assert!(body.iter().all(|r| matches!(r[10], Data::Float(_))));
     let detail_sum: Decimal = body.iter().map(|r| cell_decimal(&r[10])).sum();
-    let total_row = rows.last().unwrap();
+    let total_row = rows[total_at];
     assert_eq!(total_row[0], Data::String(format!("合计（{}笔）", lines.len())));
     let detail_total = cell_decimal(&total_row[10]);
+    assert_eq!(rows.len(), total_at + 4, "合计, blank, 制表人…, 制表日期");
 
     // 汇总 sheets: the 合计 row's 金额
     let mut summary_total = |name: &str| {
@@ -224,4 +227,82 @@ fn output_files_match_the_reviewed_snapshots() {
         let text = std::fs::read_to_string(out.join(name)).unwrap();
         insta::assert_snapshot!(name, text);
     }
+}
+
+/// The 发放明细 as it prints: the twelve columns 序号 … 银行账号 are the print area (开户行 and 依据 beside it for the
+/// screen), the header rows repeat on every page, A4 landscape at 100 % with 10 pt type (fit to one page wide only
+/// as a guard), long texts wrap, amounts keep a digit's space from the next column, and the sheet ends with the
+/// lines to sign.
+#[test]
+fn the_detail_sheet_prints_on_a4_landscape_at_ten_points() {
+    use std::io::Read;
+    let (dir, _) = pay("2024-03", "roster.xlsx", "standards.xlsx");
+    let path = dir.path().join("out/payments.xlsx");
+    let mut wb = open_workbook_auto(&path).unwrap();
+    let detail = wb.worksheet_range("发放明细").unwrap();
+    let rows: Vec<&[Data]> = detail.rows().collect();
+    let header: Vec<String> = rows[2].iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        header,
+        [
+            "序号",
+            "姓名",
+            "身份证号",
+            "类别",
+            "等级",
+            "性质",
+            "乡镇（街道）",
+            "项目",
+            "所属期",
+            "类型",
+            "金额（元）",
+            "银行账号",
+            "开户行",
+            "依据"
+        ]
+    );
+    let n = rows.len();
+    assert_eq!(rows[n - 2][0], Data::String("制表人：".into()));
+    assert_eq!(rows[n - 2][4], Data::String("审核人：".into()));
+    assert_eq!(rows[n - 2][8], Data::String("单位负责人：".into()));
+    assert_eq!(rows[n - 1][0], Data::String("制表日期：　　　　年　　月　　日".into()));
+
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut part = |name: &str| {
+        let mut s = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+        s
+    };
+    let workbook = part("xl/workbook.xml");
+    // 360 lines on rows 4–363, 合计 on 364, signatures on 366–367: printed A1:L367.
+    assert!(
+        workbook
+            .contains("<definedName name=\"_xlnm.Print_Area\" localSheetId=\"0\">发放明细!$A$1:$L$367</definedName>"),
+        "{workbook}"
+    );
+    assert!(
+        workbook.contains("<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">发放明细!$1:$3</definedName>"),
+        "{workbook}"
+    );
+    let sheet = part("xl/worksheets/sheet1.xml");
+    assert!(sheet.contains(r#"<pageSetup paperSize="9" fitToHeight="0" orientation="landscape""#), "A4 landscape");
+    // The printed columns' widths (Excel stores width + 5 px ⁄ 7 px): 6, 8, 21, 14, 5, 5, 11, 13, 8, 8, 13, 24 = 136.
+    let widths: Vec<f64> = sheet
+        .split("<col ")
+        .skip(1)
+        .flat_map(|c| {
+            let attr = |name: &str| -> f64 {
+                let at = c.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+                c[at..at + c[at..].find('"').unwrap()].parse().unwrap()
+            };
+            let (min, max) = (attr("min") as usize, attr("max") as usize);
+            std::iter::repeat_n(attr("width"), max - min + 1)
+        })
+        .collect();
+    let printed: f64 = widths[..12].iter().map(|w| w - 0.7109375).sum();
+    assert_eq!(printed, 136.0);
+    let styles = part("xl/styles.xml");
+    assert!(styles.contains(r##"formatCode="#,##0.00_0""##), "amounts padded by a digit's width");
+    assert!(styles.contains(r#"<sz val="10"/><color theme="1"/><name val="宋体"/>"#), "10 pt body");
+    assert!(styles.contains(r#"wrapText="1""#));
 }

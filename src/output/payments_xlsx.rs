@@ -1,6 +1,12 @@
 //! payments.xlsx: the 发放明细表 (title, header, one row per payment, 合计, A4 landscape), the two 汇总表
 //! (按类别, 按乡镇; two-row merged header, 单位：人、元) and the 异常 sheet (everyone not paid, and why).
 //! IDs and accounts are text cells; money is `#,##0.00`; column widths suit Chinese text.
+//!
+//! The 发放明细 prints on A4 landscape at its own 10 pt: the print area is the twelve columns 序号 … 银行账号,
+//! whose widths are fixed (long names, 类别, 乡镇 and 项目 wrap inside their cell rather than widen the page and
+//! shrink the print); 开户行 and 依据 follow outside the print area for the screen and for filters. The header rows
+//! repeat on every page, amounts keep a space from the next column, and the last sheet ends with the 制表人、审核人、
+//! 单位负责人 and 制表日期 lines to sign.
 
 use super::{PayRun, month_title, xlsx_number};
 use crate::compute::summary::{GroupTotal, by_category, by_town};
@@ -10,6 +16,9 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Work
 use std::path::Path;
 
 const FONT: &str = "宋体";
+/// Money with thousands separators and a trailing space the width of a digit (`_0`), so that a right-aligned
+/// amount never touches the next column's text on paper.
+const MONEY: &str = "#,##0.00_0";
 
 struct Styles {
     title: Format,
@@ -17,6 +26,10 @@ struct Styles {
     note_right: Format,
     header: Format,
     text: Format,
+    /// Text of a printed column that may be longer than the column (name, 类别, 乡镇, 项目): wraps.
+    text_wrap: Format,
+    /// The signature lines under the 合计.
+    sign: Format,
     /// Long text (reasons) that wraps inside its cell.
     wrap: Format,
     center: Format,
@@ -27,7 +40,7 @@ struct Styles {
 
 impl Styles {
     fn new() -> Styles {
-        let base = Format::new().set_font_name(FONT).set_font_size(10.5);
+        let base = Format::new().set_font_name(FONT).set_font_size(10);
         let cell = base.clone().set_border(FormatBorder::Thin).set_align(FormatAlign::VerticalCenter);
         Styles {
             title: base
@@ -45,11 +58,13 @@ impl Styles {
                 .set_text_wrap()
                 .set_background_color("#F2F2F2"),
             text: cell.clone().set_num_format("@"),
+            text_wrap: cell.clone().set_num_format("@").set_text_wrap(),
+            sign: base.clone().set_align(FormatAlign::Left).set_align(FormatAlign::VerticalCenter),
             wrap: cell.clone().set_text_wrap(),
             center: cell.clone().set_align(FormatAlign::Center),
-            money: cell.clone().set_num_format("#,##0.00"),
+            money: cell.clone().set_num_format(MONEY),
             total_label: cell.clone().set_bold().set_align(FormatAlign::Center),
-            total_money: cell.set_bold().set_num_format("#,##0.00"),
+            total_money: cell.set_bold().set_num_format(MONEY),
         }
     }
 }
@@ -58,7 +73,7 @@ impl Styles {
 fn print_setup(ws: &mut Worksheet, header_last_row: u32) -> Result<(), XlsxError> {
     ws.set_paper_size(9); // A4
     ws.set_landscape();
-    ws.set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
+    ws.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3); // inches: 10 mm left and right
     ws.set_print_fit_to_pages(1, 0);
     ws.set_print_center_horizontally(true);
     ws.set_repeat_rows(0, header_last_row)?;
@@ -116,26 +131,36 @@ fn fit_row(ws: &mut Worksheet, row: u32, text: &str, width: usize) -> Result<(),
 
 struct Column {
     title: &'static str,
-    /// Minimum width in Excel character units (a Chinese character is about 2); content can widen it.
+    /// Width in Excel character units (a Chinese character of 10 pt is about 2): fixed for a printed column,
+    /// the least width for the two after the print area (their content can widen them).
     width: f64,
 }
 
+/// The 发放明细's columns: the first `PRINTED` are the print area; 金额 is column K (index 10) for the 合计's SUM.
+/// The printed widths add up to 136 units = 136 × 7 + 12 × 5 = 1012 px = 759 pt (Excel's units are the default
+/// font's digit, Calibri 11's 7 px), inside A4 landscape's 842 pt less 2 × 0.4 inch margins (784 pt): the page
+/// prints at 100 %, its 10 pt type not shrunk to fit. 身份证号 and 银行账号 have room for their digits in any
+/// 宋体-like font (18 × 0.55 em of 10 pt = 99 pt in 21 units = 114 pt).
 const DETAIL_COLUMNS: &[Column] = &[
     Column { title: "序号", width: 6.0 },
-    Column { title: "姓名", width: 9.0 },
+    Column { title: "姓名", width: 8.0 },
     Column { title: "身份证号", width: 21.0 },
-    Column { title: "类别", width: 16.0 },
-    Column { title: "等级", width: 6.0 },
-    Column { title: "性质", width: 6.0 },
-    Column { title: "乡镇（街道）", width: 12.0 },
-    Column { title: "项目", width: 14.0 },
-    Column { title: "所属期", width: 9.0 },
+    Column { title: "类别", width: 14.0 },
+    Column { title: "等级", width: 5.0 },
+    Column { title: "性质", width: 5.0 },
+    Column { title: "乡镇（街道）", width: 11.0 },
+    Column { title: "项目", width: 13.0 },
+    Column { title: "所属期", width: 8.0 },
     Column { title: "类型", width: 8.0 },
     Column { title: "金额（元）", width: 13.0 },
+    Column { title: "银行账号", width: 24.0 },
     Column { title: "开户行", width: 16.0 },
-    Column { title: "银行账号", width: 22.0 },
     Column { title: "依据", width: 30.0 },
 ];
+/// Columns A..L (序号 … 银行账号) are printed; 开户行 and 依据 are not.
+const PRINTED: usize = 12;
+const BANK_COL: usize = 12;
+const BASIS_COL: usize = 13;
 
 /// Deflate level of the xlsx container. rust_xlsxwriter's default (6) spends about half of a province's
 /// payments.xlsx in compression, and its save deflates the sheets one after another on one core. For a 1.6M-line
@@ -260,29 +285,25 @@ fn detail_sheets(wb: &mut Workbook, run: &PayRun, s: &Styles, per_sheet: usize) 
     // of its own, and a province's 1.6 million lines as one full sheet and a rest left one thread working alone
     // for a third of the time.
     let per_sheet = payments.len().div_ceil(sheets).max(1);
-    // Column widths from the content of all rows (so every sheet has the same widths).
+    // The printed columns' widths are fixed (see DETAIL_COLUMNS); 开户行 and 依据, outside the print area, are as
+    // wide as their longest text, seen once per recipient (their lines are together) and once per standard row.
     let titles: Vec<&str> = DETAIL_COLUMNS.iter().map(|c| c.title).collect();
     let mut widths = Widths::new(&titles);
     for (c, col) in DETAIL_COLUMNS.iter().enumerate() {
         widths.see(c, &" ".repeat(col.width as usize));
     }
-    // Each recipient's texts once (their lines are together), each standard row's 依据 once.
     let mut last_recipient = None;
     let mut basis_seen = vec![false; run.standards.rows().len()];
     for p in payments {
         if last_recipient != Some(p.recipient) {
             last_recipient = Some(p.recipient);
-            let r = &run.roster[p.recipient];
-            for (c, t) in [(1, r.name.as_str()), (3, &*r.category), (6, &*r.town), (11, &*r.bank)] {
-                widths.see(c, t);
-            }
+            widths.see(BANK_COL, &run.roster[p.recipient].bank);
         }
-        widths.see(7, &p.item);
         if let Some(seen) = basis_seen.get_mut(p.standard)
             && !*seen
         {
             *seen = true;
-            widths.see(13, &run.standards.row(p.standard).basis);
+            widths.see(BASIS_COL, &run.standards.row(p.standard).basis);
         }
     }
     // The sheets' payment ranges, and the 合计's SUM over all of them (a sheet's payments end at row 3 + its count).
@@ -309,10 +330,12 @@ fn detail_sheets(wb: &mut Workbook, run: &PayRun, s: &Styles, per_sheet: usize) 
         &s.note_right,
         &s.header,
         &s.center,
+        &s.text_wrap,
         &s.text,
         &s.money,
         &s.total_label,
         &s.total_money,
+        &s.sign,
     ];
     for format in used {
         wb.register_format(format);
@@ -357,7 +380,8 @@ fn detail_sheet(
     total: Option<&str>,
 ) -> Result<(), XlsxError> {
     ws.set_name(name)?;
-    let last_col = (DETAIL_COLUMNS.len() - 1) as u16;
+    // The title and notes span the printed columns, so that they are centred on the paper.
+    let last_col = (PRINTED - 1) as u16;
     let title = format!("{}优抚资金发放明细表", month_title(run.config, run.month));
     title_rows(
         ws,
@@ -368,6 +392,11 @@ fn detail_sheet(
         &format!("所属期：{}　金额单位：元", run.month),
     )?;
     widths.apply(ws, 40)?;
+    // The printed columns at exactly their widths, which fit the page at 100 % (print_setup's fit to one page wide
+    // only shrinks a reader whose default font is wider than Calibri, e.g. LibreOffice without Carlito).
+    for (c, col) in DETAIL_COLUMNS[..PRINTED].iter().enumerate() {
+        ws.set_column_width(c as u16, col.width)?;
+    }
     for (c, col) in DETAIL_COLUMNS.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, col.title, &s.header)?;
     }
@@ -379,22 +408,22 @@ fn detail_sheet(
         let r = &run.roster[p.recipient];
         let std = run.standards.row(p.standard);
         ws.write_number_with_format(row, 0, (first_number + n + 1) as f64, &s.center)?;
-        ws.write_string_with_format(row, 1, &r.name, &s.text)?;
+        ws.write_string_with_format(row, 1, &r.name, &s.text_wrap)?;
         ws.write_string_with_format(row, 2, r.id.as_str(), &s.text)?;
-        ws.write_string_with_format(row, 3, &*r.category, &s.text)?;
+        ws.write_string_with_format(row, 3, &*r.category, &s.text_wrap)?;
         ws.write_string_with_format(row, 4, r.attr("等级"), &s.center)?;
         ws.write_string_with_format(row, 5, r.attr("性质"), &s.center)?;
-        ws.write_string_with_format(row, 6, &*r.town, &s.text)?;
-        ws.write_string_with_format(row, 7, &*p.item, &s.text)?;
+        ws.write_string_with_format(row, 6, &*r.town, &s.text_wrap)?;
+        ws.write_string_with_format(row, 7, &*p.item, &s.text_wrap)?;
         if period.0 != Some(p.period) {
             period = (Some(p.period), p.period.to_string());
         }
         ws.write_string_with_format(row, 8, &period.1, &s.center)?;
         ws.write_string_with_format(row, 9, p.kind.label(), &s.center)?;
         ws.write_number_with_format(row, 10, xlsx_number(p.amount), &s.money)?;
-        ws.write_string_with_format(row, 11, &*r.bank, &s.text)?;
-        ws.write_string_with_format(row, 12, &r.account, &s.text)?;
-        ws.write_string_with_format(row, 13, &std.basis, &s.text)?;
+        ws.write_string_with_format(row, 11, &r.account, &s.text)?;
+        ws.write_string_with_format(row, BANK_COL as u16, &*r.bank, &s.text)?;
+        ws.write_string_with_format(row, BASIS_COL as u16, &std.basis, &s.text)?;
         row += 1;
     }
     if let Some(sum) = total {
@@ -402,12 +431,29 @@ fn detail_sheet(
         ws.merge_range(row, 0, row, 9, &format!("合计（{payments}笔）"), &s.total_label)?;
         let sum = Formula::new(sum).set_result(format_yuan(run.batch.total()));
         ws.write_formula_with_format(row, 10, sum, &s.total_money)?;
-        for c in 11..=last_col {
+        for c in 11..DETAIL_COLUMNS.len() as u16 {
             ws.write_blank(row, c, &s.text)?;
         }
+        row = signature_rows(ws, s, row + 2)?;
+    } else {
+        row -= 1;
     }
+    ws.set_print_area(0, 0, row, last_col)?;
     print_setup(ws, 2)?;
     Ok(())
+}
+
+/// The lines to sign under the 合计, from `row`: 制表人、审核人、单位负责人 on one line, 制表日期 under them, left
+/// blank for the pen. Returns the last row written.
+fn signature_rows(ws: &mut Worksheet, s: &Styles, row: u32) -> Result<u32, XlsxError> {
+    // Columns A–D, E–H and I–L: three equal thirds of the printed width, near enough.
+    for (first, last, label) in [(0, 3, "制表人："), (4, 7, "审核人："), (8, 11, "单位负责人：")] {
+        ws.merge_range(row, first, row, last, label, &s.sign)?;
+    }
+    ws.set_row_height(row, 30)?;
+    ws.merge_range(row + 1, 0, row + 1, 3, "制表日期：　　　　年　　月　　日", &s.sign)?;
+    ws.set_row_height(row + 1, 30)?;
+    Ok(row + 1)
 }
 
 fn summary_sheet(
