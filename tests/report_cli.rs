@@ -29,6 +29,7 @@ fn a_half_year_draft_reconciles_with_the_ledger() {
         let out = format!("draft-{template}.{ext}");
         let r = youfu(d, &["report", "--period", "2024H1", "--template", template, "--out", &out, "--json"]);
         assert_eq!(r.code, 0, "{template}: {}", r.stderr);
+        assert!(!r.stderr.contains("没有已确认的发放"), "{template}: every month of 2024H1 is committed: {}", r.stderr);
         assert!(d.join(&out).exists());
         let side: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(d.join(format!("{out}.figures.json"))).unwrap()).unwrap();
@@ -41,4 +42,24 @@ fn a_half_year_draft_reconciles_with_the_ledger() {
     // 1-6月 and the money in 万元 with one decimal: the ledger total / 10000
     let wan = youfu::report::filters::wan(youfu::domain::money::from_fen(ledger_fen), 1);
     assert!(md.contains("1-6月") && md.contains(&format!("{wan}元")), "{md}");
+
+    // The year, of which only January–June are committed: said on stderr and in a 注 at the end of the draft, and
+    // the on-time sentence counts the 6 committed months, not 12.
+    let r = youfu(d, &["report", "--period", "2024", "--template", "annual"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "提示：2024年7—12月台账中没有已确认的发放（未 commit），报告只统计已确认发放的 6 个月，初稿末尾已加注说明。"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains("；6个月抚恤金均在每月20日前发放到位；"), "{}", r.stdout);
+    assert!(
+        r.stdout.ends_with(
+            "注：2024年7—12月台账中没有已确认的发放，本文各项数字只统计已确认发放的6个月（期间共12个月）。\n"
+        ),
+        "{}",
+        r.stdout
+    );
 }

@@ -63,6 +63,9 @@ fn message(f: Failure) -> String {
 }
 
 /// A template naming one figure that exists, one the sheet lacks and one that is a typo.
+/// The ledger has committed batches for January and February only: every draft of 2024H1 ends saying so.
+const NOTE: &str = "注：2024年3—6月台账中没有已确认的发放，本文各项数字只统计已确认发放的2个月（期间共6个月）。";
+
 const TEMPLATE: &str = "# 测试\n\n合计{{ totals.amount | yuan }}元，{{ totals.person_times }}人次，喜报{{ metrics[\"喜报份数\"] }}份，{{ totls.amount }}。\n";
 
 #[test]
@@ -79,8 +82,8 @@ fn writes_the_draft_and_its_sidecar_in_each_format() {
         // 人次: (A,01) (B,01) (A,02) (B,02) = 4
         let expected = "合计25,865.00元，4人次，喜报X份，X。";
         match name {
-            "draft.md" => assert_eq!(String::from_utf8(bytes).unwrap(), format!("# 测试\n\n{expected}\n")),
-            "draft.txt" => assert_eq!(String::from_utf8(bytes).unwrap(), format!("测试\n\n{expected}\n")),
+            "draft.md" => assert_eq!(String::from_utf8(bytes).unwrap(), format!("# 测试\n\n{expected}\n\n{NOTE}\n")),
+            "draft.txt" => assert_eq!(String::from_utf8(bytes).unwrap(), format!("测试\n\n{expected}\n{NOTE}\n")),
             _ => assert!(bytes.starts_with(b"PK\x03\x04")),
         }
         let side: Value = serde_json::from_slice(&std::fs::read(sidecar_path(&out)).unwrap()).unwrap();
@@ -127,8 +130,9 @@ fn built_in_templates_render_from_the_command() {
         ("2024H1", None, "1-6月共为全县2名优抚对象发放各类优抚资金2.6万元，累计4人次，其中补发以前月份待遇0.01万元"),
         ("2024H1", Some("items"), "台账内各项合计25,865.00元"),
         // the year takes July's line too: 25865.00 + 9422.50 = 35287.50 → 3.5万多; July–December have no audit
-        // answer, so the months paid on time are missing
-        ("2024", None, "审核发放各类优抚资金3.5万多元，惠及优抚对象2人、5人次，及时补发提标等待遇100元；12个月中X个月"),
+        // answer, so the months paid on time are missing; of the 12, the 2 committed are counted
+        ("2024", None, "审核发放各类优抚资金3.5万多元，惠及优抚对象2人、5人次，及时补发提标等待遇100元；2个月中X个月"),
+        ("2024", None, "注：2024年3—6月台账中没有已确认的发放，本文各项数字只统计已确认发放的2个月（期间共12个月）。"),
     ];
     for (period, template, expected) in cases {
         let out = dir.path().join(format!("{period}-{}.md", template.unwrap_or("default")));
@@ -229,7 +233,7 @@ fn init_templates_copies_the_built_ins_and_keeps_edits() {
     let out = dir.path().join("d.md");
     let r = Args { template_dir: Some(target.clone()), out: Some(out.clone()), ..args("2024H1") };
     assert_eq!(run(&r).unwrap(), exit::OK);
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), "我们改过的");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), format!("我们改过的\n\n{NOTE}\n"));
 
     init_templates(&InitArgs { dir: target.clone(), force: true }).unwrap();
     assert_eq!(

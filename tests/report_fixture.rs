@@ -312,13 +312,20 @@ fn annual_draft_from_a_half_year_ledger() {
         format!("惠及优抚对象{}人、{}人次", all.persons.len(), all.times.len()),
         "及时补发提标等待遇5100余元".to_string(), // 5145.00 → 5100余
         "为2户去世优抚对象家庭发放丧葬补助7.2万余元".to_string(), // 72300.06 → 72000 → 7.2万余
-        "12个月中6个月在每月20日前发放到位".to_string(),
+        // Only the six committed months are counted for 按时; the other six are named in the 注.
+        "6个月抚恤金均在每月20日前发放到位".to_string(),
+        "注：2024年7—12月台账中没有已确认的发放，本文各项数字只统计已确认发放的6个月（期间共12个月）。".to_string(),
         format!("完成年度确认{confirmed}人"),
         "送立功喜报188份、送上慰问金11余万元".to_string(), // 112800.50 → 110000 → 11余万
         "接待来访415人次，办理各级信访件共计37件".to_string(),
     ] {
         assert!(text.contains(e.as_str()), "missing {e:?} in\n{text}");
     }
+    assert!(!text.contains("12个月中"), "{text}");
+    assert_eq!(
+        (r.figures.on_time.committed, r.figures.on_time.on_time, r.figures.on_time.all),
+        (6, Some(6), Some(true))
+    );
     assert_eq!(r.rendered.missing, Vec::<String>::new());
     insta::assert_snapshot!("annual_2024", text);
 }

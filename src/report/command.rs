@@ -6,7 +6,7 @@
 //! known; everything else is here so that it can be tested without a ledger.
 
 use super::docx;
-use super::figures::{Figures, LedgerLine, LineSummary, MonthStatus, figures, figures_of};
+use super::figures::{Figures, LedgerLine, LineSummary, MonthStatus, figures, figures_of, partial_note};
 use super::metrics::{for_period, read_metrics};
 use super::period::{Period, PeriodKind};
 use super::render::{Origin, Rendered, TemplateSource, Templates, render};
@@ -237,8 +237,7 @@ pub fn build(
     metrics: &[super::Metric],
 ) -> Result<Report, Failure> {
     let figs = figures(&period, lines, months, roster, config.confirmation.as_ref(), metrics);
-    let rendered = render(template, &context(&figs, config)).map_err(Failure::Config)?;
-    Ok(Report { period, template: template.name.clone(), figures: figs, rendered })
+    finish(period, template, config, figs)
 }
 
 /// `build` from the summary of the period's lines (made by the ledger) instead of the lines.
@@ -252,7 +251,21 @@ pub fn build_from_summary(
     metrics: &[super::Metric],
 ) -> Result<Report, Failure> {
     let figs = figures_of(&period, summary, months, roster, config.confirmation.as_ref(), metrics);
-    let rendered = render(template, &context(&figs, config)).map_err(Failure::Config)?;
+    finish(period, template, config, figs)
+}
+
+/// Render the figures; a period with months that have nothing committed ends with a 注 naming them, whatever the
+/// template, so that a half-empty year never reads as a whole one.
+fn finish(period: Period, template: &TemplateSource, config: &Config, figs: Figures) -> Result<Report, Failure> {
+    let mut rendered = render(template, &context(&figs, config)).map_err(Failure::Config)?;
+    if let Some(note) = partial_note(&figs.on_time) {
+        if !rendered.text.ends_with('\n') {
+            rendered.text.push('\n');
+        }
+        rendered.text.push('\n');
+        rendered.text.push_str(&note);
+        rendered.text.push('\n');
+    }
     Ok(Report { period, template: template.name.clone(), figures: figs, rendered })
 }
 
@@ -306,6 +319,14 @@ where
 
     let (summary, months) = ledger?;
     let report = build_from_summary(period, &template, config, summary, &months, roster.as_deref(), &metrics)?;
+    let on_time = &report.figures.on_time;
+    if !on_time.not_committed.is_empty() {
+        eprintln!(
+            "提示：{}台账中没有已确认的发放（未 commit），报告只统计已确认发放的 {} 个月，初稿末尾已加注说明。",
+            super::figures::month_ranges(&on_time.not_committed),
+            on_time.committed
+        );
+    }
     let missing = &report.rendered.missing;
     if !missing.is_empty() {
         eprintln!(

@@ -185,8 +185,23 @@ fn title_width(text: &str) -> usize {
 /// Words a title may be broken before (the common words of a report's title), and characters it may be broken after
 /// (the ends of a unit's name, a year, a closing bracket).
 const BREAK_BEFORE: &[&str] = &[
-    "关于", "（", "〔", "上半年", "下半年", "年度", "工作", "优抚", "双拥", "退役军人", "情况", "总结", "报告", "通知",
-    "意见", "方案", "计划",
+    "关于",
+    "（",
+    "〔",
+    "上半年",
+    "下半年",
+    "年度",
+    "工作",
+    "优抚",
+    "双拥",
+    "退役军人",
+    "情况",
+    "总结",
+    "报告",
+    "通知",
+    "意见",
+    "方案",
+    "计划",
 ];
 const BREAK_AFTER: &[char] = &['局', '厅', '委', '府', '办', '会', '院', '室', '年', '）', '〕', '的'];
 
@@ -504,7 +519,9 @@ mod tests {
         assert_eq!((TEXT_WIDTH, CHAR_SPACE), (8845, -842));
         assert!(doc.contains(r#"<w:docGrid w:type="linesAndChars" w:linePitch="560" w:charSpace="-842"/>"#));
         assert_eq!((PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM) / LINE, 22);
-        assert!(doc.contains(r#"<w:footerReference w:type="default" r:id="rId2"/><w:footerReference w:type="even" r:id="rId3"/>"#));
+        assert!(doc.contains(
+            r#"<w:footerReference w:type="default" r:id="rId2"/><w:footerReference w:type="even" r:id="rId3"/>"#
+        ));
         assert!(doc.contains(
             r#"<w:pStyle w:val="Heading2"/></w:pPr><w:r><w:t xml:space="preserve">（二）优抚政策落实有力有序</w:t>"#
         ));
@@ -565,7 +582,9 @@ mod tests {
         let no_words = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥";
         assert_eq!(title_lines(no_words), [no_words]);
         let doc = document_xml(&blocks("# 示例县退役军人事务局2024年上半年优抚工作情况\n"));
-        assert!(doc.contains("示例县退役军人事务局</w:t></w:r><w:r><w:br/></w:r><w:r><w:t xml:space=\"preserve\">2024年"));
+        assert!(
+            doc.contains("示例县退役军人事务局</w:t></w:r><w:r><w:br/></w:r><w:r><w:t xml:space=\"preserve\">2024年")
+        );
     }
 
     #[test]
@@ -574,8 +593,16 @@ mod tests {
         let plain = |t: &str| format!("<w:r><w:t xml:space=\"preserve\">{t}</w:t></w:r>");
         assert_eq!(
             runs("完成年度确认X人，确认率X，XX件"),
-            [plain("完成年度确认"), yellow("X"), plain("人，确认率"), yellow("X"), plain("，"), yellow("XX"), plain("件")]
-                .concat()
+            [
+                plain("完成年度确认"),
+                yellow("X"),
+                plain("人，确认率"),
+                yellow("X"),
+                plain("，"),
+                yellow("XX"),
+                plain("件")
+            ]
+            .concat()
         );
         assert_eq!(runs("X"), yellow("X"));
         // Part of a Latin word or number: not a placeholder.

@@ -99,11 +99,12 @@ pub struct OnTime {
     pub months: u32,
     /// Months with a committed batch.
     pub committed: u32,
-    /// Months paid on time; `None` when any month of the period has no audit answer.
+    /// Committed months paid on time; `None` when a committed month has no audit answer.
     pub on_time: Option<u32>,
-    /// `on_time / months`; `None` with `on_time`.
+    /// `on_time / committed`; `None` with `on_time` or when nothing is committed.
     pub rate: Option<Decimal>,
-    /// `Some(true)` when every month was paid on time.
+    /// `Some(true)` when every committed month (at least one) was paid on time. A month with nothing committed is
+    /// neither on time nor late: the draft says so in a 注 (see `partial_note`) instead of counting it.
     pub all: Option<bool>,
     /// Months committed but late.
     pub late: Vec<YearMonth>,
@@ -210,6 +211,49 @@ fn named_groups(lines: &[&LedgerLine], key: impl Fn(&LedgerLine) -> &str) -> Vec
             .into_iter()
             .map(|name| (name.to_string(), group(lines.iter().copied().filter(|l| key(l) == name), false))),
     )
+}
+
+/// Months as a person writes them: runs of consecutive months joined, the year once per year —
+/// 2024年7—12月, 2024年3月、5月, 2024年12月、2025年1—2月.
+pub fn month_ranges(months: &[YearMonth]) -> String {
+    let mut runs: Vec<(YearMonth, YearMonth)> = Vec::new();
+    for &m in months {
+        match runs.last_mut() {
+            Some((_, last)) if last.next() == m && last.year() == m.year() => *last = m,
+            _ => runs.push((m, m)),
+        }
+    }
+    let mut out = String::new();
+    let mut year = None;
+    for (n, (a, b)) in runs.iter().enumerate() {
+        if n > 0 {
+            out.push('、');
+        }
+        if year != Some(a.year()) {
+            year = Some(a.year());
+            out.push_str(&format!("{}年", a.year()));
+        }
+        if a == b {
+            out.push_str(&format!("{}月", a.month()));
+        } else {
+            out.push_str(&format!("{}—{}月", a.month(), b.month()));
+        }
+    }
+    out
+}
+
+/// The 注 a draft ends with when months of its period have nothing committed: which months, and that the figures
+/// count only the committed ones. `None` when every month is committed.
+pub fn partial_note(on_time: &OnTime) -> Option<String> {
+    if on_time.not_committed.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "注：{}台账中没有已确认的发放，本文各项数字只统计已确认发放的{}个月（期间共{}个月）。",
+        month_ranges(&on_time.not_committed),
+        on_time.committed,
+        on_time.months
+    ))
 }
 
 fn months_text(months: &[YearMonth]) -> String {
@@ -377,8 +421,8 @@ pub fn figures_of(
         months: period.len(),
         committed,
         on_time: known.then_some(count),
-        rate: known.then(|| Decimal::from(count) / Decimal::from(period.len())),
-        all: known.then_some(count == period.len()),
+        rate: (known && committed > 0).then(|| Decimal::from(count) / Decimal::from(committed)),
+        all: known.then_some(committed > 0 && count == committed),
         late,
         not_committed,
         unknown,
@@ -403,7 +447,12 @@ pub fn figures_of(
     trace.push(Trace {
         name: "on_time.rate".into(),
         value: json!(on_time.rate),
-        how: "按时发放月数 ÷ 期间月数".into(),
+        how: "按时发放月数 ÷ 已确认发放的月数".into(),
+    });
+    trace.push(Trace {
+        name: "on_time.committed".into(),
+        value: json!(on_time.committed),
+        how: format!("期间 {range} 中台账有已确认发放批次的月数（未发放：{}）", months_text(&on_time.not_committed)),
     });
     trace.push(Trace {
         name: "on_time.months".into(),
@@ -509,6 +558,19 @@ fn confirmation(period: &Period, roster: &[ConfirmationRow], rule: Option<&Confi
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn months_are_written_as_runs() {
+        let ms = |v: &[&str]| v.iter().map(|m| m.parse().unwrap()).collect::<Vec<YearMonth>>();
+        assert_eq!(
+            month_ranges(&ms(&["2024-07", "2024-08", "2024-09", "2024-10", "2024-11", "2024-12"])),
+            "2024年7—12月"
+        );
+        assert_eq!(month_ranges(&ms(&["2024-03", "2024-05"])), "2024年3月、5月");
+        assert_eq!(month_ranges(&ms(&["2024-12", "2025-01", "2025-02"])), "2024年12月、2025年1—2月");
+        assert_eq!(month_ranges(&[]), "");
+    }
+
     use super::*;
     use rust_decimal_macros::dec;
 
@@ -545,8 +607,8 @@ mod tests {
         assert_eq!(f.on_time.committed, 2);
         assert_eq!(
             f.on_time.rate.map(|r| r.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero)),
-            Some(dec!(0.3333))
-        ); // 1 / 3
+            Some(dec!(0.5000))
+        ); // 1 on time of the 2 committed: March, not committed, is neither
         assert_eq!(f.on_time.all, Some(false));
         assert_eq!(f.on_time.late, vec![ym("2024-02")]);
         assert_eq!(f.on_time.not_committed, vec![ym("2024-03")]);
