@@ -84,7 +84,15 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    // A temporary file is created 0600; the finished file is a document for others in the office to open, so it
+    // gets what `File::create` would give it (0666 less the umask), as `pay`'s outputs do.
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir)?;
     let tmp_path = tmp.path().to_path_buf();
     track(&tmp_path);
     let written = tmp.write_all(bytes).and_then(|()| tmp.persist(path).map(drop).map_err(|e| e.error));
@@ -495,6 +503,22 @@ mod tests {
         assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1);
         assert!(!locked(&UNFINISHED).iter().any(|p| p.starts_with(root.path())));
         assert!(write_file(&root.path().join("no/such/folder/x.md"), b"x").is_err());
+    }
+
+    /// A report, its figures and copied templates are readable as `pay`'s outputs are: the umask decides, as for
+    /// `File::create`, not the temporary file's 0600.
+    #[cfg(unix)]
+    #[test]
+    fn a_single_file_gets_the_mode_the_umask_gives() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let plain = root.path().join("plain.md");
+        fs::File::create(&plain).unwrap();
+        let written = root.path().join("报告.docx");
+        write_file(&written, b"x").unwrap();
+        assert_eq!(mode(&written), mode(&plain));
+        assert_ne!(mode(&plain), 0o600, "a umask of 077 would make this test prove nothing");
     }
 
     #[test]
