@@ -23,9 +23,9 @@ fn standards_in_force_change_with_the_date() {
     // 2023-07-31 is the last day of the 2022 version (106670), 2023-08-01 the first of the 2023 one (113070)
     let (head, row) = line("2023-07-31");
     assert!(head.starts_with("2023-07-31 有效的标准（共 "), "{head}");
-    assert!(row.contains("\t106670.00\t元/年\t2022-08-01\t2023-07-31\t"), "{row}");
+    assert!(row.contains("\t106,670.00\t元/年\t2022-08-01\t2023-07-31\t"), "{row}");
     let (_, row) = line("2023-08-01");
-    assert!(row.contains("\t113070.00\t元/年\t2023-08-01\t—\t"), "{row}");
+    assert!(row.contains("\t113,070.00\t元/年\t2023-08-01\t—\t"), "{row}");
     let r = youfu(dir.path(), &["standards", "--standards", f, "--date", "2023-02-30"]);
     assert_eq!((r.code, r.stderr.as_str()), (2, "错误：日期“2023-02-30”无效，应写作 YYYY-MM-DD（如 2024-03-01）\n"));
 }
@@ -39,7 +39,7 @@ fn a_passing_check_says_what_the_month_pays() {
     // 8889.17 + 2331.67 = 11220.84
     assert_eq!(
         r.stdout,
-        "检查通过：花名册 2 行，标准 2 条；2024-03 应发 2 人 2 笔，合计 11220.84 元；未发放 0 人次（原因见 pay 输出的异常清单）。\n"
+        "检查通过：花名册 2 行，标准 2 条；2024-03 应发 2 人 2 笔，合计 11,220.84 元；未发放 0 人次（原因见 pay 输出的异常清单）。\n"
     );
     assert!(!dir.path().join("youfu.db").exists(), "check records nothing");
 }

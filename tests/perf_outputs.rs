@@ -45,7 +45,7 @@ fn no_xlsx_writes_the_same_files_without_the_workbook() {
         assert!(a == b, "{name} differs between a full run and --no-xlsx");
     }
     // The summary line is the same: 217 人 360 笔 541800.61 元 (fixtures/NOTES.md, "Expected 2024-03 totals").
-    assert!(lean.stdout.contains("217 人 360 笔，合计 541800.61 元"), "{}", lean.stdout);
+    assert!(lean.stdout.contains("217 人 360 笔，合计 541,800.61 元"), "{}", lean.stdout);
     assert_eq!(full.stdout.lines().next(), lean.stdout.lines().next());
     // The manifest lists only the files written.
     let manifest = std::fs::read_to_string(lean_dir.path().join("out/manifest.json")).unwrap();

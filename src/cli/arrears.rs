@@ -3,7 +3,7 @@
 
 use super::{Cli, Failure, ledger_io, load};
 use crate::compute::batch::compute_arrears;
-use crate::domain::money::format_yuan;
+use crate::domain::money::{format_yuan, yuan_text};
 use crate::ledger::Ledger;
 use clap::Args as ClapArgs;
 use rust_decimal::Decimal;
@@ -73,17 +73,17 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     if lines.is_empty() {
         println!("应补发：无。");
     } else {
-        println!("应补发 {} 笔，合计 {} 元：", lines.len(), format_yuan(owed));
+        println!("应补发 {} 笔，合计 {} 元：", lines.len(), yuan_text(owed));
         println!("身份证号\t姓名\t项目\t所属期\t应补发");
         for p in &lines {
             let r = &roster[p.recipient];
-            println!("{}\t{}\t{}\t{}\t{}", r.id, r.name, p.item, p.period, format_yuan(p.amount));
+            println!("{}\t{}\t{}\t{}\t{}", r.id, r.name, p.item, p.period, yuan_text(p.amount));
         }
     }
     if recoveries.is_empty() {
         println!("多发待追缴：无。");
     } else {
-        println!("多发待追缴 {} 笔，合计 {} 元：", recoveries.len(), format_yuan(over));
+        println!("多发待追缴 {} 笔，合计 {} 元：", recoveries.len(), yuan_text(over));
         println!("身份证号\t姓名\t项目\t所属期\t应发\t已发\t多发");
         for rc in &recoveries {
             let r = &roster[rc.recipient];
@@ -93,9 +93,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
                 r.name,
                 rc.item,
                 rc.period,
-                format_yuan(rc.entitled),
-                format_yuan(rc.paid),
-                format_yuan(rc.overpaid)
+                yuan_text(rc.entitled),
+                yuan_text(rc.paid),
+                yuan_text(rc.overpaid)
             );
         }
     }

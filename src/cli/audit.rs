@@ -5,7 +5,7 @@
 use super::{Cli, Failure, exit, ledger_io, load};
 use crate::calendar::{Timeliness, check_pay_date, deadline};
 use crate::compute::audit::{MonthAudit, MonthFacts, Verdict, audit_month};
-use crate::domain::money::format_yuan;
+use crate::domain::money::yuan_text;
 use crate::ledger::{BatchStatus, Ledger, LineKind};
 use clap::Args as ClapArgs;
 use serde_json::json;
@@ -45,7 +45,7 @@ fn verdict_text(a: &MonthAudit) -> (String, String, String, String, String) {
                 Timeliness::Late { working_days_late } => format!("逾期{working_days_late}个工作日"),
             };
             let f =
-                if *full { "足额".to_string() } else { format!("未足额（差{}元）", format_yuan(*shortfall)) };
+                if *full { "足额".to_string() } else { format!("未足额（差{}元）", yuan_text(*shortfall)) };
             let mut notes = Vec::new();
             if let Some(r) = late_reason {
                 notes.push(format!("逾期原因：{r}"));

@@ -57,7 +57,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             month,
             paid_persons,
             batch.payments.len(),
-            crate::domain::money::format_yuan(batch.total()),
+            crate::domain::money::yuan_text(batch.total()),
             batch.exceptions.len()
         );
     }

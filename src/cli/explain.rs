@@ -5,7 +5,7 @@
 use super::{Cli, Failure, ledger_io, load};
 use crate::compute::batch::{History, compute_month};
 use crate::config::RoundingPolicy;
-use crate::domain::money::{RoundingMode, format_yuan, from_fen};
+use crate::domain::money::{RoundingMode, format_yuan, from_fen, yuan_text};
 use crate::ledger::{Ledger, LedgerError, LineKind, PaidLine};
 use clap::Args as ClapArgs;
 use rust_decimal::Decimal;
@@ -102,15 +102,15 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
                     out,
                     "  12月尾差调整：全年 {} 个月应发 {}（精确合计后一次舍入）− 其他月份按月发放 {} = {}",
                     st.months,
-                    format_yuan(st.year_exact),
-                    format_yuan(st.other_months),
-                    format_yuan(p.amount)
+                    yuan_text(st.year_exact),
+                    yuan_text(st.other_months),
+                    yuan_text(p.amount)
                 )
                 .unwrap();
             } else if config.rounding.policy == RoundingPolicy::YearEnd {
                 writeln!(out, "  舍入办法：每月四舍五入，尾差在12月调整").unwrap();
             }
-            writeln!(out, "  本月应发：{} 元", format_yuan(p.amount)).unwrap();
+            writeln!(out, "  本月应发：{} 元", yuan_text(p.amount)).unwrap();
             entitled += p.amount;
             jitem["standard"] = json!({"row": s.location.row, "start": s.start.to_string(), "end": table.effective_end(p.standard).map(|e| e.to_string()), "basis": s.basis, "amount": s.amount.normalize().to_string(), "unit": s.unit.to_string()});
             jitem["formula"] = json!(p.calc.formula());
@@ -144,18 +144,18 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         }
         let diff = entitled - from_fen(counted);
         let verdict = if diff > Decimal::ZERO {
-            format!("应补发 {} 元", format_yuan(diff))
+            format!("应补发 {} 元", yuan_text(diff))
         } else if diff < Decimal::ZERO {
-            format!("多发 {} 元，应追缴", format_yuan(-diff))
+            format!("多发 {} 元，应追缴", yuan_text(-diff))
         } else {
             "已足额".into()
         };
         writeln!(
             out,
             "  核对：应发 {} − 已发 {} = {}（{verdict}）",
-            format_yuan(entitled),
-            format_yuan(from_fen(counted)),
-            format_yuan(diff)
+            yuan_text(entitled),
+            yuan_text(from_fen(counted)),
+            yuan_text(diff)
         )
         .unwrap();
         jitem["paid"] = json!(lines);

@@ -219,5 +219,5 @@ pub fn new_batch<'a>(
 
 /// 元 from 分 for printing.
 pub fn yuan(fen: i64) -> String {
-    crate::report::filters::yuan(from_fen(fen), true)
+    crate::domain::money::yuan_text(from_fen(fen))
 }

@@ -294,7 +294,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             "{month} 发放：{} 人 {} 笔，合计 {} 元（其中补发 {} 笔，丧葬补助 {} 笔）；代发 {} 笔；未发放 {} 人次（见 {}）；应追缴 {} 笔（见 {}）。",
             counts.paid_persons,
             counts.payments,
-            format_yuan(total),
+            crate::domain::money::yuan_text(total),
             counts.arrears,
             counts.funerals,
             counts.transfers,

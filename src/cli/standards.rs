@@ -61,7 +61,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             s.location.row.unwrap_or(0),
             s.item,
             s.key_text(),
-            format_yuan(s.amount),
+            crate::domain::money::yuan_text(s.amount),
             s.unit,
             s.start,
             table.effective_end(i).map(|e| e.to_string()).unwrap_or_else(|| "—".into()),

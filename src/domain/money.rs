@@ -1,5 +1,14 @@
 //! Money: `Decimal` 元 in memory, integer 分 at rest. Rounding is always explicit (四舍五入 = half away from zero
 //! by default); never `round_dp`, which is banker's rounding. A float from a spreadsheet cell enters here once.
+//!
+//! Money as text is written here too, in one of two forms, one per kind of output:
+//! - files and JSON (CSV, the bank file, manifest.json, `--json`): `format_yuan`, plain, "541800.61", what a
+//!   spreadsheet or a script reads back as a number;
+//! - text for people (every message and table on the terminal, and report drafts): `yuan_text`, with thousands
+//!   separators, "541,800.61".
+//!
+//! Both round to 分 四舍五入. `output::text::push_yuan` (the hot path of the large CSV files) writes
+//! `format_yuan`'s text without allocating and is tested against it; the report's `yuan` filter is `yuan_grouped`.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
@@ -84,11 +93,38 @@ pub fn parse_amount_text(text: &str) -> Option<Decimal> {
     Decimal::from_str(&t).ok()
 }
 
-/// `8889.17` → `"8889.17"`, always two decimals.
+/// For files and JSON: `8889.17` → `"8889.17"`, always two decimals, no separators.
 pub fn format_yuan(amount: Decimal) -> String {
-    let mut a = amount;
-    a.rescale(2);
-    a.to_string()
+    yuan_grouped(amount, false)
+}
+
+/// For people: `541800.61` → `"541,800.61"`.
+pub fn yuan_text(amount: Decimal) -> String {
+    yuan_grouped(amount, true)
+}
+
+/// An amount in 元 with exactly 2 decimals, rounded 四舍五入 to 分 (`round_fen(_, HalfUp)`), with or without
+/// thousands separators.
+///
+/// Rule: round to 分; with `separators`, a comma every three digits of the integer part: 1234567.5 →
+/// "1,234,567.50"; 999.999 → "1,000.00"; −1234.5 → "-1,234.50"; without: "1234567.50". Zero is "0.00"
+/// (never "-0.00").
+pub fn yuan_grouped(amount: Decimal, separators: bool) -> String {
+    let rounded = round_fen(amount, RoundingMode::HalfUp);
+    let text = format!("{:.2}", rounded.abs());
+    let (int_part, frac_part) = text.split_once('.').unwrap_or((&text, "00"));
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
+    if !separators {
+        return format!("{sign}{int_part}.{frac_part}");
+    }
+    let mut grouped = String::new();
+    for (i, c) in int_part.chars().enumerate() {
+        if i > 0 && (int_part.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{frac_part}")
 }
 
 #[cfg(test)]
@@ -153,5 +189,17 @@ mod tests {
     fn format_two_places() {
         assert_eq!(format_yuan(dec!(280)), "280.00");
         assert_eq!(format_yuan(dec!(8889.1)), "8889.10");
+        assert_eq!(format_yuan(dec!(541800.61)), "541800.61");
+        assert_eq!(format_yuan(dec!(-0.001)), "0.00");
+        assert_eq!(format_yuan(dec!(0.005)), "0.01"); // 四舍五入, not banker's
+    }
+
+    #[test]
+    fn text_for_people_has_separators() {
+        assert_eq!(yuan_text(dec!(541800.61)), "541,800.61");
+        assert_eq!(yuan_text(dec!(1234567.5)), "1,234,567.50");
+        assert_eq!(yuan_text(dec!(999.999)), "1,000.00");
+        assert_eq!(yuan_text(dec!(-1234.5)), "-1,234.50");
+        assert_eq!(yuan_text(dec!(100)), "100.00");
     }
 }

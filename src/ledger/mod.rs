@@ -291,7 +291,7 @@ pub enum LedgerError {
     /// The month already has a committed batch.
     #[error(
         "{month} 已于 {committed_at} 确认发放（发放日期 {pay_date}），合计 {} 元；不能重复发放。如需补发，请在下月发放时自动计入补发。",
-        crate::report::filters::yuan(from_fen(*.total_fen), true)
+        crate::domain::money::yuan_text(from_fen(*.total_fen))
     )]
     AlreadyCommitted { path: PathBuf, month: YearMonth, committed_at: String, pay_date: NaiveDate, total_fen: i64 },
     /// `commit` with no draft for the month.

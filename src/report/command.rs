@@ -378,7 +378,7 @@ where
                 "已写出 {}（{}，合计 {} 元）。",
                 written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("、"),
                 report.period.label(),
-                crate::domain::money::format_yuan(report.figures.lines.totals.amount)
+                crate::domain::money::yuan_text(report.figures.lines.totals.amount)
             ),
         }
     }

@@ -8,7 +8,7 @@
 //! `domain::money::round_fen`.
 
 use crate::domain::YearMonth;
-use crate::domain::money::{RoundingMode, parse_amount_text, round_fen};
+use crate::domain::money::parse_amount_text;
 use crate::report::rmb::{self, LOWER};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::HashMap;
@@ -147,28 +147,9 @@ pub fn heading_dun(n: u32) -> String {
     format!("{}、", cn_number(n))
 }
 
-/// An amount in 元 with exactly 2 decimals, rounded 四舍五入 to 分 (`round_fen(_, HalfUp)`), with or without
-/// thousands separators.
-///
-/// Rule: round to 分; with `separators`, a comma every three digits of the integer part: 1234567.5 →
-/// "1,234,567.50"; 999.999 → "1,000.00"; −1234.5 → "-1,234.50"; without: "1234567.50". Zero is "0.00"
-/// (never "-0.00").
+/// The `yuan` filter's text: `domain::money::yuan_grouped` (money as text is written in one place).
 pub fn yuan(amount: Decimal, separators: bool) -> String {
-    let rounded = round_fen(amount, RoundingMode::HalfUp);
-    let text = format!("{:.2}", rounded.abs());
-    let (int_part, frac_part) = text.split_once('.').unwrap_or((&text, "00"));
-    let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
-    if !separators {
-        return format!("{sign}{int_part}.{frac_part}");
-    }
-    let mut grouped = String::new();
-    for (i, c) in int_part.chars().enumerate() {
-        if i > 0 && (int_part.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}{grouped}.{frac_part}")
+    crate::domain::money::yuan_grouped(amount, separators)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
