@@ -232,6 +232,11 @@ fn every_problem_of_both_files_is_listed_at_once() {
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let codes: Vec<&str> = v["problems"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["ID_INVALID", "BAD_AMOUNT"]);
+    // check writes nothing, so its refusal does not end with 未写出任何文件 (pay's does).
+    let r =
+        youfu(dir.path(), &["check", "--month", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv"]);
+    assert_eq!(r.code, 3);
+    assert!(r.stderr.ends_with("[BAD_AMOUNT]\n共 2 个问题。\n"), "{}", r.stderr);
     assert_eq!(v["problems"][0]["location"]["row"], 2);
     assert_eq!(v["problems"][0]["location"]["column"], "身份证号");
     assert_eq!(v["problems"][1]["location"]["file"], "standards.csv");

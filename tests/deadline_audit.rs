@@ -34,6 +34,27 @@ fn deadlines_from_the_holiday_notices() {
         "所属期 2024-10：资金最迟到账日 2024-10-18（星期五），代发文件最迟报送银行日 2024-10-16（星期三，提前 2 个工作日）。\n\
          今天 2024-10-10，距到账截止日还有 7 个工作日，距报送截止日还有 5 个工作日。\n"
     );
+    // 2024-02: the 20th is a Tuesday; two working days before it are Monday the 19th and Sunday the 18th, a 调休
+    // working day after the Spring Festival: the date to submit by says so. A pay date on the deadline itself is
+    // on time on the day, not "0 working days early".
+    let r = youfu(dir.path(), &["deadline", "--month", "2024-02", "--today", "2024-02-01", "--pay-date", "2024-02-20"]);
+    assert_eq!(
+        r.stdout,
+        "所属期 2024-02：资金最迟到账日 2024-02-20（星期二），代发文件最迟报送银行日 2024-02-18（星期日，调休上班，提前 2 个工作日）。\n\
+         今天 2024-02-01，距到账截止日还有 10 个工作日，距报送截止日还有 8 个工作日。\n\
+         发放日期 2024-02-20 按期（截止日当天）。\n"
+    );
+    // 2026-02: the deadline is Saturday the 14th, itself a 调休 working day.
+    let r = youfu(dir.path(), &["deadline", "--month", "2026-02", "--today", "2026-02-02"]);
+    assert!(r.stdout.starts_with("所属期 2026-02：资金最迟到账日 2026-02-14（星期六，调休上班），"), "{}", r.stdout);
+}
+
+#[test]
+fn timeliness_reads_as_a_person_says_it() {
+    use youfu::calendar::Timeliness;
+    assert_eq!(Timeliness::OnTime { spare_working_days: 0 }.label(), "按期（截止日当天）");
+    assert_eq!(Timeliness::OnTime { spare_working_days: 3 }.label(), "按期（提前3个工作日）");
+    assert_eq!(Timeliness::Late { working_days_late: 1 }.label(), "逾期1个工作日");
 }
 
 #[test]
@@ -61,7 +82,7 @@ fn a_year_without_a_calendar_is_refused_and_a_user_calendar_adds_it() {
     assert_eq!(r.code, 3);
     assert_eq!(
         r.stderr,
-        "日历中没有2031年的节假日安排。请在配置的日历文件中加入2031年（国务院办公厅每年11月前后发布次年安排），或使用 --weekends-only 仅按周末计算。 [CALENDAR_MISSING_YEAR]\n共 1 个问题，未写出任何文件。\n"
+        "日历中没有2031年的节假日安排。请在配置的日历文件中加入2031年（国务院办公厅每年11月前后发布次年安排），或使用 --weekends-only 仅按周末计算。 [CALENDAR_MISSING_YEAR]\n共 1 个问题。\n"
     );
     // A made-up 2031 arrangement: 2031-05-01..05 off, Sunday 2031-05-18 a 调休 working day... and the 20th a Tuesday
     std::fs::write(

@@ -47,6 +47,18 @@ pub enum Timeliness {
     Late { working_days_late: i64 },
 }
 
+impl Timeliness {
+    /// As a person reads it: 按期（截止日当天）, 按期（提前2个工作日）, 逾期1个工作日. A pay date with no working day
+    /// between it and the deadline is the deadline itself (the deadline is a working day).
+    pub fn label(&self) -> String {
+        match self {
+            Timeliness::OnTime { spare_working_days: 0 } => "按期（截止日当天）".into(),
+            Timeliness::OnTime { spare_working_days } => format!("按期（提前{spare_working_days}个工作日）"),
+            Timeliness::Late { working_days_late } => format!("逾期{working_days_late}个工作日"),
+        }
+    }
+}
+
 /// For 所属期 M: deadline = the `day` of M if it is a working day, else the last working day before it
 /// (inclusive=false means strictly before the `day`: the last working day before it). submit_by = the date
 /// `bank_lead_days` working days before the deadline.

@@ -182,6 +182,11 @@ impl Calendar {
         })
     }
 
+    /// A weekend day that the State Council made a working day (调休上班).
+    pub fn is_makeup_workday(&self, d: NaiveDate) -> bool {
+        self.days.get(&d) == Some(&DayKind::Workday)
+    }
+
     /// Last working day on or before d.
     pub fn last_working_day_on_or_before(&self, d: NaiveDate) -> Result<NaiveDate, CalendarError> {
         let mut cur = d;

@@ -3,7 +3,7 @@
 //! is late, short or missing. `--xlsx FILE` writes the same table as a workbook.
 
 use super::{Cli, Failure, exit, ledger_io, load};
-use crate::calendar::{Timeliness, check_pay_date, deadline};
+use crate::calendar::{check_pay_date, deadline};
 use crate::compute::audit::{MonthAudit, MonthFacts, Verdict, audit_month};
 use crate::domain::money::yuan_text;
 use crate::ledger::{BatchStatus, Ledger, LineKind};
@@ -40,10 +40,7 @@ fn verdict_text(a: &MonthAudit) -> (String, String, String, String, String) {
             if *draft { "只有草稿，尚未确认发放".into() } else { "没有发放批次".into() },
         ),
         Verdict::Committed { pay_date, timeliness, late_reason, full, shortfall, shortfalls } => {
-            let t = match timeliness {
-                Timeliness::OnTime { spare_working_days } => format!("按期（提前{spare_working_days}个工作日）"),
-                Timeliness::Late { working_days_late } => format!("逾期{working_days_late}个工作日"),
-            };
+            let t = timeliness.label();
             let f =
                 if *full { "足额".to_string() } else { format!("未足额（差{}元）", yuan_text(*shortfall)) };
             let mut notes = Vec::new();

@@ -77,12 +77,17 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     if weekends_only {
         println!("注意：日历未覆盖所涉年份，本结果仅按周末计算（--weekends-only）。");
     }
+    // A date's weekday, and 调休上班 when it is a weekend day made a working day (a Sunday to submit on).
+    let day = |date: chrono::NaiveDate| {
+        let makeup = if cal.is_makeup_workday(date) { "，调休上班" } else { "" };
+        format!("{}{makeup}", load::weekday_cn(date))
+    };
     println!(
         "所属期 {month}：资金最迟到账日 {}（{}），代发文件最迟报送银行日 {}（{}，提前 {} 个工作日）。",
         d.deadline,
-        load::weekday_cn(d.deadline),
+        day(d.deadline),
         d.submit_by,
-        load::weekday_cn(d.submit_by),
+        day(d.submit_by),
         cfg.config.deadline.bank_lead_days
     );
     if days_left >= 0 {
@@ -94,6 +99,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         println!("台账记录：该月已确认发放，发放日期 {c}。");
     }
     match (&timeliness, pay_date.or(committed)) {
+        (Some(Timeliness::OnTime { spare_working_days: 0 }), Some(p)) => {
+            println!("发放日期 {p} 按期（截止日当天）。")
+        }
         (Some(Timeliness::OnTime { spare_working_days }), Some(p)) => {
             println!("发放日期 {p} 按期：比截止日早 {spare_working_days} 个工作日。")
         }

@@ -44,13 +44,24 @@ impl Failure {
         }
     }
 
-    /// Print the failure and return the exit code.
+    /// Print the failure of a command that writes files and return the exit code.
     pub fn report(&self, json: bool) -> i32 {
+        self.report_for(json, true)
+    }
+
+    /// Print the failure and return the exit code. `writes_files`: the command would have written files (pay,
+    /// report …), so the problems' count says none was; a command that only reads (check, deadline …) does not
+    /// end with a reassurance about files it never writes.
+    pub fn report_for(&self, json: bool, writes_files: bool) -> i32 {
         let code = self.exit_code();
         match self {
             Failure::Data(p) => {
                 eprintln!("{p}");
-                eprintln!("共 {} 个问题，未写出任何文件。", p.len());
+                if writes_files {
+                    eprintln!("共 {} 个问题，未写出任何文件。", p.len());
+                } else {
+                    eprintln!("共 {} 个问题。", p.len());
+                }
             }
             Failure::Config(m) | Failure::Io(m) | Failure::Usage(m) | Failure::Late(m) => eprintln!("错误：{m}"),
             Failure::Ledger(e) => eprintln!("错误：{e}"),

@@ -96,6 +96,17 @@ pub fn main() -> i32 {
         Command::Report(a) => a.json,
         Command::InitTemplates(_) => false,
     };
+    // Commands that only read and print: a refusal of theirs says nothing about files.
+    let writes_files = !matches!(
+        &cli.command,
+        Command::Check(_)
+            | Command::Standards(_)
+            | Command::Deadline(_)
+            | Command::Arrears(_)
+            | Command::Explain(_)
+            | Command::History(_)
+            | Command::Batches(_)
+    );
     let ok = |r: Result<(), Failure>| r.map(|()| exit::OK);
     let result = match &cli.command {
         Command::Check(a) => ok(check::run(&cli, a)),
@@ -113,6 +124,6 @@ pub fn main() -> i32 {
     };
     match result {
         Ok(code) => code,
-        Err(f) => f.report(json),
+        Err(f) => f.report_for(json, writes_files),
     }
 }
