@@ -15,11 +15,12 @@ fn standards_in_force_change_with_the_date() {
         let first = r
             .stdout
             .lines()
-            .find(|l| l.contains("残疾抚恤金") && l.contains("性质=因战，等级=一级"))
+            .find(|l| l.contains("残疾抚恤金") && l.contains("\t类别=残疾军人，等级=一级，性质=因战\t"))
             .unwrap()
             .to_string();
         (r.stdout.lines().next().unwrap().to_string(), first)
     };
+    // The conditions in the file's column order (类别, 等级, 性质), not by name (性质, 等级, 类别).
     // 2023-07-31 is the last day of the 2022 version (106670), 2023-08-01 the first of the 2023 one (113070)
     let (head, row) = line("2023-07-31");
     assert!(head.starts_with("2023-07-31 有效的标准（共 "), "{head}");
@@ -76,6 +77,42 @@ fn commit_needs_a_draft_and_happens_once() {
             "张三（440304198001010017）已确认发放记录 1 笔，合计 8,889.17 元：",
             "发放月份\t所属期\t项目\t类型\t金额\t发放日期\t依据",
             "2024-03\t2024-03\t残疾抚恤金\t正常\t8,889.17\t2024-03-15\t示例文件一",
+        ]
+    );
+}
+
+/// `history` lists a person's lines in 所属期 order: a 补发 for March paid in April's batch comes right after
+/// March's own line, before April's.
+#[test]
+fn history_is_in_period_order() {
+    let dir = workdir(ROSTER, STANDARDS);
+    let d = dir.path();
+    let pay = |month: &str| {
+        let r = youfu(
+            d,
+            &["pay", "--month", month, "--roster", "roster.csv", "--standards", "standards.csv", "--out", month],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let r = youfu(d, &["commit", "--month", month, "--pay-date", &format!("{month}-15")]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    };
+    pay("2024-03");
+    // A raise from 2024-03-01, known only in April: (113070 − 106670) / 12 = 533.33 补发 for March.
+    std::fs::write(
+        d.join("standards.csv"),
+        format!("{STANDARDS}残疾抚恤金,残疾军人,一级,因战,113070,元/年,2024-03-01,示例文件三\n"),
+    )
+    .unwrap();
+    pay("2024-04");
+    let h = youfu(d, &["history", "--id", "440304198001010017"]);
+    assert_eq!(h.code, 0, "{}", h.stderr);
+    let rows: Vec<&str> = h.stdout.lines().skip(2).map(|l| l.rsplit_once('\t').unwrap().0).collect();
+    assert_eq!(
+        rows,
+        [
+            "2024-03\t2024-03\t残疾抚恤金\t正常\t8,889.17\t2024-03-15",
+            "2024-04\t2024-03\t残疾抚恤金\t补发\t533.33\t2024-04-15",
+            "2024-04\t2024-04\t残疾抚恤金\t正常\t9,422.50\t2024-04-15",
         ]
     );
 }

@@ -316,6 +316,7 @@ pub(crate) mod tests {
             location: Location::file("standards.xlsx").with_sheet(Some("标准".into())).with_row(row),
             item: item.into(),
             keys: keys.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            key_order: keys.iter().map(|(k, _)| k.to_string()).collect(),
             amount: Decimal::from_str(amount).unwrap(),
             unit,
             start: date(start),
@@ -396,7 +397,7 @@ pub(crate) mod tests {
         assert_eq!(e.len(), 1);
         assert_eq!(
             e.0[0].to_string(),
-            "standards.xlsx 工作表「标准」第3行：项目“残疾抚恤金”（性质=因战，等级=一级，类别=残疾军人）有两条标准同时有效：第2行（起始 2022-08-01，终止 （无））与第3行（起始 2022-08-01）。同一项目、同一适用条件的标准，有效期不能重叠：请删除重复行，或把前一条的终止日期改为后一条起始日期的前一天。 [OVERLAPPING_STANDARDS]"
+            "standards.xlsx 工作表「标准」第3行：项目“残疾抚恤金”（类别=残疾军人，等级=一级，性质=因战）有两条标准同时有效：第2行（起始 2022-08-01，终止 （无））与第3行（起始 2022-08-01）。同一项目、同一适用条件的标准，有效期不能重叠：请删除重复行，或把前一条的终止日期改为后一条起始日期的前一天。 [OVERLAPPING_STANDARDS]"
         );
     }
 

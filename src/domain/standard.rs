@@ -64,6 +64,10 @@ pub struct Standard {
     pub item: std::sync::Arc<str>,
     /// Key columns with a value (blank = any, so not stored), under canonical header names.
     pub keys: BTreeMap<String, String>,
+    /// The names of `keys` in the order of the file's columns, for showing a row's conditions as the file has
+    /// them (the map's own order is by name).
+    #[serde(skip)]
+    pub key_order: Vec<String>,
     /// 金额
     pub amount: Decimal,
     pub unit: Unit,
@@ -86,12 +90,15 @@ impl Standard {
         let b_end = other.end.unwrap_or(NaiveDate::MAX);
         self.start <= b_end && other.start <= a_end
     }
-    /// `1级/因战/…` description of the keys, for messages.
+    /// `类别=残疾军人，等级=一级，性质=因战`: the conditions in the file's column order (any key not in
+    /// `key_order`, from a row made elsewhere, after them by name).
     pub fn key_text(&self) -> String {
         if self.keys.is_empty() {
             return "（全部）".into();
         }
-        self.keys.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("，")
+        let ordered = self.key_order.iter().filter(|k| self.keys.contains_key(*k));
+        let rest = self.keys.keys().filter(|k| !self.key_order.contains(k));
+        ordered.chain(rest).map(|k| format!("{k}={}", self.keys[k])).collect::<Vec<_>>().join("，")
     }
 }
 

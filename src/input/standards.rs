@@ -78,6 +78,7 @@ fn parse_row(view: &RowView, categories: &Categories) -> (Option<Standard>, Vec<
         );
     }
     let mut keys = BTreeMap::new();
+    let mut key_order = Vec::new();
     for col in &view.header.columns {
         if STANDARD_NON_KEYS.contains(&col.name.as_str()) {
             continue;
@@ -89,6 +90,7 @@ fn parse_row(view: &RowView, categories: &Categories) -> (Option<Standard>, Vec<
             _ => Some(cells::text(view.row.cell(col.index))).filter(|t| !t.is_empty()),
         };
         if let Some(v) = value {
+            key_order.push(col.name.clone());
             keys.insert(col.name.clone(), v);
         }
     }
@@ -100,6 +102,7 @@ fn parse_row(view: &RowView, categories: &Categories) -> (Option<Standard>, Vec<
             location: view.location(),
             item: item?.into(),
             keys,
+            key_order,
             amount: amount?,
             unit: unit?,
             start: start?,
