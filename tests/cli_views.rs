@@ -69,6 +69,16 @@ fn commit_needs_a_draft_and_happens_once() {
     assert_eq!(b.code, 0);
     let row = b.stdout.lines().nth(1).unwrap();
     assert!(row.starts_with("2024-03\t已确认发放\t2\t11,220.84\t2024-03-15\t"), "{row}");
+    // Times for people in 北京时间, whatever this machine's zone; --json keeps them as recorded, with the offset.
+    assert!(
+        b.stdout.starts_with("月份\t状态\t笔数\t合计（元）\t发放日期\t生成时间（北京时间）\t确认时间（北京时间）\t")
+    );
+    let json: serde_json::Value = serde_json::from_str(&youfu(d, &["batches", "--json"]).stdout).unwrap();
+    let recorded = json["batches"][0]["committed_at"].as_str().unwrap();
+    let shown = youfu::domain::beijing::beijing_time(recorded);
+    assert!(row.contains(&format!("\t{}\t", shown.trim_end_matches("（北京时间）"))), "{row} / {recorded}");
+    assert!(again.stderr.contains(&format!("已于 {shown} 确认发放")), "{}", again.stderr);
+    assert!(recorded.len() == 25 && recorded.contains('T'), "{recorded}");
     let h = youfu(d, &["history", "--id", "440304198001010017"]);
     assert_eq!(h.code, 0);
     assert_eq!(

@@ -65,7 +65,9 @@ pub fn batches(cli: &Cli, args: &BatchesArgs) -> Result<(), Failure> {
         println!("{}", serde_json::to_string_pretty(&json!({"batches": batches})).expect("plain data"));
         return Ok(());
     }
-    println!("月份\t状态\t笔数\t合计（元）\t发放日期\t生成时间\t确认时间\t逾期原因");
+    println!("月份\t状态\t笔数\t合计（元）\t发放日期\t生成时间（北京时间）\t确认时间（北京时间）\t逾期原因");
+    // The ledger's times as 北京时间 without the suffix, which the header carries.
+    let shown = |t: &str| crate::domain::beijing::beijing_time(t).trim_end_matches("（北京时间）").to_string();
     for b in &batches {
         println!(
             "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
@@ -74,8 +76,8 @@ pub fn batches(cli: &Cli, args: &BatchesArgs) -> Result<(), Failure> {
             b.lines,
             ledger_io::yuan(b.total_fen),
             b.pay_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
-            b.created,
-            b.committed_at.clone().unwrap_or_else(|| "—".into()),
+            shown(&b.created),
+            b.committed_at.as_deref().map(shown).unwrap_or_else(|| "—".into()),
             b.late_reason.clone().unwrap_or_default()
         );
     }

@@ -290,7 +290,10 @@ pub enum LedgerError {
     Busy { path: PathBuf },
     /// The month already has a committed batch.
     #[error(
-        "{month} 已于 {committed_at} 确认发放（发放日期 {pay_date}），合计 {} 元；不能重复发放。如需补发，请在下月发放时自动计入补发。",
+        "{month} 已于 {} 确认发放（发放日期 {pay_date}），合计 {} 元；不能重复发放。\
+         如果这个月有人少发、漏发，不必重新发放本月：改好花名册或标准表后照常发放下个月，\
+         少发的部分会作为补发自动计入下个月的发放。",
+        crate::domain::beijing::beijing_time(.committed_at),
         crate::domain::money::yuan_text(from_fen(*.total_fen))
     )]
     AlreadyCommitted { path: PathBuf, month: YearMonth, committed_at: String, pay_date: NaiveDate, total_fen: i64 },
