@@ -6,7 +6,7 @@ use std::path::Path;
 use youfu::cli::{Failure, exit};
 use youfu::config::Config;
 use youfu::domain::YearMonth;
-use youfu::report::command::{Args, InitArgs, init_templates, run_with, sidecar_path};
+use youfu::report::command::{Args, InitArgs, init_templates, missing_sources, run_with, sidecar_path};
 use youfu::report::{LedgerLine, MonthStatus, Period};
 
 fn ym(s: &str) -> YearMonth {
@@ -115,6 +115,24 @@ fn strict_fails_with_code_11_and_writes_nothing() {
     assert_eq!(exit::REPORT_MISSING, 11);
     assert!(!out.exists());
     assert!(!sidecar_path(&out).exists());
+
+    // What --strict prints: where each missing figure comes from.
+    let missing = ["metrics[\"喜报份数\"]".to_string(), "totls.amount".to_string(), "confirmation.rate".to_string()];
+    assert_eq!(
+        missing_sources(&missing, &a),
+        [
+            "metrics[\"喜报份数\"]：来自指标表（--metrics FILE，列：指标、数值、单位）：未给出指标表；请在表中填写“喜报份数”的数值",
+            "totls.amount：不是 youfu 提供的数：请核对模板中的名字（可用的数见内置模板开头的说明，youfu init-templates 模板 可把它们复制到“模板”文件夹查看）",
+            "confirmation.rate：来自花名册的年度确认日期：请加 --roster 花名册文件",
+        ]
+    );
+    let with_sheet = Args { metrics: Some("指标.xlsx".into()), ..a.clone() };
+    assert_eq!(
+        missing_sources(&missing[..1], &with_sheet),
+        [
+            "metrics[\"喜报份数\"]：来自指标表：指标.xlsx 中没有“喜报份数”一行，或其数值为空或写作 X；请在该表的“指标”列写“喜报份数”并填上数值"
+        ]
+    );
 
     // With every figure present, --strict passes.
     std::fs::write(&tpl, "合计{{ totals.amount | wan }}元").unwrap();
@@ -240,4 +258,22 @@ fn init_templates_copies_the_built_ins_and_keeps_edits() {
         std::fs::read_to_string(target.join("half.md.tera")).unwrap(),
         include_str!("../report-templates/half.md.tera")
     );
+}
+
+/// Without a county or unit in youfu.toml, the title says what to set, instead of starting with the bare default
+/// 退役军人事务局 as if it were the bureau's name.
+#[test]
+fn a_title_without_a_configured_unit_says_what_to_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("d.md");
+    let a = Args { out: Some(out.clone()), ..args("2024H1") };
+    assert_eq!(run(&a).unwrap(), exit::OK);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().next(), Some("# （请在youfu.toml中设置county和unit）2024年上半年优抚工作情况"));
+
+    let config =
+        Config { county: "示例县".into(), unit: "示例县退役军人事务局".into(), ..Config::default() };
+    assert_eq!(run_with(&a, &config, |_p: &Period| Ok(ledger())).unwrap(), exit::OK);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().next(), Some("# 示例县退役军人事务局2024年上半年优抚工作情况"));
 }

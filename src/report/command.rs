@@ -216,12 +216,27 @@ impl Report {
     }
 }
 
-/// The tera context: the figures plus `county` and `unit` from the configuration.
+/// What a title shows for the unit when youfu.toml names neither the county nor the unit: what to set, where the
+/// bare default "退役军人事务局" would start the title as if it were a name.
+pub const UNIT_NOT_SET: &str = "（请在youfu.toml中设置county和unit）";
+
+/// youfu.toml names no county and leaves `unit` at its default: the draft cannot say whose report it is.
+pub fn unit_not_set(config: &Config) -> bool {
+    config.county.trim().is_empty() && config.unit == Config::default().unit
+}
+
+/// The tera context: the figures plus `county` and `unit` from the configuration (`UNIT_NOT_SET` for both when
+/// neither is configured).
 pub fn context(figures: &Figures, config: &Config) -> Value {
     let mut v = figures.to_value();
     if let Value::Object(map) = &mut v {
-        map.insert("county".into(), json!(config.county));
-        map.insert("unit".into(), json!(config.unit));
+        let (county, unit) = if unit_not_set(config) {
+            (UNIT_NOT_SET.to_string(), UNIT_NOT_SET.to_string())
+        } else {
+            (config.county.clone(), config.unit.clone())
+        };
+        map.insert("county".into(), json!(county));
+        map.insert("unit".into(), json!(unit));
     }
     v
 }
@@ -267,6 +282,35 @@ fn finish(period: Period, template: &TemplateSource, config: &Config, figs: Figu
         rendered.text.push('\n');
     }
     Ok(Report { period, template: template.name.clone(), figures: figs, rendered })
+}
+
+/// For each missing figure (as the template names it), where its value comes from and what to do:
+/// `metrics["喜报份数"]` from the metrics sheet, `confirmation.*` from `--roster`, `on_time.*` from the months'
+/// committed batches, anything else is not a figure youfu knows (a misspelt name in the template).
+pub fn missing_sources(missing: &[String], args: &Args) -> Vec<String> {
+    missing
+        .iter()
+        .map(|name| {
+            let source = if let Some(key) = name.strip_prefix("metrics[").and_then(|k| k.strip_suffix(']')) {
+                let key = key.trim_matches('"');
+                match &args.metrics {
+                    Some(path) => format!(
+                        "来自指标表：{} 中没有“{key}”一行，或其数值为空或写作 X；请在该表的“指标”列写“{key}”并填上数值",
+                        path.display()
+                    ),
+                    None => format!("来自指标表（--metrics FILE，列：指标、数值、单位）：未给出指标表；请在表中填写“{key}”的数值"),
+                }
+            } else if name.starts_with("confirmation") {
+                "来自花名册的年度确认日期：请加 --roster 花名册文件".to_string()
+            } else if name.starts_with("on_time") {
+                "来自台账中各月的发放确认：期间有月份无法判断是否按时发放，请先确认发放（commit）这些月份".to_string()
+            } else {
+                "不是 youfu 提供的数：请核对模板中的名字（可用的数见内置模板开头的说明，youfu init-templates 模板 可把它们复制到“模板”文件夹查看）"
+                    .to_string()
+            };
+            format!("{name}：{source}")
+        })
+        .collect()
 }
 
 /// `youfu report`, given the way to read the ledger for a period. Returns the exit code.
@@ -319,6 +363,12 @@ where
 
     let (summary, months) = ledger?;
     let report = build_from_summary(period, &template, config, summary, &months, roster.as_deref(), &metrics)?;
+    if unit_not_set(config) {
+        eprintln!(
+            "提示：youfu.toml 中没有设置县名和单位名称，标题中写作“{UNIT_NOT_SET}”。\
+             请在 youfu.toml 中加上两行，如 county = \"某某县\" 和 unit = \"某某县退役军人事务局\"。"
+        );
+    }
     let on_time = &report.figures.on_time;
     if !on_time.not_committed.is_empty() {
         eprintln!(
@@ -338,7 +388,11 @@ where
     }
     let strict_failed = args.strict && !missing.is_empty();
     if strict_failed {
-        eprintln!("错误：--strict：有缺失的数，未写出任何文件。请在指标表中补齐，或去掉 --strict 生成带 X 的初稿。");
+        eprintln!("错误：--strict：以下 {} 个数缺失，未写出任何文件：", missing.len());
+        for line in missing_sources(missing, args) {
+            eprintln!("  {line}");
+        }
+        eprintln!("补齐后再运行，或去掉 --strict 生成带 X 的初稿。");
     }
 
     let mut written = Vec::new();
