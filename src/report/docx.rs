@@ -156,7 +156,8 @@ fn runs(text: &str) -> String {
         while j < chars.len() && chars[j].1 == 'X' {
             j += 1;
         }
-        if !(i > 0 && word(i - 1)) && !word(j) {
+        let touches_word = (i > 0 && word(i - 1)) || word(j);
+        if !touches_word {
             let (start, end) = (chars[i].0, chars.get(j).map_or(text.len(), |c| c.0));
             if start > from {
                 out.push_str(&plain(&text[from..start]));
