@@ -55,11 +55,9 @@ impl CalendarError {
         match self {
             CalendarError::MissingYear(year) => Problem::new(self.code(), format!("日历中没有{year}年的节假日安排"))
                 .hint(format!("{}，或使用 --weekends-only 仅按周末计算。", import_hint(*year))),
-            CalendarError::BadFile { source, message } => {
-                Problem::new(self.code(), format!("日历文件有误：{message}"))
-                    .at(Location::file(source.clone()))
-                    .hint("请按 src/calendar/data/README.md 所述格式修改该文件。")
-            }
+            CalendarError::BadFile { source, message } => Problem::new(self.code(), format!("日历文件有误：{message}"))
+                .at(Location::file(source.clone()))
+                .hint("请按 src/calendar/data/README.md 所述格式修改该文件。"),
             CalendarError::BadRule { message } => Problem::new(self.code(), message.clone()),
         }
     }

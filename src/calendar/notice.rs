@@ -106,7 +106,8 @@ impl Arrangement {
     /// above its dates, and `[YYYY.names]` for the printed table.
     pub fn to_toml(&self) -> String {
         let y = self.year;
-        let mut out = format!("# {y}年放假调休安排，由 youfu calendar import 从通知原文导入。\n# 依据：{}\n", self.notice);
+        let mut out =
+            format!("# {y}年放假调休安排，由 youfu calendar import 从通知原文导入。\n# 依据：{}\n", self.notice);
         for n in &self.notes {
             out.push_str(&format!("# {n}。\n"));
         }
@@ -169,7 +170,9 @@ pub fn parse_notice(text: &str) -> Result<Notice, NoticeError> {
         .filter(|l| !l.text.is_empty())
         .collect();
     let Some(first) = lines.first() else {
-        return Err(NoticeError { line: 1, text: String::new(), message: "文件是空的：请粘贴通知的全文".into() });
+        return Err(NoticeError {
+            line: 1, text: String::new(), message: "文件是空的：请粘贴通知的全文".into()
+        });
     };
     // The title may be broken over two lines, as gov.cn and the 国务院公报 print it.
     let (title, kind, year, body_start) = match title_of(&first.text) {
@@ -326,13 +329,15 @@ pub fn arrange(notices: &[(Notice, usize)]) -> Result<Vec<Arrangement>, (usize, 
                     d += Duration::days(1);
                     h.days.insert(d);
                 }
-                let cancelled: Vec<NaiveDate> = h.workdays.iter().filter(|w| **w >= first && **w <= *to).copied().collect();
+                let cancelled: Vec<NaiveDate> =
+                    h.workdays.iter().filter(|w| **w >= first && **w <= *to).copied().collect();
                 for w in &cancelled {
                     h.workdays.remove(w);
                 }
                 let mut note = format!("{name}假期按《{}》延长至{}", n.citation(), md(*to));
                 if !cancelled.is_empty() {
-                    let list: Vec<String> = cancelled.iter().map(|w| format!("{}（{}）", md(*w), weekday_zh(*w))).collect();
+                    let list: Vec<String> =
+                        cancelled.iter().map(|w| format!("{}（{}）", md(*w), weekday_zh(*w))).collect();
                     note.push_str(&format!("，原定{}上班随之取消", list.join("、")));
                 }
                 h.text = format!("{}（已按延长通知改为至{}）", h.text, md(*to));

@@ -610,3 +610,16 @@ fn readme_example_is_a_valid_calendar_file() {
     assert!(cal.is_working_day(date("2031-01-26")).unwrap());
     assert!(!cal.is_working_day(date("2031-01-22")).unwrap());
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// The December notice about next year.
+
+#[test]
+fn next_year_is_missing_only_in_december_and_only_when_unknown() {
+    let known = [2025, 2026];
+    assert_eq!(missing_next_year(date("2026-11-30"), &known), None);
+    assert_eq!(missing_next_year(date("2026-12-01"), &known), Some(2027));
+    assert_eq!(missing_next_year(date("2026-12-31"), &known), Some(2027));
+    assert_eq!(missing_next_year(date("2025-12-01"), &known), None);
+    assert_eq!(missing_next_year(date("2027-01-02"), &known), None);
+}
