@@ -90,7 +90,11 @@ fn an_amending_notice_is_imported_after_its_year() {
     let r = youfu(d, &["calendar", "import", "2019.txt", "2019-labour-day-adjustment.txt", "--out", "2019.toml"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("2019-04-28  星期日  上班       劳动节\n2019-05-01  星期三  放假       劳动节\n2019-05-02  星期四  放假       劳动节\n2019-05-03  星期五  放假       劳动节\n2019-05-04  星期六  放假       劳动节\n2019-05-05  星期日  上班       劳动节\n"), "{}", r.stdout);
-    assert!(r.stdout.contains("注：劳动节按《国务院办公厅关于调整2019年劳动节假期安排的通知（国办发明电〔2019〕3号）》调整。\n"));
+    assert!(
+        r.stdout.contains(
+            "注：劳动节按《国务院办公厅关于调整2019年劳动节假期安排的通知（国办发明电〔2019〕3号）》调整。\n"
+        )
+    );
     // The amendment alone is refused: it needs its year's notice first.
     let r = youfu(d, &["calendar", "import", "2019-labour-day-adjustment.txt", "--out", "only.toml"]);
     assert_eq!(r.code, 3);
@@ -122,7 +126,9 @@ const END: &str = " [CALENDAR_NOTICE]\n共 1 个问题，未写出任何文件�
 fn another_document_is_refused() {
     assert_eq!(
         refused("x.txt", "国务院办公厅关于印发“十四五”现代物流发展规划的通知\n各省、自治区、直辖市人民政府：\n"),
-        format!("x.txt 第1行：“国务院办公厅关于印发“十四五”现代物流发展规划的通知”：这不是国务院办公厅的节假日安排通知：第一行应是通知标题，如“国务院办公厅关于2027年部分节假日安排的通知”。请从标题开始复制通知全文。{END}")
+        format!(
+            "x.txt 第1行：“国务院办公厅关于印发“十四五”现代物流发展规划的通知”：这不是国务院办公厅的节假日安排通知：第一行应是通知标题，如“国务院办公厅关于2027年部分节假日安排的通知”。请从标题开始复制通知全文。{END}"
+        )
     );
 }
 
@@ -131,7 +137,9 @@ fn a_date_that_does_not_exist_is_refused() {
     let text = n2027().replace("二、春节：2月5日（农历除夕、周五）", "二、春节：2月30日（农历除夕、周五）");
     assert_eq!(
         refused("2027.txt", &text),
-        format!("2027.txt 第5行：“二、春节：2月30日（农历除夕、周五）至12日（农历正月初七、周五）放假调休，共…”：“2月30日（农历除夕、周五）至12日（农历正月初七、周五）放假调休，共8天”：2027年2月30日不存在。{END}")
+        format!(
+            "2027.txt 第5行：“二、春节：2月30日（农历除夕、周五）至12日（农历正月初七、周五）放假调休，共…”：“2月30日（农历除夕、周五）至12日（农历正月初七、周五）放假调休，共8天”：2027年2月30日不存在。{END}"
+        )
     );
 }
 
@@ -140,7 +148,9 @@ fn a_weekday_that_does_not_match_is_refused() {
     let text = n2027().replace("6月9日（周三）", "6月9日（周四）");
     assert_eq!(
         refused("2027.txt", &text),
-        format!("2027.txt 第8行：“五、端午节：6月9日（周四）放假1天，不调休。”：“6月9日（周四）放假1天，不调休”：2027年6月9日是星期三，不是通知所写的周四。{END}")
+        format!(
+            "2027.txt 第8行：“五、端午节：6月9日（周四）放假1天，不调休。”：“6月9日（周四）放假1天，不调休”：2027年6月9日是星期三，不是通知所写的周四。{END}"
+        )
     );
 }
 
@@ -149,7 +159,9 @@ fn a_total_that_does_not_add_up_is_refused() {
     let text = n2027().replace("至5日（周三）放假调休，共5天", "至5日（周三）放假调休，共6天");
     assert_eq!(
         refused("2027.txt", &text),
-        format!("2027.txt 第7行：“四、劳动节：5月1日（周六）至5日（周三）放假调休，共6天。4月25日（周日）、…”：“5月1日（周六）至5日（周三）放假调休，共6天”：写的是共6天，但2027年5月1日至2027年5月5日是5天。{END}")
+        format!(
+            "2027.txt 第7行：“四、劳动节：5月1日（周六）至5日（周三）放假调休，共6天。4月25日（周日）、…”：“5月1日（周六）至5日（周三）放假调休，共6天”：写的是共6天，但2027年5月1日至2027年5月5日是5天。{END}"
+        )
     );
 }
 
@@ -158,7 +170,9 @@ fn a_make_up_day_on_a_weekday_is_refused() {
     let text = n2027().replace("9月26日（周日）", "9月27日（周一）");
     assert_eq!(
         refused("2027.txt", &text),
-        format!("2027.txt 第10行：“七、国庆节：10月1日（周五）至7日（周四）放假调休，共7天。9月27日（周一）…”：2027年9月27日是星期一，不是周六或周日，不能是调休上班日。{END}")
+        format!(
+            "2027.txt 第10行：“七、国庆节：10月1日（周五）至7日（周四）放假调休，共7天。9月27日（周一）…”：2027年9月27日是星期一，不是周六或周日，不能是调休上班日。{END}"
+        )
     );
 }
 
@@ -170,7 +184,9 @@ fn a_year_already_built_in_needs_replace_and_then_shows_what_changed() {
     assert_eq!(r.code, 3);
     assert_eq!(
         r.stderr,
-        format!("2020.txt 第1行：“国务院办公厅关于2020年部分节假日安排的通知”：youfu 已内置2020年的安排。如确需以这份通知替换，请加 --replace 重新运行（会列出变化）：youfu calendar import 2020.txt --out 2020.toml --replace。{END}")
+        format!(
+            "2020.txt 第1行：“国务院办公厅关于2020年部分节假日安排的通知”：youfu 已内置2020年的安排。如确需以这份通知替换，请加 --replace 重新运行（会列出变化）：youfu calendar import 2020.txt --out 2020.toml --replace。{END}"
+        )
     );
     assert_eq!(entries(d), vec!["2020.txt"]);
     // With --replace: the original notice without the extension, compared with the built-in year.
@@ -198,7 +214,18 @@ fn from_december_deadline_pay_and_audit_say_next_year_is_missing_without_changin
     assert_eq!(dec.stderr, warning);
     assert_eq!((nov.code, dec.code), (8, 8)); // 2026-11's deadline has passed on both days
     for args in [
-        vec!["pay", "--month", "2026-11", "--roster", "roster.csv", "--standards", "standards.csv", "--out", "out", "--no-xlsx"],
+        vec![
+            "pay",
+            "--month",
+            "2026-11",
+            "--roster",
+            "roster.csv",
+            "--standards",
+            "standards.csv",
+            "--out",
+            "out",
+            "--no-xlsx",
+        ],
         vec!["audit", "--from", "2026-01", "--to", "2026-11"],
     ] {
         let nov = youfu_on(d, &args, "2026-11-30");
@@ -215,7 +242,6 @@ fn from_december_deadline_pay_and_audit_say_next_year_is_missing_without_changin
     assert_eq!(youfu_on(d, &deadline, "2026-12-01").stderr, "");
 }
 
-
 #[test]
 fn version_names_the_calendar_years_and_completions_are_generated() {
     let dir = tempfile::tempdir().unwrap();
@@ -228,9 +254,12 @@ fn version_names_the_calendar_years_and_completions_are_generated() {
             env!("CARGO_PKG_VERSION")
         )
     );
-    for (shell, marker) in
-        [("bash", "complete -F _youfu"), ("zsh", "#compdef youfu"), ("fish", "complete -c youfu"), ("powershell", "Register-ArgumentCompleter")]
-    {
+    for (shell, marker) in [
+        ("bash", "complete -F _youfu"),
+        ("zsh", "#compdef youfu"),
+        ("fish", "complete -c youfu"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
         let r = youfu(dir.path(), &["completions", shell]);
         assert_eq!(r.code, 0, "{shell}");
         assert!(r.stdout.contains(marker), "{shell}: {}", &r.stdout[..200.min(r.stdout.len())]);

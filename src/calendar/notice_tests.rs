@@ -293,3 +293,48 @@ fn an_amendment_alone_is_refused_with_what_to_do() {
         "第1行“国务院办公厅关于延长2020年春节假期的通知”：这是修改2020年安排的通知，不能单独导入：请在同一条 youfu calendar import 命令中先给《国务院办公厅关于2020年部分节假日安排的通知》的文本文件，再给本通知"
     );
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Hostile input: never a panic, whatever the text.
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Characters the notices are made of, so random texts get deep into the grammar.
+    const ALPHABET: &[char] = &[
+        '0', '1', '2', '3', '9', '年', '月', '日', '至', '（', '）', '、', '，', '。', '：', '放', '假', '调', '休',
+        '共', '天', '上', '班', '星', '期', '周', '六', '一', '农', '历', '元', '旦', '春', '节', '补', '\n', ' ',
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_bodies_under_a_real_title_never_panic(body in proptest::collection::vec(proptest::sample::select(ALPHABET), 0..400)) {
+            let body: String = body.into_iter().collect();
+            let text = format!("国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：{body}\n");
+            if let Ok(n) = parse_notice(&text) {
+                let _ = arrange(&[(n, 0)]);
+            }
+        }
+
+        #[test]
+        fn a_real_notice_with_one_character_changed_never_panics(at in 0usize..700, c in proptest::sample::select(ALPHABET)) {
+            let chars: Vec<char> = N2025.chars().collect();
+            let mut changed = chars.clone();
+            let i = at % changed.len();
+            changed[i] = c;
+            let text: String = changed.into_iter().collect();
+            if let Ok(n) = parse_notice(&text)
+                && let Ok(a) = arrange(&[(n, 0)])
+            {
+                // Whatever was accepted still satisfies the checks.
+                for d in a[0].workdays() {
+                    prop_assert!(matches!(d.weekday(), Weekday::Sat | Weekday::Sun));
+                }
+                prop_assert!(a[0].days().is_disjoint(&a[0].workdays()));
+            }
+        }
+    }
+}
