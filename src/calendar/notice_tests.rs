@@ -338,3 +338,27 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn a_range_across_the_new_year_without_years_reads_as_december_of_the_year_before() {
+    let text = N2019.replace(
+        "一、元旦：2018年12月30日至2019年1月1日放假调休，共3天。2018年12月29日（星期六）上班。",
+        "一、元旦：12月30日至1月1日放假调休，共3天。12月29日（星期六）上班。",
+    );
+    assert_ne!(text, N2019);
+    let a = one(&[&text]);
+    assert_eq!(a.holidays[0].days, dates(&["2018-12-30", "2018-12-31", "2019-01-01"]));
+    assert_eq!(a.holidays[0].workdays, dates(&["2018-12-29"]));
+    // The weekday note checks the year read: 2019-12-29 would be a Sunday.
+    assert_eq!(
+        a.holidays,
+        one(&[N2019])
+            .holidays
+            .iter()
+            .map(|h| Holiday {
+                text: if h.line == 5 { a.holidays[0].text.clone() } else { h.text.clone() },
+                ..h.clone()
+            })
+            .collect::<Vec<_>>()
+    );
+}
