@@ -198,8 +198,15 @@ fn a_year_already_built_in_needs_replace_and_then_shows_what_changed() {
     ), "{}", r.stdout);
     assert!(r.stdout.contains("与原有安排相比，有 3 处变化（见“变化”一列）。\n"));
     // An existing --out is not overwritten without --replace.
-    let r = youfu(d, &["calendar", "import", "2020.txt", "--out", "2020.toml"]);
-    assert_eq!(r.code, 3);
+    let before = std::fs::read(d.join("2020.toml")).unwrap();
+    std::fs::copy(notice("2027-sample.txt"), d.join("2027.txt")).unwrap();
+    let r = youfu(d, &["calendar", "import", "2027.txt", "--out", "2020.toml"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "错误：2020.toml 已存在，未改动。请换一个文件名，或加 --replace 覆盖：youfu calendar import 2027.txt --out 2020.toml --replace\n"
+    );
+    assert_eq!(std::fs::read(d.join("2020.toml")).unwrap(), before);
 }
 
 #[test]

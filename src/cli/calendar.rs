@@ -102,7 +102,7 @@ fn import(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
         }
     }
     if args.out.exists() && !args.replace {
-        return Err(Failure::Io(format!(
+        return Err(Failure::Usage(format!(
             "{out} 已存在，未改动。请换一个文件名，或加 --replace 覆盖：{}",
             command_line(&args.notices, &args.out, true)
         )));
