@@ -533,10 +533,7 @@ fn parse_item(
         if let Some(list) = sentence.strip_suffix("上班") {
             for d in date_list(list, &ctx).map_err(e)? {
                 if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-                    return Err(err(
-                        line,
-                        &format!("{}是{}，不是周六或周日，不能是调休上班日", md(d), weekday_zh(d.weekday())),
-                    ));
+                    return Err(err(line, &format!("{}是{}，不是周六或周日，不能是调休上班日", md(d), weekday_zh(d))));
                 }
                 if !workdays.insert(d) {
                     return Err(err(line, &format!("{}重复列出", md(d))));
@@ -607,11 +604,7 @@ fn parse_off(sentence: &str, ctx: &DateContext) -> Result<(Vec<NaiveDate>, (bool
             let before = first - Duration::days(1);
             let after = last + Duration::days(1);
             if before.weekday() != Weekday::Sun && after.weekday() != Weekday::Sat {
-                return Err(format!(
-                    "写明“与周末连休”，但{}是{}，前后都不是周末",
-                    md(first),
-                    weekday_zh(first.weekday())
-                ));
+                return Err(format!("写明“与周末连休”，但{}是{}，前后都不是周末", md(first), weekday_zh(first)));
             }
         } else if clause == "不调休" {
             no_tiaoxiu = true;
@@ -805,7 +798,7 @@ fn weekday_note(d: NaiveDate, t: &str) -> Result<&str, String> {
             return Err(format!("括号中的“{part}”无法识别（应是星期几，或农历日期）"));
         };
         if w != d.weekday() {
-            return Err(format!("{}是{}，不是通知所写的{part}", md(d), weekday_zh(d.weekday())));
+            return Err(format!("{}是{}，不是通知所写的{part}", md(d), weekday_zh(d)));
         }
     }
     Ok(&inner_start[close + '）'.len_utf8()..])
@@ -851,23 +844,8 @@ fn err(line: &Line, message: &str) -> NoticeError {
     NoticeError { line: line.no, text: line.raw.clone(), message: message.to_string() }
 }
 
-fn weekday_zh(w: impl Into<WeekdayOf>) -> &'static str {
-    super::weekday_zh(w.into().0)
-}
-
-/// Lets `weekday_zh` take a date or a weekday.
-struct WeekdayOf(Weekday);
-
-impl From<Weekday> for WeekdayOf {
-    fn from(w: Weekday) -> Self {
-        WeekdayOf(w)
-    }
-}
-
-impl From<NaiveDate> for WeekdayOf {
-    fn from(d: NaiveDate) -> Self {
-        WeekdayOf(d.weekday())
-    }
+fn weekday_zh(d: NaiveDate) -> &'static str {
+    super::weekday_zh(d.weekday())
 }
 
 #[cfg(test)]
