@@ -23,8 +23,10 @@ pub struct Config {
     pub categories: CategoryConfig,
     /// The ledger database file (relative to the working directory); `--ledger` overrides it.
     pub ledger: String,
-    /// A holiday-calendar file adding or replacing years (format: src/calendar/data/README.md).
-    pub calendar_file: Option<String>,
+    /// Holiday-calendar files adding or replacing years (format: src/calendar/data/README.md), read in order; a
+    /// single string or a list (`youfu calendar import` writes one file per notice, so a list is the usual case).
+    #[serde(deserialize_with = "one_or_many")]
+    pub calendar_file: Vec<String>,
     pub deadline: DeadlineRule,
     pub arrears: ArrearsConfig,
     pub funeral: FuneralRule,
@@ -153,7 +155,7 @@ impl Default for Config {
             output: OutputNames::default(),
             categories: CategoryConfig::default(),
             ledger: "youfu.db".into(),
-            calendar_file: None,
+            calendar_file: Vec::new(),
             deadline: DeadlineRule::default(),
             arrears: ArrearsConfig::default(),
             funeral: FuneralRule::default(),
@@ -191,6 +193,23 @@ impl Config {
             return Err(format!("bank.delimiter 只能是 \",\"、\"|\" 或 \"\\t\"，而不是 \"{}\"", self.bank.delimiter));
         }
         Ok(())
+    }
+}
+
+/// `calendar_file = "a.toml"` or `calendar_file = ["a.toml", "b.toml"]`.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    match OneOrMany::deserialize(d) {
+        Ok(OneOrMany::One(s)) => Ok(vec![s]),
+        Ok(OneOrMany::Many(v)) => Ok(v),
+        Err(_) => Err(serde::de::Error::custom(
+            "calendar_file 应是一个文件名（\"日历2027.toml\"）或文件名的列表（[\"日历2026.toml\", \"日历2027.toml\"]）",
+        )),
     }
 }
 
@@ -238,6 +257,18 @@ mod tests {
             .replace("# back_pay", "back_pay");
         let c = Config::parse(&with_confirmation, "x").unwrap();
         assert_eq!(c.confirmation, Some(crate::compute::eligibility::ConfirmationRule::default()));
+    }
+
+    #[test]
+    fn calendar_file_is_one_name_or_a_list() {
+        assert_eq!(Config::parse("calendar_file = \"a.toml\"\n", "y").unwrap().calendar_file, vec!["a.toml"]);
+        let c = Config::parse("calendar_file = [\"a.toml\", \"b.toml\"]\n", "y").unwrap();
+        assert_eq!(c.calendar_file, vec!["a.toml", "b.toml"]);
+        let e = Config::parse("calendar_file = 2027\n", "youfu.toml").unwrap_err();
+        assert_eq!(
+            e,
+            "配置文件 youfu.toml 有误：calendar_file 应是一个文件名（\"日历2027.toml\"）或文件名的列表（[\"日历2026.toml\", \"日历2027.toml\"]）"
+        );
     }
 
     #[test]

@@ -10,9 +10,20 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// Run `youfu` with `args` in `dir` (no youfu.toml there unless the test wrote one).
+/// Run `youfu` with `args` in `dir` (no youfu.toml there unless the test wrote one). "Today" is fixed to a day
+/// outside December (`YOUFU_TODAY`), so the December next-year notice does not depend on when tests run.
 pub fn youfu(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_youfu")).args(args).current_dir(dir).output().expect("run youfu");
+    youfu_on(dir, args, "2026-06-15")
+}
+
+/// `youfu` as if today were `today` (YYYY-MM-DD).
+pub fn youfu_on(dir: &Path, args: &[&str], today: &str) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_youfu"))
+        .args(args)
+        .current_dir(dir)
+        .env("YOUFU_TODAY", today)
+        .output()
+        .expect("run youfu");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

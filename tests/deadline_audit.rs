@@ -82,7 +82,9 @@ fn a_year_without_a_calendar_is_refused_and_a_user_calendar_adds_it() {
     assert_eq!(r.code, 3);
     assert_eq!(
         r.stderr,
-        "日历中没有2031年的节假日安排。请在配置的日历文件中加入2031年（国务院办公厅每年11月前后发布次年安排），或使用 --weekends-only 仅按周末计算。 [CALENDAR_MISSING_YEAR]\n共 1 个问题。\n"
+        "日历中没有2031年的节假日安排。请把《国务院办公厅关于2031年部分节假日安排的通知》全文保存为 2031年通知.txt，再运行 youfu calendar import 2031年通知.txt --out 日历2031.toml，并把 日历2031.toml 加入 youfu.toml 的 calendar_file，或使用 --weekends-only 仅按周末计算。 [CALENDAR_MISSING_YEAR]
+共 1 个问题。
+"
     );
     // A made-up 2031 arrangement: 2031-05-01..05 off, Sunday 2031-05-18 a 调休 working day... and the 20th a Tuesday
     std::fs::write(

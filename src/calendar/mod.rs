@@ -7,8 +7,10 @@
 //! refused (`CalendarError::MissingYear`) unless the caller opted into `weekends_only()`.
 
 mod deadline;
+pub mod notice;
 
 pub use deadline::{Deadline, DeadlineRule, Timeliness, check_pay_date, deadline};
+pub use notice::{Arrangement, NoticeError, arrange, parse_notice};
 
 use crate::domain::{Location, Problem};
 use chrono::{Datelike, NaiveDate, Weekday};
@@ -52,14 +54,10 @@ impl CalendarError {
     pub fn to_problem(&self) -> Problem {
         match self {
             CalendarError::MissingYear(year) => Problem::new(self.code(), format!("日历中没有{year}年的节假日安排"))
-                .hint(format!(
-                    "请在配置的日历文件中加入{year}年（国务院办公厅每年11月前后发布次年安排），或使用 --weekends-only 仅按周末计算。"
-                )),
-            CalendarError::BadFile { source, message } => {
-                Problem::new(self.code(), format!("日历文件有误：{message}"))
-                    .at(Location::file(source.clone()))
-                    .hint("请按 src/calendar/data/README.md 所述格式修改该文件。")
-            }
+                .hint(format!("{}，或使用 --weekends-only 仅按周末计算。", import_hint(*year))),
+            CalendarError::BadFile { source, message } => Problem::new(self.code(), format!("日历文件有误：{message}"))
+                .at(Location::file(source.clone()))
+                .hint("请按 src/calendar/data/README.md 所述格式修改该文件。"),
             CalendarError::BadRule { message } => Problem::new(self.code(), message.clone()),
         }
     }
@@ -68,10 +66,9 @@ impl CalendarError {
 impl fmt::Display for CalendarError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CalendarError::MissingYear(year) => write!(
-                f,
-                "日历中没有{year}年的节假日安排：请在配置的日历文件中加入{year}年（国务院办公厅每年11月前后发布次年安排），或使用 --weekends-only 仅按周末计算"
-            ),
+            CalendarError::MissingYear(year) => {
+                write!(f, "日历中没有{year}年的节假日安排：{}，或使用 --weekends-only 仅按周末计算", import_hint(*year))
+            }
             CalendarError::BadFile { source, message } => {
                 write!(f, "日历文件“{source}”有误：{message}")
             }
@@ -82,16 +79,32 @@ impl fmt::Display for CalendarError {
 
 impl std::error::Error for CalendarError {}
 
+/// How to add a year: save the State Council's notice as text and import it (the command works when copied,
+/// once the notice is saved under that name).
+pub fn import_hint(year: i32) -> String {
+    format!(
+        "请把《国务院办公厅关于{year}年部分节假日安排的通知》全文保存为 {year}年通知.txt，再运行 youfu calendar import {year}年通知.txt --out 日历{year}.toml，并把 日历{year}.toml 加入 youfu.toml 的 calendar_file"
+    )
+}
+
+/// From 1 December, the year after `today`'s when the calendar has no arrangement for it: the year to warn
+/// about. `today` comes from the caller (the clock is read at the CLI edge).
+pub fn missing_next_year(today: NaiveDate, known: &[i32]) -> Option<i32> {
+    let next = today.year() + 1;
+    (today.month() == 12 && !known.contains(&next)).then_some(next)
+}
+
 /// What a listed date is: a day off (法定节假日, including the weekend days inside a holiday block) or a
 /// 调休 make-up working day on a weekend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DayKind {
+pub enum DayKind {
     Holiday,
     Workday,
 }
 
 impl DayKind {
-    fn name(self) -> &'static str {
+    /// 放假日 / 调休上班日.
+    pub fn name(self) -> &'static str {
         match self {
             DayKind::Holiday => "放假日",
             DayKind::Workday => "调休上班日",
@@ -107,6 +120,19 @@ struct YearData {
     source: Option<String>,
     holidays: BTreeSet<NaiveDate>,
     workdays: BTreeSet<NaiveDate>,
+    /// The holiday each listed date belongs to, when the file says (`[YYYY.names]`).
+    names: BTreeMap<NaiveDate, String>,
+}
+
+/// One year as `calendar show` prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearView {
+    pub year: i32,
+    pub notice: String,
+    /// `None` for the built-in data, else the file it came from.
+    pub source: Option<String>,
+    /// Every listed date in order: day off or make-up working day, and its holiday when known.
+    pub days: Vec<(NaiveDate, DayKind, Option<String>)>,
 }
 
 /// Working days in China: Monday to Friday, minus the State Council holidays, plus the 调休 weekend working
@@ -164,6 +190,25 @@ impl Calendar {
                 (*year, text)
             })
             .collect()
+    }
+
+    /// The years with an arrangement.
+    pub fn year_numbers(&self) -> Vec<i32> {
+        self.years.keys().copied().collect()
+    }
+
+    /// One year's listed dates, or None when the calendar has no arrangement for it.
+    pub fn year_view(&self, year: i32) -> Option<YearView> {
+        let data = self.years.get(&year)?;
+        let mut days: Vec<(NaiveDate, DayKind, Option<String>)> = data
+            .holidays
+            .iter()
+            .map(|d| (*d, DayKind::Holiday))
+            .chain(data.workdays.iter().map(|d| (*d, DayKind::Workday)))
+            .map(|(d, k)| (d, k, data.names.get(&d).cloned()))
+            .collect();
+        days.sort_by_key(|x| x.0);
+        Some(YearView { year, notice: data.notice.clone(), source: data.source.clone(), days })
     }
 
     /// True when answers for `year` come from weekends alone (no arrangement, `weekends_only()` chosen).
@@ -260,6 +305,9 @@ struct RawYear {
     holidays: Vec<toml::Value>,
     #[serde(default)]
     workdays: Vec<toml::Value>,
+    /// `[YYYY.names]`: holiday name → its dates (days off and make-up days), for the printed table.
+    #[serde(default)]
+    names: BTreeMap<String, Vec<toml::Value>>,
 }
 
 /// Parses and checks a calendar file: `[YYYY]` tables with `notice`, `holidays` and `workdays`.
@@ -292,7 +340,18 @@ fn parse_file(text: &str, source: &str) -> Result<BTreeMap<i32, YearData>, Calen
                 ));
             }
         }
-        out.insert(year, YearData { notice: ry.notice.trim().to_string(), source: None, holidays, workdays });
+        let mut names = BTreeMap::new();
+        for (name, values) in &ry.names {
+            let list = format!("names.{name}");
+            for d in dates_of(year, &list, values, &mut errors) {
+                if !holidays.contains(&d) && !workdays.contains(&d) {
+                    errors.push(format!("{year}年 {list} 中的 {d} 不在 holidays 或 workdays 中"));
+                } else if let Some(other) = names.insert(d, name.clone()) {
+                    errors.push(format!("{year}年的 {d} 同时列在 names.{other} 和 names.{name} 中"));
+                }
+            }
+        }
+        out.insert(year, YearData { notice: ry.notice.trim().to_string(), source: None, holidays, workdays, names });
     }
     if errors.is_empty() { Ok(out) } else { Err(bad(errors.join("；"))) }
 }

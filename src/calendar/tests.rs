@@ -229,7 +229,7 @@ fn is_working_day_follows_notices() {
 // ---------------------------------------------------------------------------------------------------------
 // Missing years, user files, weekends only.
 
-const MISSING_2031: &str = "日历中没有2031年的节假日安排：请在配置的日历文件中加入2031年（国务院办公厅每年11月前后发布次年安排），或使用 --weekends-only 仅按周末计算";
+const MISSING_2031: &str = "日历中没有2031年的节假日安排：请把《国务院办公厅关于2031年部分节假日安排的通知》全文保存为 2031年通知.txt，再运行 youfu calendar import 2031年通知.txt --out 日历2031.toml，并把 日历2031.toml 加入 youfu.toml 的 calendar_file，或使用 --weekends-only 仅按周末计算";
 
 #[test]
 fn year_without_data_is_refused_with_the_exact_message() {
@@ -242,7 +242,7 @@ fn year_without_data_is_refused_with_the_exact_message() {
     let p = err.to_problem();
     assert_eq!(
         p.to_string(),
-        "日历中没有2031年的节假日安排。请在配置的日历文件中加入2031年（国务院办公厅每年11月前后发布次年安排），或使用 --weekends-only 仅按周末计算。 [CALENDAR_MISSING_YEAR]"
+        "日历中没有2031年的节假日安排。请把《国务院办公厅关于2031年部分节假日安排的通知》全文保存为 2031年通知.txt，再运行 youfu calendar import 2031年通知.txt --out 日历2031.toml，并把 日历2031.toml 加入 youfu.toml 的 calendar_file，或使用 --weekends-only 仅按周末计算。 [CALENDAR_MISSING_YEAR]"
     );
 }
 
@@ -340,7 +340,7 @@ fn malformed_toml_names_the_file_and_the_toml_message() {
 fn unknown_key_and_missing_fields_are_refused() {
     assert_eq!(
         bad("[2031]\nnotice = \"x\"\nholidays = []\nholiday = []\n"),
-        "日历文件“my.toml”有误：TOML parse error at line 4, column 1\n  |\n4 | holiday = []\n  | ^^^^^^^\nunknown field `holiday`, expected one of `notice`, `holidays`, `workdays`"
+        "日历文件“my.toml”有误：TOML parse error at line 4, column 1\n  |\n4 | holiday = []\n  | ^^^^^^^\nunknown field `holiday`, expected one of `notice`, `holidays`, `workdays`, `names`"
     );
     assert_eq!(
         bad("[2031]\nholidays = []\n"),
@@ -609,4 +609,17 @@ fn readme_example_is_a_valid_calendar_file() {
     // The example makes Sun 2031-01-26 a working day and Wed 2031-01-22 a day off.
     assert!(cal.is_working_day(date("2031-01-26")).unwrap());
     assert!(!cal.is_working_day(date("2031-01-22")).unwrap());
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The December notice about next year.
+
+#[test]
+fn next_year_is_missing_only_in_december_and_only_when_unknown() {
+    let known = [2025, 2026];
+    assert_eq!(missing_next_year(date("2026-11-30"), &known), None);
+    assert_eq!(missing_next_year(date("2026-12-01"), &known), Some(2027));
+    assert_eq!(missing_next_year(date("2026-12-31"), &known), Some(2027));
+    assert_eq!(missing_next_year(date("2025-12-01"), &known), None);
+    assert_eq!(missing_next_year(date("2027-01-02"), &known), None);
 }

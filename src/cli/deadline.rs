@@ -35,8 +35,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let cal = load::calendar(&cfg.config, args.weekends_only)?;
     let today = match &args.today {
         Some(t) => load::date(t, "日期")?,
-        None => chrono::Local::now().date_naive(),
+        None => load::today()?,
     };
+    load::warn_next_year(&cal, today);
     let pay_date = args.pay_date.as_deref().map(|d| load::date(d, "发放日期")).transpose()?;
     let cal_err = |e: crate::calendar::CalendarError| Failure::Data(e.to_problem().into());
     let d = deadline(&cal, month, &cfg.config.deadline).map_err(cal_err)?;

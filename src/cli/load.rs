@@ -76,10 +76,11 @@ pub fn current_month() -> YearMonth {
     YearMonth::of(chrono::Local::now().date_naive())
 }
 
-/// The working-day calendar: built-in years, the config's `calendar_file`, and `--weekends-only` if asked for.
+/// The working-day calendar: built-in years, the config's `calendar_file`s in order, and `--weekends-only` if
+/// asked for.
 pub fn calendar(config: &Config, weekends_only: bool) -> Result<crate::calendar::Calendar, Failure> {
     let mut cal = crate::calendar::Calendar::builtin();
-    if let Some(file) = &config.calendar_file {
+    for file in &config.calendar_file {
         let text =
             std::fs::read_to_string(file).map_err(|e| Failure::Config(format!("无法读取日历文件 {file}：{e}")))?;
         cal = cal.with_user_toml(&text, file).map_err(|e| Failure::Config(e.to_string()))?;
@@ -100,4 +101,24 @@ pub fn date(text: &str, what: &str) -> Result<chrono::NaiveDate, Failure> {
 pub fn weekday_cn(d: chrono::NaiveDate) -> &'static str {
     use chrono::Datelike;
     ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][d.weekday().num_days_from_monday() as usize]
+}
+
+/// From 1 December, a notice on stderr (not an error: the exit code is unchanged) when next year's holiday
+/// arrangement is missing, with the command that imports it. `today` is read from the clock by the caller.
+pub fn warn_next_year(cal: &crate::calendar::Calendar, today: chrono::NaiveDate) {
+    if let Some(year) = crate::calendar::missing_next_year(today, &cal.year_numbers()) {
+        eprintln!(
+            "提示：日历中还没有{year}年的节假日安排，{year}年各月的截止日将无法计算。国务院办公厅通常在11月前后发布次年安排，发布后{}。",
+            crate::calendar::import_hint(year)
+        );
+    }
+}
+
+/// Today: the clock (the CLI layer is the only place that reads it), or `YOUFU_TODAY=YYYY-MM-DD` so that scripts
+/// and tests get the same answers on any day (as `deadline --today` does for one command).
+pub fn today() -> Result<chrono::NaiveDate, Failure> {
+    match std::env::var("YOUFU_TODAY") {
+        Ok(t) => date(&t, "环境变量 YOUFU_TODAY 的日期"),
+        Err(_) => Ok(chrono::Local::now().date_naive()),
+    }
 }

@@ -3,6 +3,7 @@
 
 mod arrears;
 mod audit;
+mod calendar;
 mod check;
 mod commit;
 mod deadline;
@@ -25,7 +26,7 @@ use std::path::PathBuf;
 pub use failure::Failure;
 
 #[derive(Parser, Debug)]
-#[command(name = "youfu", version, about = "优抚资金按月计发、代发文件、台账与工作总结统计", long_about = None)]
+#[command(name = "youfu", version = version_text(), about = "优抚资金按月计发、代发文件、台账与工作总结统计", long_about = None)]
 pub struct Cli {
     /// 配置文件 youfu.toml（默认：当前目录下的 youfu.toml，没有则用内置默认值）
     #[arg(long, global = true, value_name = "PATH")]
@@ -63,6 +64,35 @@ pub enum Command {
     Audit(audit::Args),
     /// 每月20日前：某月的到账截止日、报送银行截止日，以及发放日期是否逾期
     Deadline(deadline::Args),
+    /// 节假日安排：从国务院办公厅的通知导入下一年（import），或列出某年（show）
+    Calendar(calendar::Args),
+    /// 输出命令行补全脚本（bash、zsh、fish、powershell）
+    Completions(CompletionsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CompletionsArgs {
+    /// 外壳：bash、zsh、fish、powershell
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `youfu --version`: the version and the years the built-in calendar knows (a configured `calendar_file` adds
+/// more; `youfu calendar show` lists any year).
+fn version_text() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        let years = crate::calendar::Calendar::builtin().year_numbers();
+        let span = match (years.first(), years.last()) {
+            (Some(a), Some(b)) if a != b => format!("{a}—{b}年"),
+            (Some(a), _) => format!("{a}年"),
+            _ => "无".into(),
+        };
+        format!(
+            "{}\n内置节假日安排：{span}（youfu.toml 的 calendar_file 可加入其他年份；youfu calendar import 从国务院办公厅的通知导入）",
+            env!("CARGO_PKG_VERSION")
+        )
+    })
 }
 
 /// Parse arguments, run, print, and return the process exit code.
@@ -94,7 +124,7 @@ pub fn main() -> i32 {
         Command::Batches(a) => a.json,
         Command::Audit(a) => a.json,
         Command::Report(a) => a.json,
-        Command::InitTemplates(_) => false,
+        Command::InitTemplates(_) | Command::Calendar(_) | Command::Completions(_) => false,
     };
     // Commands that only read and print: a refusal of theirs says nothing about files.
     let writes_files = !matches!(
@@ -121,6 +151,12 @@ pub fn main() -> i32 {
         Command::Audit(a) => audit::run(&cli, a),
         Command::Report(a) => report::run(&cli, a),
         Command::InitTemplates(a) => report::init_templates(a),
+        Command::Calendar(a) => ok(calendar::run(&cli, a)),
+        Command::Completions(a) => {
+            use clap::CommandFactory;
+            clap_complete::generate(a.shell, &mut Cli::command(), "youfu", &mut std::io::stdout());
+            Ok(exit::OK)
+        }
     };
     match result {
         Ok(code) => code,
