@@ -21,6 +21,9 @@ pub struct StandardTable {
     items: Vec<Arc<str>>,
     /// Every key column any row names (sorted): a recipient's values for these decide which rows match.
     key_columns: Vec<String>,
+    /// For each of `key_columns`: a value of it when every row's value is a word (是, 农村 …), none a number.
+    /// A recipient with a number there can match no row: refused, never silently left unmatched.
+    word_keys: Vec<Option<String>>,
 }
 
 /// The 项目 a recipient can be owed, each with the rows of that item matching them (as `items_for` returns).
@@ -86,7 +89,8 @@ impl<'t> Matcher<'t> {
                 found
             }
         };
-        found.ok_or_else(|| no_match_problem(r))
+        // A failing combination is cached as `None`; its problem (located at this recipient) is made again.
+        found.ok_or_else(|| self.table.items_for(r).err().unwrap_or_else(|| no_match_problem(r)))
     }
 }
 
@@ -137,7 +141,15 @@ impl StandardTable {
         let mut key_columns: Vec<String> = rows.iter().flat_map(|s| s.keys.keys().cloned()).collect();
         key_columns.sort();
         key_columns.dedup();
-        problems.into_result(StandardTable { rows, effective_end, items, key_columns })
+        let word_keys = key_columns
+            .iter()
+            .map(|k| {
+                let mut values = rows.iter().filter_map(|s| s.keys.get(k));
+                let first = values.clone().next().cloned();
+                if values.any(|v| is_number(v)) { None } else { first }
+            })
+            .collect();
+        problems.into_result(StandardTable { rows, effective_end, items, key_columns, word_keys })
     }
 
     pub fn rows(&self) -> &[Standard] {
@@ -178,6 +190,9 @@ impl StandardTable {
 
     /// The 项目 a recipient can be owed (in file order), or a problem when no row matches them at all.
     pub fn items_for(&self, r: &Recipient) -> Result<Vec<ItemRow>, Problem> {
+        if let Some(p) = self.number_for_word(r) {
+            return Err(p);
+        }
         let matching = self.matching(r);
         if matching.is_empty() {
             return Err(no_match_problem(r));
@@ -190,6 +205,23 @@ impl StandardTable {
             }
         }
         Ok(out)
+    }
+
+    /// `KEY_NOT_TEXT`: the recipient has a number in a key column where every standard has a word (护理 = 1
+    /// where the standards say 是). Matched as text it would match no row of that column, and the item keyed on it
+    /// would be dropped without a word (and its earlier payments listed for 追缴).
+    fn number_for_word(&self, r: &Recipient) -> Option<Problem> {
+        let (k, word) = self
+            .key_columns
+            .iter()
+            .zip(&self.word_keys)
+            .find_map(|(k, w)| w.as_ref().filter(|_| is_number(r.attr(k))).map(|w| (k, w)))?;
+        Some(
+            Problem::new("KEY_NOT_TEXT", format!("{k}是数字，而标准表中{k}列写的是文字（如“{word}”），二者无法匹配"))
+                .at(recipient_location(r).with_column(k.clone()))
+                .value(r.attr(k).to_string())
+                .hint(format!("请按标准表的写法填写{k}（如“{word}”），不要用 1/0 等数字代替。")),
+        )
     }
 
     /// Pick the row of `item` in force on `date` among `rows` (the rows of that item matching the recipient).
@@ -217,6 +249,11 @@ impl StandardTable {
             }
         }
     }
+}
+
+/// A value that is a number (digits, a point, a sign), as a number cell or typed digits read.
+fn is_number(v: &str) -> bool {
+    v.bytes().any(|b| b.is_ascii_digit()) && v.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+'))
 }
 
 fn recipient_location(r: &Recipient) -> Location {

@@ -31,6 +31,8 @@ pub enum IdError {
     Length(usize),
     Characters,
     BirthDate,
+    /// A birth year before 1900: no recipient alive to be paid was born then (a slip or a made-up number).
+    BirthYear(i32),
     CheckDigit { expected: char, found: char },
 }
 
@@ -42,6 +44,7 @@ impl fmt::Display for IdError {
             IdError::Length(n) => write!(f, "身份证号应为18位，实为{n}位"),
             IdError::Characters => write!(f, "身份证号只能由17位数字和最后一位数字或X组成"),
             IdError::BirthDate => write!(f, "身份证号中的出生日期不存在"),
+            IdError::BirthYear(y) => write!(f, "身份证号中的出生年份 {y} 早于1900年"),
             IdError::CheckDigit { expected, found } => {
                 write!(f, "身份证号校验码错误：按前17位应为“{expected}”，实为“{found}”")
             }
@@ -76,8 +79,10 @@ impl IdCard {
         if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
             return Err(IdError::Characters);
         }
-        if birth_date_of(upper).is_none() {
-            return Err(IdError::BirthDate);
+        match birth_date_of(upper) {
+            None => return Err(IdError::BirthDate),
+            Some(d) if d.year() < FIRST_BIRTH_YEAR => return Err(IdError::BirthYear(d.year())),
+            Some(_) => {}
         }
         let expected = check_char(&b[..17]);
         let found = b[17] as char;
@@ -125,9 +130,11 @@ fn birth_date_of(id: &str) -> Option<NaiveDate> {
     let y = id.get(6..10)?.parse().ok()?;
     let m = id.get(10..12)?.parse().ok()?;
     let d = id.get(12..14)?.parse().ok()?;
-    let date = NaiveDate::from_ymd_opt(y, m, d)?;
-    (y >= 1880).then_some(date)
+    NaiveDate::from_ymd_opt(y, m, d)
 }
+
+/// The earliest birth year a 身份证号 may hold (the plausible dates of these files start in 1900).
+const FIRST_BIRTH_YEAR: i32 = 1900;
 
 impl fmt::Display for IdCard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

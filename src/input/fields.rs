@@ -1,12 +1,12 @@
 //! Field parsing shared by the roster and standards readers: one data row seen through its header, and the
 //! columns both files carry (类别, 等级, 性质, dates, months, numbers), each refused with a located problem.
 
-use super::cells::{self, Cell, DATE_FORMS, MONTH_FORMS};
+use super::cells::{self, Cell, DATE_FORMS, MONTH_FORMS, PLAUSIBLE_YEARS};
 use super::columns::{self, Column, ColumnDef, Field, Header};
 use super::sheet::{Row, Table};
 use crate::domain::category::CategoryLookup;
 use crate::domain::{Categories, Location, Problem, YearMonth};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 
@@ -157,10 +157,19 @@ impl<'a> RowView<'a> {
         if cells::is_blank(cell) {
             return Ok(None);
         }
-        cells::parse_date(cell).map(Some).ok_or_else(|| {
+        let date = cells::parse_date(cell).ok_or_else(|| {
             self.problem("BAD_DATE", name, format!("{}无法识别为日期", name.name()))
                 .hint(format!("可写作 {DATE_FORMS}。"))
-        })
+        })?;
+        if !PLAUSIBLE_YEARS.contains(&date.year()) {
+            return Err(self.implausible_date(name, &date.to_string()));
+        }
+        Ok(Some(date))
+    }
+
+    /// `DATE_OUT_OF_RANGE`: a date read as `read_as`, outside `PLAUSIBLE_YEARS`.
+    fn implausible_date(&self, name: impl ColumnName<'a>, read_as: &str) -> Problem {
+        out_of_range(self.problem("DATE_OUT_OF_RANGE", name, ""), name.name(), read_as, self.cell(name))
     }
 
     /// An optional month column.
@@ -169,10 +178,14 @@ impl<'a> RowView<'a> {
         if cells::is_blank(cell) {
             return Ok(None);
         }
-        cells::parse_month(cell).map(Some).ok_or_else(|| {
+        let month = cells::parse_month(cell).ok_or_else(|| {
             self.problem("BAD_DATE", name, format!("{}无法识别为年月", name.name()))
                 .hint(format!("可写作 {MONTH_FORMS}。"))
-        })
+        })?;
+        if !PLAUSIBLE_YEARS.contains(&month.year()) {
+            return Err(self.implausible_date(name, &month.to_string()));
+        }
+        Ok(Some(month))
     }
 
     /// An optional non-negative number.
@@ -205,22 +218,79 @@ impl<'a> RowView<'a> {
     }
 }
 
-/// A formula error (`#N/A`, `#REF!` …) in any named column: `CELL_ERROR`, one per cell. Its row is not read
-/// further (what the formula should have produced is unknown).
-pub fn formula_errors(view: &RowView) -> Vec<Problem> {
-    view.header
-        .columns
-        .iter()
-        .filter_map(|col| match view.row.cell(col.index) {
-            Cell::Error(e) => Some(
+/// Cells whose type fits no column of these files, one problem per cell, in any named column (any column can be
+/// a key the standards match on, so none is exempt). Its row is not read further: what the cell should have
+/// held is unknown, and reading it as text would leave the recipient silently unmatched.
+/// - a formula error (`#N/A`, `#REF!` …): `CELL_ERROR`;
+/// - a logical value (TRUE/FALSE, a check box; in a CSV the words TRUE/FALSE as Excel writes them): `CELL_BOOLEAN`,
+///   to be written as the words the standards use (是/否). Not mapped to 是/否: a county may key on 有/无 or
+///   其他 words, and a mapped TRUE would then be unmatched as silently as before;
+/// - a date cell whose year is outside `PLAUSIBLE_YEARS` (a serial of −5 is 1899, 3000000 is year 10113):
+///   `DATE_OUT_OF_RANGE` (a date typed as text or a plain number is checked where it is read, `RowView::date`).
+pub fn unfit_cells(view: &RowView) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for col in &view.header.columns {
+        let cell = view.row.cell(col.index);
+        let at = || view.location().with_column(col.written.clone());
+        match cell {
+            Cell::Error(e) => out.push(
                 Problem::new("CELL_ERROR", format!("“{}”单元格是公式错误值", col.written))
-                    .at(view.location().with_column(col.written.clone()))
+                    .at(at())
                     .value(e.clone())
                     .hint("请修正该单元格的公式（如 VLOOKUP 找不到对应值），或直接填写内容。"),
             ),
-            _ => None,
-        })
-        .collect()
+            Cell::Bool(_) => out.push(boolean_problem(col, at(), cell)),
+            Cell::Text(t) if is_boolean_word(t) => out.push(boolean_problem(col, at(), cell)),
+            Cell::Date(dt) if !PLAUSIBLE_YEARS.contains(&dt.year()) => {
+                let p = Problem::new("DATE_OUT_OF_RANGE", "").at(at()).value(cells::display(cell));
+                out.push(out_of_range(p, &col.name, &cells::display(cell), cell));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// TRUE/FALSE typed or exported as text (any case, spaces around): the words Excel writes for a logical value.
+/// A length test first: this is asked of every text cell of a roster.
+fn is_boolean_word(text: &str) -> bool {
+    (4..=9).contains(&text.len()) && {
+        let t = text.trim();
+        t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false")
+    }
+}
+
+fn boolean_problem(col: &Column, at: Location, cell: &Cell) -> Problem {
+    Problem::new("CELL_BOOLEAN", format!("“{}”单元格是逻辑值（TRUE/FALSE），不是文字", col.written))
+        .at(at)
+        .value(cells::display(cell).trim().to_string())
+        .hint("请改填文字，写法与标准表一致（如“是”或“否”）；复选框或 TRUE/FALSE 不能与标准表匹配。")
+}
+
+/// `p` (located, with its value) given the message and hint of a date outside `PLAUSIBLE_YEARS`.
+fn out_of_range(p: Problem, column: &str, read_as: &str, cell: &Cell) -> Problem {
+    let serial = match cell {
+        // A date cell: Excel shows ##### for a serial below 1, and the serial is what the user can find.
+        Cell::Date(dt) => format!("（单元格中的日期序号为 {}）", cells::excel_serial(dt.date())),
+        _ => String::new(),
+    };
+    let (first, last) = (PLAUSIBLE_YEARS.start(), PLAUSIBLE_YEARS.end());
+    Problem {
+        message: format!("{column}读作 {read_as}{serial}，不在合理范围内（{first}年至{last}年）"),
+        ..p
+    }
+    .hint(format!("请核对并重新填写该日期，可写作 {DATE_FORMS}。"))
+}
+
+/// A file whose header is found but with nothing under it (only blank, 合计 or footer rows): refused, as paying
+/// 0 人 0.00 元 and locking the month is never what was meant. `code`: `EMPTY_ROSTER` or `EMPTY_STANDARDS`;
+/// `what`: the file's name in the message (花名册/标准表); `rows`: what its rows are (人员/标准).
+pub fn empty_table(table: &Table, header: &Header, code: &'static str, what: &str, rows: &str) -> Problem {
+    Problem::new(code, format!("{what}在表头（第{}行）之下没有任何{rows}行", header.excel_row))
+        .at(table.location().with_row(header.excel_row))
+        .hint(format!(
+            "请检查是否选错了文件或工作表（只读取第一个工作表），或{rows}行是否被删除；空行、合计行和表尾的签名行不算{rows}。"
+        ))
 }
 
 /// "1级", "1", "一级", "１级", "伤残1级", a numeric 1 → "一级" … "十级".

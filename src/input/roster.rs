@@ -7,7 +7,7 @@
 use super::cells::{self, Cell};
 use super::columns::{self, Field, ROSTER_COLUMNS, ROSTER_REQUIRED};
 use super::columns::{Column, HEADER_SCAN_ROWS, Header};
-use super::fields::{ColumnName, NotData, RowView, formula_errors};
+use super::fields::{ColumnName, NotData, RowView, empty_table, unfit_cells};
 use super::sheet::{Row, RowReader, Table};
 use crate::domain::recipient::{AttrNames, AttrsBuilder, RowLocation, kept_in_field};
 use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status};
@@ -298,7 +298,7 @@ impl<'a> RowContext<'a> {
         if self.not_data.is(&view) {
             return;
         }
-        let cell_errors = formula_errors(&view);
+        let cell_errors = unfit_cells(&view);
         if !cell_errors.is_empty() {
             out.problems.extend(cell_errors);
             out.entries.push(Entry { excel_row: row.excel_row, problems_end: out.problems.len(), key: None });
@@ -720,6 +720,10 @@ impl<'c> Merge<'c> {
     }
 
     fn finish(self) -> Result<Vec<Recipient>, Problems> {
+        if self.problems.is_empty() && self.recipients.is_empty() {
+            let (table, header) = (self.ctx.table, self.ctx.header);
+            return Err(empty_table(table, header, "EMPTY_ROSTER", "花名册", "人员").into());
+        }
         Problems(self.problems).into_result(self.recipients)
     }
 }

@@ -3,9 +3,9 @@
 
 use super::cells::{self, Cell};
 use super::columns::{self, STANDARD_NON_KEYS, STANDARD_REQUIRED};
-use super::fields::{NotData, RowView, formula_errors};
+use super::fields::{NotData, RowView, empty_table, unfit_cells};
 use super::sheet::{Table, read_table};
-use crate::domain::money::{decimal_from_cell_f64, parse_amount_text};
+use crate::domain::money::{decimal_from_cell_f64, parse_amount_text, to_fen};
 use crate::domain::{Categories, Problem, Problems, Standard, Unit};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -40,6 +40,12 @@ fn amount(view: &RowView) -> Result<Decimal, Problem> {
         Some(d) if d < Decimal::ZERO => {
             Err(view.problem("BAD_AMOUNT", "金额", "金额不能为负数").hint("标准金额应为正数或0。"))
         }
+        // Money is whole 分 in every input: 29660.125 is no amount a notice sets, and divided by 12 it would
+        // round to a 分 that differs from the ledger's in some months, raising 0.01 补发 lines (`to_fen` also
+        // refuses an amount too large to hold in 分).
+        Some(d) if to_fen(d).is_none() => Err(view
+            .problem("BAD_AMOUNT", "金额", "金额须精确到分（最多两位小数）")
+            .hint("请按文件核对金额，如 29660.13 或 29660；若单元格显示的位数少于实际数值，请在编辑栏中查看。")),
         Some(d) => Ok(d),
     }
 }
@@ -122,7 +128,7 @@ pub fn standards_from_table(table: &Table, categories: &Categories) -> Result<Ve
         if not_data.is(&view) {
             continue;
         }
-        let cell_errors = formula_errors(&view);
+        let cell_errors = unfit_cells(&view);
         if !cell_errors.is_empty() {
             problems.extend(cell_errors);
             continue;
@@ -130,6 +136,9 @@ pub fn standards_from_table(table: &Table, categories: &Categories) -> Result<Ve
         let (standard, row_problems) = parse_row(&view, categories);
         problems.extend(row_problems);
         standards.extend(standard);
+    }
+    if problems.is_empty() && standards.is_empty() {
+        return Err(empty_table(table, &header, "EMPTY_STANDARDS", "标准表", "标准").into());
     }
     Problems(problems).into_result(standards)
 }
