@@ -3,7 +3,6 @@
 //! the whole month: nothing is paid on a guess.
 
 use super::amount::{self, Calculation};
-use super::dates;
 use super::eligibility::{ConfirmationRule, NotPaid, eligible};
 use super::funeral::{self, FuneralRule};
 use super::paid::{Compared, PaidIndex};
@@ -456,10 +455,6 @@ fn month_part(
     let mut calcs = Calcs::default();
     for ri in range {
         let r = &roster[ri];
-        if let Some(p) = dates::contradiction(r, month) {
-            problems.push(p);
-            continue;
-        }
         let items = match matcher.items_for(r) {
             Ok(items) => items,
             Err(p) => {

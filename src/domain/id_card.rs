@@ -33,7 +33,10 @@ pub enum IdError {
     BirthDate,
     /// A birth year before 1900: no recipient alive to be paid was born then (a slip or a made-up number).
     BirthYear(i32),
-    CheckDigit { expected: char, found: char },
+    CheckDigit {
+        expected: char,
+        found: char,
+    },
 }
 
 impl fmt::Display for IdError {

@@ -157,19 +157,35 @@ impl<'a> RowView<'a> {
         if cells::is_blank(cell) {
             return Ok(None);
         }
-        let date = cells::parse_date(cell).ok_or_else(|| {
-            self.problem("BAD_DATE", name, format!("{}无法识别为日期", name.name()))
-                .hint(format!("可写作 {DATE_FORMS}。"))
-        })?;
+        let Some(date) = cells::parse_date(cell) else {
+            if let Some(p) = self.serial_before_1900(name) {
+                return Err(p);
+            }
+            return Err(self
+                .problem("BAD_DATE", name, format!("{}无法识别为日期", name.name()))
+                .hint(format!("可写作 {DATE_FORMS}。")));
+        };
         if !PLAUSIBLE_YEARS.contains(&date.year()) {
             return Err(self.implausible_date(name, &date.to_string()));
         }
         Ok(Some(date))
     }
 
+    /// `DATE_OUT_OF_RANGE` for a number below 1 in a date column: an Excel serial before 1900-01-01 (a date cell
+    /// of −5 shows ##### in Excel and is read as its number, see `sheet::convert`).
+    fn serial_before_1900(&self, name: impl ColumnName<'a>) -> Option<Problem> {
+        let cell = self.cell(name);
+        match cell {
+            Cell::Number(v) if *v < 1.0 => {}
+            Cell::Int(i) if *i < 1 => {}
+            _ => return None,
+        }
+        Some(out_of_range(self.problem("DATE_OUT_OF_RANGE", name, ""), name.name(), None, cell))
+    }
+
     /// `DATE_OUT_OF_RANGE`: a date read as `read_as`, outside `PLAUSIBLE_YEARS`.
     fn implausible_date(&self, name: impl ColumnName<'a>, read_as: &str) -> Problem {
-        out_of_range(self.problem("DATE_OUT_OF_RANGE", name, ""), name.name(), read_as, self.cell(name))
+        out_of_range(self.problem("DATE_OUT_OF_RANGE", name, ""), name.name(), Some(read_as), self.cell(name))
     }
 
     /// An optional month column.
@@ -178,10 +194,14 @@ impl<'a> RowView<'a> {
         if cells::is_blank(cell) {
             return Ok(None);
         }
-        let month = cells::parse_month(cell).ok_or_else(|| {
-            self.problem("BAD_DATE", name, format!("{}无法识别为年月", name.name()))
-                .hint(format!("可写作 {MONTH_FORMS}。"))
-        })?;
+        let Some(month) = cells::parse_month(cell) else {
+            if let Some(p) = self.serial_before_1900(name) {
+                return Err(p);
+            }
+            return Err(self
+                .problem("BAD_DATE", name, format!("{}无法识别为年月", name.name()))
+                .hint(format!("可写作 {MONTH_FORMS}。")));
+        };
         if !PLAUSIBLE_YEARS.contains(&month.year()) {
             return Err(self.implausible_date(name, &month.to_string()));
         }
@@ -243,7 +263,7 @@ pub fn unfit_cells(view: &RowView) -> Vec<Problem> {
             Cell::Text(t) if is_boolean_word(t) => out.push(boolean_problem(col, at(), cell)),
             Cell::Date(dt) if !PLAUSIBLE_YEARS.contains(&dt.year()) => {
                 let p = Problem::new("DATE_OUT_OF_RANGE", "").at(at()).value(cells::display(cell));
-                out.push(out_of_range(p, &col.name, &cells::display(cell), cell));
+                out.push(out_of_range(p, &col.name, Some(&cells::display(cell)), cell));
             }
             _ => {}
         }
@@ -267,19 +287,19 @@ fn boolean_problem(col: &Column, at: Location, cell: &Cell) -> Problem {
         .hint("请改填文字，写法与标准表一致（如“是”或“否”）；复选框或 TRUE/FALSE 不能与标准表匹配。")
 }
 
-/// `p` (located, with its value) given the message and hint of a date outside `PLAUSIBLE_YEARS`.
-fn out_of_range(p: Problem, column: &str, read_as: &str, cell: &Cell) -> Problem {
-    let serial = match cell {
-        // A date cell: Excel shows ##### for a serial below 1, and the serial is what the user can find.
-        Cell::Date(dt) => format!("（单元格中的日期序号为 {}）", cells::excel_serial(dt.date())),
-        _ => String::new(),
+/// `p` (located, with its value) given the message and hint of a date outside `PLAUSIBLE_YEARS`: read as
+/// `read_as`, or (`None`) a number in the cell that is no date at all (a serial below 1).
+fn out_of_range(p: Problem, column: &str, read_as: Option<&str>, cell: &Cell) -> Problem {
+    let what = match (read_as, cell) {
+        // A date cell shown as a date: its serial is what the user finds in the cell set to 常规 (General).
+        (Some(d), Cell::Date(dt)) => format!("读作 {d}（单元格中的日期序号为 {}）", cells::excel_serial(dt.date())),
+        (Some(d), Cell::Number(v)) => format!("读作 {d}（日期序号 {}）", cells::general_number(*v)),
+        (Some(d), _) => format!("读作 {d}"),
+        (None, _) => format!("是日期序号 {}，早于 1900-01-01（序号 1）", cells::display(cell)),
     };
     let (first, last) = (PLAUSIBLE_YEARS.start(), PLAUSIBLE_YEARS.end());
-    Problem {
-        message: format!("{column}读作 {read_as}{serial}，不在合理范围内（{first}年至{last}年）"),
-        ..p
-    }
-    .hint(format!("请核对并重新填写该日期，可写作 {DATE_FORMS}。"))
+    Problem { message: format!("{column}{what}，不在合理范围内（{first}年至{last}年）"), ..p }
+        .hint(format!("请核对并重新填写该日期，可写作 {DATE_FORMS}。"))
 }
 
 /// A file whose header is found but with nothing under it (only blank, 合计 or footer rows): refused, as paying

@@ -694,6 +694,12 @@ pub(super) fn convert(data: &Data) -> Cell {
         Data::Float(f) => Cell::Number(*f),
         Data::String(s) => Cell::Text(s.clone()),
         Data::Bool(b) => Cell::Bool(*b),
+        // A date cell outside Excel's own dates (serial 1 = 1900-01-01 to 2958465 = 9999-12-31; Excel shows #####)
+        // stays its number: calamine would read −5 as 1899-12-31 and 3000000 as 9999-12-31, hiding what the cell
+        // holds. The number is then refused by name where a date is read (`RowView::date`).
+        Data::DateTime(dt) if dt.is_datetime() && !(1.0..2_958_466.0).contains(&dt.as_f64()) => {
+            Cell::Number(dt.as_f64())
+        }
         Data::DateTime(dt) if dt.is_datetime() => {
             let (y, mo, d, h, mi, s, ms) = dt.to_ymd_hms_milli();
             NaiveDate::from_ymd_opt(y as i32, mo as u32, d as u32)
