@@ -517,6 +517,36 @@ pub(crate) mod tests {
         assert_eq!(m.cache.len(), 4);
     }
 
+    /// 护理 = 1 where the standards write 是: refused naming the column (it matched no 护理费 row, silently),
+    /// for each recipient, cached or not. Where a standard's value is itself a number, numbers are compared as
+    /// any value is.
+    #[test]
+    fn a_number_in_a_key_column_of_words_is_refused() {
+        let rows = vec![
+            std_row(2, "残疾抚恤金", &[("类别", "残疾军人")], "50000", Unit::PerYear, "2023-01-01", None),
+            std_row(3, "护理费", &[("类别", "残疾军人"), ("护理", "是")], "30000", Unit::PerYear, "2023-01-01", None),
+            std_row(4, "地方补贴", &[("类别", "残疾军人"), ("片区", "2")], "100", Unit::PerMonth, "2023-01-01", None),
+        ];
+        let t = StandardTable::new(rows).unwrap();
+        let mut m = Matcher::new(&t);
+        let one = person(5, ID1, "残疾军人", &[("护理", "1"), ("片区", "2")]);
+        let again = person(6, ID2, "残疾军人", &[("护理", "1"), ("片区", "2")]);
+        assert_eq!(
+            m.items_for(&one).unwrap_err().to_string(),
+            "roster.xlsx 工作表「花名册」第5行「护理」列：护理是数字，而标准表中护理列写的是文字（如“是”），二者无法匹配\
+             （值：“1”）。请按标准表的写法填写护理（如“是”），不要用 1/0 等数字代替。 [KEY_NOT_TEXT]"
+        );
+        assert_eq!(m.items_for(&again).unwrap_err().location.unwrap().row, Some(6));
+        assert_eq!(m.items_for(&again).unwrap_err(), t.items_for(&again).unwrap_err());
+        // 否, blank, and a number in 片区 (whose standard holds a number) are values like any other.
+        for value in ["否", ""] {
+            let r = person(7, ID1, "残疾军人", &[("护理", value), ("片区", "3")]);
+            assert_eq!(*m.items_for(&r).unwrap(), vec![("残疾抚恤金".into(), vec![0])]);
+        }
+        let r = person(8, ID1, "残疾军人", &[("护理", "是"), ("片区", "2")]);
+        assert_eq!(m.items_for(&r).unwrap().len(), 3);
+    }
+
     #[test]
     fn roster_item_column_restricts_to_that_item() {
         let rows = vec![

@@ -179,6 +179,16 @@ pub fn unpack(n: u64) -> String {
 mod tests {
     use super::*;
 
+    /// A birth year before 1900 is refused by name (1880 was accepted before); 1900 itself is not.
+    #[test]
+    fn a_birth_before_1900_is_refused() {
+        let with_check = |first17: &str| format!("{first17}{}", check_char(first17.as_bytes()));
+        let id = with_check("11010518991231002");
+        assert_eq!(IdCard::parse(&id), Err(IdError::BirthYear(1899)));
+        assert_eq!(IdError::BirthYear(1899).to_string(), "身份证号中的出生年份 1899 早于1900年");
+        assert!(IdCard::parse(&with_check("11010519000101002")).is_ok());
+    }
+
     /// Synthetic IDs; check characters worked out by hand from the weights.
     #[test]
     fn check_characters_table() {

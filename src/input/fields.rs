@@ -520,6 +520,100 @@ mod tests {
         assert_eq!(by_field.message, "死亡日期无法识别为日期");
     }
 
+    /// The cells no column fits, each named with its row and column; every other cell passes (a date cell in
+    /// range, a word that merely contains TRUE).
+    #[test]
+    fn unfit_cells_are_named() {
+        let text = |s: &str| Cell::Text(s.into());
+        let date = |y, m, d| Cell::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(0, 0, 0).unwrap());
+        let table = Table {
+            file: "花名册.xlsx".into(),
+            sheet: Some("Sheet1".into()),
+            rows: vec![
+                Row { excel_row: 1, cells: vec![text("姓名"), text("护理"), text("入伍时间"), text("备注")] },
+                Row { excel_row: 2, cells: vec![text("张三"), Cell::Bool(true), date(2201, 1, 1), text(" false ")] },
+                Row {
+                    excel_row: 3,
+                    cells: vec![text("李四"), text("TRUE"), date(1900, 1, 1), Cell::Error("#REF!".into())],
+                },
+                Row {
+                    excel_row: 4, cells: vec![text("王五"), text("是"), date(2200, 12, 31), text("TRUE的说明")]
+                },
+            ],
+        };
+        let header = columns::find_header(&table, columns::ROSTER_COLUMNS, &["姓名"]).unwrap();
+        let shown = |i: usize| -> Vec<String> {
+            unfit_cells(&RowView { table: &table, header: &header, row: &table.rows[i] })
+                .iter()
+                .map(|p| p.to_string())
+                .collect()
+        };
+        let boolean =
+            "请改填文字，写法与标准表一致（如“是”或“否”）；复选框或 TRUE/FALSE 不能与标准表匹配。 [CELL_BOOLEAN]";
+        assert_eq!(
+            shown(1),
+            [
+                format!(
+                    "花名册.xlsx 工作表「Sheet1」第2行「护理」列：“护理”单元格是逻辑值（TRUE/FALSE），不是文字（值：“TRUE”）。{boolean}"
+                ),
+                // 2201-01-01 is serial 109940: the days from 1899-12-30 (as 45296 is 2024-01-05).
+                format!(
+                    "花名册.xlsx 工作表「Sheet1」第2行「入伍时间」列：入伍时间读作 2201-01-01（单元格中的日期序号为 109940），\
+                     不在合理范围内（1900年至2200年）（值：“2201-01-01”）。请核对并重新填写该日期，可写作 {DATE_FORMS}。 [DATE_OUT_OF_RANGE]"
+                ),
+                format!(
+                    "花名册.xlsx 工作表「Sheet1」第2行「备注」列：“备注”单元格是逻辑值（TRUE/FALSE），不是文字（值：“false”）。{boolean}"
+                ),
+            ]
+        );
+        let codes: Vec<&str> = unfit_cells(&RowView { table: &table, header: &header, row: &table.rows[2] })
+            .iter()
+            .map(|p| p.code)
+            .collect();
+        assert_eq!(codes, ["CELL_BOOLEAN", "CELL_ERROR"]);
+        assert!(shown(3).is_empty());
+    }
+
+    /// A date outside 1900–2200 typed as text, as a serial number, or a serial below 1, in a date or month column.
+    #[test]
+    fn dates_outside_the_plausible_years_are_refused_by_name() {
+        let text = |s: &str| Cell::Text(s.into());
+        let table = Table {
+            file: "r.csv".into(),
+            sheet: None,
+            rows: vec![
+                Row { excel_row: 1, cells: vec![text("姓名"), text("死亡日期"), text("起发年月")] },
+                Row { excel_row: 2, cells: vec![text("甲"), text("1899-12-31"), Cell::Number(-5.0)] },
+                Row { excel_row: 3, cells: vec![text("乙"), Cell::Number(3_000_000.0), text("2201年1月")] },
+                Row { excel_row: 4, cells: vec![text("丙"), text("1900-01-01"), text("2200-12")] },
+            ],
+        };
+        let header = columns::find_header(&table, columns::ROSTER_COLUMNS, &["姓名"]).unwrap();
+        let view = |i: usize| RowView { table: &table, header: &header, row: &table.rows[i] };
+        let msg = |p: Problem| {
+            assert_eq!(p.code, "DATE_OUT_OF_RANGE");
+            format!("{}（{}）", p.message, p.value.unwrap())
+        };
+        assert_eq!(
+            msg(view(1).date("死亡日期").unwrap_err()),
+            "死亡日期读作 1899-12-31，不在合理范围内（1900年至2200年）（1899-12-31）"
+        );
+        assert_eq!(
+            msg(view(1).month("起发年月").unwrap_err()),
+            "起发年月是日期序号 -5，早于 1900-01-01（序号 1），不在合理范围内（1900年至2200年）（-5）"
+        );
+        assert_eq!(
+            msg(view(2).date("死亡日期").unwrap_err()),
+            "死亡日期读作 +10113-09-19（日期序号 3000000），不在合理范围内（1900年至2200年）（3000000）"
+        );
+        assert_eq!(
+            msg(view(2).month("起发年月").unwrap_err()),
+            "起发年月读作 2201-01，不在合理范围内（1900年至2200年）（2201年1月）"
+        );
+        assert_eq!(view(3).date("死亡日期").unwrap(), NaiveDate::from_ymd_opt(1900, 1, 1));
+        assert_eq!(view(3).month("起发年月").unwrap(), YearMonth::new(2200, 12));
+    }
+
     #[test]
     fn total_words() {
         assert!(is_total_word("合计"));

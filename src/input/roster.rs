@@ -1300,6 +1300,22 @@ mod tests {
         assert_eq!((split[1999].name.as_str(), split[1999].id.as_str()), ("人1999", id(1999).as_str()));
     }
 
+    /// Title, header, a blank row and the 合计 row, no person: refused (it paid 0 人 0.00 元 and committed).
+    #[test]
+    fn a_roster_without_people_is_refused() {
+        let dir = TempDir::new().unwrap();
+        let path = csv_roster(&dir, 1, &[",,,", "合计,共0人,,"]);
+        assert_eq!(
+            shown(&read_roster(&path, &Categories::default()).unwrap_err(), &path),
+            ["F 第2行：花名册在表头（第2行）之下没有任何人员行。请检查是否选错了文件或工作表（只读取第一个工作表），\
+                 或人员行是否被删除；空行、合计行和表尾的签名行不算人员。 [EMPTY_ROSTER]"]
+        );
+        // A row with a problem is reported as that problem, not as an empty roster.
+        let path = csv_roster(&dir, 0, &["张三,411526195003150015,烈属,"]);
+        let err = read_roster(&path, &Categories::default()).unwrap_err();
+        assert_eq!(err.0.iter().map(|p| p.code).collect::<Vec<_>>(), ["ID_INVALID"]);
+    }
+
     #[test]
     fn a_header_below_the_rows_searched_is_not_found() {
         let dir = TempDir::new().unwrap();

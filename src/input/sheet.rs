@@ -1000,6 +1000,20 @@ mod tests {
         assert_eq!(texts(&t)[1], (2, vec!["张三".to_string(), "烈属".into()]));
     }
 
+    /// A date cell outside Excel's own dates (serial 1 to 2958465) is read as its number: calamine would give −5
+    /// as 1899-12-31 and 3000000 as 9999-12-31, and the message could not say what the cell holds.
+    #[test]
+    fn a_date_cell_outside_excels_dates_is_its_number() {
+        use calamine::{ExcelDateTime, ExcelDateTimeType};
+        let date = |v: f64| convert(&Data::DateTime(ExcelDateTime::new(v, ExcelDateTimeType::DateTime, false)));
+        assert_eq!(date(-5.0), Cell::Number(-5.0));
+        assert_eq!(date(0.5), Cell::Number(0.5));
+        assert_eq!(date(3_000_000.0), Cell::Number(3_000_000.0));
+        let day = |y, m, d| Cell::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(0, 0, 0).unwrap());
+        assert_eq!(date(1.0), day(1900, 1, 1));
+        assert_eq!(date(2_958_465.0), day(9999, 12, 31));
+    }
+
     #[test]
     fn xlsx_first_sheet_with_dates_and_numbers() {
         use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};

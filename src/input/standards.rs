@@ -280,6 +280,49 @@ mod tests {
         );
     }
 
+    /// 金额 in whole 分 only: three decimals typed or in a number cell (100.005 is the double
+    /// 100.00499999999999545…, which Excel shows as 100.005) are refused; two decimals, or fewer, are kept.
+    #[test]
+    fn an_amount_must_be_whole_fen() {
+        let dir = TempDir::new().unwrap();
+        let rows = vec![
+            texts(&["项目", "金额", "计发单位", "起始日期"]),
+            vec![S("定期抚恤金"), N(29660.125), S("元/年"), S("2023-08-01")],
+            vec![S("县级优抚补贴"), S("100.005元"), S("元/月"), S("2023-08-01")],
+            vec![S("护理费"), N(100.1), S("元/月"), S("2023-08-01")],
+            vec![S("残疾抚恤金"), S("1,234.50"), S("元/年"), S("2023-08-01")],
+        ];
+        let path = xlsx(&dir, "s.xlsx", "标准", &rows, &[]);
+        let err = read_standards(&path, &Categories::default()).unwrap_err();
+        let hint =
+            "请按文件核对金额，如 29660.13 或 29660；若单元格显示的位数少于实际数值，请在编辑栏中查看。 [BAD_AMOUNT]";
+        assert_eq!(
+            shown(&err, &path),
+            [
+                format!("F 工作表「标准」第2行「金额」列：金额须精确到分（最多两位小数）（值：“29660.125”）。{hint}"),
+                format!("F 工作表「标准」第3行「金额」列：金额须精确到分（最多两位小数）（值：“100.005元”）。{hint}"),
+            ]
+        );
+        let ok = read_standards(
+            &xlsx(&dir, "ok.xlsx", "标准", &[&rows[..1], &rows[3..]].concat(), &[]),
+            &Categories::default(),
+        )
+        .unwrap();
+        assert_eq!(ok.iter().map(|s| s.amount).collect::<Vec<_>>(), [dec!(100.1), dec!(1234.50)]);
+    }
+
+    /// A header with only blank and 合计 rows under it.
+    #[test]
+    fn a_table_without_standards_is_refused() {
+        let dir = TempDir::new().unwrap();
+        let path = file(&dir, "s.csv", "示例县标准表\n项目,金额,计发单位,起始日期\n,,,\n合计,0,,\n".as_bytes());
+        assert_eq!(
+            shown(&read_standards(&path, &Categories::default()).unwrap_err(), &path),
+            ["F 第2行：标准表在表头（第2行）之下没有任何标准行。请检查是否选错了文件或工作表（只读取第一个工作表），\
+                 或标准行是否被删除；空行、合计行和表尾的签名行不算标准。 [EMPTY_STANDARDS]"]
+        );
+    }
+
     #[test]
     fn missing_required_column() {
         let dir = TempDir::new().unwrap();
