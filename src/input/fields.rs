@@ -272,9 +272,10 @@ pub fn unfit_cells(view: &RowView) -> Vec<Problem> {
 }
 
 /// TRUE/FALSE typed or exported as text (any case, spaces around): the words Excel writes for a logical value.
-/// A length test first: this is asked of every text cell of a roster.
+/// Length and first byte first: this is asked of every text cell of a roster, and most are Chinese (whose first
+/// byte is never t, f or a space).
 fn is_boolean_word(text: &str) -> bool {
-    (4..=9).contains(&text.len()) && {
+    (4..=9).contains(&text.len()) && matches!(text.as_bytes()[0], b't' | b'T' | b'f' | b'F' | b' ') && {
         let t = text.trim();
         t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false")
     }
