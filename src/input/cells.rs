@@ -33,16 +33,17 @@ pub const MONTH_FORMS: &str =
 
 /// Years a date in these files can plausibly have (birth, 入伍, 起发, 死亡, 确认, a standard's dates). A date is
 /// parsed whatever its year (so that the message can say what it was read as); `RowView::date`/`month` and
-/// `unfit_cells` refuse one outside this range. Later dates that contradict the month being paid (a death after
-/// it) are the pure core's to find (`compute::validate`), as only it knows the month.
+/// `unfit_cells` refuse one outside this range. Dates that contradict the person's other dates or the day of the
+/// run (a death not yet happened) are the pure core's to find (`compute::dates`).
 pub const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
 
-/// The Excel serial number of a date (1900 date system, as calamine reads it: before 1900-03-01 one less, for
-/// Excel's phantom 1900-02-29), for messages about a date cell whose number is not a plausible date. A date
-/// cell of serial −5 shows as ##### in Excel; the serial is what the user can find in the cell.
+/// The serial number of a date cell, for messages about a date outside `PLAUSIBLE_YEARS` (the number the user
+/// finds when the cell is set to 常规/General): Excel's (1900 date system, with its phantom 1900-02-29, so one
+/// less before 1900-03-01); before 1900, which Excel has no serial for, LibreOffice's (an .ods or .xls it saved),
+/// which counts from 1899-12-30.
 pub fn excel_serial(date: NaiveDate) -> i64 {
     let days = (date - NaiveDate::from_ymd_opt(1899, 12, 30).expect("a valid date")).num_days();
-    if days < 61 { days - 1 } else { days }
+    if (2..61).contains(&days) { days - 1 } else { days }
 }
 
 /// Full-width digits, letters and the ideographic space → half-width; zero-width characters dropped.
@@ -541,9 +542,13 @@ mod tests {
         assert_eq!(serial_to_date(3_000_000.0), d(10113, 9, 19).into());
         assert_eq!(serial_to_date(1e300), None);
         assert_eq!(parse_date(&Cell::Number(1e300)), None);
-        // The serial of a date cell, for messages: calamine reads −5 as 1899-12-26 (one day added below 60).
-        assert_eq!(excel_serial(d(1899, 12, 26)), -5);
+        // The serial of a date cell, for messages: Excel's from 1900 (1 = 1900-01-01, 61 = 1900-03-01),
+        // LibreOffice's before (−5 = 1899-12-25, 0 = 1899-12-30).
+        assert_eq!(excel_serial(d(1899, 12, 25)), -5);
+        assert_eq!(excel_serial(d(1899, 12, 30)), 0);
         assert_eq!(excel_serial(d(1900, 1, 1)), 1);
+        assert_eq!(excel_serial(d(1900, 2, 28)), 59);
+        assert_eq!(excel_serial(d(1900, 3, 1)), 61);
         assert_eq!(excel_serial(d(2024, 1, 5)), 45296);
         assert_eq!(parse_date(&Cell::Number(45296.0)), Some(d(2024, 1, 5)));
         assert_eq!(parse_date(&Cell::Int(20240105)), Some(d(2024, 1, 5)));

@@ -245,8 +245,9 @@ impl<'a> RowView<'a> {
 /// - a logical value (TRUE/FALSE, a check box; in a CSV the words TRUE/FALSE as Excel writes them): `CELL_BOOLEAN`,
 ///   to be written as the words the standards use (是/否). Not mapped to 是/否: a county may key on 有/无 or
 ///   其他 words, and a mapped TRUE would then be unmatched as silently as before;
-/// - a date cell whose year is outside `PLAUSIBLE_YEARS` (a serial of −5 is 1899, 3000000 is year 10113):
-///   `DATE_OUT_OF_RANGE` (a date typed as text or a plain number is checked where it is read, `RowView::date`).
+/// - a date cell whose year is outside `PLAUSIBLE_YEARS` (9999-12-31; 1899 in an .ods): `DATE_OUT_OF_RANGE`, in
+///   any column (入伍时间 too). A date typed as text, a number, or a date cell outside Excel's own dates (serial −5
+///   or 3000000, read as its number by `sheet::convert`) is checked where a date is read (`RowView::date`).
 pub fn unfit_cells(view: &RowView) -> Vec<Problem> {
     let mut out = Vec::new();
     for col in &view.header.columns {
