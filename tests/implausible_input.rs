@@ -257,7 +257,7 @@ fn an_amount_with_a_fraction_of_a_fen() {
         write_csv(&dir.path().join("standards.csv"), &g);
         let expected = format!(
             "standards.csv 第{row}行「金额」列：金额须精确到分（最多两位小数）（值：“{as_number}”）。\
-             请按文件核对金额，如 29660.13 或 29660；若单元格显示的位数少于实际数值，请在编辑栏中查看。 [BAD_AMOUNT]"
+             请按标准文件核对金额，最多填到分（两位小数）；单元格显示的位数可能少于实际数值，请在编辑栏中查看。 [BAD_AMOUNT]"
         );
         refused(dir.path(), "roster.csv", "standards.csv", &expected);
         // The same in a number cell of a workbook (the double 100.005 is 100.00499999999999545…, shown 100.005).

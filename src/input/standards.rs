@@ -43,9 +43,11 @@ fn amount(view: &RowView) -> Result<Decimal, Problem> {
         // Money is whole 分 in every input: 29660.125 is no amount a notice sets, and divided by 12 it would
         // round to a 分 that differs from the ledger's in some months, raising 0.01 补发 lines (`to_fen` also
         // refuses an amount too large to hold in 分).
-        Some(d) if to_fen(d).is_none() => Err(view
-            .problem("BAD_AMOUNT", "金额", "金额须精确到分（最多两位小数）")
-            .hint("请按文件核对金额，如 29660.13 或 29660；若单元格显示的位数少于实际数值，请在编辑栏中查看。")),
+        Some(d) if to_fen(d).is_none() => {
+            Err(view.problem("BAD_AMOUNT", "金额", "金额须精确到分（最多两位小数）").hint(
+                "请按标准文件核对金额，最多填到分（两位小数）；单元格显示的位数可能少于实际数值，请在编辑栏中查看。",
+            ))
+        }
         Some(d) => Ok(d),
     }
 }
@@ -294,8 +296,7 @@ mod tests {
         ];
         let path = xlsx(&dir, "s.xlsx", "标准", &rows, &[]);
         let err = read_standards(&path, &Categories::default()).unwrap_err();
-        let hint =
-            "请按文件核对金额，如 29660.13 或 29660；若单元格显示的位数少于实际数值，请在编辑栏中查看。 [BAD_AMOUNT]";
+        let hint = "请按标准文件核对金额，最多填到分（两位小数）；单元格显示的位数可能少于实际数值，请在编辑栏中查看。 [BAD_AMOUNT]";
         assert_eq!(
             shown(&err, &path),
             [
