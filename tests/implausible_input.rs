@@ -115,7 +115,7 @@ fn ledger_state(dir: &Path) -> (Vec<u8>, String) {
 /// `check` and `pay` for March 2024 on `roster` and `standards` in `dir` are refused with exit 3 and exactly
 /// `expected` (one problem); nothing is written in --out and the ledger is as it was.
 fn refused(dir: &Path, roster: &str, standards: &str, expected: &str) {
-    let before = ledger_state(dir);
+    let (before, files) = (ledger_state(dir), entries(dir));
     let check = youfu(dir, &["check", "--month", "2024-03", "--roster", roster, "--standards", standards]);
     let pay = youfu(dir, &["pay", "--month", "2024-03", "--roster", roster, "--standards", standards, "--out", "out"]);
     for (cmd, r) in [("check", &check), ("pay", &pay)] {
@@ -123,7 +123,7 @@ fn refused(dir: &Path, roster: &str, standards: &str, expected: &str) {
         assert_eq!(r.stderr, format!("{expected}\n共 1 个问题，未写出任何文件。\n"), "{cmd}");
     }
     assert!(!dir.join("out").exists(), "nothing written in --out");
-    assert!(!entries(dir).iter().any(|e| e.starts_with(".youfu-tmp")), "no temporary folder left");
+    assert_eq!(entries(dir), files, "no file or folder (a hidden unfinished one) left in the work folder");
     assert!(before == ledger_state(dir), "the ledger is unchanged");
 }
 
