@@ -186,6 +186,22 @@ fn a_death_date_typed_far_in_the_future() {
     );
 }
 
+/// 入伍时间 is kept as written (shown, never computed with), but a year before 1900 at its start is a slip.
+#[test]
+fn an_enlistment_year_before_1900() {
+    let dir = workdir_with_ledger();
+    roster_csv(dir.path(), "叶贵树", "入伍时间", "1881/10/13");
+    refused(
+        dir.path(),
+        "roster.csv",
+        "standards.csv",
+        &format!(
+            "roster.csv 第5行「入伍时间」列：入伍时间读作 1881/10/13，不在合理范围内（1900年至2200年）\
+             （值：“1881/10/13”）。{RANGE_HINT} [DATE_OUT_OF_RANGE]"
+        ),
+    );
+}
+
 /// A death that has not happened yet (2042, a slip for 2024) with 状态 死亡: a contradiction found against the
 /// day of the run (the reader could not: it would take any year to 2200). Before, he was paid for March with 补发
 /// for February. A death after the month paid but before today is a fact, not a contradiction: the fixture's

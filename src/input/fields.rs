@@ -208,6 +208,29 @@ impl<'a> RowView<'a> {
         Ok(Some(month))
     }
 
+    /// A column kept as written but holding a date (入伍时间, 退伍时间: shown, never computed with): text that
+    /// begins with a four-digit year outside `PLAUSIBLE_YEARS` (1881/10/13) is refused; other text (不详, 1981年10月)
+    /// is kept as it is. Only the first bytes are looked at (every row has these columns). A date cell is checked
+    /// by `unfit_cells`.
+    pub fn year_in_range(&self, name: impl ColumnName<'a>) -> Result<(), Problem> {
+        let Cell::Text(t) = self.cell(name) else { return Ok(()) };
+        let b = t.trim_start().as_bytes();
+        let year = match b {
+            [a, b2, c, d, rest @ ..] if [a, b2, c, d].iter().all(|x| x.is_ascii_digit()) => {
+                if rest.first().is_some_and(u8::is_ascii_digit) && rest.len() != 2 && rest.len() != 4 {
+                    return Ok(()); // a longer number (not 202401 or 20240105): not a year
+                }
+                [a, b2, c, d].iter().fold(0i32, |n, x| n * 10 + i32::from(**x - b'0'))
+            }
+            _ => return Ok(()),
+        };
+        if PLAUSIBLE_YEARS.contains(&year) {
+            return Ok(());
+        }
+        let shown = cells::display(self.cell(name));
+        Err(self.implausible_date(name, shown.trim()))
+    }
+
     /// An optional non-negative number.
     pub fn decimal(&self, name: impl ColumnName<'a>) -> Result<Option<Decimal>, Problem> {
         let cell = self.cell(name);
