@@ -720,7 +720,7 @@ fn outside_excel_dates(dt: &calamine::ExcelDateTime) -> bool {
     if (1.0..2_958_466.0).contains(&v) {
         return false;
     }
-    v >= 2_958_466.0 || v < 0.0 || dt.to_ymd_hms_milli().0 < 1904
+    !(0.0..2_958_466.0).contains(&v) || dt.to_ymd_hms_milli().0 < 1904
 }
 
 fn parse_iso(s: &str) -> Option<NaiveDateTime> {
