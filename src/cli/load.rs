@@ -46,13 +46,18 @@ pub fn categories(config: &Config) -> Categories {
     Categories::new(&config.categories.extra, &config.categories.aliases)
 }
 
-/// Read roster and standards; report the problems of both files together.
+/// Read roster and standards; report the problems of both files together (with the roster's dates that contradict
+/// each other or today).
 pub fn inputs(roster: &Path, standards: &Path, config: &Config) -> Result<(Vec<Recipient>, StandardTable), Failure> {
     let cats = categories(config);
     let r = crate::input::read_roster(roster, &cats);
     let s = crate::input::read_standards(standards, &cats);
     let mut problems = Problems::default();
     let roster = r.map_err(|p| problems.extend(p)).ok();
+    if let Some(roster) = &roster {
+        // Dates that have not happened yet (a death in 2042): against today, which only this layer may read.
+        problems.extend(crate::compute::dates::contradictions(roster, chrono::Local::now().date_naive()));
+    }
     let table = match s {
         Ok(rows) => StandardTable::new(rows).map_err(|p| problems.extend(p)).ok(),
         Err(p) => {

@@ -4,6 +4,7 @@
 pub mod amount;
 pub mod audit;
 pub mod batch;
+pub mod dates;
 pub mod eligibility;
 pub mod funeral;
 pub mod paid;

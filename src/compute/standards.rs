@@ -21,6 +21,9 @@ pub struct StandardTable {
     items: Vec<Arc<str>>,
     /// Every key column any row names (sorted): a recipient's values for these decide which rows match.
     key_columns: Vec<String>,
+    /// For each of `key_columns`: a value of it when every row's value is a word (是, 农村 …), none a number.
+    /// A recipient with a number there can match no row: refused, never silently left unmatched.
+    word_keys: Vec<Option<String>>,
 }
 
 /// The 项目 a recipient can be owed, each with the rows of that item matching them (as `items_for` returns).
@@ -86,7 +89,8 @@ impl<'t> Matcher<'t> {
                 found
             }
         };
-        found.ok_or_else(|| no_match_problem(r))
+        // A failing combination is cached as `None`; its problem (located at this recipient) is made again.
+        found.ok_or_else(|| self.table.items_for(r).err().unwrap_or_else(|| no_match_problem(r)))
     }
 }
 
@@ -137,7 +141,15 @@ impl StandardTable {
         let mut key_columns: Vec<String> = rows.iter().flat_map(|s| s.keys.keys().cloned()).collect();
         key_columns.sort();
         key_columns.dedup();
-        problems.into_result(StandardTable { rows, effective_end, items, key_columns })
+        let word_keys = key_columns
+            .iter()
+            .map(|k| {
+                let mut values = rows.iter().filter_map(|s| s.keys.get(k));
+                let first = values.clone().next().cloned();
+                if values.any(|v| is_number(v)) { None } else { first }
+            })
+            .collect();
+        problems.into_result(StandardTable { rows, effective_end, items, key_columns, word_keys })
     }
 
     pub fn rows(&self) -> &[Standard] {
@@ -178,6 +190,9 @@ impl StandardTable {
 
     /// The 项目 a recipient can be owed (in file order), or a problem when no row matches them at all.
     pub fn items_for(&self, r: &Recipient) -> Result<Vec<ItemRow>, Problem> {
+        if let Some(p) = self.number_for_word(r) {
+            return Err(p);
+        }
         let matching = self.matching(r);
         if matching.is_empty() {
             return Err(no_match_problem(r));
@@ -190,6 +205,23 @@ impl StandardTable {
             }
         }
         Ok(out)
+    }
+
+    /// `KEY_NOT_TEXT`: the recipient has a number in a key column where every standard has a word (护理 = 1
+    /// where the standards say 是). Matched as text it would match no row of that column, and the item keyed on it
+    /// would be dropped without a word (and its earlier payments listed for 追缴).
+    fn number_for_word(&self, r: &Recipient) -> Option<Problem> {
+        let (k, word) = self
+            .key_columns
+            .iter()
+            .zip(&self.word_keys)
+            .find_map(|(k, w)| w.as_ref().filter(|_| is_number(r.attr(k))).map(|w| (k, w)))?;
+        Some(
+            Problem::new("KEY_NOT_TEXT", format!("{k}是数字，而标准表中{k}列写的是文字（如“{word}”），二者无法匹配"))
+                .at(recipient_location(r).with_column(k.clone()))
+                .value(r.attr(k).to_string())
+                .hint(format!("请按标准表的写法填写{k}（如“{word}”），不要用 1/0 等数字代替。")),
+        )
     }
 
     /// Pick the row of `item` in force on `date` among `rows` (the rows of that item matching the recipient).
@@ -217,6 +249,11 @@ impl StandardTable {
             }
         }
     }
+}
+
+/// A value that is a number (digits, a point, a sign), as a number cell or typed digits read.
+fn is_number(v: &str) -> bool {
+    v.bytes().any(|b| b.is_ascii_digit()) && v.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+'))
 }
 
 fn recipient_location(r: &Recipient) -> Location {
@@ -479,6 +516,36 @@ pub(crate) mod tests {
         assert_eq!(m.items_for(&f).unwrap_err(), t.items_for(&f).unwrap_err());
         assert_eq!(m.items_for(&f).unwrap_err().location.unwrap().row, Some(9));
         assert_eq!(m.cache.len(), 4);
+    }
+
+    /// 护理 = 1 where the standards write 是: refused naming the column (it matched no 护理费 row, silently),
+    /// for each recipient, cached or not. Where a standard's value is itself a number, numbers are compared as
+    /// any value is.
+    #[test]
+    fn a_number_in_a_key_column_of_words_is_refused() {
+        let rows = vec![
+            std_row(2, "残疾抚恤金", &[("类别", "残疾军人")], "50000", Unit::PerYear, "2023-01-01", None),
+            std_row(3, "护理费", &[("类别", "残疾军人"), ("护理", "是")], "30000", Unit::PerYear, "2023-01-01", None),
+            std_row(4, "地方补贴", &[("类别", "残疾军人"), ("片区", "2")], "100", Unit::PerMonth, "2023-01-01", None),
+        ];
+        let t = StandardTable::new(rows).unwrap();
+        let mut m = Matcher::new(&t);
+        let one = person(5, ID1, "残疾军人", &[("护理", "1"), ("片区", "2")]);
+        let again = person(6, ID2, "残疾军人", &[("护理", "1"), ("片区", "2")]);
+        assert_eq!(
+            m.items_for(&one).unwrap_err().to_string(),
+            "roster.xlsx 工作表「花名册」第5行「护理」列：护理是数字，而标准表中护理列写的是文字（如“是”），二者无法匹配\
+             （值：“1”）。请按标准表的写法填写护理（如“是”），不要用 1/0 等数字代替。 [KEY_NOT_TEXT]"
+        );
+        assert_eq!(m.items_for(&again).unwrap_err().location.unwrap().row, Some(6));
+        assert_eq!(m.items_for(&again).unwrap_err(), t.items_for(&again).unwrap_err());
+        // 否, blank, and a number in 片区 (whose standard holds a number) are values like any other.
+        for value in ["否", ""] {
+            let r = person(7, ID1, "残疾军人", &[("护理", value), ("片区", "3")]);
+            assert_eq!(*m.items_for(&r).unwrap(), vec![("残疾抚恤金".into(), vec![0])]);
+        }
+        let r = person(8, ID1, "残疾军人", &[("护理", "是"), ("片区", "2")]);
+        assert_eq!(m.items_for(&r).unwrap().len(), 3);
     }
 
     #[test]

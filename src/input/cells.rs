@@ -3,7 +3,7 @@
 
 use crate::domain::YearMonth;
 use crate::domain::money::decimal_from_cell_f64;
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -31,8 +31,20 @@ pub const DATE_FORMS: &str = "2024-01-05、2024/1/5、2024.01.05、2024年1月5�
 pub const MONTH_FORMS: &str =
     "2024-01、2024/1、2024.01、2024年1月、202401，或完整日期（取其所在月份），或设置为日期格式的单元格";
 
-/// Years a date in these files can plausibly have.
-const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+/// Years a date in these files can plausibly have (birth, 入伍, 起发, 死亡, 确认, a standard's dates). A date is
+/// parsed whatever its year (so that the message can say what it was read as); `RowView::date`/`month` and
+/// `unfit_cells` refuse one outside this range. Dates that contradict the person's other dates or the day of the
+/// run (a death not yet happened) are the pure core's to find (`compute::dates`).
+pub const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// The serial number of a date cell, for messages about a date outside `PLAUSIBLE_YEARS` (the number the user
+/// finds when the cell is set to 常规/General): Excel's (1900 date system, with its phantom 1900-02-29, so one
+/// less before 1900-03-01); before 1900, which Excel has no serial for, LibreOffice's (an .ods or .xls it saved),
+/// which counts from 1899-12-30.
+pub fn excel_serial(date: NaiveDate) -> i64 {
+    let days = (date - NaiveDate::from_ymd_opt(1899, 12, 30).expect("a valid date")).num_days();
+    if (2..61).contains(&days) { days - 1 } else { days }
+}
 
 /// Full-width digits, letters and the ideographic space → half-width; zero-width characters dropped.
 /// Other full-width punctuation (（），：) is left alone: it is ordinary Chinese text.
@@ -290,7 +302,7 @@ fn ymd_of(t: &str) -> Option<(i32, u32, Option<u32>)> {
         Some(d) => Some(d.parse().ok()?),
         None => None,
     };
-    if !YEARS.contains(&year) || !(1..=12).contains(&month) {
+    if !(1..=12).contains(&month) {
         return None;
     }
     if let Some(day) = day {
@@ -314,9 +326,10 @@ pub fn parse_month_text(text: &str) -> Option<YearMonth> {
 }
 
 /// An Excel serial date (1900 date system; 45296 = 2024-01-05). The time of day is dropped. Serial 60 is
-/// Excel's phantom 1900-02-29 and is refused.
+/// Excel's phantom 1900-02-29 and is refused, and so is a serial past year 9999 (Excel's last date, 2958465):
+/// chrono would panic on a number of days that large.
 pub fn serial_to_date(serial: f64) -> Option<NaiveDate> {
-    if !serial.is_finite() || serial < 1.0 {
+    if !serial.is_finite() || !(1.0..MAX_SERIAL).contains(&serial) {
         return None;
     }
     let days = serial.floor() as i64;
@@ -326,9 +339,12 @@ pub fn serial_to_date(serial: f64) -> Option<NaiveDate> {
     // Day 1 is 1900-01-01; Excel counts a non-existent 1900-02-29 as day 60.
     let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?;
     let days = if days < 60 { days + 1 } else { days };
-    let date = epoch.checked_add_signed(chrono::Duration::days(days))?;
-    YEARS.contains(&date.year()).then_some(date)
+    epoch.checked_add_signed(chrono::Duration::days(days))
 }
+
+/// Beyond this serial (year 29349) a number is not read as a date at all; below it, a year past
+/// `PLAUSIBLE_YEARS` is read and then refused by name (3000000 is year 10113).
+const MAX_SERIAL: f64 = 10_000_000.0;
 
 /// A plain number is taken as a serial date only from 1950-01-01 (serial 18264) on: no date these files carry
 /// is earlier, and a smaller number is far more likely something else (2024.1 typed into a number cell).
@@ -492,10 +508,12 @@ mod tests {
         ] {
             assert_eq!(parse_date_text(t), Some(d(2024, 1, 5)), "{t}");
         }
-        for t in ["2024-01", "2024.13.01", "2024-02-30", "24.1.5", "2024-1-5-6", "一九年", "", "45296", "1899-12-31"]
-        {
+        for t in ["2024-01", "2024.13.01", "2024-02-30", "24.1.5", "2024-1-5-6", "一九年", "", "45296"] {
             assert_eq!(parse_date_text(t), None, "{t}");
         }
+        // Any four-digit year is read (and refused by name where it is checked against PLAUSIBLE_YEARS).
+        assert_eq!(parse_date_text("1899-12-31"), Some(d(1899, 12, 31)));
+        assert_eq!(parse_date_text("9999-12-31"), Some(d(9999, 12, 31)));
     }
 
     #[test]
@@ -518,6 +536,20 @@ mod tests {
         assert_eq!(serial_to_date(61.0), Some(d(1900, 3, 1)));
         assert_eq!(serial_to_date(60.0), None);
         assert_eq!(serial_to_date(0.0), None);
+        assert_eq!(serial_to_date(-5.0), None);
+        // Year 10113: read, so that the reader can say what it was read as; far beyond, not a date at all (and
+        // no panic in chrono for 1e300 days).
+        assert_eq!(serial_to_date(3_000_000.0), d(10113, 9, 19).into());
+        assert_eq!(serial_to_date(1e300), None);
+        assert_eq!(parse_date(&Cell::Number(1e300)), None);
+        // The serial of a date cell, for messages: Excel's from 1900 (1 = 1900-01-01, 61 = 1900-03-01),
+        // LibreOffice's before (−5 = 1899-12-25, 0 = 1899-12-30).
+        assert_eq!(excel_serial(d(1899, 12, 25)), -5);
+        assert_eq!(excel_serial(d(1899, 12, 30)), 0);
+        assert_eq!(excel_serial(d(1900, 1, 1)), 1);
+        assert_eq!(excel_serial(d(1900, 2, 28)), 59);
+        assert_eq!(excel_serial(d(1900, 3, 1)), 61);
+        assert_eq!(excel_serial(d(2024, 1, 5)), 45296);
         assert_eq!(parse_date(&Cell::Number(45296.0)), Some(d(2024, 1, 5)));
         assert_eq!(parse_date(&Cell::Int(20240105)), Some(d(2024, 1, 5)));
         assert_eq!(parse_month(&Cell::Number(202401.0)), Some(ym(2024, 1)));

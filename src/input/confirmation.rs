@@ -4,7 +4,7 @@
 //! here in a fraction of the time and memory of `read_roster`.
 
 use super::columns::{ROSTER_COLUMNS, ROSTER_REQUIRED};
-use super::fields::{NotData, RowView, formula_errors};
+use super::fields::{NotData, RowView, unfit_cells};
 use super::roster::{id_card, roster_header, status, take};
 use super::sheet::{Row, RowReader};
 use crate::domain::{ConfirmationRow, Problem, Problems};
@@ -29,7 +29,7 @@ pub fn read_confirmation_rows(path: &Path) -> Result<Vec<ConfirmationRow>, Probl
         if not_data.is(&view) {
             return;
         }
-        let cell_errors: Vec<Problem> = formula_errors(&view)
+        let cell_errors: Vec<Problem> = unfit_cells(&view)
             .into_iter()
             .filter(|p| p.location.as_ref().and_then(|l| l.column.as_ref()).is_some_and(|c| read.contains(&c)))
             .collect();

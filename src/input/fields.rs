@@ -1,12 +1,12 @@
 //! Field parsing shared by the roster and standards readers: one data row seen through its header, and the
 //! columns both files carry (类别, 等级, 性质, dates, months, numbers), each refused with a located problem.
 
-use super::cells::{self, Cell, DATE_FORMS, MONTH_FORMS};
+use super::cells::{self, Cell, DATE_FORMS, MONTH_FORMS, PLAUSIBLE_YEARS};
 use super::columns::{self, Column, ColumnDef, Field, Header};
 use super::sheet::{Row, Table};
 use crate::domain::category::CategoryLookup;
 use crate::domain::{Categories, Location, Problem, YearMonth};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 
@@ -157,10 +157,35 @@ impl<'a> RowView<'a> {
         if cells::is_blank(cell) {
             return Ok(None);
         }
-        cells::parse_date(cell).map(Some).ok_or_else(|| {
-            self.problem("BAD_DATE", name, format!("{}无法识别为日期", name.name()))
-                .hint(format!("可写作 {DATE_FORMS}。"))
-        })
+        let Some(date) = cells::parse_date(cell) else {
+            if let Some(p) = self.serial_before_1900(name) {
+                return Err(p);
+            }
+            return Err(self
+                .problem("BAD_DATE", name, format!("{}无法识别为日期", name.name()))
+                .hint(format!("可写作 {DATE_FORMS}。")));
+        };
+        if !PLAUSIBLE_YEARS.contains(&date.year()) {
+            return Err(self.implausible_date(name, &date.to_string()));
+        }
+        Ok(Some(date))
+    }
+
+    /// `DATE_OUT_OF_RANGE` for a number below 1 in a date column: an Excel serial before 1900-01-01 (a date cell
+    /// of −5 shows ##### in Excel and is read as its number, see `sheet::convert`).
+    fn serial_before_1900(&self, name: impl ColumnName<'a>) -> Option<Problem> {
+        let cell = self.cell(name);
+        match cell {
+            Cell::Number(v) if *v < 1.0 => {}
+            Cell::Int(i) if *i < 1 => {}
+            _ => return None,
+        }
+        Some(out_of_range(self.problem("DATE_OUT_OF_RANGE", name, ""), name.name(), None, cell))
+    }
+
+    /// `DATE_OUT_OF_RANGE`: a date read as `read_as`, outside `PLAUSIBLE_YEARS`.
+    fn implausible_date(&self, name: impl ColumnName<'a>, read_as: &str) -> Problem {
+        out_of_range(self.problem("DATE_OUT_OF_RANGE", name, ""), name.name(), Some(read_as), self.cell(name))
     }
 
     /// An optional month column.
@@ -169,10 +194,41 @@ impl<'a> RowView<'a> {
         if cells::is_blank(cell) {
             return Ok(None);
         }
-        cells::parse_month(cell).map(Some).ok_or_else(|| {
-            self.problem("BAD_DATE", name, format!("{}无法识别为年月", name.name()))
-                .hint(format!("可写作 {MONTH_FORMS}。"))
-        })
+        let Some(month) = cells::parse_month(cell) else {
+            if let Some(p) = self.serial_before_1900(name) {
+                return Err(p);
+            }
+            return Err(self
+                .problem("BAD_DATE", name, format!("{}无法识别为年月", name.name()))
+                .hint(format!("可写作 {MONTH_FORMS}。")));
+        };
+        if !PLAUSIBLE_YEARS.contains(&month.year()) {
+            return Err(self.implausible_date(name, &month.to_string()));
+        }
+        Ok(Some(month))
+    }
+
+    /// A column kept as written but holding a date (入伍时间, 退伍时间: shown, never computed with): text that
+    /// begins with a four-digit year outside `PLAUSIBLE_YEARS` (1881/10/13) is refused; other text (不详, 1981年10月)
+    /// is kept as it is. Only the first bytes are looked at (every row has these columns). A date cell is checked
+    /// by `unfit_cells`.
+    pub fn year_in_range(&self, name: impl ColumnName<'a>) -> Result<(), Problem> {
+        let Cell::Text(t) = self.cell(name) else { return Ok(()) };
+        let b = t.trim_start().as_bytes();
+        let year = match b {
+            [a, b2, c, d, rest @ ..] if [a, b2, c, d].iter().all(|x| x.is_ascii_digit()) => {
+                if rest.first().is_some_and(u8::is_ascii_digit) && rest.len() != 2 && rest.len() != 4 {
+                    return Ok(()); // a longer number (not 202401 or 20240105): not a year
+                }
+                [a, b2, c, d].iter().fold(0i32, |n, x| n * 10 + i32::from(**x - b'0'))
+            }
+            _ => return Ok(()),
+        };
+        if PLAUSIBLE_YEARS.contains(&year) {
+            return Ok(());
+        }
+        let shown = cells::display(self.cell(name));
+        Err(self.implausible_date(name, shown.trim()))
     }
 
     /// An optional non-negative number.
@@ -205,22 +261,81 @@ impl<'a> RowView<'a> {
     }
 }
 
-/// A formula error (`#N/A`, `#REF!` …) in any named column: `CELL_ERROR`, one per cell. Its row is not read
-/// further (what the formula should have produced is unknown).
-pub fn formula_errors(view: &RowView) -> Vec<Problem> {
-    view.header
-        .columns
-        .iter()
-        .filter_map(|col| match view.row.cell(col.index) {
-            Cell::Error(e) => Some(
+/// Cells whose type fits no column of these files, one problem per cell, in any named column (any column can be
+/// a key the standards match on, so none is exempt). Its row is not read further: what the cell should have
+/// held is unknown, and reading it as text would leave the recipient silently unmatched.
+/// - a formula error (`#N/A`, `#REF!` …): `CELL_ERROR`;
+/// - a logical value (TRUE/FALSE, a check box; in a CSV the words TRUE/FALSE as Excel writes them): `CELL_BOOLEAN`,
+///   to be written as the words the standards use (是/否). Not mapped to 是/否: a county may key on 有/无 or
+///   其他 words, and a mapped TRUE would then be unmatched as silently as before;
+/// - a date cell whose year is outside `PLAUSIBLE_YEARS` (9999-12-31; 1899 in an .ods): `DATE_OUT_OF_RANGE`, in
+///   any column (入伍时间 too). A date typed as text, a number, or a date cell outside Excel's own dates (serial −5
+///   or 3000000, read as its number by `sheet::convert`) is checked where a date is read (`RowView::date`).
+pub fn unfit_cells(view: &RowView) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for col in &view.header.columns {
+        let cell = view.row.cell(col.index);
+        let at = || view.location().with_column(col.written.clone());
+        match cell {
+            Cell::Error(e) => out.push(
                 Problem::new("CELL_ERROR", format!("“{}”单元格是公式错误值", col.written))
-                    .at(view.location().with_column(col.written.clone()))
+                    .at(at())
                     .value(e.clone())
                     .hint("请修正该单元格的公式（如 VLOOKUP 找不到对应值），或直接填写内容。"),
             ),
-            _ => None,
-        })
-        .collect()
+            Cell::Bool(_) => out.push(boolean_problem(col, at(), cell)),
+            Cell::Text(t) if is_boolean_word(t) => out.push(boolean_problem(col, at(), cell)),
+            Cell::Date(dt) if !PLAUSIBLE_YEARS.contains(&dt.year()) => {
+                let p = Problem::new("DATE_OUT_OF_RANGE", "").at(at()).value(cells::display(cell));
+                out.push(out_of_range(p, &col.name, Some(&cells::display(cell)), cell));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// TRUE/FALSE typed or exported as text (any case, spaces around): the words Excel writes for a logical value.
+/// Length and first byte first: this is asked of every text cell of a roster, and most are Chinese (whose first
+/// byte is never t, f or a space).
+fn is_boolean_word(text: &str) -> bool {
+    (4..=9).contains(&text.len()) && matches!(text.as_bytes()[0], b't' | b'T' | b'f' | b'F' | b' ') && {
+        let t = text.trim();
+        t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false")
+    }
+}
+
+fn boolean_problem(col: &Column, at: Location, cell: &Cell) -> Problem {
+    Problem::new("CELL_BOOLEAN", format!("“{}”单元格是逻辑值（TRUE/FALSE），不是文字", col.written))
+        .at(at)
+        .value(cells::display(cell).trim().to_string())
+        .hint("请改填文字，写法与标准表一致（如“是”或“否”）；复选框或 TRUE/FALSE 不能与标准表匹配。")
+}
+
+/// `p` (located, with its value) given the message and hint of a date outside `PLAUSIBLE_YEARS`: read as
+/// `read_as`, or (`None`) a number in the cell that is no date at all (a serial below 1).
+fn out_of_range(p: Problem, column: &str, read_as: Option<&str>, cell: &Cell) -> Problem {
+    let what = match (read_as, cell) {
+        // A date cell shown as a date: its serial is what the user finds in the cell set to 常规 (General).
+        (Some(d), Cell::Date(dt)) => format!("读作 {d}（单元格中的日期序号为 {}）", cells::excel_serial(dt.date())),
+        (Some(d), Cell::Number(v)) => format!("读作 {d}（日期序号 {}）", cells::general_number(*v)),
+        (Some(d), _) => format!("读作 {d}"),
+        (None, _) => format!("是日期序号 {}，早于 1900-01-01（序号 1）", cells::display(cell)),
+    };
+    let (first, last) = (PLAUSIBLE_YEARS.start(), PLAUSIBLE_YEARS.end());
+    Problem { message: format!("{column}{what}，不在合理范围内（{first}年至{last}年）"), ..p }
+        .hint(format!("请核对并重新填写该日期，可写作 {DATE_FORMS}。"))
+}
+
+/// A file whose header is found but with nothing under it (only blank, 合计 or footer rows): refused, as paying
+/// 0 人 0.00 元 and locking the month is never what was meant. `code`: `EMPTY_ROSTER` or `EMPTY_STANDARDS`;
+/// `what`: the file's name in the message (花名册/标准表); `rows`: what its rows are (人员/标准).
+pub fn empty_table(table: &Table, header: &Header, code: &'static str, what: &str, rows: &str) -> Problem {
+    Problem::new(code, format!("{what}在表头（第{}行）之下没有任何{rows}行", header.excel_row))
+        .at(table.location().with_row(header.excel_row))
+        .hint(format!(
+            "请检查是否选错了文件或工作表（只读取第一个工作表），或{rows}行是否被删除；空行、合计行和表尾的签名行不算{rows}。"
+        ))
 }
 
 /// "1级", "1", "一级", "１级", "伤残1级", a numeric 1 → "一级" … "十级".
@@ -428,6 +543,100 @@ mod tests {
         assert_eq!((at.row, at.column.as_deref()), (Some(4), Some("死亡时间")));
         assert_eq!(by_field.value.as_deref(), Some("去年"));
         assert_eq!(by_field.message, "死亡日期无法识别为日期");
+    }
+
+    /// The cells no column fits, each named with its row and column; every other cell passes (a date cell in
+    /// range, a word that merely contains TRUE).
+    #[test]
+    fn unfit_cells_are_named() {
+        let text = |s: &str| Cell::Text(s.into());
+        let date = |y, m, d| Cell::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(0, 0, 0).unwrap());
+        let table = Table {
+            file: "花名册.xlsx".into(),
+            sheet: Some("Sheet1".into()),
+            rows: vec![
+                Row { excel_row: 1, cells: vec![text("姓名"), text("护理"), text("入伍时间"), text("备注")] },
+                Row { excel_row: 2, cells: vec![text("张三"), Cell::Bool(true), date(2201, 1, 1), text(" false ")] },
+                Row {
+                    excel_row: 3,
+                    cells: vec![text("李四"), text("TRUE"), date(1900, 1, 1), Cell::Error("#REF!".into())],
+                },
+                Row {
+                    excel_row: 4, cells: vec![text("王五"), text("是"), date(2200, 12, 31), text("TRUE的说明")]
+                },
+            ],
+        };
+        let header = columns::find_header(&table, columns::ROSTER_COLUMNS, &["姓名"]).unwrap();
+        let shown = |i: usize| -> Vec<String> {
+            unfit_cells(&RowView { table: &table, header: &header, row: &table.rows[i] })
+                .iter()
+                .map(|p| p.to_string())
+                .collect()
+        };
+        let boolean =
+            "请改填文字，写法与标准表一致（如“是”或“否”）；复选框或 TRUE/FALSE 不能与标准表匹配。 [CELL_BOOLEAN]";
+        assert_eq!(
+            shown(1),
+            [
+                format!(
+                    "花名册.xlsx 工作表「Sheet1」第2行「护理」列：“护理”单元格是逻辑值（TRUE/FALSE），不是文字（值：“TRUE”）。{boolean}"
+                ),
+                // 2201-01-01 is serial 109940: the days from 1899-12-30 (as 45296 is 2024-01-05).
+                format!(
+                    "花名册.xlsx 工作表「Sheet1」第2行「入伍时间」列：入伍时间读作 2201-01-01（单元格中的日期序号为 109940），\
+                     不在合理范围内（1900年至2200年）（值：“2201-01-01”）。请核对并重新填写该日期，可写作 {DATE_FORMS}。 [DATE_OUT_OF_RANGE]"
+                ),
+                format!(
+                    "花名册.xlsx 工作表「Sheet1」第2行「备注」列：“备注”单元格是逻辑值（TRUE/FALSE），不是文字（值：“false”）。{boolean}"
+                ),
+            ]
+        );
+        let codes: Vec<&str> = unfit_cells(&RowView { table: &table, header: &header, row: &table.rows[2] })
+            .iter()
+            .map(|p| p.code)
+            .collect();
+        assert_eq!(codes, ["CELL_BOOLEAN", "CELL_ERROR"]);
+        assert!(shown(3).is_empty());
+    }
+
+    /// A date outside 1900–2200 typed as text, as a serial number, or a serial below 1, in a date or month column.
+    #[test]
+    fn dates_outside_the_plausible_years_are_refused_by_name() {
+        let text = |s: &str| Cell::Text(s.into());
+        let table = Table {
+            file: "r.csv".into(),
+            sheet: None,
+            rows: vec![
+                Row { excel_row: 1, cells: vec![text("姓名"), text("死亡日期"), text("起发年月")] },
+                Row { excel_row: 2, cells: vec![text("甲"), text("1899-12-31"), Cell::Number(-5.0)] },
+                Row { excel_row: 3, cells: vec![text("乙"), Cell::Number(3_000_000.0), text("2201年1月")] },
+                Row { excel_row: 4, cells: vec![text("丙"), text("1900-01-01"), text("2200-12")] },
+            ],
+        };
+        let header = columns::find_header(&table, columns::ROSTER_COLUMNS, &["姓名"]).unwrap();
+        let view = |i: usize| RowView { table: &table, header: &header, row: &table.rows[i] };
+        let msg = |p: Problem| {
+            assert_eq!(p.code, "DATE_OUT_OF_RANGE");
+            format!("{}（{}）", p.message, p.value.unwrap())
+        };
+        assert_eq!(
+            msg(view(1).date("死亡日期").unwrap_err()),
+            "死亡日期读作 1899-12-31，不在合理范围内（1900年至2200年）（1899-12-31）"
+        );
+        assert_eq!(
+            msg(view(1).month("起发年月").unwrap_err()),
+            "起发年月是日期序号 -5，早于 1900-01-01（序号 1），不在合理范围内（1900年至2200年）（-5）"
+        );
+        assert_eq!(
+            msg(view(2).date("死亡日期").unwrap_err()),
+            "死亡日期读作 +10113-09-19（日期序号 3000000），不在合理范围内（1900年至2200年）（3000000）"
+        );
+        assert_eq!(
+            msg(view(2).month("起发年月").unwrap_err()),
+            "起发年月读作 2201-01，不在合理范围内（1900年至2200年）（2201年1月）"
+        );
+        assert_eq!(view(3).date("死亡日期").unwrap(), NaiveDate::from_ymd_opt(1900, 1, 1));
+        assert_eq!(view(3).month("起发年月").unwrap(), YearMonth::new(2200, 12));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use super::cells::{self, Cell};
 use super::columns::{self, Field, ROSTER_COLUMNS, ROSTER_REQUIRED};
 use super::columns::{Column, HEADER_SCAN_ROWS, Header};
-use super::fields::{ColumnName, NotData, RowView, formula_errors};
+use super::fields::{ColumnName, NotData, RowView, empty_table, unfit_cells};
 use super::sheet::{Row, RowReader, Table};
 use crate::domain::recipient::{AttrNames, AttrsBuilder, RowLocation, kept_in_field};
 use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status};
@@ -232,6 +232,9 @@ struct RosterFields<'h> {
     item: Field<'h>,
     town: Field<'h>,
     bank: Field<'h>,
+    /// Kept as written (not in `ROSTER_COLUMNS`), only their year checked.
+    enlisted: Field<'h>,
+    discharged: Field<'h>,
 }
 
 impl<'h> RosterFields<'h> {
@@ -254,6 +257,8 @@ impl<'h> RosterFields<'h> {
             item: f("项目"),
             town: f("乡镇"),
             bank: f("开户行"),
+            enlisted: f("入伍时间"),
+            discharged: f("退伍时间"),
         }
     }
 }
@@ -298,7 +303,7 @@ impl<'a> RowContext<'a> {
         if self.not_data.is(&view) {
             return;
         }
-        let cell_errors = formula_errors(&view);
+        let cell_errors = unfit_cells(&view);
         if !cell_errors.is_empty() {
             out.problems.extend(cell_errors);
             out.entries.push(Entry { excel_row: row.excel_row, problems_end: out.problems.len(), key: None });
@@ -339,6 +344,8 @@ impl<'a> RowContext<'a> {
         let confirmed_on = take(view.date(f.confirmed_on), problems);
         let account = take(account(view, f.account), problems);
         let funeral_months = take(view.whole(f.funeral_months), problems);
+        take(view.year_in_range(f.enlisted), problems);
+        take(view.year_in_range(f.discharged), problems);
         let item = view.text_ref(f.item);
         let key = id.as_ref().map(|id| {
             // The 身份证号 as typed, kept only when it differs from the parsed one (no copy per row otherwise).
@@ -720,6 +727,10 @@ impl<'c> Merge<'c> {
     }
 
     fn finish(self) -> Result<Vec<Recipient>, Problems> {
+        if self.problems.is_empty() && self.recipients.is_empty() {
+            let (table, header) = (self.ctx.table, self.ctx.header);
+            return Err(empty_table(table, header, "EMPTY_ROSTER", "花名册", "人员").into());
+        }
         Problems(self.problems).into_result(self.recipients)
     }
 }
@@ -1294,6 +1305,49 @@ mod tests {
         let key = |r: &Recipient| (r.location.row, r.name.clone(), r.id.as_str().to_string());
         assert_eq!(split.iter().map(key).collect::<Vec<_>>(), whole.iter().map(key).collect::<Vec<_>>());
         assert_eq!((split[1999].name.as_str(), split[1999].id.as_str()), ("人1999", id(1999).as_str()));
+    }
+
+    /// 入伍时间 and 退伍时间 are kept as written; a year before 1900 (or after 2200) at their start is refused.
+    #[test]
+    fn service_dates_are_kept_but_their_year_checked() {
+        let dir = TempDir::new().unwrap();
+        let text = "姓名,身份证号,类别,入伍时间,退伍时间\n\
+                    甲,411526195003150014,烈属,1881/10/13,19920123\n\
+                    乙,411526196207080032,烈属,不详,1981年10月\n\
+                    丙,41152619480909001X,烈属,19811013,2201\n";
+        let path = file(&dir, "r.csv", text.as_bytes());
+        let err = read_roster(&path, &Categories::default()).unwrap_err();
+        let hint = format!("请核对并重新填写该日期，可写作 {}。 [DATE_OUT_OF_RANGE]", cells::DATE_FORMS);
+        assert_eq!(
+            shown(&err, &path),
+            [
+                format!(
+                    "F 第2行「入伍时间」列：入伍时间读作 1881/10/13，不在合理范围内（1900年至2200年）（值：“1881/10/13”）。{hint}"
+                ),
+                format!(
+                    "F 第4行「退伍时间」列：退伍时间读作 2201，不在合理范围内（1900年至2200年）（值：“2201”）。{hint}"
+                ),
+            ]
+        );
+        let ok = text.replace("1881/10/13", "1981/10/13").replace(",2201", ",2001");
+        let r = read_roster(&file(&dir, "ok.csv", ok.as_bytes()), &Categories::default()).unwrap();
+        assert_eq!((r[1].attr("入伍时间"), r[1].attr("退伍时间")), ("不详", "1981年10月"));
+    }
+
+    /// Title, header, a blank row and the 合计 row, no person: refused (it paid 0 人 0.00 元 and committed).
+    #[test]
+    fn a_roster_without_people_is_refused() {
+        let dir = TempDir::new().unwrap();
+        let path = csv_roster(&dir, 1, &[",,,", "合计,共0人,,"]);
+        assert_eq!(
+            shown(&read_roster(&path, &Categories::default()).unwrap_err(), &path),
+            ["F 第2行：花名册在表头（第2行）之下没有任何人员行。请检查是否选错了文件或工作表（只读取第一个工作表），\
+                 或人员行是否被删除；空行、合计行和表尾的签名行不算人员。 [EMPTY_ROSTER]"]
+        );
+        // A row with a problem is reported as that problem, not as an empty roster.
+        let path = csv_roster(&dir, 0, &["张三,411526195003150015,烈属,"]);
+        let err = read_roster(&path, &Categories::default()).unwrap_err();
+        assert_eq!(err.0.iter().map(|p| p.code).collect::<Vec<_>>(), ["ID_INVALID"]);
     }
 
     #[test]

@@ -694,6 +694,10 @@ pub(super) fn convert(data: &Data) -> Cell {
         Data::Float(f) => Cell::Number(*f),
         Data::String(s) => Cell::Text(s.clone()),
         Data::Bool(b) => Cell::Bool(*b),
+        // A date cell outside Excel's own dates (serial 1 = 1900-01-01 to 2958465 = 9999-12-31; Excel shows #####)
+        // stays its number: calamine would read −5 as 1899-12-31 and 3000000 as 9999-12-31, hiding what the cell
+        // holds. The number is then refused by name where a date is read (`RowView::date`).
+        Data::DateTime(dt) if dt.is_datetime() && outside_excel_dates(dt) => Cell::Number(dt.as_f64()),
         Data::DateTime(dt) if dt.is_datetime() => {
             let (y, mo, d, h, mi, s, ms) = dt.to_ymd_hms_milli();
             NaiveDate::from_ymd_opt(y as i32, mo as u32, d as u32)
@@ -706,6 +710,17 @@ pub(super) fn convert(data: &Data) -> Cell {
         Data::DurationIso(s) => Cell::Text(s.clone()),
         Data::Error(e) => Cell::Error(e.to_string()),
     }
+}
+
+/// Whether a date cell's number is outside the dates Excel has: below serial 1 (1900-01-01) in the 1900 date
+/// system, below 0 (1904-01-01) in the 1904 one, or past 9999-12-31. Only a number outside 1..2958466 is looked
+/// at again (to tell the 1904 system's 0 ≤ n < 1 apart), so a roster's dates cost one comparison.
+fn outside_excel_dates(dt: &calamine::ExcelDateTime) -> bool {
+    let v = dt.as_f64();
+    if (1.0..2_958_466.0).contains(&v) {
+        return false;
+    }
+    !(0.0..2_958_466.0).contains(&v) || dt.to_ymd_hms_milli().0 < 1904
 }
 
 fn parse_iso(s: &str) -> Option<NaiveDateTime> {
@@ -992,6 +1007,24 @@ mod tests {
     fn tab_separated_text() {
         let t = table_from_csv_bytes("t.txt", "姓名\t类别\n张三\t烈属\n".as_bytes()).unwrap();
         assert_eq!(texts(&t)[1], (2, vec!["张三".to_string(), "烈属".into()]));
+    }
+
+    /// A date cell outside Excel's own dates (serial 1 to 2958465) is read as its number: calamine would give −5
+    /// as 1899-12-31 and 3000000 as 9999-12-31, and the message could not say what the cell holds.
+    #[test]
+    fn a_date_cell_outside_excels_dates_is_its_number() {
+        use calamine::{ExcelDateTime, ExcelDateTimeType};
+        let date = |v: f64| convert(&Data::DateTime(ExcelDateTime::new(v, ExcelDateTimeType::DateTime, false)));
+        assert_eq!(date(-5.0), Cell::Number(-5.0));
+        assert_eq!(date(0.5), Cell::Number(0.5));
+        assert_eq!(date(3_000_000.0), Cell::Number(3_000_000.0));
+        let day = |y, m, d| Cell::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(0, 0, 0).unwrap());
+        assert_eq!(date(1.0), day(1900, 1, 1));
+        // The 1904 date system starts at 0 = 1904-01-01.
+        let date_1904 = |v: f64| convert(&Data::DateTime(ExcelDateTime::new(v, ExcelDateTimeType::DateTime, true)));
+        assert_eq!(date_1904(0.0), day(1904, 1, 1));
+        assert_eq!(date_1904(-1.0), Cell::Number(-1.0));
+        assert_eq!(date(2_958_465.0), day(9999, 12, 31));
     }
 
     #[test]

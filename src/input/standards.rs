@@ -3,9 +3,9 @@
 
 use super::cells::{self, Cell};
 use super::columns::{self, STANDARD_NON_KEYS, STANDARD_REQUIRED};
-use super::fields::{NotData, RowView, formula_errors};
+use super::fields::{NotData, RowView, empty_table, unfit_cells};
 use super::sheet::{Table, read_table};
-use crate::domain::money::{decimal_from_cell_f64, parse_amount_text};
+use crate::domain::money::{decimal_from_cell_f64, parse_amount_text, to_fen};
 use crate::domain::{Categories, Problem, Problems, Standard, Unit};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -39,6 +39,14 @@ fn amount(view: &RowView) -> Result<Decimal, Problem> {
             .hint("请填写阿拉伯数字金额，如 1234.50（可带“元”“￥”或千分位逗号）。")),
         Some(d) if d < Decimal::ZERO => {
             Err(view.problem("BAD_AMOUNT", "金额", "金额不能为负数").hint("标准金额应为正数或0。"))
+        }
+        // Money is whole 分 in every input: 29660.125 is no amount a notice sets, and divided by 12 it would
+        // round to a 分 that differs from the ledger's in some months, raising 0.01 补发 lines (`to_fen` also
+        // refuses an amount too large to hold in 分).
+        Some(d) if to_fen(d).is_none() => {
+            Err(view.problem("BAD_AMOUNT", "金额", "金额须精确到分（最多两位小数）").hint(
+                "请按标准文件核对金额，最多填到分（两位小数）；单元格显示的位数可能少于实际数值，请在编辑栏中查看。",
+            ))
         }
         Some(d) => Ok(d),
     }
@@ -125,7 +133,7 @@ pub fn standards_from_table(table: &Table, categories: &Categories) -> Result<Ve
         if not_data.is(&view) {
             continue;
         }
-        let cell_errors = formula_errors(&view);
+        let cell_errors = unfit_cells(&view);
         if !cell_errors.is_empty() {
             problems.extend(cell_errors);
             continue;
@@ -133,6 +141,9 @@ pub fn standards_from_table(table: &Table, categories: &Categories) -> Result<Ve
         let (standard, row_problems) = parse_row(&view, categories);
         problems.extend(row_problems);
         standards.extend(standard);
+    }
+    if problems.is_empty() && standards.is_empty() {
+        return Err(empty_table(table, &header, "EMPTY_STANDARDS", "标准表", "标准").into());
     }
     Problems(problems).into_result(standards)
 }
@@ -271,6 +282,48 @@ mod tests {
                 format!("{at}第4行「计发单位」列：计发单位为空。{units} [MISSING_VALUE]"),
                 format!("{at}第4行「起始日期」列：起始日期无法识别为日期（值：“2024-13-01”）。{dates} [BAD_DATE]"),
             ]
+        );
+    }
+
+    /// 金额 in whole 分 only: three decimals typed or in a number cell (100.005 is the double
+    /// 100.00499999999999545…, which Excel shows as 100.005) are refused; two decimals, or fewer, are kept.
+    #[test]
+    fn an_amount_must_be_whole_fen() {
+        let dir = TempDir::new().unwrap();
+        let rows = vec![
+            texts(&["项目", "金额", "计发单位", "起始日期"]),
+            vec![S("定期抚恤金"), N(29660.125), S("元/年"), S("2023-08-01")],
+            vec![S("县级优抚补贴"), S("100.005元"), S("元/月"), S("2023-08-01")],
+            vec![S("护理费"), N(100.1), S("元/月"), S("2023-08-01")],
+            vec![S("残疾抚恤金"), S("1,234.50"), S("元/年"), S("2023-08-01")],
+        ];
+        let path = xlsx(&dir, "s.xlsx", "标准", &rows, &[]);
+        let err = read_standards(&path, &Categories::default()).unwrap_err();
+        let hint = "请按标准文件核对金额，最多填到分（两位小数）；单元格显示的位数可能少于实际数值，请在编辑栏中查看。 [BAD_AMOUNT]";
+        assert_eq!(
+            shown(&err, &path),
+            [
+                format!("F 工作表「标准」第2行「金额」列：金额须精确到分（最多两位小数）（值：“29660.125”）。{hint}"),
+                format!("F 工作表「标准」第3行「金额」列：金额须精确到分（最多两位小数）（值：“100.005元”）。{hint}"),
+            ]
+        );
+        let ok = read_standards(
+            &xlsx(&dir, "ok.xlsx", "标准", &[&rows[..1], &rows[3..]].concat(), &[]),
+            &Categories::default(),
+        )
+        .unwrap();
+        assert_eq!(ok.iter().map(|s| s.amount).collect::<Vec<_>>(), [dec!(100.1), dec!(1234.50)]);
+    }
+
+    /// A header with only blank and 合计 rows under it.
+    #[test]
+    fn a_table_without_standards_is_refused() {
+        let dir = TempDir::new().unwrap();
+        let path = file(&dir, "s.csv", "示例县标准表\n项目,金额,计发单位,起始日期\n,,,\n合计,0,,\n".as_bytes());
+        assert_eq!(
+            shown(&read_standards(&path, &Categories::default()).unwrap_err(), &path),
+            ["F 第2行：标准表在表头（第2行）之下没有任何标准行。请检查是否选错了文件或工作表（只读取第一个工作表），\
+                 或标准行是否被删除；空行、合计行和表尾的签名行不算标准。 [EMPTY_STANDARDS]"]
         );
     }
 
