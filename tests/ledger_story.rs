@@ -29,6 +29,7 @@ fn office() -> tempfile::TempDir {
         w.write_record(row).unwrap();
     }
     w.flush().unwrap();
+    init(dir.path(), &[]);
     dir
 }
 
@@ -97,6 +98,7 @@ fn a_raise_announced_in_november_is_paid_as_arrears_once() {
     // Every 补发 line is exactly (the month under the new standards) − (what that month's batch paid): work the
     // new amounts out independently, with a throw-away ledger.
     for m in ["2023-08", "2023-09", "2023-10"] {
+        init(d, &["--ledger", "scratch.db"]);
         let fresh = format!("new-{m}");
         ok(
             d,

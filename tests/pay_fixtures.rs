@@ -12,11 +12,16 @@ use std::str::FromStr;
 fn pay(month: &str, roster: &str, standards: &str) -> (tempfile::TempDir, Run) {
     let dir = tempfile::tempdir().unwrap();
     let f = fixtures();
+    // The fixtures' youfu.toml would put the ledger beside it (in fixtures/): each run gets its own here.
+    let config = f.join("youfu.toml");
+    init(dir.path(), &["--config", config.to_str().unwrap(), "--ledger", "youfu.db"]);
     let r = youfu(
         dir.path(),
         &[
             "--config",
-            f.join("youfu.toml").to_str().unwrap(),
+            config.to_str().unwrap(),
+            "--ledger",
+            "youfu.db",
             "pay",
             "--month",
             month,
