@@ -159,16 +159,25 @@ impl InputsRecord {
                 }
             })
             .collect();
-        if self.config_sha256 != now.config_sha256 {
+        // Key by key where both records hold the configuration; `ledger` does not count (the draft is in the
+        // ledger being committed to, whatever path led there). Drafts from before the configuration was recorded
+        // have only its digest.
+        let keys = match (&self.config, &now.config) {
+            (Some(a), Some(b)) => {
+                let mut keys = Vec::new();
+                diff_keys("", a, b, &mut keys);
+                keys.retain(|k| k != "ledger");
+                Some(keys)
+            }
+            _ => None,
+        };
+        let config_changed = match &keys {
+            Some(k) => !k.is_empty(),
+            None => self.config_sha256 != now.config_sha256,
+        };
+        if config_changed {
             let from = |f: &Option<String>| f.clone().unwrap_or_else(|| "内置默认值（未找到配置文件）".into());
-            let keys = match (&self.config, &now.config) {
-                (Some(a), Some(b)) => {
-                    let mut keys = Vec::new();
-                    diff_keys("", a, b, &mut keys);
-                    format!("，不同的键：{}", keys.join("、"))
-                }
-                _ => String::new(),
-            };
+            let keys = keys.map(|k| format!("，不同的键：{}", k.join("、"))).unwrap_or_default();
             out.push(if self.config_file != now.config_file {
                 format!(
                     "配置已变化：生成草稿时用的是 {}，现在用的是 {}{keys}（请用生成草稿时的 --config 运行 commit）",
@@ -183,9 +192,14 @@ impl InputsRecord {
     }
 }
 
-/// `path` made absolute (not resolving links), for records compared across working directories.
+/// `path` made absolute (`..` and links resolved where the file exists), for records compared across working
+/// directories and for people.
 fn absolute(path: &Path) -> String {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
 }
 
 /// The dotted names of the keys whose values differ between two JSON objects (a key in only one of them counts).

@@ -254,3 +254,40 @@ pub fn weekday_cn(d: chrono::NaiveDate) -> &'static str {
     use chrono::Datelike;
     ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][d.weekday().num_days_from_monday() as usize]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_is_quoted_only_when_a_shell_would_split_or_expand_it() {
+        assert_eq!(shell_quote("fixtures/youfu.toml"), "fixtures/youfu.toml");
+        assert_eq!(shell_quote("县局/台账2024.db"), "县局/台账2024.db");
+        assert_eq!(shell_quote(r"C:\youfu\youfu.toml"), r"C:\youfu\youfu.toml");
+        assert_eq!(shell_quote("县 局/youfu.toml"), "\"县 局/youfu.toml\"");
+        assert_eq!(shell_quote("a&b;c"), "\"a&b;c\"");
+        assert_eq!(shell_quote(""), "\"\"");
+        // A `$` or a quote would be read by sh inside double quotes: POSIX single quotes, a ' written as '\''.
+        assert_eq!(shell_quote("$HOME's"), r"'$HOME'\''s'");
+        assert_eq!(shell_quote("说\"明\""), "'说\"明\"'");
+    }
+
+    #[test]
+    fn the_command_line_carries_the_config_and_ledger_given_not_one_found() {
+        let c = |path: Option<&str>, source, ledger: Option<&str>| {
+            LoadedConfig::new(Config::default(), path.map(PathBuf::from), source, ledger.map(PathBuf::from))
+        };
+        let flag = c(Some("conf/youfu.toml"), ConfigSource::Flag, None);
+        assert_eq!(flag.command("batches"), "youfu --config conf/youfu.toml batches");
+        assert_eq!(flag.ledger, Path::new("conf/youfu.db"));
+        let env = c(Some("/srv/youfu/youfu.toml"), ConfigSource::Env, Some("my ledger.db"));
+        assert_eq!(env.command("batches"), "youfu --config /srv/youfu/youfu.toml --ledger \"my ledger.db\" batches");
+        assert_eq!(env.ledger, Path::new("my ledger.db"));
+        let found = c(Some("/srv/youfu/youfu.toml"), ConfigSource::Found, None);
+        assert_eq!(found.command("batches"), "youfu batches");
+        assert_eq!(found.ledger, Path::new("/srv/youfu/youfu.db"));
+        let defaults = c(None, ConfigSource::Defaults, None);
+        assert_eq!(defaults.command("batches"), "youfu batches");
+        assert_eq!(defaults.ledger, Path::new("youfu.db"));
+    }
+}
