@@ -27,7 +27,8 @@ pub struct Config {
     /// (the working directory under the built-in defaults). `--ledger` overrides it (relative to the working
     /// directory).
     pub ledger: String,
-    /// A holiday-calendar file adding or replacing years (format: src/calendar/data/README.md).
+    /// A holiday-calendar file adding or replacing years (format: src/calendar/data/README.md); a relative path is
+    /// relative to the config file's folder (made absolute when the config is loaded: `cli::load::config`).
     pub calendar_file: Option<String>,
     pub deadline: DeadlineRule,
     pub arrears: ArrearsConfig,
