@@ -310,7 +310,7 @@ fn commit_with_another_config_names_the_files_and_the_keys_that_differ() {
     // a's own youfu.toml: the same ledger (by another path: not a difference), another unit and rounding mode.
     std::fs::write(
         a.join("youfu.toml"),
-        "county = \"示例县\"\nunit = \"另一个单位\"\nledger = \"../conf/youfu.db\"\n[rounding]\nmode = \"half-even\"\n",
+        "county = \"示例县\"\ncounty_code = \"110101\"\nunit = \"另一个单位\"\nledger = \"../conf/youfu.db\"\n[rounding]\nmode = \"half-even\"\n",
     )
     .unwrap();
     let r = youfu(&a, &["commit", "--month", "2024-03", "--pay-date", "2024-03-15"]);

@@ -299,7 +299,7 @@ pub fn new_batch<'a>(
         .shortfalls()
         .map(|e| {
             let r = &roster[e.recipient];
-            serde_json::json!({"id": r.id.as_str(), "name": r.name, "code": e.code, "reason": e.reason})
+            serde_json::json!({"id": r.id.as_str(), "name": r.name, "code": e.kind.code(), "reason": e.reason})
         })
         .collect();
     let header = NewBatch {

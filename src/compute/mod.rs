@@ -5,10 +5,12 @@ pub mod amount;
 pub mod audit;
 pub mod batch;
 pub mod eligibility;
+pub mod exception;
 pub mod funeral;
 pub mod paid;
 pub mod standards;
 pub mod summary;
 
 pub use batch::{Exception, History, MonthBatch, Payment, PaymentKind, Recovery, Rules, compute_month};
+pub use exception::ExceptionKind;
 pub use standards::StandardTable;
