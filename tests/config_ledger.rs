@@ -328,3 +328,26 @@ fn commit_with_another_config_names_the_files_and_the_keys_that_differ() {
     let r = youfu(&a, &["--config", "../conf/youfu.toml", "commit", "--month", "2024-03", "--pay-date", "2024-03-15"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+/// A config named by --config or YOUFU_CONFIG that is not there is an error (exit 4), never the defaults; the
+/// message gives the init command that writes it.
+#[test]
+fn a_named_config_that_is_missing_is_an_error_with_the_init_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let r = youfu(d, &["--config", "县 局/youfu.toml", "batches"]);
+    assert_eq!(r.code, 4);
+    assert_eq!(
+        r.stderr,
+        "错误：找不到配置文件 县 局/youfu.toml。新建配置文件和台账请运行：\
+         youfu --config \"县 局/youfu.toml\" init --county 县名 --county-code 6位行政区划代码\n"
+    );
+    let r = youfu_env(d, "conf.toml", &["batches"]);
+    assert_eq!(r.code, 4);
+    assert_eq!(
+        r.stderr,
+        "错误：找不到配置文件 conf.toml（环境变量 YOUFU_CONFIG）。新建配置文件和台账请运行：\
+         youfu --config conf.toml init --county 县名 --county-code 6位行政区划代码\n"
+    );
+    assert!(entries(d).is_empty());
+}

@@ -512,9 +512,9 @@ fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), X
         ("类别", 16.0),
         ("乡镇（街道）", 12.0),
         ("项目", 12.0),
-        ("原因类别", 18.0),
+        ("原因类别", 20.0),
         ("未发放原因", 64.0),
-        ("原因代码", 24.0),
+        ("原因代码", 26.0),
     ];
     let last_col = (cols.len() - 1) as u16;
     let title = format!("{}优抚资金未发放人员清单", month_title(run.config, run.month));
