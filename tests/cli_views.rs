@@ -105,6 +105,7 @@ fn commit_needs_a_draft_and_happens_once() {
 fn history_is_in_period_order() {
     let dir = workdir(ROSTER, STANDARDS);
     let d = dir.path();
+    init(d, &[]);
     let pay = |month: &str| {
         let r = youfu(
             d,
