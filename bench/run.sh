@@ -75,24 +75,26 @@ for n in ${SIZES//,/ }; do
   done
   W="$DATA/w$n"
   mkdir -p "$W"
+  # Only `youfu init` creates a ledger: an empty one made once, copied fresh before each timed run that needs one.
+  rm -f "$W/empty.db"; $YOUFU --ledger "$W/empty.db" init >/dev/null
   for f in csv xlsx; do
     r="$DATA/roster-$n.$f"
     measure "floor_read_$f" "$n" "$BIN/examples/floor_read $r"
     pay="$YOUFU --ledger $W/pay.db pay --month 2024-03 --roster $r --standards $STD --out $W/out-$f"
-    measure "pay_$f" "$n" "$pay 2>/dev/null" "rm -rf $W/pay.db $W/out-$f"
-    measure "pay_${f}_no_xlsx" "$n" "$pay --no-xlsx 2>/dev/null" "rm -rf $W/pay.db $W/out-$f"
+    measure "pay_$f" "$n" "$pay 2>/dev/null" "rm -rf $W/pay.db $W/out-$f && cp $W/empty.db $W/pay.db"
+    measure "pay_${f}_no_xlsx" "$n" "$pay --no-xlsx 2>/dev/null" "rm -rf $W/pay.db $W/out-$f && cp $W/empty.db $W/pay.db"
   done
   lines=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counts"]["payments"])' "$W/out-csv/manifest.json")
   measure floor_write_xlsx "$n" "$BIN/examples/floor_write --rows $lines --out $W/floor.xlsx"
 
   # commit: a fresh copy of a ledger holding the month's draft each run.
-  rm -f "$W/draft.db"; rm -rf "$W/out-d"
+  rm -rf "$W/out-d"; cp "$W/empty.db" "$W/draft.db"
   $YOUFU --ledger "$W/draft.db" pay --month 2024-03 --roster "$DATA/roster-$n.csv" --standards "$STD" --out "$W/out-d" --no-xlsx >/dev/null 2>&1
   measure commit "$n" "$YOUFU --ledger $W/commit.db commit --month 2024-03 --pay-date 2024-03-15 2>/dev/null" "cp $W/draft.db $W/commit.db"
 
   # six committed months (2024-01..06) → report 2024H1; six more (2024-07..12) → arrears over twelve months.
   if [[ $HISTORY_MAX != 0 && $n -gt $HISTORY_MAX ]]; then continue; fi
-  rm -f "$W/year.db"
+  cp "$W/empty.db" "$W/year.db"
   for m in 01 02 03 04 05 06 07 08 09 10 11 12; do
     rm -rf "$W/out-m"
     $YOUFU --ledger "$W/year.db" pay --month "2024-$m" --roster "$DATA/roster-$n.csv" --standards "$STD" --out "$W/out-m" --no-xlsx >/dev/null 2>&1

@@ -1142,7 +1142,7 @@ This file is written by `examples/gen_roster.rs` (do not edit it by hand; change
 | `roster.xls`, `roster.ods` | `roster.xlsx` saved by LibreOffice Calc in the old Excel format and as ODF. | `soffice --headless --convert-to xls/ods` |
 | `standards.csv` | the 标准表, UTF-8, CRLF, header in row 1: 项目, 类别, 等级, 性质, 城乡, 护理, 金额, 计发单位, 起始日期, 终止日期, 依据. Key columns are 类别, 等级, 性质, 城乡, 护理 (blank = any). | the generator |
 | `standards.xlsx` | `standards.csv` imported by LibreOffice Calc (so this fixture is written by another program): dates become date cells, 金额 numbers. | `soffice --headless --infilter="CSV:44,34,76,1,,0,false,true" --convert-to xlsx` |
-| `youfu.toml` | a sample configuration: `county`, `unit`, `[rounding] policy = "monthly"`, the `[bank]` defaults spelled out. | the generator |
+| `youfu.toml` | a sample configuration: `county`, `county_code`, `unit`, `[rounding] policy = "monthly"`, the `[bank]` defaults spelled out. | the generator |
 
 Regenerate everything with `fixtures/make.sh` (by hand; CI only reads the committed files). The generator's own
 outputs are byte-identical on rerun; LibreOffice's outputs may differ in embedded timestamps.
@@ -1252,6 +1252,8 @@ const YOUFU_TOML: &str = r#"# 示例配置：以下每一项都是示例值，�
 
 # 县（市、区）名 / county name (sample)
 county = "示例县"
+# 行政区划代码 / the county's 6-digit code (sample: 110101 is a real district's code, used here only as an example)
+county_code = "110101"
 # 单位名称 / issuing unit (sample)
 unit = "示例县退役军人事务局"
 
@@ -1567,6 +1569,7 @@ mod tests {
         let text = std::fs::read_to_string(fixtures().join("youfu.toml")).unwrap();
         let c = youfu::config::Config::parse(&text, "youfu.toml").unwrap();
         assert_eq!(c.county, "示例县");
+        assert_eq!(c.county_code, "110101");
         assert_eq!(c.unit, "示例县退役军人事务局");
         assert_eq!(c.rounding.policy, youfu::config::RoundingPolicy::Monthly);
         assert_eq!(c.bank, youfu::config::BankLayout::default());

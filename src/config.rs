@@ -17,14 +17,20 @@ pub struct Config {
     pub unit: String,
     /// 县（市、区）名 for titles, e.g. "示例县".
     pub county: String,
+    /// 6-digit 行政区划代码 of the county (GB/T 2260), e.g. "110101"; written by `youfu init`.
+    pub county_code: String,
     pub rounding: Rounding,
     pub bank: BankLayout,
     pub output: OutputNames,
     pub categories: CategoryConfig,
-    /// The ledger database file (relative to the working directory); `--ledger` overrides it.
+    /// The ledger database file; a relative path is relative to the folder of the youfu.toml it is written in
+    /// (the working directory under the built-in defaults). `--ledger` overrides it (relative to the working
+    /// directory).
     pub ledger: String,
     /// Holiday-calendar files adding or replacing years (format: src/calendar/data/README.md), read in order; a
     /// single string or a list (`youfu calendar import` writes one file per notice, so a list is the usual case).
+    /// A relative path is relative to the config file's folder (made absolute when the config is loaded:
+    /// `cli::load::config`).
     #[serde(deserialize_with = "one_or_many")]
     pub calendar_file: Vec<String>,
     pub deadline: DeadlineRule,
@@ -150,6 +156,7 @@ impl Default for Config {
         Config {
             unit: "退役军人事务局".into(),
             county: String::new(),
+            county_code: String::new(),
             rounding: Rounding::default(),
             bank: BankLayout::default(),
             output: OutputNames::default(),
@@ -178,6 +185,9 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), String> {
+        if !self.county_code.is_empty() {
+            check_county_code(&self.county_code).map_err(|e| format!("county_code {e}"))?;
+        }
         for c in &self.bank.columns {
             if !BANK_COLUMNS.contains(&c.as_str()) {
                 return Err(format!("bank.columns 中的“{c}”不是可用的列，可用：{}", BANK_COLUMNS.join("、")));
@@ -211,6 +221,20 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
             "calendar_file 应是一个文件名（\"日历2027.toml\"）或文件名的列表（[\"日历2026.toml\", \"日历2027.toml\"]）",
         )),
     }
+}
+
+/// A 行政区划代码 as youfu stores it: six ASCII digits whose first two name a province-level division
+/// (GB/T 2260: 11–15, 21–23, 31–37, 41–46, 50–54, 61–65, 71, 81, 82). Err: why not, in Chinese, with the value.
+pub fn check_county_code(code: &str) -> Result<(), String> {
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("“{code}”不是 6 位数字的行政区划代码（如 110101）"));
+    }
+    let province: u32 = code[..2].parse().expect("two digits");
+    let known = matches!(province, 11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81 | 82);
+    if !known {
+        return Err(format!("“{code}”的前两位 {province:02} 不是省级行政区划代码（11–82，见 GB/T 2260）"));
+    }
+    Ok(())
 }
 
 impl Config {
@@ -269,6 +293,21 @@ mod tests {
             e,
             "配置文件 youfu.toml 有误：calendar_file 应是一个文件名（\"日历2027.toml\"）或文件名的列表（[\"日历2026.toml\", \"日历2027.toml\"]）"
         );
+    }
+
+    #[test]
+    fn county_code_is_six_digits_of_a_known_province() {
+        assert_eq!(Config::parse("county_code = \"110101\"\n", "y").unwrap().county_code, "110101");
+        for (code, why) in [
+            ("11010", "“11010”不是 6 位数字的行政区划代码（如 110101）"),
+            ("11010x", "“11010x”不是 6 位数字的行政区划代码（如 110101）"),
+            ("１１０１０１", "“１１０１０１”不是 6 位数字的行政区划代码（如 110101）"),
+            ("990101", "“990101”的前两位 99 不是省级行政区划代码（11–82，见 GB/T 2260）"),
+        ] {
+            assert_eq!(check_county_code(code).unwrap_err(), why);
+            let e = Config::parse(&format!("county_code = \"{code}\"\n"), "youfu.toml").unwrap_err();
+            assert_eq!(e, format!("配置文件 youfu.toml 有误：county_code {why}"));
+        }
     }
 
     #[test]

@@ -4,23 +4,34 @@
 mod common;
 use common::*;
 
-/// Run `pay` for 2024-03 in a work folder; assert nothing was written; return the run.
+/// Run `pay` for 2024-03 in a work folder; assert nothing was written (no output folder, and no ledger file
+/// where there was none: the inputs are refused before the ledger is looked at, and only `init` creates one);
+/// return the run.
 fn pay_refused(dir: &tempfile::TempDir, roster: &str, standards: &str) -> Run {
+    let had_ledger = dir.path().join("youfu.db").exists();
     let r =
         youfu(dir.path(), &["pay", "--month", "2024-03", "--roster", roster, "--standards", standards, "--out", "out"]);
     assert!(!dir.path().join("out").exists(), "output folder must not be created: {}", r.stderr);
+    assert_eq!(dir.path().join("youfu.db").exists(), had_ledger, "a refused pay creates no ledger: {}", r.stderr);
     let left: Vec<String> = entries(dir.path()).into_iter().filter(|e| e.starts_with(".youfu")).collect();
     assert!(left.is_empty(), "temporary files left behind: {left:?}");
     r
 }
 
+/// `pay_refused` in a new work folder with a ledger (some refusals come from the computation, after the ledger's
+/// history is read).
 fn refused(roster: &str, standards: &str) -> Run {
     let dir = workdir(roster, standards);
+    init(dir.path(), &[]);
     pay_refused(&dir, "roster.csv", "standards.csv")
 }
 
-/// Run `pay` for 2024-03 on the work folder's roster.csv and standards.csv into `out`; assert it succeeded.
+/// Run `pay` for 2024-03 on the work folder's roster.csv and standards.csv into `out` (after `init` when the
+/// folder has no ledger yet); assert it succeeded.
 fn pay_ok(dir: &tempfile::TempDir, out: &str) -> Run {
+    if !dir.path().join("youfu.db").exists() {
+        init(dir.path(), &[]);
+    }
     let r = youfu(
         dir.path(),
         &["pay", "--month", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv", "--out", out],
@@ -248,6 +259,7 @@ fn every_problem_of_both_files_is_listed_at_once() {
 fn a_name_the_gbk_bank_file_cannot_hold() {
     let dir = workdir(&ROSTER.replace("李四", "李𠮷"), STANDARDS);
     std::fs::write(dir.path().join("youfu.toml"), "[bank]\nencoding = \"gbk\"\n").unwrap();
+    init(dir.path(), &[]);
     let r = pay_refused(&dir, "roster.csv", "standards.csv");
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert_eq!(

@@ -50,10 +50,18 @@ fn commit_needs_a_draft_and_happens_once() {
     let dir = workdir(ROSTER, STANDARDS);
     let d = dir.path();
     let pay = ["pay", "--month", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv", "--out", "out"];
+    init(d, &[]);
     assert_eq!(youfu(d, &pay).code, 0);
     let r = youfu(d, &["commit", "--month", "2024-04", "--pay-date", "2024-04-15"]);
     assert_eq!(r.code, 7);
-    assert_eq!(r.stderr, "错误：台账 youfu.db 中没有 2024-04 的发放草稿，请先运行 youfu pay --month 2024-04 再确认\n");
+    // The ledger named by the youfu.toml that init wrote in d (found, so given as an absolute path).
+    assert_eq!(
+        r.stderr,
+        format!(
+            "错误：台账 {} 中没有 2024-04 的发放草稿：请先用 youfu pay 计算 2024-04 的发放，银行代发完成后再确认\n",
+            d.join("youfu.db").display()
+        )
+    );
     assert_eq!(youfu(d, &["commit", "--month", "2024-03", "--pay-date", "2024-03-15"]).code, 0);
     let again = youfu(d, &["commit", "--month", "2024-03", "--pay-date", "2024-03-15"]);
     assert_eq!(again.code, 6);
@@ -97,6 +105,7 @@ fn commit_needs_a_draft_and_happens_once() {
 fn history_is_in_period_order() {
     let dir = workdir(ROSTER, STANDARDS);
     let d = dir.path();
+    init(d, &[]);
     let pay = |month: &str| {
         let r = youfu(
             d,

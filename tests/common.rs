@@ -10,7 +10,8 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// Run `youfu` with `args` in `dir` (no youfu.toml there unless the test wrote one). "Today" is fixed to a day
+/// Run `youfu` with `args` in `dir` (no youfu.toml there unless the test wrote one; `YOUFU_CONFIG` from the
+/// developer's environment is removed). "Today" is fixed to a day
 /// outside December (`YOUFU_TODAY`), so the December next-year notice does not depend on when tests run.
 pub fn youfu(dir: &Path, args: &[&str]) -> Run {
     youfu_on(dir, args, "2026-06-15")
@@ -22,6 +23,7 @@ pub fn youfu_on(dir: &Path, args: &[&str], today: &str) -> Run {
         .args(args)
         .current_dir(dir)
         .env("YOUFU_TODAY", today)
+        .env_remove("YOUFU_CONFIG")
         .output()
         .expect("run youfu");
     Run {
@@ -29,6 +31,29 @@ pub fn youfu_on(dir: &Path, args: &[&str], today: &str) -> Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// The county `init` is given in tests.
+pub const COUNTY: &str = "示例县";
+pub const COUNTY_CODE: &str = "110101";
+
+/// `youfu <global> init` in `dir`, asserting success: creates the ledger that later commands run with the same
+/// `global` flags (`--config`, `--ledger`) in `dir` will find — only `init` creates a ledger. When there is no
+/// config to use (no file at `--config`, or no youfu.toml in `dir`), init also writes one (county 示例县, code
+/// 110101, every other key at its default; with `--ledger`, `ledger` set to it), so `dir` gains a youfu.toml.
+pub fn init(dir: &Path, global: &[&str]) -> Run {
+    let config = match global.iter().position(|a| *a == "--config") {
+        Some(i) => dir.join(global[i + 1]),
+        None => dir.join("youfu.toml"),
+    };
+    let mut args: Vec<&str> = global.to_vec();
+    args.push("init");
+    if !config.is_file() {
+        args.extend(["--county", COUNTY, "--county-code", COUNTY_CODE]);
+    }
+    let r = youfu(dir, &args);
+    assert_eq!(r.code, 0, "youfu {args:?}\n{}{}", r.stdout, r.stderr);
+    r
 }
 
 /// The repository's fixtures folder.

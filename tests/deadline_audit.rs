@@ -126,6 +126,7 @@ fn a_late_pay_date_needs_a_reason_and_the_audit_counts_it() {
         "错误：发放日期 2024-03-21 晚于 2024-03 的到账截止日 2024-03-20（逾期 1 天，其中 1 个工作日）。如确需逾期发放，请加 --allow-late \"原因\"，原因将记入台账\n"
     );
     assert!(!d.join("out").exists() && !d.join("youfu.db").exists());
+    init(d, &[]);
     let r = pay(d, "2024-03", "roster.csv", &["--pay-date", "2024-03-21", "--allow-late", "财政资金3月21日到位"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let manifest = std::fs::read_to_string(d.join("out/2024-03/manifest.json")).unwrap();
@@ -171,6 +172,7 @@ fn six_months_audited_one_late_one_short_one_missing() {
     for name in ["roster.xlsx", "standards.csv", "youfu.toml"] {
         std::fs::copy(fixtures().join(name), d.join(name)).unwrap();
     }
+    init(d, &[]);
     roster_with_all_accounts(d);
     // January on time; February late (2024-02-20 is the deadline; the 21st is one working day late);
     // March short (the original roster: 武建 has no account); April never paid; May and June on time.

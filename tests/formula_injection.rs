@@ -14,6 +14,9 @@ const HOSTILE_ROSTER: &str = "\
 ";
 
 fn pay(dir: &tempfile::TempDir, month: &str) -> Run {
+    if !dir.path().join("youfu.db").exists() {
+        init(dir.path(), &[]);
+    }
     let r = youfu(
         dir.path(),
         &["pay", "--month", month, "--roster", "roster.csv", "--standards", "standards.csv", "--out", month],

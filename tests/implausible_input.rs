@@ -96,6 +96,7 @@ fn workdir_with_ledger() -> tempfile::TempDir {
     std::fs::copy(fixtures().join("youfu.toml"), dir.path().join("youfu.toml")).unwrap();
     write_csv(&dir.path().join("roster.csv"), &roster_grid());
     write_csv(&dir.path().join("standards.csv"), &standards_grid());
+    init(dir.path(), &[]);
     let feb = ["pay", "--month", "2024-02", "--roster", "roster.csv", "--standards", "standards.csv", "--out", "feb"];
     let r = youfu(dir.path(), &feb);
     assert_eq!(r.code, 0, "{}", r.stderr);

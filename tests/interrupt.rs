@@ -2,7 +2,7 @@
 //! its files were being written into is removed, the ledger is as it was, and the exit code says so (130).
 
 mod common;
-use common::{ROSTER, STANDARDS, entries, workdir, youfu};
+use common::{ROSTER, STANDARDS, entries, init, workdir, youfu};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -29,7 +29,8 @@ fn an_interrupted_pay_leaves_no_files_and_no_draft() {
 
 fn interrupted_pay(signal: &str) {
     let dir = workdir(ROSTER, STANDARDS);
-    // A first month, so that the ledger exists.
+    // The ledger, and a first month in it.
+    init(dir.path(), &["--ledger", "l.db"]);
     let first = youfu(dir.path(), &pay_args("2024-02").iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(first.code, 0, "{}", first.stderr);
 
@@ -62,7 +63,7 @@ fn interrupted_pay(signal: &str) {
     drop(lock);
 
     // Nothing of the second month: no folder, no hidden folder, no draft.
-    assert_eq!(entries(dir.path()), ["l.db", "out-2024-02", "roster.csv", "standards.csv"]);
+    assert_eq!(entries(dir.path()), ["l.db", "out-2024-02", "roster.csv", "standards.csv", "youfu.toml"]);
     let batches = youfu(dir.path(), &["--ledger", "l.db", "batches", "--json"]);
     assert_eq!(batches.code, 0, "{}", batches.stderr);
     assert!(batches.stdout.contains("2024-02") && !batches.stdout.contains("2024-03"), "{}", batches.stdout);

@@ -27,6 +27,7 @@ fn batches_json(dir: &Path) -> serde_json::Value {
 fn a_pay_killed_while_writing_the_ledger_changes_nothing() {
     let dir = workdir(ROSTER, STANDARDS);
     let d = dir.path();
+    init(d, &[]);
     assert_eq!(youfu(d, &args_pay("2024-02", "out/2024-02")).code, 0);
     assert_eq!(youfu(d, &["commit", "--month", "2024-02", "--pay-date", "2024-02-08"]).code, 0);
     assert_eq!(youfu(d, &args_pay("2024-03", "out/2024-03")).code, 0); // a draft for March exists
@@ -57,6 +58,7 @@ fn two_commits_of_one_month_at_once_commit_it_once() {
     for _ in 0..3 {
         let dir = workdir(ROSTER, STANDARDS);
         let d = dir.path();
+        init(d, &[]);
         assert_eq!(youfu(d, &args_pay("2024-03", "out")).code, 0);
         let spawn = || {
             Command::new(env!("CARGO_BIN_EXE_youfu"))
@@ -86,6 +88,7 @@ fn two_commits_of_one_month_at_once_commit_it_once() {
 fn two_pays_of_one_month_at_once_leave_one_draft() {
     let dir = workdir(ROSTER, STANDARDS);
     let d = dir.path();
+    init(d, &[]);
     let spawn = |out: &'static str| {
         Command::new(env!("CARGO_BIN_EXE_youfu")).args(args_pay("2024-03", out)).current_dir(d).output()
     };
@@ -123,6 +126,17 @@ fn a_file_that_is_not_a_ledger_is_refused_untouched() {
         b"these are the minutes of the meeting, not a database......................................................",
         "LEDGER_CORRUPT",
         "错误：台账 youfu.db 已损坏或不是数据库文件（",
+    );
+}
+
+/// A zero-byte file where the ledger should be (an empty file made by mistake, a copy cut short) is not a ledger:
+/// refused, not silently made a new ledger.
+#[test]
+fn a_zero_byte_ledger_file_is_refused_untouched() {
+    refused_ledger(
+        b"",
+        "LEDGER_NOT_YOUFU",
+        "错误：文件 youfu.db 不是 youfu 台账（文件是空的（0 字节）），未对该文件做任何修改。请用 --ledger 指定正确的台账文件\n",
     );
 }
 

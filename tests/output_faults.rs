@@ -3,13 +3,17 @@
 //! prints youfu's message alone.
 
 mod common;
-use common::{ROSTER, Run, STANDARDS, entries, workdir, youfu};
+use common::{ROSTER, Run, STANDARDS, entries, init, workdir, youfu};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use youfu::output::atomic::{NOTE_NAME, PART_SUFFIX, WORK_PREFIX};
 
+/// `pay` with the ledger l.db (made by `init` first when missing).
 fn pay(dir: &Path, month: &str, out: &str, extra: &[&str]) -> Run {
+    if !dir.join("l.db").exists() {
+        init(dir, &["--ledger", "l.db"]);
+    }
     let mut args = vec![
         "--ledger",
         "l.db",
@@ -65,7 +69,10 @@ fn a_folder_named_like_the_bank_file_leaves_out_and_the_ledger_as_they_were() {
 
     let c = youfu(dir.path(), &["--ledger", "l.db", "commit", "--month", "2024-03", "--pay-date", "2024-03-15"]);
     assert_eq!(c.code, 7, "{}", c.stderr);
-    assert_eq!(c.stderr, "错误：台账 l.db 中没有 2024-03 的发放草稿，请先运行 youfu pay --month 2024-03 再确认\n");
+    assert_eq!(
+        c.stderr,
+        "错误：台账 l.db 中没有 2024-03 的发放草稿：请先用 youfu pay 计算 2024-03 的发放，银行代发完成后再确认\n"
+    );
 }
 
 /// `kill -9` while pay waits for the ledger: its work folder stays (nothing can remove it), but it is named

@@ -12,11 +12,16 @@ use std::str::FromStr;
 fn pay(month: &str, roster: &str, standards: &str) -> (tempfile::TempDir, Run) {
     let dir = tempfile::tempdir().unwrap();
     let f = fixtures();
+    // The fixtures' youfu.toml would put the ledger beside it (in fixtures/): each run gets its own here.
+    let config = f.join("youfu.toml");
+    init(dir.path(), &["--config", config.to_str().unwrap(), "--ledger", "youfu.db"]);
     let r = youfu(
         dir.path(),
         &[
             "--config",
-            f.join("youfu.toml").to_str().unwrap(),
+            config.to_str().unwrap(),
+            "--ledger",
+            "youfu.db",
             "pay",
             "--month",
             month,
@@ -90,6 +95,32 @@ fn all_files_and_totals_agree_to_the_fen() {
     assert_eq!(total_row[0], Data::String(format!("合计（{}笔）", lines.len())));
     let detail_total = cell_decimal(&total_row[10]);
     assert_eq!(rows.len(), total_at + 4, "合计, blank, 制表人…, 制表日期");
+
+    // 异常: a Chinese 原因类别 for every row, the full reason, and the code in a column of its own at the end.
+    let exceptions = wb.worksheet_range("异常").unwrap();
+    let rows: Vec<Vec<String>> = exceptions.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(
+        rows[2],
+        ["序号", "姓名", "身份证号", "类别", "乡镇（街道）", "项目", "原因类别", "未发放原因", "原因代码"]
+    );
+    assert_eq!(
+        rows[3],
+        [
+            "1",
+            "武建",
+            "519909196111088853",
+            "烈士遗属",
+            "西河乡",
+            "全部",
+            "缺少银行账号",
+            "缺少银行账号，本月应发2571.67元未发放，请补录账号后补发",
+            "NO_ACCOUNT"
+        ]
+    );
+    for row in &rows[3..] {
+        assert!(!row[6].is_empty() && !row[6].is_ascii(), "a Chinese label in every row: {row:?}");
+        assert!(!row[8].is_empty() && row[8].is_ascii(), "the code in every row: {row:?}");
+    }
 
     // 汇总 sheets: the 合计 row's 金额
     let mut summary_total = |name: &str| {
@@ -198,10 +229,9 @@ fn died_on_march_5_is_not_paid_in_april() {
     let out = dir.path().join("out");
     assert!(lines_of(&out, "519906194609179375").iter().all(|l| l.2 != "正常"));
     let exceptions = std::fs::read_to_string(out.join("exceptions.csv")).unwrap();
-    assert!(
-        exceptions
-            .contains("519906194609179375,高才民,残疾军人,青石乡,全部,DECEASED,已于2024-03-05死亡，发放至2024-03止")
-    );
+    assert!(exceptions.contains(
+        "519906194609179375,高才民,残疾军人,青石乡,全部,已死亡,已于2024-03-05死亡，发放至2024-03止,DECEASED"
+    ));
 }
 
 #[test]

@@ -2,11 +2,15 @@
 //! full run, only without payments.xlsx; and `YOUFU_TIMINGS=1` reports phase times on stderr.
 
 mod common;
-use common::{entries, fixtures, youfu};
+use common::{entries, fixtures, init, youfu};
 
+/// `pay` of 2024-03 on the fixtures with the ledger `l.db` in `dir` (made by `init` first when missing).
 fn pay(dir: &std::path::Path, out: &str, extra: &[&str]) -> common::Run {
     let f = fixtures();
     let (roster, standards, config) = (f.join("roster.xlsx"), f.join("standards.csv"), f.join("youfu.toml"));
+    if !dir.join("l.db").exists() {
+        init(dir, &["--config", config.to_str().unwrap(), "--ledger", "l.db"]);
+    }
     let mut args = vec![
         "--config",
         config.to_str().unwrap(),
@@ -58,6 +62,7 @@ fn timings_only_when_asked_for() {
     let quiet = pay(dir.path(), "a", &["--no-xlsx"]);
     assert_eq!(quiet.code, 0, "{}", quiet.stderr);
     assert!(!quiet.stderr.contains("[timings]"), "{}", quiet.stderr);
+    init(dir.path(), &["--config", fixtures().join("youfu.toml").to_str().unwrap(), "--ledger", "t.db"]);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_youfu"))
         .current_dir(dir.path())
         .env("YOUFU_TIMINGS", "1")

@@ -11,6 +11,7 @@ fn a_half_year_draft_reconciles_with_the_ledger() {
     for name in ["roster.xlsx", "standards.csv", "youfu.toml"] {
         std::fs::copy(fixtures().join(name), d.join(name)).unwrap();
     }
+    init(d, &[]);
     for m in 1..=6 {
         let month = format!("2024-{m:02}");
         let out = format!("out/{month}");

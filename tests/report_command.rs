@@ -57,7 +57,12 @@ fn run(a: &Args) -> Result<i32, Failure> {
 fn message(f: Failure) -> String {
     match f {
         Failure::Data(p) => p.to_string(),
-        Failure::Config(m) | Failure::Io(m) | Failure::Usage(m) | Failure::Late(m) => m,
+        Failure::Config(m)
+        | Failure::Io(m)
+        | Failure::Usage(m)
+        | Failure::Late(m)
+        | Failure::NoLedger(m)
+        | Failure::InputsChanged(m) => m,
         Failure::Ledger(e) => e.to_string(),
     }
 }

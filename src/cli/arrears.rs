@@ -4,7 +4,6 @@
 use super::{Cli, Failure, ledger_io, load};
 use crate::compute::batch::compute_arrears;
 use crate::domain::money::{format_yuan, yuan_text};
-use crate::ledger::Ledger;
 use clap::Args as ClapArgs;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -35,7 +34,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     progress.step("读取花名册和标准表");
     let (roster, table) = load::inputs(&args.inputs.roster, &args.inputs.standards, config)?;
     progress.step("读取台账中已发放的月份");
-    let ledger = Ledger::open_existing(&ledger_io::path(cli, config))?;
+    let ledger = load::ledger(&cfg)?;
     // The committed months in [from, to] and what was paid for them.
     let history = ledger_io::history(&ledger, to.next(), from, &roster)?;
     let months = &history.arrears_months;

@@ -2,11 +2,11 @@
 //! late (by how many working days), and 足额 — plus months with no committed batch. Non-zero exit (10) if anything
 //! is late, short or missing. `--xlsx FILE` writes the same table as a workbook.
 
-use super::{Cli, Failure, exit, ledger_io, load};
+use super::{Cli, Failure, exit, load};
 use crate::calendar::{check_pay_date, deadline};
 use crate::compute::audit::{MonthAudit, MonthFacts, Verdict, audit_month};
 use crate::domain::money::yuan_text;
-use crate::ledger::{BatchStatus, Ledger, LineKind};
+use crate::ledger::{BatchStatus, LineKind};
 use clap::Args as ClapArgs;
 use serde_json::json;
 use std::path::PathBuf;
@@ -65,7 +65,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let cal = load::calendar(config, args.weekends_only)?;
     load::warn_next_year(&cal, load::today()?);
     let cal_err = |e: crate::calendar::CalendarError| Failure::Data(e.to_problem().into());
-    let ledger = Ledger::open_existing(&ledger_io::path(cli, config))?;
+    let ledger = load::ledger(&cfg)?;
     let mut rows = Vec::new();
     for month in from.through(to) {
         let d = deadline(&cal, month, &config.deadline).map_err(cal_err)?;

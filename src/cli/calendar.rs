@@ -124,9 +124,17 @@ fn import(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
         say("\n");
     }
     say(&format!("已写出 {out}。请逐行对照通知原文核对上表。\n"));
-    if !cfg.config.calendar_file.iter().any(|f| Path::new(f) == args.out) {
-        let mut files = cfg.config.calendar_file.clone();
-        files.push(out.clone());
+    // The configured files were made absolute when the config was loaded (relative to its folder); the line to
+    // write names each relative to that folder where it lies inside it, so it reads as the user wrote it.
+    let out_abs = std::path::absolute(&args.out).unwrap_or_else(|_| args.out.clone());
+    if !cfg.config.calendar_file.iter().any(|f| Path::new(f) == out_abs) {
+        let base = cfg.path.as_deref().map(super::load::config_dir).and_then(|d| std::path::absolute(d).ok());
+        let shown = |f: &Path| match base.as_deref().and_then(|b| f.strip_prefix(b).ok()) {
+            Some(rel) => rel.display().to_string(),
+            None => f.display().to_string(),
+        };
+        let mut files: Vec<String> = cfg.config.calendar_file.iter().map(|f| shown(Path::new(f))).collect();
+        files.push(if base.is_some() { shown(&out_abs) } else { out.clone() });
         let list: Vec<String> = files.iter().map(|f| toml::Value::String(f.clone()).to_string()).collect();
         let where_ = cfg.path.as_ref().map_or("youfu.toml".to_string(), |p| p.display().to_string());
         say(&format!("下一步：在 {where_} 中写入（或改为）这一行，youfu 才会使用它：\n"));

@@ -73,7 +73,7 @@ pub fn shown_warnings(mut warnings: Vec<String>) -> Vec<String> {
     let hidden = warnings.len().saturating_sub(SHOWN_WARNINGS);
     if hidden > 0 {
         warnings.truncate(SHOWN_WARNINGS);
-        warnings.push(format!("另有 {hidden} 条同类提示未显示（youfu check --all-warnings 可全部列出）"));
+        warnings.push(format!("另有 {hidden} 条同类提示未显示（check 加 --all-warnings，或加 --json，可全部列出）"));
     }
     warnings
 }
@@ -123,7 +123,7 @@ mod tests {
         // 20 shown, 23 − 20 = 3 left out
         assert_eq!(shown.len(), 21);
         assert_eq!(shown[..20], all[..20]);
-        assert_eq!(shown[20], "另有 3 条同类提示未显示（youfu check --all-warnings 可全部列出）");
+        assert_eq!(shown[20], "另有 3 条同类提示未显示（check 加 --all-warnings，或加 --json，可全部列出）");
         // exactly 20: nothing left out, no extra line
         assert_eq!(shown_warnings(all[..20].to_vec()), all[..20]);
     }

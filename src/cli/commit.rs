@@ -3,7 +3,7 @@
 //! without `--allow-late`.
 
 use super::{Cli, Failure, ledger_io, load};
-use crate::ledger::{BatchStatus, Ledger, LedgerError};
+use crate::ledger::{BatchStatus, LedgerError};
 use clap::Args as ClapArgs;
 use serde_json::json;
 
@@ -29,8 +29,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let cfg = load::config(cli)?;
     let config = &cfg.config;
     let late_reason = super::pay::check_late(config, month, Some(pay_date), args.allow_late.as_deref())?;
-    let path = ledger_io::path(cli, config);
-    let mut ledger = Ledger::open_existing(&path)?;
+    let path = cfg.ledger.clone();
+    let mut ledger = load::ledger(&cfg)?;
     let draft = match ledger.batch(month)? {
         Some(b) if b.status == BatchStatus::Draft => b,
         Some(done) => return Err(LedgerError::already_committed(&path, done).into()),
@@ -38,22 +38,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     };
     let recorded: ledger_io::InputsRecord = serde_json::from_str(&draft.inputs_digest)
         .map_err(|_| Failure::Usage(format!("{month} 的草稿不是由本版本的 youfu pay 生成的，请重新运行 pay")))?;
-    let now = recorded.now(config);
-    if now != recorded {
-        let changed: Vec<String> = recorded
-            .files
-            .iter()
-            .zip(&now.files)
-            .filter(|(a, b)| a.sha256 != b.sha256)
-            .map(|(a, _)| a.path.clone())
-            .chain((recorded.config_sha256 != now.config_sha256).then(|| "配置（youfu.toml）".to_string()))
-            .collect();
-        return Err(Failure::Ledger(LedgerError::InputsChanged {
-            path: path.clone(),
-            month,
-            draft_digest: recorded.to_json(),
-            current_digest: format!("已变化：{}", changed.join("、")),
-        }));
+    let now = recorded.now(config, cfg.path.as_deref());
+    let changes = recorded.changes(&now);
+    if !changes.is_empty() {
+        return Err(Failure::InputsChanged(format!(
+            "{month} 的发放草稿生成后，{}。未确认发放，台账未作修改。请重新运行 pay 后再确认",
+            changes.join("；")
+        )));
     }
     let committed_at = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
     let info = ledger.commit(month, pay_date, &committed_at, &draft.inputs_digest, late_reason.as_deref())?;
@@ -75,6 +66,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             ledger_io::yuan(info.total_fen),
             late_reason.map(|r| format!("（逾期原因：{r}）")).unwrap_or_default()
         );
+        println!("查看台账中的全部批次，请运行：{}", cfg.command("batches"));
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use super::{Cli, Failure, ledger_io, load};
 use crate::compute::batch::{History, compute_month};
 use crate::config::RoundingPolicy;
 use crate::domain::money::{RoundingMode, format_yuan, from_fen, yuan_text};
-use crate::ledger::{Ledger, LedgerError, LineKind, PaidLine};
+use crate::ledger::{LineKind, PaidLine};
 use clap::Args as ClapArgs;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -46,15 +46,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     if person.is_empty() {
         return Err(Failure::Usage(format!("花名册 {} 中没有身份证号为 {id} 的人员", args.inputs.roster.display())));
     }
-    let ledger_path = ledger_io::path(cli, config);
-    let (paid, first_committed, ledger_note): (Vec<PaidLine>, _, Option<String>) =
-        match Ledger::open_existing(&ledger_path) {
-            Ok(l) => (l.lines_for(&id, Some(month))?, l.first_committed_month()?, None),
-            Err(LedgerError::Missing { .. }) => {
-                (Vec::new(), None, Some(format!("（台账 {} 不存在）", ledger_path.display())))
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let ledger = load::ledger(&cfg)?;
+    let (paid, first_committed): (Vec<PaidLine>, _) =
+        (ledger.lines_for(&id, Some(month))?, ledger.first_committed_month()?);
     let history = History { first_committed, ..History::default() };
     let batch = compute_month(month, &person, &table, &config.rules(), &history)?;
     let r = &person[0];
@@ -127,7 +121,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             .map(|l| l.amount_fen)
             .sum();
         if lines.is_empty() {
-            writeln!(out, "  台账已发：无{}", ledger_note.clone().unwrap_or_default()).unwrap();
+            writeln!(out, "  台账已发：无").unwrap();
         } else {
             for l in &lines {
                 writeln!(

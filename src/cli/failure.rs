@@ -19,6 +19,10 @@ pub enum Failure {
     Ledger(crate::ledger::LedgerError),
     /// A pay date after the deadline without `--allow-late`.
     Late(String),
+    /// No ledger where the configuration says (only `youfu init` creates one): where youfu looked, the init command.
+    NoLedger(String),
+    /// `commit` of a draft whose roster, standards or configuration changed since: which, and which keys.
+    InputsChanged(String),
 }
 
 impl Failure {
@@ -30,6 +34,7 @@ impl Failure {
             Failure::Usage(_) => exit::USAGE,
             Failure::Ledger(e) => e.exit_code(),
             Failure::Late(_) => exit::LATE,
+            Failure::NoLedger(_) | Failure::InputsChanged(_) => exit::LEDGER,
         }
     }
 
@@ -41,6 +46,7 @@ impl Failure {
             Failure::Usage(_) => "usage",
             Failure::Ledger(_) => "ledger",
             Failure::Late(_) => "late",
+            Failure::NoLedger(_) | Failure::InputsChanged(_) => "ledger",
         }
     }
 
@@ -63,7 +69,12 @@ impl Failure {
                     eprintln!("共 {} 个问题。", p.len());
                 }
             }
-            Failure::Config(m) | Failure::Io(m) | Failure::Usage(m) | Failure::Late(m) => eprintln!("错误：{m}"),
+            Failure::Config(m)
+            | Failure::Io(m)
+            | Failure::Usage(m)
+            | Failure::Late(m)
+            | Failure::NoLedger(m)
+            | Failure::InputsChanged(m) => eprintln!("错误：{m}"),
             Failure::Ledger(e) => eprintln!("错误：{e}"),
         }
         if json {
@@ -75,6 +86,12 @@ impl Failure {
                 Failure::Ledger(e) => {
                     json!({"ok": false, "exit_code": code, "error": self.kind(), "code": e.code(), "message": e.to_string()})
                 }
+                Failure::NoLedger(m) => {
+                    json!({"ok": false, "exit_code": code, "error": self.kind(), "code": "LEDGER_MISSING", "message": m})
+                }
+                Failure::InputsChanged(m) => json!({
+                    "ok": false, "exit_code": code, "error": self.kind(), "code": "INPUTS_CHANGED_SINCE_DRAFT", "message": m
+                }),
             };
             println!("{}", serde_json::to_string_pretty(&v).expect("plain data"));
         }

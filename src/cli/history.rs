@@ -1,7 +1,6 @@
 //! `youfu history --id 身份证号` and `youfu batches`: what the ledger holds.
 
 use super::{Cli, Failure, ledger_io, load};
-use crate::ledger::Ledger;
 use clap::Args as ClapArgs;
 use serde_json::json;
 
@@ -24,7 +23,7 @@ pub struct BatchesArgs {
 
 pub fn history(cli: &Cli, args: &HistoryArgs) -> Result<(), Failure> {
     let cfg = load::config(cli)?;
-    let ledger = Ledger::open_existing(&ledger_io::path(cli, &cfg.config))?;
+    let ledger = load::ledger(&cfg)?;
     let id = args.id.trim().to_ascii_uppercase();
     let lines = ledger.lines_for(&id, None)?;
     if args.json {
@@ -59,7 +58,7 @@ pub fn history(cli: &Cli, args: &HistoryArgs) -> Result<(), Failure> {
 
 pub fn batches(cli: &Cli, args: &BatchesArgs) -> Result<(), Failure> {
     let cfg = load::config(cli)?;
-    let ledger = Ledger::open_existing(&ledger_io::path(cli, &cfg.config))?;
+    let ledger = load::ledger(&cfg)?;
     let batches = ledger.batches()?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&json!({"batches": batches})).expect("plain data"));

@@ -2,7 +2,6 @@
 //! batch becomes ledger lines, and the record of the inputs a draft was made from (so `commit` can refuse a draft
 //! whose roster or standards changed since).
 
-use super::Cli;
 use crate::compute::StandardTable;
 use crate::compute::amount::Calculation;
 use crate::compute::batch::{History, MonthBatch, PaymentKind};
@@ -13,12 +12,7 @@ use crate::domain::{Recipient, YearMonth};
 use crate::ledger::{BatchStatus, Ledger, LedgerError, LineKind, LineRef, NewBatch};
 use crate::output::atomic::sha256_hex;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
-
-/// `--ledger PATH`, else `ledger` in youfu.toml (default youfu.db in the working directory).
-pub fn path(cli: &Cli, config: &Config) -> PathBuf {
-    cli.ledger.clone().unwrap_or_else(|| PathBuf::from(&config.ledger))
-}
+use std::path::Path;
 
 pub fn kind(k: PaymentKind) -> LineKind {
     match k {
@@ -81,18 +75,30 @@ pub struct InputRecord {
     pub sha256: String,
 }
 
-/// The record of a draft's inputs: each file's absolute path and SHA-256, and the effective configuration's digest.
-/// Stored as JSON in the batch's `inputs_digest`.
+/// The record of a draft's inputs: each file's absolute path and SHA-256, the effective configuration's digest,
+/// and (since 0.1 of issue 19) the configuration itself and the file it came from, so that `commit` can name the
+/// keys that changed. Stored as JSON in the batch's `inputs_digest`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct InputsRecord {
     pub files: Vec<InputRecord>,
     pub config_sha256: String,
+    /// The effective configuration (absent in drafts made before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<serde_json::Value>,
+    /// The config file read (absolute), or None for the built-in defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_file: Option<String>,
 }
 
 impl InputsRecord {
     /// The record of the roster and standards files (absolute path, SHA-256 as computed by the caller: `pay`
     /// hashes the inputs once, for manifest.json, rather than reading a million-row roster twice).
-    pub fn with_digests(roster: (&Path, &str), standards: (&Path, &str), config: &Config) -> InputsRecord {
+    pub fn with_digests(
+        roster: (&Path, &str),
+        standards: (&Path, &str),
+        config: &Config,
+        config_file: Option<&Path>,
+    ) -> InputsRecord {
         let record = |role: &str, (path, sha256): (&Path, &str)| InputRecord {
             role: role.into(),
             path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string(),
@@ -101,6 +107,8 @@ impl InputsRecord {
         InputsRecord {
             files: vec![record("roster", roster), record("standards", standards)],
             config_sha256: config_digest(config),
+            config: Some(serde_json::to_value(config).expect("plain data")),
+            config_file: config_file.map(absolute),
         }
     }
 
@@ -108,8 +116,9 @@ impl InputsRecord {
         serde_json::to_string(self).expect("plain data")
     }
 
-    /// The same record made again from the files as they are now (a missing file gets an empty digest).
-    pub fn now(&self, config: &Config) -> InputsRecord {
+    /// The same record made again from the files as they are now (a missing file gets an empty digest) and the
+    /// configuration in force now.
+    pub fn now(&self, config: &Config, config_file: Option<&Path>) -> InputsRecord {
         InputsRecord {
             files: self
                 .files
@@ -122,7 +131,95 @@ impl InputsRecord {
                 })
                 .collect(),
             config_sha256: config_digest(config),
+            config: Some(serde_json::to_value(config).expect("plain data")),
+            config_file: config_file.map(absolute),
         }
+    }
+
+    /// What differs between the draft's record (`self`) and `now`, for people: each changed input file, and the
+    /// configuration keys whose values differ (dotted: `rounding.mode`), with the config files each came from.
+    /// Empty when nothing that matters changed (the config file's place alone does not matter: the same settings
+    /// found from another folder are the same configuration).
+    pub fn changes(&self, now: &InputsRecord) -> Vec<String> {
+        let role = |r: &str| match r {
+            "roster" => "花名册",
+            "standards" => "标准表",
+            _ => "输入文件",
+        };
+        let mut out: Vec<String> = self
+            .files
+            .iter()
+            .zip(&now.files)
+            .filter(|(a, b)| a.sha256 != b.sha256)
+            .map(|(a, b)| {
+                if b.sha256.is_empty() {
+                    format!("{} {} 已不存在或无法读取", role(&a.role), a.path)
+                } else {
+                    format!("{} {} 的内容已修改", role(&a.role), a.path)
+                }
+            })
+            .collect();
+        // Key by key where both records hold the configuration; `ledger` does not count (the draft is in the
+        // ledger being committed to, whatever path led there). Drafts from before the configuration was recorded
+        // have only its digest.
+        let keys = match (&self.config, &now.config) {
+            (Some(a), Some(b)) => {
+                let mut keys = Vec::new();
+                diff_keys("", a, b, &mut keys);
+                keys.retain(|k| k != "ledger");
+                Some(keys)
+            }
+            _ => None,
+        };
+        let config_changed = match &keys {
+            Some(k) => !k.is_empty(),
+            None => self.config_sha256 != now.config_sha256,
+        };
+        if config_changed {
+            let from = |f: &Option<String>| f.clone().unwrap_or_else(|| "内置默认值（未找到配置文件）".into());
+            let keys = keys.map(|k| format!("，不同的键：{}", k.join("、"))).unwrap_or_default();
+            out.push(if self.config_file != now.config_file {
+                format!(
+                    "配置已变化：生成草稿时用的是 {}，现在用的是 {}{keys}（请用生成草稿时的 --config 运行 commit）",
+                    from(&self.config_file),
+                    from(&now.config_file)
+                )
+            } else {
+                format!("配置 {} 已修改{keys}", from(&now.config_file))
+            });
+        }
+        out
+    }
+}
+
+/// `path` made absolute (`..` and links resolved where the file exists), for records compared across working
+/// directories and for people.
+fn absolute(path: &Path) -> String {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// The dotted names of the keys whose values differ between two JSON objects (a key in only one of them counts).
+fn diff_keys(prefix: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                let name = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                match (x.get(k), y.get(k)) {
+                    (Some(va), Some(vb)) => diff_keys(&name, va, vb, out),
+                    _ => out.push(name),
+                }
+            }
+        }
+        _ if a != b => out.push(prefix.to_string()),
+        _ => {}
     }
 }
 
@@ -202,7 +299,7 @@ pub fn new_batch<'a>(
         .shortfalls()
         .map(|e| {
             let r = &roster[e.recipient];
-            serde_json::json!({"id": r.id.as_str(), "name": r.name, "code": e.code, "reason": e.reason})
+            serde_json::json!({"id": r.id.as_str(), "name": r.name, "code": e.kind.code(), "reason": e.reason})
         })
         .collect();
     let header = NewBatch {

@@ -17,29 +17,182 @@ pub struct InputArgs {
     pub standards: PathBuf,
 }
 
-/// The configuration in force and where it came from.
-pub struct LoadedConfig {
-    pub config: Config,
-    /// The file read, or None for the built-in defaults.
-    pub path: Option<PathBuf>,
+/// The environment variable naming the configuration file when `--config` is not given.
+pub const CONFIG_ENV: &str = "YOUFU_CONFIG";
+
+/// Where the configuration in force came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// `--config PATH`.
+    Flag,
+    /// The environment variable `YOUFU_CONFIG`.
+    Env,
+    /// youfu.toml in the working directory or the nearest parent folder.
+    Found,
+    /// None found: the built-in defaults.
+    Defaults,
 }
 
-/// `--config PATH`, else `./youfu.toml` when present, else the built-in defaults.
-pub fn config(cli: &Cli) -> Result<LoadedConfig, Failure> {
-    let path = match &cli.config {
-        Some(p) => {
-            if !p.exists() {
-                return Err(Failure::Config(format!("找不到配置文件 {}", p.display())));
-            }
-            Some(p.clone())
+/// The configuration in force, where it came from, and the ledger file it (or `--ledger`) names.
+pub struct LoadedConfig {
+    pub config: Config,
+    /// The file read, or None for the built-in defaults. As given (`--config`, `YOUFU_CONFIG`); absolute when found.
+    pub path: Option<PathBuf>,
+    pub source: ConfigSource,
+    /// The ledger file: `--ledger` as given (relative to the working directory), else the config's `ledger`, a
+    /// relative one taken relative to the config file's folder.
+    pub ledger: PathBuf,
+    /// `--ledger` as given.
+    pub ledger_flag: Option<PathBuf>,
+}
+
+impl LoadedConfig {
+    /// A youfu command line that finds this configuration and ledger again when run from the same working
+    /// directory: `youfu [--config C] [--ledger L] ARGS`. `--config` is spelled out when it was given (by flag or
+    /// `YOUFU_CONFIG`, which a copied line may not have), `--ledger` when it was given; a found youfu.toml is
+    /// found again. Paths are as given, quoted for the shell when they need it.
+    pub fn command(&self, args: &str) -> String {
+        let mut line = String::from("youfu");
+        if let (Some(p), ConfigSource::Flag | ConfigSource::Env) = (&self.path, self.source) {
+            line.push_str(" --config ");
+            line.push_str(&shell_quote(&p.display().to_string()));
         }
-        None => Some(PathBuf::from("youfu.toml")).filter(|p| p.exists()),
-    };
-    let config = match &path {
+        if let Some(l) = &self.ledger_flag {
+            line.push_str(" --ledger ");
+            line.push_str(&shell_quote(&l.display().to_string()));
+        }
+        line.push(' ');
+        line.push_str(args);
+        line
+    }
+
+    /// How the ledger path was decided, for messages: 命令行 --ledger, the config's `ledger` key, or the defaults.
+    pub fn ledger_origin(&self) -> String {
+        match (&self.ledger_flag, &self.path) {
+            (Some(_), _) => "命令行 --ledger 指定".to_string(),
+            (None, Some(p)) => format!("配置文件 {} 中 ledger = \"{}\"", p.display(), self.config.ledger),
+            (None, None) => {
+                "未找到配置文件（--config、环境变量 YOUFU_CONFIG、当前及上级文件夹中的 youfu.toml 都没有），\
+                 按内置默认值为当前文件夹下的 youfu.db"
+                    .to_string()
+            }
+        }
+    }
+}
+
+/// `text` as one shell word: unchanged when it holds only characters no shell treats specially (letters, digits,
+/// CJK, `-_./:\\+,=@%`), else in double quotes (what sh, PowerShell and cmd.exe all read as one word) when it
+/// holds none of `"$`\\!`, else in POSIX single quotes.
+pub fn shell_quote(text: &str) -> std::borrow::Cow<'_, str> {
+    let plain = |c: char| c.is_alphanumeric() || "-_./:\\+,=@%".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.into()
+    } else if !text.contains(['"', '$', '`', '\\', '!']) {
+        format!("\"{text}\"").into()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''")).into()
+    }
+}
+
+/// The configuration: `--config PATH`, else `$YOUFU_CONFIG`, else youfu.toml in the working directory or the
+/// nearest parent folder (as git and cargo find theirs), else the built-in defaults. A named file that does not
+/// exist is an error (exit 4), never silently replaced by the defaults.
+pub fn config(cli: &Cli) -> Result<LoadedConfig, Failure> {
+    let (path, source) = find_config(cli)?;
+    if let (Some(p), ConfigSource::Flag | ConfigSource::Env) = (&path, source)
+        && !p.is_file()
+    {
+        let how = if source == ConfigSource::Env { format!("（环境变量 {CONFIG_ENV}）") } else { String::new() };
+        return Err(Failure::Config(format!(
+            "找不到配置文件 {}{how}。新建配置文件和台账请运行：{}",
+            p.display(),
+            init_hint(&path, source, &cli.ledger, None)
+        )));
+    }
+    let mut config = match &path {
         Some(p) => Config::load(p).map_err(Failure::Config)?,
         None => Config::default(),
     };
-    Ok(LoadedConfig { config, path })
+    // A relative calendar file, like the ledger, is beside the config file: made absolute here, so that the same
+    // file found from any folder gives the same effective configuration (and digest).
+    if let Some(p) = &path {
+        for file in config.calendar_file.iter_mut().filter(|f| Path::new(f.as_str()).is_relative()) {
+            let joined = config_dir(p).join(&*file);
+            *file = std::path::absolute(&joined).unwrap_or(joined).display().to_string();
+        }
+    }
+    Ok(LoadedConfig::new(config, path, source, cli.ledger.clone()))
+}
+
+impl LoadedConfig {
+    pub fn new(config: Config, path: Option<PathBuf>, source: ConfigSource, ledger_flag: Option<PathBuf>) -> Self {
+        let ledger = match (&ledger_flag, &path) {
+            (Some(l), _) => l.clone(),
+            (None, Some(p)) => config_dir(p).join(&config.ledger),
+            (None, None) => PathBuf::from(&config.ledger),
+        };
+        LoadedConfig { config, path, source, ledger, ledger_flag }
+    }
+}
+
+/// The folder a config file is in ("" for a bare file name: joining to it keeps a path relative to the working
+/// directory, as given).
+pub fn config_dir(config: &Path) -> &Path {
+    config.parent().unwrap_or(Path::new(""))
+}
+
+/// Which file the configuration comes from (not read yet).
+pub fn find_config(cli: &Cli) -> Result<(Option<PathBuf>, ConfigSource), Failure> {
+    if let Some(p) = &cli.config {
+        return Ok((Some(p.clone()), ConfigSource::Flag));
+    }
+    if let Some(p) = std::env::var_os(CONFIG_ENV).filter(|v| !v.is_empty()) {
+        return Ok((Some(PathBuf::from(p)), ConfigSource::Env));
+    }
+    let cwd = std::env::current_dir().map_err(|e| Failure::Io(format!("无法确定当前文件夹：{e}")))?;
+    Ok(match cwd.ancestors().map(|d| d.join("youfu.toml")).find(|p| p.is_file()) {
+        Some(p) => (Some(p), ConfigSource::Found),
+        None => (None, ConfigSource::Defaults),
+    })
+}
+
+/// The `youfu init` command line for this configuration and `--ledger`: with a config file that exists, nothing
+/// else is needed; otherwise the county's name and code are (placeholders, or the values when known).
+pub fn init_hint(
+    path: &Option<PathBuf>,
+    source: ConfigSource,
+    ledger_flag: &Option<PathBuf>,
+    county: Option<(&str, &str)>,
+) -> String {
+    let exists = path.as_ref().is_some_and(|p| p.is_file());
+    let probe = LoadedConfig {
+        config: Config::default(),
+        path: path.clone(),
+        source,
+        ledger: PathBuf::new(),
+        ledger_flag: ledger_flag.clone(),
+    };
+    if exists {
+        probe.command("init")
+    } else {
+        let (name, code) = county.unwrap_or(("县名", "6位行政区划代码"));
+        probe.command(&format!("init --county {} --county-code {}", shell_quote(name), shell_quote(code)))
+    }
+}
+
+/// The ledger the configuration names, opened (never created: only `youfu init` creates one). No file there →
+/// exit 7 saying where youfu looked and the `youfu init` command that creates it.
+pub fn ledger(cfg: &LoadedConfig) -> Result<crate::ledger::Ledger, Failure> {
+    match crate::ledger::Ledger::open_existing(&cfg.ledger) {
+        Err(crate::ledger::LedgerError::Missing { path }) => Err(Failure::NoLedger(format!(
+            "找不到台账 {}（{}）。台账只由 youfu init 新建；如果这是第一次使用，请运行：{}\n\
+             台账在别处时，请用 --ledger 指定，或在配置文件中设置 ledger。",
+            path.display(),
+            cfg.ledger_origin(),
+            init_hint(&cfg.path, cfg.source, &cfg.ledger_flag, None)
+        ))),
+        r => r.map_err(Failure::from),
+    }
 }
 
 pub fn categories(config: &Config) -> Categories {
@@ -125,5 +278,42 @@ pub fn today() -> Result<chrono::NaiveDate, Failure> {
     match std::env::var("YOUFU_TODAY") {
         Ok(t) => date(&t, "环境变量 YOUFU_TODAY 的日期"),
         Err(_) => Ok(chrono::Local::now().date_naive()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_is_quoted_only_when_a_shell_would_split_or_expand_it() {
+        assert_eq!(shell_quote("fixtures/youfu.toml"), "fixtures/youfu.toml");
+        assert_eq!(shell_quote("县局/台账2024.db"), "县局/台账2024.db");
+        assert_eq!(shell_quote(r"C:\youfu\youfu.toml"), r"C:\youfu\youfu.toml");
+        assert_eq!(shell_quote("县 局/youfu.toml"), "\"县 局/youfu.toml\"");
+        assert_eq!(shell_quote("a&b;c"), "\"a&b;c\"");
+        assert_eq!(shell_quote(""), "\"\"");
+        // A `$` or a quote would be read by sh inside double quotes: POSIX single quotes, a ' written as '\''.
+        assert_eq!(shell_quote("$HOME's"), r"'$HOME'\''s'");
+        assert_eq!(shell_quote("说\"明\""), "'说\"明\"'");
+    }
+
+    #[test]
+    fn the_command_line_carries_the_config_and_ledger_given_not_one_found() {
+        let c = |path: Option<&str>, source, ledger: Option<&str>| {
+            LoadedConfig::new(Config::default(), path.map(PathBuf::from), source, ledger.map(PathBuf::from))
+        };
+        let flag = c(Some("conf/youfu.toml"), ConfigSource::Flag, None);
+        assert_eq!(flag.command("batches"), "youfu --config conf/youfu.toml batches");
+        assert_eq!(flag.ledger, Path::new("conf/youfu.db"));
+        let env = c(Some("/srv/youfu/youfu.toml"), ConfigSource::Env, Some("my ledger.db"));
+        assert_eq!(env.command("batches"), "youfu --config /srv/youfu/youfu.toml --ledger \"my ledger.db\" batches");
+        assert_eq!(env.ledger, Path::new("my ledger.db"));
+        let found = c(Some("/srv/youfu/youfu.toml"), ConfigSource::Found, None);
+        assert_eq!(found.command("batches"), "youfu batches");
+        assert_eq!(found.ledger, Path::new("/srv/youfu/youfu.db"));
+        let defaults = c(None, ConfigSource::Defaults, None);
+        assert_eq!(defaults.command("batches"), "youfu batches");
+        assert_eq!(defaults.ledger, Path::new("youfu.db"));
     }
 }

@@ -11,6 +11,7 @@ pub mod exit;
 mod explain;
 mod failure;
 mod history;
+mod init;
 mod ledger_io;
 mod ledger_state;
 mod load;
@@ -28,10 +29,10 @@ pub use failure::Failure;
 #[derive(Parser, Debug)]
 #[command(name = "youfu", version = version_text(), about = "优抚资金按月计发、代发文件、台账与工作总结统计", long_about = None)]
 pub struct Cli {
-    /// 配置文件 youfu.toml（默认：当前目录下的 youfu.toml，没有则用内置默认值）
+    /// 配置文件（默认：环境变量 YOUFU_CONFIG，否则当前文件夹或最近的上级文件夹中的 youfu.toml，都没有则用内置默认值）
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// 台账文件（默认：配置中的 ledger，即当前目录下的 youfu.db）
+    /// 台账文件，相对当前文件夹（默认：配置中的 ledger，相对配置文件所在的文件夹；无配置文件时为当前文件夹下的 youfu.db）
     #[arg(long, global = true, value_name = "PATH")]
     pub ledger: Option<PathBuf>,
     #[command(subcommand)]
@@ -40,6 +41,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// 新建台账（只有 init 会新建台账）；没有配置文件时写出带说明的 youfu.toml
+    Init(init::Args),
     /// 检查花名册与标准表，列出全部问题（无问题时退出码为 0）
     Check(check::Args),
     /// 列出某日有效的标准
@@ -113,6 +116,7 @@ pub fn main() -> i32 {
         }
     };
     let json = match &cli.command {
+        Command::Init(a) => a.json,
         Command::Check(a) => a.json,
         Command::Standards(a) => a.json,
         Command::Pay(a) => a.json,
@@ -139,6 +143,7 @@ pub fn main() -> i32 {
     );
     let ok = |r: Result<(), Failure>| r.map(|()| exit::OK);
     let result = match &cli.command {
+        Command::Init(a) => ok(init::run(&cli, a)),
         Command::Check(a) => ok(check::run(&cli, a)),
         Command::Standards(a) => ok(standards::run(&cli, a)),
         Command::Pay(a) => ok(pay::run(&cli, a)),

@@ -8,7 +8,7 @@ use super::{Cli, Failure, ledger_io, load};
 use crate::calendar::{Timeliness, check_pay_date, deadline};
 use crate::compute::batch::compute_month;
 use crate::domain::money::format_yuan;
-use crate::ledger::{BatchStatus, Ledger, LedgerError};
+use crate::ledger::{BatchStatus, LedgerError};
 use crate::output::atomic::OutputDir;
 use crate::output::manifest::{Counts, InputFile, Manifest};
 use crate::output::{PayRun, bank, payments_xlsx, tables};
@@ -79,6 +79,20 @@ pub fn check_late(
     }
 }
 
+/// The `youfu commit` line to run once the bank has paid: with the `--config`/`--ledger` in use, the planned pay
+/// date when one was given (a placeholder otherwise) and the late reason `pay` accepted (`commit` asks for it
+/// again).
+fn commit_command(
+    cfg: &load::LoadedConfig,
+    month: crate::domain::YearMonth,
+    pay_date: Option<NaiveDate>,
+    late_reason: Option<&str>,
+) -> String {
+    let date = pay_date.map_or_else(|| "YYYY-MM-DD".to_string(), |d| d.to_string());
+    let late = late_reason.map(|r| format!(" --allow-late {}", load::shell_quote(r))).unwrap_or_default();
+    cfg.command(&format!("commit --month {month} --pay-date {date}{late}"))
+}
+
 pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let mut t = Timings::from_env();
     let mut progress = Progress::new(4);
@@ -109,8 +123,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     t.phase("read inputs");
     progress.step("计算发放金额（含补发、丧葬补助）");
 
-    let ledger_path = ledger_io::path(cli, config);
-    let mut ledger = Ledger::open(&ledger_path)?;
+    let ledger_path = cfg.ledger.clone();
+    let mut ledger = load::ledger(&cfg)?;
     if let Some(b) = ledger.batch(month)?
         && b.status == BatchStatus::Committed
     {
@@ -134,6 +148,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         (&args.inputs.roster, &inputs[0].sha256),
         (&args.inputs.standards, &inputs[1].sha256),
         config,
+        cfg.path.as_deref(),
     );
     // The outputs' digest (manifest.json's) is known only once every file is written: the draft is recorded
     // meanwhile inside an open transaction and given the digest at the end (`PendingDraft::finish`).
@@ -289,6 +304,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             "entitled": format_yuan(batch.entitled),
             "ledger": ledger_path.display().to_string(),
             "status": "draft",
+            "commit_command": commit_command(&cfg, month, pay_date, late_reason.as_deref()),
             "late_reason": late_reason,
             "warnings": warnings,
         });
@@ -308,10 +324,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             names.recoveries
         );
         println!("已写出到 {}：{}", dir.display(), files.join("、"));
-        println!(
-            "已在台账 {} 中记为草稿。银行代发完成后，请运行：youfu commit --month {month} --pay-date YYYY-MM-DD",
-            ledger_path.display()
-        );
+        println!("已在台账 {} 中记为草稿。", ledger_path.display());
+        println!("银行代发完成后，请运行：{}", commit_command(&cfg, month, pay_date, late_reason.as_deref()));
+        if pay_date.is_none() {
+            println!("（把 YYYY-MM-DD 换成资金实际到账的日期）");
+        }
     }
     // The command ends here: giving a province's roster and batch back to the allocator piece by piece would cost
     // a few tenths of a second for nothing (the process exits).

@@ -2,10 +2,10 @@
 //! the ledger; everything else (period, roster, metrics sheet, figures, templates, output, sidecar, missing
 //! figures, `--strict`) is `report::command`.
 
-use super::{Cli, Failure, exit, ledger_io, load};
+use super::{Cli, Failure, exit, load};
 use crate::calendar::{Timeliness, check_pay_date, deadline};
 use crate::domain::money::from_fen;
-use crate::ledger::{BatchStatus, Ledger, LineCounts, PeriodCounts};
+use crate::ledger::{BatchStatus, LineCounts, PeriodCounts};
 use crate::report::figures::{Group, MonthTotal, sort_named_groups};
 use crate::report::{LineSummary, MonthStatus, Period};
 use rust_decimal::Decimal;
@@ -15,20 +15,17 @@ pub use crate::report::command::{Args, InitArgs};
 /// `youfu report`.
 pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let cfg = load::config(cli)?;
-    crate::report::command::run_with_summary(args, &cfg.config, |period| read_ledger(cli, &cfg.config, period))
+    crate::report::command::run_with_summary(args, &cfg.config, |period| read_ledger(&cfg, period))
 }
 
 /// The summary of the committed lines whose batch month lies in `period` (counted by the ledger in one pass, not
 /// loaded), and one `MonthStatus` per month (committed, and whether its pay date met the deadline), from the
 /// ledger (`--ledger`, else the config's).
-fn read_ledger(
-    cli: &Cli,
-    config: &crate::config::Config,
-    period: &Period,
-) -> Result<(LineSummary, Vec<MonthStatus>), Failure> {
+fn read_ledger(cfg: &load::LoadedConfig, period: &Period) -> Result<(LineSummary, Vec<MonthStatus>), Failure> {
+    let config = &cfg.config;
     let mut progress = super::progress::Progress::new(1);
     progress.step("汇总台账中本期的发放记录");
-    let ledger = Ledger::open_existing(&ledger_io::path(cli, config))?;
+    let ledger = load::ledger(cfg)?;
     let cal = load::calendar(config, false)?;
     let mut months = Vec::new();
     for month in period.months() {
@@ -92,7 +89,7 @@ pub fn init_templates(args: &InitArgs) -> Result<i32, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::{LineKind, NewBatch, NewLine};
+    use crate::ledger::{Ledger, LineKind, NewBatch, NewLine};
     use crate::report::LedgerLine;
 
     fn ym(s: &str) -> crate::domain::YearMonth {

@@ -4,6 +4,7 @@
 
 use super::amount::{self, Calculation};
 use super::eligibility::{ConfirmationRule, NotPaid, eligible};
+use super::exception::ExceptionKind;
 use super::funeral::{self, FuneralRule};
 use super::paid::{Compared, PaidIndex};
 use super::standards::{Matcher, Selection, StandardTable};
@@ -130,7 +131,7 @@ impl Formulas {
 pub struct Exception {
     pub recipient: usize,
     pub item: Option<String>,
-    pub code: &'static str,
+    pub kind: ExceptionKind,
     pub reason: String,
 }
 
@@ -152,7 +153,7 @@ impl MonthBatch {
 
     /// Eligible recipients left unpaid this month (no account): what makes a batch not 足额.
     pub fn shortfalls(&self) -> impl Iterator<Item = &Exception> {
-        self.exceptions.iter().filter(|e| e.code == "NO_ACCOUNT")
+        self.exceptions.iter().filter(|e| e.kind.is_shortfall())
     }
 
     pub fn total(&self) -> Decimal {
@@ -469,14 +470,14 @@ fn month_part(
                     batch.exceptions.push(Exception {
                         recipient: ri,
                         item: None,
-                        code: "NOTHING_OWED",
+                        kind: ExceptionKind::NothingOwed,
                         reason: format!("{month}没有在有效期内的标准，本月无应发项目"),
                     });
                 }
                 lines
             }
             Err(why) => {
-                batch.exceptions.push(Exception { recipient: ri, item: None, code: why.code(), reason: why.reason() });
+                batch.exceptions.push(Exception { recipient: ri, item: None, kind: why.kind(), reason: why.reason() });
                 Vec::new()
             }
         };
@@ -509,7 +510,7 @@ fn month_part(
             batch.exceptions.push(Exception {
                 recipient: ri,
                 item: None,
-                code: "NO_ACCOUNT",
+                kind: ExceptionKind::NoAccount,
                 reason: format!("缺少银行账号，本月应发{}元未发放，请补录账号后补发", format_yuan(total)),
             });
         } else {
@@ -694,7 +695,7 @@ mod tests {
         assert_eq!(one.entitled, dec!(18458.34));
         assert_eq!(one.payments.len(), 6);
         assert_eq!(one.exceptions.len(), 1);
-        assert_eq!(one.exceptions[0].code, "NO_ACCOUNT");
+        assert_eq!(one.exceptions[0].kind, ExceptionKind::NoAccount);
         for parts in [2, 3, 5, 9] {
             let split =
                 compute_month_in(ym("2024-03"), &roster, &table(), &Rules::default(), &History::default(), parts)
@@ -852,7 +853,7 @@ mod tests {
         r.account.clear();
         let b = compute_month(ym("2024-03"), &[r], &table(), &Rules::default(), &History::default()).unwrap();
         assert!(b.payments.is_empty());
-        assert_eq!(b.exceptions[0].code, "NO_ACCOUNT");
+        assert_eq!(b.exceptions[0].kind, ExceptionKind::NoAccount);
         assert_eq!(b.entitled, dec!(8889.17));
         assert_eq!(b.regular_total(), dec!(0));
         assert_eq!(b.shortfalls().count(), 1);
@@ -986,8 +987,8 @@ mod tests {
         let history = History { first_committed: Some(ym("2024-01")), ..History::default() };
         let b = compute_month(ym("2024-03"), &[r], &table(), &Rules::default(), &history).unwrap();
         assert!(b.payments.is_empty());
-        let codes: Vec<&str> = b.exceptions.iter().map(|e| e.code).collect();
-        assert_eq!(codes, ["DECEASED", "FUNERAL_BEFORE_LEDGER"]);
+        let kinds: Vec<ExceptionKind> = b.exceptions.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, [ExceptionKind::Deceased, ExceptionKind::FuneralBeforeLedger]);
         assert_eq!(
             b.exceptions[1].reason,
             "死亡月份2023-12早于台账中第一个已确认发放的月份2024-01，丧葬补助未计发，请人工核实是否已发放"

@@ -2,6 +2,7 @@
 //! omission). Rule 4 of the domain page: from 起发年月; through the month of death; not from 停发年月; not while
 //! suspended; and, when configured, not while the 年度确认 is overdue (伤残抚恤管理办法 第25条).
 
+use super::exception::ExceptionKind;
 use crate::domain::{Recipient, Status, YearMonth};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -77,14 +78,14 @@ pub enum NotPaid {
 }
 
 impl NotPaid {
-    /// Stable code for exceptions.csv.
-    pub fn code(&self) -> &'static str {
+    /// The kind of exception it is (its code and label for exceptions.csv).
+    pub fn kind(&self) -> ExceptionKind {
         match self {
-            NotPaid::NotStarted(_) => "NOT_STARTED",
-            NotPaid::Died(_) => "DECEASED",
-            NotPaid::Stopped(_) => "STOPPED",
-            NotPaid::Suspended(_) => "SUSPENDED",
-            NotPaid::Unconfirmed { .. } => "UNCONFIRMED",
+            NotPaid::NotStarted(_) => ExceptionKind::NotStarted,
+            NotPaid::Died(_) => ExceptionKind::Deceased,
+            NotPaid::Stopped(_) => ExceptionKind::Stopped,
+            NotPaid::Suspended(_) => ExceptionKind::Suspended,
+            NotPaid::Unconfirmed { .. } => ExceptionKind::Unconfirmed,
         }
     }
 
@@ -182,7 +183,7 @@ mod tests {
         assert_eq!(eligible(&r, ym("2024-03"), None), Ok(()));
         let e = eligible(&r, ym("2024-04"), None).unwrap_err();
         assert_eq!(e.reason(), "已于2024-03-05死亡，发放至2024-03止");
-        assert_eq!(e.code(), "DECEASED");
+        assert_eq!(e.kind(), ExceptionKind::Deceased);
     }
 
     #[test]
@@ -210,7 +211,7 @@ mod tests {
         r.status = Status::Suspended { reason: "服刑期间中止发放".into() };
         let e = eligible(&r, ym("2024-03"), None).unwrap_err();
         assert_eq!(e.reason(), "暂停发放：服刑期间中止发放");
-        assert_eq!(e.code(), "SUSPENDED");
+        assert_eq!(e.kind(), ExceptionKind::Suspended);
     }
 
     /// Window 03-01..05-31, grace 60 days → grace ends 07-30, suspension from August.
@@ -235,7 +236,7 @@ mod tests {
         let rule = rule(false);
         assert_eq!(eligible(&r, ym("2024-07"), Some(&rule)), Ok(()));
         let e = eligible(&r, ym("2024-08"), Some(&rule)).unwrap_err();
-        assert_eq!(e.code(), "UNCONFIRMED");
+        assert_eq!(e.kind(), ExceptionKind::Unconfirmed);
         assert_eq!(e.reason(), "未完成2024年度确认，自2024-08起暂停发放；确认后次月恢复");
         // never confirmed at all: the 2023 cycle already applies in January 2024
         r.confirmed_on = None;

@@ -5,6 +5,7 @@
 
 use super::amount::Calculation;
 use super::batch::{Exception, History, Payment, PaymentKind, Rules};
+use super::exception::ExceptionKind;
 use super::standards::{Selection, StandardTable};
 use crate::domain::money::format_yuan;
 use crate::domain::{Problem, Recipient, Unit, YearMonth};
@@ -71,7 +72,7 @@ pub fn funeral(
         return Ok(Outcome::Listed(Exception {
             recipient: ri,
             item: Some(ITEM.into()),
-            code: "FUNERAL_BEFORE_LEDGER",
+            kind: ExceptionKind::FuneralBeforeLedger,
             reason: format!(
                 "死亡月份{death_month}早于台账中第一个已确认发放的月份{first}，丧葬补助未计发，请人工核实是否已发放"
             ),
@@ -96,7 +97,7 @@ pub fn funeral(
         return Ok(Outcome::Listed(Exception {
             recipient: ri,
             item: Some(ITEM.into()),
-            code: "FUNERAL_NO_BASE",
+            kind: ExceptionKind::FuneralNoBase,
             reason: format!("死亡月份{death_month}没有可作为丧葬补助计发基数的项目"),
         }));
     };

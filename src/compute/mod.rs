@@ -6,10 +6,12 @@ pub mod audit;
 pub mod batch;
 pub mod dates;
 pub mod eligibility;
+pub mod exception;
 pub mod funeral;
 pub mod paid;
 pub mod standards;
 pub mod summary;
 
 pub use batch::{Exception, History, MonthBatch, Payment, PaymentKind, Recovery, Rules, compute_month};
+pub use exception::ExceptionKind;
 pub use standards::StandardTable;

@@ -265,8 +265,11 @@ pub struct PeriodCounts {
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     /// `open_existing` on a path with no file.
-    #[error("台账文件 {} 不存在。请先运行 youfu pay 生成台账，或用 --ledger 指定台账文件", .path.display())]
+    #[error("台账文件 {} 不存在。只有 youfu init 会新建台账；台账在别处时请用 --ledger 指定", .path.display())]
     Missing { path: PathBuf },
+    /// `create` on a path where a file already is.
+    #[error("台账文件 {} 已存在，未作任何修改", .path.display())]
+    Exists { path: PathBuf },
     /// A SQLite file that belongs to something else (other tables, another application_id).
     #[error(
         "文件 {} 不是 youfu 台账（{detail}），未对该文件做任何修改。请用 --ledger 指定正确的台账文件",
@@ -298,7 +301,7 @@ pub enum LedgerError {
     )]
     AlreadyCommitted { path: PathBuf, month: YearMonth, committed_at: String, pay_date: NaiveDate, total_fen: i64 },
     /// `commit` with no draft for the month.
-    #[error("台账 {} 中没有 {month} 的发放草稿，请先运行 youfu pay --month {month} 再确认", .path.display())]
+    #[error("台账 {} 中没有 {month} 的发放草稿：请先用 youfu pay 计算 {month} 的发放，银行代发完成后再确认", .path.display())]
     NoDraft { path: PathBuf, month: YearMonth },
     /// The inputs' digest at commit differs from the draft's.
     #[error("{month}：花名册或标准表在生成草稿后已被修改，请重新运行 pay 后再确认")]
@@ -352,6 +355,7 @@ impl LedgerError {
     pub fn code(&self) -> &'static str {
         match self {
             LedgerError::Missing { .. } => "LEDGER_MISSING",
+            LedgerError::Exists { .. } => "LEDGER_EXISTS",
             LedgerError::NotLedger { .. } => "LEDGER_NOT_YOUFU",
             LedgerError::TooNew { .. } => "LEDGER_TOO_NEW",
             LedgerError::Corrupt { .. } => "LEDGER_CORRUPT",
@@ -370,6 +374,7 @@ impl LedgerError {
     pub fn path(&self) -> &std::path::Path {
         match self {
             LedgerError::Missing { path }
+            | LedgerError::Exists { path }
             | LedgerError::NotLedger { path, .. }
             | LedgerError::TooNew { path, .. }
             | LedgerError::Corrupt { path, .. }
@@ -382,6 +387,26 @@ impl LedgerError {
             | LedgerError::Io { path, .. }
             | LedgerError::Sqlite { path, .. } => path,
         }
+    }
+
+    /// The same error about `path` instead (`Ledger::create` works on a temporary file; users see the ledger's name).
+    pub fn at(mut self, path: &std::path::Path) -> LedgerError {
+        match &mut self {
+            LedgerError::Missing { path: p } | LedgerError::Exists { path: p } | LedgerError::Busy { path: p } => {
+                *p = path.to_path_buf()
+            }
+            LedgerError::NotLedger { path: p, .. }
+            | LedgerError::TooNew { path: p, .. }
+            | LedgerError::Corrupt { path: p, .. }
+            | LedgerError::AlreadyCommitted { path: p, .. }
+            | LedgerError::NoDraft { path: p, .. }
+            | LedgerError::InputsChanged { path: p, .. }
+            | LedgerError::AlreadyPaid { path: p, .. }
+            | LedgerError::Rejected { path: p, .. }
+            | LedgerError::Io { path: p, .. }
+            | LedgerError::Sqlite { path: p, .. } => *p = path.to_path_buf(),
+        }
+        self
     }
 
     /// As a located `Problem` (location = the ledger file), for the CLI's text and JSON failure output.

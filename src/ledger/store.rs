@@ -140,19 +140,56 @@ const PAID_FUNERAL: &str = "SELECT b.month FROM lines c JOIN batches b ON b.id =
 pub(super) const CHUNK_LINES: usize = if cfg!(test) { 3 } else { 4096 };
 
 impl Ledger {
-    /// Open or create (schema installed, migrations applied forward). Errors: not a youfu ledger (a SQLite file
-    /// with other tables / another application_id), newer schema than this build knows, not a database or
-    /// damaged — each a distinct `LedgerError` with a Chinese message naming the file and what to do. Nothing is
-    /// written to a file that is refused.
+    /// Open or create (schema installed, migrations applied forward), for the library's tests and callers that
+    /// manage their own files: the CLI never calls it (a ledger is created only by `youfu init`, through
+    /// `create`; every other command uses `open_existing`). Errors: not a youfu ledger (a SQLite file with other
+    /// tables / another application_id), newer schema than this build knows, not a database or damaged — each a
+    /// distinct `LedgerError` with a Chinese message naming the file and what to do. Nothing is written to a file
+    /// that is refused.
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
         Self::open_inner(path, true)
     }
 
-    /// Open only if it exists: a missing file → `LedgerError::Missing`. Like `open`, runs the whole-file
-    /// integrity check only when a migration is pending; damage otherwise shows as `Corrupt` when read (and
-    /// `commit` checks the whole file itself).
+    /// Open only if it exists and is a youfu ledger: a missing file → `LedgerError::Missing`; a zero-length file
+    /// or an empty database → `NotLedger` (it is not adopted: only `create` installs the schema, so a stray empty
+    /// file named by `--ledger` is never silently made a new ledger). Like `open`, runs the whole-file integrity
+    /// check only when a migration is pending; damage otherwise shows as `Corrupt` when read (and `commit` checks
+    /// the whole file itself).
     pub fn open_existing(path: &Path) -> Result<Ledger, LedgerError> {
         Self::open_inner(path, false)
+    }
+
+    /// Create a new ledger at `path`, which must not exist (`LedgerError::Exists` otherwise). The schema is
+    /// installed in a temporary file beside `path`, which is then moved into place without replacing anything
+    /// that appeared meanwhile: a failure at any point leaves no file at `path`, and of two processes creating
+    /// the same ledger one succeeds and the other gets `Exists`. For `youfu init` (and tests).
+    pub fn create(path: &Path) -> Result<Ledger, LedgerError> {
+        let io = |source| LedgerError::Io { path: path.to_path_buf(), source };
+        match std::fs::symlink_metadata(path) {
+            Ok(_) => return Err(LedgerError::Exists { path: path.to_path_buf() }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(e)),
+        }
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new().prefix(".youfu-new-ledger-").suffix(".db").tempfile_in(dir).map_err(
+            |e| match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    io(std::io::Error::other(format!("文件夹 {} 不存在，请先建立该文件夹", dir.display())))
+                }
+                _ => io(e),
+            },
+        )?;
+        // The temporary file is empty: `open_inner` adopts it as a fresh database and installs the schema. The
+        // connection is closed before the move (no journal is left beside the temporary name).
+        drop(Self::open_inner(tmp.path(), true).map_err(|e| e.at(path))?);
+        tmp.persist_noclobber(path).map_err(|e| match e.error.kind() {
+            std::io::ErrorKind::AlreadyExists => LedgerError::Exists { path: path.to_path_buf() },
+            _ => io(e.error),
+        })?;
+        Self::open_existing(path)
     }
 
     fn open_inner(path: &Path, create: bool) -> Result<Ledger, LedgerError> {
@@ -160,6 +197,12 @@ impl Ledger {
             Ok(meta) if meta.is_dir() => {
                 return Err(LedgerError::NotLedger {
                     path: path.to_path_buf(), detail: "这是一个文件夹".to_string()
+                });
+            }
+            Ok(meta) if meta.len() == 0 && !create => {
+                return Err(LedgerError::NotLedger {
+                    path: path.to_path_buf(),
+                    detail: "文件是空的（0 字节）".to_string(),
                 });
             }
             Ok(_) => true,
@@ -189,10 +232,16 @@ impl Ledger {
         // Reads only until the file is known to be a youfu ledger (or an empty database). The integrity check
         // reads the whole file, so it runs here only before a pending migration (see the module header: `commit`
         // runs it too); elsewhere a damaged page surfaces as `Corrupt` from the statement that reads it.
-        if let Found::Ledger { version } = schema::inspect(&conn, path)?
-            && version < schema::SCHEMA_VERSION
-        {
-            schema::check_integrity(&conn, path)?;
+        match schema::inspect(&conn, path)? {
+            Found::Ledger { version } if version < schema::SCHEMA_VERSION => schema::check_integrity(&conn, path)?,
+            Found::Ledger { .. } => {}
+            Found::Fresh if !create => {
+                return Err(LedgerError::NotLedger {
+                    path: path.to_path_buf(),
+                    detail: "这是一个空的数据库，没有台账的数据表".to_string(),
+                });
+            }
+            Found::Fresh => {}
         }
         conn.pragma_update(None, "foreign_keys", true).map_err(err)?;
         // Page cache: large while a migration rebuilds tables and indexes, small for the streaming queries; each

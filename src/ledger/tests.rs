@@ -128,12 +128,104 @@ fn a_new_ledger_is_created_marked_and_at_the_current_version() {
 }
 
 #[test]
-fn a_zero_length_file_is_adopted_as_a_new_ledger() {
+fn a_zero_length_file_is_adopted_only_by_the_library_open() {
+    // `open` (tests and library callers; a concurrent creator may have made the file and not yet the schema).
     let (_dir, path) = temp_ledger();
     std::fs::write(&path, b"").unwrap();
     let ledger = Ledger::open(&path).unwrap();
     let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     assert_eq!(version, 6);
+}
+
+#[test]
+fn a_zero_length_file_or_an_empty_database_is_not_a_ledger_for_open_existing_and_is_left_unchanged() {
+    let (dir, path) = temp_ledger();
+    std::fs::write(&path, b"").unwrap();
+    let err = Ledger::open_existing(&path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "文件 {} 不是 youfu 台账（文件是空的（0 字节）），未对该文件做任何修改。请用 --ledger 指定正确的台账文件",
+            path.display()
+        )
+    );
+    assert_eq!((err.code(), err.exit_code()), ("LEDGER_NOT_YOUFU", 7));
+    assert_eq!(std::fs::read(&path).unwrap(), b"");
+    // A SQLite database with nothing in it (what `sqlite3 youfu.db "VACUUM"` leaves).
+    std::fs::remove_file(&path).unwrap();
+    Connection::open(&path).unwrap().execute_batch("PRAGMA user_version = 0; VACUUM;").unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(!bytes.is_empty());
+    let err = Ledger::open_existing(&path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "文件 {} 不是 youfu 台账（这是一个空的数据库，没有台账的数据表），未对该文件做任何修改。请用 --ledger 指定正确的台账文件",
+            path.display()
+        )
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    assert!(others_in(dir.path(), "youfu.db").is_empty());
+}
+
+#[test]
+fn create_makes_a_new_ledger_and_never_replaces_a_file() {
+    let (dir, path) = temp_ledger();
+    let ledger = Ledger::create(&path).unwrap();
+    let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(version, 6);
+    assert_eq!(ledger.path(), path);
+    drop(ledger);
+    // Only the ledger: the temporary file it was built in was moved into place, no journal is left.
+    assert!(others_in(dir.path(), "youfu.db").is_empty());
+    let before = std::fs::read(&path).unwrap();
+    let err = Ledger::create(&path).unwrap_err();
+    assert_eq!(err.to_string(), format!("台账文件 {} 已存在，未作任何修改", path.display()));
+    assert_eq!((err.code(), err.exit_code()), ("LEDGER_EXISTS", 7));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    // A zero-length file is a file: not replaced either.
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    assert_eq!(Ledger::create(&empty).unwrap_err().code(), "LEDGER_EXISTS");
+    assert_eq!(std::fs::read(&empty).unwrap(), b"");
+}
+
+#[test]
+fn create_in_a_missing_folder_says_so_and_leaves_nothing() {
+    let (dir, _path) = temp_ledger();
+    let path = dir.path().join("no-such-folder").join("youfu.db");
+    let err = Ledger::create(&path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "无法读写台账文件 {}：文件夹 {} 不存在，请先建立该文件夹",
+            path.display(),
+            dir.path().join("no-such-folder").display()
+        )
+    );
+    assert!(others_in(dir.path(), "").is_empty());
+}
+
+#[test]
+fn of_two_processes_creating_the_same_ledger_one_creates_and_the_other_is_told_it_exists() {
+    for _ in 0..10 {
+        let (dir, path) = temp_ledger();
+        let barrier = Arc::new(Barrier::new(2));
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let (path, barrier) = (path.clone(), Arc::clone(&barrier));
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    Ledger::create(&path).map(|_| ()).map_err(|e| e.code())
+                })
+            })
+            .collect();
+        let mut results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        results.sort();
+        assert_eq!(results, [Ok(()), Err("LEDGER_EXISTS")]);
+        assert!(others_in(dir.path(), "youfu.db").is_empty());
+        Ledger::open_existing(&path).unwrap();
+    }
 }
 
 /// `pay` records the draft while its files are written: the outputs' digest comes last, and a run that fails
@@ -293,7 +385,7 @@ fn commit_without_a_draft_is_refused() {
     assert_eq!(
         err.to_string(),
         format!(
-            "台账 {} 中没有 2024-03 的发放草稿，请先运行 youfu pay --month 2024-03 再确认",
+            "台账 {} 中没有 2024-03 的发放草稿：请先用 youfu pay 计算 2024-03 的发放，银行代发完成后再确认",
             dir.path().join("youfu.db").display()
         )
     );
@@ -1055,7 +1147,7 @@ fn a_missing_ledger_is_not_created_by_open_existing() {
     let err = Ledger::open_existing(&path).unwrap_err();
     assert_eq!(
         err.to_string(),
-        format!("台账文件 {} 不存在。请先运行 youfu pay 生成台账，或用 --ledger 指定台账文件", path.display())
+        format!("台账文件 {} 不存在。只有 youfu init 会新建台账；台账在别处时请用 --ledger 指定", path.display())
     );
     assert_eq!((err.code(), err.exit_code()), ("LEDGER_MISSING", 7));
     assert!(!path.exists());

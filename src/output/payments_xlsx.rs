@@ -9,6 +9,7 @@
 //! 单位负责人 and 制表日期 lines to sign.
 
 use super::{PayRun, month_title, xlsx_number};
+use crate::compute::ExceptionKind;
 use crate::compute::summary::{GroupTotal, by_category, by_town};
 use crate::domain::money::format_yuan;
 use rust_decimal::Decimal;
@@ -503,15 +504,17 @@ fn summary_sheet(
 
 fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet_with_constant_memory()?.set_name("异常")?;
-    let cols: [(&str, f64); 8] = [
+    // 原因类别 (the Chinese label) for people, the code for scripts in the last column.
+    let cols: [(&str, f64); 9] = [
         ("序号", 6.0),
         ("姓名", 9.0),
         ("身份证号", 21.0),
         ("类别", 16.0),
         ("乡镇（街道）", 12.0),
         ("项目", 12.0),
-        ("原因代码", 24.0),
+        ("原因类别", 20.0),
         ("未发放原因", 64.0),
+        ("原因代码", 26.0),
     ];
     let last_col = (cols.len() - 1) as u16;
     let title = format!("{}优抚资金未发放人员清单", month_title(run.config, run.month));
@@ -536,8 +539,9 @@ fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), X
         ws.write_string_with_format(row, 3, &*r.category, &s.text)?;
         ws.write_string_with_format(row, 4, &*r.town, &s.text)?;
         ws.write_string_with_format(row, 5, e.item.as_deref().unwrap_or("全部"), &s.text)?;
-        ws.write_string_with_format(row, 6, e.code, &s.text)?;
+        ws.write_string_with_format(row, 6, e.kind.label(), &s.text)?;
         ws.write_string_with_format(row, 7, &e.reason, &s.wrap)?;
+        ws.write_string_with_format(row, 8, e.kind.code(), &s.text)?;
         fit_row(ws, row, &e.reason, 64)?;
     }
     // Overpayments found against the ledger: listed for 追缴, never netted.
@@ -551,7 +555,8 @@ fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), X
         ws.write_string_with_format(row, 3, &*r.category, &s.text)?;
         ws.write_string_with_format(row, 4, &*r.town, &s.text)?;
         ws.write_string_with_format(row, 5, &rc.item, &s.text)?;
-        ws.write_string_with_format(row, 6, "OVERPAID", &s.text)?;
+        ws.write_string_with_format(row, 6, ExceptionKind::Overpaid.label(), &s.text)?;
+        ws.write_string_with_format(row, 8, ExceptionKind::Overpaid.code(), &s.text)?;
         let reason = format!(
             "多发待追缴：{}应发{}元，已发{}元，多发{}元",
             rc.period,

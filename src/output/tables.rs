@@ -35,17 +35,26 @@ pub fn payments_csv<W: Write>(run: &PayRun, out: W) -> io::Result<()> {
     w.finish().map(drop)
 }
 
-pub const EXCEPTIONS_HEADER: [&str; 8] = ["身份证号", "姓名", "类别", "乡镇", "项目", "原因代码", "原因", "花名册行号"];
+pub const EXCEPTIONS_HEADER: [&str; 9] =
+    ["身份证号", "姓名", "类别", "乡镇", "项目", "原因类别", "原因", "原因代码", "花名册行号"];
 
-/// One row per recipient (or item) not paid, with the reason.
+/// One row per recipient (or item) not paid, with the reason: its Chinese label (原因类别), the full text, and the
+/// stable code for scripts (原因代码) in a column of its own.
 pub fn exceptions_csv<W: Write>(run: &PayRun, out: W) -> io::Result<()> {
     let mut w = writer(out)?;
     w.record(EXCEPTIONS_HEADER)?;
     for e in &run.batch.exceptions {
         let r = &run.roster[e.recipient];
-        for text in
-            [r.id.as_str(), &r.name, &r.category, &r.town, e.item.as_deref().unwrap_or("全部"), e.code, &e.reason]
-        {
+        for text in [
+            r.id.as_str(),
+            &r.name,
+            &r.category,
+            &r.town,
+            e.item.as_deref().unwrap_or("全部"),
+            e.kind.label(),
+            &e.reason,
+            e.kind.code(),
+        ] {
             w.field(text.as_bytes());
         }
         // A number, never text (`CsvOut::raw`); empty for a roster row without a number.
