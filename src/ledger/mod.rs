@@ -15,9 +15,14 @@
 //!   Queries over many months stream instead of loading lines: `period_counts` (the report's groups, counted in
 //!   one sequential pass, no sort), `for_each_paid` (what arrears and `pay` need of earlier months),
 //!   `funeral_paid_ids`.
+//! - `location` — a ledger is a file path (SQLite) or a `postgresql://` URL.
+//! - `pg` — the same ledger on a PostgreSQL server, for a city or province (issue 22; not used by the commands
+//!   yet).
 
 mod counts;
+pub mod location;
 mod packed;
+pub mod pg;
 mod schema;
 mod store;
 #[cfg(test)]
