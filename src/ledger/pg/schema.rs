@@ -18,11 +18,12 @@
 //! Where PostgreSQL differs from the SQLite schema, and why:
 //! - A draft's lines are rows of `draft_lines` (written with COPY, see `copy`), not JSON chunks: COPY makes rows
 //!   cheap, and `commit` moves them into `lines` with one `INSERT … SELECT` on the server. A draft's 重发 link is a
-//!   column there (SQLite's `draft_reissues`).
-//! - `lines` has no per-row foreign keys and no per-row triggers: PostgreSQL checks a foreign key with a trigger
-//!   per row, which at a province's million lines costs more than the insert. One statement-level trigger over
-//!   the inserted rows (a transition table) checks what those keys would: the batch is a draft of the same county,
-//!   the calculation exists, a 重发 re-issues a returned line. Update, delete and truncate are refused per
+//!   column there (SQLite's `draft_reissues`). No (batch, 'draft') foreign key: checked per statement, below.
+//! - `lines` and `draft_lines` have no per-row foreign keys and no per-row triggers: PostgreSQL checks a foreign
+//!   key with a trigger per row, which at a province's million lines costs more than the insert. One
+//!   statement-level trigger over the inserted rows (a transition table) checks what those keys would (the batch
+//!   is a draft of the same county, the calculation exists, a 重发 re-issues a returned line) and holds the
+//!   batches FOR SHARE, as a foreign key does, so a concurrent commit or delete of the batch waits. Update, delete and truncate are refused per
 //!   statement, so even `DELETE … WHERE false` is refused: nothing ever changes `lines`.
 //! - Texts compare byte-wise (`COLLATE "C"` where the order matters) as in SQLite, whatever the database's locale.
 
@@ -94,12 +95,13 @@ CREATE UNIQUE INDEX calcs_once ON calcs (formula, basis, standard_row, standard_
 CREATE TRIGGER calcs_frozen BEFORE UPDATE OR DELETE OR TRUNCATE ON calcs
 FOR EACH STATEMENT EXECUTE FUNCTION refuse('计算依据记录不能修改或删除');
 
--- A draft's lines; replaced by the next `pay` of the month (deleting the draft batch deletes them). The
--- (batch, 'draft') foreign key keeps them out of committed batches, and keeps a batch with lines left here from
--- becoming committed.
+-- A draft's lines; replaced by the next `pay` of the month (deleting the draft batch deletes them, see
+-- batches_guard). No per-row foreign key (see the module header): `draft_lines_inserted` checks, once per
+-- statement, that every row goes to a draft, holding those batches FOR SHARE until the transaction ends, so a
+-- concurrent commit of the batch waits instead of leaving lines behind; the batch's commit refuses while any
+-- of its lines are still here.
 CREATE TABLE draft_lines (
     batch_id     bigint  NOT NULL,
-    batch_status text    NOT NULL DEFAULT 'draft' CONSTRAINT draft_lines_in_drafts CHECK (batch_status = 'draft'),
     line_no      integer NOT NULL,
     person_id    text    NOT NULL,
     name         text    NOT NULL,
@@ -111,9 +113,26 @@ CREATE TABLE draft_lines (
     amount_fen   bigint  NOT NULL CONSTRAINT amount_not_negative CHECK (amount_fen >= 0),
     calc_id      bigint  NOT NULL,
     reissue_of   bigint,
-    PRIMARY KEY (batch_id, line_no),
-    FOREIGN KEY (batch_id, batch_status) REFERENCES batches (id, status) ON DELETE CASCADE
+    PRIMARY KEY (batch_id, line_no)
 );
+
+CREATE FUNCTION draft_lines_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    batch record;
+BEGIN
+    FOR batch IN SELECT b.id, b.status FROM batches b
+                  WHERE b.id IN (SELECT DISTINCT n.batch_id FROM inserted n) FOR SHARE LOOP
+        IF batch.status <> 'draft' THEN
+            RAISE EXCEPTION '只能向发放草稿添加明细（批次号 % 已确认发放）', batch.id;
+        END IF;
+    END LOOP;
+    IF EXISTS (SELECT 1 FROM inserted n WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = n.batch_id)) THEN
+        RAISE EXCEPTION '草稿明细所属的批次不存在';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER draft_lines_inserted AFTER INSERT ON draft_lines REFERENCING NEW TABLE AS inserted
+FOR EACH STATEMENT EXECUTE FUNCTION draft_lines_inserted();
 
 -- Committed lines only: `commit` moves a draft's lines here (while the batch is still a draft), then marks the
 -- batch committed, in one transaction. Never changed or deleted.
@@ -149,6 +168,8 @@ CREATE FUNCTION lines_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     bad record;
 BEGIN
+    -- Held until the transaction ends, as a foreign key would: the batch cannot change under the insert.
+    PERFORM 1 FROM batches b WHERE b.id IN (SELECT DISTINCT n.batch_id FROM inserted n) FOR SHARE;
     SELECT n.batch_id, n.county_code, b.status, b.county_code AS batch_county INTO bad
       FROM inserted n LEFT JOIN batches b ON b.id = n.batch_id
      WHERE b.id IS NULL OR b.status <> 'draft' OR b.county_code <> n.county_code
@@ -191,6 +212,8 @@ BEGIN
         IF OLD.status = 'committed' THEN
             RAISE EXCEPTION '已确认发放的批次不能删除';
         END IF;
+        -- A draft goes with its lines.
+        DELETE FROM draft_lines WHERE batch_id = OLD.id;
         RETURN OLD;
     END IF;
     IF OLD.status = 'committed' THEN

@@ -479,6 +479,13 @@ fn committed_lines_and_batches_can_be_neither_changed_nor_deleted() {
     let other = draft(c, CHAO_YANG, "2024-09");
     let e = c.execute(&insert, &[&other, &XI_CHENG]).unwrap_err();
     assert!(refused(&mut ledger, e).to_string().contains("只能向本县（市、区）的发放草稿添加明细"));
+    // Nor can draft lines be added to a committed batch.
+    let e = commit(ledger.client(), batch, &[(LI, "残疾抚恤金", "2024-08", "正常", 888917, None)]).unwrap_err();
+    let err = refused(&mut ledger, e);
+    assert!(
+        matches!(&err, PgError::Rejected { detail, .. } if *detail == format!("只能向发放草稿添加明细（批次号 {batch} 已确认发放）")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -702,6 +709,8 @@ fn copy_and_commit_a_million_lines() {
     let calc = calc(c);
     let batch = draft(c, CHAO_YANG, "2024-08");
     let ids: Vec<String> = (0..1_000_000u32).map(|i| format!("110105{:012}", i)).collect();
+    let backend: i32 = c.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
+    let cpu_before = server_cpu(backend);
     let started = std::time::Instant::now();
     let mut tx = c.transaction().unwrap();
     let n = copy_draft_lines(
@@ -724,13 +733,30 @@ fn copy_and_commit_a_million_lines() {
     .unwrap();
     tx.commit().unwrap();
     let copied = started.elapsed();
+    let cpu_copied = server_cpu(backend);
     let started = std::time::Instant::now();
     let mut tx = ledger.client().transaction().unwrap();
     commit_draft(&mut tx, batch).unwrap();
     tx.commit().unwrap();
     let committed = started.elapsed();
+    let cpu_committed = server_cpu(backend);
     eprintln!(
-        "COPY of {n} draft lines: {copied:.2?}; commit (move into lines with the unique indexes): {committed:.2?}"
+        "COPY of {n} draft lines: {copied:.2?} (server CPU {:.2} s); commit (move into lines with the unique \
+         indexes): {committed:.2?} (server CPU {:.2} s)",
+        cpu_copied - cpu_before,
+        cpu_committed - cpu_copied
     );
     assert_eq!(count(ledger.client(), "SELECT count(*) FROM lines"), 1_000_000);
+}
+
+/// CPU seconds (user + system) a server backend has used so far, from /proc (the wall time on a shared machine
+/// says more about the other load than about the database).
+fn server_cpu(pid: i32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    // utime and stime are fields 14 and 15 of the line; after "pid (comm)" (fields 1 and 2) at 11 and 12. Ticks
+    // of 1/100 s.
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
