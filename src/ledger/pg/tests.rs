@@ -375,6 +375,66 @@ fn a_regular_payment_is_made_once_across_counties_and_the_refusal_names_who_paid
 }
 
 #[test]
+fn two_counties_committing_one_persons_month_at_once_one_waits_and_is_refused() {
+    // 西城区 has moved WANG's lines into its batch but not yet committed when 朝阳区 commits the same (身份证号, 项目,
+    // 所属期): 朝阳区's insert waits on the unique index until 西城区's transaction ends, then is refused naming it.
+    let (db, mut ledger) = ledger("concurrent_counties");
+    let c = ledger.client();
+    let xi = draft(c, XI_CHENG, "2024-08");
+    let chao = draft(c, CHAO_YANG, "2024-08");
+    let (moved_tx, moved_rx) = std::sync::mpsc::channel();
+    let first = {
+        let mut client = db.connect();
+        client.batch_execute("SET search_path TO youfu").unwrap();
+        std::thread::spawn(move || {
+            let calc = calc(&mut client);
+            let mut tx = client.transaction().unwrap();
+            copy_draft_lines(
+                &mut tx,
+                xi,
+                [DraftLine {
+                    line_no: 1,
+                    person_id: WANG,
+                    name: "王五",
+                    category: "烈士遗属",
+                    town: "城关镇",
+                    item: "定期抚恤金",
+                    period: "2024-08",
+                    kind: "正常",
+                    amount_fen: 233167,
+                    calc_id: calc,
+                    reissue_of: None,
+                }],
+            )
+            .unwrap();
+            commit_draft(&mut tx, xi).unwrap();
+            moved_tx.send(()).unwrap();
+            // Long enough for the other commit to reach the index and wait.
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            tx.commit().unwrap();
+        })
+    };
+    moved_rx.recv().unwrap();
+    let started = std::time::Instant::now();
+    let e = commit(ledger.client(), chao, &[(WANG, "定期抚恤金", "2024-08", "正常", 233167, None)]).unwrap_err();
+    let waited = started.elapsed();
+    first.join().unwrap();
+    let err = refused(&mut ledger, e);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{WANG} 的定期抚恤金 2024-08 正常已由行政区划代码 110102 的 2024-08 发放批次（批次号 {xi}）确认发放，\
+             不能重复发放；台账 {} 未作修改",
+            target_of(&db)
+        )
+    );
+    assert!(waited >= std::time::Duration::from_millis(100), "did not wait: {waited:?}");
+    let c = ledger.client();
+    assert_eq!(count(c, "SELECT count(*) FROM batches WHERE status = 'committed'"), 1);
+    assert_eq!(count(c, "SELECT count(*) FROM lines"), 1);
+}
+
+#[test]
 fn a_funeral_grant_is_paid_once_per_person_across_counties() {
     let (db, mut ledger) = ledger("funeral_once");
     let c = ledger.client();
