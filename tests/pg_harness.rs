@@ -38,6 +38,19 @@ fn a_dropped_server_is_stopped_and_its_folder_removed() {
     assert!(!alive(pid), "postmaster {pid} still running");
 }
 
+#[test]
+fn without_postgresql_the_tests_fail_saying_what_to_install() {
+    let Err(why) = pg::PgServer::start_with(None) else { panic!("started a server without binaries") };
+    assert_eq!(
+        why,
+        "PostgreSQL server binaries (initdb, pg_ctl) not found: install the Debian package `postgresql` \
+         (apt-get update && apt-get install -y postgresql; .ci/run does this), or set YOUFU_PG_BINDIR to the \
+         folder holding initdb"
+    );
+    // And the harness finds them on this machine (where .ci/run has installed them).
+    assert!(pg::find_bindir().is_some_and(|dir| dir.join("initdb").is_file()));
+}
+
 /// Whether a process runs: it has a /proc entry that is not a zombie (an exited postmaster is reparented to
 /// PID 1, which may take a moment to reap it).
 fn alive(pid: u32) -> bool {

@@ -106,8 +106,13 @@ fn running_as_root() -> bool {
 impl PgServer {
     /// initdb + pg_ctl start in a new temporary folder. Err is the message the tests fail with.
     pub fn start() -> Result<PgServer, String> {
+        PgServer::start_with(find_bindir())
+    }
+
+    /// `start` with the server binaries found (or not) already.
+    pub fn start_with(bindir: Option<PathBuf>) -> Result<PgServer, String> {
         let started = Instant::now();
-        let bindir = find_bindir().ok_or_else(|| {
+        let bindir = bindir.ok_or_else(|| {
             "PostgreSQL server binaries (initdb, pg_ctl) not found: install the Debian package `postgresql` \
              (apt-get update && apt-get install -y postgresql; .ci/run does this), or set YOUFU_PG_BINDIR \
              to the folder holding initdb"
