@@ -19,6 +19,7 @@ pub fn kind(k: PaymentKind) -> LineKind {
         PaymentKind::Regular => LineKind::Regular,
         PaymentKind::Arrears => LineKind::Arrears,
         PaymentKind::Funeral => LineKind::Funeral,
+        PaymentKind::Reissue => LineKind::Reissue,
     }
 }
 
@@ -259,6 +260,7 @@ impl Draft<'_> {
                 standard_start: Some(s.start),
                 basis: &s.basis,
                 formula: &self.formulas[f as usize],
+                reissue_of: p.reissue.as_ref().map(|r| r.line_id),
             }
         })
     }

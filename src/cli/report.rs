@@ -110,6 +110,7 @@ mod tests {
             standard_start: None,
             basis: String::new(),
             formula: String::new(),
+            reissue_of: None,
         }
     }
 

@@ -27,6 +27,8 @@ pub enum PaymentKind {
     Arrears,
     /// 丧葬补助: the one-time sum after a death.
     Funeral,
+    /// 重发: a line the bank returned, sent again (same 所属期 and amount) to a corrected account.
+    Reissue,
 }
 
 impl PaymentKind {
@@ -35,6 +37,7 @@ impl PaymentKind {
             PaymentKind::Regular => "正常",
             PaymentKind::Arrears => "补发",
             PaymentKind::Funeral => "丧葬补助",
+            PaymentKind::Reissue => "重发",
         }
     }
 }
@@ -77,6 +80,20 @@ pub struct Payment {
     /// For a 补发 line: what the ledger showed as already paid for that 项目 and 所属期.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub paid_before: Option<Decimal>,
+    /// For a 重发 line: the returned line it sends again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reissue: Option<Box<Reissue>>,
+}
+
+/// The returned line a 重发 sends again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reissue {
+    /// The returned line's id in the ledger.
+    pub line_id: i64,
+    /// The month of the batch whose transfer the bank returned.
+    pub batch_month: YearMonth,
+    /// The bank's reason.
+    pub reason: String,
 }
 
 impl Payment {
@@ -84,6 +101,15 @@ impl Payment {
     pub fn formula(&self) -> String {
         match self.kind {
             PaymentKind::Funeral => funeral::formula(self),
+            PaymentKind::Reissue => {
+                let (month, reason) =
+                    self.reissue.as_ref().map(|r| (r.batch_month.to_string(), r.reason.as_str())).unwrap_or_default();
+                format!(
+                    "重发 {month} 批次被银行退回的 {} 款 {}（退回原因：{reason}）",
+                    self.period,
+                    format_yuan(self.amount)
+                )
+            }
             PaymentKind::Arrears => format!(
                 "按现行标准 {}，减已发 {} = {}",
                 self.calc.formula(),
@@ -349,6 +375,7 @@ fn entitlement(
                 settlement,
                 funeral_months: None,
                 paid_before: None,
+                reissue: None,
             }),
             Ok(None) => {}
             Err(p) => problems.push(p),

@@ -120,6 +120,7 @@ pub fn funeral(
         settlement: None,
         funeral_months: Some(n),
         paid_before: None,
+        reissue: None,
     }))
 }
 

@@ -90,11 +90,12 @@ pub struct Transfer {
     pub kinds: Kinds,
 }
 
-/// A set of payment kinds, iterated in `PaymentKind` order: three bits, so a million transfers allocate nothing.
+/// A set of payment kinds, iterated in `PaymentKind` order: four bits, so a million transfers allocate nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Kinds(u8);
 
-const ALL_KINDS: [PaymentKind; 3] = [PaymentKind::Regular, PaymentKind::Arrears, PaymentKind::Funeral];
+const ALL_KINDS: [PaymentKind; 4] =
+    [PaymentKind::Regular, PaymentKind::Arrears, PaymentKind::Funeral, PaymentKind::Reissue];
 
 impl Kinds {
     pub fn of(kind: PaymentKind) -> Kinds {

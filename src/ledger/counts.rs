@@ -73,8 +73,20 @@ pub(super) fn period_counts(
         m.lines += lines;
         m.amount_fen += amount_fen;
     }
-    let (totals, regular, arrears, funeral, [by_category, by_item, by_town]) = counted.tally.finish();
-    Ok(PeriodCounts { totals, regular, arrears, funeral, by_category, by_item, by_town, by_month: months })
+    let ([totals, regular, arrears, funeral, reissued, returned], [by_category, by_item, by_town]) =
+        counted.tally.finish();
+    Ok(PeriodCounts {
+        totals,
+        regular,
+        arrears,
+        funeral,
+        reissued,
+        returned,
+        by_category,
+        by_item,
+        by_town,
+        by_month: months,
+    })
 }
 
 /// The committed batches of the months from `from` to `to` (or on, without `to`), in month order.
@@ -131,11 +143,18 @@ fn count(conn: &Connection, path: &Path, batches: &[BatchRef]) -> Result<Counted
     let mut span = conn.prepare(PERIOD_COUNTS_SPAN).map_err(err)?;
     let mut scan = conn.prepare(PERIOD_COUNTS_SCAN).map_err(err)?;
     let mut packed = conn.prepare(PACKED_LINES).map_err(err)?;
+    let mut returned = conn.prepare(RETURNED_LINES).map_err(err)?;
     let mut tally = Tally::default();
     let mut months = Vec::with_capacity(batches.len());
     for batch in batches {
+        // A batch with lines the bank returned is read from `lines`, where each line has its id: a returned line
+        // did not reach its recipient and is counted on its own (`PeriodCounts::returned`).
+        let gone: rustc_hash::FxHashSet<i64> =
+            returned.query_map([batch.id], |r| r.get(0)).map_err(err)?.collect::<Result<_, _>>().map_err(err)?;
         let mut rows = packed.query([batch.id]).map_err(err)?;
-        if let Some(row) = rows.next().map_err(err)? {
+        if let Some(row) = rows.next().map_err(err)?
+            && gone.is_empty()
+        {
             let (count, total): (i64, i64) = (row.get(0).map_err(err)?, row.get(1).map_err(err)?);
             let blob = row.get_ref(2).and_then(|v| v.as_blob().map_err(Into::into)).map_err(err)?;
             let damaged = |what: String| LedgerError::Corrupt {
@@ -165,6 +184,7 @@ fn count(conn: &Connection, path: &Path, batches: &[BatchRef]) -> Result<Counted
                 k if k == LineKind::Regular.label().as_bytes() => LineKind::Regular,
                 k if k == LineKind::Arrears.label().as_bytes() => LineKind::Arrears,
                 k if k == LineKind::Funeral.label().as_bytes() => LineKind::Funeral,
+                k if k == LineKind::Reissue.label().as_bytes() => LineKind::Reissue,
                 _ => {
                     let kind = text(2)?;
                     return Err(err(rusqlite::Error::FromSqlConversionFailure(
@@ -181,6 +201,10 @@ fn count(conn: &Connection, path: &Path, batches: &[BatchRef]) -> Result<Counted
             for (dim, name) in names.iter_mut().enumerate() {
                 *name = tally.name_index(dim, bytes(3 + dim)?, || text(3 + dim))?;
             }
+            if !gone.is_empty() && gone.contains(&r.get::<_, i64>(7).map_err(err)?) {
+                tally.add_returned(person, period, amount);
+                continue;
+            }
             tally.add(person, period, kind, names, amount);
             lines += 1;
             amount_fen += amount;
@@ -190,6 +214,10 @@ fn count(conn: &Connection, path: &Path, batches: &[BatchRef]) -> Result<Counted
     }
     Ok(Counted { tally, months })
 }
+
+/// The ids of batch `?1`'s lines that the bank returned (schema version 7).
+const RETURNED_LINES: &str = "SELECT rl.line_id FROM returned_lines rl JOIN bank_returns r ON r.id = rl.return_id
+  WHERE r.batch_id = ?1";
 
 /// A batch's packed lines (schema version 6), if `commit` wrote them.
 const PACKED_LINES: &str = "SELECT line_count, total_fen, data FROM packed_lines WHERE batch_id = ?1";
@@ -201,7 +229,7 @@ pub(super) const PERIOD_COUNTS_SPAN: &str =
 /// One batch's lines by rowid range (`?1`..=`?2`), for `period_counts`: a range scan of the table, read in page
 /// order (see the test `period_counts_scans_rowid_ranges_without_sorting` for the plan).
 /// `+batch_id` (no index on the expression) keeps SQLite on the rowid range; it only skips other batches' rows.
-pub(super) const PERIOD_COUNTS_SCAN: &str = "SELECT person_id, period, kind, category, item, town, amount_fen
+pub(super) const PERIOD_COUNTS_SCAN: &str = "SELECT person_id, period, kind, category, item, town, amount_fen, id
    FROM lines WHERE id BETWEEN ?1 AND ?2 AND +batch_id = ?3";
 
 /// A set of small numbers (dense person numbers), one bit each, grown on demand.
@@ -388,8 +416,8 @@ struct Tally {
     labels: [Vec<String>; 3],
     last_names: [Option<(Vec<u8>, usize)>; 3],
     named: [Vec<Group>; 3],
-    /// All lines, 正常, 补发, 丧葬补助.
-    kinds: [Group; 4],
+    /// All lines that reached recipients, 正常, 补发, 丧葬补助, 重发; and the lines the bank returned.
+    kinds: [Group; 6],
 }
 
 impl Tally {
@@ -546,13 +574,20 @@ impl Tally {
         self.persons.end_batch();
     }
 
+    /// A line the bank returned: counted only among the returned.
+    fn add_returned(&mut self, person: u32, period: usize, amount_fen: i64) {
+        self.kinds[5].add(person, period, amount_fen, true);
+    }
+
     fn add(&mut self, person: u32, period: usize, kind: LineKind, names: [usize; 3], amount_fen: i64) {
-        let regular = kind == LineKind::Regular;
+        // A 重发 brings a returned 所属期's money to its recipient: a 人次 like the regular payment it replaces.
+        let regular = kind == LineKind::Regular || kind == LineKind::Reissue;
         self.kinds[0].add(person, period, amount_fen, regular);
         let own = match kind {
             LineKind::Regular => 1,
             LineKind::Arrears => 2,
             LineKind::Funeral => 3,
+            LineKind::Reissue => 4,
         };
         self.kinds[own].add(person, period, amount_fen, true);
         for (dim, index) in names.into_iter().enumerate() {
@@ -561,13 +596,13 @@ impl Tally {
     }
 
     #[allow(clippy::type_complexity)]
-    fn finish(self) -> (LineCounts, LineCounts, LineCounts, LineCounts, [BTreeMap<String, LineCounts>; 3]) {
-        let [totals, regular, arrears, funeral] = self.kinds.map(|g| g.counts);
+    fn finish(self) -> ([LineCounts; 6], [BTreeMap<String, LineCounts>; 3]) {
+        let kinds = self.kinds.map(|g| g.counts);
         let mut labels = self.labels.into_iter();
         let maps = self.named.map(|groups| {
             let labels = labels.next().unwrap_or_default();
             labels.into_iter().zip(groups).map(|(name, g)| (name, g.counts)).collect()
         });
-        (totals, regular, arrears, funeral, maps)
+        (kinds, maps)
     }
 }

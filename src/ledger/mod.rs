@@ -56,6 +56,9 @@ pub enum LineKind {
     /// 丧葬补助: the one-time sum on a recipient's death, paid once per person.
     #[serde(rename = "丧葬补助")]
     Funeral,
+    /// 重发: a line the bank returned (退回), sent again with its 所属期 and amount, once.
+    #[serde(rename = "重发")]
+    Reissue,
 }
 
 impl LineKind {
@@ -64,6 +67,7 @@ impl LineKind {
             LineKind::Regular => "正常",
             LineKind::Arrears => "补发",
             LineKind::Funeral => "丧葬补助",
+            LineKind::Reissue => "重发",
         }
     }
     pub fn from_label(label: &str) -> Option<LineKind> {
@@ -71,6 +75,7 @@ impl LineKind {
             "正常" => Some(LineKind::Regular),
             "补发" => Some(LineKind::Arrears),
             "丧葬补助" => Some(LineKind::Funeral),
+            "重发" => Some(LineKind::Reissue),
             _ => None,
         }
     }
@@ -131,6 +136,8 @@ pub struct LineRef<'a> {
     pub basis: &'a str,
     /// How the amount was worked out, for `explain`.
     pub formula: &'a str,
+    /// For a 重发 line: the ledger id of the returned line it re-issues.
+    pub reissue_of: Option<i64>,
 }
 
 /// One payment line with owned fields (tests and small callers); `line_ref` lends it to `save_draft`.
@@ -152,6 +159,8 @@ pub struct NewLine {
     pub standard_start: Option<NaiveDate>,
     pub basis: String,
     pub formula: String,
+    /// For a 重发 line: the ledger id of the returned line it re-issues.
+    pub reissue_of: Option<i64>,
 }
 
 impl NewLine {
@@ -169,8 +178,76 @@ impl NewLine {
             standard_start: self.standard_start,
             basis: &self.basis,
             formula: &self.formula,
+            reissue_of: self.reissue_of,
         }
     }
+}
+
+/// One bank transfer of a draft, as its 代发 file has it (`PendingDraft::add_transfers`): a run of the draft's
+/// lines (by their place in the draft) sent to one account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransferRef<'a> {
+    /// 序号 in the bank file, from 1.
+    pub no: u32,
+    /// The place in the draft (from 0) of its first line, and how many lines it sums.
+    pub first_line: usize,
+    pub lines: usize,
+    pub amount_fen: i64,
+    /// 身份证号 and 账号 as written in the bank file.
+    pub id: &'a str,
+    pub account: &'a str,
+}
+
+/// A transfer of a committed batch, as recorded with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct TransferRecord {
+    pub no: u32,
+    pub first_line: i64,
+    pub lines: i64,
+    pub amount_fen: i64,
+    pub id: String,
+    pub account: String,
+}
+
+/// A 退回 event to record: one returned transfer of a committed batch, and where the bank's file said so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewReturn {
+    /// 序号 of the transfer in the batch's bank file.
+    pub transfer_no: u32,
+    pub id: String,
+    pub name: String,
+    pub account: String,
+    pub amount_fen: i64,
+    /// The bank's status word, as written.
+    pub status: String,
+    pub reason: String,
+    pub file_name: String,
+    pub file_sha256: String,
+    /// The row in the file as the user sees it (from 1).
+    pub file_row: u32,
+}
+
+/// A recorded 退回 event, with the months of the batch that re-issued its lines (if any) and that batch's pay date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReturnRecord {
+    pub month: YearMonth,
+    #[serde(flatten)]
+    pub event: NewReturn,
+    pub recorded_at: String,
+    /// The lines it returned: (line id, 项目, 所属期, kind, 分).
+    pub lines: Vec<ReturnedLine>,
+}
+
+/// One line of a returned transfer, and its 重发 if made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReturnedLine {
+    pub line_id: i64,
+    pub item: String,
+    pub period: YearMonth,
+    pub kind: LineKind,
+    pub amount_fen: i64,
+    /// The batch month that re-issued it and its pay date (committed 重发 only).
+    pub reissued_in: Option<(YearMonth, Option<NaiveDate>)>,
 }
 
 /// The header of a batch (one month's run) being recorded as a draft; its lines are passed to `save_draft`
@@ -211,9 +288,11 @@ pub struct BatchInfo {
     pub total_fen: i64,
 }
 
-/// A committed payment line, with the batch it was paid in.
+/// A committed payment line, with the batch it was paid in, and whether the bank returned it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PaidLine {
+    /// The line's id in the ledger.
+    pub line_id: i64,
     pub batch_id: i64,
     /// The month of the batch that paid it (not necessarily the 所属期).
     pub batch_month: YearMonth,
@@ -229,6 +308,29 @@ pub struct PaidLine {
     pub basis: String,
     pub formula: String,
     pub pay_date: Option<NaiveDate>,
+    /// For a 重发 line: the id of the returned line it re-issues.
+    pub reissue_of: Option<i64>,
+    /// The bank's 退回 of this line, if it was returned.
+    pub returned: Option<ReturnMark>,
+    /// The month of the batch whose 重发 line re-issued this (returned) line, if any.
+    pub reissued_in: Option<YearMonth>,
+}
+
+/// The 退回 of a line: what the bank said and when it was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReturnMark {
+    /// The bank's status word (失败, 退回 …) as written in its file.
+    pub status: String,
+    /// The bank's reason (账户已销户 …).
+    pub reason: String,
+    pub recorded_at: String,
+}
+
+impl PaidLine {
+    /// What reached the recipient: the amount, or 0 when the bank returned it.
+    pub fn reached_fen(&self) -> i64 {
+        if self.returned.is_some() { 0 } else { self.amount_fen }
+    }
 }
 
 /// What was paid in total (正常 + 补发 + 丧葬补助, committed only) for one person, 项目 and 所属期.
@@ -259,6 +361,10 @@ pub struct PeriodCounts {
     pub regular: LineCounts,
     pub arrears: LineCounts,
     pub funeral: LineCounts,
+    /// 重发 lines (in `totals` too; 人次 as 正常).
+    pub reissued: LineCounts,
+    /// Lines the bank returned (退回): in no other group — they did not reach their recipients.
+    pub returned: LineCounts,
     /// By 类别 / 项目 / 乡镇 as stored (an empty name stays empty).
     pub by_category: std::collections::BTreeMap<String, LineCounts>,
     pub by_item: std::collections::BTreeMap<String, LineCounts>,

@@ -102,6 +102,7 @@ impl PackedWriter {
             LineKind::Regular => 0u16,
             LineKind::Arrears => 1,
             LineKind::Funeral => 2,
+            LineKind::Reissue => 3,
         };
         let l = &mut self.lines;
         l.extend_from_slice(&person.to_le_bytes());
@@ -216,6 +217,7 @@ impl<'b> Packed<'b> {
                 0 => LineKind::Regular,
                 1 => LineKind::Arrears,
                 2 => LineKind::Funeral,
+                3 => LineKind::Reissue,
                 k => return Err(format!("发放类型编号 {k} 未知")),
             };
             if period >= self.periods.len() {
@@ -329,11 +331,12 @@ mod tests {
         let n = bad.len();
         bad[n - 2] = 9;
         assert_eq!(err(&bad, (3, 2_180_583)), "乡镇编号 9 超出范围");
-        // the first line's kind bits set to 3
+        // the first line's kind bits set to 3: a 重发 (schema version 7); the two bits hold no unknown kind
         let lines_start = n - 3 * LINE_BYTES;
-        let mut bad = b.clone();
-        bad[lines_start + 17] |= 0xC0;
-        assert_eq!(err(&bad, (3, 2_180_583)), "发放类型编号 3 未知");
+        let mut reissue = b.clone();
+        reissue[lines_start + 17] |= 0xC0;
+        let p = Packed::decode(&reissue, (3, 2_180_583)).unwrap();
+        assert_eq!(p.lines().next().unwrap().unwrap().kind, LineKind::Reissue);
     }
 
     #[test]

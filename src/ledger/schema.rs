@@ -21,7 +21,8 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// freeze committed rows. Version 2: lookup indexes for history/explain/arrears and the `paid_totals` view.
 /// Version 3: the batch's entitlement and shortfalls (audit). Version 4: drafts in their own table, committed
 /// lines moved there by `commit`, repeated texts interned in `calcs`, stored batch totals (see `MIGRATION_4`).
-pub(super) const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6];
+pub(super) const MIGRATIONS: &[&str] =
+    &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7];
 
 const MIGRATION_1: &str = r#"
 CREATE TABLE batches (
@@ -388,6 +389,163 @@ CREATE TRIGGER packed_lines_no_update BEFORE UPDATE ON packed_lines
 BEGIN SELECT RAISE(ABORT, '已确认发放批次的汇总明细不能修改'); END;
 CREATE TRIGGER packed_lines_no_delete BEFORE DELETE ON packed_lines
 BEGIN SELECT RAISE(ABORT, '已确认发放批次的汇总明细不能删除'); END;
+"#;
+
+/// Version 7: what the bank actually paid (issue 19). A month's bank transfers are kept with its batch, the bank's
+/// 退回 (failed transfers, from its 回盘 file) are recorded as events, and a 重发 line re-issues a returned line.
+///
+/// - `transfers` holds a batch's bank transfers as written in its 代发 file, in chunks of JSON lines
+///   `[序号, first line_no, line count, 分, 身份证号, 账号]` (a transfer is a run of the batch's lines). Written
+///   with the draft, replaced with it, frozen once the batch is committed.
+/// - `bank_returns` holds one 退回 event per returned transfer: the batch, the transfer's 序号, account, amount,
+///   the bank's status word and reason, and where it was read (file name, SHA-256, row). Append-only: the
+///   database refuses UPDATE and DELETE; a transfer is returned at most once (UNIQUE).
+/// - `returned_lines` names the committed lines of each returned transfer (a line returned at most once), and is
+///   append-only too. Committed lines are never changed: "paid" is sent minus returned, worked out by queries.
+/// - `lines` is rebuilt (same ids) to allow the kind 重发 and to carry `reissue_of`, the returned line a 重发 line
+///   re-issues; a UNIQUE index refuses a second re-issue of one returned line, and a trigger refuses a 重发 of a
+///   line that was not returned. `draft_reissues` carries that link for a draft's 重发 lines until `commit`.
+const MIGRATION_7: &str = r#"
+CREATE TABLE lines_v7 (
+    id         INTEGER PRIMARY KEY,
+    batch_id   INTEGER NOT NULL REFERENCES batches (id),
+    line_no    INTEGER NOT NULL,
+    person_id  TEXT    NOT NULL CONSTRAINT person_id_present CHECK (person_id <> ''),
+    name       TEXT    NOT NULL,
+    category   TEXT    NOT NULL,
+    town       TEXT    NOT NULL,
+    item       TEXT    NOT NULL CONSTRAINT item_present CHECK (item <> ''),
+    period     TEXT    NOT NULL CONSTRAINT period_format CHECK (period GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]'),
+    kind       TEXT    NOT NULL
+                       CONSTRAINT kind_known CHECK (kind = '正常' OR kind = '补发' OR kind = '丧葬补助' OR kind = '重发'),
+    amount_fen INTEGER NOT NULL
+                       CONSTRAINT amount_is_integer_fen CHECK (typeof(amount_fen) = 'integer')
+                       CONSTRAINT amount_not_negative CHECK (amount_fen >= 0),
+    calc_id    INTEGER NOT NULL REFERENCES calcs (id),
+    reissue_of INTEGER REFERENCES lines_v7 (id)
+               CONSTRAINT reissue_has_its_line CHECK ((kind = '重发') = (reissue_of IS NOT NULL))
+);
+
+INSERT INTO lines_v7 (id, batch_id, line_no, person_id, name, category, town, item, period, kind, amount_fen,
+                      calc_id)
+SELECT id, batch_id, line_no, person_id, name, category, town, item, period, kind, amount_fen, calc_id
+  FROM lines ORDER BY id;
+
+DROP VIEW paid_totals;
+DROP TRIGGER batches_commit_moves_every_line;
+DROP TABLE lines;
+ALTER TABLE lines_v7 RENAME TO lines;
+
+-- As in version 5 (dropped above while `lines` was rebuilt).
+CREATE TRIGGER batches_commit_moves_every_line BEFORE UPDATE ON batches
+WHEN OLD.status = 'draft' AND NEW.status = 'committed'
+ AND (EXISTS (SELECT 1 FROM draft_chunks d WHERE d.batch_id = OLD.id)
+      OR (NEW.line_count IS NOT NULL
+          AND NEW.line_count IS NOT (SELECT COUNT(*) FROM lines l WHERE l.batch_id = OLD.id))
+      OR (NEW.total_fen IS NOT NULL
+          AND NEW.total_fen IS NOT (SELECT COALESCE(SUM(l.amount_fen), 0) FROM lines l WHERE l.batch_id = OLD.id)))
+BEGIN SELECT RAISE(ABORT, '确认发放时须将草稿明细全部转入已发放明细，且记录的笔数和合计须与明细一致'); END;
+
+CREATE INDEX lines_by_batch ON lines (batch_id);
+CREATE UNIQUE INDEX lines_regular_once ON lines (period, person_id, item) WHERE kind = '正常';
+CREATE UNIQUE INDEX lines_funeral_once ON lines (person_id) WHERE kind = '丧葬补助';
+CREATE INDEX lines_by_period ON lines (period, person_id);
+-- A returned line is re-issued (重发) at most once.
+CREATE UNIQUE INDEX lines_reissue_once ON lines (reissue_of) WHERE reissue_of IS NOT NULL;
+
+CREATE TRIGGER lines_insert_into_draft_only BEFORE INSERT ON lines
+WHEN (SELECT status FROM batches WHERE id = NEW.batch_id) IS NOT 'draft'
+BEGIN SELECT RAISE(ABORT, '只能向发放草稿添加明细'); END;
+
+CREATE TRIGGER lines_committed_no_update BEFORE UPDATE ON lines
+BEGIN SELECT RAISE(ABORT, '已确认发放的明细不能修改'); END;
+
+CREATE TRIGGER lines_committed_no_delete BEFORE DELETE ON lines
+BEGIN SELECT RAISE(ABORT, '已确认发放的明细不能删除'); END;
+
+-- Sent for the person, item and period (正常 + 补发; a 重发 re-sends a returned line and 丧葬补助 is its own sum),
+-- returned lines included: what arrears compare with (a returned line is made good by its 重发, not by a 补发).
+CREATE VIEW paid_totals AS
+SELECT person_id, item, period, SUM(amount_fen) AS total_fen
+  FROM lines
+ WHERE kind IN ('正常', '补发')
+ GROUP BY person_id, item, period;
+
+CREATE TABLE transfers (
+    id           INTEGER PRIMARY KEY,
+    batch_id     INTEGER NOT NULL REFERENCES batches (id),
+    seq          INTEGER NOT NULL,
+    transfers    INTEGER NOT NULL CONSTRAINT transfers_chunk_not_empty CHECK (transfers > 0),
+    data         TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX transfers_in_order ON transfers (batch_id, seq);
+
+CREATE TRIGGER transfers_into_drafts_only BEFORE INSERT ON transfers
+WHEN (SELECT status FROM batches WHERE id = NEW.batch_id) IS NOT 'draft'
+BEGIN SELECT RAISE(ABORT, '代发记录只能随发放草稿写入'); END;
+CREATE TRIGGER transfers_no_update BEFORE UPDATE ON transfers
+BEGIN SELECT RAISE(ABORT, '代发记录不能修改'); END;
+CREATE TRIGGER transfers_committed_no_delete BEFORE DELETE ON transfers
+WHEN (SELECT status FROM batches WHERE id = OLD.batch_id) IS NOT 'draft'
+BEGIN SELECT RAISE(ABORT, '已确认发放批次的代发记录不能删除'); END;
+
+CREATE TABLE draft_reissues (
+    batch_id     INTEGER NOT NULL,
+    batch_status TEXT    NOT NULL DEFAULT 'draft' CONSTRAINT draft_reissues_in_drafts CHECK (batch_status = 'draft'),
+    line_no      INTEGER NOT NULL,
+    reissue_of   INTEGER NOT NULL,
+    PRIMARY KEY (batch_id, line_no),
+    FOREIGN KEY (batch_id, batch_status) REFERENCES batches (id, status)
+) WITHOUT ROWID;
+
+CREATE TABLE bank_returns (
+    id          INTEGER PRIMARY KEY,
+    batch_id    INTEGER NOT NULL REFERENCES batches (id),
+    month       TEXT    NOT NULL CONSTRAINT return_month_format CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]'),
+    transfer_no INTEGER NOT NULL CONSTRAINT transfer_no_positive CHECK (transfer_no > 0),
+    person_id   TEXT    NOT NULL,
+    name        TEXT    NOT NULL,
+    account     TEXT    NOT NULL,
+    amount_fen  INTEGER NOT NULL
+                        CONSTRAINT return_amount_is_integer_fen CHECK (typeof(amount_fen) = 'integer')
+                        CONSTRAINT return_amount_positive CHECK (amount_fen > 0),
+    status      TEXT    NOT NULL,
+    reason      TEXT    NOT NULL,
+    file_name   TEXT    NOT NULL,
+    file_sha256 TEXT    NOT NULL,
+    file_row    INTEGER NOT NULL,
+    recorded_at TEXT    NOT NULL
+);
+-- A transfer is returned at most once.
+CREATE UNIQUE INDEX bank_returns_once ON bank_returns (batch_id, transfer_no);
+
+CREATE TRIGGER bank_returns_of_committed_batches BEFORE INSERT ON bank_returns
+WHEN NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = NEW.batch_id AND b.status = 'committed' AND b.month = NEW.month)
+BEGIN SELECT RAISE(ABORT, '退回记录只能记入已确认发放的批次'); END;
+CREATE TRIGGER bank_returns_no_update BEFORE UPDATE ON bank_returns
+BEGIN SELECT RAISE(ABORT, '退回记录不能修改'); END;
+CREATE TRIGGER bank_returns_no_delete BEFORE DELETE ON bank_returns
+BEGIN SELECT RAISE(ABORT, '退回记录不能删除'); END;
+
+CREATE TABLE returned_lines (
+    line_id   INTEGER PRIMARY KEY REFERENCES lines (id),
+    return_id INTEGER NOT NULL REFERENCES bank_returns (id)
+);
+CREATE INDEX returned_lines_by_return ON returned_lines (return_id);
+
+CREATE TRIGGER returned_lines_of_the_returned_batch BEFORE INSERT ON returned_lines
+WHEN (SELECT batch_id FROM lines WHERE id = NEW.line_id)
+     IS NOT (SELECT batch_id FROM bank_returns WHERE id = NEW.return_id)
+BEGIN SELECT RAISE(ABORT, '退回的明细须属于退回记录所在的批次'); END;
+CREATE TRIGGER returned_lines_no_update BEFORE UPDATE ON returned_lines
+BEGIN SELECT RAISE(ABORT, '退回记录不能修改'); END;
+CREATE TRIGGER returned_lines_no_delete BEFORE DELETE ON returned_lines
+BEGIN SELECT RAISE(ABORT, '退回记录不能删除'); END;
+
+-- A 重发 line re-issues a line that the bank returned.
+CREATE TRIGGER lines_reissue_of_returned_only BEFORE INSERT ON lines
+WHEN NEW.reissue_of IS NOT NULL AND NOT EXISTS (SELECT 1 FROM returned_lines r WHERE r.line_id = NEW.reissue_of)
+BEGIN SELECT RAISE(ABORT, '重发只能针对银行已退回的明细'); END;
 "#;
 
 /// What an opened file turned out to be.

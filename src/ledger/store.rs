@@ -12,7 +12,10 @@
 
 use super::packed::PackedWriter;
 use super::schema::{self, Found};
-use super::{BatchInfo, BatchStatus, LedgerError, LineKind, LineRef, NewBatch, PaidLine, PaidTotal, PeriodCounts};
+use super::{
+    BatchInfo, BatchStatus, LedgerError, LineKind, LineRef, NewBatch, NewReturn, PaidLine, PaidTotal, PeriodCounts,
+    ReturnMark, ReturnRecord, ReturnedLine, TransferRecord, TransferRef,
+};
 use crate::domain::month::YearMonth;
 use chrono::NaiveDate;
 use rusqlite::types::Type;
@@ -46,6 +49,39 @@ impl PendingDraft<'_> {
     /// The draft as it will be recorded.
     pub fn info(&self) -> &BatchInfo {
         &self.info
+    }
+
+    /// Record the draft's bank transfers (its 代发 file, in order), in chunks of `CHUNK_LINES` (see schema version
+    /// 7), so that the bank's 回盘 can later be matched to them.
+    pub fn add_transfers<'t>(
+        &mut self,
+        transfers: impl IntoIterator<Item = TransferRef<'t>>,
+    ) -> Result<(), LedgerError> {
+        let err = |e| sql_err(&self.path, e);
+        let mut insert = self
+            .tx
+            .prepare("INSERT INTO transfers (batch_id, seq, transfers, data) VALUES (?1, ?2, ?3, ?4)")
+            .map_err(err)?;
+        let (mut seq, mut n, mut text) = (0i64, 0usize, String::new());
+        for t in transfers {
+            text.push_str(if n == 0 { "[\n" } else { ",\n" });
+            text.push_str(
+                &serde_json::to_string(&(t.no, t.first_line, t.lines, t.amount_fen, t.id, t.account))
+                    .expect("plain data"),
+            );
+            n += 1;
+            if n == CHUNK_LINES {
+                text.push_str("\n]");
+                insert.execute(params![self.info.id, seq, n as i64, text]).map_err(err)?;
+                (seq, n) = (seq + 1, 0);
+                text.clear();
+            }
+        }
+        if n > 0 {
+            text.push_str("\n]");
+            insert.execute(params![self.info.id, seq, n as i64, text]).map_err(err)?;
+        }
+        Ok(())
     }
 
     /// Record the digest of the files written for this draft (manifest.json's SHA-256) and commit.
@@ -94,9 +130,13 @@ const BATCH_SELECT: &str = "SELECT b.id, b.month, b.status, b.created, b.committ
         END
    FROM batches b";
 
+/// With each line its 退回 (if the bank returned it) and the month of the batch that re-issued it (if any).
 const LINE_SELECT: &str = "SELECT l.batch_id, b.month, l.person_id, l.name, l.category, l.town, l.item, l.period,
-        l.kind, l.amount_fen, c.standard_row, c.basis, c.formula, b.pay_date
+        l.kind, l.amount_fen, c.standard_row, c.basis, c.formula, b.pay_date, l.id, l.reissue_of,
+        r.status, r.reason, r.recorded_at,
+        (SELECT rb.month FROM lines rl2 JOIN batches rb ON rb.id = rl2.batch_id WHERE rl2.reissue_of = l.id)
    FROM lines l JOIN batches b ON b.id = l.batch_id JOIN calcs c ON c.id = l.calc_id
+   LEFT JOIN returned_lines rl ON rl.line_id = l.id LEFT JOIN bank_returns r ON r.id = rl.return_id
   WHERE b.status = 'committed'";
 
 /// Every 所属期 that has committed lines, one index seek each (a skip scan of `lines_by_period`), so that one
@@ -311,6 +351,7 @@ impl Ledger {
             .map_err(err)?;
         if let Some(old) = old_draft {
             delete_draft(&tx, old).map_err(err)?;
+            tx.execute("DELETE FROM transfers WHERE batch_id = ?1", [old]).map_err(err)?;
         }
         tx.execute("DELETE FROM batches WHERE month = ?1 AND status = 'draft'", [&month]).map_err(err)?;
         tx.execute(
@@ -342,6 +383,9 @@ impl Ledger {
         let mut chunks = ChunkWriter::new(&tx, batch_id, Writeback::new(&path)).map_err(err)?;
         {
             let mut calcs = Calcs::new(&tx).map_err(err)?;
+            let mut reissue = tx
+                .prepare("INSERT INTO draft_reissues (batch_id, line_no, reissue_of) VALUES (?1, ?2, ?3)")
+                .map_err(err)?;
             for (line_no, line) in lines.into_iter().enumerate() {
                 if line.amount_fen < 0 {
                     return Err(LedgerError::Rejected {
@@ -351,10 +395,13 @@ impl Ledger {
                 }
                 let calc_id = calcs.id(&line).map_err(err)?;
                 chunks.push(line_no, &line, calc_id).map_err(err)?;
+                if let Some(of) = line.reissue_of {
+                    reissue.execute(params![batch_id, line_no as i64, of]).map_err(err)?;
+                }
                 let may_conflict = match line.kind {
                     LineKind::Regular => regular_paid_this_period || line.period != batch.month,
                     LineKind::Funeral => true,
-                    LineKind::Arrears => false,
+                    LineKind::Arrears | LineKind::Reissue => false,
                 };
                 if may_conflict && let Some(list) = probes.as_mut() {
                     if list.len() < MAX_PROBED_LINES {
@@ -559,6 +606,9 @@ impl Ledger {
     /// Every committed 正常 and 补发 line whose 所属期 is in [from, to], as (身份证号, 项目, 所属期, 分), in no
     /// particular order, streamed to `each` without holding them: the sums of `paid_totals` without its two sorts.
     ///
+    /// What the bank returned is included, and 重发 lines are not: arrears compare the entitlement with what was
+    /// sent, because a returned line is made good by its own 重发 (`returns_pending`), never also by a 补发.
+    ///
     /// A line's 所属期 is never later than its batch's month, so the lines wanted are in the committed batches of
     /// `from` or later; each is read by its rowid range in page order (as `period_counts`), which for a province's
     /// year is several times faster than looking every line up through the 所属期 index.
@@ -622,6 +672,177 @@ impl Ledger {
         super::counts::period_counts(&self.conn, path, from, to, || open_reader(path))
     }
 
+    /// The bank transfers recorded with the month's committed batch (its 代发 file), in 序号 order, and the batch
+    /// id. `None` when the month has no committed batch.
+    pub fn transfers(&self, month: YearMonth) -> Result<Option<(i64, Vec<TransferRecord>)>, LedgerError> {
+        let err = |e| sql_err(&self.path, e);
+        let Some(batch) = committed_batch(&self.conn, &self.path, month)? else { return Ok(None) };
+        let mut stmt = self.conn.prepare("SELECT data FROM transfers WHERE batch_id = ?1 ORDER BY seq").map_err(err)?;
+        let mut rows = stmt.query([batch.id]).map_err(err)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(err)? {
+            let text: String = row.get(0).map_err(err)?;
+            let chunk: Vec<(u32, i64, i64, i64, String, String)> =
+                serde_json::from_str(&text).map_err(|e| LedgerError::Corrupt {
+                    path: self.path.clone(),
+                    detail: format!("{month} 批次的代发记录无法读取（{e}）"),
+                })?;
+            out.extend(chunk.into_iter().map(|(no, first_line, lines, amount_fen, id, account)| TransferRecord {
+                no,
+                first_line,
+                lines,
+                amount_fen,
+                id,
+                account,
+            }));
+        }
+        Ok(Some((batch.id, out)))
+    }
+
+    /// The committed lines of batch `batch_id` whose place in the draft (`line_no`) is in `[first, first + n)`,
+    /// with their ledger ids, for the transfers in `spans` (each `(first, n)`), in that order. One pass over the
+    /// batch's line numbers (no index leads with them), then each wanted line by its id.
+    pub fn transfer_lines(&self, batch_id: i64, spans: &[(i64, i64)]) -> Result<Vec<Vec<PaidLine>>, LedgerError> {
+        let err = |e| sql_err(&self.path, e);
+        let mut wanted: rustc_hash::FxHashMap<i64, (usize, i64)> = Default::default();
+        for (k, &(first, n)) in spans.iter().enumerate() {
+            for line_no in first..first + n {
+                wanted.insert(line_no, (k, 0));
+            }
+        }
+        {
+            let mut stmt = self.conn.prepare("SELECT line_no, id FROM lines WHERE batch_id = ?1").map_err(err)?;
+            let mut rows = stmt.query([batch_id]).map_err(err)?;
+            while let Some(r) = rows.next().map_err(err)? {
+                if let Some(w) = wanted.get_mut(&r.get::<_, i64>(0).map_err(err)?) {
+                    w.1 = r.get(1).map_err(err)?;
+                }
+            }
+        }
+        let mut ordered: Vec<(i64, usize, i64)> = wanted.into_iter().map(|(no, (k, id))| (no, k, id)).collect();
+        ordered.sort_unstable();
+        let mut out: Vec<Vec<PaidLine>> = vec![Vec::new(); spans.len()];
+        for (_, k, id) in ordered {
+            out[k].extend(self.query_lines("AND l.id = ?1", &[&id.to_string()])?);
+        }
+        Ok(out)
+    }
+
+    /// Record 退回 events of the committed batch `batch_id` of `month` (one transaction): each event and the
+    /// ledger ids of its lines. Returns how many were recorded.
+    pub fn record_returns(
+        &mut self,
+        batch_id: i64,
+        month: YearMonth,
+        recorded_at: &str,
+        events: &[(NewReturn, Vec<i64>)],
+    ) -> Result<usize, LedgerError> {
+        let path = self.path.clone();
+        let err = |e| sql_err(&path, e);
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        for (e, lines) in events {
+            tx.execute(
+                "INSERT INTO bank_returns (batch_id, month, transfer_no, person_id, name, account, amount_fen,
+                                           status, reason, file_name, file_sha256, file_row, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                params![
+                    batch_id,
+                    month.to_string(),
+                    e.transfer_no,
+                    e.id,
+                    e.name,
+                    e.account,
+                    e.amount_fen,
+                    e.status,
+                    e.reason,
+                    e.file_name,
+                    e.file_sha256,
+                    e.file_row,
+                    recorded_at
+                ],
+            )
+            .map_err(err)?;
+            let rid = tx.last_insert_rowid();
+            for line in lines {
+                tx.execute("INSERT INTO returned_lines (line_id, return_id) VALUES (?1, ?2)", params![line, rid])
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(events.len())
+    }
+
+    /// The 退回 events recorded for batch months in [from, to], by month then 序号, with their lines and any 重发.
+    pub fn returns(&self, from: YearMonth, to: YearMonth) -> Result<Vec<ReturnRecord>, LedgerError> {
+        let err = |e| sql_err(&self.path, e);
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, month, transfer_no, person_id, name, account, amount_fen, status, reason, file_name,
+                        file_sha256, file_row, recorded_at
+                   FROM bank_returns WHERE month BETWEEN ?1 AND ?2 ORDER BY month, transfer_no",
+            )
+            .map_err(err)?;
+        let heads: Vec<(i64, ReturnRecord)> = stmt
+            .query_map([from.to_string(), to.to_string()], |r| {
+                Ok((
+                    r.get(0)?,
+                    ReturnRecord {
+                        month: parse_text(1, &r.get::<_, String>(1)?, |s| s.parse::<YearMonth>())?,
+                        event: NewReturn {
+                            transfer_no: r.get(2)?,
+                            id: r.get(3)?,
+                            name: r.get(4)?,
+                            account: r.get(5)?,
+                            amount_fen: r.get(6)?,
+                            status: r.get(7)?,
+                            reason: r.get(8)?,
+                            file_name: r.get(9)?,
+                            file_sha256: r.get(10)?,
+                            file_row: r.get(11)?,
+                        },
+                        recorded_at: r.get(12)?,
+                        lines: Vec::new(),
+                    },
+                ))
+            })
+            .map_err(err)?
+            .collect::<Result<_, _>>()
+            .map_err(err)?;
+        let mut lines = self
+            .conn
+            .prepare(
+                "SELECT l.id, l.item, l.period, l.kind, l.amount_fen, rb.month, rb.pay_date
+                   FROM returned_lines x JOIN lines l ON l.id = x.line_id
+                   LEFT JOIN lines re ON re.reissue_of = l.id LEFT JOIN batches rb ON rb.id = re.batch_id
+                  WHERE x.return_id = ?1 ORDER BY l.line_no",
+            )
+            .map_err(err)?;
+        let mut out = Vec::with_capacity(heads.len());
+        for (id, mut rec) in heads {
+            rec.lines = lines
+                .query_map([id], |r| {
+                    let reissued_in = match r.get::<_, Option<String>>(5)? {
+                        Some(m) => Some((parse_text(5, &m, |s| s.parse::<YearMonth>())?, parse_opt_date(r, 6)?)),
+                        None => None,
+                    };
+                    Ok(ReturnedLine {
+                        line_id: r.get(0)?,
+                        item: r.get(1)?,
+                        period: parse_text(2, &r.get::<_, String>(2)?, |s| s.parse::<YearMonth>())?,
+                        kind: parse_text(3, &r.get::<_, String>(3)?, parse_kind)?,
+                        amount_fen: r.get(4)?,
+                        reissued_in,
+                    })
+                })
+                .map_err(err)?
+                .collect::<Result<_, _>>()
+                .map_err(err)?;
+            out.push(rec);
+        }
+        Ok(out)
+    }
+
     fn query_lines(&self, tail: &str, args: &[&String]) -> Result<Vec<PaidLine>, LedgerError> {
         self.query_lines_with("", tail, args)
     }
@@ -677,7 +898,14 @@ fn paid_lines(
             };
             let period = text(2)?;
             // "YYYY-MM" texts order as the months do.
-            if period < from_text.as_str() || period > to_text.as_str() || text(3)? == LineKind::Funeral.label() {
+            // 丧葬补助 is its own sum; a 重发 re-sends a returned line, which arrears count as sent (see
+            // `Ledger::for_each_paid`).
+            let kind = text(3)?;
+            if period < from_text.as_str()
+                || period > to_text.as_str()
+                || kind == LineKind::Funeral.label()
+                || kind == LineKind::Reissue.label()
+            {
                 continue;
             }
             let month = match &last {
@@ -714,6 +942,7 @@ fn already_committed(path: &Path, done: BatchInfo) -> LedgerError {
 
 /// Delete the chunks of draft `id`.
 fn delete_draft(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM draft_reissues WHERE batch_id = ?1", [id])?;
     conn.execute("DELETE FROM draft_chunks WHERE batch_id = ?1", [id]).map(|_| ())
 }
 
@@ -923,13 +1152,18 @@ fn move_draft(conn: &Connection, path: &Path, id: i64) -> Result<rusqlite::Resul
     // abort), and a statement per line wrote each touched page to it again — twice the system time of the whole
     // commit at a million lines.
     let insert_sql = |rows: usize| {
-        let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         format!(
             "INSERT INTO lines (batch_id, line_no, person_id, name, category, town, item, period, kind, amount_fen,
-                                calc_id) VALUES {}",
+                                calc_id, reissue_of) VALUES {}",
             vec![row; rows].join(", ")
         )
     };
+    // The returned line each 重发 line of the draft re-issues (a few; schema version 7).
+    let reissues: rustc_hash::FxHashMap<i64, i64> = conn
+        .prepare("SELECT line_no, reissue_of FROM draft_reissues WHERE batch_id = ?1")
+        .and_then(|mut s| s.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+        .map_err(err)?;
     let mut full = conn.prepare(&insert_sql(MOVE_ROWS)).map_err(err)?;
     // The report's columns of the lines, in the order they go into `lines` (see `packed`).
     let mut packed = PackedWriter::default();
@@ -945,7 +1179,7 @@ fn move_draft(conn: &Connection, path: &Path, id: i64) -> Result<rusqlite::Resul
             let (c, at) = (c as usize, at as usize);
             let StoredLine(line_no, person_id, name, category, town, item, period, kind, amount_fen, calc_id) =
                 parse(&texts[c][at..at + len as usize]).map_err(|e| damaged(c, 0, e))?;
-            let p = 11 * k;
+            let p = 12 * k;
             insert.raw_bind_parameter(p + 1, id).map_err(err)?;
             insert.raw_bind_parameter(p + 2, line_no).map_err(err)?;
             insert.raw_bind_parameter(p + 3, person_id.as_ref()).map_err(err)?;
@@ -957,6 +1191,7 @@ fn move_draft(conn: &Connection, path: &Path, id: i64) -> Result<rusqlite::Resul
             insert.raw_bind_parameter(p + 9, kind.as_ref()).map_err(err)?;
             insert.raw_bind_parameter(p + 10, amount_fen).map_err(err)?;
             insert.raw_bind_parameter(p + 11, calc_id).map_err(err)?;
+            insert.raw_bind_parameter(p + 12, reissues.get(&line_no).copied()).map_err(err)?;
             // An unknown kind is left to the CHECK on `lines`, which refuses the statement.
             if let Some(kind) = LineKind::from_label(&kind) {
                 packed.push(&person_id, &period, kind, &category, &item, &town, amount_fen);
@@ -971,7 +1206,7 @@ fn move_draft(conn: &Connection, path: &Path, id: i64) -> Result<rusqlite::Resul
     Ok(Ok(packed.finish()))
 }
 
-/// Lines a statement of `commit`'s move inserts (11 parameters each, well under SQLite's limit of 32766).
+/// Lines a statement of `commit`'s move inserts (12 parameters each, well under SQLite's limit of 32766).
 const MOVE_ROWS: usize = if cfg!(test) { 2 } else { 256 };
 
 /// A draft line that could meet a committed one, kept to be looked up once the draft is written.
@@ -1010,7 +1245,7 @@ impl Probe {
                 .prepare_cached(PAID_FUNERAL)
                 .and_then(|mut s| s.query_row([&self.id], |r| r.get(0)).optional())
                 .map_err(err)?,
-            LineKind::Arrears => None,
+            LineKind::Arrears | LineKind::Reissue => None,
         };
         let Some(month) = found else { return Ok(None) };
         let paid_in = parse_text(0, &month, |s| s.parse::<YearMonth>()).map_err(err)?;
@@ -1159,6 +1394,16 @@ fn line_from_row(r: &Row) -> rusqlite::Result<PaidLine> {
         basis: r.get(11)?,
         formula: r.get(12)?,
         pay_date: parse_opt_date(r, 13)?,
+        line_id: r.get(14)?,
+        reissue_of: r.get(15)?,
+        returned: match r.get::<_, Option<String>>(16)? {
+            Some(status) => Some(ReturnMark { status, reason: r.get(17)?, recorded_at: r.get(18)? }),
+            None => None,
+        },
+        reissued_in: r
+            .get::<_, Option<String>>(19)?
+            .map(|m| parse_text(19, &m, |s| s.parse::<YearMonth>()))
+            .transpose()?,
     })
 }
 
@@ -1229,6 +1474,8 @@ fn constraint_detail(message: &str) -> String {
         ("CHECK constraint failed: person_id_present", "明细缺少身份证号"),
         ("FOREIGN KEY constraint failed", "明细只能属于台账中的发放草稿或已确认发放的批次"),
         ("CHECK constraint failed: item_present", "明细缺少项目"),
+        ("UNIQUE constraint failed: lines.reissue_of", "银行退回的一笔明细只能重发一次"),
+        ("UNIQUE constraint failed: bank_returns.batch_id, bank_returns.transfer_no", "同一笔代发只能记录一次退回"),
     ];
     known
         .iter()

@@ -35,6 +35,7 @@ fn line(id: &str, item: &str, period: &str, kind: LineKind, amount_fen: i64) -> 
         standard_start: Some(date("2023-08-01")),
         basis: "样例通知".to_string(),
         formula: "106670 元/年 ÷ 12 = 8889.1666… → 8889.17".to_string(),
+        reissue_of: None,
     }
 }
 
@@ -116,8 +117,8 @@ fn a_new_ledger_is_created_marked_and_at_the_current_version() {
     let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     // "youf" = 0x79 0x6F 0x75 0x66 = 121·2²⁴ + 111·2¹⁶ + 117·2⁸ + 102 = 2037347686
     assert_eq!(app_id, 2_037_347_686);
-    assert_eq!(version, 6);
-    assert_eq!(SCHEMA_VERSION, 6);
+    assert_eq!(version, 7);
+    assert_eq!(SCHEMA_VERSION, 7);
     assert!(ledger.batches().unwrap().is_empty());
     assert_eq!(ledger.first_committed_month().unwrap(), None);
     drop(ledger);
@@ -134,7 +135,7 @@ fn a_zero_length_file_is_adopted_only_by_the_library_open() {
     std::fs::write(&path, b"").unwrap();
     let ledger = Ledger::open(&path).unwrap();
     let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 6);
+    assert_eq!(version, 7);
 }
 
 #[test]
@@ -350,6 +351,10 @@ fn commit_marks_the_draft_paid_and_its_lines_become_the_record() {
             basis: "样例通知".to_string(),
             formula: "106670 元/年 ÷ 12 = 8889.1666… → 8889.17".to_string(),
             pay_date: Some(date("2024-03-15")),
+            line_id: lines[0].line_id,
+            reissue_of: None,
+            returned: None,
+            reissued_in: None,
         }
     );
     assert_eq!(lines[1].id, LI);
@@ -1288,7 +1293,7 @@ fn two_processes_creating_the_same_new_ledger_both_succeed() {
         }
         let ledger = Ledger::open(&path).unwrap();
         let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-        assert_eq!(version, 6);
+        assert_eq!(version, 7);
         assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM sqlite_master WHERE name = 'paid_totals'"), 1);
     }
 }
@@ -1359,7 +1364,7 @@ fn a_ledger_from_a_newer_youfu_is_refused_and_left_unchanged() {
     assert_eq!(
         err.to_string(),
         format!(
-            "台账 {} 的结构版本为 99，高于本程序支持的版本 6，未对该文件做任何修改。请升级 youfu 后再使用该台账",
+            "台账 {} 的结构版本为 99，高于本程序支持的版本 7，未对该文件做任何修改。请升级 youfu 后再使用该台账",
             path.display()
         )
     );
@@ -1445,7 +1450,7 @@ fn a_version_1_ledger_opens_and_migrates_forward_keeping_its_payments() {
     }
     let mut ledger = Ledger::open(&path).unwrap();
     let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 6);
+    assert_eq!(version, 7);
     let added = count(
         ledger.conn(),
         "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('paid_totals', 'lines_by_period', 'calcs', 'draft_lines')",
@@ -1486,7 +1491,7 @@ fn a_version_3_ledger_migrates_forward_keeping_every_batch_and_line() {
             .unwrap();
     }
     let mut ledger = Ledger::open(&path).unwrap();
-    assert_eq!(ledger.conn().pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), 6);
+    assert_eq!(ledger.conn().pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), SCHEMA_VERSION);
     // Batches: March 888917 + 420000 = 1308917 分 in 2 lines; April 888917 + 5300 + 5333502 = 6227719 分 in 3;
     // May (draft) 1308917 分 in 2.
     let batches: Vec<(i64, String, BatchStatus, i64, i64, Option<String>)> = ledger
@@ -1927,7 +1932,7 @@ fn a_version_4_draft_migrates_into_chunks_and_commits() {
         }
     }
     let mut ledger = Ledger::open(&path).unwrap();
-    assert_eq!(ledger.conn().pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), 6);
+    assert_eq!(ledger.conn().pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), SCHEMA_VERSION);
     // 420000 + 420001 + 420002 + 420003 = 1680006 分 in 4 lines, one chunk.
     let draft = ledger.batch(ym("2024-03")).unwrap().unwrap();
     assert_eq!((draft.status, draft.lines, draft.total_fen), (BatchStatus::Draft, 4, 1_680_006));
@@ -2067,4 +2072,130 @@ fn a_damaged_packed_batch_is_refused_with_its_month() {
         )
     );
     assert_eq!(err.code(), "LEDGER_CORRUPT");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// bank returns (退回) and re-issues (重发), schema version 7
+// ---------------------------------------------------------------------------------------------------------------
+
+fn a_return(transfer_no: u32, id: &str, amount_fen: i64, row: u32) -> NewReturn {
+    NewReturn {
+        transfer_no,
+        id: id.to_string(),
+        name: "李四".to_string(),
+        account: "6222020200112233445".to_string(),
+        amount_fen,
+        status: "失败".to_string(),
+        reason: "账户已销户".to_string(),
+        file_name: "回盘.csv".to_string(),
+        file_sha256: "abc".to_string(),
+        file_row: row,
+    }
+}
+
+/// March committed; 李四's transfer (his one line, 23456.78 元) returned by the bank.
+fn march_with_a_return(ledger: &mut Ledger) -> (BatchInfo, i64) {
+    let march = committed_march(ledger);
+    let lines = ledger.batch_lines(ym("2024-03")).unwrap();
+    let li = lines.iter().find(|l| l.id == LI).unwrap().line_id;
+    let n = ledger.record_returns(march.id, ym("2024-03"), CREATED, &[(a_return(2, LI, 2_345_678, 3), vec![li])]);
+    assert_eq!(n.unwrap(), 1);
+    (march, li)
+}
+
+/// A draft of April that re-issues (重发) line `of`, 23456.78 元 for 2024-03.
+fn reissue_draft(of: i64) -> Draft {
+    let mut l = line(LI, "残疾抚恤金", "2024-03", LineKind::Reissue, 2_345_678);
+    l.reissue_of = Some(of);
+    batch("2024-04", "in-4", vec![l])
+}
+
+#[test]
+fn the_database_refuses_to_change_or_delete_a_return_event() {
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    let (march, li) = march_with_a_return(&mut ledger);
+    let conn = ledger.conn();
+    assert_eq!(raw_error(conn, "UPDATE bank_returns SET reason = '已更正'"), "退回记录不能修改");
+    assert_eq!(raw_error(conn, "UPDATE bank_returns SET amount_fen = 1"), "退回记录不能修改");
+    assert_eq!(raw_error(conn, "DELETE FROM bank_returns"), "退回记录不能删除");
+    assert_eq!(raw_error(conn, "UPDATE returned_lines SET line_id = line_id"), "退回记录不能修改");
+    assert_eq!(raw_error(conn, "DELETE FROM returned_lines"), "退回记录不能删除");
+    // A transfer is returned once; an event belongs to a committed batch of its month.
+    assert_eq!(
+        raw_error(
+            conn,
+            &format!(
+                "INSERT INTO bank_returns (batch_id, month, transfer_no, person_id, name, account, amount_fen, status,
+                 reason, file_name, file_sha256, file_row, recorded_at)
+                 VALUES ({}, '2024-03', 2, '{LI}', '李四', 'x', 1, '失败', '', 'f', 'd', 9, 'now')",
+                march.id
+            )
+        ),
+        "UNIQUE constraint failed: bank_returns.batch_id, bank_returns.transfer_no"
+    );
+    assert_eq!(
+        raw_error(
+            conn,
+            &format!(
+                "INSERT INTO bank_returns (batch_id, month, transfer_no, person_id, name, account, amount_fen, status,
+                 reason, file_name, file_sha256, file_row, recorded_at)
+                 VALUES ({}, '2024-04', 1, '{ZHANG}', '张三', 'x', 1, '失败', '', 'f', 'd', 9, 'now')",
+                march.id
+            )
+        ),
+        "退回记录只能记入已确认发放的批次"
+    );
+    // The committed lines themselves are unchanged, and the event is there as recorded.
+    assert_eq!(count(conn, "SELECT SUM(amount_fen) FROM lines"), 12_345_678);
+    assert_eq!(count(conn, &format!("SELECT return_id FROM returned_lines WHERE line_id = {li}")), 1);
+    let r = ledger.returns(ym("2024-03"), ym("2024-03")).unwrap();
+    assert_eq!((r.len(), r[0].event.reason.as_str(), r[0].lines.len()), (1, "账户已销户", 1));
+    assert_eq!(r[0].lines[0].reissued_in, None);
+    // history shows the line as returned; what reached 李四 is nothing.
+    let lines = ledger.lines_for(LI, None).unwrap();
+    assert_eq!(lines[0].returned.as_ref().unwrap().reason, "账户已销户");
+    assert_eq!(lines[0].reached_fen(), 0);
+}
+
+#[test]
+fn the_database_refuses_a_second_reissue_of_one_returned_line_and_a_reissue_of_a_line_not_returned() {
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    let (_, li) = march_with_a_return(&mut ledger);
+    // April re-issues it, through the API: the link travels with the draft and is kept by the commit.
+    ledger.save_draft_test(&reissue_draft(li)).unwrap();
+    ledger.commit(ym("2024-04"), date("2024-04-15"), COMMITTED_AT, "in-4", None).unwrap();
+    let april = ledger.batch_lines(ym("2024-04")).unwrap();
+    assert_eq!((april[0].kind, april[0].reissue_of), (LineKind::Reissue, Some(li)));
+    let r = ledger.returns(ym("2024-03"), ym("2024-03")).unwrap();
+    assert_eq!(r[0].lines[0].reissued_in, Some((ym("2024-04"), Some(date("2024-04-15")))));
+    assert_eq!(ledger.lines_for(LI, Some(ym("2024-03"))).unwrap()[0].reissued_in, Some(ym("2024-04")));
+    // A second re-issue of the same line, in May: refused by the database (the UNIQUE index), through the API …
+    ledger.save_draft_test(&(batch("2024-05", "in-5", reissue_draft(li).1))).unwrap();
+    let err = ledger.commit(ym("2024-05"), date("2024-05-15"), COMMITTED_AT, "in-5", None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("台账 {} 拒绝了这次写入：银行退回的一笔明细只能重发一次；台账未作任何修改", path.display())
+    );
+    // … and in raw SQL.
+    let conn = ledger.conn();
+    let may = count(conn, "SELECT id FROM batches WHERE month = '2024-05'");
+    let sql = |of: i64| {
+        format!(
+            "INSERT INTO lines (batch_id, line_no, person_id, name, category, town, item, period, kind, amount_fen,
+             calc_id, reissue_of) VALUES ({may}, 0, '{LI}', '李四', '', '', '残疾抚恤金', '2024-03', '重发', 2345678,
+             1, {of})"
+        )
+    };
+    assert_eq!(raw_error(conn, &sql(li)), "UNIQUE constraint failed: lines.reissue_of");
+    // 张三's line was never returned: no 重发 of it.
+    let zhang = count(conn, &format!("SELECT id FROM lines WHERE person_id = '{ZHANG}'"));
+    assert_eq!(raw_error(conn, &sql(zhang)), "重发只能针对银行已退回的明细");
+    // A 重发 line must say what it re-issues, and only a 重发 line may.
+    assert_eq!(
+        raw_error(conn, &sql(li).replace(&format!(", {li})"), ", NULL)")),
+        "CHECK constraint failed: reissue_has_its_line"
+    );
+    assert_eq!(count(conn, "SELECT COUNT(*) FROM lines WHERE kind = '重发'"), 1);
 }
