@@ -3,6 +3,7 @@
 
 mod arrears;
 mod audit;
+mod bank_return;
 mod calendar;
 mod check;
 mod commit;
@@ -51,6 +52,8 @@ pub enum Command {
     Pay(pay::Args),
     /// 银行代发完成后，确认某月已发放（写入台账，此后不能重复发放）
     Commit(commit::Args),
+    /// 登记银行回盘：某月代发中被银行退回的款项（退回的不计为已发放，下月自动重发）
+    BankReturn(bank_return::Args),
     /// 预览补发与多发（不写入台账）：按现行花名册和标准核对已确认发放的月份
     Arrears(arrears::Args),
     /// 逐项解释某人某月的金额：资格、所用标准、公式、舍入、台账已发与差额
@@ -122,6 +125,7 @@ pub fn main() -> i32 {
         Command::Pay(a) => a.json,
         Command::Deadline(a) => a.json,
         Command::Commit(a) => a.json,
+        Command::BankReturn(a) => a.json,
         Command::Arrears(a) => a.json,
         Command::Explain(a) => a.json,
         Command::History(a) => a.json,
@@ -149,6 +153,7 @@ pub fn main() -> i32 {
         Command::Pay(a) => ok(pay::run(&cli, a)),
         Command::Deadline(a) => deadline::run(&cli, a),
         Command::Commit(a) => ok(commit::run(&cli, a)),
+        Command::BankReturn(a) => ok(bank_return::run(&cli, a)),
         Command::Arrears(a) => ok(arrears::run(&cli, a)),
         Command::Explain(a) => ok(explain::run(&cli, a)),
         Command::History(a) => ok(history::history(&cli, a)),

@@ -254,7 +254,28 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     for sink in others? {
         out.finish(sink).map_err(write_err)?;
     }
-    let pending = pending?;
+    let mut pending = pending?;
+    // The bank file's transfers, kept with the draft so that the bank's 回盘 can be matched to them (bank-return).
+    // A transfer is a run of the batch's lines (the payments are in roster order, as `transfers` groups them).
+    let mut first_line = 0;
+    let transfers: Vec<_> = crate::compute::summary::transfers(&batch)
+        .into_iter()
+        .enumerate()
+        .map(|(n, t)| {
+            let r = &roster[t.recipient];
+            let first = first_line;
+            first_line += t.lines;
+            crate::ledger::TransferRef {
+                no: n as u32 + 1,
+                first_line: first,
+                lines: t.lines,
+                amount_fen: crate::domain::money::to_fen(t.amount).expect("amounts are whole 分"),
+                id: r.id.as_str(),
+                account: &r.account,
+            }
+        })
+        .collect();
+    pending.add_transfers(transfers)?;
     t.phase("outputs and ledger lines");
 
     let policy = serde_json::to_value(config.rounding.policy).expect("plain data");

@@ -9,6 +9,7 @@ pub mod eligibility;
 pub mod exception;
 pub mod funeral;
 pub mod paid;
+pub mod returns;
 pub mod standards;
 pub mod summary;
 

@@ -1,6 +1,7 @@
 //! Domain types: the words of `shared/domain.md` as Rust types. No IO, no clock.
 
 pub mod account;
+pub mod bank_return;
 pub mod beijing;
 pub mod category;
 pub mod confirmation;

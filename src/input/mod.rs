@@ -6,6 +6,7 @@
 // each is pushed into the file's list at once, so boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
+pub mod bank_return;
 pub mod cells;
 pub mod columns;
 mod confirmation;

@@ -198,16 +198,7 @@ pub struct TransferRef<'a> {
     pub account: &'a str,
 }
 
-/// A transfer of a committed batch, as recorded with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct TransferRecord {
-    pub no: u32,
-    pub first_line: i64,
-    pub lines: i64,
-    pub amount_fen: i64,
-    pub id: String,
-    pub account: String,
-}
+pub use crate::domain::bank_return::SentTransfer as TransferRecord;
 
 /// A 退回 event to record: one returned transfer of a committed batch, and where the bank's file said so.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
