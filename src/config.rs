@@ -35,6 +35,8 @@ pub struct Config {
     pub calendar_file: Vec<String>,
     pub deadline: DeadlineRule,
     pub arrears: ArrearsConfig,
+    /// What `pay` does with transfers the bank returned (退回).
+    pub returns: ReturnsConfig,
     pub funeral: FuneralRule,
     /// 年度确认: off unless this section is present.
     pub confirmation: Option<ConfirmationRule>,
@@ -51,6 +53,15 @@ impl Default for ArrearsConfig {
     fn default() -> Self {
         ArrearsConfig { lookback_years: 1 }
     }
+}
+
+/// `[returns]`: re-issuing (重发) what the bank returned.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReturnsConfig {
+    /// Re-issue once into the same account when the roster's account was not corrected (default false: listed in
+    /// the exceptions instead). A 重发 that the bank returns again is never retried into the same account.
+    pub retry_same_account: bool,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
@@ -165,6 +176,7 @@ impl Default for Config {
             calendar_file: Vec::new(),
             deadline: DeadlineRule::default(),
             arrears: ArrearsConfig::default(),
+            returns: ReturnsConfig::default(),
             funeral: FuneralRule::default(),
             confirmation: None,
         }
@@ -244,6 +256,7 @@ impl Config {
             rounding: RoundingRule { policy: self.rounding.policy, mode: self.rounding.mode },
             confirmation: self.confirmation.clone(),
             funeral: self.funeral.clone(),
+            retry_same_account: self.returns.retry_same_account,
         }
     }
 }

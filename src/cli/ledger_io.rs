@@ -65,7 +65,28 @@ pub fn history(
         .filter(|r| r.death_date.is_some() && paid_ids.contains(r.id.as_str()))
         .map(|r| r.id.as_str().to_string())
         .collect();
-    Ok(History { first_committed, arrears_months, paid, funeral_paid })
+    let returned = ledger
+        .returns_pending()?
+        .into_iter()
+        .map(|p| crate::compute::returns::Returned {
+            line_id: p.line_id,
+            id: p.id,
+            item: p.item,
+            period: p.period,
+            amount_fen: p.amount_fen,
+            batch_month: p.batch_month,
+            account: p.account,
+            status: p.status,
+            reason: p.reason,
+            // RFC 3339: the date is its first ten characters.
+            returned_on: chrono::NaiveDate::parse_from_str(p.recorded_at.get(..10).unwrap_or(""), "%Y-%m-%d")
+                .unwrap_or(p.batch_month.first_day()),
+            was_reissue: p.kind == LineKind::Reissue,
+            basis: p.basis,
+            standard_row: p.standard_row,
+        })
+        .collect();
+    Ok(History { first_committed, arrears_months, paid, funeral_paid, returned })
 }
 
 /// One input file as recorded with a draft.
@@ -256,9 +277,9 @@ impl Draft<'_> {
                 period: p.period,
                 kind: kind(p.kind),
                 amount_fen: to_fen(p.amount).expect("amounts are whole 分"),
-                standard_row: s.location.row,
-                standard_start: Some(s.start),
-                basis: &s.basis,
+                standard_row: p.reissue.as_ref().map_or(s.location.row, |r| r.standard_row),
+                standard_start: if p.reissue.is_some() { None } else { Some(s.start) },
+                basis: p.reissue.as_ref().map_or(&s.basis, |r| &r.basis),
                 formula: &self.formulas[f as usize],
                 reissue_of: p.reissue.as_ref().map(|r| r.line_id),
             }

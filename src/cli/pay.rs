@@ -332,12 +332,16 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         println!("{}", serde_json::to_string_pretty(&v).expect("plain data"));
     } else {
         println!(
-            "{month} 发放：{} 人 {} 笔，合计 {} 元（其中补发 {} 笔，丧葬补助 {} 笔）；代发 {} 笔；未发放 {} 人次（见 {}）；应追缴 {} 笔（见 {}）。",
+            "{month} 发放：{} 人 {} 笔，合计 {} 元（其中补发 {} 笔，丧葬补助 {} 笔{}）；代发 {} 笔；未发放 {} 人次（见 {}）；应追缴 {} 笔（见 {}）。",
             counts.paid_persons,
             counts.payments,
             crate::domain::money::yuan_text(total),
             counts.arrears,
             counts.funerals,
+            match batch.payments.iter().filter(|p| p.kind == crate::compute::PaymentKind::Reissue).count() {
+                0 => String::new(),
+                n => format!("，重发银行退回款 {n} 笔"),
+            },
             counts.transfers,
             counts.exceptions,
             names.exceptions,

@@ -92,11 +92,22 @@ pub struct Reissue {
     pub line_id: i64,
     /// The month of the batch whose transfer the bank returned.
     pub batch_month: YearMonth,
-    /// The bank's reason.
+    /// The bank's status and reason.
     pub reason: String,
+    /// 依据 and 标准表 row of the returned line.
+    pub basis: String,
+    pub standard_row: Option<u32>,
 }
 
 impl Payment {
+    /// The 依据 shown beside the line: its standard row's, or for a 重发 the returned line's.
+    pub fn basis<'a>(&'a self, table: &'a super::standards::StandardTable) -> &'a str {
+        match &self.reissue {
+            Some(r) => &r.basis,
+            None => &table.row(self.standard).basis,
+        }
+    }
+
     /// How the amount was worked out, in one line a person can check.
     pub fn formula(&self) -> String {
         match self.kind {
@@ -104,11 +115,7 @@ impl Payment {
             PaymentKind::Reissue => {
                 let (month, reason) =
                     self.reissue.as_ref().map(|r| (r.batch_month.to_string(), r.reason.as_str())).unwrap_or_default();
-                format!(
-                    "重发 {month} 批次被银行退回的 {} 款 {}（退回原因：{reason}）",
-                    self.period,
-                    format_yuan(self.amount)
-                )
+                format!("重发 {month} 批次被银行退回的 {} 款 {}（{reason}）", self.period, format_yuan(self.amount))
             }
             PaymentKind::Arrears => format!(
                 "按现行标准 {}，减已发 {} = {}",
@@ -306,6 +313,8 @@ pub struct Rules {
     /// 年度确认, when the locality configures it.
     pub confirmation: Option<ConfirmationRule>,
     pub funeral: FuneralRule,
+    /// `[returns] retry_same_account`: re-issue a returned line once into the same account.
+    pub retry_same_account: bool,
 }
 
 /// What the ledger knows, as the pure core needs it.
@@ -319,6 +328,8 @@ pub struct History {
     pub paid: PaidIndex,
     /// 身份证号 of people whose 丧葬补助 is already committed.
     pub funeral_paid: HashSet<String>,
+    /// Lines the bank returned and no 重发 has sent again yet (`returns::reissues`).
+    pub returned: Vec<super::returns::Returned>,
 }
 
 /// An overpayment to list for 追缴: the ledger shows more paid than is owed under today's roster and standards.
@@ -462,6 +473,9 @@ fn compute_month_in(
     }
     let extra = unowed_recoveries(history, &compared);
     batch.recoveries.extend(extra);
+    super::returns::reissues(month, roster, table, rules, history, &mut batch);
+    // Stable: each recipient's exceptions stay in the order they were found.
+    batch.exceptions.sort_by_key(|e| e.recipient);
     batch.recoveries.sort_by(|a, b| (a.recipient, a.period, &a.item).cmp(&(b.recipient, b.period, &b.item)));
     batch.payments.sort_by_key(|p| (p.recipient, p.kind, p.period));
     problems.into_result(batch)
@@ -924,6 +938,7 @@ mod tests {
             arrears_months: months.clone(),
             paid: paid(&[first_class()], &months, &paid_lines),
             funeral_paid: HashSet::new(),
+            returned: Vec::new(),
         };
         let b = compute_month(ym("2023-11"), &[first_class()], &t, &Rules::default(), &history).unwrap();
         let got: Vec<(PaymentKind, String, Decimal)> =
@@ -960,6 +975,7 @@ mod tests {
                 &[(ID1, "残疾抚恤金", "2024-01", dec!(9000.00)), (ID1, "旧项目", "2024-01", dec!(50.00))],
             ),
             funeral_paid: HashSet::new(),
+            returned: Vec::new(),
         };
         let b = compute_month(ym("2024-03"), &[first_class()], &table(), &Rules::default(), &history).unwrap();
         assert_eq!(b.payments.len(), 1);

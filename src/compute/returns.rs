@@ -2,10 +2,140 @@
 //! 金额 (and 身份证号 where the file has it); which rows are new 退回, which were recorded before, and every row
 //! that cannot be matched, refused with its file, row, column and value. Nothing here reads a file or the ledger.
 
+use super::amount::Calculation;
+use super::batch::{Exception, History, MonthBatch, Payment, PaymentKind, Reissue, Rules};
+use super::standards::StandardTable;
 use crate::domain::bank_return::{Outcome, ReturnRow, SentTransfer};
 use crate::domain::money::{format_yuan, from_fen};
-use crate::domain::{Problem, Problems, YearMonth};
+use crate::domain::{Problem, Problems, Recipient, Unit, YearMonth};
+use chrono::NaiveDate;
 use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A committed line the bank returned that no 重发 has sent again yet (from the ledger).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Returned {
+    /// The returned line's id in the ledger.
+    pub line_id: i64,
+    /// 身份证号.
+    pub id: String,
+    pub item: String,
+    pub period: YearMonth,
+    pub amount_fen: i64,
+    /// The month of the batch whose transfer came back.
+    pub batch_month: YearMonth,
+    /// The account the bank returned it from.
+    pub account: String,
+    pub status: String,
+    pub reason: String,
+    /// The day the returned transfer was made (its batch's pay date): a death on or after it is "after the return".
+    pub returned_on: NaiveDate,
+    /// The returned line was itself a 重发 (the one retry into an unchanged account is spent).
+    pub was_reissue: bool,
+    /// 依据 and 标准表 row of the returned line, carried to its 重发.
+    pub basis: String,
+    pub standard_row: Option<u32>,
+}
+
+/// The 重发 of the month (domain: a returned transfer is sent again once the account is corrected). For every
+/// returned line not yet re-issued, of a person on the roster: a 重发 line (its 所属期 and amount) when the
+/// roster's account differs from the one the bank returned (or `retry_same_account` allows one retry), paid to the
+/// roster's account; otherwise an exception with the bank's reason. A person who died after the 退回 is re-issued
+/// to the account the roster now gives (the heir's), and the exceptions say so. Lines go into `batch.payments`
+/// (sorted again by the caller's order), exceptions into `batch.exceptions`.
+pub fn reissues(
+    month: YearMonth,
+    roster: &[Recipient],
+    table: &StandardTable,
+    rules: &Rules,
+    history: &History,
+    batch: &mut MonthBatch,
+) {
+    if history.returned.is_empty() {
+        return;
+    }
+    for ret in &history.returned {
+        // The roster row of the person (of the 项目, when the roster has one row per 项目).
+        let rows: Vec<usize> = (0..roster.len()).filter(|&i| roster[i].id.as_str() == ret.id).collect();
+        let Some(&ri) =
+            rows.iter().find(|&&i| roster[i].item.as_deref() == Some(ret.item.as_str())).or_else(|| rows.first())
+        else {
+            continue;
+        };
+        let r = &roster[ri];
+        let amount = from_fen(ret.amount_fen);
+        let what = format!(
+            "{} 代发被银行退回的 {} {} {} 元（{}{}）",
+            ret.batch_month,
+            ret.period,
+            ret.item,
+            format_yuan(amount),
+            ret.status,
+            if ret.reason.is_empty() { String::new() } else { format!("：{}", ret.reason) }
+        );
+        let account: String = r.account.chars().filter(|c| !c.is_whitespace()).collect();
+        if account.is_empty() {
+            batch.exceptions.push(Exception {
+                recipient: ri,
+                item: Some(ret.item.clone()),
+                code: "RETURNED_NO_ACCOUNT",
+                reason: format!("{what}，花名册没有银行账号，未重发；请补录账号后下月重发"),
+            });
+            continue;
+        }
+        let retry = rules.retry_same_account && !ret.was_reissue;
+        if account == ret.account && !retry {
+            batch.exceptions.push(Exception {
+                recipient: ri,
+                item: Some(ret.item.clone()),
+                code: "RETURNED_ACCOUNT_UNCHANGED",
+                reason: format!("{what}，花名册中的银行账号未更正，本月不重发；请核实并更正账号后下月重发"),
+            });
+            continue;
+        }
+        if let Some(died) = r.death_date.filter(|d| *d >= ret.returned_on) {
+            batch.exceptions.push(Exception {
+                recipient: ri,
+                item: Some(ret.item.clone()),
+                code: "REISSUE_AFTER_DEATH",
+                reason: format!("{died} 去世（在退回之后）；{what}按花名册现有账号 {account}（继承人）重发"),
+            });
+        }
+        // The 标准表 row shown beside the line: the returned line's own basis is carried in `Reissue`.
+        let standard = table.rows().iter().position(|s| *s.item == *ret.item).unwrap_or(0);
+        batch.payments.push(Payment {
+            recipient: ri,
+            item: Arc::from(ret.item.as_str()),
+            period: ret.period,
+            kind: PaymentKind::Reissue,
+            amount,
+            standard,
+            calc: Arc::new(Calculation {
+                rate: amount,
+                unit: Unit::PerMonth,
+                service_years: None,
+                exact: amount,
+                rounded: amount,
+            }),
+            settlement: None,
+            funeral_months: None,
+            paid_before: None,
+            reissue: Some(Box::new(Reissue {
+                line_id: ret.line_id,
+                batch_month: ret.batch_month,
+                reason: format!(
+                    "{}{}",
+                    ret.status,
+                    if ret.reason.is_empty() { String::new() } else { format!("：{}", ret.reason) }
+                ),
+                basis: ret.basis.clone(),
+                standard_row: ret.standard_row,
+            })),
+        });
+    }
+    let _ = month;
+    batch.payments.sort_by_key(|p| (p.recipient, p.kind, p.period));
+}
 
 /// A 退回 already in the ledger, as the matcher needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,6 +361,87 @@ mod tests {
         assert_eq!(
             err.0[1].to_string(),
             "回盘.csv 第4行「交易金额」列：金额与 2024-03 代发文件中该账号的金额 2331.67 元不符（值：“2331.60”）。回盘金额须与代发金额分毫不差，请与银行核对；台账未记录任何退回。 [RETURN_AMOUNT_DIFFERS]"
+        );
+    }
+
+    fn returned(line_id: i64, id: &str, account: &str, fen: i64, was_reissue: bool) -> Returned {
+        Returned {
+            line_id,
+            id: id.into(),
+            item: "残疾抚恤金".into(),
+            period: "2024-03".parse().unwrap(),
+            amount_fen: fen,
+            batch_month: "2024-03".parse().unwrap(),
+            account: account.into(),
+            status: "失败".into(),
+            reason: "账户已销户".into(),
+            returned_on: NaiveDate::from_ymd_opt(2024, 3, 15).unwrap(),
+            was_reissue,
+            basis: "示例文件".into(),
+            standard_row: Some(2),
+        }
+    }
+
+    /// Account corrected → 重发 of the returned amount and 所属期; unchanged → listed, not paid; the retry key
+    /// allows one retry, never a second; a death after the return is re-issued to the roster's account and noted.
+    #[test]
+    fn a_corrected_account_is_re_issued_and_an_unchanged_one_is_listed() {
+        use crate::compute::standards::tests::{ID1, ID2, person, std_row};
+        let t = StandardTable::new(vec![std_row(
+            2,
+            "残疾抚恤金",
+            &[("类别", "残疾军人")],
+            "106670",
+            Unit::PerYear,
+            "2022-08-01",
+            None,
+        )])
+        .unwrap();
+        let mut a = person(5, ID1, "残疾军人", &[]);
+        a.account = "6222 0001".into();
+        let mut b = person(6, ID2, "残疾军人", &[]);
+        b.account = "6222002".into();
+        let roster = vec![a, b];
+        let history = History {
+            returned: vec![returned(7, ID1, "6222009", 888_917, false), returned(8, ID2, "6222002", 888_917, false)],
+            ..History::default()
+        };
+        let month: YearMonth = "2024-04".parse().unwrap();
+        let mut batch = MonthBatch::default();
+        reissues(month, &roster, &t, &Rules::default(), &history, &mut batch);
+        assert_eq!(batch.payments.len(), 1);
+        let p = &batch.payments[0];
+        assert_eq!(
+            (p.recipient, p.kind, p.period.to_string(), p.amount),
+            (0, PaymentKind::Reissue, "2024-03".into(), from_fen(888_917))
+        );
+        assert_eq!(p.reissue.as_ref().unwrap().line_id, 7);
+        assert_eq!(p.formula(), "重发 2024-03 批次被银行退回的 2024-03 款 8889.17（失败：账户已销户）");
+        assert_eq!(batch.exceptions.len(), 1);
+        assert_eq!((batch.exceptions[0].recipient, batch.exceptions[0].code), (1, "RETURNED_ACCOUNT_UNCHANGED"));
+        assert_eq!(
+            batch.exceptions[0].reason,
+            "2024-03 代发被银行退回的 2024-03 残疾抚恤金 8889.17 元（失败：账户已销户），花名册中的银行账号未更正，本月不重发；请核实并更正账号后下月重发"
+        );
+        // One retry into the same account when configured; a returned 重发 is not retried again.
+        let retry = Rules { retry_same_account: true, ..Rules::default() };
+        let mut again = MonthBatch::default();
+        reissues(month, &roster, &t, &retry, &history, &mut again);
+        assert_eq!(again.payments.len(), 2);
+        let twice = History { returned: vec![returned(9, ID2, "6222002", 888_917, true)], ..History::default() };
+        let mut no = MonthBatch::default();
+        reissues(month, &roster, &t, &retry, &twice, &mut no);
+        assert_eq!((no.payments.len(), no.exceptions.len()), (0, 1));
+        // Died after the return: paid to the roster's (the heir's) account, and the exceptions say so.
+        let mut dead = roster.clone();
+        dead[0].death_date = NaiveDate::from_ymd_opt(2024, 3, 28);
+        let mut heir = MonthBatch::default();
+        reissues(month, &dead, &t, &Rules::default(), &history, &mut heir);
+        assert_eq!(heir.payments.len(), 1);
+        assert_eq!(heir.exceptions[0].code, "REISSUE_AFTER_DEATH");
+        assert_eq!(
+            heir.exceptions[0].reason,
+            "2024-03-28 去世（在退回之后）；2024-03 代发被银行退回的 2024-03 残疾抚恤金 8889.17 元（失败：账户已销户）按花名册现有账号 62220001（继承人）重发"
         );
     }
 }

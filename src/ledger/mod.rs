@@ -241,6 +241,24 @@ pub struct ReturnedLine {
     pub reissued_in: Option<(YearMonth, Option<NaiveDate>)>,
 }
 
+/// A committed line the bank returned that no committed 重发 has sent again (`Ledger::returns_pending`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingReturn {
+    pub line_id: i64,
+    pub id: String,
+    pub item: String,
+    pub period: YearMonth,
+    pub kind: LineKind,
+    pub amount_fen: i64,
+    pub batch_month: YearMonth,
+    pub account: String,
+    pub status: String,
+    pub reason: String,
+    pub recorded_at: String,
+    pub basis: String,
+    pub standard_row: Option<u32>,
+}
+
 /// The header of a batch (one month's run) being recorded as a draft; its lines are passed to `save_draft`
 /// separately, as a stream of `LineRef`.
 #[derive(Debug, Clone, PartialEq, Eq)]

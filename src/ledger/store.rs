@@ -13,8 +13,8 @@
 use super::packed::PackedWriter;
 use super::schema::{self, Found};
 use super::{
-    BatchInfo, BatchStatus, LedgerError, LineKind, LineRef, NewBatch, NewReturn, PaidLine, PaidTotal, PeriodCounts,
-    ReturnMark, ReturnRecord, ReturnedLine, TransferRecord, TransferRef,
+    BatchInfo, BatchStatus, LedgerError, LineKind, LineRef, NewBatch, NewReturn, PaidLine, PaidTotal, PendingReturn,
+    PeriodCounts, ReturnMark, ReturnRecord, ReturnedLine, TransferRecord, TransferRef,
 };
 use crate::domain::month::YearMonth;
 use chrono::NaiveDate;
@@ -841,6 +841,42 @@ impl Ledger {
             out.push(rec);
         }
         Ok(out)
+    }
+
+    /// Every returned line that no committed 重发 has sent again, by batch month, person and line.
+    pub fn returns_pending(&self) -> Result<Vec<PendingReturn>, LedgerError> {
+        let err = |e| sql_err(&self.path, e);
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT l.id, l.person_id, l.item, l.period, l.kind, l.amount_fen, b.month, r.account, r.status,
+                        r.reason, COALESCE(b.pay_date, r.recorded_at), c.basis, c.standard_row
+                   FROM returned_lines x JOIN lines l ON l.id = x.line_id JOIN bank_returns r ON r.id = x.return_id
+                   JOIN batches b ON b.id = l.batch_id JOIN calcs c ON c.id = l.calc_id
+                  WHERE NOT EXISTS (SELECT 1 FROM lines re WHERE re.reissue_of = l.id)
+                  ORDER BY b.month, l.person_id, l.line_no",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(PendingReturn {
+                    line_id: r.get(0)?,
+                    id: r.get(1)?,
+                    item: r.get(2)?,
+                    period: parse_text(3, &r.get::<_, String>(3)?, |s| s.parse::<YearMonth>())?,
+                    kind: parse_text(4, &r.get::<_, String>(4)?, parse_kind)?,
+                    amount_fen: r.get(5)?,
+                    batch_month: parse_text(6, &r.get::<_, String>(6)?, |s| s.parse::<YearMonth>())?,
+                    account: r.get(7)?,
+                    status: r.get(8)?,
+                    reason: r.get(9)?,
+                    recorded_at: r.get(10)?,
+                    basis: r.get(11)?,
+                    standard_row: r.get(12)?,
+                })
+            })
+            .map_err(err)?;
+        rows.collect::<Result<_, _>>().map_err(err)
     }
 
     fn query_lines(&self, tail: &str, args: &[&String]) -> Result<Vec<PaidLine>, LedgerError> {

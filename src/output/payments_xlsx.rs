@@ -300,7 +300,9 @@ fn detail_sheets(wb: &mut Workbook, run: &PayRun, s: &Styles, per_sheet: usize) 
             last_recipient = Some(p.recipient);
             widths.see(BANK_COL, &run.roster[p.recipient].bank);
         }
-        if let Some(seen) = basis_seen.get_mut(p.standard)
+        if p.reissue.is_some() {
+            widths.see(BASIS_COL, p.basis(run.standards));
+        } else if let Some(seen) = basis_seen.get_mut(p.standard)
             && !*seen
         {
             *seen = true;
@@ -407,7 +409,6 @@ fn detail_sheet(
     let mut period = (None, String::new());
     for (n, p) in chunk.iter().enumerate() {
         let r = &run.roster[p.recipient];
-        let std = run.standards.row(p.standard);
         ws.write_number_with_format(row, 0, (first_number + n + 1) as f64, &s.center)?;
         ws.write_string_with_format(row, 1, &r.name, &s.text_wrap)?;
         ws.write_string_with_format(row, 2, r.id.as_str(), &s.text)?;
@@ -424,7 +425,7 @@ fn detail_sheet(
         ws.write_number_with_format(row, 10, xlsx_number(p.amount), &s.money)?;
         ws.write_string_with_format(row, 11, &r.account, &s.text)?;
         ws.write_string_with_format(row, BANK_COL as u16, &*r.bank, &s.text)?;
-        ws.write_string_with_format(row, BASIS_COL as u16, &std.basis, &s.text)?;
+        ws.write_string_with_format(row, BASIS_COL as u16, p.basis(run.standards), &s.text)?;
         row += 1;
     }
     if let Some(sum) = total {

@@ -29,7 +29,7 @@ pub fn payments_csv<W: Write>(run: &PayRun, out: W) -> io::Result<()> {
         push_month(w.raw(), p.period);
         w.field(p.kind.label().as_bytes());
         push_yuan(w.raw(), p.amount);
-        w.field(run.standards.row(p.standard).basis.as_bytes());
+        w.field(p.basis(run.standards).as_bytes());
         w.end_record()?;
     }
     w.finish().map(drop)
