@@ -76,11 +76,11 @@ fn commit_needs_a_draft_and_happens_once() {
     let b = youfu(d, &["batches"]);
     assert_eq!(b.code, 0);
     let row = b.stdout.lines().nth(1).unwrap();
-    assert!(row.starts_with("2024-03\t已确认发放\t2\t11,220.84\t2024-03-15\t"), "{row}");
+    assert!(row.starts_with("2024-03\t已确认发放\t2\t11,220.84\t—\t11,220.84\t2024-03-15\t"), "{row}");
     // Times for people in 北京时间, whatever this machine's zone; --json keeps them as recorded, with the offset.
-    assert!(
-        b.stdout.starts_with("月份\t状态\t笔数\t合计（元）\t发放日期\t生成时间（北京时间）\t确认时间（北京时间）\t")
-    );
+    assert!(b.stdout.starts_with(
+        "月份\t状态\t笔数\t合计（元）\t退回（元）\t到账（元）\t发放日期\t生成时间（北京时间）\t确认时间（北京时间）\t"
+    ));
     let json: serde_json::Value = serde_json::from_str(&youfu(d, &["batches", "--json"]).stdout).unwrap();
     let recorded = json["batches"][0]["committed_at"].as_str().unwrap();
     let shown = youfu::domain::beijing::beijing_time(recorded);
@@ -93,8 +93,8 @@ fn commit_needs_a_draft_and_happens_once() {
         h.stdout.lines().collect::<Vec<_>>(),
         [
             "张三（440304198001010017）已确认发放记录 1 笔，合计 8,889.17 元：",
-            "发放月份\t所属期\t项目\t类型\t金额\t发放日期\t依据",
-            "2024-03\t2024-03\t残疾抚恤金\t正常\t8,889.17\t2024-03-15\t示例文件一",
+            "发放月份\t所属期\t项目\t类型\t金额\t发放日期\t状态\t依据",
+            "2024-03\t2024-03\t残疾抚恤金\t正常\t8,889.17\t2024-03-15\t已到账\t示例文件一",
         ]
     );
 }

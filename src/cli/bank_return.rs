@@ -6,7 +6,7 @@ use super::{Cli, Failure, ledger_io, load};
 use crate::compute::returns::{Recorded, match_returns};
 use crate::domain::{Location, Problem};
 use crate::input::bank_return::read_bank_return;
-use crate::ledger::{Ledger, NewReturn};
+use crate::ledger::NewReturn;
 use clap::Args as ClapArgs;
 use serde_json::json;
 use std::path::PathBuf;
@@ -37,14 +37,15 @@ impl IntoFailure for Problem {
 pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let month = load::month(&args.month)?;
     let cfg = load::config(cli)?;
-    let path = ledger_io::path(cli, &cfg.config);
-    let mut ledger = Ledger::open_existing(&path)?;
+    let mut ledger = load::ledger(&cfg)?;
+    let path = ledger.path().to_path_buf();
     let file_name = args.file.display().to_string();
     let Some((batch_id, transfers)) = ledger.transfers(month)? else {
         return Err(Problem::new("RETURN_MONTH_NOT_COMMITTED", format!("{month} 没有已确认发放的批次，不能登记退回"))
             .at(Location::file(file_name))
             .hint(format!(
-                "回盘只能登记到已确认发放的月份：请先运行 youfu commit --month {month} --pay-date YYYY-MM-DD；台账未记录任何退回。"
+                "回盘只能登记到已确认发放的月份：请先运行 {}；台账未记录任何退回。",
+                cfg.command(&format!("commit --month {month} --pay-date YYYY-MM-DD"))
             ))
             .into_failure());
     };

@@ -3,14 +3,14 @@
 //! for that month and in which batch, and the difference — so a person can check it with a desk calculator.
 
 use super::{Cli, Failure, ledger_io, load};
-use crate::compute::batch::{History, compute_month};
+use crate::compute::batch::{History, PaymentKind, compute_month};
+use crate::compute::funeral;
 use crate::config::RoundingPolicy;
 use crate::domain::money::{RoundingMode, format_yuan, from_fen, yuan_text};
 use crate::ledger::{LineKind, PaidLine};
 use clap::Args as ClapArgs;
 use rust_decimal::Decimal;
 use serde_json::json;
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 #[derive(ClapArgs, Debug)]
@@ -47,13 +47,27 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         return Err(Failure::Usage(format!("花名册 {} 中没有身份证号为 {id} 的人员", args.inputs.roster.display())));
     }
     let ledger = load::ledger(&cfg)?;
-    let (paid, first_committed): (Vec<PaidLine>, _) =
-        (ledger.lines_for(&id, Some(month))?, ledger.first_committed_month()?);
+    let (paid, funeral_line, first_committed): (Vec<PaidLine>, Option<PaidLine>, _) =
+        (ledger.lines_for(&id, Some(month))?, ledger.funeral_paid(&id)?, ledger.first_committed_month()?);
     let history = History { first_committed, ..History::default() };
     let batch = compute_month(month, &person, &table, &config.rules(), &history)?;
+    // A person with no account is not paid, but is owed: the amounts are worked out as if an account were there,
+    // so that the formula is shown beside the reason.
+    let owed_batch = if batch.exceptions.iter().any(|e| e.kind == crate::compute::exception::ExceptionKind::NoAccount) {
+        let mut with_account = person.clone();
+        with_account.iter_mut().for_each(|r| r.account = "（缺少银行账号）".into());
+        compute_month(month, &with_account, &table, &config.rules(), &history)?
+    } else {
+        batch.clone()
+    };
     let r = &person[0];
 
-    let mut items: Vec<String> = batch.payments.iter().map(|p| p.item.to_string()).collect();
+    let mut items: Vec<String> = Vec::new();
+    for p in &owed_batch.payments {
+        if !items.contains(&p.item.to_string()) {
+            items.push(p.item.to_string());
+        }
+    }
     for l in &paid {
         if !items.contains(&l.item) {
             items.push(l.item.clone());
@@ -73,7 +87,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let mut json_items = Vec::new();
     for item in &items {
         writeln!(out, "项目：{item}").unwrap();
-        let owed: Vec<_> = batch.payments.iter().filter(|p| *p.item == **item).collect();
+        let owed: Vec<_> = owed_batch.payments.iter().filter(|p| *p.item == **item).collect();
+        let funeral = *item == funeral::ITEM;
         let mut entitled = Decimal::ZERO;
         let mut jitem = json!({"item": item});
         for p in &owed {
@@ -90,7 +105,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             )
             .unwrap();
             writeln!(out, "  金额：{} {}", s.amount.normalize(), s.unit).unwrap();
-            writeln!(out, "  计算：{}（{}）", p.calc.formula(), mode_label(config.rounding.mode)).unwrap();
+            if p.kind == PaymentKind::Funeral {
+                // N × the death month's amount (丧葬补助), not the month's own formula.
+                writeln!(out, "  计算：{}（死亡当月发放额 × 月数）", p.formula()).unwrap();
+            } else {
+                writeln!(out, "  计算：{}（{}）", p.calc.formula(), mode_label(config.rounding.mode)).unwrap();
+            }
             if let Some(st) = &p.settlement {
                 writeln!(
                     out,
@@ -107,31 +127,35 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             writeln!(out, "  本月应发：{} 元", yuan_text(p.amount)).unwrap();
             entitled += p.amount;
             jitem["standard"] = json!({"row": s.location.row, "start": s.start.to_string(), "end": table.effective_end(p.standard).map(|e| e.to_string()), "basis": s.basis, "amount": s.amount.normalize().to_string(), "unit": s.unit.to_string()});
-            jitem["formula"] = json!(p.calc.formula());
+            jitem["formula"] = json!(if p.kind == PaymentKind::Funeral { p.formula() } else { p.calc.formula() });
             jitem["entitled"] = json!(format_yuan(p.amount));
         }
         if owed.is_empty() {
             writeln!(out, "  本月应发：0.00 元（按现行花名册和标准不应发放）").unwrap();
             jitem["entitled"] = json!("0.00");
         }
-        let lines: Vec<&PaidLine> = paid.iter().filter(|l| &l.item == item).collect();
-        let counted: i64 = lines
-            .iter()
-            .filter(|l| matches!(l.kind, LineKind::Regular | LineKind::Arrears))
-            .map(|l| l.amount_fen)
-            .sum();
+        // The ledger's lines for the item: the 丧葬补助 whatever its 所属期 (paid once per person), the others of
+        // this 所属期. What counts as paid is what reached the person: a line the bank returned does not, its 重发
+        // does.
+        let lines: Vec<&PaidLine> = if funeral {
+            funeral_line.iter().collect()
+        } else {
+            paid.iter().filter(|l| &l.item == item && l.kind != LineKind::Funeral).collect()
+        };
+        let counted: i64 = lines.iter().map(|l| l.reached_fen()).sum();
         if lines.is_empty() {
             writeln!(out, "  台账已发：无").unwrap();
         } else {
             for l in &lines {
                 writeln!(
                     out,
-                    "  台账已发：{} 批次 {} {} 元（发放日期 {}；{}）",
+                    "  台账已发：{} 批次 {} {} 元（发放日期 {}；{}）{}",
                     l.batch_month,
                     l.kind,
                     ledger_io::yuan(l.amount_fen),
                     l.pay_date.map(|d| d.to_string()).unwrap_or_default(),
-                    l.formula
+                    l.formula,
+                    if l.returned.is_some() { format!("，{}", super::history::line_state(l)) } else { String::new() }
                 )
                 .unwrap();
             }
@@ -156,10 +180,15 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         jitem["difference"] = json!(format_yuan(diff));
         json_items.push(jitem);
     }
-    let funerals: BTreeSet<String> =
-        paid.iter().filter(|l| l.kind == LineKind::Funeral).map(|l| ledger_io::yuan(l.amount_fen)).collect();
-    if !funerals.is_empty() {
-        writeln!(out, "丧葬补助：台账已发 {} 元", funerals.into_iter().collect::<Vec<_>>().join("、")).unwrap();
+    if let Some(l) = funeral_line.as_ref().filter(|_| !items.iter().any(|i| i == funeral::ITEM)) {
+        writeln!(
+            out,
+            "丧葬补助：台账已于 {} 批次发放 {} 元（{}）",
+            l.batch_month,
+            ledger_io::yuan(l.amount_fen),
+            super::history::line_state(l)
+        )
+        .unwrap();
     }
     if args.json {
         let v = json!({

@@ -34,46 +34,94 @@ pub fn history(cli: &Cli, args: &HistoryArgs) -> Result<(), Failure> {
         println!("台账中没有 {id} 的已确认发放记录。");
         return Ok(());
     }
+    let sent: i64 = lines.iter().map(|l| l.amount_fen).sum();
+    let reached: i64 = lines.iter().map(|l| l.reached_fen()).sum();
+    let returned = sent - reached;
     println!(
-        "{}（{id}）已确认发放记录 {} 笔，合计 {} 元：",
+        "{}（{id}）已确认发放记录 {} 笔，合计 {} 元{}：",
         lines[0].name,
         lines.len(),
-        ledger_io::yuan(lines.iter().map(|l| l.amount_fen).sum())
+        ledger_io::yuan(sent),
+        if returned > 0 {
+            format!("，其中银行退回 {} 元，实际到账 {} 元", ledger_io::yuan(returned), ledger_io::yuan(reached))
+        } else {
+            String::new()
+        }
     );
-    println!("发放月份\t所属期\t项目\t类型\t金额\t发放日期\t依据");
+    println!("发放月份\t所属期\t项目\t类型\t金额\t发放日期\t状态\t依据");
     for l in &lines {
         println!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             l.batch_month,
             l.period,
             l.item,
             l.kind,
             ledger_io::yuan(l.amount_fen),
             l.pay_date.map(|d| d.to_string()).unwrap_or_default(),
+            line_state(l),
             l.basis
         );
     }
     Ok(())
 }
 
+/// 已到账, or 退回 with the bank's words and whether it was re-issued (重发) since.
+pub fn line_state(l: &crate::ledger::PaidLine) -> String {
+    match &l.returned {
+        None => "已到账".to_string(),
+        Some(r) => {
+            let why = if r.reason.is_empty() { r.status.clone() } else { format!("{}：{}", r.status, r.reason) };
+            match l.reissued_in {
+                Some(m) => format!("退回（{why}），已在 {m} 批次重发"),
+                None => format!("退回（{why}），待重发"),
+            }
+        }
+    }
+}
+
 pub fn batches(cli: &Cli, args: &BatchesArgs) -> Result<(), Failure> {
     let cfg = load::config(cli)?;
     let ledger = load::ledger(&cfg)?;
     let batches = ledger.batches()?;
+    let returned = ledger.returned_by_month()?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&json!({"batches": batches})).expect("plain data"));
+        let list: Vec<serde_json::Value> = batches
+            .iter()
+            .map(|b| {
+                let mut v = serde_json::to_value(b).expect("plain data");
+                let (n, fen, open) = returned.get(&b.month).copied().unwrap_or_default();
+                v["returned_transfers"] = json!(n);
+                v["returned_fen"] = json!(fen);
+                v["returned_not_reissued_fen"] = json!(open);
+                v["reached_fen"] = json!(b.total_fen - fen);
+                v
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&json!({"batches": list})).expect("plain data"));
         return Ok(());
     }
-    println!("月份\t状态\t笔数\t合计（元）\t发放日期\t生成时间（北京时间）\t确认时间（北京时间）\t逾期原因");
+    println!(
+        "月份\t状态\t笔数\t合计（元）\t退回（元）\t到账（元）\t发放日期\t生成时间（北京时间）\t确认时间（北京时间）\t逾期原因"
+    );
     // The ledger's times as 北京时间 without the suffix, which the header carries.
     let shown = |t: &str| crate::domain::beijing::beijing_time(t).trim_end_matches("（北京时间）").to_string();
     for b in &batches {
+        let (n, fen, open) = returned.get(&b.month).copied().unwrap_or_default();
+        let back = if n == 0 {
+            "—".to_string()
+        } else if open == 0 {
+            format!("{}（{n} 笔，已全部重发）", ledger_io::yuan(fen))
+        } else {
+            format!("{}（{n} 笔，待重发 {}）", ledger_io::yuan(fen), ledger_io::yuan(open))
+        };
         println!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             b.month,
             b.status.label(),
             b.lines,
             ledger_io::yuan(b.total_fen),
+            back,
+            ledger_io::yuan(b.total_fen - fen),
             b.pay_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
             shown(&b.created),
             b.committed_at.as_deref().map(shown).unwrap_or_else(|| "—".into()),

@@ -27,11 +27,17 @@ pub enum ExceptionKind {
     FuneralNoBase,
     /// Paid more than owed in an earlier month: listed for 追缴 (the 异常 sheet lists recoveries too).
     Overpaid,
+    /// The bank returned a transfer and the roster's account is the same: not re-issued (重发) into it again.
+    ReturnedAccountUnchanged,
+    /// The bank returned a transfer and the roster has no account: not re-issued.
+    ReturnedNoAccount,
+    /// Died after the bank returned a transfer: re-issued to the account the roster now gives (the heir's).
+    ReissueAfterDeath,
 }
 
 impl ExceptionKind {
     /// Every kind, in the order above.
-    pub const ALL: [ExceptionKind; 10] = [
+    pub const ALL: [ExceptionKind; 13] = [
         ExceptionKind::NotStarted,
         ExceptionKind::Deceased,
         ExceptionKind::Stopped,
@@ -42,6 +48,9 @@ impl ExceptionKind {
         ExceptionKind::FuneralBeforeLedger,
         ExceptionKind::FuneralNoBase,
         ExceptionKind::Overpaid,
+        ExceptionKind::ReturnedAccountUnchanged,
+        ExceptionKind::ReturnedNoAccount,
+        ExceptionKind::ReissueAfterDeath,
     ];
 
     /// Stable UPPER_SNAKE code for scripts (unchanged since exceptions.csv first carried it).
@@ -57,6 +66,9 @@ impl ExceptionKind {
             ExceptionKind::FuneralBeforeLedger => "FUNERAL_BEFORE_LEDGER",
             ExceptionKind::FuneralNoBase => "FUNERAL_NO_BASE",
             ExceptionKind::Overpaid => "OVERPAID",
+            ExceptionKind::ReturnedAccountUnchanged => "RETURNED_ACCOUNT_UNCHANGED",
+            ExceptionKind::ReturnedNoAccount => "RETURNED_NO_ACCOUNT",
+            ExceptionKind::ReissueAfterDeath => "REISSUE_AFTER_DEATH",
         }
     }
 
@@ -73,6 +85,9 @@ impl ExceptionKind {
             ExceptionKind::FuneralBeforeLedger => "丧葬补助待人工核实",
             ExceptionKind::FuneralNoBase => "丧葬补助无计发基数",
             ExceptionKind::Overpaid => "多发待追缴",
+            ExceptionKind::ReturnedAccountUnchanged => "银行退回，账号未更正",
+            ExceptionKind::ReturnedNoAccount => "银行退回，缺少银行账号",
+            ExceptionKind::ReissueAfterDeath => "退回后死亡，向继承人账号重发",
         }
     }
 
@@ -97,7 +112,7 @@ mod tests {
     fn every_kind_has_its_own_code_and_a_chinese_label() {
         let codes: std::collections::BTreeSet<_> = ExceptionKind::ALL.iter().map(|k| k.code()).collect();
         let labels: std::collections::BTreeSet<_> = ExceptionKind::ALL.iter().map(|k| k.label()).collect();
-        assert_eq!((codes.len(), labels.len()), (10, 10));
+        assert_eq!((codes.len(), labels.len()), (13, 13));
         for k in ExceptionKind::ALL {
             assert!(k.code().bytes().all(|b| b.is_ascii_uppercase() || b == b'_'), "{k:?}");
             assert!(k.label().chars().all(|c| !c.is_ascii()), "{k:?}: {}", k.label());

@@ -4,6 +4,7 @@
 
 use super::amount::Calculation;
 use super::batch::{Exception, History, MonthBatch, Payment, PaymentKind, Reissue, Rules};
+use super::exception::ExceptionKind;
 use super::standards::StandardTable;
 use crate::domain::bank_return::{Outcome, ReturnRow, SentTransfer};
 use crate::domain::money::{format_yuan, from_fen};
@@ -78,7 +79,7 @@ pub fn reissues(
             batch.exceptions.push(Exception {
                 recipient: ri,
                 item: Some(ret.item.clone()),
-                code: "RETURNED_NO_ACCOUNT",
+                kind: ExceptionKind::ReturnedNoAccount,
                 reason: format!("{what}，花名册没有银行账号，未重发；请补录账号后下月重发"),
             });
             continue;
@@ -88,7 +89,7 @@ pub fn reissues(
             batch.exceptions.push(Exception {
                 recipient: ri,
                 item: Some(ret.item.clone()),
-                code: "RETURNED_ACCOUNT_UNCHANGED",
+                kind: ExceptionKind::ReturnedAccountUnchanged,
                 reason: format!("{what}，花名册中的银行账号未更正，本月不重发；请核实并更正账号后下月重发"),
             });
             continue;
@@ -97,7 +98,7 @@ pub fn reissues(
             batch.exceptions.push(Exception {
                 recipient: ri,
                 item: Some(ret.item.clone()),
-                code: "REISSUE_AFTER_DEATH",
+                kind: ExceptionKind::ReissueAfterDeath,
                 reason: format!("{died} 去世（在退回之后）；{what}按花名册现有账号 {account}（继承人）重发"),
             });
         }
@@ -418,7 +419,10 @@ mod tests {
         assert_eq!(p.reissue.as_ref().unwrap().line_id, 7);
         assert_eq!(p.formula(), "重发 2024-03 批次被银行退回的 2024-03 款 8889.17（失败：账户已销户）");
         assert_eq!(batch.exceptions.len(), 1);
-        assert_eq!((batch.exceptions[0].recipient, batch.exceptions[0].code), (1, "RETURNED_ACCOUNT_UNCHANGED"));
+        assert_eq!(
+            (batch.exceptions[0].recipient, batch.exceptions[0].kind),
+            (1, ExceptionKind::ReturnedAccountUnchanged)
+        );
         assert_eq!(
             batch.exceptions[0].reason,
             "2024-03 代发被银行退回的 2024-03 残疾抚恤金 8889.17 元（失败：账户已销户），花名册中的银行账号未更正，本月不重发；请核实并更正账号后下月重发"
@@ -438,7 +442,7 @@ mod tests {
         let mut heir = MonthBatch::default();
         reissues(month, &dead, &t, &Rules::default(), &history, &mut heir);
         assert_eq!(heir.payments.len(), 1);
-        assert_eq!(heir.exceptions[0].code, "REISSUE_AFTER_DEATH");
+        assert_eq!(heir.exceptions[0].kind, ExceptionKind::ReissueAfterDeath);
         assert_eq!(
             heir.exceptions[0].reason,
             "2024-03-28 去世（在退回之后）；2024-03 代发被银行退回的 2024-03 残疾抚恤金 8889.17 元（失败：账户已销户）按花名册现有账号 62220001（继承人）重发"

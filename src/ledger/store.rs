@@ -843,6 +843,30 @@ impl Ledger {
         Ok(out)
     }
 
+    /// Per batch month with 退回: (transfers returned, their 分, of which not yet re-issued in 分).
+    pub fn returned_by_month(&self) -> Result<std::collections::BTreeMap<YearMonth, (i64, i64, i64)>, LedgerError> {
+        let err = |e| sql_err(&self.path, e);
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT r.month, COUNT(*), SUM(r.amount_fen),
+                        (SELECT COALESCE(SUM(l.amount_fen), 0) FROM returned_lines x JOIN lines l ON l.id = x.line_id
+                          JOIN bank_returns r2 ON r2.id = x.return_id
+                          WHERE r2.month = r.month AND NOT EXISTS (SELECT 1 FROM lines re WHERE re.reissue_of = l.id))
+                   FROM bank_returns r GROUP BY r.month ORDER BY r.month",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    parse_text(0, &r.get::<_, String>(0)?, |s| s.parse::<YearMonth>())?,
+                    (r.get(1)?, r.get(2)?, r.get(3)?),
+                ))
+            })
+            .map_err(err)?;
+        rows.collect::<Result<_, _>>().map_err(err)
+    }
+
     /// Every returned line that no committed 重发 has sent again, by batch month, person and line.
     pub fn returns_pending(&self) -> Result<Vec<PendingReturn>, LedgerError> {
         let err = |e| sql_err(&self.path, e);
