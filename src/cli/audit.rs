@@ -4,7 +4,7 @@
 
 use super::{Cli, Failure, exit, load};
 use crate::calendar::{check_pay_date, deadline};
-use crate::compute::audit::{MonthAudit, MonthFacts, Verdict, audit_month};
+use crate::compute::audit::{MonthAudit, MonthFacts, ReturnedItem, ShortItem, Verdict, audit_month};
 use crate::domain::money::yuan_text;
 use crate::ledger::{BatchStatus, LineKind};
 use clap::Args as ClapArgs;
@@ -39,16 +39,24 @@ fn verdict_text(a: &MonthAudit) -> (String, String, String, String, String) {
             "—".into(),
             if *draft { "只有草稿，尚未确认发放".into() } else { "没有发放批次".into() },
         ),
-        Verdict::Committed { pay_date, timeliness, late_reason, full, shortfall, shortfalls } => {
+        Verdict::Committed { pay_date, timeliness, late_reason, full, shortfall, shortfalls, returned, reissued } => {
             let t = timeliness.label();
-            let f =
-                if *full { "足额".to_string() } else { format!("未足额（差{}元）", yuan_text(*shortfall)) };
+            let f = if !*full {
+                format!("未足额（差{}元）", yuan_text(*shortfall))
+            } else if !reissued.is_zero() {
+                format!("足额（银行退回{}元已重发补足）", yuan_text(*reissued))
+            } else {
+                "足额".to_string()
+            };
             let mut notes = Vec::new();
             if let Some(r) = late_reason {
                 notes.push(format!("逾期原因：{r}"));
             }
             if !shortfalls.is_empty() {
                 notes.push(format!("未发放：{}", shortfalls.join("；")));
+            }
+            if !returned.is_empty() {
+                notes.push(format!("银行退回：{}", returned.join("；")));
             }
             (pay_date.to_string(), a.deadline.to_string(), t, f, notes.join("；"))
         }
@@ -71,7 +79,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         let d = deadline(&cal, month, &config.deadline).map_err(cal_err)?;
         let b = ledger.batch(month)?;
         let committed = b.as_ref().map(|b| b.status == BatchStatus::Committed);
-        let (mut regular, mut shortfalls) = (0i64, Vec::new());
+        let (mut regular, mut shortfalls, mut returned) = (0i64, Vec::new(), Vec::new());
         if let Some(b) = b.as_ref().filter(|b| b.status == BatchStatus::Committed) {
             regular = ledger
                 .batch_lines(month)?
@@ -83,14 +91,41 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
             shortfalls = list
                 .iter()
                 .map(|s| {
-                    format!(
-                        "{}（{}）{}",
-                        s["name"].as_str().unwrap_or(""),
-                        s["id"].as_str().unwrap_or(""),
-                        s["reason"].as_str().unwrap_or("")
-                    )
+                    let who = format!("{}（{}）", s["name"].as_str().unwrap_or(""), s["id"].as_str().unwrap_or(""));
+                    let amount_fen = s["unpaid_fen"].as_i64();
+                    let why = match (amount_fen, s["code"].as_str()) {
+                        // The month's own amount is itemised: the code's words, not the exception's text (which
+                        // also counts the 补发 held back).
+                        (Some(_), Some("NO_ACCOUNT")) => "缺少银行账号".to_string(),
+                        _ => s["reason"].as_str().unwrap_or("").to_string(),
+                    };
+                    ShortItem { who, amount_fen, why }
                 })
                 .collect();
+            // The month's regular money the bank returned, per transfer, and the 重发 that made it whole.
+            for r in ledger.returns(month, month)? {
+                let regular_lines: Vec<_> =
+                    r.lines.iter().filter(|l| l.kind == LineKind::Regular && l.period == month).collect();
+                let amount_fen: i64 = regular_lines.iter().map(|l| l.amount_fen).sum();
+                if amount_fen == 0 {
+                    continue;
+                }
+                let reissued = if regular_lines.iter().all(|l| l.reissued_in.is_some()) {
+                    match regular_lines.iter().filter_map(|l| l.reissued_in).max_by_key(|(m, day)| (*day, *m)) {
+                        Some((m, Some(day))) => Some((m, day, check_pay_date(&cal, &d, day).map_err(cal_err)?)),
+                        _ => None,
+                    }
+                } else {
+                    None
+                };
+                let e = &r.event;
+                returned.push(ReturnedItem {
+                    who: format!("{}（{}）", e.name, e.id),
+                    amount_fen,
+                    why: if e.reason.is_empty() { e.status.clone() } else { format!("{}：{}", e.status, e.reason) },
+                    reissued,
+                });
+            }
         }
         let facts = MonthFacts {
             month,
@@ -100,6 +135,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
             entitled_fen: b.as_ref().and_then(|b| b.entitled_fen),
             regular_paid_fen: regular,
             shortfalls,
+            returned,
         };
         let timeliness = match facts.pay_date.filter(|_| committed == Some(true)) {
             Some(p) => Some(check_pay_date(&cal, &d, p).map_err(cal_err)?),

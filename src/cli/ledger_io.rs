@@ -318,11 +318,15 @@ pub fn new_batch<'a>(
             }
         })
         .collect();
+    let unpaid: rustc_hash::FxHashMap<usize, rust_decimal::Decimal> = batch.unpaid_regular.iter().copied().collect();
     let shortfalls: Vec<serde_json::Value> = batch
         .shortfalls()
         .map(|e| {
             let r = &roster[e.recipient];
-            serde_json::json!({"id": r.id.as_str(), "name": r.name, "code": e.kind.code(), "reason": e.reason})
+            // This month's regular amount left unpaid (the audit's shortfall, each amount once), in 分.
+            let unpaid = unpaid.get(&e.recipient).copied().and_then(to_fen);
+            serde_json::json!({"id": r.id.as_str(), "name": r.name, "code": e.kind.code(), "reason": e.reason,
+                               "unpaid_fen": unpaid})
         })
         .collect();
     let header = NewBatch {

@@ -176,6 +176,9 @@ pub struct MonthBatch {
     pub recoveries: Vec<Recovery>,
     /// Σ of this month's regular amounts owed to every eligible recipient, paid or not (what 足额 means).
     pub entitled: Decimal,
+    /// For each recipient left unpaid for want of an account: this month's regular amount not paid (what the
+    /// audit's shortfall is made of; the exception's text also counts the 补发 and 丧葬补助 held back).
+    pub unpaid_regular: Vec<(usize, Decimal)>,
 }
 
 impl MonthBatch {
@@ -469,6 +472,7 @@ fn compute_month_in(
         batch.exceptions.extend(part.batch.exceptions);
         batch.recoveries.extend(part.batch.recoveries);
         batch.entitled += part.batch.entitled;
+        batch.unpaid_regular.extend(part.batch.unpaid_regular);
         problems.extend(part.problems);
     }
     let extra = unowed_recoveries(history, &compared);
@@ -548,6 +552,9 @@ fn month_part(
         }
         if r.account.is_empty() {
             let total: Decimal = lines.iter().map(|p| p.amount).sum();
+            let regular: Decimal =
+                lines.iter().filter(|p| p.kind == PaymentKind::Regular && p.period == month).map(|p| p.amount).sum();
+            batch.unpaid_regular.push((ri, regular));
             batch.exceptions.push(Exception {
                 recipient: ri,
                 item: None,
