@@ -197,6 +197,17 @@ pub fn match_returns<'a>(
             let (loc, value) = at(column, value);
             Problem::new(code, message).at(loc).value(value).hint(format!("{hint}{NOTHING_RECORDED}。"))
         };
+        // The bank echoes the 摘要 of the bank file ("2024-03优抚金"): another month's there is another batch's file.
+        if let Some(other) = months_in(&row.memo).into_iter().find(|m| *m != month) {
+            problems.push(problem(
+                "RETURN_OTHER_MONTH",
+                row.columns.memo.as_deref().unwrap_or("摘要"),
+                &row.memo,
+                format!("摘要写的是 {other} 的代发，不是 {month} 的"),
+                format!("请确认回盘文件与月份：如是 {other} 的回盘，请用 --month {other} 登记；"),
+            ));
+            continue;
+        }
         let Some(same_account) = by_account.get(row.account.as_str()) else {
             problems.push(problem(
                 "RETURN_NO_TRANSFER",
@@ -273,6 +284,16 @@ pub fn match_returns<'a>(
     problems.into_result(out)
 }
 
+/// The months written as YYYY-MM in a text.
+fn months_in(text: &str) -> Vec<YearMonth> {
+    let b = text.as_bytes();
+    (0..b.len().saturating_sub(6))
+        .filter(|&i| b[i + 4] == b'-' && b[i..i + 4].iter().chain(&b[i + 5..i + 7]).all(u8::is_ascii_digit))
+        .filter(|&i| i == 0 || !b[i - 1].is_ascii_digit())
+        .filter_map(|i| text.get(i..i + 7).and_then(|t| t.parse().ok()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +312,7 @@ mod tests {
                 amount: "交易金额".into(),
                 id: Some("证件号码".into()),
                 status: Some("处理结果".into()),
+                memo: None,
             },
             account: account.into(),
             name: "某".into(),
@@ -299,6 +321,7 @@ mod tests {
             status: status.into(),
             outcome,
             reason: "账户已销户".into(),
+            memo: String::new(),
         }
     }
 

@@ -72,6 +72,8 @@ pub struct ReturnRow {
     pub status: String,
     pub outcome: Outcome,
     pub reason: String,
+    /// 摘要 as the bank echoes it ("" when the file has none): a 所属期 in it must be the batch's month.
+    pub memo: String,
 }
 
 /// The written header names of the columns a refusal may point at.
@@ -81,4 +83,5 @@ pub struct ReturnColumns {
     pub amount: String,
     pub id: Option<String>,
     pub status: Option<String>,
+    pub memo: Option<String>,
 }

@@ -46,6 +46,7 @@ pub fn return_rows(table: &Table) -> Result<Vec<ReturnRow>, Problems> {
         amount: written("金额").unwrap_or_else(|| "金额".into()),
         id: written("身份证号"),
         status: written("状态"),
+        memo: written("摘要"),
     };
     let not_data = NotData::new(&header, RETURN_REQUIRED, RETURN_COLUMNS);
     let mut out = Vec::new();
@@ -138,6 +139,7 @@ fn parse_row(view: &RowView, columns: &ReturnColumns) -> Result<ReturnRow, Vec<P
         status,
         outcome: outcome.expect("checked above"),
         reason: view.text("原因"),
+        memo: view.text("摘要"),
     })
 }
 
