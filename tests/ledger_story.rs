@@ -206,6 +206,36 @@ fn a_death_pays_the_month_then_one_funeral_grant() {
     let bank = std::fs::read_to_string(d.join("out/2024-04/bank.csv")).unwrap();
     assert!(bank.lines().any(|l| l.contains(GAO) && l.ends_with(",57470.04,2024-04优抚金（含丧葬补助）")), "{bank}");
     commit(d, "2024-04", "15");
+    // explain agrees with the ledger: N × the death month's amount, and the 丧葬补助 the April batch paid (its
+    // 所属期 is March), not "台账已发：无 … 应补发 57470.04".
+    let args = ["--roster", "roster.xlsx", "--standards", "standards.csv"];
+    let e = ok(d, &[&["explain", "--id", GAO, "--month", "2024-04"][..], &args].concat());
+    let funeral: Vec<&str> = e.stdout.lines().skip_while(|l| *l != "项目：丧葬补助").collect();
+    assert_eq!(
+        funeral[2..5],
+        [
+            "  金额：57470 元/年",
+            "  计算：12 × 4789.17（2024-03月发放额）= 57470.04（死亡当月发放额 × 月数）",
+            "  本月应发：57470.04 元",
+        ]
+    );
+    assert_eq!(
+        funeral[5..7],
+        [
+            "  台账已发：2024-04 批次 丧葬补助 57,470.04 元（发放日期 2024-04-15；12 × 4789.17（2024-03月发放额）= 57470.04）",
+            "  核对：应发 57470.04 − 已发 57470.04 = 0.00（已足额）",
+        ]
+    );
+    // 武建 has no account: not paid, but the formula is shown beside the reason (29660 / 12 + 100 = 2571.67).
+    let e = ok(d, &[&["explain", "--id", WU, "--month", "2024-04"][..], &args].concat());
+    assert!(e.stdout.contains("资格：缺少银行账号，"), "{}", e.stdout);
+    assert!(
+        e.stdout.contains(
+            "  计算：29660 ÷ 12 = 2471.666666… → 2471.67（四舍五入到分）\n  本月应发：2471.67 元\n  台账已发：无\n"
+        ),
+        "{}",
+        e.stdout
+    );
     pay(d, "2024-05", "roster.xlsx", "standards.csv");
     let may = payments(&d.join("out/2024-05/payments.csv"));
     assert!(may.iter().all(|p| p.0 != GAO));
