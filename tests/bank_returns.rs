@@ -261,6 +261,15 @@ fn the_return_story() {
     assert!(side.contains(&format!("\"{total}\"")), "total {total} not in the sidecar: {side}");
     let sent_text = youfu::domain::money::format_yuan(youfu::domain::money::from_fen(sent));
     assert!(!side.contains(&format!("\"{sent_text}\"")), "the sent total {sent_text} is in the sidecar");
+    // The returned and re-issued amounts on their own: 15850.17 came back, 14284.17 + 783.00 = 15067.17 sent again.
+    let side: serde_json::Value = serde_json::from_str(&side).unwrap();
+    let figure =
+        |name: &str| side["figures"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap()["value"].clone();
+    assert_eq!(
+        (figure("returned.amount"), figure("returned.lines")),
+        (serde_json::json!("15850.17"), serde_json::json!(7))
+    );
+    assert_eq!(figure("reissued.amount"), serde_json::json!("15067.17"));
 }
 
 /// `bank-return` with `file` (written by the test) for `month` on a ledger with March committed: exit 3, the exact

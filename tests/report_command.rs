@@ -101,7 +101,7 @@ fn writes_the_draft_and_its_sidecar_in_each_format() {
         assert_eq!(total["value"], "25865.00");
         assert_eq!(
             total["how"],
-            "台账中发放批次月份在 2024-01 至 2024-06 的已确认发放明细（正常 5 条、补发 1 条、丧葬补助 0 条）共 6 条的金额合计（元，精确到分）"
+            "台账中发放批次月份在 2024-01 至 2024-06 的已确认发放明细（正常 5 条、补发 1 条、丧葬补助 0 条、重发 0 条；银行退回的 0 条不计）共 6 条的金额合计（元，精确到分）"
         );
         let persons = figs.iter().find(|f| f["name"] == "totals.persons").unwrap();
         assert_eq!((persons["value"].as_u64(), persons["used"].as_bool()), (Some(2), Some(false)));

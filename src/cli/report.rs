@@ -53,6 +53,8 @@ fn summary(counts: &PeriodCounts, period: &Period) -> LineSummary {
         regular: group(&counts.regular),
         arrears: group(&counts.arrears),
         funeral: group(&counts.funeral),
+        reissued: group(&counts.reissued),
+        returned: group(&counts.returned),
         by_category: named(&counts.by_category),
         by_item: named(&counts.by_item),
         by_town: named(&counts.by_town),

@@ -62,6 +62,8 @@ pub struct MonthStatus {
 pub const KIND_REGULAR: &str = "正常";
 pub const KIND_ARREARS: &str = "补发";
 pub const KIND_FUNERAL: &str = "丧葬补助";
+/// 重发: a returned line sent again; counts for 人次 like the 正常 line it replaces.
+pub const KIND_REISSUE: &str = "重发";
 
 /// 人次, 人数, lines and 金额 of a set of lines.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
@@ -195,7 +197,7 @@ fn group<'a>(lines: impl Iterator<Item = &'a LedgerLine>, times_of_all_kinds: bo
         g.lines += 1;
         g.amount += from_fen(l.amount_fen);
         persons.insert(l.id.as_str());
-        if times_of_all_kinds || l.kind == KIND_REGULAR {
+        if times_of_all_kinds || l.kind == KIND_REGULAR || l.kind == KIND_REISSUE {
             times.insert((l.id.as_str(), l.period));
         }
     }
@@ -277,6 +279,10 @@ pub struct LineSummary {
     pub arrears: Group,
     /// 丧葬补助 lines.
     pub funeral: Group,
+    /// 重发 lines (in `totals` too): returned money sent again.
+    pub reissued: Group,
+    /// Lines the bank returned (退回): in no other group, since the money did not reach the recipients.
+    pub returned: Group,
     /// Per 类别 / 项目 / 乡镇, largest 金额 first (then by name); an empty name is "（未填）".
     pub by_category: Vec<NamedGroup>,
     pub by_item: Vec<NamedGroup>,
@@ -295,6 +301,9 @@ impl LineSummary {
             regular: group(of_kind(KIND_REGULAR), false),
             arrears: group(of_kind(KIND_ARREARS), true),
             funeral: group(of_kind(KIND_FUNERAL), true),
+            reissued: group(of_kind(KIND_REISSUE), true),
+            // Loaded lines do not say whether the bank returned them (the ledger's counts do).
+            returned: Group::default(),
             by_category: named_groups(&selected, |l| &l.category),
             by_item: named_groups(&selected, |l| &l.item),
             by_town: named_groups(&selected, |l| &l.town),
@@ -347,7 +356,8 @@ pub fn figures_of(
     metrics: &[Metric],
 ) -> Figures {
     let range = format!("{} 至 {}", period.first, period.last);
-    let LineSummary { totals, regular, arrears, funeral, by_category, by_item, by_town, by_month } = &summary;
+    let LineSummary { totals, regular, arrears, funeral, reissued, returned, by_category, by_item, by_town, by_month } =
+        &summary;
 
     let mut trace = Vec::new();
     let base = format!("台账中发放批次月份在 {range} 的已确认发放明细");
@@ -369,11 +379,16 @@ pub fn figures_of(
         });
         trace.push(Trace { name: format!("{name}.lines"), value: json!(g.lines), how: format!("{which}的条数") });
     };
-    let kinds = format!("（正常 {} 条、补发 {} 条、丧葬补助 {} 条）", regular.lines, arrears.lines, funeral.lines);
-    push_group(&mut trace, "totals", totals, &format!("{base}{kinds}"), "类型为“正常”的明细");
+    let kinds = format!(
+        "（正常 {} 条、补发 {} 条、丧葬补助 {} 条、重发 {} 条；银行退回的 {} 条不计）",
+        regular.lines, arrears.lines, funeral.lines, reissued.lines, returned.lines
+    );
+    push_group(&mut trace, "totals", totals, &format!("{base}{kinds}"), "类型为“正常”或“重发”的明细");
     push_group(&mut trace, "regular", regular, &format!("{base}中类型为“正常”者"), "");
     push_group(&mut trace, "arrears", arrears, &format!("{base}中类型为“补发”者"), "");
     push_group(&mut trace, "funeral", funeral, &format!("{base}中类型为“丧葬补助”者"), "");
+    push_group(&mut trace, "reissued", reissued, &format!("{base}中类型为“重发”者（银行退回后重发）"), "");
+    push_group(&mut trace, "returned", returned, &format!("{base}中被银行退回、未到账者"), "");
     for (list, col) in [(by_category, "类别"), (by_item, "项目"), (by_town, "乡镇")] {
         let field = match col {
             "类别" => "by_category",
@@ -386,7 +401,7 @@ pub fn figures_of(
                 &format!("{field}[\"{}\"]", g.name),
                 &g.group,
                 &format!("{base}中{col}为“{}”者", g.name),
-                "类型为“正常”的明细",
+                "类型为“正常”或“重发”的明细",
             );
         }
     }
