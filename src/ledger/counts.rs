@@ -147,29 +147,48 @@ fn count(conn: &Connection, path: &Path, batches: &[BatchRef]) -> Result<Counted
     let mut tally = Tally::default();
     let mut months = Vec::with_capacity(batches.len());
     for batch in batches {
-        // A batch with lines the bank returned is read from `lines`, where each line has its id: a returned line
-        // did not reach its recipient and is counted on its own (`PeriodCounts::returned`).
+        // The lines the bank returned did not reach their recipients: counted on their own
+        // (`PeriodCounts::returned`). In a packed batch they are found by their place: `commit` inserts a batch's
+        // lines in the blob's order with consecutive rowids, so line k of the blob is rowid MIN(id) + k (checked:
+        // the span must hold exactly the blob's count, else the batch is read from `lines`).
         let gone: rustc_hash::FxHashSet<i64> =
             returned.query_map([batch.id], |r| r.get(0)).map_err(err)?.collect::<Result<_, _>>().map_err(err)?;
+        let span_of = |span: &mut rusqlite::Statement| -> Result<(Option<i64>, Option<i64>), LedgerError> {
+            span.query_row([batch.id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(err)
+        };
         let mut rows = packed.query([batch.id]).map_err(err)?;
-        if let Some(row) = rows.next().map_err(err)?
-            && gone.is_empty()
-        {
+        if let Some(row) = rows.next().map_err(err)? {
             let (count, total): (i64, i64) = (row.get(0).map_err(err)?, row.get(1).map_err(err)?);
-            let blob = row.get_ref(2).and_then(|v| v.as_blob().map_err(Into::into)).map_err(err)?;
-            let damaged = |what: String| LedgerError::Corrupt {
-                path: path.to_path_buf(),
-                detail: format!("{} 批次的汇总明细无法读取（{what}）", batch.month),
+            let skip: Option<Vec<bool>> = if gone.is_empty() {
+                Some(Vec::new())
+            } else {
+                match span_of(&mut span)? {
+                    (Some(first), Some(last)) if last - first + 1 == count => {
+                        let mut skip = vec![false; count as usize];
+                        for id in &gone {
+                            if let Some(s) = usize::try_from(id - first).ok().and_then(|k| skip.get_mut(k)) {
+                                *s = true;
+                            }
+                        }
+                        Some(skip)
+                    }
+                    _ => None,
+                }
             };
-            let p = Packed::decode(blob, (count as u64, total)).map_err(damaged)?;
-            tally.add_packed(&p).map_err(damaged)?;
-            months.push((batch.month, count as u64, total));
-            continue;
+            if let Some(skip) = skip {
+                let blob = row.get_ref(2).and_then(|v| v.as_blob().map_err(Into::into)).map_err(err)?;
+                let damaged = |what: String| LedgerError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: format!("{} 批次的汇总明细无法读取（{what}）", batch.month),
+                };
+                let p = Packed::decode(blob, (count as u64, total)).map_err(damaged)?;
+                let (lines, fen) = tally.add_packed(&p, &skip).map_err(damaged)?;
+                months.push((batch.month, lines, fen));
+                continue;
+            }
         }
         drop(rows);
-        let (first, last): (Option<i64>, Option<i64>) =
-            span.query_row([batch.id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(err)?;
-        let (Some(first), Some(last)) = (first, last) else { continue };
+        let (Some(first), Some(last)) = span_of(&mut span)? else { continue };
         let (mut lines, mut amount_fen) = (0u64, 0i64);
         let mut rows = scan.query([first, last, batch.id]).map_err(err)?;
         while let Some(r) = rows.next().map_err(err)? {
@@ -542,13 +561,15 @@ impl Tally {
     }
 
     /// Add a whole batch's packed lines (`end_batch` included): its dictionaries are numbered here once, then
-    /// each line is only numbers. The lines' indexes were checked by `Packed::decode`.
-    fn add_packed(&mut self, p: &Packed) -> Result<(), String> {
+    /// each line is only numbers. The lines' indexes were checked by `Packed::decode`. Line k is counted as
+    /// returned when `returned[k]` (an empty slice: none). Returns the lines and 分 that reached recipients.
+    fn add_packed(&mut self, p: &Packed, returned: &[bool]) -> Result<(u64, i64), String> {
+        let (mut lines, mut fen) = (0u64, 0i64);
         let periods: Vec<usize> = p.periods.iter().map(|t| self.period_slot(t)).collect();
         let names: [Vec<usize>; 3] =
             std::array::from_fn(|dim| p.names[dim].iter().map(|t| self.name_slot(dim, t)).collect());
         let mut last: Option<(Person, u32)> = None;
-        for line in p.lines() {
+        for (k, line) in p.lines().enumerate() {
             let line = line?;
             let person = match last {
                 Some((key, n)) if key == line.person => n,
@@ -561,12 +582,18 @@ impl Tally {
                     n
                 }
             };
+            if returned.get(k).copied().unwrap_or(false) {
+                self.add_returned(person, periods[line.period], line.amount_fen);
+                continue;
+            }
             let [c, i, t] = line.names;
             self.add(person, periods[line.period], line.kind, [names[0][c], names[1][i], names[2][t]], line.amount_fen);
+            lines += 1;
+            fen += line.amount_fen;
         }
         // The text caches (`last_person` …) are left as they are: a number once given never changes.
         self.end_batch();
-        Ok(())
+        Ok((lines, fen))
     }
 
     /// After each batch's lines (see `PersonNumbers::end_batch`).

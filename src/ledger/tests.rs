@@ -2199,3 +2199,24 @@ fn the_database_refuses_a_second_reissue_of_one_returned_line_and_a_reissue_of_a
     );
     assert_eq!(count(conn, "SELECT COUNT(*) FROM lines WHERE kind = '重发'"), 1);
 }
+
+#[test]
+fn period_counts_leave_returned_lines_out_and_count_them_on_their_own() {
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    let (_, li) = march_with_a_return(&mut ledger);
+    // The packed path (March has its blob) and the rowid scan path give the same counts.
+    let packed = ledger.period_counts(ym("2024-03"), ym("2024-03")).unwrap();
+    // 张三's 100000.00 reached him; 李四's 23456.78 came back.
+    assert_eq!(packed.totals, counts(1, 10_000_000, 1, 1));
+    assert_eq!(packed.returned, counts(1, 2_345_678, 1, 1));
+    assert_eq!(packed.by_month[&ym("2024-03")], LineCounts { lines: 1, amount_fen: 10_000_000, ..Default::default() });
+    ledger.conn().execute_batch("DROP TRIGGER packed_lines_no_delete; DELETE FROM packed_lines;").unwrap();
+    assert_eq!(ledger.period_counts(ym("2024-03"), ym("2024-03")).unwrap(), packed);
+    // April re-issues it: counted as 重发 (a 人次 like the 正常 it replaces), in the totals.
+    ledger.save_draft_test(&reissue_draft(li)).unwrap();
+    ledger.commit(ym("2024-04"), date("2024-04-15"), COMMITTED_AT, "in-4", None).unwrap();
+    let both = ledger.period_counts(ym("2024-03"), ym("2024-04")).unwrap();
+    assert_eq!(both.totals, counts(2, 12_345_678, 2, 2));
+    assert_eq!(both.reissued, counts(1, 2_345_678, 1, 1));
+}
