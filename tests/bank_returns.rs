@@ -115,7 +115,9 @@ fn the_return_story() {
     // Before any 退回: March is short only by 武建 (no account): 2471.67 + 100.00 = 2571.67.
     let before = youfu(d, &["audit", "--from", "2024-03", "--to", "2024-03"]);
     assert!(
-        before.stdout.contains("未足额（差2571.67元）\t未发放：武建（519909196111088853） 2571.67元（缺少银行账号）\n"),
+        before
+            .stdout
+            .contains("未足额（差2,571.67元）\t未发放：武建（519909196111088853） 2,571.67元（缺少银行账号）\n"),
         "{}",
         before.stdout
     );
@@ -137,7 +139,7 @@ fn the_return_story() {
     );
     let r = ok(d, &["bank-return", "--month", "2024-03", "--file", "回盘2.xlsx", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!((v["rows"].as_u64(), v["recorded_total"].as_str()), (Some(2), Some("1,566.00")));
+    assert_eq!((v["rows"].as_u64(), v["recorded_total"].as_str()), (Some(2), Some("1566.00")));
 
     // Importing either file again changes nothing.
     let db = sha(&d.join("youfu.db"));
@@ -192,10 +194,10 @@ fn the_return_story() {
     // audit: short by 武建's 2571.67 and the three returns, 14284.17 + 783.00 + 783.00 = 15850.17: 18421.84.
     let a = youfu(d, &["audit", "--from", "2024-03", "--to", "2024-03"]);
     assert_eq!(a.code, 10);
-    assert!(a.stdout.contains("未足额（差18421.84元）"), "{}", a.stdout);
+    assert!(a.stdout.contains("未足额（差18,421.84元）"), "{}", a.stdout);
     assert!(
         a.stdout.contains(&format!(
-            "银行退回：叶贵树（{}） 14284.17元（失败：账户已销户），待重发；宋永新（{}） 783.00元（失败：户名不符），待重发；雷树才（{}） 783.00元（退回：证件号不符），待重发",
+            "银行退回：叶贵树（{}） 14,284.17元（失败：账户已销户），待重发；宋永新（{}） 783.00元（失败：户名不符），待重发；雷树才（{}） 783.00元（退回：证件号不符），待重发",
             YE.0, SONG.0, LEI.0
         )),
         "{}",
@@ -237,7 +239,7 @@ fn the_return_story() {
     let a = youfu(d, &["audit", "--from", "2024-03", "--to", "2024-03"]);
     assert!(
         a.stdout.contains(&format!(
-            "叶贵树（{}） 14284.17元（失败：账户已销户），已于2024-04-15在2024-04批次重发补足（逾期17个工作日）",
+            "叶贵树（{}） 14,284.17元（失败：账户已销户），已于2024-04-15在2024-04批次重发补足（逾期17个工作日）",
             YE.0
         )),
         "{}",
@@ -245,7 +247,7 @@ fn the_return_story() {
     );
     assert!(a.stdout.contains(&format!("雷树才（{}） 783.00元（退回：证件号不符），待重发", LEI.0)), "{}", a.stdout);
     // Still short by 武建 2571.67 and 雷树才 783.00.
-    assert!(a.stdout.contains("未足额（差3354.67元）"), "{}", a.stdout);
+    assert!(a.stdout.contains("未足额（差3,354.67元）"), "{}", a.stdout);
     let h = ok(d, &["history", "--id", YE.0]);
     assert!(h.stdout.contains("退回（失败：账户已销户），已在 2024-04 批次重发"), "{}", h.stdout);
 

@@ -104,12 +104,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         ledger.record_returns(batch_id, month, &recorded_at, &events)?;
     }
     let new_fen: i64 = events.iter().map(|(e, _)| e.amount_fen).sum();
+    // JSON carries plain amounts (no thousands separators), as everywhere.
+    let plain = |fen: i64| crate::domain::money::format_yuan(crate::domain::money::from_fen(fen));
     if args.json {
         let list: Vec<_> = events
             .iter()
             .map(|(e, _)| {
                 json!({"transfer_no": e.transfer_no, "id": e.id, "name": e.name, "account": e.account,
-                       "amount": ledger_io::yuan(e.amount_fen), "status": e.status, "reason": e.reason, "row": e.file_row})
+                       "amount": plain(e.amount_fen), "status": e.status, "reason": e.reason, "row": e.file_row})
             })
             .collect();
         let v = json!({
@@ -119,7 +121,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             "rows": rows.len(),
             "paid_rows": matching.paid,
             "recorded": list,
-            "recorded_total": ledger_io::yuan(new_fen),
+            "recorded_total": plain(new_fen),
             "already_recorded": matching.already.len(),
             "ledger": path.display().to_string(),
         });
