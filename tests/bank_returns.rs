@@ -204,6 +204,19 @@ fn the_return_story() {
         a.stdout
     );
 
+    // arrears: the returned money is not a 补发 (its 重发 makes it good), it is listed on its own; the only 补发 is
+    // 武建's March, never paid for want of an account: 2471.67 + 100.00.
+    let ar = ok(
+        d,
+        &["arrears", "--from", "2024-03", "--to", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv"],
+    );
+    assert!(ar.stdout.contains("应补发 2 笔，合计 2,571.67 元：\n"), "{}", ar.stdout);
+    assert!(
+        ar.stdout.contains("\n银行退回待重发 7 笔，合计 15,850.17 元（下次 pay 在账号更正后重发，不计入补发）："),
+        "{}",
+        ar.stdout
+    );
+
     // Two accounts corrected; April re-issues them with March's 所属期 and amounts, and lists 雷树才.
     roster_with(d, "roster4.csv", &[(YE.2, YE_NEW), (SONG.2, SONG_NEW)]);
     let p = pay(d, "2024-04", "roster4.csv");

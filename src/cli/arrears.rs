@@ -3,7 +3,7 @@
 
 use super::{Cli, Failure, ledger_io, load};
 use crate::compute::batch::compute_arrears;
-use crate::domain::money::{format_yuan, yuan_text};
+use crate::domain::money::{format_yuan, from_fen, yuan_text};
 use clap::Args as ClapArgs;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -43,6 +43,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     drop(progress);
     let owed: Decimal = lines.iter().map(|p| p.amount).sum();
     let over: Decimal = recoveries.iter().map(|r| r.overpaid).sum();
+    // What the bank returned for these months and no 重发 has sent again: made good by the next pay's 重发, never
+    // by a 补发 (补发 compare with what was sent), so listed here on its own.
+    let returned: Vec<_> = history.returned.iter().filter(|r| r.period >= from && r.period <= to).collect();
+    let returned_fen: i64 = returned.iter().map(|r| r.amount_fen).sum();
     if args.json {
         let v = json!({
             "from": from.to_string(),
@@ -59,6 +63,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
                        "entitled": format_yuan(rc.entitled), "paid": format_yuan(rc.paid), "overpaid": format_yuan(rc.overpaid)})
             }).collect::<Vec<_>>(),
             "recoveries_total": format_yuan(over),
+            "returned_pending": returned.iter().map(|r| json!({"id": r.id, "item": r.item, "period": r.period.to_string(),
+                "batch_month": r.batch_month.to_string(), "amount": format_yuan(from_fen(r.amount_fen)),
+                "reason": format!("{}：{}", r.status, r.reason)})).collect::<Vec<_>>(),
+            "returned_pending_total": format_yuan(from_fen(returned_fen)),
         });
         println!("{}", serde_json::to_string_pretty(&v).expect("plain data"));
         return Ok(());
@@ -77,6 +85,26 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         for p in &lines {
             let r = &roster[p.recipient];
             println!("{}\t{}\t{}\t{}\t{}", r.id, r.name, p.item, p.period, yuan_text(p.amount));
+        }
+    }
+    if !returned.is_empty() {
+        println!(
+            "银行退回待重发 {} 笔，合计 {} 元（下次 pay 在账号更正后重发，不计入补发）：",
+            returned.len(),
+            yuan_text(from_fen(returned_fen))
+        );
+        println!("身份证号\t项目\t所属期\t退回批次\t金额\t退回原因");
+        for r in &returned {
+            println!(
+                "{}\t{}\t{}\t{}\t{}\t{}：{}",
+                r.id,
+                r.item,
+                r.period,
+                r.batch_month,
+                yuan_text(from_fen(r.amount_fen)),
+                r.status,
+                r.reason
+            );
         }
     }
     if recoveries.is_empty() {

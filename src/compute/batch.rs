@@ -477,7 +477,7 @@ fn compute_month_in(
     }
     let extra = unowed_recoveries(history, &compared);
     batch.recoveries.extend(extra);
-    super::returns::reissues(month, roster, table, rules, history, &mut batch);
+    super::returns::reissues(roster, table, rules, history, &mut batch);
     // Stable: each recipient's exceptions stay in the order they were found.
     batch.exceptions.sort_by_key(|e| e.recipient);
     batch.recoveries.sort_by(|a, b| (a.recipient, a.period, &a.item).cmp(&(b.recipient, b.period, &b.item)));

@@ -44,14 +44,7 @@ pub struct Returned {
 /// roster's account; otherwise an exception with the bank's reason. A person who died after the 退回 is re-issued
 /// to the account the roster now gives (the heir's), and the exceptions say so. Lines go into `batch.payments`
 /// (sorted again by the caller's order), exceptions into `batch.exceptions`.
-pub fn reissues(
-    month: YearMonth,
-    roster: &[Recipient],
-    table: &StandardTable,
-    rules: &Rules,
-    history: &History,
-    batch: &mut MonthBatch,
-) {
+pub fn reissues(roster: &[Recipient], table: &StandardTable, rules: &Rules, history: &History, batch: &mut MonthBatch) {
     if history.returned.is_empty() {
         return;
     }
@@ -134,7 +127,6 @@ pub fn reissues(
             })),
         });
     }
-    let _ = month;
     batch.payments.sort_by_key(|p| (p.recipient, p.kind, p.period));
 }
 
@@ -430,9 +422,8 @@ mod tests {
             returned: vec![returned(7, ID1, "6222009", 888_917, false), returned(8, ID2, "6222002", 888_917, false)],
             ..History::default()
         };
-        let month: YearMonth = "2024-04".parse().unwrap();
         let mut batch = MonthBatch::default();
-        reissues(month, &roster, &t, &Rules::default(), &history, &mut batch);
+        reissues(&roster, &t, &Rules::default(), &history, &mut batch);
         assert_eq!(batch.payments.len(), 1);
         let p = &batch.payments[0];
         assert_eq!(
@@ -453,17 +444,17 @@ mod tests {
         // One retry into the same account when configured; a returned 重发 is not retried again.
         let retry = Rules { retry_same_account: true, ..Rules::default() };
         let mut again = MonthBatch::default();
-        reissues(month, &roster, &t, &retry, &history, &mut again);
+        reissues(&roster, &t, &retry, &history, &mut again);
         assert_eq!(again.payments.len(), 2);
         let twice = History { returned: vec![returned(9, ID2, "6222002", 888_917, true)], ..History::default() };
         let mut no = MonthBatch::default();
-        reissues(month, &roster, &t, &retry, &twice, &mut no);
+        reissues(&roster, &t, &retry, &twice, &mut no);
         assert_eq!((no.payments.len(), no.exceptions.len()), (0, 1));
         // Died after the return: paid to the roster's (the heir's) account, and the exceptions say so.
         let mut dead = roster.clone();
         dead[0].death_date = NaiveDate::from_ymd_opt(2024, 3, 28);
         let mut heir = MonthBatch::default();
-        reissues(month, &dead, &t, &Rules::default(), &history, &mut heir);
+        reissues(&dead, &t, &Rules::default(), &history, &mut heir);
         assert_eq!(heir.payments.len(), 1);
         assert_eq!(heir.exceptions[0].kind, ExceptionKind::ReissueAfterDeath);
         assert_eq!(
