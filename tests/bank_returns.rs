@@ -24,6 +24,8 @@ fn office() -> tempfile::TempDir {
     for name in ["standards.csv", "youfu.toml"] {
         std::fs::copy(f.join(name), dir.path().join(name)).unwrap();
     }
+    // Only `youfu init` creates a ledger.
+    init(dir.path(), &[]);
     dir
 }
 

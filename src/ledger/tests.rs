@@ -174,7 +174,7 @@ fn create_makes_a_new_ledger_and_never_replaces_a_file() {
     let (dir, path) = temp_ledger();
     let ledger = Ledger::create(&path).unwrap();
     let version: i64 = ledger.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 6);
+    assert_eq!(version, SCHEMA_VERSION);
     assert_eq!(ledger.path(), path);
     drop(ledger);
     // Only the ledger: the temporary file it was built in was moved into place, no journal is left.
