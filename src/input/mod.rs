@@ -10,6 +10,7 @@ pub mod cells;
 pub mod columns;
 mod confirmation;
 mod fields;
+pub mod limits;
 pub mod roster;
 pub mod sheet;
 pub mod standards;
@@ -18,6 +19,7 @@ mod testutil;
 mod xlsx_scan;
 
 pub use confirmation::read_confirmation_rows;
+pub use fields::field_count_problem;
 pub use roster::read_roster;
 pub use sheet::{Cell, Row, Table, read_table};
 pub use standards::read_standards;

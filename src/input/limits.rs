@@ -1,0 +1,243 @@
+//! Bounds on what an input file may hold, far above any real roster and well below a PC's memory, so that a broken
+//! or hostile file (a zip bomb, a 10 MB cell, a sheet 20,000 columns wide) is refused naming what was too large
+//! instead of being read until the machine runs out of memory. The README's input section states them.
+//!
+//! A workbook is a zip of XML parts. The fast .xlsx reader (`xlsx_scan`) inflates what it reads itself and stops
+//! at these bounds; calamine reads whole parts from the zip on its own, so before calamine is given a package,
+//! `check_package` inflates every entry once as a stream (holding a megabyte at a time) and counts what it holds:
+//! the sizes written in a zip's directory can lie, the bytes that come out cannot.
+
+use crate::domain::{Location, Problem, Problems};
+use std::io::{Cursor, Read};
+
+/// Characters in one cell: Excel's own limit (a longer cell cannot come from Excel or WPS).
+pub const CELL_CHARS: usize = 32_767;
+/// Columns of a sheet (Excel's: A to XFD); also fields of a CSV record.
+pub const COLUMNS: usize = 16_384;
+/// Rows of a workbook's sheet (Excel's). A CSV may have more.
+pub const SHEET_ROWS: u32 = 1_048_576;
+/// Bytes of an input file (a million-row roster is about 200 MB as CSV, 150 MB as .xlsx).
+pub const FILE_BYTES: u64 = 1 << 30;
+/// Inflated bytes of a sheet part (read as a stream; a million-row roster's is about 900 MB).
+pub const SHEET_PART_BYTES: u64 = 2 << 30;
+/// Inflated bytes of any other part (shared strings, styles, the workbook …), which readers hold whole; and of a
+/// sheet read whole (an .ods, or an .xlsx calamine reads into one range).
+pub const PART_BYTES: u64 = 256 << 20;
+/// Inflated bytes of all parts together.
+pub const PACKAGE_BYTES: u64 = 3 << 30;
+/// Entries of a zip.
+pub const ZIP_ENTRIES: usize = 10_000;
+/// XML between two row starts of a sheet part (a roster's row is about 1 KB; a row of 16,384 full cells fits).
+pub const ROW_XML_BYTES: usize = 64 << 20;
+/// XML between two `<` of any part: one text or tag (a cell of 32,767 characters, each written as `&#x4E00;`, is
+/// 262 KB).
+pub const TOKEN_BYTES: usize = 1 << 20;
+/// Items of a shared-strings table (a million-row roster has about four million).
+pub const SHARED_STRINGS: usize = 10_000_000;
+
+/// A size for messages: "1 GB", "256 MB", "1 MB".
+pub fn shown(bytes: u64) -> String {
+    if bytes >= 1 << 30 && bytes % (1 << 30) == 0 {
+        format!("{} GB", bytes >> 30)
+    } else if bytes >= 1 << 20 {
+        format!("{} MB", bytes >> 20)
+    } else {
+        format!("{} KB", bytes >> 10)
+    }
+}
+
+const HINT: &str = "文件可能已损坏，或是被特意构造的“压缩炸弹”。请确认文件来源；如确是正常的表格，请用 Excel 或 WPS 打开后另存为 .xlsx 再试。";
+
+/// A file refused as too large for what it is.
+pub fn too_large(file: &str, what: String) -> Problems {
+    Problem::new("TOO_LARGE", what).at(Location::file(file)).hint(HINT).into()
+}
+
+/// A whole file larger than `FILE_BYTES`.
+pub fn file_too_large(file: &str, len: u64) -> Problems {
+    Problem::new(
+        "TOO_LARGE",
+        format!("文件有 {} MB，超过了 {} 的上限（百万人的花名册也不到其五分之一）", len >> 20, shown(FILE_BYTES)),
+    )
+    .at(Location::file(file))
+    .hint("请确认选择的文件正确；如确需处理，请按乡镇拆分后分别处理。")
+    .into()
+}
+
+/// How a part of a package is read, for its bound.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Sheets {
+    /// Sheet parts are streamed (`SHEET_PART_BYTES`).
+    Streamed,
+    /// Sheet parts are read whole (`PART_BYTES`).
+    Whole,
+}
+
+/// Every entry of the zip `bytes` inflated once as a stream and measured against the bounds above: its size (as
+/// written in the directory and as inflated), the package's total, the longest text or tag, the longest row of a
+/// sheet, the items of a shared-strings table. The first bound passed is refused, naming the part and the bound.
+/// A package the zip reader cannot open at all is let through (calamine says what is wrong with it).
+pub fn check_package(file: &str, bytes: &[u8], sheets: Sheets) -> Result<(), Problems> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else { return Ok(()) };
+    if zip.len() > ZIP_ENTRIES {
+        return Err(too_large(file, format!("压缩包中有 {} 个部件，超过了 {ZIP_ENTRIES} 个的上限", zip.len())));
+    }
+    let mut declared_total = 0u64;
+    for i in 0..zip.len() {
+        let Ok(entry) = zip.by_index_raw(i) else { continue };
+        declared_total = declared_total.saturating_add(entry.size());
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        let limit = part_limit(&name, sheets);
+        if entry.size() > limit {
+            return Err(part_too_large(file, &name, limit));
+        }
+    }
+    if declared_total > PACKAGE_BYTES {
+        return Err(too_large(file, format!("工作簿解压后总计超过 {} 的上限", shown(PACKAGE_BYTES))));
+    }
+    let mut total = 0u64;
+    let mut buf = Vec::with_capacity(CHUNK + 64);
+    for i in 0..zip.len() {
+        // An entry that cannot be read (encrypted, a method not supported) is calamine's to refuse.
+        let Ok(mut entry) = zip.by_index(i) else { continue };
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        let limit = part_limit(&name, sheets);
+        let xml = name.ends_with(".xml") || name.ends_with(".rels");
+        let mut meter = Meter::new(&name);
+        let mut size = 0u64;
+        buf.clear();
+        loop {
+            let before = buf.len();
+            match (&mut entry).take(CHUNK as u64).read_to_end(&mut buf) {
+                Ok(_) => {}
+                Err(_) => break,
+            }
+            let read = (buf.len() - before) as u64;
+            size += read;
+            total += read;
+            if size > limit {
+                return Err(part_too_large(file, &name, limit));
+            }
+            if total > PACKAGE_BYTES {
+                return Err(too_large(file, format!("工作簿解压后总计超过 {} 的上限", shown(PACKAGE_BYTES))));
+            }
+            let eof = read == 0;
+            if !xml {
+                buf.clear();
+            } else {
+                let done = meter.feed(&buf, size - buf.len() as u64, eof).map_err(|what| too_large(file, what))?;
+                buf.drain(..done);
+            }
+            if eof {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Bytes inflated at a time by `check_package`.
+const CHUNK: usize = 1 << 20;
+
+fn is_sheet(name: &str) -> bool {
+    name.starts_with("xl/worksheets/") || name == "content.xml"
+}
+
+fn part_limit(name: &str, sheets: Sheets) -> u64 {
+    if is_sheet(name) && sheets == Sheets::Streamed { SHEET_PART_BYTES } else { PART_BYTES }
+}
+
+fn part_too_large(file: &str, name: &str, limit: u64) -> Problems {
+    too_large(file, format!("工作簿中的部件“{name}”解压后超过 {} 的上限", shown(limit)))
+}
+
+/// What `check_package` measures of one XML part as it streams by.
+struct Meter<'a> {
+    name: &'a str,
+    sheet: bool,
+    shared_strings: bool,
+    /// Offsets in the part of the last `<`, and of the last row start (the part's start before the first).
+    last_lt: u64,
+    last_row: u64,
+    items: usize,
+}
+
+impl<'a> Meter<'a> {
+    fn new(name: &'a str) -> Meter<'a> {
+        Meter {
+            name,
+            sheet: is_sheet(name),
+            shared_strings: name.ends_with("sharedStrings.xml"),
+            last_lt: 0,
+            last_row: 0,
+            items: 0,
+        }
+    }
+
+    /// Measure `buf` (which starts at offset `at` of the part); returns how many of its bytes are done with (the
+    /// rest may hold a tag name cut at the end of the piece, and is measured with the next piece).
+    fn feed(&mut self, buf: &[u8], at: u64, eof: bool) -> Result<usize, String> {
+        let end = if eof { buf.len() } else { buf.len().saturating_sub(64) };
+        for i in memchr::memchr_iter(b'<', &buf[..end]) {
+            let pos = at + i as u64;
+            self.token_until(pos)?;
+            self.last_lt = pos;
+            if self.sheet || self.shared_strings {
+                let name = &buf[i + 1..buf.len().min(i + 65)];
+                let name = &name[..name.iter().position(|b| !is_name_byte(*b)).unwrap_or(name.len())];
+                let local = name.rsplit(|b| *b == b':').next().unwrap_or(name);
+                if self.sheet && matches!(local, b"row" | b"table-row") {
+                    self.row_until(pos)?;
+                    self.last_row = pos;
+                }
+                if self.shared_strings && local == b"si" {
+                    self.items += 1;
+                    if self.items > SHARED_STRINGS {
+                        return Err(format!(
+                            "共享字符串表“{}”有超过 {} 万项，超过了上限",
+                            self.name,
+                            SHARED_STRINGS / 10_000
+                        ));
+                    }
+                }
+            }
+        }
+        if eof {
+            let pos = at + buf.len() as u64;
+            self.token_until(pos)?;
+            if self.sheet {
+                self.row_until(pos)?;
+            }
+        } else {
+            // Without a `<` (or a row) in the piece, the token (or row) grows: measured now, so a bomb is stopped
+            // a piece after it, not at its end.
+            self.token_until(at + end as u64)?;
+            if self.sheet {
+                self.row_until(at + end as u64)?;
+            }
+        }
+        Ok(end)
+    }
+
+    fn token_until(&self, pos: u64) -> Result<(), String> {
+        if pos - self.last_lt > TOKEN_BYTES as u64 {
+            return Err(format!(
+                "工作簿部件“{}”中有一段文字或标记解压后超过 {} 的上限（一个单元格最多 32767 个字符）",
+                self.name,
+                shown(TOKEN_BYTES as u64)
+            ));
+        }
+        Ok(())
+    }
+
+    fn row_until(&self, pos: u64) -> Result<(), String> {
+        if pos - self.last_row > ROW_XML_BYTES as u64 {
+            return Err(format!("工作表部件“{}”中有一行解压后超过 {} 的上限", self.name, shown(ROW_XML_BYTES as u64)));
+        }
+        Ok(())
+    }
+}
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b':' | b'-' | b'_' | b'.')
+}
