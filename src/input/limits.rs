@@ -101,6 +101,7 @@ pub fn check_package(file: &str, bytes: &[u8], sheets: Sheets) -> Result<(), Pro
         // An entry that cannot be read (encrypted, a method not supported) is calamine's to refuse.
         let Ok(mut entry) = zip.by_index(i) else { continue };
         let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        let declared = entry.size();
         let limit = part_limit(&name, sheets);
         let xml = name.ends_with(".xml") || name.ends_with(".rels");
         let mut meter = Meter::new(&name);
@@ -108,9 +109,17 @@ pub fn check_package(file: &str, bytes: &[u8], sheets: Sheets) -> Result<(), Pro
         buf.clear();
         loop {
             let before = buf.len();
-            match (&mut entry).take(CHUNK as u64).read_to_end(&mut buf) {
-                Ok(_) => {}
-                Err(_) => break,
+            if let Err(e) = (&mut entry).take(CHUNK as u64).read_to_end(&mut buf) {
+                // The zip reader stops an entry that inflates past the size its directory declares (its error says
+                // so; the test of a lying package holds this to the zip crate's wording). Any other fault is
+                // calamine's to name.
+                if e.to_string().contains("larger than its declared") {
+                    return Err(too_large(
+                        file,
+                        format!("工作簿中的部件“{name}”解压后超过了压缩包目录中写明的大小（{declared} 字节）"),
+                    ));
+                }
+                break;
             }
             let read = (buf.len() - before) as u64;
             size += read;

@@ -396,7 +396,7 @@ impl<'a> CsvSource<'a> {
             return Err(Problem::new(
                 "TOO_WIDE",
                 format!(
-                    "CSV 文件第{file_line}行有 {n} 个字段，超过了 {} 列的上限（Excel 最多 16384 列）",
+                    "CSV 文件第{file_line}行有 {n} 个字段，超过了 {} 列的上限（Excel 的最大列数）",
                     limits::COLUMNS
                 ),
             )
@@ -841,9 +841,9 @@ impl RowAssembler<'_> {
 /// A cell at 0-based (`r`, `c`) past Excel's last row or column.
 fn beyond_sheet(file: &str, sheet: Option<&str>, r: u32, c: u32) -> Problems {
     let what = if r >= limits::SHEET_ROWS {
-        format!("第{}行超过了 Excel 的最大行数 {}", u64::from(r) + 1, limits::SHEET_ROWS)
+        format!("第{}行，超过了 Excel 的最大行数 {}", u64::from(r) + 1, limits::SHEET_ROWS)
     } else {
-        format!("第{}列超过了 Excel 的最大列数 {}", u64::from(c) + 1, limits::COLUMNS)
+        format!("第{}列，超过了 Excel 的最大列数 {}", u64::from(c) + 1, limits::COLUMNS)
     };
     Problem::new("TOO_WIDE", format!("工作表中有单元格位于{what}（Excel 和 WPS 都不会写出这样的文件）"))
         .at(Location::file(file).with_sheet(sheet.map(str::to_string)))
