@@ -273,3 +273,24 @@ fn a_shared_string_that_inflates_to_a_gigabyte() {
         )],
     );
 }
+
+/// The broken files above written to a folder (`YOUFU_CORPUS`, default target/corpus), to try by hand, e.g. for
+/// peak memory: `cargo test --test hostile_input write_the_corpus -- --ignored`, then
+/// `/usr/bin/time -v youfu pay --month 2024-03 --roster target/corpus/cell-bomb-lies.xlsx --standards … --out x`.
+#[test]
+#[ignore]
+fn write_the_corpus() {
+    let dir =
+        std::env::var("YOUFU_CORPUS").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target/corpus").into());
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, bytes: &[u8]| std::fs::write(std::path::Path::new(&dir).join(name), bytes).unwrap();
+    write("roster.csv", ROSTER.as_bytes());
+    write("standards.csv", STANDARDS.as_bytes());
+    write("cell-bomb-told.xlsx", &corpus::cell_bomb(1 << 30, None));
+    write("cell-bomb-lies.xlsx", &corpus::cell_bomb(1 << 30, Some(2000)));
+    write("shared-string-bomb-told.xlsx", &corpus::shared_string_bomb(1 << 30, None));
+    write("shared-string-bomb-lies.xlsx", &corpus::shared_string_bomb(1 << 30, Some(100)));
+    write("ten-megabyte-name.csv", ROSTER.replacen("张三", &"A".repeat(10 << 20), 1).as_bytes());
+    let extra: String = (1..=19_991).map(|i| format!(",附加{i}")).collect();
+    write("twenty-thousand-columns.csv", ROSTER.replacen("死亡日期", &format!("死亡日期{extra}"), 1).as_bytes());
+}
