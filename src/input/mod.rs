@@ -10,6 +10,8 @@ pub mod cells;
 pub mod columns;
 mod confirmation;
 mod fields;
+#[cfg(test)]
+mod fuzz;
 pub mod limits;
 pub mod roster;
 pub mod sheet;
