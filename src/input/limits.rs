@@ -35,14 +35,38 @@ pub const TOKEN_BYTES: usize = 1 << 20;
 /// Items of a shared-strings table (a million-row roster has about four million).
 pub const SHARED_STRINGS: usize = 10_000_000;
 
+/// The bounds `check_package` measures against (`BOUNDS`; tests use small ones).
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    pub sheet_part: u64,
+    pub part: u64,
+    pub package: u64,
+    pub entries: usize,
+    pub row: u64,
+    pub token: u64,
+    pub shared_strings: usize,
+}
+
+pub const BOUNDS: Bounds = Bounds {
+    sheet_part: SHEET_PART_BYTES,
+    part: PART_BYTES,
+    package: PACKAGE_BYTES,
+    entries: ZIP_ENTRIES,
+    row: ROW_XML_BYTES as u64,
+    token: TOKEN_BYTES as u64,
+    shared_strings: SHARED_STRINGS,
+};
+
 /// A size for messages: "1 GB", "256 MB", "1 MB".
 pub fn shown(bytes: u64) -> String {
     if bytes >= 1 << 30 && bytes % (1 << 30) == 0 {
         format!("{} GB", bytes >> 30)
     } else if bytes >= 1 << 20 {
         format!("{} MB", bytes >> 20)
-    } else {
+    } else if bytes >= 1 << 10 {
         format!("{} KB", bytes >> 10)
+    } else {
+        format!("{bytes} 字节")
     }
 }
 
@@ -78,22 +102,26 @@ pub enum Sheets {
 /// sheet, the items of a shared-strings table. The first bound passed is refused, naming the part and the bound.
 /// A package the zip reader cannot open at all is let through (calamine says what is wrong with it).
 pub fn check_package(file: &str, bytes: &[u8], sheets: Sheets) -> Result<(), Problems> {
+    check_package_within(file, bytes, sheets, &BOUNDS)
+}
+
+fn check_package_within(file: &str, bytes: &[u8], sheets: Sheets, bounds: &Bounds) -> Result<(), Problems> {
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else { return Ok(()) };
-    if zip.len() > ZIP_ENTRIES {
-        return Err(too_large(file, format!("压缩包中有 {} 个部件，超过了 {ZIP_ENTRIES} 个的上限", zip.len())));
+    if zip.len() > bounds.entries {
+        return Err(too_large(file, format!("压缩包中有 {} 个部件，超过了 {} 个的上限", zip.len(), bounds.entries)));
     }
     let mut declared_total = 0u64;
     for i in 0..zip.len() {
-        let Ok(entry) = zip.by_index_raw(i) else { continue };
+        let Ok(entry) = zip.by_index_data(i) else { continue };
         declared_total = declared_total.saturating_add(entry.size());
         let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
-        let limit = part_limit(&name, sheets);
+        let limit = part_limit(&name, sheets, bounds);
         if entry.size() > limit {
             return Err(part_too_large(file, &name, limit));
         }
     }
-    if declared_total > PACKAGE_BYTES {
-        return Err(too_large(file, format!("工作簿解压后总计超过 {} 的上限", shown(PACKAGE_BYTES))));
+    if declared_total > bounds.package {
+        return Err(too_large(file, format!("工作簿解压后总计超过 {} 的上限", shown(bounds.package))));
     }
     let mut total = 0u64;
     let mut buf = Vec::with_capacity(CHUNK + 64);
@@ -102,9 +130,9 @@ pub fn check_package(file: &str, bytes: &[u8], sheets: Sheets) -> Result<(), Pro
         let Ok(mut entry) = zip.by_index(i) else { continue };
         let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
         let declared = entry.size();
-        let limit = part_limit(&name, sheets);
+        let limit = part_limit(&name, sheets, bounds);
         let xml = name.ends_with(".xml") || name.ends_with(".rels");
-        let mut meter = Meter::new(&name);
+        let mut meter = Meter::new(&name, bounds);
         let mut size = 0u64;
         buf.clear();
         loop {
@@ -127,8 +155,8 @@ pub fn check_package(file: &str, bytes: &[u8], sheets: Sheets) -> Result<(), Pro
             if size > limit {
                 return Err(part_too_large(file, &name, limit));
             }
-            if total > PACKAGE_BYTES {
-                return Err(too_large(file, format!("工作簿解压后总计超过 {} 的上限", shown(PACKAGE_BYTES))));
+            if total > bounds.package {
+                return Err(too_large(file, format!("工作簿解压后总计超过 {} 的上限", shown(bounds.package))));
             }
             let eof = read == 0;
             if !xml {
@@ -152,8 +180,8 @@ fn is_sheet(name: &str) -> bool {
     name.starts_with("xl/worksheets/") || name == "content.xml"
 }
 
-fn part_limit(name: &str, sheets: Sheets) -> u64 {
-    if is_sheet(name) && sheets == Sheets::Streamed { SHEET_PART_BYTES } else { PART_BYTES }
+fn part_limit(name: &str, sheets: Sheets, bounds: &Bounds) -> u64 {
+    if is_sheet(name) && sheets == Sheets::Streamed { bounds.sheet_part } else { bounds.part }
 }
 
 fn part_too_large(file: &str, name: &str, limit: u64) -> Problems {
@@ -163,6 +191,7 @@ fn part_too_large(file: &str, name: &str, limit: u64) -> Problems {
 /// What `check_package` measures of one XML part as it streams by.
 struct Meter<'a> {
     name: &'a str,
+    bounds: &'a Bounds,
     sheet: bool,
     shared_strings: bool,
     /// Offsets in the part of the last `<`, and of the last row start (the part's start before the first).
@@ -172,9 +201,10 @@ struct Meter<'a> {
 }
 
 impl<'a> Meter<'a> {
-    fn new(name: &'a str) -> Meter<'a> {
+    fn new(name: &'a str, bounds: &'a Bounds) -> Meter<'a> {
         Meter {
             name,
+            bounds,
             sheet: is_sheet(name),
             shared_strings: name.ends_with("sharedStrings.xml"),
             last_lt: 0,
@@ -201,11 +231,10 @@ impl<'a> Meter<'a> {
                 }
                 if self.shared_strings && local == b"si" {
                     self.items += 1;
-                    if self.items > SHARED_STRINGS {
+                    if self.items > self.bounds.shared_strings {
                         return Err(format!(
-                            "共享字符串表“{}”有超过 {} 万项，超过了上限",
-                            self.name,
-                            SHARED_STRINGS / 10_000
+                            "共享字符串表“{}”有超过 {} 项，超过了上限",
+                            self.name, self.bounds.shared_strings
                         ));
                     }
                 }
@@ -229,19 +258,19 @@ impl<'a> Meter<'a> {
     }
 
     fn token_until(&self, pos: u64) -> Result<(), String> {
-        if pos - self.last_lt > TOKEN_BYTES as u64 {
+        if pos - self.last_lt > self.bounds.token {
             return Err(format!(
                 "工作簿部件“{}”中有一段文字或标记解压后超过 {} 的上限（一个单元格最多 32767 个字符）",
                 self.name,
-                shown(TOKEN_BYTES as u64)
+                shown(self.bounds.token)
             ));
         }
         Ok(())
     }
 
     fn row_until(&self, pos: u64) -> Result<(), String> {
-        if pos - self.last_row > ROW_XML_BYTES as u64 {
-            return Err(format!("工作表部件“{}”中有一行解压后超过 {} 的上限", self.name, shown(ROW_XML_BYTES as u64)));
+        if pos - self.last_row > self.bounds.row {
+            return Err(format!("工作表部件“{}”中有一行解压后超过 {} 的上限", self.name, shown(self.bounds.row)));
         }
         Ok(())
     }
@@ -249,4 +278,113 @@ impl<'a> Meter<'a> {
 
 fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b':' | b'-' | b'_' | b'.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// Small bounds, so the tests inflate kilobytes (each bound is met exactly below, and passed by one).
+    const SMALL: Bounds = Bounds {
+        sheet_part: 40_000,
+        part: 20_000,
+        package: 90_000,
+        entries: 5,
+        row: 3000,
+        token: 1000,
+        shared_strings: 10,
+    };
+
+    fn package(parts: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, bytes) in parts {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    fn refusal(parts: &[(&str, &[u8])], sheets: Sheets) -> Option<String> {
+        check_package_within("t.xlsx", &package(parts), sheets, &SMALL).err().map(|p| p.0[0].message.clone())
+    }
+
+    fn sst(text: &str) -> Option<String> {
+        refusal(&[("xl/sharedStrings.xml", text.as_bytes())], Sheets::Streamed)
+    }
+
+    fn sheet(text: &str, sheets: Sheets) -> Option<String> {
+        refusal(&[("xl/worksheets/sheet1.xml", text.as_bytes())], sheets)
+    }
+
+    #[test]
+    fn tokens_are_measured_between_their_tags() {
+        // From the `<` of `<t>` to the `<` of `</t>`: 3 + n bytes.
+        let text = |n: usize| format!("<sst><si><t>{}</t></si></sst>", "a".repeat(n));
+        assert_eq!(sst(&text(997)), None);
+        assert_eq!(
+            sst(&text(998)).as_deref(),
+            Some(
+                "工作簿部件“xl/sharedStrings.xml”中有一段文字或标记解压后超过 1000 字节 的上限（一个单元格最多 32767 个字符）"
+            )
+        );
+    }
+
+    #[test]
+    fn a_token_cut_by_the_end_of_an_inflated_piece_is_measured_whole() {
+        // Pieces are 1 MB (and 64 bytes are kept for a tag's name): a text crossing the boundary is one token.
+        let bounds = Bounds { part: 4 << 20, package: 8 << 20, ..SMALL };
+        let refused = |text: &str| {
+            let zip = package(&[("xl/sharedStrings.xml", text.as_bytes())]);
+            check_package_within("t.xlsx", &zip, Sheets::Streamed, &bounds).is_err()
+        };
+        let around = |n: usize| format!("<x>{}<y>{}</y></x>", "<a/>".repeat((CHUNK - 500) / 4), "b".repeat(n));
+        assert!(refused(&around(998)));
+        assert!(!refused(&around(997)));
+    }
+
+    #[test]
+    fn rows_are_measured_between_their_starts() {
+        let row = |cells: usize| format!("<row>{}</row>", "<c><v>1</v></c>".repeat(cells));
+        // 200 cells of 15 bytes: 3000 + 11 bytes from one row start to the next (past 3000); 199 are within.
+        let wide = format!("<worksheet><sheetData>{}{}</sheetData></worksheet>", row(200), row(1));
+        assert_eq!(
+            sheet(&wide, Sheets::Streamed).as_deref(),
+            Some("工作表部件“xl/worksheets/sheet1.xml”中有一行解压后超过 2 KB 的上限")
+        );
+        // The last row runs to the end of the part (`</sheetData>` …): 190 cells leave room for it.
+        let within = format!("<worksheet><sheetData>{}</sheetData></worksheet>", row(190).repeat(10));
+        assert_eq!(sheet(&within, Sheets::Streamed), None);
+        // An .ods row, prefixed, counts as a row.
+        let ods =
+            format!("<t:table>{}</t:table>", format!("<t:table-row>{}</t:table-row>", "<c/>".repeat(100)).repeat(50));
+        assert_eq!(refusal(&[("content.xml", ods.as_bytes())], Sheets::Streamed), None);
+    }
+
+    #[test]
+    fn parts_and_packages_by_size_inflated_and_declared() {
+        let within = format!("<row>{}</row>", "<a/>".repeat(100)).repeat(50); // 20,550 bytes
+        assert_eq!(sheet(&within, Sheets::Streamed), None);
+        // The same sheet read whole is bound by the smaller bound.
+        assert_eq!(
+            sheet(&within, Sheets::Whole).as_deref(),
+            Some("工作簿中的部件“xl/worksheets/sheet1.xml”解压后超过 19 KB 的上限")
+        );
+        let many: Vec<(String, Vec<u8>)> = (0..6).map(|i| (format!("p{i}.bin"), vec![0u8; 10])).collect();
+        let parts: Vec<(&str, &[u8])> = many.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+        assert_eq!(refusal(&parts, Sheets::Streamed).as_deref(), Some("压缩包中有 6 个部件，超过了 5 个的上限"));
+        let big: Vec<(String, Vec<u8>)> = (0..5).map(|i| (format!("p{i}.bin"), vec![0u8; 20_000])).collect();
+        let parts: Vec<(&str, &[u8])> = big.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+        assert_eq!(refusal(&parts, Sheets::Streamed).as_deref(), Some("工作簿解压后总计超过 87 KB 的上限"));
+    }
+
+    #[test]
+    fn shared_strings_are_counted_by_their_local_name() {
+        let items = |n: usize, tag: &str| format!("<sst>{}</sst>", format!("<{tag}/>").repeat(n));
+        assert_eq!(sst(&items(10, "si")), None);
+        let over = "共享字符串表“xl/sharedStrings.xml”有超过 10 项，超过了上限";
+        assert_eq!(sst(&items(11, "si")).as_deref(), Some(over));
+        assert_eq!(sst(&items(11, "x:si")).as_deref(), Some(over));
+        assert_eq!(sst(&items(11, "sig")), None);
+    }
 }

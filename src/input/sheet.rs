@@ -1215,6 +1215,32 @@ mod tests {
         assert_eq!(records_at_most(b"a\rb\r", 2), 2);
     }
 
+    /// The quote faults, each beside a record the csv crate and Excel read the same way (not a fault).
+    #[test]
+    fn quote_faults_are_told_from_quotes_read_alike_everywhere() {
+        let fault = |raw: &str, at_end| quote_fault(raw.as_bytes(), b',', at_end);
+        for fine in ["a,b\n", "\"a,b\",c\n", "\"a\"\"b\",c\r\n", "\"a\nb\",c\n", "ab\"c,d\n", "a,\"\"\n", "\"x\""] {
+            assert_eq!(fault(fine, true), None, "{fine:?}");
+        }
+        assert_eq!(fault("a,\"b\n", true), Some(QuoteFault::Unclosed));
+        assert_eq!(fault("a,\"b", true), Some(QuoteFault::Unclosed));
+        // Not at the end of the text: the record is not over (the reader would have gone on).
+        assert_eq!(fault("a,\"b", false), None);
+        assert_eq!(fault("\"a\"b,c\n", true), Some(QuoteFault::TextAfterQuote { line: 0 }));
+        assert_eq!(fault("x,\"a\n\ny,\"b\",c\n", true), Some(QuoteFault::TextAfterQuote { line: 2 }));
+        assert_eq!(quote_fault(b"\"a\"\tb\n", b'\t', true), None);
+        // Through the reader: the line where the record began, after a record with a line break in a cell.
+        let text = "h1,h2\n\"a\nb\",c\nd,\"e\nf\n";
+        let mut reader = RowReader::csv("q.csv".into(), text.as_bytes().to_vec()).unwrap();
+        let mut row = Row::default();
+        assert!(reader.next_row(&mut row).unwrap());
+        assert!(reader.next_row(&mut row).unwrap());
+        assert_eq!(row.excel_row, 2);
+        let err = reader.next_row(&mut row).unwrap_err();
+        assert_eq!(err.0[0].code, "CSV_QUOTE");
+        assert!(err.0[0].message.starts_with("CSV 文件第4行开始的英文双引号"), "{}", err.0[0].message);
+    }
+
     #[test]
     fn tab_separated_text() {
         let t = table_from_csv_bytes("t.txt", "姓名\t类别\n张三\t烈属\n".as_bytes()).unwrap();
