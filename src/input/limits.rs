@@ -59,7 +59,7 @@ pub const BOUNDS: Bounds = Bounds {
 
 /// A size for messages: "1 GB", "256 MB", "1 MB".
 pub fn shown(bytes: u64) -> String {
-    if bytes >= 1 << 30 && bytes % (1 << 30) == 0 {
+    if bytes >= 1 << 30 && bytes.is_multiple_of(1 << 30) {
         format!("{} GB", bytes >> 30)
     } else if bytes >= 1 << 20 {
         format!("{} MB", bytes >> 20)
