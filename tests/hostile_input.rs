@@ -16,7 +16,7 @@ fn assert_refused_in(dir: &tempfile::TempDir, roster: &str, standards: &str, ext
     let expected = format!("{}\n共 {} 个问题，未写出任何文件。\n", problems.join("\n"), problems.len());
     assert_eq!((r.code, r.stderr.as_str()), (3, expected.as_str()));
     assert!(!dir.path().join("out").exists(), "no output folder");
-    let left: Vec<String> = entries(dir.path()).into_iter().filter(|e| e.starts_with(".youfu-tmp")).collect();
+    let left: Vec<String> = entries(dir.path()).into_iter().filter(|e| e.starts_with(".youfu")).collect();
     assert!(left.is_empty(), "temporary files left behind: {left:?}");
     assert_eq!(std::fs::read(&ledger).ok(), before, "the ledger is unchanged");
     let r = youfu(dir.path(), &["check", "--month", "2024-03", "--roster", roster, "--standards", standards]);
