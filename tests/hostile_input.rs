@@ -20,6 +20,7 @@ fn assert_refused_in(dir: &tempfile::TempDir, roster: &str, standards: &str, ext
     assert!(left.is_empty(), "temporary files left behind: {left:?}");
     assert_eq!(std::fs::read(&ledger).ok(), before, "the ledger is unchanged");
     let r = youfu(dir.path(), &["check", "--month", "2024-03", "--roster", roster, "--standards", standards]);
+    let expected = format!("{}\n共 {} 个问题。\n", problems.join("\n"), problems.len());
     assert_eq!((r.code, r.stderr.as_str()), (3, expected.as_str()), "check");
 }
 
