@@ -295,3 +295,28 @@ fn write_the_corpus() {
     let extra: String = (1..=19_991).map(|i| format!(",附加{i}")).collect();
     write("twenty-thousand-columns.csv", ROSTER.replacen("死亡日期", &format!("死亡日期{extra}"), 1).as_bytes());
 }
+
+/// An .ods of 1 KB whose one cell is repeated 16,000 times in each of 6,000 rows: calamine spread it out into 96
+/// million cells (over 2 GB, then an abort); now it is refused before calamine reads it.
+#[test]
+fn an_ods_whose_repeated_cells_spread_to_a_hundred_million() {
+    let content = r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="花名册"><table:table-row><table:table-cell office:value-type="string"><text:p>姓名</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>身份证号</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>类别</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="6000"><table:table-cell office:value-type="string" table:number-columns-repeated="16000"><text:p>x</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#;
+    let bytes = corpus::zip(&[
+        corpus::Part::stored("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+        corpus::Part::stored("content.xml", content),
+        corpus::Part::stored(
+            "META-INF/manifest.xml",
+            r#"<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>"#,
+        ),
+    ]);
+    assert!(bytes.len() < 2000);
+    let dir = workdir(ROSTER, STANDARDS);
+    std::fs::write(dir.path().join("bomb.ods"), bytes).unwrap();
+    assert_refused_in(
+        &dir,
+        "bomb.ods",
+        "standards.csv",
+        &[],
+        &[&format!("bomb.ods：工作表“content.xml”中重复的行和单元格展开后超过 1000 万个单元格的上限。{BOMB_HINT}")],
+    );
+}

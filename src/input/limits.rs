@@ -32,6 +32,9 @@ pub const ROW_XML_BYTES: usize = 64 << 20;
 /// XML between two `<` of any part: one text or tag (a cell of 32,767 characters, each written as `&#x4E00;`, is
 /// 262 KB).
 pub const TOKEN_BYTES: usize = 1 << 20;
+/// Cells of an .ods sheet once its repeated rows and cells are spread out (calamine holds them all, 32 bytes
+/// each): a 1 KB file can repeat one cell 16,000 times in each of 6,000 rows.
+pub const ODS_CELLS: u64 = 10_000_000;
 /// Items of a shared-strings table (a million-row roster has about four million).
 pub const SHARED_STRINGS: usize = 10_000_000;
 
@@ -45,6 +48,7 @@ pub struct Bounds {
     pub row: u64,
     pub token: u64,
     pub shared_strings: usize,
+    pub ods_cells: u64,
 }
 
 pub const BOUNDS: Bounds = Bounds {
@@ -55,6 +59,7 @@ pub const BOUNDS: Bounds = Bounds {
     row: ROW_XML_BYTES as u64,
     token: TOKEN_BYTES as u64,
     shared_strings: SHARED_STRINGS,
+    ods_cells: ODS_CELLS,
 };
 
 /// A size for messages: "1 GB", "256 MB", "1 MB".
@@ -194,6 +199,10 @@ struct Meter<'a> {
     bounds: &'a Bounds,
     sheet: bool,
     shared_strings: bool,
+    /// An .ods's content: its repeated rows and cells are counted spread out.
+    ods: bool,
+    row_repeat: u64,
+    cells: u64,
     /// Offsets in the part of the last `<`, and of the last row start (the part's start before the first).
     last_lt: u64,
     last_row: u64,
@@ -207,6 +216,9 @@ impl<'a> Meter<'a> {
             bounds,
             sheet: is_sheet(name),
             shared_strings: name.ends_with("sharedStrings.xml"),
+            ods: name == "content.xml",
+            row_repeat: 1,
+            cells: 0,
             last_lt: 0,
             last_row: 0,
             items: 0,
@@ -216,7 +228,9 @@ impl<'a> Meter<'a> {
     /// Measure `buf` (which starts at offset `at` of the part); returns how many of its bytes are done with (the
     /// rest may hold a tag name cut at the end of the piece, and is measured with the next piece).
     fn feed(&mut self, buf: &[u8], at: u64, eof: bool) -> Result<usize, String> {
-        let end = if eof { buf.len() } else { buf.len().saturating_sub(64) };
+        // A tag is measured whole: up to a token's bound of bytes after its `<` are kept for the next piece.
+        let keep = self.bounds.token as usize + 64;
+        let end = if eof { buf.len() } else { buf.len().saturating_sub(keep) };
         for i in memchr::memchr_iter(b'<', &buf[..end]) {
             let pos = at + i as u64;
             self.token_until(pos)?;
@@ -225,6 +239,10 @@ impl<'a> Meter<'a> {
                 let name = &buf[i + 1..buf.len().min(i + 65)];
                 let name = &name[..name.iter().position(|b| !is_name_byte(*b)).unwrap_or(name.len())];
                 let local = name.rsplit(|b| *b == b':').next().unwrap_or(name);
+                if self.ods && matches!(local, b"table-row" | b"table-cell" | b"covered-table-cell") {
+                    let tag = &buf[i..memchr::memchr(b'>', &buf[i..]).map_or(buf.len(), |e| i + e + 1)];
+                    self.ods_tag(local, tag)?;
+                }
                 if self.sheet && matches!(local, b"row" | b"table-row") {
                     self.row_until(pos)?;
                     self.last_row = pos;
@@ -255,6 +273,34 @@ impl<'a> Meter<'a> {
             }
         }
         Ok(end)
+    }
+
+    /// A row or cell of an .ods: a row sets how many times its cells repeat; a cell with a value adds its
+    /// repeats times the row's (an empty cell, written `<…/>` without a value type, is not held by calamine).
+    fn ods_tag(&mut self, local: &[u8], tag: &[u8]) -> Result<(), String> {
+        let repeat = |attr: &[u8]| {
+            memchr::memmem::find(tag, attr).map_or(1, |at| {
+                let digits = tag[at + attr.len()..].iter().skip(1).take_while(|b| b.is_ascii_digit());
+                digits.fold(0u64, |n, b| n.saturating_mul(10).saturating_add(u64::from(b - b'0'))).max(1)
+            })
+        };
+        if local == b"table-row" {
+            self.row_repeat = repeat(b"number-rows-repeated=");
+            return Ok(());
+        }
+        let has_value = !tag.ends_with(b"/>") || memchr::memmem::find(tag, b"value-type=").is_some();
+        if has_value {
+            let n = self.row_repeat.saturating_mul(repeat(b"number-columns-repeated="));
+            self.cells = self.cells.saturating_add(n);
+            if self.cells > self.bounds.ods_cells {
+                return Err(format!(
+                    "工作表“{}”中重复的行和单元格展开后超过 {} 万个单元格的上限",
+                    self.name,
+                    self.bounds.ods_cells / 10_000
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn token_until(&self, pos: u64) -> Result<(), String> {
@@ -294,6 +340,7 @@ mod tests {
         row: 3000,
         token: 1000,
         shared_strings: 10,
+        ods_cells: 100_000,
     };
 
     fn package(parts: &[(&str, &[u8])]) -> Vec<u8> {
@@ -376,6 +423,20 @@ mod tests {
         let big: Vec<(String, Vec<u8>)> = (0..5).map(|i| (format!("p{i}.bin"), vec![0u8; 20_000])).collect();
         let parts: Vec<(&str, &[u8])> = big.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
         assert_eq!(refusal(&parts, Sheets::Streamed).as_deref(), Some("工作簿解压后总计超过 87 KB 的上限"));
+    }
+
+    /// An .ods row repeated 1,000 times with a cell repeated 101 times in it: 101,000 cells, over 100,000; the
+    /// empty cells LibreOffice repeats to the sheet's end are not counted.
+    #[test]
+    fn ods_cells_are_counted_with_their_repeats() {
+        let ods = |cells: u64| {
+            let text = format!(
+                r#"<t:table><t:table-row t:style-name="ro1" t:number-rows-repeated="1000"><t:table-cell o:value-type="string" t:number-columns-repeated="{cells}"><p>x</p></t:table-cell><t:table-cell t:number-columns-repeated="16000"/></t:table-row><t:table-row t:number-rows-repeated="1048000"><t:table-cell t:number-columns-repeated="1024"/></t:table-row></t:table>"#
+            );
+            refusal(&[("content.xml", text.as_bytes())], Sheets::Whole)
+        };
+        assert_eq!(ods(100), None);
+        assert_eq!(ods(101).as_deref(), Some("工作表“content.xml”中重复的行和单元格展开后超过 10 万个单元格的上限"));
     }
 
     #[test]
