@@ -178,6 +178,37 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 
+    /// One stray quote typed anywhere in a roster's CSV: refused, or every person is still read. (A quote at the
+    /// start of a cell used to take the rest of the file into that cell, and the people after it were silently
+    /// not paid.)
+    #[test]
+    fn a_stray_quote_never_loses_people_silently(
+        names in prop::collection::vec("[张王李赵钱][三四五六]{1,2}", 1..8),
+        line in any::<prop::sample::Index>(),
+        at in any::<prop::sample::Index>(),
+        cell_start in any::<bool>(),
+    ) {
+        // 备注 last: a quote opening it takes the rest of the file as free text, which no other check refuses.
+        let mut lines = vec![format!("{},备注", HEADER.join(","))];
+        for (i, name) in names.iter().enumerate() {
+            lines.push(format!("{name},{},烈士遗属,城关镇,6217000000000000004,无", id_of(i)));
+        }
+        let k = 1 + line.index(names.len());
+        // Anywhere, or (half the time) where a cell starts: there a quote opens a quoted cell.
+        let bounds: Vec<usize> = if cell_start {
+            [0].into_iter().chain(lines[k].match_indices(',').map(|(i, _)| i + 1)).collect()
+        } else {
+            lines[k].char_indices().map(|(i, _)| i).chain([lines[k].len()]).collect()
+        };
+        lines[k].insert(bounds[at.index(bounds.len())], '"');
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("r.csv");
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        if let Ok(read) = read_roster(&path, &Categories::default()) {
+            prop_assert_eq!(read.len(), names.len());
+        }
+    }
+
     /// A roster written as CSV and as .xlsx: refused, or read back person for person, the same both ways.
     #[test]
     fn an_accepted_roster_reads_back(people in people()) {
