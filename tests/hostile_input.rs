@@ -5,11 +5,15 @@ mod common;
 mod corpus;
 use common::*;
 
-/// `youfu pay` for 2024-03 with `roster` and `standards` (paths in `dir`) refused: exit 3, the exact stderr (each
-/// problem on its line), no --out folder, no temporary files, the ledger unchanged; `check` refuses the same way.
+/// `youfu pay` for 2024-03 with `roster` and `standards` (paths in `dir`, whose ledger is made first if it has
+/// none) refused: exit 3, the exact stderr (each problem on its line), no --out folder, no temporary files, the
+/// ledger's bytes unchanged; `check` refuses the same way.
 fn assert_refused_in(dir: &tempfile::TempDir, roster: &str, standards: &str, extra: &[&str], problems: &[&str]) {
     let ledger = dir.path().join("youfu.db");
-    let before = std::fs::read(&ledger).ok();
+    if !ledger.exists() {
+        init(dir.path(), &[]);
+    }
+    let before = std::fs::read(&ledger).unwrap();
     let mut args = vec!["pay", "--month", "2024-03", "--roster", roster, "--standards", standards, "--out", "out"];
     args.extend(extra);
     let r = youfu(dir.path(), &args);
@@ -18,7 +22,7 @@ fn assert_refused_in(dir: &tempfile::TempDir, roster: &str, standards: &str, ext
     assert!(!dir.path().join("out").exists(), "no output folder");
     let left: Vec<String> = entries(dir.path()).into_iter().filter(|e| e.starts_with(".youfu")).collect();
     assert!(left.is_empty(), "temporary files left behind: {left:?}");
-    assert_eq!(std::fs::read(&ledger).ok(), before, "the ledger is unchanged");
+    assert_eq!(std::fs::read(&ledger).unwrap(), before, "the ledger is unchanged");
     let r = youfu(dir.path(), &["check", "--month", "2024-03", "--roster", roster, "--standards", standards]);
     let expected = format!("{}\n共 {} 个问题。\n", problems.join("\n"), problems.len());
     assert_eq!((r.code, r.stderr.as_str()), (3, expected.as_str()), "check");
@@ -175,6 +179,7 @@ fn three_hundred_named_columns_are_read() {
         roster += &format!("{line}{blanks}\n");
     }
     let dir = workdir(&roster, STANDARDS);
+    init(dir.path(), &[]);
     let r = youfu(
         dir.path(),
         &["pay", "--month", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv", "--out", "out"],
