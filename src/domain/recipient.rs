@@ -176,7 +176,7 @@ pub struct AttrNames {
     stored: usize,
     /// Open-addressing hash table: slot → 1 + position in `names`, 0 = empty. Standards look a person's columns
     /// up for every row of the 标准表, so this is on the compute hot path.
-    slots: Box<[u8]>,
+    slots: Box<[u32]>,
 }
 
 /// A cheap hash of a column name: its length and first 8 bytes (names are short; a collision only costs a
@@ -216,15 +216,15 @@ impl AttrNames {
                 }
             })
             .collect();
-        assert!(v.len() < 255, "a roster has fewer than 255 named columns");
-        let mut slots = vec![0u8; (v.len() * 2).next_power_of_two().max(4)];
+        // Slots hold 1 + index as u32: any number of columns a file can have (the readers stop at 16,384).
+        let mut slots = vec![0u32; (v.len() * 2).next_power_of_two().max(4)];
         let mask = slots.len() - 1;
         for (i, name) in v.iter().enumerate() {
             let mut at = (name_hash(name) >> 32) as usize & mask;
             while slots[at] != 0 {
                 at = (at + 1) & mask;
             }
-            slots[at] = i as u8 + 1;
+            slots[at] = u32::try_from(i + 1).expect("fewer than 2^32 columns");
         }
         Arc::new(AttrNames { names: v.into_boxed_slice(), kinds, stored, slots: slots.into_boxed_slice() })
     }

@@ -42,6 +42,47 @@ pub const ROSTER_COLUMNS: &[ColumnDef] = &[
     col("备注", &[]),
 ];
 
+/// The most characters a text of each column may have (a longer one is refused with its row and column): far above
+/// what the column ever holds, so that only a mistake (a paste of a whole page into one cell, a file built to
+/// break things) is refused. A column not listed here takes `TEXT_CHARS_OTHER`. The README lists them.
+pub const TEXT_CHARS: &[(&str, usize)] = &[
+    ("序号", 20),
+    ("姓名", 50),
+    ("身份证号", 30),
+    ("类别", 50),
+    ("等级", 20),
+    ("性质", 20),
+    ("城乡", 20),
+    ("服役年限", 20),
+    ("起发年月", 30),
+    ("状态", 20),
+    ("停发年月", 30),
+    ("死亡日期", 30),
+    ("年度确认日期", 30),
+    ("开户行", 100),
+    ("银行账号", 40),
+    ("乡镇", 50),
+    ("村", 50),
+    ("项目", 50),
+    ("丧葬补助月数", 20),
+    ("暂停原因", 200),
+    ("备注", 500),
+    ("金额", 30),
+    ("计发单位", 20),
+    ("起始日期", 30),
+    ("终止日期", 30),
+    ("依据", 500),
+    ("说明", 500),
+];
+
+/// The most characters of a text in a column not in `TEXT_CHARS` (a column the county adds: 地址, 联系电话 …).
+pub const TEXT_CHARS_OTHER: usize = 500;
+
+/// `TEXT_CHARS` of a column (by its canonical name, or its `header_key` for a column youfu does not know).
+pub fn text_chars(name: &str) -> usize {
+    TEXT_CHARS.iter().find(|(n, _)| *n == name).map_or(TEXT_CHARS_OTHER, |(_, max)| *max)
+}
+
 /// Required in a 花名册.
 pub const ROSTER_REQUIRED: &[&str] = &["姓名", "身份证号", "类别"];
 

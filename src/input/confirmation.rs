@@ -4,7 +4,7 @@
 //! here in a fraction of the time and memory of `read_roster`.
 
 use super::columns::{ROSTER_COLUMNS, ROSTER_REQUIRED};
-use super::fields::{NotData, RowView, unfit_cells};
+use super::fields::{NotData, RowShape, RowView, unfit_cells};
 use super::roster::{id_card, roster_header, status, take};
 use super::sheet::{Row, RowReader};
 use crate::domain::{ConfirmationRow, Problem, Problems};
@@ -20,13 +20,14 @@ pub fn read_confirmation_rows(path: &Path) -> Result<Vec<ConfirmationRow>, Probl
     let (head, header) = roster_header(&mut reader)?;
     let mut row = Row::default();
     let not_data = NotData::new(&header, ROSTER_REQUIRED, ROSTER_COLUMNS);
+    let shape = RowShape::new(&head, &header);
     // The read columns as the file writes them (formula errors are located by that text).
     let read: Vec<&String> = READ.iter().filter_map(|name| header.column(name)).map(|c| &c.written).collect();
     let mut out = Vec::with_capacity(reader.rows_left_at_most() + head.rows.len());
     let mut problems: Vec<Problem> = Vec::new();
     let mut one = |row: &Row, problems: &mut Vec<Problem>| {
         let view = RowView { table: &head, header: &header, row };
-        if not_data.is(&view) {
+        if not_data.is(&view) || !shape.check(&view, problems) {
             return;
         }
         let cell_errors: Vec<Problem> = unfit_cells(&view)

@@ -363,6 +363,70 @@ pub fn normalize_grade(cell: &Cell) -> Option<&'static str> {
     (1..=10).contains(&n).then(|| GRADES[n - 1])
 }
 
+/// What is checked of a data row before its fields are read: for a CSV, that it has as many fields as the
+/// header (a stray or missing comma, or a quote that runs over a line break, shifts every cell after it); for
+/// every file, that no text is longer than its column allows (`columns::TEXT_CHARS`). Made once for a file.
+pub struct RowShape<'h> {
+    /// The header's field count, for a CSV.
+    width: Option<usize>,
+    header_row: u32,
+    /// The header's columns with the most characters each may hold.
+    limits: Vec<(&'h Column, usize)>,
+}
+
+impl<'h> RowShape<'h> {
+    /// `table`: the rows the header was found in.
+    pub fn new(table: &Table, header: &'h Header) -> RowShape<'h> {
+        let width = table
+            .fields_exact()
+            .then(|| header.first_data.checked_sub(1).and_then(|i| table.rows.get(i)).map(|r| r.cells.len()))
+            .flatten();
+        let limits = header.columns.iter().map(|c| (c, columns::text_chars(&c.name))).collect();
+        RowShape { width, header_row: header.excel_row, limits }
+    }
+
+    /// The row's problems of shape, added to `out`; `false` when there are any (its fields are not read then).
+    pub fn check(&self, view: &RowView, out: &mut Vec<Problem>) -> bool {
+        let row = view.row;
+        if let Some(width) = self.width
+            && row.cells.len() != width
+            && !is_blank_row(row)
+        {
+            out.push(field_count_problem(view.location(), row.cells.len(), self.header_row, width));
+            return false;
+        }
+        let before = out.len();
+        for &(col, max) in &self.limits {
+            // Bytes first: a text of no more bytes than `max` has no more characters (nearly every cell).
+            if let Cell::Text(t) = row.cell(col.index)
+                && t.len() > max
+            {
+                let chars = t.chars().count();
+                if chars > max {
+                    let start: String = t.chars().take(20).collect();
+                    out.push(
+                        Problem::new("TEXT_TOO_LONG", format!("{}过长：有 {chars} 个字符，最多 {max} 个", col.written))
+                            .at(view.location().with_column(col.written.clone()))
+                            .value(format!("{start}…"))
+                            .hint(format!("请检查该单元格是否误粘贴了其他内容；“{}”最多 {max} 个字符。", col.written)),
+                    );
+                }
+            }
+        }
+        out.len() == before
+    }
+}
+
+/// A CSV record (at `location`) of `fields` fields under a header (at row `header_row`) of `width`.
+pub fn field_count_problem(location: Location, fields: usize, header_row: u32, width: usize) -> Problem {
+    Problem::new(
+        "CSV_FIELD_COUNT",
+        format!("这一行有 {fields} 个字段，而表头（第{header_row}行）有 {width} 个：这一行的内容与表头的列对不上"),
+    )
+    .at(location)
+    .hint("请检查该行是否多了或少了逗号（分隔符）、引号；内容中含逗号的单元格须整体用英文双引号括起来。也可用 Excel 或 WPS 打开核对后另存为 .xlsx 再试。")
+}
+
 /// A row with nothing in it.
 pub fn is_blank_row(row: &Row) -> bool {
     row.cells.iter().all(cells::is_blank)

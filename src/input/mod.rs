@@ -11,6 +11,9 @@ pub mod cells;
 pub mod columns;
 mod confirmation;
 mod fields;
+#[cfg(test)]
+mod fuzz;
+pub mod limits;
 pub mod roster;
 pub mod sheet;
 pub mod standards;
@@ -19,6 +22,7 @@ mod testutil;
 mod xlsx_scan;
 
 pub use confirmation::read_confirmation_rows;
+pub use fields::field_count_problem;
 pub use roster::read_roster;
 pub use sheet::{Cell, Row, Table, read_table};
 pub use standards::read_standards;

@@ -7,7 +7,7 @@
 use super::cells::{self, Cell};
 use super::columns::{self, Field, ROSTER_COLUMNS, ROSTER_REQUIRED};
 use super::columns::{Column, HEADER_SCAN_ROWS, Header};
-use super::fields::{ColumnName, NotData, RowView, empty_table, unfit_cells};
+use super::fields::{ColumnName, NotData, RowShape, RowView, empty_table, unfit_cells};
 use super::sheet::{Row, RowReader, Table};
 use crate::domain::recipient::{AttrNames, AttrsBuilder, RowLocation, kept_in_field};
 use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status};
@@ -270,6 +270,7 @@ struct RowContext<'a> {
     categories: &'a Categories,
     shape: Shape<'a>,
     not_data: NotData<'a>,
+    shape_check: RowShape<'a>,
     fields: RosterFields<'a>,
     /// The file and sheet, shared by every recipient's location.
     file: Arc<str>,
@@ -284,6 +285,7 @@ impl<'a> RowContext<'a> {
             categories,
             shape: Shape::new(header),
             not_data: NotData::new(header, ROSTER_REQUIRED, ROSTER_COLUMNS),
+            shape_check: RowShape::new(table, header),
             fields: RosterFields::new(header),
             file: Arc::from(table.file.as_str()),
             sheet: table.sheet.as_deref().map(Arc::from),
@@ -301,6 +303,10 @@ impl<'a> RowContext<'a> {
         let header = self.header;
         let view = RowView { table: self.table, header, row };
         if self.not_data.is(&view) {
+            return;
+        }
+        if !self.shape_check.check(&view, &mut out.problems) {
+            out.entries.push(Entry { excel_row: row.excel_row, problems_end: out.problems.len(), key: None });
             return;
         }
         let cell_errors = unfit_cells(&view);

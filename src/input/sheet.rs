@@ -3,6 +3,7 @@
 //! (zip or OLE signature), then by extension; a file that is none of these is refused, never guessed at.
 
 pub use super::cells::Cell;
+use super::limits;
 use crate::domain::{Location, Problem, Problems};
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -30,6 +31,12 @@ pub struct Row {
 }
 
 impl Table {
+    /// A CSV (the only table without a sheet): each row's cells are exactly its record's fields, where a
+    /// workbook's row ends at its last cell.
+    pub fn fields_exact(&self) -> bool {
+        self.sheet.is_none()
+    }
+
     /// Location of the file and sheet.
     pub fn location(&self) -> Location {
         Location::file(self.file.clone()).with_sheet(self.sheet.clone())
@@ -117,13 +124,13 @@ impl<'a> RowReader<'a> {
     /// Open the first sheet of a workbook, or a CSV file (refused as `read_table` refuses it).
     pub fn open(path: &Path) -> Result<RowReader<'static>, Problems> {
         let file = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| io_problem(&file, path, &e))?;
+        let bytes = read_file(&file, path)?;
         let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
         if is_xlsx(&bytes) {
             // Streamed; a file calamine cannot open as .xlsx is read back and refused as any other workbook.
             return match stream_xlsx(&file, bytes) {
                 Some(reader) => Ok(reader),
-                None => open_workbook(file.clone(), std::fs::read(path).map_err(|e| io_problem(&file, path, &e))?),
+                None => open_workbook(file.clone(), read_file(&file, path)?),
             };
         }
         if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
@@ -216,6 +223,15 @@ impl<'a> RowReader<'a> {
         Some(readers)
     }
 
+    /// A reader whose first row is a refusal.
+    fn refused(file: &str, problems: Problems) -> RowReader<'static> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let _ = tx.send(Err(problems));
+        let (back, _) = std::sync::mpsc::channel();
+        let stream = XlsxStream { rx, back, batch: Vec::new(), next: 0, done: false };
+        RowReader { file: file.to_string(), sheet: None, source: Source::Stream(Box::new(stream)) }
+    }
+
     /// The rows of a table already read.
     pub fn table(table: &'a Table) -> RowReader<'a> {
         RowReader { file: table.file.clone(), sheet: table.sheet.clone(), source: Source::Rows(table.rows.iter()) }
@@ -285,6 +301,13 @@ impl<'a> RowReader<'a> {
                         .chain((0..width).map(|c| range.get((r, c)).map_or(Cell::Empty, convert))),
                 );
                 *next += 1;
+                for (c, cell) in row.cells.iter().enumerate() {
+                    if let Cell::Text(t) = cell
+                        && t.len() > limits::CELL_CHARS
+                    {
+                        check_cell_length(&self.file, self.sheet.as_deref(), row.excel_row, c, t)?;
+                    }
+                }
                 Ok(true)
             }
             Source::Csv(c) => c.next_row(&self.file, row),
@@ -355,11 +378,37 @@ impl<'a> CsvSource<'a> {
             .filter(|b| **b == b'\n')
             .count() as u64;
         row.excel_row = (self.line_offset + line + skipped - self.embedded_breaks) as u32;
+        let file_line = self.line_offset + line + skipped;
+        // The csv crate reads leniently: a quote left open takes the rest of the file into one cell, and text
+        // after a closing quote is glued to the cell. Both are refused here, at the line where the record began;
+        // only a record holding a quote is looked at again (Excel quotes few cells).
+        let end = (self.base as u64 + self.reader.position().byte()) as usize;
+        let raw = &text[byte.min(end)..end];
+        if memchr::memchr(b'"', raw).is_some()
+            && let Some(fault) = quote_fault(raw, self.delimiter, end == text.len())
+        {
+            return Err(quote_problem(file, file_line, fault));
+        }
         self.embedded_breaks += count_bytes(self.record.as_slice(), |b| b == b'\n') as u64;
         self.count += 1;
-        // Reuse the row's strings: after the first rows, reading a record allocates nothing.
         let n = self.record.len();
+        if n > limits::COLUMNS {
+            return Err(Problem::new(
+                "TOO_WIDE",
+                format!(
+                    "CSV 文件第{file_line}行有 {n} 个字段，超过了 {} 列的上限（Excel 的最大列数）",
+                    limits::COLUMNS
+                ),
+            )
+            .at(Location::file(file))
+            .hint("请确认选择的文件正确，并检查该行的分隔符（逗号）。")
+            .into());
+        }
+        // Reuse the row's strings: after the first rows, reading a record allocates nothing.
         for (i, f) in self.record.iter().map(field_text).enumerate() {
+            if f.len() > limits::CELL_CHARS {
+                check_cell_length(file, None, row.excel_row, i, f)?;
+            }
             match row.cells.get_mut(i) {
                 Some(Cell::Text(s)) if !f.is_empty() => {
                     s.clear();
@@ -372,6 +421,97 @@ impl<'a> CsvSource<'a> {
         row.cells.truncate(n);
         Ok(true)
     }
+}
+
+/// What is wrong with a CSV record's quotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuoteFault {
+    /// A quoted cell is still open at the end of the file.
+    Unclosed,
+    /// A quoted cell's closing quote is followed by something other than a delimiter or a line break (0-based line
+    /// of the record where that is).
+    TextAfterQuote { line: u64 },
+}
+
+/// The quotes of one record's raw text read as the csv crate reads them (a quote opens a quoted cell only at the
+/// cell's start; inside, a doubled quote is one quote), but strictly: the fault, if any. `at_end`: the record
+/// ends at the end of the text, so a quote still open there is never closed.
+fn quote_fault(raw: &[u8], delimiter: u8, at_end: bool) -> Option<QuoteFault> {
+    #[derive(PartialEq)]
+    enum St {
+        Start,
+        Plain,
+        Quoted,
+        /// A quote inside a quoted cell: a second quote, a delimiter or a line end may follow.
+        QuoteInQuoted,
+    }
+    let mut st = St::Start;
+    let mut line = 0u64;
+    for &b in raw {
+        st = match (st, b) {
+            (St::Quoted, b'"') => St::QuoteInQuoted,
+            (St::Quoted, _) => St::Quoted,
+            (St::QuoteInQuoted, b'"') => St::Quoted,
+            (St::Start | St::QuoteInQuoted, b'\r' | b'\n') => St::Start,
+            (St::QuoteInQuoted, d) if d == delimiter => St::Start,
+            (St::QuoteInQuoted, _) => return Some(QuoteFault::TextAfterQuote { line }),
+            (St::Start, b'"') => St::Quoted,
+            (_, d) if d == delimiter => St::Start,
+            (_, b'\r' | b'\n') => St::Start,
+            _ => St::Plain,
+        };
+        if b == b'\n' {
+            line += 1;
+        }
+    }
+    (at_end && st == St::Quoted).then_some(QuoteFault::Unclosed)
+}
+
+fn quote_problem(file: &str, line: u64, fault: QuoteFault) -> Problems {
+    let message = match fault {
+        QuoteFault::Unclosed => format!(
+            "CSV 文件第{line}行开始的英文双引号（\"）没有闭合：从这里到文件末尾都会被读成同一个单元格，其后的行都会丢失"
+        ),
+        QuoteFault::TextAfterQuote { line: 0 } => {
+            format!("CSV 文件第{line}行的引号有误：一个单元格的右引号后面还有其他文字")
+        }
+        QuoteFault::TextAfterQuote { line: k } => format!(
+            "CSV 文件第{line}行开始的引号有误：引号一直延续到第{}行，那里的右引号后面还有其他文字（其间的行都被读成了一个单元格）",
+            line + k
+        ),
+    };
+    Problem::new("CSV_QUOTE", message)
+        .at(Location::file(file))
+        .hint("含逗号、引号或换行的单元格须整体用英文双引号括起来，其中的引号写成两个（\"\"）。请在该行找出多余或缺少的引号并改正，或用 Excel 或 WPS 打开核对后另存为 .xlsx 再试。")
+        .into()
+}
+
+/// A cell whose text is `bytes_len` bytes or more long: refused beyond `limits::CELL_CHARS` characters (`column`:
+/// 0-based; the caller has checked that its bytes are over the bound, so most cells are never counted).
+pub(super) fn check_cell_length(
+    file: &str,
+    sheet: Option<&str>,
+    excel_row: u32,
+    column: usize,
+    text: &str,
+) -> Result<(), Problems> {
+    let chars = text.chars().count();
+    if chars <= limits::CELL_CHARS {
+        return Ok(());
+    }
+    Err(Problem::new(
+        "TEXT_TOO_LONG",
+        format!(
+            "单元格有 {chars} 个字符，超过了 {} 个字符的上限（Excel 一个单元格最多能存的长度）",
+            limits::CELL_CHARS
+        ),
+    )
+    .at(Location::file(file)
+        .with_sheet(sheet.map(str::to_string))
+        .with_row(excel_row)
+        .with_column(super::columns::column_letter(column)))
+    .hint("请检查该单元格：可能误粘贴了大量内容；删去多余的内容后再试。")
+    .into())
 }
 
 /// How many bytes satisfy `f`: counted in byte-sized counters a block at a time, without branches, so the
@@ -437,6 +577,23 @@ fn text_cell(f: &str) -> Cell {
     if f.is_empty() { Cell::Empty } else { Cell::Text(f.to_string()) }
 }
 
+/// The file's bytes, refused beyond `limits::FILE_BYTES` (read through a bound, so that a device or a file
+/// growing while read is stopped there too).
+fn read_file(file: &str, path: &Path) -> Result<Vec<u8>, Problems> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| io_problem(file, path, &e))?;
+    let declared = f.metadata().map(|m| m.len()).unwrap_or(0);
+    if declared > limits::FILE_BYTES {
+        return Err(limits::file_too_large(file, declared));
+    }
+    let mut bytes = Vec::with_capacity(declared as usize);
+    (&mut f).take(limits::FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| io_problem(file, path, &e))?;
+    if bytes.len() as u64 > limits::FILE_BYTES {
+        return Err(limits::file_too_large(file, bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 fn io_problem(file: &str, path: &Path, e: &std::io::Error) -> Problems {
     let loc = Location::file(file);
     match e.kind() {
@@ -488,6 +645,10 @@ pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option
     let (sheet, start) = match fast.then(|| Workbook::open(&bytes)).flatten() {
         Some(wb) => (wb.sheet_name.clone(), Start::Fast(wb, bytes)),
         None => {
+            // calamine reads whole parts: the package is measured first.
+            if let Err(problems) = limits::check_package(file, &bytes, limits::Sheets::Streamed) {
+                return Some(RowReader::refused(file, problems));
+            }
             let book = Xlsx::new(Cursor::new(bytes)).ok()?;
             (book.sheet_names().first().cloned()?, Start::Calamine(Box::new(book)))
         }
@@ -504,6 +665,8 @@ pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option
             )
         };
         let mut rows = RowAssembler {
+            file: &file_name,
+            sheet: &sheet_name,
             tx: &tx,
             returned,
             batch: Vec::with_capacity(STREAM_ROWS),
@@ -523,6 +686,12 @@ pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option
                 // For profiling (the cli's YOUFU_TIMINGS): calamine is several times slower.
                 if std::env::var_os("YOUFU_TIMINGS").is_some() {
                     eprintln!("[timings] {file_name}: calamine reads the sheet from cell {}", given + 1);
+                }
+                // The scanner stops at a part or row beyond the bounds too: calamine, which would hold them whole,
+                // is given the package only once it is measured.
+                if let Err(problems) = limits::check_package(&file_name, &bytes, limits::Sheets::Streamed) {
+                    let _ = tx.send(Err(problems));
+                    return;
                 }
                 match Xlsx::new(Cursor::new(bytes)) {
                     Ok(book) => (Box::new(book), given),
@@ -569,6 +738,8 @@ pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option
 /// are reused: the cells' vectors keep their capacity, and the text of a read row is freed on this thread, which
 /// allocated it (glibc's malloc spends a quarter of reading a large .xlsx on frees from the other thread).
 struct RowAssembler<'t> {
+    file: &'t str,
+    sheet: &'t str,
     tx: &'t std::sync::mpsc::SyncSender<Result<Vec<Row>, Problems>>,
     returned: std::sync::mpsc::Receiver<Vec<Row>>,
     batch: Vec<Row>,
@@ -582,6 +753,25 @@ struct RowAssembler<'t> {
 impl RowAssembler<'_> {
     /// Place a cell (0-based row and column). `false`: the reader stopped (a refused roster), nothing more to do.
     fn cell(&mut self, r: u32, c: u32, value: calamine::DataRef<'_>) -> bool {
+        // Past Excel's last row or column (a file built by hand): refused, before rows are made up to reach it.
+        if r >= limits::SHEET_ROWS || c as usize >= limits::COLUMNS {
+            let _ = self.tx.send(Err(beyond_sheet(self.file, Some(self.sheet), r, c)));
+            return false;
+        }
+        if let calamine::DataRef::SharedString(text) = &value
+            && text.len() > limits::CELL_CHARS
+            && let Err(problems) = check_cell_length(self.file, Some(self.sheet), r + 1, c as usize, text)
+        {
+            let _ = self.tx.send(Err(problems));
+            return false;
+        }
+        if let calamine::DataRef::String(text) = &value
+            && text.len() > limits::CELL_CHARS
+            && let Err(problems) = check_cell_length(self.file, Some(self.sheet), r + 1, c as usize, text)
+        {
+            let _ = self.tx.send(Err(problems));
+            return false;
+        }
         let excel_row = r + 1;
         if self.current.as_ref().is_none_or(|row| row.excel_row != excel_row) {
             let last = self.current.as_ref().map(|row| row.excel_row);
@@ -648,8 +838,25 @@ impl RowAssembler<'_> {
     }
 }
 
+/// A cell at 0-based (`r`, `c`) past Excel's last row or column.
+fn beyond_sheet(file: &str, sheet: Option<&str>, r: u32, c: u32) -> Problems {
+    let what = if r >= limits::SHEET_ROWS {
+        format!("第{}行，超过了 Excel 的最大行数 {}", u64::from(r) + 1, limits::SHEET_ROWS)
+    } else {
+        format!("第{}列，超过了 Excel 的最大列数 {}", u64::from(c) + 1, limits::COLUMNS)
+    };
+    Problem::new("TOO_WIDE", format!("工作表中有单元格位于{what}（Excel 和 WPS 都不会写出这样的文件）"))
+        .at(Location::file(file).with_sheet(sheet.map(str::to_string)))
+        .hint(SAVE_AS_HINT)
+        .into()
+}
+
 fn open_workbook(file: String, bytes: Vec<u8>) -> Result<RowReader<'static>, Problems> {
     let ole = bytes.starts_with(OLE_MAGIC);
+    if !ole {
+        // calamine reads whole parts, and this path the whole sheet into one range.
+        limits::check_package(&file, &bytes, limits::Sheets::Whole)?;
+    }
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| {
         let (what, hint) = if ole {
             (
@@ -673,6 +880,11 @@ fn open_workbook(file: String, bytes: Vec<u8>) -> Result<RowReader<'static>, Pro
         )
     })?;
     let (first_row, first_col) = range.start().unwrap_or((0, 0));
+    if let Some((last_row, last_col)) = range.end()
+        && (last_row >= limits::SHEET_ROWS || last_col as usize >= limits::COLUMNS)
+    {
+        return Err(beyond_sheet(&file, sheet.as_deref(), last_row, last_col));
+    }
     // Cells are placed at their absolute column (index 0 = column A), so column letters in messages are right.
     let pad = first_col as usize;
     Ok(RowReader { file, sheet, source: Source::Range { range, next: 0, first_row, pad } })
@@ -1001,6 +1213,32 @@ mod tests {
         assert_eq!(records_at_most(b"a\r\n", 2), 2);
         assert_eq!(records_at_most(b"a\nb", 1), 2);
         assert_eq!(records_at_most(b"a\rb\r", 2), 2);
+    }
+
+    /// The quote faults, each beside a record the csv crate and Excel read the same way (not a fault).
+    #[test]
+    fn quote_faults_are_told_from_quotes_read_alike_everywhere() {
+        let fault = |raw: &str, at_end| quote_fault(raw.as_bytes(), b',', at_end);
+        for fine in ["a,b\n", "\"a,b\",c\n", "\"a\"\"b\",c\r\n", "\"a\nb\",c\n", "ab\"c,d\n", "a,\"\"\n", "\"x\""] {
+            assert_eq!(fault(fine, true), None, "{fine:?}");
+        }
+        assert_eq!(fault("a,\"b\n", true), Some(QuoteFault::Unclosed));
+        assert_eq!(fault("a,\"b", true), Some(QuoteFault::Unclosed));
+        // Not at the end of the text: the record is not over (the reader would have gone on).
+        assert_eq!(fault("a,\"b", false), None);
+        assert_eq!(fault("\"a\"b,c\n", true), Some(QuoteFault::TextAfterQuote { line: 0 }));
+        assert_eq!(fault("x,\"a\n\ny,\"b\",c\n", true), Some(QuoteFault::TextAfterQuote { line: 2 }));
+        assert_eq!(quote_fault(b"\"a\"\tb\n", b'\t', true), None);
+        // Through the reader: the line where the record began, after a record with a line break in a cell.
+        let text = "h1,h2\n\"a\nb\",c\nd,\"e\nf\n";
+        let mut reader = RowReader::csv("q.csv".into(), text.as_bytes().to_vec()).unwrap();
+        let mut row = Row::default();
+        assert!(reader.next_row(&mut row).unwrap());
+        assert!(reader.next_row(&mut row).unwrap());
+        assert_eq!(row.excel_row, 2);
+        let err = reader.next_row(&mut row).unwrap_err();
+        assert_eq!(err.0[0].code, "CSV_QUOTE");
+        assert!(err.0[0].message.starts_with("CSV 文件第4行开始的英文双引号"), "{}", err.0[0].message);
     }
 
     #[test]

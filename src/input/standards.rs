@@ -3,7 +3,7 @@
 
 use super::cells::{self, Cell};
 use super::columns::{self, STANDARD_NON_KEYS, STANDARD_REQUIRED};
-use super::fields::{NotData, RowView, empty_table, unfit_cells};
+use super::fields::{NotData, RowShape, RowView, empty_table, unfit_cells};
 use super::sheet::{Table, read_table};
 use crate::domain::money::{decimal_from_cell_f64, parse_amount_text, to_fen};
 use crate::domain::{Categories, Problem, Problems, Standard, Unit};
@@ -128,9 +128,10 @@ pub fn standards_from_table(table: &Table, categories: &Categories) -> Result<Ve
     let mut problems = Vec::new();
     let mut standards = Vec::new();
     let not_data = NotData::new(&header, STANDARD_REQUIRED, &defs);
+    let shape = RowShape::new(table, &header);
     for row in &table.rows[header.first_data..] {
         let view = RowView { table, header: &header, row };
-        if not_data.is(&view) {
+        if not_data.is(&view) || !shape.check(&view, &mut problems) {
             continue;
         }
         let cell_errors = unfit_cells(&view);

@@ -8,6 +8,7 @@
 //! guess at, a package laid out differently) it does not guess at: it says how many cells it gave, and the
 //! caller reads the rest with calamine (`sheet::stream_xlsx`). Tests hold the two readers equal cell by cell.
 
+use super::limits;
 use calamine::{CellErrorType, DataRef, ExcelDateTime, ExcelDateTimeType};
 use memchr::{memchr, memchr2, memchr3, memmem};
 use std::collections::HashMap;
@@ -56,11 +57,19 @@ impl Workbook {
     /// LibreOffice lay it out (the caller then uses calamine for the whole file).
     pub fn open(bytes: &[u8]) -> Option<Workbook> {
         let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+        // Parts held whole are read up to `limits::PART_BYTES`; a larger one (or one that says it is) is left to
+        // calamine's path, which refuses it naming the part.
         let mut part = |name: &str| -> Option<Option<Vec<u8>>> {
             match zip.by_name(name) {
-                Ok(mut f) => {
+                Ok(f) => {
+                    if f.size() > limits::PART_BYTES {
+                        return None;
+                    }
                     let mut out = Vec::with_capacity(f.size() as usize);
-                    f.read_to_end(&mut out).ok()?;
+                    f.take(limits::PART_BYTES + 1).read_to_end(&mut out).ok()?;
+                    if out.len() as u64 > limits::PART_BYTES {
+                        return None;
+                    }
                     Some(Some(out))
                 }
                 Err(zip::result::ZipError::FileNotFound) => Some(None),
@@ -106,10 +115,16 @@ impl Workbook {
             let (give_back, returned) = std::sync::mpsc::channel::<Vec<u8>>();
             scope.spawn(move || {
                 let mut part = part;
+                let mut total = 0u64;
                 loop {
                     let mut piece = returned.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK));
                     piece.clear();
-                    let read = (&mut part).take(CHUNK as u64).read_to_end(&mut piece).map(|_| piece);
+                    let mut read = (&mut part).take(CHUNK as u64).read_to_end(&mut piece).map(|_| piece);
+                    // A sheet larger than the bound ends the scan here (calamine's path refuses the file).
+                    total += read.as_ref().map_or(0, |p| p.len() as u64);
+                    if total > limits::SHEET_PART_BYTES {
+                        read = Err(std::io::Error::other("sheet part too large"));
+                    }
                     // An empty piece is the end of the part; a send fails once the scan has stopped.
                     let last = !matches!(&read, Ok(p) if !p.is_empty());
                     if pieces.send(read).is_err() || last {
@@ -162,6 +177,11 @@ impl Workbook {
             }
             if eof {
                 // The part ended before `</sheetData>`: calamine says what is wrong with it.
+                return Ended::Odd { cells: state.cells };
+            }
+            // A row (or a prelude) longer than any real one is not held whole: calamine's path refuses the file
+            // (`limits::check_package`), or reads it if it is only laid out oddly.
+            if buf.len() - start > limits::ROW_XML_BYTES {
                 return Ended::Odd { cells: state.cells };
             }
             buf.drain(..start);
@@ -763,11 +783,16 @@ fn shared_strings(xml: &[u8]) -> Scan<Vec<String>> {
         match item {
             Item::Open { name, .. } if prefixed(name, &[b"sst", b"si", b"r", b"t", b"rPh"]) => return Err(Odd),
             Item::Open { name: b"sst", attrs, .. } => {
+                // The count the file claims, as far as it is believable.
                 if let Some(n) = attr(attrs, b"uniqueCount")? {
-                    strings.reserve(digits(n).unwrap_or(0) as usize);
+                    strings.reserve((digits(n).unwrap_or(0) as usize).min(limits::SHARED_STRINGS));
                 }
             }
             Item::Open { name: b"si", empty, .. } => {
+                // Beyond the bound, calamine's path refuses the file (`limits::check_package`).
+                if strings.len() >= limits::SHARED_STRINGS {
+                    return Err(Odd);
+                }
                 strings.push(if empty { String::new() } else { rich_text(&mut tokens, b"si")? })
             }
             _ => {}

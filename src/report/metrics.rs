@@ -9,7 +9,7 @@ use super::period::Period;
 use crate::domain::money::{decimal_from_cell_f64, parse_amount_text};
 use crate::domain::{Location, Problem, Problems};
 use crate::input::cells::{compact, display, is_blank, normalize_text};
-use crate::input::{Cell, Table, read_table};
+use crate::input::{Cell, Table, field_count_problem, read_table};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::path::Path;
@@ -78,6 +78,11 @@ pub fn metrics_from_table(table: &Table) -> Result<Vec<Metric>, Problems> {
     let mut metrics = Vec::new();
     for row in &table.rows[header_index + 1..] {
         if row.cells.iter().all(is_blank) {
+            continue;
+        }
+        if table.fields_exact() && row.cells.len() != header_row.cells.len() {
+            let loc = table.location().with_row(row.excel_row);
+            problems.push(field_count_problem(loc, row.cells.len(), header_row.excel_row, header_row.cells.len()));
             continue;
         }
         let at = |col: usize| table.location().with_row(row.excel_row).with_column(column_name(col));
