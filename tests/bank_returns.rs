@@ -186,6 +186,15 @@ fn the_return_story() {
     );
     assert!(e.stdout.contains("退回（失败：户名不符），待重发"), "{}", e.stdout);
     assert!(e.stdout.contains("− 已发 0.00 = "), "{}", e.stdout);
+    // ... and the difference waits for its 重发, as arrears lists it: never "应补发" (683.00 + 100.00 = 783.00).
+    assert!(
+        e.stdout.contains(
+            "  核对：应发 683.00 − 已发 0.00 = 683.00（银行退回 683.00 元待重发：账号更正后下次 pay 重发，不计补发）\n"
+        ),
+        "{}",
+        e.stdout
+    );
+    assert!(!e.stdout.contains("应补发"), "{}", e.stdout);
     // batches: March's 退回 and what reached the accounts: 541800.61 − 15850.17 = 525950.44.
     let b = ok(d, &["batches"]);
     let row = b.stdout.lines().nth(1).unwrap();

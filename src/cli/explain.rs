@@ -161,7 +161,19 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             }
         }
         let diff = entitled - from_fen(counted);
-        let verdict = if diff > Decimal::ZERO {
+        // A returned line not yet re-issued is made good by its 重发 in the next pay (once the account is
+        // corrected), never by a 补发: that part of the difference is named apart, as `arrears` lists it.
+        let pending_fen: i64 =
+            lines.iter().filter(|l| l.returned.is_some() && l.reissued_in.is_none()).map(|l| l.amount_fen).sum();
+        let awaiting = from_fen(pending_fen).min(diff.max(Decimal::ZERO));
+        let verdict = if awaiting > Decimal::ZERO {
+            let rest = diff - awaiting;
+            let mut v = format!("银行退回 {} 元待重发：账号更正后下次 pay 重发，不计补发", yuan_text(awaiting));
+            if rest > Decimal::ZERO {
+                write!(v, "；另应补发 {} 元", yuan_text(rest)).unwrap();
+            }
+            v
+        } else if diff > Decimal::ZERO {
             format!("应补发 {} 元", yuan_text(diff))
         } else if diff < Decimal::ZERO {
             format!("多发 {} 元，应追缴", yuan_text(-diff))
@@ -178,6 +190,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         .unwrap();
         jitem["paid"] = json!(lines);
         jitem["difference"] = json!(format_yuan(diff));
+        jitem["awaiting_reissue"] = json!(format_yuan(awaiting));
         json_items.push(jitem);
     }
     if let Some(l) = funeral_line.as_ref().filter(|_| !items.iter().any(|i| i == funeral::ITEM)) {
