@@ -64,3 +64,44 @@ fn a_half_year_draft_reconciles_with_the_ledger() {
         r.stdout
     );
 }
+
+/// `--strict` with figures missing writes no draft, so its hints speak of none: no "已写作 X", no 注 "已加注说明"
+/// (found walking the README: both were printed above the --strict refusal).
+#[test]
+fn strict_refusal_speaks_of_no_draft() {
+    let dir = workdir(ROSTER, STANDARDS);
+    let d = dir.path();
+    init(d, &[]);
+    let r = youfu(
+        d,
+        &["pay", "--month", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv", "--out", "out"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = youfu(d, &["commit", "--month", "2024-03", "--pay-date", "2024-03-15"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = youfu(d, &["report", "--period", "2024H1", "--out", "draft.md", "--strict"]);
+    assert_eq!(r.code, 11, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    let metric = |name: &str| {
+        format!(
+            "  metrics[\"{name}\"]：来自指标表（--metrics FILE，列：指标、数值、单位）：未给出指标表；请在表中填写“{name}”的数值\n"
+        )
+    };
+    let roster = |name: &str| format!("  confirmation.{name}：来自花名册的年度确认日期：请加 --roster 花名册文件\n");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "提示：2024年1—2月、4—6月台账中没有已确认的发放（未 commit），报告只统计已确认发放的 1 个月。\n\
+             错误：--strict：以下 7 个数缺失，未写出任何文件：\n{}{}{}{}{}{}{}\
+             补齐后再运行，或去掉 --strict 生成带 X 的初稿。\n",
+            roster("confirmed"),
+            roster("rate"),
+            roster("required"),
+            metric("喜报份数"),
+            metric("喜报慰问金"),
+            metric("走访慰问人次"),
+            metric("走访慰问金额"),
+        )
+    );
+    assert!(!d.join("draft.md").exists());
+}

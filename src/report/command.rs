@@ -369,16 +369,19 @@ where
              请在 youfu.toml 中加上两行，如 county = \"某某县\" 和 unit = \"某某县退役军人事务局\"。"
         );
     }
+    let missing = &report.rendered.missing;
+    let strict_failed = args.strict && !missing.is_empty();
+    // With --strict failing there is no draft: the hints say nothing of a 注 or an X written into it.
     let on_time = &report.figures.on_time;
     if !on_time.not_committed.is_empty() {
         eprintln!(
-            "提示：{}台账中没有已确认的发放（未 commit），报告只统计已确认发放的 {} 个月，初稿末尾已加注说明。",
+            "提示：{}台账中没有已确认的发放（未 commit），报告只统计已确认发放的 {} 个月{}。",
             super::figures::month_ranges(&on_time.not_committed),
-            on_time.committed
+            on_time.committed,
+            if strict_failed { "" } else { "，初稿末尾已加注说明" }
         );
     }
-    let missing = &report.rendered.missing;
-    if !missing.is_empty() {
+    if !missing.is_empty() && !strict_failed {
         eprintln!(
             "提示：模板“{}”用到的以下 {} 个数没有数值，已写作 X：{}",
             report.template,
@@ -386,7 +389,6 @@ where
             missing.join("、")
         );
     }
-    let strict_failed = args.strict && !missing.is_empty();
     if strict_failed {
         eprintln!("错误：--strict：以下 {} 个数缺失，未写出任何文件：", missing.len());
         for line in missing_sources(missing, args) {
