@@ -276,3 +276,21 @@ fn version_names_the_calendar_years_and_completions_are_generated() {
     }
     assert_eq!(youfu(dir.path(), &["completions", "tcsh"]).code, 2);
 }
+
+/// `youfu completions bash | head -1`: the reader closes the pipe before the script is written. The run ends
+/// quietly with exit 0 (clap_complete's own writer panicked: exit 101 and Rust's English text on stderr).
+#[test]
+fn completions_into_a_closed_pipe_end_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    // The read end is closed before youfu starts, so its first write fails (EPIPE) whatever the timing.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_youfu"))
+        .args(["completions", "zsh"])
+        .current_dir(dir.path())
+        .stdout(writer)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    assert_eq!((out.status.code(), String::from_utf8_lossy(&out.stderr).as_ref()), (Some(0), ""));
+}

@@ -162,14 +162,26 @@ pub fn main() -> i32 {
         Command::Report(a) => report::run(&cli, a),
         Command::InitTemplates(a) => report::init_templates(a),
         Command::Calendar(a) => ok(calendar::run(&cli, a)),
-        Command::Completions(a) => {
-            use clap::CommandFactory;
-            clap_complete::generate(a.shell, &mut Cli::command(), "youfu", &mut std::io::stdout());
-            Ok(exit::OK)
-        }
+        Command::Completions(a) => completions(a.shell),
     };
     match result {
         Ok(code) => code,
         Err(f) => f.report_for(json, writes_files),
+    }
+}
+
+/// `youfu completions SHELL`: the script on stdout. clap_complete panics (in English, exit 101) when stdout fails,
+/// so the script is made in memory and written here: a reader that stops early (`| head`) is no fault of youfu's
+/// and ends the run quietly; any other failure is a refusal with exit 5.
+fn completions(shell: clap_complete::Shell) -> Result<i32, Failure> {
+    use clap::CommandFactory;
+    use std::io::Write;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "youfu", &mut script);
+    let mut out = std::io::stdout().lock();
+    match out.write_all(&script).and_then(|()| out.flush()) {
+        Ok(()) => Ok(exit::OK),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
+        Err(e) => Err(Failure::Io(format!("无法写出补全脚本：{e}"))),
     }
 }
