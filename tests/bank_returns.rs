@@ -214,6 +214,13 @@ fn the_return_story() {
         "{}",
         a.stdout
     );
+    // --json: the same items, every amount plain as everywhere in JSON (18421.84, 14284.17, not 14,284.17).
+    let j: serde_json::Value =
+        serde_json::from_str(&youfu(d, &["audit", "--from", "2024-03", "--to", "2024-03", "--json"]).stdout).unwrap();
+    let m = &j["months"][0];
+    assert_eq!(m["shortfall"], "18421.84");
+    assert_eq!(m["returned"][0], format!("叶贵树（{}） 14284.17元（失败：账户已销户），待重发", YE.0));
+    assert_eq!(m["shortfalls"][0], "武建（519909196111088853） 2571.67元（缺少银行账号）");
 
     // arrears: the returned money is not a 补发 (its 重发 makes it good), it is listed on its own; the only 补发 is
     // 武建's March, never paid for want of an account: 2471.67 + 100.00.

@@ -4,8 +4,8 @@
 
 use super::{Cli, Failure, exit, load};
 use crate::calendar::{check_pay_date, deadline};
-use crate::compute::audit::{MonthAudit, MonthFacts, ReturnedItem, ShortItem, Verdict, audit_month};
-use crate::domain::money::yuan_text;
+use crate::compute::audit::{MonthAudit, MonthFacts, ReturnedItem, ShortItem, Verdict, audit_month_with};
+use crate::domain::money::{format_yuan, yuan_text};
 use crate::ledger::{BatchStatus, LineKind};
 use clap::Args as ClapArgs;
 use serde_json::json;
@@ -141,7 +141,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
             Some(p) => Some(check_pay_date(&cal, &d, p).map_err(cal_err)?),
             None => None,
         };
-        rows.push(audit_month(&facts, d.deadline, timeliness));
+        // Amounts inside the itemised texts: plain in --json, as every amount there; for people otherwise.
+        let money = if args.json { format_yuan } else { yuan_text };
+        rows.push(audit_month_with(&facts, d.deadline, timeliness, money));
     }
     let (late, short, missing) = (
         rows.iter().filter(|r| r.late()).count(),

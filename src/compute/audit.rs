@@ -97,8 +97,20 @@ impl MonthAudit {
     }
 }
 
-/// Judge one month from its facts, its deadline and the pay date's timeliness.
+/// Judge one month from its facts, its deadline and the pay date's timeliness; the itemised amounts are written
+/// for people (`2,571.67`).
 pub fn audit_month(facts: &MonthFacts, deadline: NaiveDate, timeliness: Option<Timeliness>) -> MonthAudit {
+    audit_month_with(facts, deadline, timeliness, yuan_text)
+}
+
+/// `audit_month` with the itemised amounts written by `money`: `format_yuan` (`2571.67`) for `--json`, where
+/// every amount is plain.
+pub fn audit_month_with(
+    facts: &MonthFacts,
+    deadline: NaiveDate,
+    timeliness: Option<Timeliness>,
+    money: fn(Decimal) -> String,
+) -> MonthAudit {
     let verdict = match (facts.committed, facts.pay_date, timeliness) {
         (Some(true), Some(pay_date), Some(timeliness)) => {
             let entitled = facts.entitled_fen.map(from_fen);
@@ -106,7 +118,7 @@ pub fn audit_month(facts: &MonthFacts, deadline: NaiveDate, timeliness: Option<T
             let reissued: i64 = facts.returned.iter().filter(|r| r.reissued.is_some()).map(|r| r.amount_fen).sum();
             let reached = from_fen(facts.regular_paid_fen - open);
             let shortfall = entitled.map(|e| (e - reached).max(Decimal::ZERO)).unwrap_or_default();
-            let yuan = |fen: i64| yuan_text(from_fen(fen));
+            let yuan = |fen: i64| money(from_fen(fen));
             let shortfalls = facts
                 .shortfalls
                 .iter()
@@ -181,15 +193,16 @@ mod tests {
         let a = audit_month(&facts(Some(true), 10000, 10000, &[]), d("2024-03-20"), on_time.clone());
         assert!(a.ok());
         // 分: 1000.00 paid of 1000.00 + 2571.67 owed (武建, no account): short by 2571.67
-        let b = audit_month(
-            &facts(Some(true), 100000 + 257167, 100000, &["武建（519909196111088853）"]),
-            d("2024-03-20"),
-            on_time.clone(),
-        );
+        let b_facts = facts(Some(true), 100000 + 257167, 100000, &["武建（519909196111088853）"]);
+        let b = audit_month(&b_facts, d("2024-03-20"), on_time.clone());
         assert!(b.short() && !b.late());
         let Verdict::Committed { shortfall, shortfalls, .. } = &b.verdict else { panic!() };
         assert_eq!(*shortfall, Decimal::new(257167, 2));
         assert_eq!(shortfalls, &["武建（519909196111088853） 2,571.67元（缺少银行账号）"]);
+        // --json: the same item with its amount plain.
+        let plain = audit_month_with(&b_facts, d("2024-03-20"), on_time.clone(), crate::domain::money::format_yuan);
+        let Verdict::Committed { shortfalls, .. } = &plain.verdict else { panic!() };
+        assert_eq!(shortfalls, &["武建（519909196111088853） 2571.67元（缺少银行账号）"]);
         // 1000.00 sent, 300.00 of it returned: short by 300.00 until a 重发 makes it whole, late by 2 working days.
         let mut f = facts(Some(true), 100000, 100000, &[]);
         f.returned = vec![ReturnedItem {
