@@ -311,6 +311,8 @@ fn refused(d: &Path, month: &str, file: &str, first_line: &str) {
     let db = sha(&d.join("youfu.db"));
     let r = youfu(d, &["bank-return", "--month", month, "--file", file]);
     assert_eq!((r.code, r.stderr.lines().next().unwrap_or("")), (3, first_line), "{}", r.stderr);
+    // bank-return writes no file: its count says nothing of files (each problem says 台账未记录任何退回).
+    assert_eq!(r.stderr.lines().last(), Some("共 1 个问题。"), "{}", r.stderr);
     assert_eq!(sha(&d.join("youfu.db")), db, "the ledger changed");
     let b = ok(d, &["batches", "--json"]);
     assert!(b.stdout.contains("\"returned_transfers\": 0"), "{}", b.stdout);

@@ -134,10 +134,12 @@ pub fn main() -> i32 {
         Command::Report(a) => a.json,
         Command::InitTemplates(_) | Command::Calendar(_) | Command::Completions(_) => false,
     };
-    // Commands that only read and print: a refusal of theirs says nothing about files.
+    // Commands that only read and print, and bank-return (it records in the ledger, and its refusals say 台账未记录
+    // 任何退回): a refusal of theirs says nothing about files.
     let writes_files = !matches!(
         &cli.command,
-        Command::Check(_)
+        Command::BankReturn(_)
+            | Command::Check(_)
             | Command::Standards(_)
             | Command::Deadline(_)
             | Command::Arrears(_)
