@@ -294,3 +294,14 @@ fn completions_into_a_closed_pipe_end_quietly() {
         .unwrap();
     assert_eq!((out.status.code(), String::from_utf8_lossy(&out.stderr).as_ref()), (Some(0), ""));
 }
+
+/// `--out` in a folder that does not exist: exit 5 and why in Chinese, without the system's English words or the
+/// temporary file's path ("No such file or directory (os error 2) at path \"…/.tmpXXXX\"").
+#[test]
+fn import_into_a_missing_folder_says_why_in_chinese() {
+    let dir = dir_with(&["2027-sample.txt"]);
+    let r = youfu(dir.path(), &["calendar", "import", "2027-sample.txt", "--out", "无此文件夹/日历2027.toml"]);
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert_eq!(r.stderr, "错误：无法写出 无此文件夹/日历2027.toml：所在文件夹不存在，请先建立该文件夹或换一个路径\n");
+    assert_eq!(entries(dir.path()), ["2027-sample.txt"]);
+}

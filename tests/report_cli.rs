@@ -104,4 +104,15 @@ fn strict_refusal_speaks_of_no_draft() {
         )
     );
     assert!(!d.join("draft.md").exists());
+
+    // An --out in a folder that does not exist: exit 5, why in Chinese (not the system's English words and the
+    // temporary file's path).
+    let r = youfu(d, &["report", "--period", "2024H1", "--out", "无此文件夹/draft.docx"]);
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.lines().last(),
+        Some("错误：写入 无此文件夹/draft.docx 失败：所在文件夹不存在，请先建立该文件夹或换一个路径"),
+        "{}",
+        r.stderr
+    );
 }

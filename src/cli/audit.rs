@@ -153,8 +153,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let code = if late + short + missing > 0 { exit::AUDIT_FAILED } else { exit::OK };
     let weekends_only = (from.year()..=to.year()).any(|y| cal.uses_weekends_only_for(y));
     if let Some(path) = &args.xlsx {
-        write_xlsx(path, &rows, weekends_only)
-            .map_err(|e| Failure::Io(format!("写入 {} 失败：{e}", path.display())))?;
+        write_xlsx(path, &rows, weekends_only).map_err(|e| {
+            let why = match e {
+                rust_xlsxwriter::XlsxError::IoError(e) => super::io_reason(&e),
+                e => e.to_string(),
+            };
+            Failure::Io(format!("写入 {} 失败：{why}", path.display()))
+        })?;
     }
     if args.json {
         let v = json!({

@@ -112,7 +112,7 @@ fn import(cli: &Cli, args: &ImportArgs) -> Result<(), Failure> {
     // What is written must read back as a calendar file; checked before anything is written.
     let imported = Calendar::builtin().with_user_toml(&text, &out).map_err(|e| Failure::Config(e.to_string()))?;
     crate::output::atomic::write_file(&args.out, text.as_bytes())
-        .map_err(|e| Failure::Io(format!("无法写出 {out}：{e}")))?;
+        .map_err(|e| Failure::Io(format!("无法写出 {out}：{}", super::io_reason(&e))))?;
 
     for a in &arranged {
         let view = imported.year_view(a.year).expect("just imported");

@@ -110,3 +110,19 @@ impl From<Problems> for Failure {
         Failure::Data(p)
     }
 }
+
+/// Why a file or folder could not be written, in Chinese: the common causes by their kind, else the system's own
+/// words (without the path of the temporary file the write went through, which means nothing to the user).
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound => "所在文件夹不存在，请先建立该文件夹或换一个路径".into(),
+        ErrorKind::PermissionDenied => "没有写入权限".into(),
+        ErrorKind::StorageFull => "磁盘空间不足，请腾出空间后重新运行".into(),
+        ErrorKind::ReadOnlyFilesystem => "该位置只读".into(),
+        _ => match e.raw_os_error() {
+            Some(code) => format!("系统错误：{}", std::io::Error::from_raw_os_error(code)),
+            None => format!("系统错误：{}", e.kind()),
+        },
+    }
+}

@@ -25,7 +25,7 @@ mod timings;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-pub use failure::Failure;
+pub use failure::{Failure, io_reason};
 
 #[derive(Parser, Debug)]
 #[command(name = "youfu", version = version_text(), about = "优抚资金按月计发、代发文件、台账与工作总结统计", long_about = None)]

@@ -149,7 +149,7 @@ pub fn list_templates(templates: &Templates, json_out: bool) {
 /// `--force`; returns the files written.
 pub fn init_templates(args: &InitArgs) -> Result<Vec<PathBuf>, Failure> {
     std::fs::create_dir_all(&args.dir)
-        .map_err(|e| Failure::Io(format!("无法创建文件夹 {}：{e}", args.dir.display())))?;
+        .map_err(|e| Failure::Io(format!("无法创建文件夹 {}：{}", args.dir.display(), crate::cli::io_reason(&e))))?;
     let builtin = Templates::builtin();
     let existing: Vec<String> =
         builtin.list().iter().filter(|t| args.dir.join(&t.file_name).exists()).map(|t| t.file_name.clone()).collect();
@@ -172,7 +172,7 @@ pub fn init_templates(args: &InitArgs) -> Result<Vec<PathBuf>, Failure> {
 /// `atomic::write_file`, its error as the CLI shows it.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     crate::output::atomic::write_file(path, bytes)
-        .map_err(|e| Failure::Io(format!("写入 {} 失败：{e}", path.display())))
+        .map_err(|e| Failure::Io(format!("写入 {} 失败：{}", path.display(), crate::cli::io_reason(&e))))
 }
 
 /// The whole report: figures, rendered text, and the sidecar.
