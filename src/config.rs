@@ -183,10 +183,39 @@ impl Default for Config {
     }
 }
 
+/// A youfu.toml the toml reader refused, for the officer: the line, and an unknown key in Chinese with the keys
+/// allowed there (serde's words, `unknown field \`x\`, expected one of …`, are English).
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    let msg = e.message().trim();
+    let msg = match msg.strip_prefix("unknown field `").and_then(|r| r.split_once('`')) {
+        Some((key, rest)) => {
+            let allowed = rest
+                .trim_start_matches(", ")
+                .trim_start_matches("expected ")
+                .trim_start_matches("one of ")
+                .replace('`', "")
+                .replace(", ", "、")
+                .replace(" or ", "、");
+            if allowed.is_empty() || allowed.starts_with("there are no fields") {
+                format!("没有 {key} 这一项")
+            } else {
+                format!("没有 {key} 这一项（这里可用：{allowed}）")
+            }
+        }
+        None => msg.to_string(),
+    };
+    match line {
+        Some(n) => format!("第{n}行：{msg}"),
+        None => msg,
+    }
+}
+
 impl Config {
     /// Parse and check a youfu.toml text. `name` is the file name for messages.
     pub fn parse(text: &str, name: &str) -> Result<Config, String> {
-        let cfg: Config = toml::from_str(text).map_err(|e| format!("配置文件 {name} 有误：{}", e.message().trim()))?;
+        let cfg: Config =
+            toml::from_str(text).map_err(|e| format!("配置文件 {name} 有误：{}", toml_error(text, &e)))?;
         cfg.validate().map_err(|e| format!("配置文件 {name} 有误：{e}"))?;
         Ok(cfg)
     }
@@ -304,7 +333,7 @@ mod tests {
         let e = Config::parse("calendar_file = 2027\n", "youfu.toml").unwrap_err();
         assert_eq!(
             e,
-            "配置文件 youfu.toml 有误：calendar_file 应是一个文件名（\"日历2027.toml\"）或文件名的列表（[\"日历2026.toml\", \"日历2027.toml\"]）"
+            "配置文件 youfu.toml 有误：第1行：calendar_file 应是一个文件名（\"日历2027.toml\"）或文件名的列表（[\"日历2026.toml\", \"日历2027.toml\"]）"
         );
     }
 
@@ -326,7 +355,12 @@ mod tests {
     #[test]
     fn unknown_key_is_an_error() {
         let e = Config::parse("[rounding]\npolicey = \"monthly\"\n", "youfu.toml").unwrap_err();
-        assert!(e.starts_with("配置文件 youfu.toml 有误：unknown field `policey`"), "{e}");
+        assert_eq!(e, "配置文件 youfu.toml 有误：第2行：没有 policey 这一项（这里可用：policy、mode）");
+        let e = Config::parse("county = \"示例县\"\nfoo = 1\n", "youfu.toml").unwrap_err();
+        assert!(
+            e.starts_with("配置文件 youfu.toml 有误：第2行：没有 foo 这一项（这里可用：unit、county、county_code、"),
+            "{e}"
+        );
     }
 
     #[test]
