@@ -244,6 +244,15 @@ fn from_december_deadline_pay_and_audit_say_next_year_is_missing_without_changin
         assert!(dec.stderr.starts_with(warning), "{args:?}: {}", dec.stderr);
         let _ = std::fs::remove_dir_all(d.join("out"));
     }
+    // With --config, the import command carries it (run without it, the import would not find this config and
+    // would name the wrong file for calendar_file).
+    std::fs::create_dir(d.join("县局")).unwrap();
+    std::fs::write(d.join("县局/youfu.toml"), "county = \"示例县\"\n").unwrap();
+    let r = youfu_on(d, &["--config", "县局/youfu.toml", "deadline", "--month", "2026-11"], "2026-12-01");
+    assert_eq!(
+        r.stderr,
+        warning.replace("再运行 youfu calendar import", "再运行 youfu --config 县局/youfu.toml calendar import"),
+    );
     // Once 2027 is imported and configured, no notice.
     std::fs::copy(notice("2027-sample.txt"), d.join("2027.txt")).unwrap();
     assert_eq!(youfu(d, &["calendar", "import", "2027.txt", "--out", "日历2027.toml"]).code, 0);

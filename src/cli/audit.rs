@@ -71,7 +71,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let cfg = load::config(cli)?;
     let config = &cfg.config;
     let cal = load::calendar(config, args.weekends_only)?;
-    load::warn_next_year(&cal, load::today()?);
+    load::warn_next_year(&cfg, &cal, load::today()?);
     let cal_err = |e: crate::calendar::CalendarError| Failure::Data(e.to_problem().into());
     let ledger = load::ledger(&cfg)?;
     let mut rows = Vec::new();

@@ -37,7 +37,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         Some(t) => load::date(t, "日期")?,
         None => load::today()?,
     };
-    load::warn_next_year(&cal, today);
+    load::warn_next_year(&cfg, &cal, today);
     let pay_date = args.pay_date.as_deref().map(|d| load::date(d, "发放日期")).transpose()?;
     let cal_err = |e: crate::calendar::CalendarError| Failure::Data(e.to_problem().into());
     let d = deadline(&cal, month, &cfg.config.deadline).map_err(cal_err)?;

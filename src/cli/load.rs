@@ -263,11 +263,13 @@ pub fn weekday_cn(d: chrono::NaiveDate) -> &'static str {
 
 /// From 1 December, a notice on stderr (not an error: the exit code is unchanged) when next year's holiday
 /// arrangement is missing, with the command that imports it. `today` is read from the clock by the caller.
-pub fn warn_next_year(cal: &crate::calendar::Calendar, today: chrono::NaiveDate) {
+pub fn warn_next_year(cfg: &LoadedConfig, cal: &crate::calendar::Calendar, today: chrono::NaiveDate) {
     if let Some(year) = crate::calendar::missing_next_year(today, &cal.year_numbers()) {
+        // The import command carries the run's --config/--ledger, so that the import names the config file this
+        // run used (and the calendar_file line for it), as every next-step command does.
+        let hint = crate::calendar::import_hint(year).replace("youfu calendar import", &cfg.command("calendar import"));
         eprintln!(
-            "提示：日历中还没有{year}年的节假日安排，{year}年各月的截止日将无法计算。国务院办公厅通常在11月前后发布次年安排，发布后{}。",
-            crate::calendar::import_hint(year)
+            "提示：日历中还没有{year}年的节假日安排，{year}年各月的截止日将无法计算。国务院办公厅通常在11月前后发布次年安排，发布后{hint}。"
         );
     }
 }

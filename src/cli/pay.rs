@@ -103,7 +103,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let pay_date = args.pay_date.as_deref().map(|d| load::date(d, "发放日期")).transpose()?;
     // A calendar that cannot be read is reported where it is needed (a pay date); the warning needs none.
     if let Ok(cal) = load::calendar(config, false) {
-        load::warn_next_year(&cal, load::today()?);
+        load::warn_next_year(&cfg, &cal, load::today()?);
     }
     let late_reason = check_late(config, month, pay_date, args.allow_late.as_deref())?;
     // The input files' digests (for manifest.json and the draft) on the second core while the roster is parsed.
