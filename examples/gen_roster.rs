@@ -1571,7 +1571,7 @@ mod tests {
         assert_eq!(c.county, "示例县");
         assert_eq!(c.county_code, "110101");
         assert_eq!(c.unit, "示例县退役军人事务局");
-        assert_eq!(c.rounding.policy, youfu::config::RoundingPolicy::Monthly);
+        assert_eq!(c.rounding.policy, youfu::compute::rules::RoundingPolicy::Monthly);
         assert_eq!(c.bank, youfu::config::BankLayout::default());
     }
 

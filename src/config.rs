@@ -1,11 +1,11 @@
 //! youfu.toml: everything a locality decides (county name, rounding policy, bank-file layout, output names,
 //! extra 类别). Embedded defaults apply when no file is given; an unknown key is an error, never ignored.
+//! The sections the pure core applies (`[rounding]`, `[funeral]`, `[confirmation]`, `[deadline]`) are read
+//! straight into the core's own rule types (compute::rules, calendar): config maps the file, the core owns the rules.
 
 use crate::calendar::DeadlineRule;
-use crate::compute::batch::{Rounding as RoundingRule, Rules};
 use crate::compute::eligibility::ConfirmationRule;
-use crate::compute::funeral::FuneralRule;
-use crate::domain::money::RoundingMode;
+use crate::compute::rules::{FuneralRule, Rounding, Rules};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -62,29 +62,6 @@ pub struct ReturnsConfig {
     /// Re-issue once into the same account when the roster's account was not corrected (default false: listed in
     /// the exceptions instead). A 重发 that the bank returns again is never retried into the same account.
     pub retry_same_account: bool,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum RoundingPolicy {
-    /// 每月四舍五入到分.
-    #[default]
-    Monthly,
-    /// 每月四舍五入，尾差在12月调整: December pays the year's exact entitlement minus the other months.
-    YearEnd,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct Rounding {
-    pub policy: RoundingPolicy,
-    pub mode: RoundingMode,
-}
-
-impl Default for Rounding {
-    fn default() -> Self {
-        Rounding { policy: RoundingPolicy::Monthly, mode: RoundingMode::HalfUp }
-    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
@@ -282,7 +259,7 @@ impl Config {
     /// The rules the pure core applies.
     pub fn rules(&self) -> Rules {
         Rules {
-            rounding: RoundingRule { policy: self.rounding.policy, mode: self.rounding.mode },
+            rounding: self.rounding,
             confirmation: self.confirmation.clone(),
             funeral: self.funeral.clone(),
             retry_same_account: self.returns.retry_same_account,
@@ -293,6 +270,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compute::rules::RoundingPolicy;
 
     #[test]
     fn empty_file_is_defaults() {

@@ -5,7 +5,7 @@
 use super::{Cli, Failure, ledger_io, load};
 use crate::compute::batch::{History, PaymentKind, compute_month};
 use crate::compute::funeral;
-use crate::config::RoundingPolicy;
+use crate::compute::rules::RoundingPolicy;
 use crate::domain::money::{RoundingMode, format_yuan, from_fen, yuan_text};
 use crate::ledger::{LineKind, PaidLine};
 use clap::Args as ClapArgs;

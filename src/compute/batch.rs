@@ -3,101 +3,22 @@
 //! the whole month: nothing is paid on a guess.
 
 use super::amount::{self, Calculation};
-use super::eligibility::{ConfirmationRule, NotPaid, eligible};
+use super::eligibility::{NotPaid, eligible};
 use super::exception::ExceptionKind;
-use super::funeral::{self, FuneralRule};
-use super::paid::{Compared, PaidIndex};
+use super::funeral;
+use super::paid::Compared;
+use super::rules::RoundingPolicy;
 use super::standards::{Matcher, Selection, StandardTable};
-use crate::config::RoundingPolicy;
 use crate::domain::money::{RoundingMode, format_yuan, round_fen};
 use crate::domain::{Problem, Problems, Recipient, YearMonth};
 use rust_decimal::Decimal;
-use serde::Serialize;
-use std::collections::HashSet;
-use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
-/// 类型 of a payment line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum PaymentKind {
-    /// 正常: the month's regular payment.
-    Regular,
-    /// 补发: arrears for an earlier 所属期.
-    Arrears,
-    /// 丧葬补助: the one-time sum after a death.
-    Funeral,
-    /// 重发: a line the bank returned, sent again (same 所属期 and amount) to a corrected account.
-    Reissue,
-}
-
-impl PaymentKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            PaymentKind::Regular => "正常",
-            PaymentKind::Arrears => "补发",
-            PaymentKind::Funeral => "丧葬补助",
-            PaymentKind::Reissue => "重发",
-        }
-    }
-}
-
-impl fmt::Display for PaymentKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
-
-/// December under the year-end policy: the year's exact entitlement minus the other months.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct YearEndSettlement {
-    /// Paid months of the year (December included).
-    pub months: u32,
-    /// Σ exact monthly amounts, rounded once.
-    pub year_exact: Decimal,
-    /// Σ rounded amounts of the year's other paid months.
-    pub other_months: Decimal,
-}
-
-/// One payment line: a recipient, a 项目, a 所属期, an amount.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Payment {
-    /// Index into the roster.
-    pub recipient: usize,
-    pub item: std::sync::Arc<str>,
-    pub period: YearMonth,
-    pub kind: PaymentKind,
-    pub amount: Decimal,
-    /// Index into the standard table.
-    pub standard: usize,
-    /// Shared by the lines worked out the same way (a batch has a few hundred distinct ones).
-    pub calc: Arc<Calculation>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub settlement: Option<Box<YearEndSettlement>>,
-    /// For a 丧葬补助 line: the number of months it is worth.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub funeral_months: Option<u32>,
-    /// For a 补发 line: what the ledger showed as already paid for that 项目 and 所属期.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub paid_before: Option<Decimal>,
-    /// For a 重发 line: the returned line it sends again.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reissue: Option<Box<Reissue>>,
-}
-
-/// The returned line a 重发 sends again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Reissue {
-    /// The returned line's id in the ledger.
-    pub line_id: i64,
-    /// The month of the batch whose transfer the bank returned.
-    pub batch_month: YearMonth,
-    /// The bank's status and reason.
-    pub reason: String,
-    /// 依据 and 标准表 row of the returned line.
-    pub basis: String,
-    pub standard_row: Option<u32>,
-}
+// The batch's types are defined in `model` (a leaf `funeral` and `returns` can use too); batch is where callers
+// have found them.
+pub use super::model::{Exception, History, MonthBatch, Payment, PaymentKind, Recovery, Reissue, YearEndSettlement};
+pub use super::rules::{Rounding, Rules};
 
 impl Payment {
     /// The 依据 shown beside the line: its standard row's, or for a 重发 the returned line's.
@@ -157,58 +78,6 @@ impl Formulas {
         self.regular.insert((*p.calc).clone(), f.clone());
         f
     }
-}
-
-/// A recipient (or one of their items) not paid this month, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Exception {
-    pub recipient: usize,
-    pub item: Option<String>,
-    pub kind: ExceptionKind,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct MonthBatch {
-    pub payments: Vec<Payment>,
-    pub exceptions: Vec<Exception>,
-    /// Overpayments found in earlier months, to list for 追缴 (never netted).
-    pub recoveries: Vec<Recovery>,
-    /// Σ of this month's regular amounts owed to every eligible recipient, paid or not (what 足额 means).
-    pub entitled: Decimal,
-    /// For each recipient left unpaid for want of an account: this month's regular amount not paid (what the
-    /// audit's shortfall is made of; the exception's text also counts the 补发 and 丧葬补助 held back).
-    pub unpaid_regular: Vec<(usize, Decimal)>,
-}
-
-impl MonthBatch {
-    /// Σ of this month's regular lines actually paid.
-    pub fn regular_total(&self) -> Decimal {
-        self.payments.iter().filter(|p| p.kind == PaymentKind::Regular).map(|p| p.amount).sum()
-    }
-
-    /// Eligible recipients left unpaid this month (no account): what makes a batch not 足额.
-    pub fn shortfalls(&self) -> impl Iterator<Item = &Exception> {
-        self.exceptions.iter().filter(|e| e.kind.is_shortfall())
-    }
-
-    pub fn total(&self) -> Decimal {
-        self.payments.iter().map(|p| p.amount).sum()
-    }
-
-    /// How many roster rows are paid anything (= bank transfers: one per paid row), for a roster of `rows`.
-    pub fn paid_rows(&self, rows: usize) -> usize {
-        let mut paid = vec![false; rows];
-        self.payments.iter().for_each(|p| paid[p.recipient] = true);
-        paid.iter().filter(|p| **p).count()
-    }
-}
-
-/// Rounding settings of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Rounding {
-    pub policy: RoundingPolicy,
-    pub mode: RoundingMode,
 }
 
 /// What one recipient is owed for one item in one month, before eligibility.
@@ -307,44 +176,6 @@ fn amount_for(
     let year_exact = round_fen(per_year_sum / Decimal::from(12) + per_month_sum, rounding.mode);
     let settlement = Some(Box::new(YearEndSettlement { months, year_exact, other_months }));
     Ok(Some(Due { standard: i, calc, amount: year_exact - other_months, settlement }))
-}
-
-/// The rules of a run (from youfu.toml).
-#[derive(Debug, Clone, Default)]
-pub struct Rules {
-    pub rounding: Rounding,
-    /// 年度确认, when the locality configures it.
-    pub confirmation: Option<ConfirmationRule>,
-    pub funeral: FuneralRule,
-    /// `[returns] retry_same_account`: re-issue a returned line once into the same account.
-    pub retry_same_account: bool,
-}
-
-/// What the ledger knows, as the pure core needs it.
-#[derive(Debug, Clone, Default)]
-pub struct History {
-    /// First month with a committed batch; `None` for an empty ledger (this batch would be the first).
-    pub first_committed: Option<YearMonth>,
-    /// Earlier months to re-check for arrears: committed, inside the lookback window.
-    pub arrears_months: Vec<YearMonth>,
-    /// Σ committed 正常 + 补发 per (person, 项目, 所属期), for `arrears_months`.
-    pub paid: PaidIndex,
-    /// 身份证号 of people whose 丧葬补助 is already committed.
-    pub funeral_paid: HashSet<String>,
-    /// Lines the bank returned and no 重发 has sent again yet (`returns::reissues`).
-    pub returned: Vec<super::returns::Returned>,
-}
-
-/// An overpayment to list for 追缴: the ledger shows more paid than is owed under today's roster and standards.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Recovery {
-    pub recipient: usize,
-    pub item: String,
-    pub period: YearMonth,
-    pub entitled: Decimal,
-    pub paid: Decimal,
-    /// paid − entitled, positive.
-    pub overpaid: Decimal,
 }
 
 /// One `Arc` per distinct `Calculation` of a slice of the roster: a million lines share a few hundred.
@@ -682,9 +513,11 @@ fn compute_arrears_in(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compute::paid::PaidIndex;
     use crate::compute::standards::tests::{ID1, ID2, date, person, std_row};
     use crate::domain::{Status, Unit};
     use rust_decimal_macros::dec;
+    use std::collections::HashSet;
 
     fn ym(s: &str) -> YearMonth {
         s.parse().unwrap()

@@ -4,45 +4,17 @@
 //! the ledger's first committed month is outside what the ledger knows, so it is listed, not paid.
 
 use super::amount::Calculation;
-use super::batch::{Exception, History, Payment, PaymentKind, Rules};
 use super::exception::ExceptionKind;
+use super::model::{Exception, History, Payment, PaymentKind};
+use super::rules::Rules;
 use super::standards::{Selection, StandardTable};
 use crate::domain::money::format_yuan;
 use crate::domain::{Problem, Recipient, Unit, YearMonth};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The 项目 name of a 丧葬补助 line.
 pub const ITEM: &str = "丧葬补助";
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct FuneralRule {
-    /// Months for a 类别 not listed in `months`.
-    pub default_months: u32,
-    /// 类别 → months.
-    pub months: BTreeMap<String, u32>,
-    /// 项目 that do not count towards the sum (e.g. 护理费, a local allowance).
-    pub exclude_items: Vec<String>,
-}
-
-impl Default for FuneralRule {
-    fn default() -> Self {
-        FuneralRule {
-            default_months: 6,
-            months: [("残疾军人".to_string(), 12)].into_iter().collect(),
-            exclude_items: Vec::new(),
-        }
-    }
-}
-
-impl FuneralRule {
-    pub fn months_for(&self, r: &Recipient) -> u32 {
-        r.funeral_months.or_else(|| self.months.get(&*r.category).copied()).unwrap_or(self.default_months)
-    }
-}
 
 pub enum Outcome {
     Pay(Payment),

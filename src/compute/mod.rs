@@ -8,11 +8,15 @@ pub mod dates;
 pub mod eligibility;
 pub mod exception;
 pub mod funeral;
+pub mod model;
 pub mod paid;
 pub mod returns;
+pub mod rules;
 pub mod standards;
 pub mod summary;
 
-pub use batch::{Exception, History, MonthBatch, Payment, PaymentKind, Recovery, Rules, compute_month};
+pub use batch::compute_month;
 pub use exception::ExceptionKind;
+pub use model::{Exception, History, MonthBatch, Payment, PaymentKind, Recovery};
+pub use rules::Rules;
 pub use standards::StandardTable;

@@ -3,40 +3,18 @@
 //! that cannot be matched, refused with its file, row, column and value. Nothing here reads a file or the ledger.
 
 use super::amount::Calculation;
-use super::batch::{Exception, History, MonthBatch, Payment, PaymentKind, Reissue, Rules};
 use super::exception::ExceptionKind;
+use super::model::{Exception, History, MonthBatch, Payment, PaymentKind, Reissue};
+use super::rules::Rules;
 use super::standards::StandardTable;
 use crate::domain::bank_return::{Outcome, ReturnRow, SentTransfer};
 use crate::domain::money::{format_yuan, from_fen};
 use crate::domain::{Problem, Problems, Recipient, Unit, YearMonth};
-use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// A committed line the bank returned that no 重发 has sent again yet (from the ledger).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Returned {
-    /// The returned line's id in the ledger.
-    pub line_id: i64,
-    /// 身份证号.
-    pub id: String,
-    pub item: String,
-    pub period: YearMonth,
-    pub amount_fen: i64,
-    /// The month of the batch whose transfer came back.
-    pub batch_month: YearMonth,
-    /// The account the bank returned it from.
-    pub account: String,
-    pub status: String,
-    pub reason: String,
-    /// The day the returned transfer was made (its batch's pay date): a death on or after it is "after the return".
-    pub returned_on: NaiveDate,
-    /// The returned line was itself a 重发 (the one retry into an unchanged account is spent).
-    pub was_reissue: bool,
-    /// 依据 and 标准表 row of the returned line, carried to its 重发.
-    pub basis: String,
-    pub standard_row: Option<u32>,
-}
+// `Returned` is defined in `model` with the other data the batch reads; found here, where it is used.
+pub use super::model::Returned;
 
 /// The 重发 of the month (domain: a returned transfer is sent again once the account is corrected). For every
 /// returned line not yet re-issued, of a person on the roster: a 重发 line (its 所属期 and amount) when the
@@ -291,6 +269,7 @@ mod tests {
     use super::*;
     use crate::domain::Location;
     use crate::domain::bank_return::ReturnColumns;
+    use chrono::NaiveDate;
 
     fn sent(no: u32, id: &str, account: &str, fen: i64) -> SentTransfer {
         SentTransfer { no, first_line: no as i64, lines: 1, amount_fen: fen, id: id.into(), account: account.into() }
