@@ -16,7 +16,7 @@
 //! tallies are then merged, persons matched by 身份证号, so a person seen on both sides counts once.
 
 use super::packed::{Packed, Person};
-use super::store::{parse_text, sql_err};
+use super::sql::{parse_text, sql_err};
 use super::{LedgerError, LineCounts, LineKind, PeriodCounts};
 use crate::domain::month::YearMonth;
 use rusqlite::Connection;

@@ -11,6 +11,8 @@
 //! - `schema` — the schema as an ordered list of SQL migrations, and the checks that decide whether a file is a
 //!   youfu ledger at all.
 //! - `packed` — a committed batch's report columns packed into one blob at commit, for `period_counts`.
+//! - `sql`    — SQLite's failures as `LedgerError`s (locked → busy, not a database → corrupt, a constraint → its
+//!   Chinese reason), shared by the others.
 //! - `store`  — `Ledger`: open/create, `save_draft`, `commit` (each one `BEGIN IMMEDIATE` transaction), queries.
 //!   Queries over many months stream instead of loading lines: `period_counts` (the report's groups, counted in
 //!   one sequential pass, no sort), `for_each_paid` (what arrears and `pay` need of earlier months),
@@ -24,6 +26,7 @@ pub mod location;
 mod packed;
 pub mod pg;
 mod schema;
+mod sql;
 mod store;
 #[cfg(test)]
 mod tests;

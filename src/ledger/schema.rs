@@ -7,7 +7,7 @@
 //! migration is never edited: a change to the schema is a new entry at the end of `MIGRATIONS`.
 
 use super::LedgerError;
-use super::store::sql_err;
+use super::sql::sql_err;
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 

@@ -902,7 +902,7 @@ fn the_database_refuses_a_second_regular_payment_of_a_person_item_and_period() {
     let id = raw_draft(conn, "2024-04", "残疾抚恤金", "2024-03", "正常");
     assert_eq!(raw_error(conn, &raw_move(id)), "UNIQUE constraint failed: lines.period, lines.person_id, lines.item");
     // The same through the error mapping the API uses:
-    let mapped = super::store::sql_err(&path, conn.execute_batch(&raw_move(id)).unwrap_err());
+    let mapped = super::sql::sql_err(&path, conn.execute_batch(&raw_move(id)).unwrap_err());
     assert_eq!(
         mapped.to_string(),
         format!(
