@@ -26,3 +26,27 @@ pub const AUDIT_FAILED: i32 = 10;
 pub const REPORT_MISSING: i32 = 11;
 /// 被中断（Ctrl-C，或 SIGTERM/SIGHUP）：未完成的输出已删除，台账未改动（已在记入台账的，先完成再退出）.
 pub const INTERRUPTED: i32 = 130;
+
+/// The exit code of a ledger refusal, decided here with the others so that the ledger knows no exit codes:
+/// `ALREADY_COMMITTED` for a month already paid, `LEDGER` for everything else.
+pub trait LedgerExit {
+    fn exit_code(&self) -> i32;
+}
+
+impl LedgerExit for crate::ledger::LedgerError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            crate::ledger::LedgerError::AlreadyCommitted { .. } => ALREADY_COMMITTED,
+            _ => LEDGER,
+        }
+    }
+}
+
+impl LedgerExit for crate::ledger::pg::PgError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            crate::ledger::pg::PgError::MonthCommitted { .. } => ALREADY_COMMITTED,
+            _ => LEDGER,
+        }
+    }
+}

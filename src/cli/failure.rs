@@ -1,7 +1,7 @@
 //! Why a command refused or failed, and how that is shown: Chinese text on stderr, or a JSON object on stdout
 //! with `--json`, and a distinct exit code.
 
-use super::exit;
+use super::exit::{self, LedgerExit};
 use crate::domain::Problems;
 use serde_json::json;
 

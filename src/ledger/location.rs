@@ -180,6 +180,7 @@ pub fn redact(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::exit::LedgerExit;
     use postgres::config::Host;
 
     fn pg(text: &str) -> PgUrl {

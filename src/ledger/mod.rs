@@ -42,11 +42,6 @@ use serde::Serialize;
 use std::fmt;
 use std::path::PathBuf;
 
-/// Exit code when a month is already committed (paid).
-pub const EXIT_ALREADY_COMMITTED: i32 = 6;
-/// Exit code for every other ledger error.
-pub const EXIT_LEDGER: i32 = 7;
-
 /// The kind of a payment line, stored as its Chinese label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum LineKind {
@@ -463,14 +458,6 @@ impl LedgerError {
             committed_at: done.committed_at.unwrap_or_default(),
             pay_date: done.pay_date.unwrap_or_else(|| done.month.first_day()),
             total_fen: done.total_fen,
-        }
-    }
-
-    /// `EXIT_ALREADY_COMMITTED` (6) for an already committed month, `EXIT_LEDGER` (7) otherwise.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            LedgerError::AlreadyCommitted { .. } => EXIT_ALREADY_COMMITTED,
-            _ => EXIT_LEDGER,
         }
     }
 

@@ -2,6 +2,8 @@
 
 use super::schema::MIGRATIONS;
 use super::*;
+// Exit codes are the CLI's (cli/exit.rs); these tests check the one each refusal ends with.
+use crate::cli::exit::{ALREADY_COMMITTED as EXIT_ALREADY_COMMITTED, LEDGER as EXIT_LEDGER, LedgerExit};
 use chrono::NaiveDate;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,6 @@
 //! backends one error type; the exit codes are the same: 6 for a month already committed, 7 for the rest.
 //! No message ever contains a password: the target is shown as `用户@服务器:端口/数据库`, a URL only redacted.
 
-use super::super::{EXIT_ALREADY_COMMITTED, EXIT_LEDGER};
 use crate::domain::location::{Location, Problem};
 
 #[derive(Debug, thiserror::Error)]
@@ -76,14 +75,6 @@ pub enum PgError {
 }
 
 impl PgError {
-    /// `EXIT_ALREADY_COMMITTED` (6) for a month already committed, `EXIT_LEDGER` (7) otherwise.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            PgError::MonthCommitted { .. } => EXIT_ALREADY_COMMITTED,
-            _ => EXIT_LEDGER,
-        }
-    }
-
     /// Stable UPPER_SNAKE code for scripts (the SQLite ledger's codes where the meaning is the same).
     pub fn code(&self) -> &'static str {
         match self {

@@ -2,8 +2,10 @@
 //! refusals, the schema's versions, and each guarantee the database keeps by itself, proven in SQL — the way a
 //! DBA or a buggy program would try to get round it — with the message each refusal gives.
 
+// Exit codes are the CLI's (cli/exit.rs); these tests check the one each refusal ends with.
 use super::testserver::{self, ROLE_PASSWORD, TestDb};
 use super::*;
+use crate::cli::exit::LedgerExit;
 use crate::ledger::location::LedgerLocation;
 use std::os::unix::fs::PermissionsExt as _;
 
