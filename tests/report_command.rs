@@ -1,12 +1,12 @@
-//! `youfu report` after the ledger read (`report::command::run_with`): output files and the sidecar, the missing
+//! `youfu report` after the ledger read (`cli::report_command::run_with`): output files and the sidecar, the missing
 //! figures and `--strict`, every refusal with its exact message, and `init-templates`.
 
 use serde_json::Value;
 use std::path::Path;
+use youfu::cli::report_command::{Args, InitArgs, init_templates, missing_sources, run_with, sidecar_path};
 use youfu::cli::{Failure, exit};
 use youfu::config::Config;
 use youfu::domain::YearMonth;
-use youfu::report::command::{Args, InitArgs, init_templates, missing_sources, run_with, sidecar_path};
 use youfu::report::{LedgerLine, MonthStatus, Period};
 
 fn ym(s: &str) -> YearMonth {

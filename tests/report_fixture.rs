@@ -5,13 +5,13 @@
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 use std::path::Path;
+use youfu::cli::report_command::{Report, build};
 use youfu::compute::paid::PaidIndex;
 use youfu::compute::{History, StandardTable, compute_month};
 use youfu::config::Config;
 use youfu::domain::money::to_fen;
 use youfu::domain::{Categories, ConfirmationRow, Recipient, Status, YearMonth};
 use youfu::input::{read_roster, read_standards};
-use youfu::report::command::{Report, build};
 use youfu::report::filters::{approx, pct, wan, yuan};
 use youfu::report::metrics::{for_period, metrics_from_table};
 use youfu::report::render::Templates;

@@ -19,6 +19,7 @@ mod load;
 mod pay;
 mod progress;
 mod report;
+pub mod report_command;
 mod standards;
 mod timings;
 

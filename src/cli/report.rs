@@ -1,6 +1,6 @@
 //! `youfu report` and `youfu init-templates`: the statistics sections of the 半年/年度工作总结. This file only reads
 //! the ledger; everything else (period, roster, metrics sheet, figures, templates, output, sidecar, missing
-//! figures, `--strict`) is `report::command`.
+//! figures, `--strict`) is `cli::report_command`.
 
 use super::{Cli, Failure, exit, load};
 use crate::calendar::{Timeliness, check_pay_date, deadline};
@@ -10,12 +10,12 @@ use crate::report::figures::{Group, MonthTotal, sort_named_groups};
 use crate::report::{LineSummary, MonthStatus, Period};
 use rust_decimal::Decimal;
 
-pub use crate::report::command::{Args, InitArgs};
+pub use super::report_command::{Args, InitArgs};
 
 /// `youfu report`.
 pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let cfg = load::config(cli)?;
-    crate::report::command::run_with_summary(args, &cfg.config, |period| read_ledger(&cfg, period))
+    super::report_command::run_with_summary(args, &cfg.config, |period| read_ledger(&cfg, period))
 }
 
 /// The summary of the committed lines whose batch month lies in `period` (counted by the ledger in one pass, not
@@ -80,7 +80,7 @@ fn group(c: &LineCounts) -> Group {
 
 /// `youfu init-templates DIR`.
 pub fn init_templates(args: &InitArgs) -> Result<i32, Failure> {
-    let written = crate::report::command::init_templates(args)?;
+    let written = super::report_command::init_templates(args)?;
     for p in &written {
         println!("已写出 {}", p.display());
     }

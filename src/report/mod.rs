@@ -1,10 +1,9 @@
 //! The 工作总结 statistics sections: the reporting period, the figures computed from the ledger's committed
 //! lines (plus the audit, the roster and the report writer's sheet of named figures), the templates that turn
 //! them into the house phrasing, the filters that write numbers as official reports do (万元 with one decimal,
-//! "1.3万余", "3500多万", percentages, month ranges, Chinese ordinals, 人民币大写), the Word writer (GB/T 9704),
-//! and the `report` command's work after the ledger has been read.
+//! "1.3万余", "3500多万", percentages, month ranges, Chinese ordinals, 人民币大写) and the Word writer (GB/T 9704).
+//! The `report` command itself (arguments, files, printing) is `cli::report_command`.
 
-pub mod command;
 pub mod docx;
 pub mod figures;
 pub mod filters;

@@ -5,14 +5,14 @@
 //! The ledger is read by the caller (`cli::report`), through the closure given to [`run_with`], once the period is
 //! known; everything else is here so that it can be tested without a ledger.
 
-use super::docx;
-use super::figures::{Figures, LedgerLine, LineSummary, MonthStatus, figures, figures_of, partial_note};
-use super::metrics::{for_period, read_metrics};
-use super::period::{Period, PeriodKind};
-use super::render::{Origin, Rendered, TemplateSource, Templates, render};
-use crate::cli::{Failure, exit};
+use super::{Failure, exit};
 use crate::config::Config;
 use crate::domain::Problems;
+use crate::report::docx;
+use crate::report::figures::{Figures, LedgerLine, LineSummary, MonthStatus, figures, figures_of, partial_note};
+use crate::report::metrics::{for_period, read_metrics};
+use crate::report::period::{Period, PeriodKind};
+use crate::report::render::{Origin, Rendered, TemplateSource, Templates, render};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -249,7 +249,7 @@ pub fn build(
     lines: &[LedgerLine],
     months: &[MonthStatus],
     roster: Option<&[crate::domain::ConfirmationRow]>,
-    metrics: &[super::Metric],
+    metrics: &[crate::report::Metric],
 ) -> Result<Report, Failure> {
     let figs = figures(&period, lines, months, roster, config.confirmation.as_ref(), metrics);
     finish(period, template, config, figs)
@@ -263,7 +263,7 @@ pub fn build_from_summary(
     summary: LineSummary,
     months: &[MonthStatus],
     roster: Option<&[crate::domain::ConfirmationRow]>,
-    metrics: &[super::Metric],
+    metrics: &[crate::report::Metric],
 ) -> Result<Report, Failure> {
     let figs = figures_of(&period, summary, months, roster, config.confirmation.as_ref(), metrics);
     finish(period, template, config, figs)
@@ -337,7 +337,7 @@ where
         .period
         .as_deref()
         .ok_or_else(|| Failure::Usage("请用 --period 指定报告期间，如 --period 2024H1".into()))?;
-    let period: Period = period_text.parse().map_err(|e: super::period::PeriodError| Failure::Usage(e.0))?;
+    let period: Period = period_text.parse().map_err(|e: crate::report::period::PeriodError| Failure::Usage(e.0))?;
     let template = choose_template(args, &templates, &period)?;
     let format = args.out.as_deref().map(Format::of).transpose()?;
 
@@ -376,7 +376,7 @@ where
     if !on_time.not_committed.is_empty() {
         eprintln!(
             "提示：{}台账中没有已确认的发放（未 commit），报告只统计已确认发放的 {} 个月{}。",
-            super::figures::month_ranges(&on_time.not_committed),
+            crate::report::figures::month_ranges(&on_time.not_committed),
             on_time.committed,
             if strict_failed { "" } else { "，初稿末尾已加注说明" }
         );
