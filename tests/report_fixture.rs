@@ -5,7 +5,6 @@
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 use std::path::Path;
-use youfu::cli::report_command::{Report, build};
 use youfu::compute::paid::PaidIndex;
 use youfu::compute::{History, StandardTable, compute_month};
 use youfu::config::Config;
@@ -16,6 +15,7 @@ use youfu::report::filters::{approx, pct, wan, yuan};
 use youfu::report::metrics::{for_period, metrics_from_table};
 use youfu::report::render::Templates;
 use youfu::report::{LedgerLine, Metric, MonthStatus, Period};
+use youfu::report::{Report, build};
 
 fn ym(s: &str) -> YearMonth {
     s.parse().unwrap()

@@ -126,3 +126,14 @@ pub fn io_reason(e: &std::io::Error) -> String {
         },
     }
 }
+
+/// A template that cannot be read is a file problem; one that does not parse or render is the locality's
+/// configuration (its own template), as before report errors had a type of their own.
+impl From<crate::report::ReportError> for Failure {
+    fn from(e: crate::report::ReportError) -> Self {
+        match e {
+            crate::report::ReportError::Unreadable(m) => Failure::Io(m),
+            crate::report::ReportError::Template(m) => Failure::Config(m),
+        }
+    }
+}

@@ -5,6 +5,8 @@
 //! The `report` command itself (arguments, files, printing) is `cli::report_command`.
 
 pub mod docx;
+pub mod draft;
+mod error;
 pub mod figures;
 pub mod filters;
 pub mod metrics;
@@ -12,6 +14,8 @@ pub mod period;
 pub mod render;
 pub mod rmb;
 
+pub use draft::{Report, build, build_from_summary};
+pub use error::ReportError;
 pub use figures::{Figures, LedgerLine, LineSummary, MonthStatus, figures, figures_of};
 pub use metrics::Metric;
 pub use period::Period;

@@ -12,6 +12,7 @@
 //! The walk edits the parsed template in `Tera::templates` (public in tera 1.x, doc-hidden); tera is pinned to
 //! 1.20 in Cargo.toml.
 
+use super::ReportError;
 use super::filters;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -86,8 +87,9 @@ impl Templates {
     }
 
     /// Every `*.tera` file of `dir` replaces the built-in of the same name or adds a new template.
-    pub fn with_dir(mut self, dir: &Path) -> Result<Templates, String> {
-        let entries = std::fs::read_dir(dir).map_err(|e| format!("无法读取模板文件夹 {}：{e}", dir.display()))?;
+    pub fn with_dir(mut self, dir: &Path) -> Result<Templates, ReportError> {
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| ReportError::Unreadable(format!("无法读取模板文件夹 {}：{e}", dir.display())))?;
         let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         files.sort();
         for path in files {
@@ -118,8 +120,9 @@ impl Templates {
 
 impl TemplateSource {
     /// A template file.
-    pub fn read(path: &Path, name: &str) -> Result<TemplateSource, String> {
-        let source = std::fs::read_to_string(path).map_err(|e| format!("无法读取模板文件 {}：{e}", path.display()))?;
+    pub fn read(path: &Path, name: &str) -> Result<TemplateSource, ReportError> {
+        let source = std::fs::read_to_string(path)
+            .map_err(|e| ReportError::Unreadable(format!("无法读取模板文件 {}：{e}", path.display())))?;
         Ok(TemplateSource {
             name: name.to_string(),
             file_name: path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
@@ -151,13 +154,13 @@ fn tera_message(e: &tera::Error) -> String {
 }
 
 /// Render `template` with `context` (a JSON object), the report filters, no escaping.
-pub fn render(template: &TemplateSource, context: &Value) -> Result<Rendered, String> {
+pub fn render(template: &TemplateSource, context: &Value) -> Result<Rendered, ReportError> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![]);
     filters::register(&mut tera);
     let name = template.name.as_str();
     tera.add_raw_template(name, &template.source)
-        .map_err(|e| format!("模板“{name}”有语法错误：{}", tera_message(&e)))?;
+        .map_err(|e| ReportError::Template(format!("模板“{name}”有语法错误：{}", tera_message(&e))))?;
 
     let mut walker = Walker { context, used: BTreeSet::new(), missing: BTreeSet::new() };
     if let Some(t) = tera.templates.get_mut(name) {
@@ -171,8 +174,11 @@ pub fn render(template: &TemplateSource, context: &Value) -> Result<Rendered, St
             walker.nodes(&mut def.body, &mut Vec::new());
         }
     }
-    let ctx = Context::from_value(context.clone()).map_err(|e| format!("报告数据不是对象：{e}"))?;
-    let text = tera.render(name, &ctx).map_err(|e| format!("模板“{name}”无法生成：{}", tera_message(&e)))?;
+    let ctx =
+        Context::from_value(context.clone()).map_err(|e| ReportError::Template(format!("报告数据不是对象：{e}")))?;
+    let text = tera
+        .render(name, &ctx)
+        .map_err(|e| ReportError::Template(format!("模板“{name}”无法生成：{}", tera_message(&e))))?;
     Ok(Rendered {
         text: text.trim_start_matches(['\n', '\r']).to_string(),
         used: walker.used.into_iter().collect(),
@@ -492,12 +498,12 @@ mod tests {
 
     #[test]
     fn syntax_and_filter_errors_are_reported() {
-        let e = render(&tpl("{{ totals.amount | wan(decimal=2) }}"), &ctx()).unwrap_err();
+        let e = render(&tpl("{{ totals.amount | wan(decimal=2) }}"), &ctx()).unwrap_err().to_string();
         assert!(
             e.starts_with("模板“t”无法生成：") && e.ends_with("过滤器 wan 没有参数 decimal；可用的参数：decimals"),
             "{e}"
         );
-        let e = render(&tpl("{{ totals.amount "), &ctx()).unwrap_err();
+        let e = render(&tpl("{{ totals.amount "), &ctx()).unwrap_err().to_string();
         assert!(e.starts_with("模板“t”有语法错误："), "{e}");
     }
 
@@ -537,7 +543,7 @@ mod tests {
         assert_eq!(t.names(), vec!["half", "items", "annual", "extra"]);
         assert_eq!(t.get("half").unwrap().description(), "我们自己的半年模板");
         assert_eq!(t.get("half").unwrap().origin, Origin::File(dir.path().join("half.md.tera")));
-        let e = Templates::builtin().with_dir(&dir.path().join("nope")).unwrap_err();
+        let e = Templates::builtin().with_dir(&dir.path().join("nope")).unwrap_err().to_string();
         assert!(e.starts_with(&format!("无法读取模板文件夹 {}：", dir.path().join("nope").display())), "{e}");
     }
 }
