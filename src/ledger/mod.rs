@@ -32,7 +32,9 @@ mod store;
 mod tests;
 
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
-pub use store::{BUSY_TIMEOUT, Ledger, PendingDraft, TEST_ABORT_AFTER_LINES_ENV};
+#[cfg(any(test, feature = "fault-injection"))]
+pub use store::TEST_ABORT_AFTER_LINES_ENV;
+pub use store::{BUSY_TIMEOUT, Ledger, PendingDraft};
 
 use crate::domain::location::{Location, Problem};
 use crate::domain::money::from_fen;

@@ -31,11 +31,21 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// month), `save_draft` checks the whole draft in one join instead.
 const MAX_PROBED_LINES: usize = if cfg!(test) { 1 } else { 10_000 };
 
-/// TEST-ONLY crash hook. When this environment variable holds a number N, `save_draft` calls
-/// `std::process::abort()` right after inserting its N-th line (N = 0: right after the batch row), inside the
-/// open transaction. The CLI crash test uses it to show that a killed `pay` leaves the ledger as it was. Never set
-/// it in production.
+/// Crash injection for the tests, compiled only into test builds (the cargo feature `fault-injection`, which
+/// `cargo test` turns on through the dev-dependency of the package on itself, or the lib's own unit tests): when
+/// this environment variable holds a number N, `save_draft` calls `std::process::abort()` right after inserting its
+/// N-th line (N = 0: right after the batch row), inside the open transaction. The crash tests use it to show that a
+/// killed `pay` leaves the ledger as it was. A release build does not read the variable at all.
+#[cfg(any(test, feature = "fault-injection"))]
 pub const TEST_ABORT_AFTER_LINES_ENV: &str = "YOUFU_TEST_ABORT_AFTER_LINES";
+
+/// The line after which `save_draft` aborts the process (see `TEST_ABORT_AFTER_LINES_ENV`); never, outside tests.
+fn abort_after_lines() -> Option<usize> {
+    #[cfg(any(test, feature = "fault-injection"))]
+    return std::env::var(TEST_ABORT_AFTER_LINES_ENV).ok().and_then(|v| v.trim().parse::<usize>().ok());
+    #[cfg(not(any(test, feature = "fault-injection")))]
+    None
+}
 
 /// A draft recorded inside an open transaction (`Ledger::begin_draft`): `finish` commits it, dropping it rolls
 /// it back.
@@ -334,7 +344,7 @@ impl Ledger {
         batch: &NewBatch,
         lines: impl IntoIterator<Item = LineRef<'a>>,
     ) -> Result<PendingDraft<'_>, LedgerError> {
-        let abort_after = std::env::var(TEST_ABORT_AFTER_LINES_ENV).ok().and_then(|v| v.trim().parse::<usize>().ok());
+        let abort_after = abort_after_lines();
         let path = self.path.clone();
         let err = |e| sql_err(&path, e);
         // Draft lines are appended in order: full pages can go to the file as they fill (pages past the end of the
