@@ -1,6 +1,7 @@
 //! Phase timings for profiling long runs: with `YOUFU_TIMINGS=1` in the environment each phase's wall time and the
 //! elapsed total are printed to stderr with the resident memory
-//! (`[timings] read inputs 1.234 s (total 1.234 s, resident 80 MB)`); otherwise nothing.
+//! (`[timings] read inputs 1.234 s (total 1.234 s, resident 80 MB)`), after what the readers noted during the
+//! phase (`input::notes`); otherwise nothing. The only place youfu prints timings.
 
 use std::time::Instant;
 
@@ -25,6 +26,9 @@ impl Timings {
             return;
         }
         let now = Instant::now();
+        for note in crate::input::notes::take() {
+            eprintln!("[timings] {note}");
+        }
         eprintln!(
             "[timings] {what} {:.3} s (total {:.3} s, resident {} MB)",
             (now - self.last).as_secs_f64(),

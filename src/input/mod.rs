@@ -14,6 +14,7 @@ mod fields;
 #[cfg(test)]
 mod fuzz;
 pub mod limits;
+pub mod notes;
 pub mod roster;
 pub mod sheet;
 pub mod standards;

@@ -683,10 +683,8 @@ pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option
                     Ended::Stopped => return,
                     Ended::Odd { cells } => cells,
                 };
-                // For profiling (the cli's YOUFU_TIMINGS): calamine is several times slower.
-                if std::env::var_os("YOUFU_TIMINGS").is_some() {
-                    eprintln!("[timings] {file_name}: calamine reads the sheet from cell {}", given + 1);
-                }
+                // For profiling (printed by the CLI's timings): calamine is several times slower.
+                super::notes::note(format!("{file_name}: calamine reads the sheet from cell {}", given + 1));
                 // The scanner stops at a part or row beyond the bounds too: calamine, which would hold them whole,
                 // is given the package only once it is measured.
                 if let Err(problems) = limits::check_package(&file_name, &bytes, limits::Sheets::Streamed) {
