@@ -13,6 +13,7 @@ mod explain;
 mod failure;
 mod history;
 mod init;
+pub mod internal;
 mod ledger_io;
 mod ledger_state;
 mod load;
