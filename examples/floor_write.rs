@@ -8,13 +8,15 @@
 //! cargo run --release --example floor_write -- --rows 162494 --out /tmp/floor.xlsx
 //! ```
 
+use anyhow::Context;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
-    let rows: u32 = arg("--rows").ok_or("usage: floor_write --rows N --out PATH")?.parse()?;
-    let out = arg("--out").ok_or("usage: floor_write --rows N --out PATH")?;
+    let usage = || anyhow::anyhow!("usage: floor_write --rows N --out PATH");
+    let rows: u32 = arg("--rows").ok_or_else(usage)?.parse().context("--rows")?;
+    let out = arg("--out").ok_or_else(usage)?;
 
     let cell = Format::new().set_font_name("宋体").set_font_size(10.5).set_border(FormatBorder::Thin);
     let text = cell.clone().set_num_format("@");
@@ -75,7 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ws.write_string_with_format(row, 12, &account, &text)?;
         ws.write_string_with_format(row, 13, "示例：退役军人部发〔2023〕XX号（示例数据）", &text)?;
     }
-    wb.save(&out)?;
+    wb.save(&out).with_context(|| format!("writing {out}"))?;
     println!("wrote {rows} rows to {out}");
     Ok(())
 }

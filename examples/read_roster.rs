@@ -11,8 +11,9 @@
 
 use youfu::domain::Categories;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args().nth(1).ok_or("usage: read_roster ROSTER.csv|ROSTER.xlsx [--dump]")?;
+fn main() -> anyhow::Result<()> {
+    let path =
+        std::env::args().nth(1).ok_or_else(|| anyhow::anyhow!("usage: read_roster ROSTER.csv|ROSTER.xlsx [--dump]"))?;
     let dump = std::env::args().nth(2).as_deref() == Some("--dump");
     match youfu::input::read_roster(std::path::Path::new(&path), &Categories::default()) {
         Ok(recipients) => {
