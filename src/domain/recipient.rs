@@ -180,7 +180,8 @@ pub struct AttrNames {
 }
 
 /// A cheap hash of a column name: its length and first 8 bytes (names are short; a collision only costs a
-/// comparison).
+/// comparison). The multiplier is 2^64 / φ (Fibonacci hashing): it mixes every bit of the packed bytes into the
+/// high bits, so nearby names (same first character, different length) land in different slots.
 fn name_hash(name: &str) -> u64 {
     let b = name.as_bytes();
     let mut head = [0u8; 8];

@@ -584,6 +584,8 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
 
 /// Whether a (身份证号, 项目) of half `half` (0 or 1) of the persons is in `seen` or in `parts` twice.
 fn any_repeat(seen: &DupSeen, parts: &[Parsed], half: u64) -> bool {
+    // The top bit of the packed 身份证号 times 2^64 / φ (Fibonacci hashing): the packed number's own high bits are
+    // nearly the same for everyone (region and birth year), so it is mixed before splitting people in two halves.
     let mine = |id: u64| id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 63 == half;
     let keys = || parts.iter().flat_map(|p| &p.entries).filter_map(|e| e.key.as_ref()).filter(|k| mine(k.id));
     // About half of the rows are this half's (no pass over them only to count).

@@ -21,6 +21,9 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// freeze committed rows. Version 2: lookup indexes for history/explain/arrears and the `paid_totals` view.
 /// Version 3: the batch's entitlement and shortfalls (audit). Version 4: drafts in their own table, committed
 /// lines moved there by `commit`, repeated texts interned in `calcs`, stored batch totals (see `MIGRATION_4`).
+/// Version 5: a draft's lines as chunks of JSON text (`draft_chunks`), `draft_lines` a view over them (see
+/// `MIGRATION_5`). Version 6: each committed batch's report columns packed into one blob (`packed_lines`, see
+/// `MIGRATION_6`). Version 7: bank transfers, 退回 events and 重发 (see `MIGRATION_7`). Each constant's comment says what its version adds and why.
 pub(super) const MIGRATIONS: &[&str] =
     &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7];
 
