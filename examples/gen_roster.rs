@@ -1127,7 +1127,7 @@ const NOTES_HEAD: &str = r#"# Fixtures (示例数据 — sample data, every pers
 
 Everything here is **sample data**. Names are drawn from common 姓/名 characters; 身份证号 use the fictional region
 5199xx (no real prefecture) with a correct GB 11643 check character; bank accounts are random 19-digit numbers with a
-6217/6228/6230 prefix. The amounts come from the "Known figures" of `shared/domain.md` and are **not** the law of any
+6217/6228/6230 prefix. The amounts come from the "Sample figures" of `docs/domain.md` and are **not** the law of any
 county in any month. The fixture month for tests is **2024-03** (所属期).
 
 This file is written by `examples/gen_roster.rs` (do not edit it by hand; change the generator and rerun

@@ -1,4 +1,4 @@
-//! The 每月20日前 deadline (domain rule 5): for 所属期 M the money must reach the accounts on or before the 20th
+//! The 每月20日前 deadline (rule 5 of docs/domain.md): for 所属期 M the money must reach the accounts on or before the 20th
 //! of M, or the last working day before it when the 20th is not a working day; the bank needs its own lead
 //! time in working days before that. Also whether a given pay date met it.
 

@@ -1,4 +1,5 @@
-//! The monthly amount of one standard for one recipient: unit conversion, then rounding to 分.
+//! The monthly amount of one standard for one recipient (rule 3 of docs/domain.md): unit conversion, then
+//! rounding to 分.
 //!
 //! 元/年 → 金额 ÷ 12; 元/月 → 金额; the per-service-year units multiply by 服役年限 first. The exact quotient is
 //! kept (28 significant digits) until the one rounding step, so a desk calculator gives the same 分.

@@ -1,5 +1,5 @@
-//! The audit of one month (domain rule 5): was the money in the accounts by the deadline, and was the batch 足额
-//! — every eligible recipient paid their whole regular amount. Money the bank returned (退回) did not reach the
+//! The audit of one month (rule 5 of docs/domain.md): was the money in the accounts by the deadline, and was the
+//! batch 足额 — every eligible recipient paid their whole regular amount. Money the bank returned (退回) did not reach the
 //! account: the month is short by it until a 重发 makes it whole (and then says when, and how late). The shortfall
 //! is itemised — each person left unpaid and each transfer returned, each amount counted once. Pure: the caller
 //! supplies the ledger's facts and the calendar's verdict.

@@ -1,6 +1,6 @@
 //! Is a recipient paid for a 所属期, and if not, why (a reason printed next to the person, never a silent
-//! omission). Rule 4 of the domain page: from 起发年月; through the month of death; not from 停发年月; not while
-//! suspended; and, when configured, not while the 年度确认 is overdue (伤残抚恤管理办法 第25条).
+//! omission). Rule 4 of docs/domain.md: from 起发年月; through the month of death; not from 停发年月; not while
+//! suspended; and, when configured, not while the 年度确认 is overdue (rule 9: 伤残抚恤管理办法 第25条).
 
 use super::exception::ExceptionKind;
 use crate::domain::{Recipient, Status, YearMonth};

@@ -1,4 +1,4 @@
-//! 丧葬补助: after a death, a one-time sum of N months of the amount in force in the death month (军人抚恤优待
+//! 丧葬补助 (rule 8 of docs/domain.md): after a death, a one-time sum of N months of the amount in force in the death month (军人抚恤优待
 //! 条例 2024 第22、32、62条). N per 类别 from configuration (defaults: 12 for 残疾军人, 6 for the rest), or per
 //! person from the roster's 丧葬补助月数. Paid once, in the first batch after the death month; a death before
 //! the ledger's first committed month is outside what the ledger knows, so it is listed, not paid.

@@ -1,5 +1,6 @@
 //! The pure core: which standard applies, how much a month is, who is paid and who is not (and why), and the
-//! totals. No file, no clock, no printing: every function takes domain values and returns domain values.
+//! totals. No file, no clock, no printing: every function takes domain values and returns domain values. The
+//! rules it implements, with their legal basis, are docs/domain.md.
 
 pub mod amount;
 pub mod audit;

@@ -1,4 +1,4 @@
-//! Choosing the standard: which 标准 rows match a recipient, which one is in force on a month's first day, and
+//! Choosing the standard (rule 2 of docs/domain.md): which 标准 rows match a recipient, which one is in force on a month's first day, and
 //! the checks that make a pick never silent (overlaps, gaps, a recipient nobody's row matches).
 //!
 //! Rows with the same 项目 and the same keys form a chain of dated versions. An open-ended row ends the day before

@@ -1,9 +1,9 @@
-//! 类别: the kinds of 优抚对象 the domain page lists, their common aliases, and the nearest known name for a
+//! 类别: the kinds of 优抚对象 docs/domain.md lists, their common aliases, and the nearest known name for a
 //! misspelling. A county adds its own kinds and aliases in youfu.toml.
 
 use std::collections::BTreeMap;
 
-/// The kinds named in `shared/domain.md` (Words).
+/// The kinds named in docs/domain.md ("Words", 类别).
 pub const KNOWN: &[&str] = &[
     "残疾军人",
     "烈士遗属",

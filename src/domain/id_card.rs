@@ -1,4 +1,4 @@
-//! 公民身份号码 (GB 11643-1999): 18 characters, the last a check character by ISO 7064 MOD 11-2.
+//! 公民身份号码 (GB 11643-1999, rule 7 of docs/domain.md): 18 characters, the last a check character by ISO 7064 MOD 11-2.
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;

@@ -1,4 +1,4 @@
-//! Domain types: the words of `shared/domain.md` as Rust types. No IO, no clock.
+//! Domain types: the words of the domain (docs/domain.md, "Words") as Rust types. No IO, no clock.
 
 pub mod account;
 pub mod bank_return;

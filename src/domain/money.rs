@@ -1,4 +1,4 @@
-//! Money: `Decimal` 元 in memory, integer 分 at rest. Rounding is always explicit (四舍五入 = half away from zero
+//! Money (rule 1 of docs/domain.md): `Decimal` 元 in memory, integer 分 at rest. Rounding is always explicit (四舍五入 = half away from zero
 //! by default); never `round_dp`, which is banker's rounding. A float from a spreadsheet cell enters here once.
 //!
 //! Money as text is written here too, in one of two forms, one per kind of output:

@@ -3,7 +3,7 @@
 //! A monthly run is first recorded as a draft batch (its lines streamed by `save_draft` from borrowed `LineRef`s
 //! into `draft_chunks`, a few thousand lines of JSON a row, which the view `draft_lines` shows as rows); `commit`
 //! moves them into `lines` and marks the batch paid (发放日期). Money is integer 分. The database itself guarantees
-//! rule 6 of the domain (never pay twice): among committed lines a (身份证号, 项目, 所属期) has at most one 正常 line, a
+//! rule 6 of docs/domain.md (never pay twice): among committed lines a (身份证号, 项目, 所属期) has at most one 正常 line, a
 //! person at most one 丧葬补助 line, a month at most one committed batch, and a committed line or batch can be
 //! neither changed nor deleted (triggers). 补发 lines add to the 正常 line of their 所属期; `paid_totals` (and the SQL
 //! view `paid_totals`) give the total paid per person, 项目 and 所属期.

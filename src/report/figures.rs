@@ -6,7 +6,7 @@
 //! August counts in the first half year. The period's total is therefore the ledger's committed total of those
 //! batches, to the 分.
 //!
-//! Counting ("Words" of the domain page):
+//! Counting ("Words" of docs/domain.md):
 //! - 金额: Σ of every line of the group (正常, 补发 and 丧葬补助), exact, in 元 (`Decimal` from integer 分);
 //! - 人次: payments counted per person per month — distinct (身份证号, 所属期) pairs among the group's **正常**
 //!   lines (a person paid two 项目 in one month is one 人次 of the total, and one 人次 of each 项目);
