@@ -6,9 +6,6 @@
 //! cargo run --release --example floor_read -- bench/data/roster-100000.csv
 //! ```
 
-// A tool run by hand or by bench/run.sh: printing is its output.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
-
 use anyhow::{Context, Result, anyhow};
 use calamine::{Reader, Xlsx, open_workbook};
 

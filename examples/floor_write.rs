@@ -8,9 +8,6 @@
 //! cargo run --release --example floor_write -- --rows 162494 --out /tmp/floor.xlsx
 //! ```
 
-// A tool run by hand or by bench/run.sh: printing is its output.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
-
 use anyhow::Context;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 

@@ -9,9 +9,6 @@
 //! cargo run --release --example gen_roster -- --rows 1000000 --format xlsx --out big.xlsx [--seed 2024]
 //! ```
 
-// A tool run by hand or by bench/run.sh: printing is its output.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
-
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet};

@@ -9,9 +9,6 @@
 //! /usr/bin/time -f "%e s %U user %S sys %M KB" target/release/examples/read_roster bench/data/roster-1000000.csv
 //! ```
 
-// A tool run by hand or by bench/run.sh: printing is its output.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
-
 use youfu::domain::Categories;
 
 fn main() -> anyhow::Result<()> {

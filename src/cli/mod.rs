@@ -1,7 +1,7 @@
 //! The command line: argument parsing, dispatch, and the mapping of failures to messages and exit codes.
 //! Commands live one per file; each calls `input` → `compute` → `output` and returns a `Failure` on refusal.
 
-// The commands are where youfu talks to the user: the only module that prints (Cargo.toml [lints]).
+// The commands are where youfu talks to the user: the only module that prints (src/lib.rs denies it elsewhere).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod arrears;
