@@ -1,15 +1,17 @@
 //! youfu (优抚): monthly 抚恤/补助 payouts, the ledger of what was paid, the 每月20日前 deadline, and the
 //! statistics sections of the 半年工作总结.
 //!
-//! Where things live:
+//! Where things live, lower layers first: a module uses only modules listed before it (README "Layout" gives
+//! the exact table; tests/layering.rs checks it). The rules the code implements are docs/domain.md.
 //! - `domain`   — the words of the domain as types: 身份证号, 所属期, money, 类别, recipients, standards, located errors.
-//! - `compute`  — pure functions: eligibility, choosing the standard, the monthly amount, rounding, summaries.
-//! - `input`    — reading the bureau's sheets (xlsx/xls/ods/csv, UTF-8 or GBK) into domain types.
-//! - `output`   — writing payments.xlsx, payments.csv, the bank file, exceptions.csv and manifest.json.
-//! - `ledger`   — the 台账 (SQLite): drafts, committed batches and lines; the database refuses to pay twice.
 //! - `calendar` — China's working-day calendar and the 每月20日前 deadline.
-//! - `report`   — filters and templates for the 工作总结 statistics paragraphs.
-//! - `config`   — youfu.toml.
+//! - `compute`  — pure functions: eligibility, choosing the standard, the monthly amount, rounding, summaries;
+//!   the rule types a run applies.
+//! - `config`   — youfu.toml, read into the core's rule types and the edges' settings.
+//! - `input`    — reading the bureau's sheets (xlsx/xls/ods/csv, UTF-8 or GBK) into domain types.
+//! - `ledger`   — the 台账 (SQLite): drafts, committed batches and lines; the database refuses to pay twice.
+//! - `output`   — writing payments.xlsx, payments.csv, the bank file, exceptions.csv and manifest.json.
+//! - `report`   — figures, templates and the Word writer for the 工作总结 statistics paragraphs.
 //! - `cli`      — argument parsing and the commands; maps errors to messages and exit codes.
 
 // A `Problem` carries a full location and Chinese message: it is the product, not an afterthought, and it is
