@@ -56,7 +56,8 @@ pub fn push_month(buf: &mut Vec<u8>, month: YearMonth) {
 /// that a text a spreadsheet would run as a formula is written `'`-prefixed and quoted (`formula_like`). Every
 /// CSV file youfu writes goes through here.
 /// payments.csv of a province is 1.6 million lines; through the csv crate its writing was the longest thread of
-/// `pay`.
+/// `pay`. Against the csv crate's `write_byte_record` with a reused record (examples/csv_write.rs, 1M lines of
+/// ten fields, the same 119 MB): 204-218 ms against 339-361 ms, best of 5, twice.
 pub struct CsvOut<W: Write> {
     out: W,
     buf: Vec<u8>,
