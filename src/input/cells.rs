@@ -446,6 +446,18 @@ fn scientific_by_chars(text: &str) -> bool {
         && all_digits(exp)
 }
 
+/// Column letters as Excel shows them: 0 → A, 26 → AA.
+pub fn column_letter(index: usize) -> String {
+    let mut n = index + 1;
+    let mut s = Vec::new();
+    while n > 0 {
+        let r = (n - 1) % 26;
+        s.push((b'A' + r as u8) as char);
+        n = (n - 1) / 26;
+    }
+    s.iter().rev().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

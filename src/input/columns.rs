@@ -2,6 +2,8 @@
 //! matching, and finding the header row under title and unit rows, including a two-row merged header.
 
 use super::cells::{Cell, normalize_text};
+// Defined with the cells (a leaf that sheet.rs uses too, without importing columns.rs back); found here as before.
+pub use super::cells::column_letter;
 use super::sheet::Table;
 use crate::domain::{Location, Problem};
 use std::collections::BTreeMap;
@@ -251,18 +253,6 @@ fn cell_header_text(cell: Option<&Cell>) -> String {
         Some(Cell::Text(t)) => normalize_text(t),
         _ => String::new(),
     }
-}
-
-/// Column letters as Excel shows them: 0 → A, 26 → AA.
-pub fn column_letter(index: usize) -> String {
-    let mut n = index + 1;
-    let mut s = Vec::new();
-    while n > 0 {
-        let r = (n - 1) % 26;
-        s.push((b'A' + r as u8) as char);
-        n = (n - 1) / 26;
-    }
-    s.iter().rev().collect()
 }
 
 /// A candidate header built from one row, or from two rows (upper, lower) of a merged header.

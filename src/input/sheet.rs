@@ -509,7 +509,7 @@ pub(super) fn check_cell_length(
     .at(Location::file(file)
         .with_sheet(sheet.map(str::to_string))
         .with_row(excel_row)
-        .with_column(super::columns::column_letter(column)))
+        .with_column(super::cells::column_letter(column)))
     .hint("请检查该单元格：可能误粘贴了大量内容；删去多余的内容后再试。")
     .into())
 }
