@@ -27,6 +27,8 @@ FLOORS = {
     "pay_csv_no_xlsx": ("floor_read_csv",),
     "pay_xlsx": ("floor_read_xlsx", "floor_write_xlsx"),
     "pay_xlsx_no_xlsx": ("floor_read_xlsx",),
+    "pay_csv_long": ("floor_write_xlsx",),
+    "pay_csv_long_no_xlsx": ("floor_read_csv",),
 }
 LABELS = {
     "floor_read_csv": "floor: read roster.csv (csv crate)",
@@ -36,6 +38,8 @@ LABELS = {
     "pay_csv_no_xlsx": "`pay` from CSV, `--no-xlsx` (CSV outputs, bank file, ledger)",
     "pay_xlsx": "`pay` from .xlsx, all outputs + ledger",
     "pay_xlsx_no_xlsx": "`pay` from .xlsx, `--no-xlsx`",
+    "pay_csv_long": "`pay` from CSV with long texts (`gen_roster --long-texts`), all outputs",
+    "pay_csv_long_no_xlsx": "`pay` from CSV with long texts, `--no-xlsx`",
     "commit": "`commit` of the month's draft",
     "report": "`report --period 2024H1` over six committed months",
     "arrears": "`arrears --from 2024-01 --to 2024-12` over twelve committed months",

@@ -76,6 +76,9 @@ for n in ${SIZES//,/ }; do
     r="$DATA/roster-$n.$f"
     [[ -s "$r" ]] || "$BIN/examples/gen_roster" --rows "$n" --format "$f" --out "$r"
   done
+  # The same people with 姓名, 开户行, 乡镇（街道）, 村（社区） and 备注 2–3 times longer (memory grows with the texts).
+  rl="$DATA/roster-$n-long.csv"
+  [[ -s "$rl" ]] || "$BIN/examples/gen_roster" --rows "$n" --format csv --long-texts --out "$rl"
   W="$DATA/w$n"
   mkdir -p "$W"
   # Only `youfu init` creates a ledger: an empty one made once, copied fresh before each timed run that needs one.
@@ -87,6 +90,9 @@ for n in ${SIZES//,/ }; do
     measure "pay_$f" "$n" "$pay 2>/dev/null" "rm -rf $W/pay.db $W/out-$f && cp $W/empty.db $W/pay.db"
     measure "pay_${f}_no_xlsx" "$n" "$pay --no-xlsx 2>/dev/null" "rm -rf $W/pay.db $W/out-$f && cp $W/empty.db $W/pay.db"
   done
+  pay="$YOUFU --ledger $W/pay.db pay --month 2024-03 --roster $rl --standards $STD --out $W/out-long"
+  measure pay_csv_long "$n" "$pay 2>/dev/null" "rm -rf $W/pay.db $W/out-long && cp $W/empty.db $W/pay.db"
+  measure pay_csv_long_no_xlsx "$n" "$pay --no-xlsx 2>/dev/null" "rm -rf $W/pay.db $W/out-long && cp $W/empty.db $W/pay.db"
   lines=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counts"]["payments"])' "$W/out-csv/manifest.json")
   measure floor_write_xlsx "$n" "$BIN/examples/floor_write --rows $lines --out $W/floor.xlsx"
 

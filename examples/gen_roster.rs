@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! cargo run --release --example gen_roster -- --fixtures fixtures
-//! cargo run --release --example gen_roster -- --rows 1000000 --format xlsx --out big.xlsx [--seed 2024]
+//! cargo run --release --example gen_roster -- --rows 1000000 --format xlsx --out big.xlsx [--seed 2024] [--long-texts]
 //! ```
 
 use chrono::{Datelike, NaiveDate};
@@ -438,6 +438,9 @@ const C_DEATH: usize = 16;
 const C_CONFIRM: usize = 17;
 const C_BANK: usize = 18;
 const C_ACCOUNT: usize = 19;
+const C_TOWN: usize = 20;
+const C_VILLAGE: usize = 21;
+const C_NOTE: usize = 22;
 
 fn cells(p: &Person, serial: usize) -> Vec<Cell> {
     let opt_date = |d: Option<NaiveDate>| d.map_or(Cell::Empty, Cell::Date);
@@ -1185,6 +1188,11 @@ row (xlsx in rust_xlsxwriter's constant-memory mode), with the same mix of 类�
 0.5 % starting in 2024, 0.2 % accounts failing Luhn, no overdue 年度确认 and no blank accounts. IDs are unique by
 construction (each 类别 has its own region codes 5199xx and its n-th person is mapped by a bijection onto
 (town, birth day, sequence number)), so no set of seen IDs is kept.
+
+`--long-texts` makes 姓名, 开户行, 乡镇（街道）, 村（社区） and 备注 2–3 times longer (compound names of 5–7
+characters, the bank branch written out per town, `城关镇人民政府`, `红星村第3村民小组`, a 备注 of 32
+characters different for every row) and leaves every other cell as it was: the roster a batch's memory is measured
+on when people's texts are long.
 "#;
 
 fn write_notes(roster: &Roster, dir: &Path) -> Res<()> {
@@ -1351,16 +1359,79 @@ fn big_person(g: &mut Generator) -> Person {
     p
 }
 
-fn write_big(rows: u64, format: &str, out: &Path, seed: u64) -> Res<()> {
+/// `--long-texts`: the 姓名, 开户行, 乡镇（街道）, 村（社区） and 备注 of a row made 2–3 times longer than the plain
+/// roster's (the memory a batch needs grows with the texts it keeps per person). The plain roster's cells are
+/// rewritten from their own values and a PRNG of their own, so the other columns are the plain roster's, byte for
+/// byte, and the plain roster's output does not change.
+struct LongTexts(Rng);
+
+impl LongTexts {
+    fn new(seed: u64) -> LongTexts {
+        LongTexts(Rng(seed ^ 0x4C4F_4E47_5445_5854))
+    }
+
+    fn text(cells: &[Cell], c: usize) -> String {
+        match &cells[c] {
+            Cell::Text(s) => s.clone(),
+            _ => String::new(),
+        }
+    }
+
+    fn rewrite(&mut self, cells: &mut [Cell], male: bool) {
+        let rng = &mut self.0;
+        // 姓名 (2–3 characters): a compound name of 5–7, as minority and transliterated names are.
+        let pool = if male { MALE_GIVEN } else { FEMALE_GIVEN };
+        let mut name = Self::text(cells, C_NAME);
+        name.push('·');
+        for _ in 0..rng.range(2, 3) {
+            name.push_str(rng.pick::<&str>(pool));
+        }
+        let town = Self::text(cells, C_TOWN);
+        let village = Self::text(cells, C_VILLAGE);
+        // 开户行 (9–11 characters): the branch written out in full, one per town.
+        let bank = Self::text(cells, C_BANK);
+        let bank = match bank.strip_suffix("示例县支行") {
+            Some(head) => format!("{head}股份有限公司示例县{town}支行营业部"),
+            None => format!("{bank}股份有限公司{town}支行营业部"),
+        };
+        // 乡镇（街道）(3–4 characters) and 村（社区）(3–4): with the seat and the group.
+        let long_town = match town.strip_suffix("街道") {
+            Some(_) => format!("示例县{town}办事处"),
+            None => format!("{town}人民政府"),
+        };
+        let group = if village.ends_with("社区") { "居民小组" } else { "村民小组" };
+        let long_village = format!("{village}第{}{group}", rng.range(1, 9));
+        // 备注 (blank in the plain roster; the fixture's are 8–15 characters): 32, different for everyone.
+        let mut note = format!("示例：{}年度确认已完成，家属联系电话1", 2023 + rng.below(2));
+        for _ in 0..10 {
+            note.push((b'0' + rng.below(10) as u8) as char);
+        }
+        cells[C_NAME] = Cell::text(name);
+        cells[C_BANK] = Cell::text(bank);
+        cells[C_TOWN] = Cell::text(long_town);
+        cells[C_VILLAGE] = Cell::text(long_village);
+        cells[C_NOTE] = Cell::text(note);
+    }
+}
+
+fn write_big(rows: u64, format: &str, out: &Path, seed: u64, long_texts: bool) -> Res<()> {
     let mut g = Generator::new(seed);
+    let mut long = long_texts.then(|| LongTexts::new(seed));
+    let mut row_cells = |g: &mut Generator, i: u64| {
+        let p = big_person(g);
+        let mut c = cells(&p, i as usize + 1);
+        if let Some(l) = long.as_mut() {
+            l.rewrite(&mut c, p.male);
+        }
+        c
+    };
     match format {
         "csv" => {
             let file = std::io::BufWriter::new(std::fs::File::create(out)?);
             let mut w = csv::WriterBuilder::new().from_writer(file);
             w.write_record(COLUMNS)?;
             for i in 0..rows {
-                let p = big_person(&mut g);
-                w.write_record(cells(&p, i as usize + 1).iter().map(Cell::plain))?;
+                w.write_record(row_cells(&mut g, i).iter().map(Cell::plain))?;
             }
             w.into_inner().map_err(|e| e.to_string())?.flush()?;
         }
@@ -1375,8 +1446,7 @@ fn write_big(rows: u64, format: &str, out: &Path, seed: u64) -> Res<()> {
                 ws.write_string_with_format(0, c as u16, *name, &head)?;
             }
             for i in 0..rows {
-                let p = big_person(&mut g);
-                for (c, cell) in cells(&p, i as usize + 1).iter().enumerate() {
+                for (c, cell) in row_cells(&mut g, i).iter().enumerate() {
                     if *cell != Cell::Empty {
                         write_cell(ws, i as u32 + 1, c as u16, cell, &f)?;
                     }
@@ -1402,10 +1472,11 @@ fn main() -> Res<()> {
     }
     if let (Some(rows), Some(out)) = (value("--rows"), value("--out")) {
         let format = value("--format").unwrap_or_else(|| "xlsx".into());
-        return write_big(rows.parse()?, &format, &PathBuf::from(out), seed);
+        let long_texts = args.iter().any(|a| a == "--long-texts");
+        return write_big(rows.parse()?, &format, &PathBuf::from(out), seed, long_texts);
     }
     eprintln!(
-        "usage: gen_roster --fixtures DIR [--seed S]\n       gen_roster --rows N --format xlsx|csv --out PATH [--seed S]"
+        "usage: gen_roster --fixtures DIR [--seed S]\n       gen_roster --rows N --format xlsx|csv --out PATH [--seed S] [--long-texts]"
     );
     std::process::exit(2)
 }
