@@ -254,15 +254,16 @@ impl AttrNames {
 }
 
 /// The columns of a roster row under their canonical header, values normalised. Compact: the names are shared
-/// by the whole roster and the values of a row sit in one buffer (a map of owned strings took ~3 KB a person).
+/// by the whole roster and the values of a row sit in one allocation with their ends (a map of owned strings
+/// took ~3 KB a person; a text and an ends array of their own took two allocations: 64 bytes a person more).
 /// With names made by `AttrNames::with_fields` the columns a `Recipient` keeps in its own fields are left out.
 #[derive(Clone)]
 pub struct Attrs {
     names: Arc<AttrNames>,
-    /// The values concatenated, in the order of `names`.
-    text: Box<str>,
-    /// End of each value in `text`.
-    ends: Box<[u32]>,
+    /// The end of each value (one per stored name), then the values concatenated in the order of `names`. The
+    /// ends are u16 (little-endian) when the text is at most `u16::MAX` bytes, which is every real row, and u32
+    /// otherwise: `wide` tells which from the length alone.
+    data: Box<[u8]>,
 }
 
 impl Attrs {
@@ -284,10 +285,32 @@ impl Attrs {
         }
     }
 
+    /// Whether the ends are u32: a text over `u16::MAX` bytes makes `data` longer than any narrow layout can be
+    /// (narrow: 2·stored + text ≤ 2·stored + 65535; wide: 4·stored + text > 2·stored + 65535).
+    fn wide(data: &[u8], stored: usize) -> bool {
+        data.len() > 2 * stored + u16::MAX as usize
+    }
+
     /// The `i`-th value stored.
     fn value(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
+        let stored = self.names.stored;
+        let (width, data) = (if Attrs::wide(&self.data, stored) { 4 } else { 2 }, &self.data[..]);
+        let end = |k: usize| -> usize {
+            let b = &data[k * width..(k + 1) * width];
+            if width == 2 {
+                u16::from_le_bytes([b[0], b[1]]) as usize
+            } else {
+                u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize
+            }
+        };
+        let text = &data[stored * width..];
+        let start = if i == 0 { 0 } else { end(i - 1) };
+        let bytes = &text[start..end(i)];
+        debug_assert!(std::str::from_utf8(bytes).is_ok());
+        // SAFETY: `AttrsBuilder::finish` copied the text from a `String` and the ends from the positions where
+        // whole `&str` values ended in it, so every value lies on char boundaries and is valid UTF-8 (the data is
+        // never changed after). Checking it again would cost every standard look-up of the computation.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
     }
 
     /// (name, value) pairs of the stored values, in name order.
@@ -344,7 +367,19 @@ impl AttrsBuilder {
     /// The row's attributes; the builder is left empty for the next row.
     pub fn finish(&mut self, names: Arc<AttrNames>) -> Attrs {
         assert_eq!(self.ends.len(), names.stored, "one value per column");
-        let attrs = Attrs { names, text: Box::from(self.text.as_str()), ends: Box::from(self.ends.as_slice()) };
+        let narrow = self.text.len() <= u16::MAX as usize;
+        let width = if narrow { 2 } else { 4 };
+        let mut data = Vec::with_capacity(width * self.ends.len() + self.text.len());
+        for &end in &self.ends {
+            if narrow {
+                data.extend_from_slice(&(end as u16).to_le_bytes());
+            } else {
+                data.extend_from_slice(&end.to_le_bytes());
+            }
+        }
+        data.extend_from_slice(self.text.as_bytes());
+        debug_assert_eq!(Attrs::wide(&data, names.stored), !narrow);
+        let attrs = Attrs { names, data: data.into_boxed_slice() };
         self.text.clear();
         self.ends.clear();
         attrs
