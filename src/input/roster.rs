@@ -8,7 +8,7 @@ use super::cells::{self, Cell};
 use super::columns::{self, Field, ROSTER_COLUMNS, ROSTER_REQUIRED};
 use super::columns::{Column, HEADER_SCAN_ROWS, Header};
 use super::fields::{ColumnName, NotData, RowShape, RowView, empty_table, unfit_cells};
-use super::sheet::{Row, RowReader, Table};
+use super::sheet::{Part, Row, RowReader, Table};
 use crate::domain::recipient::{AttrNames, AttrsBuilder, RowLocation, kept_in_field};
 use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status};
 use rust_decimal::Decimal;
@@ -434,12 +434,13 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 2);
     // Parts are taken in turn by whichever thread is free; many small ones leave little for one thread to finish
     // alone at the end (with 8 parts of a 1M roster, one core idled for a quarter of a second).
-    if let Some(parts) = reader.split(16 * workers) {
+    // A UTF-8 file's parts are read back from it as they are taken: its text is not held beside the recipients.
+    if let Some(parts) = Part::split(&mut reader, 16 * workers) {
         // A CSV without quotes: each part is read and converted on a thread of its own, then merged in order.
         // Each part writes its recipients straight into its own stretch of the final vector (room for as many
         // records as the part can hold), so a million recipients are written, and their pages faulted in, once.
         let mut all = std::mem::take(&mut merge.recipients);
-        let rooms: Vec<usize> = parts.iter().map(RowReader::records_at_most).collect();
+        let rooms: Vec<usize> = parts.iter().map(Part::records_at_most).collect();
         all.reserve_exact(rooms.iter().sum());
         let head_len = all.len();
         let mut spare = all.spare_capacity_mut();
@@ -455,12 +456,19 @@ fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Ve
         let work = || {
             let mut scratch = Scratch::default();
             let mut row = Row::default();
+            let mut buf = Vec::new();
             loop {
                 let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(job) = jobs.get(k) else { break };
-                let (mut part, mut placed) =
-                    job.lock().expect("a reader panicked").take().expect("each part is read once");
+                let (part, mut placed) = job.lock().expect("a reader panicked").take().expect("each part is read once");
                 let mut out = Parsed::default();
+                let mut part = match part.open(&mut buf) {
+                    Ok(part) => part,
+                    Err(e) => {
+                        *results[k].lock().expect("a reader panicked") = Some((Err(e), placed.filled));
+                        continue;
+                    }
+                };
                 let read = loop {
                     match part.next_row(&mut row) {
                         Ok(true) => {

@@ -118,6 +118,86 @@ struct CsvSource<'a> {
     embedded_breaks: u64,
     /// `RowReader::records_at_most` before any record is read, when `split` counted it already.
     records_at_most: Option<usize>,
+    /// The file whose bytes the text is, unchanged (a UTF-8 file): `split_from_file` reads its pieces back from
+    /// it rather than keep the whole text while the rows are converted.
+    path: Option<std::path::PathBuf>,
+}
+
+/// Where one piece of a split CSV lies in its text, its first line number − 1, and at most how many records it
+/// holds.
+struct Cut {
+    range: std::ops::Range<usize>,
+    line_offset: u64,
+    records_at_most: usize,
+}
+
+/// A part of a split CSV: a reader over a piece of text in memory (`RowReader::split`) or a piece of a file to
+/// read when it is opened (`RowReader::split_from_file`).
+pub enum Part<'a> {
+    Reader(RowReader<'a>),
+    Piece(CsvPiece),
+}
+
+impl<'a> Part<'a> {
+    /// The part of `reader` split into about `parts`: from the file when it can be read back (the text let go),
+    /// else over the text in memory; `None` when the rows cannot be split (see `RowReader::split`).
+    pub fn split(reader: &'a mut RowReader<'_>, parts: usize) -> Option<Vec<Part<'a>>> {
+        if let Some(pieces) = reader.split_from_file(parts) {
+            return Some(pieces.into_iter().map(Part::Piece).collect());
+        }
+        Some(reader.split(parts)?.into_iter().map(Part::Reader).collect())
+    }
+
+    pub fn records_at_most(&self) -> usize {
+        match self {
+            Part::Reader(r) => r.records_at_most(),
+            Part::Piece(p) => p.records_at_most(),
+        }
+    }
+
+    /// The part's reader; a piece of a file is read into `buf` (see `CsvPiece::open`).
+    pub fn open<'b>(self, buf: &'b mut Vec<u8>) -> Result<RowReader<'b>, Problems>
+    where
+        'a: 'b,
+    {
+        match self {
+            Part::Reader(r) => Ok(r),
+            Part::Piece(p) => p.open(buf),
+        }
+    }
+}
+
+/// A piece of a CSV file's lines (`RowReader::split_from_file`), read from the file only when `open`ed.
+pub struct CsvPiece {
+    file: String,
+    path: std::path::PathBuf,
+    delimiter: u8,
+    cut: Cut,
+}
+
+impl CsvPiece {
+    /// At most how many records the piece holds (as `RowReader::records_at_most` of its reader).
+    pub fn records_at_most(&self) -> usize {
+        self.cut.records_at_most
+    }
+
+    /// The piece's reader, its bytes read from the file now into `buf`. A thread reads all its pieces into one
+    /// buffer: a new one of some megabytes a piece left glibc's heap holed once they were freed (its mmap
+    /// threshold rises to the size of the first freed), 70 MB more resident after reading a province's roster.
+    pub fn open(self, buf: &mut Vec<u8>) -> Result<RowReader<'_>, Problems> {
+        use std::io::{Read, Seek, SeekFrom};
+        buf.clear();
+        buf.resize(self.cut.range.len(), 0);
+        let mut read = || -> std::io::Result<()> {
+            let mut f = std::fs::File::open(&self.path)?;
+            f.seek(SeekFrom::Start(self.cut.range.start as u64))?;
+            f.read_exact(buf)
+        };
+        read().map_err(|e| io_problem(&self.file, &self.path, &e))?;
+        let mut source = CsvSource::new(Cow::Borrowed(&buf[..]), 0, self.delimiter, self.cut.line_offset);
+        source.records_at_most = Some(self.cut.records_at_most);
+        Ok(RowReader { file: self.file, sheet: None, source: Source::Csv(Box::new(source)) })
+    }
 }
 
 impl<'a> RowReader<'a> {
@@ -168,18 +248,26 @@ impl<'a> RowReader<'a> {
             };
             return Err(not_a_spreadsheet(&file, &what, SAVE_AS_HINT));
         }
-        RowReader::csv(file, bytes)
+        let mut reader = RowReader::csv(file, bytes)?;
+        if let Source::Csv(c) = &mut reader.source
+            && c.path.is_some()
+        {
+            c.path = Some(path.to_path_buf());
+        }
+        Ok(reader)
     }
 
     /// A CSV (comma- or tab-separated, told from the first line). Excel row numbers count records, as Excel
     /// shows them when it opens the file (a quoted line break stays inside its cell).
     pub fn csv(file: String, bytes: Vec<u8>) -> Result<RowReader<'static>, Problems> {
-        let (text, base) = decode_bytes(&file, bytes)?;
+        let (text, base, as_is) = decode_bytes(&file, bytes)?;
         let body = &text[base..];
         let first_line = &body[..body.iter().position(|b| *b == b'\n').unwrap_or(body.len())];
         let count = |c: u8| first_line.iter().filter(|b| **b == c).count();
         let delimiter = if count(b'\t') > count(b',') { b'\t' } else { b',' };
-        let source = CsvSource::new(Cow::Owned(text), base, delimiter, 0);
+        let mut source = CsvSource::new(Cow::Owned(text), base, delimiter, 0);
+        // Not a path yet: `open` gives the file's (a CSV made from bytes in memory has none).
+        source.path = as_is.then(std::path::PathBuf::new);
         Ok(RowReader { file, sheet: None, source: Source::Csv(Box::new(source)) })
     }
 
@@ -187,6 +275,36 @@ impl<'a> RowReader<'a> {
     /// (in order, they give the rows this reader would): only for a CSV without any quote, where every line
     /// break ends a record. `None` otherwise.
     pub fn split(&self, parts: usize) -> Option<Vec<RowReader<'_>>> {
+        let Source::Csv(c) = &self.source else {
+            return None;
+        };
+        let text: &[u8] = c.reader.get_ref().get_ref();
+        let readers = self.cuts(parts)?.into_iter().map(|cut| {
+            let mut source = CsvSource::new(Cow::Borrowed(&text[cut.range]), 0, c.delimiter, cut.line_offset);
+            source.records_at_most = Some(cut.records_at_most);
+            RowReader { file: self.file.clone(), sheet: None, source: Source::Csv(Box::new(source)) }
+        });
+        Some(readers.collect())
+    }
+
+    /// As `split`, for a CSV file whose text is its bytes as they are (UTF-8): the pieces are read back from the
+    /// file as they are opened, and this reader lets its text go (it reads no row after), so a province's roster
+    /// is not held whole beside the recipients converted from it. `None` (the text kept) otherwise.
+    pub fn split_from_file(&mut self, parts: usize) -> Option<Vec<CsvPiece>> {
+        let Source::Csv(c) = &self.source else {
+            return None;
+        };
+        let path = c.path.clone().filter(|p| !p.as_os_str().is_empty())?;
+        let delimiter = c.delimiter;
+        let cuts = self.cuts(parts)?;
+        self.source = Source::Rows([].iter());
+        let piece = |cut| CsvPiece { file: self.file.clone(), path: path.clone(), delimiter, cut };
+        Some(cuts.into_iter().map(piece).collect())
+    }
+
+    /// Where `split` cuts the rows not read yet: about `parts` pieces of whole lines. Only for a CSV without any
+    /// quote, where every line break ends a record.
+    fn cuts(&self, parts: usize) -> Option<Vec<Cut>> {
         let Source::Csv(c) = &self.source else {
             return None;
         };
@@ -213,14 +331,18 @@ impl<'a> RowReader<'a> {
         // Each piece's line feeds (for the next piece's first line number) and line-break bytes (its
         // `records_at_most`) in one pass.
         let breaks = count_breaks(&pieces);
-        let mut readers = Vec::with_capacity(pieces.len());
+        let mut cuts = Vec::with_capacity(pieces.len());
+        let mut at = start;
         for (piece, (lf, any)) in pieces.into_iter().zip(breaks) {
-            let mut source = CsvSource::new(Cow::Borrowed(piece), 0, c.delimiter, line - 1);
-            source.records_at_most = Some(records_at_most(piece, any));
-            readers.push(RowReader { file: self.file.clone(), sheet: None, source: Source::Csv(Box::new(source)) });
+            cuts.push(Cut {
+                range: at..at + piece.len(),
+                line_offset: line - 1,
+                records_at_most: records_at_most(piece, any),
+            });
+            at += piece.len();
             line += lf as u64;
         }
-        Some(readers)
+        Some(cuts)
     }
 
     /// A reader whose first row is a refusal.
@@ -353,6 +475,7 @@ impl<'a> CsvSource<'a> {
             count: 0,
             embedded_breaks: 0,
             records_at_most: None,
+            path: None,
         }
     }
 
@@ -946,26 +1069,26 @@ fn parse_iso(s: &str) -> Option<NaiveDateTime> {
 /// Decode CSV bytes: UTF-16 with BOM, UTF-8 (BOM stripped), else GB18030 (a superset of GBK). Bytes that are
 /// neither are refused with the line they are on, never replaced by U+FFFD.
 pub fn decode_text(file: &str, bytes: &[u8]) -> Result<String, Problems> {
-    let (text, base) = decode_bytes(file, bytes.to_vec())?;
-    let mut text = text;
+    let (mut text, base, _) = decode_bytes(file, bytes.to_vec())?;
     text.drain(..base);
     Ok(String::from_utf8(text).expect("decode_bytes gives UTF-8"))
 }
 
-/// `decode_text` keeping UTF-8 bytes where they are: the UTF-8 text and where it starts in it (after a BOM).
-fn decode_bytes(file: &str, bytes: Vec<u8>) -> Result<(Vec<u8>, usize), Problems> {
+/// `decode_text` keeping UTF-8 bytes where they are: the UTF-8 text, where it starts in it (after a BOM), and whether
+/// it is the bytes as they were (UTF-8, not decoded from another encoding).
+fn decode_bytes(file: &str, bytes: Vec<u8>) -> Result<(Vec<u8>, usize, bool), Problems> {
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        return Ok((decode_strict(file, rest, UTF_16LE)?.into_bytes(), 0));
+        return Ok((decode_strict(file, rest, UTF_16LE)?.into_bytes(), 0, false));
     }
     if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        return Ok((decode_strict(file, rest, UTF_16BE)?.into_bytes(), 0));
+        return Ok((decode_strict(file, rest, UTF_16BE)?.into_bytes(), 0, false));
     }
     let base = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let body = &bytes[base..];
     // encoding_rs's check runs many bytes at a time (SIMD); `str::from_utf8` goes character by character
     // through Chinese text, and this is the whole file.
     if encoding_rs::Encoding::utf8_valid_up_to(body) == body.len() {
-        return Ok((bytes, base));
+        return Ok((bytes, base, true));
     }
     // GB18030 never uses 0x0A inside a multi-byte character, so decoding line by line finds the bad line.
     let mut out = String::with_capacity(body.len() * 3 / 2);
@@ -982,7 +1105,7 @@ fn decode_bytes(file: &str, bytes: Vec<u8>) -> Result<(Vec<u8>, usize), Problems
         }
         out.push_str(&text);
     }
-    Ok((out.into_bytes(), 0))
+    Ok((out.into_bytes(), 0, false))
 }
 
 fn decode_strict(file: &str, bytes: &[u8], encoding: &'static encoding_rs::Encoding) -> Result<String, Problems> {
