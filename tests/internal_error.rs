@@ -26,3 +26,26 @@ fn a_panic_exits_1_with_a_chinese_line_and_the_version() {
     assert!(place.parse::<u32>().is_ok(), "{stderr}");
     assert!(out.stdout.is_empty());
 }
+
+/// `youfu standards … | head` where the reader has gone before youfu writes: the run ends by SIGPIPE with nothing
+/// on stderr, as cat or grep would — not with 内部错误 (Rust ignores SIGPIPE, so the print panicked).
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_run_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let dir = tempfile::tempdir().unwrap();
+    // The read end is closed before youfu starts, so its first write fails whatever the timing.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let standards = fixtures.join("standards.xlsx");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_youfu"))
+        .args(["standards", "--standards", standards.to_str().unwrap(), "--date", "2024-03-01"])
+        .current_dir(dir.path())
+        .stdout(writer)
+        .output()
+        .unwrap();
+    // 13: SIGPIPE on Linux and the BSDs.
+    assert_eq!(out.status.signal(), Some(13), "{:?}", out.status);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
