@@ -284,6 +284,23 @@ fn commit(c: &mut postgres::Client, batch: i64, lines: &[Line]) -> Result<(), po
     tx.commit()
 }
 
+/// WANG's regular 定期抚恤金 for 2024-08 (2331.67 元), the line two counties race to commit.
+fn wang_august(calc_id: i64) -> DraftLine<'static> {
+    DraftLine {
+        line_no: 1,
+        person_id: WANG,
+        name: "王五",
+        category: "烈士遗属",
+        town: "城关镇",
+        item: "定期抚恤金",
+        period: "2024-08",
+        kind: "正常",
+        amount_fen: 233167,
+        calc_id,
+        reissue_of: None,
+    }
+}
+
 /// The commit step itself, on lines already in draft_lines.
 fn commit_draft(tx: &mut postgres::Transaction, batch: i64) -> Result<(), postgres::Error> {
     tx.execute(
@@ -391,24 +408,7 @@ fn two_counties_committing_one_persons_month_at_once_one_waits_and_is_refused() 
         std::thread::spawn(move || {
             let calc = calc(&mut client);
             let mut tx = client.transaction().unwrap();
-            copy_draft_lines(
-                &mut tx,
-                xi,
-                [DraftLine {
-                    line_no: 1,
-                    person_id: WANG,
-                    name: "王五",
-                    category: "烈士遗属",
-                    town: "城关镇",
-                    item: "定期抚恤金",
-                    period: "2024-08",
-                    kind: "正常",
-                    amount_fen: 233167,
-                    calc_id: calc,
-                    reissue_of: None,
-                }],
-            )
-            .unwrap();
+            copy_draft_lines(&mut tx, xi, [wang_august(calc)]).unwrap();
             commit_draft(&mut tx, xi).unwrap();
             moved_tx.send(()).unwrap();
             // Long enough for the other commit to reach the index and wait.
@@ -557,24 +557,7 @@ fn a_commit_must_move_every_draft_line_with_its_count_and_total() {
     let batch = draft(c, CHAO_YANG, "2024-08");
     let calc = calc(c);
     let mut tx = c.transaction().unwrap();
-    copy_draft_lines(
-        &mut tx,
-        batch,
-        [DraftLine {
-            line_no: 1,
-            person_id: WANG,
-            name: "王五",
-            category: "烈士遗属",
-            town: "城关镇",
-            item: "定期抚恤金",
-            period: "2024-08",
-            kind: "正常",
-            amount_fen: 233167,
-            calc_id: calc,
-            reissue_of: None,
-        }],
-    )
-    .unwrap();
+    copy_draft_lines(&mut tx, batch, [wang_august(calc)]).unwrap();
     tx.commit().unwrap();
     // Marking it committed with the line still in the draft, or with a total that is not the lines'.
     for sql in [
