@@ -86,6 +86,17 @@ fn a_year_without_a_calendar_is_refused_and_a_user_calendar_adds_it() {
 共 1 个问题。
 "
     );
+    // Run from another folder with --config: the import command in the hint names that config, so it works
+    // when copied (the config's calendar_file is where the import's output goes in).
+    std::fs::create_dir(d.join("县局")).unwrap();
+    std::fs::write(d.join("县局/youfu.toml"), "county = \"测试县\"\n").unwrap();
+    let r = youfu(d, &["--config", "县局/youfu.toml", "deadline", "--month", "2031-05"]);
+    assert_eq!(r.code, 3);
+    assert!(
+        r.stderr.contains("再运行 youfu --config 县局/youfu.toml calendar import 2031年通知.txt --out 日历2031.toml，"),
+        "{}",
+        r.stderr
+    );
     // A made-up 2031 arrangement: 2031-05-01..05 off, Sunday 2031-05-18 a 调休 working day... and the 20th a Tuesday
     std::fs::write(
         d.join("holidays-2031.toml"),

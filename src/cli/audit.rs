@@ -72,7 +72,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let config = &cfg.config;
     let cal = load::calendar(config, args.weekends_only)?;
     load::warn_next_year(&cfg, &cal, load::today()?);
-    let cal_err = |e: crate::calendar::CalendarError| Failure::Data(e.to_problem().into());
+    let cal_err = |e| cfg.calendar_failure(e);
     let ledger = load::ledger(&cfg)?;
     let mut rows = Vec::new();
     for month in from.through(to) {

@@ -47,11 +47,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             "exceptions": batch.exceptions.len(),
             "total": crate::domain::money::format_yuan(batch.total()),
             "warnings": warnings,
+            // check reads no ledger: 补发, 重发 and a 丧葬补助 already paid are only known to pay.
+            "ledger_read": false,
         });
         println!("{}", serde_json::to_string_pretty(&v).expect("plain data"));
     } else {
         println!(
-            "检查通过：花名册 {} 行，标准 {} 条；{} 应发 {} 人 {} 笔，合计 {} 元；未发放 {} 人次（原因见 pay 输出的异常清单）。",
+            "检查通过：花名册 {} 行，标准 {} 条；{} 应发 {} 人 {} 笔，合计 {} 元；未发放 {} 人次（原因见 pay 输出的异常清单）。check 不读台账：补发、重发和已发过的丧葬补助只在 pay 中计入，两者的人数、笔数可能不同。",
             roster.len(),
             table.rows().len(),
             month,

@@ -28,7 +28,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let pay_date = load::date(&args.pay_date, "发放日期")?;
     let cfg = load::config(cli)?;
     let config = &cfg.config;
-    let late_reason = super::pay::check_late(config, month, Some(pay_date), args.allow_late.as_deref())?;
+    let late_reason = super::pay::check_late(&cfg, month, Some(pay_date), args.allow_late.as_deref())?;
     let path = cfg.ledger.clone();
     let mut ledger = load::ledger(&cfg)?;
     let draft = match ledger.batch(month)? {

@@ -39,7 +39,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     };
     load::warn_next_year(&cfg, &cal, today);
     let pay_date = args.pay_date.as_deref().map(|d| load::date(d, "发放日期")).transpose()?;
-    let cal_err = |e: crate::calendar::CalendarError| Failure::Data(e.to_problem().into());
+    let cal_err = |e| cfg.calendar_failure(e);
     let d = deadline(&cal, month, &cfg.config.deadline).map_err(cal_err)?;
     let days_left = cal.working_days_between(today, d.deadline).map_err(cal_err)?;
     let submit_left = cal.working_days_between(today, d.submit_by).map_err(cal_err)?;

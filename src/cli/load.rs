@@ -51,6 +51,17 @@ impl LoadedConfig {
     /// directory: `youfu [--config C] [--ledger L] ARGS`. `--config` is spelled out when it was given (by flag or
     /// `YOUFU_CONFIG`, which a copied line may not have), `--ledger` when it was given; a found youfu.toml is
     /// found again. Paths are as given, quoted for the shell when they need it.
+    /// A calendar refusal as the user sees it: the import command in its hint carries this run's
+    /// `--config`/`--ledger`, as every next-step command youfu prints does (the text itself comes from the pure
+    /// calendar, which knows nothing of the command line).
+    pub fn calendar_failure(&self, e: crate::calendar::CalendarError) -> Failure {
+        let mut problem = e.to_problem();
+        if let Some(hint) = problem.hint.take() {
+            problem.hint = Some(hint.replace("youfu calendar import", &self.command("calendar import")));
+        }
+        Failure::Data(problem.into())
+    }
+
     pub fn command(&self, args: &str) -> String {
         let mut line = String::from("youfu");
         if let (Some(p), ConfigSource::Flag | ConfigSource::Env) = (&self.path, self.source) {

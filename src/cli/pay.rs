@@ -57,14 +57,15 @@ fn io_text(e: &std::io::Error) -> String {
 /// Whether `pay_date` meets the month's deadline; a late date is refused unless a reason is given.
 /// Returns the late reason to record (None when on time or no date given).
 pub fn check_late(
-    config: &crate::config::Config,
+    cfg: &load::LoadedConfig,
     month: crate::domain::YearMonth,
     pay_date: Option<NaiveDate>,
     allow_late: Option<&str>,
 ) -> Result<Option<String>, Failure> {
     let Some(p) = pay_date else { return Ok(None) };
+    let config = &cfg.config;
     let cal = load::calendar(config, false)?;
-    let cal_err = |e: crate::calendar::CalendarError| Failure::Data(e.to_problem().into());
+    let cal_err = |e| cfg.calendar_failure(e);
     let d = deadline(&cal, month, &config.deadline).map_err(cal_err)?;
     match check_pay_date(&cal, &d, p).map_err(cal_err)? {
         Timeliness::OnTime { .. } => Ok(None),
@@ -105,7 +106,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     if let Ok(cal) = load::calendar(config, false) {
         load::warn_next_year(&cfg, &cal, load::today()?);
     }
-    let late_reason = check_late(config, month, pay_date, args.allow_late.as_deref())?;
+    let late_reason = check_late(&cfg, month, pay_date, args.allow_late.as_deref())?;
     // The input files' digests (for manifest.json and the draft) on the second core while the roster is parsed.
     let (roster_path, standards_path, config_path) =
         (args.inputs.roster.clone(), args.inputs.standards.clone(), cfg.path.clone());
