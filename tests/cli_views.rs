@@ -135,3 +135,20 @@ fn history_is_in_period_order() {
         ]
     );
 }
+
+#[test]
+fn the_command_line_speaks_chinese_in_help_and_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = youfu(dir.path(), &["pay", "--mnth", "2024-03"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "没有 --mnth 这个选项。是否想用 --month？\n用法：youfu pay --month <YYYY-MM> --roster <FILE> --standards <FILE> --out <DIR>\n查看全部选项，请运行：youfu pay --help\n"
+    );
+    let r = youfu(dir.path(), &["help", "commit"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("\n用法：youfu commit [选项] --month <YYYY-MM> "), "{}", r.stdout);
+    assert!(r.stdout.contains("\n选项：\n") && r.stdout.contains("  -h, --help"), "{}", r.stdout);
+    assert!(!r.stdout.contains("Print help") && !r.stdout.contains("Usage"), "{}", r.stdout);
+    assert_eq!(youfu(dir.path(), &["commit", "--help"]).stdout, r.stdout);
+}

@@ -26,6 +26,7 @@ mod report;
 pub mod report_command;
 mod standards;
 mod timings;
+mod usage;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -115,13 +116,9 @@ pub fn main() -> i32 {
         eprintln!("已中断{}", if removed > 0 { "：未完成的输出已删除。" } else { "。" });
         std::process::exit(exit::INTERRUPTED);
     });
-    let cli = match Cli::try_parse() {
+    let cli = match usage::parse() {
         Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
-            let _ = e.print();
-            return code;
-        }
+        Err(code) => return code,
     };
     let json = match &cli.command {
         Command::Init(a) => a.json,
@@ -181,10 +178,9 @@ pub fn main() -> i32 {
 /// so the script is made in memory and written here: a reader that stops early (`| head`) is no fault of youfu's
 /// and ends the run quietly; any other failure is a refusal with exit 5.
 fn completions(shell: clap_complete::Shell) -> Result<i32, Failure> {
-    use clap::CommandFactory;
     use std::io::Write;
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "youfu", &mut script);
+    clap_complete::generate(shell, &mut usage::command(), "youfu", &mut script);
     let mut out = std::io::stdout().lock();
     match out.write_all(&script).and_then(|()| out.flush()) {
         Ok(()) => Ok(exit::OK),
