@@ -36,7 +36,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     progress.step("读取台账中已发放的月份");
     let ledger = load::ledger(&cfg)?;
     // The committed months in [from, to] and what was paid for them.
-    let history = ledger_io::history(&ledger, to.next(), from, &roster)?;
+    let history = ledger_io::history(&*ledger, to.next(), from, &roster)?;
     let months = &history.arrears_months;
     progress.step("逐人比对应发与已发");
     let (lines, recoveries) = compute_arrears(&roster, &table, &config.rules(), &history)?;

@@ -37,8 +37,8 @@ impl IntoFailure for Problem {
 pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let month = load::month(&args.month)?;
     let cfg = load::config(cli)?;
-    let mut ledger = load::ledger(&cfg)?;
-    let path = ledger.path().to_path_buf();
+    let ledger = load::ledger(&cfg)?;
+    let path = std::path::PathBuf::from(ledger.shown());
     let file_name = args.file.display().to_string();
     let Some((batch_id, transfers)) = ledger.transfers(month)? else {
         return Err(Problem::new("RETURN_MONTH_NOT_COMMITTED", format!("{month} 没有已确认发放的批次，不能登记退回"))

@@ -29,8 +29,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let cfg = load::config(cli)?;
     let config = &cfg.config;
     let late_reason = super::pay::check_late(&cfg, month, Some(pay_date), args.allow_late.as_deref())?;
-    let path = cfg.ledger.clone();
-    let mut ledger = load::ledger(&cfg)?;
+    let ledger = load::ledger(&cfg)?;
+    let path = std::path::PathBuf::from(ledger.shown());
     let draft = match ledger.batch(month)? {
         Some(b) if b.status == BatchStatus::Draft => b,
         Some(done) => return Err(LedgerError::already_committed(&path, done).into()),

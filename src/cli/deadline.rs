@@ -44,7 +44,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let days_left = cal.working_days_between(today, d.deadline).map_err(cal_err)?;
     let submit_left = cal.working_days_between(today, d.submit_by).map_err(cal_err)?;
     let weekends_only = [month.year(), today.year()].iter().any(|&y| cal.uses_weekends_only_for(y));
-    let committed = super::ledger_state::committed_pay_date(&cfg.ledger, month)?;
+    let committed = super::ledger_state::committed_pay_date(&cfg.ledger_location()?, month)?;
 
     let (status, code, timeliness) = match pay_date.or(committed) {
         Some(p) => match check_pay_date(&cal, &d, p).map_err(cal_err)? {

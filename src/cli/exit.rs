@@ -33,20 +33,10 @@ pub trait LedgerExit {
     fn exit_code(&self) -> i32;
 }
 
-impl LedgerExit for crate::ledger::LedgerError {
+/// Either backend's error (`LedgerError`, and `PgError` inside it) says through `ledger::Refusal` whether it means
+/// a month already paid.
+impl<E: crate::ledger::Refusal> LedgerExit for E {
     fn exit_code(&self) -> i32 {
-        match self {
-            crate::ledger::LedgerError::AlreadyCommitted { .. } => ALREADY_COMMITTED,
-            _ => LEDGER,
-        }
-    }
-}
-
-impl LedgerExit for crate::ledger::pg::PgError {
-    fn exit_code(&self) -> i32 {
-        match self {
-            crate::ledger::pg::PgError::MonthCommitted { .. } => ALREADY_COMMITTED,
-            _ => LEDGER,
-        }
+        if self.month_already_committed() { ALREADY_COMMITTED } else { LEDGER }
     }
 }

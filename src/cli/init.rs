@@ -7,7 +7,7 @@
 use super::load::{self, ConfigSource, LoadedConfig};
 use super::{Cli, Failure};
 use crate::config::{Config, check_county_code};
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::location::LedgerLocation;
 use clap::Args as ClapArgs;
 use serde_json::json;
 use std::io::Write;
@@ -83,24 +83,25 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
 
     // The ledger: an existing youfu ledger is kept as it is (a second `init` changes nothing); anything else there
     // is refused before the configuration is written.
-    let existed = match Ledger::open_existing(&cfg.ledger) {
+    let location = cfg.ledger_location()?;
+    let existed = match crate::ledger::open_existing(&location) {
         Ok(l) => Some(l.batches()?.len()),
-        Err(LedgerError::Missing { .. }) => None,
+        Err(e) if e.is_missing() => None,
         Err(e) => return Err(e.into()),
     };
     if existed.is_none() {
-        match Ledger::create(&cfg.ledger) {
+        match crate::ledger::create(&location) {
             Ok(_) => {}
             // Another init got there first: its ledger is as good as ours.
-            Err(LedgerError::Exists { .. }) => {}
+            Err(e) if e.already_exists() => {}
             Err(e) => return Err(e.into()),
         }
     }
     if let Some(text) = &wrote_config {
         let config_path = cfg.path.as_deref().expect("a config path to write");
         if let Err(e) = write_new(config_path, text) {
-            if existed.is_none() {
-                let _ = std::fs::remove_file(&cfg.ledger);
+            if let (None, LedgerLocation::File(file)) = (existed, &location) {
+                let _ = std::fs::remove_file(file);
             }
             return Err(Failure::Io(format!("无法写出配置文件 {}：{e}；台账未新建", config_path.display())));
         }

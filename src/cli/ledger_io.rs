@@ -9,7 +9,7 @@ use crate::compute::paid::PaidIndexBuilder;
 use crate::config::Config;
 use crate::domain::money::{from_fen, to_fen};
 use crate::domain::{Recipient, YearMonth};
-use crate::ledger::{BatchStatus, Ledger, LedgerError, LineKind, LineRef, NewBatch};
+use crate::ledger::{BatchStatus, LedgerError, LedgerStore, LineKind, LineRef, NewBatch};
 use crate::output::atomic::sha256_hex;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -31,7 +31,7 @@ pub fn lookback_start(month: YearMonth, config: &Config) -> YearMonth {
 /// What the ledger knows that the batch of `month` needs: earlier committed months in the lookback window, what
 /// was paid for them, and whose 丧葬补助 is already paid. Months before the first committed batch never count.
 pub fn history(
-    ledger: &Ledger,
+    ledger: &dyn LedgerStore,
     month: YearMonth,
     from: YearMonth,
     roster: &[Recipient],
@@ -52,8 +52,8 @@ pub fn history(
         ledger.for_each_paid_split(
             first,
             last,
-            |id, item, period, fen| a.add(id, item, period, fen),
-            |id, item, period, fen| b.add(id, item, period, fen),
+            &mut |id, item, period, fen| a.add(id, item, period, fen),
+            &mut |id, item, period, fen| b.add(id, item, period, fen),
         )?;
         a.finish();
         b.finish();

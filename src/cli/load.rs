@@ -4,6 +4,8 @@ use super::{Cli, Failure};
 use crate::compute::StandardTable;
 use crate::config::Config;
 use crate::domain::{Categories, Problems, Recipient, YearMonth};
+use crate::ledger::LedgerStore;
+use crate::ledger::location::LedgerLocation;
 use std::path::{Path, PathBuf};
 
 /// The two input files most commands read.
@@ -75,6 +77,19 @@ impl LoadedConfig {
         line.push(' ');
         line.push_str(args);
         line
+    }
+
+    /// Where the ledger is: a `postgresql://` URL as given (by `--ledger` or the config's `ledger`), else the
+    /// file `ledger`. A URL youfu cannot use is refused here (exit 7).
+    pub fn ledger_location(&self) -> Result<LedgerLocation, Failure> {
+        let given = match &self.ledger_flag {
+            Some(flag) => flag.to_string_lossy(),
+            None => self.config.ledger.as_str().into(),
+        };
+        match LedgerLocation::parse(&given).map_err(|e| Failure::Ledger(e.into()))? {
+            LedgerLocation::File(_) => Ok(LedgerLocation::File(self.ledger.clone())),
+            url => Ok(url),
+        }
     }
 
     /// How the ledger path was decided, for messages: 命令行 --ledger, the config's `ledger` key, or the defaults.
@@ -191,14 +206,14 @@ pub fn init_hint(
     }
 }
 
-/// The ledger the configuration names, opened (never created: only `youfu init` creates one). No file there →
-/// exit 7 saying where youfu looked and the `youfu init` command that creates it.
-pub fn ledger(cfg: &LoadedConfig) -> Result<crate::ledger::Ledger, Failure> {
-    match crate::ledger::Ledger::open_existing(&cfg.ledger) {
-        Err(crate::ledger::LedgerError::Missing { path }) => Err(Failure::NoLedger(format!(
+/// The ledger the configuration names, opened through the ledger seam (never created: only `youfu init` creates
+/// one). No ledger there → exit 7 saying where youfu looked and the `youfu init` command that creates it.
+pub fn ledger(cfg: &LoadedConfig) -> Result<Box<dyn LedgerStore>, Failure> {
+    match crate::ledger::open_existing(&cfg.ledger_location()?) {
+        Err(e) if e.is_missing() => Err(Failure::NoLedger(format!(
             "找不到台账 {}（{}）。台账只由 youfu init 新建；如果这是第一次使用，请运行：{}\n\
              台账在别处时，请用 --ledger 指定，或在配置文件中设置 ledger。",
-            path.display(),
+            e.path().display(),
             cfg.ledger_origin(),
             init_hint(&cfg.path, cfg.source, &cfg.ledger_flag, None)
         ))),

@@ -124,14 +124,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     t.phase("read inputs");
     progress.step("计算发放金额（含补发、丧葬补助）");
 
-    let ledger_path = cfg.ledger.clone();
-    let mut ledger = load::ledger(&cfg)?;
+    let ledger = load::ledger(&cfg)?;
+    let ledger_path = std::path::PathBuf::from(ledger.shown());
     if let Some(b) = ledger.batch(month)?
         && b.status == BatchStatus::Committed
     {
         return Err(Failure::Ledger(LedgerError::already_committed(&ledger_path, b)));
     }
-    let history = ledger_io::history(&ledger, month, ledger_io::lookback_start(month, config), &roster)?;
+    let history = ledger_io::history(&*ledger, month, ledger_io::lookback_start(month, config), &roster)?;
     t.phase("ledger history");
     // The accounts' Luhn notices (a pass over a province's million accounts, bound by memory, not by the check)
     // on a thread of their own: it fills the moments the computation leaves a core idle.
@@ -152,7 +152,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         cfg.path.as_deref(),
     );
     // The outputs' digest (manifest.json's) is known only once every file is written: the draft is recorded
-    // meanwhile inside an open transaction and given the digest at the end (`PendingDraft::finish`).
+    // meanwhile inside an open transaction and given the digest at the end (`DraftWriter::finish`).
     let draft = ledger_io::new_batch(month, &batch, &roster, &table, created.clone(), &record, String::new());
 
     let run = PayRun { month, roster: &roster, standards: &table, batch: &batch, config };
@@ -210,7 +210,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
                 let payments = write_payments();
                 (payments, write_others(), tally())
             });
-            let pending = ledger.begin_draft(&draft.header, draft.lines());
+            let pending = ledger.begin_draft(&draft.header, &mut draft.lines());
             let (payments, others, tallied) = files.join().unwrap_or_else(|_| {
                 let payments = Err(std::io::Error::other(joined(&names.payments_csv)));
                 (payments, Err(io(&joined(&names.bank), "panic")), tally())
@@ -234,7 +234,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             });
             // Err: the workbook failed first (its error comes with `join` below); the draft is recorded and dropped.
             let _ = core_free.recv();
-            let pending = ledger.begin_draft(&draft.header, draft.lines());
+            let pending = ledger.begin_draft(&draft.header, &mut draft.lines());
             let payments = write_payments();
             let others = write_others();
             let tallied = tally();
@@ -276,7 +276,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             }
         })
         .collect();
-    pending.add_transfers(transfers)?;
+    pending.add_transfers(&mut transfers.into_iter())?;
     t.phase("outputs and ledger lines");
 
     let policy = serde_json::to_value(config.rounding.policy).expect("plain data");

@@ -91,7 +91,8 @@ pub fn init_templates(args: &InitArgs) -> Result<i32, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::{Ledger, LineKind, NewBatch, NewLine};
+    use crate::ledger::location::LedgerLocation;
+    use crate::ledger::{LedgerStore, LineKind, NewBatch, NewLine};
     use crate::report::LedgerLine;
 
     fn ym(s: &str) -> crate::domain::YearMonth {
@@ -120,7 +121,7 @@ mod tests {
     /// (`LineSummary::of_lines`), with an empty town, two items, arrears, a funeral grant, a month without a batch
     /// and a month after the period.
     /// Record `lines` as the draft of `month` and commit it (paid on the 10th).
-    fn draft_and_commit(ledger: &mut Ledger, month: &str, lines: &[NewLine]) {
+    fn draft_and_commit(ledger: &dyn LedgerStore, month: &str, lines: &[NewLine]) {
         let batch = NewBatch {
             month: ym(month),
             created: "2024-01-01T00:00:00+08:00".into(),
@@ -130,13 +131,13 @@ mod tests {
             entitled_fen: 0,
             shortfalls: "[]".into(),
         };
-        ledger.save_draft(&batch, lines.iter().map(NewLine::line_ref)).unwrap();
+        ledger.save_draft(&batch, &mut lines.iter().map(NewLine::line_ref)).unwrap();
         let pay_date = chrono::NaiveDate::from_ymd_opt(ym(month).year(), ym(month).month(), 10).unwrap();
         ledger.commit(ym(month), pay_date, "2024-01-10T00:00:00+08:00", "in", None).unwrap();
     }
 
     /// The committed lines of the period's batches, as the report loads them when it counts them itself.
-    fn loaded_lines(ledger: &Ledger, period: &Period) -> Vec<LedgerLine> {
+    fn loaded_lines(ledger: &dyn LedgerStore, period: &Period) -> Vec<LedgerLine> {
         let mut lines = Vec::new();
         for m in period.months() {
             lines.extend(ledger.batch_lines(m).unwrap().into_iter().map(|l| LedgerLine {
@@ -158,7 +159,7 @@ mod tests {
     #[test]
     fn the_ledger_counts_match_the_counting_of_the_lines() {
         let dir = tempfile::tempdir().unwrap();
-        let mut ledger = Ledger::open(&dir.path().join("youfu.db")).unwrap();
+        let ledger = crate::ledger::create(&LedgerLocation::File(dir.path().join("youfu.db"))).unwrap();
         let months: [(&str, Vec<NewLine>); 3] = [
             (
                 "2024-01",
@@ -179,10 +180,10 @@ mod tests {
             ("2024-07", vec![line("C", "东乡", "抚恤金", "2024-07", LineKind::Regular, 100)]),
         ];
         for (m, lines) in months {
-            draft_and_commit(&mut ledger, m, &lines);
+            draft_and_commit(&*ledger, m, &lines);
         }
         let period: Period = "2024H1".parse().unwrap();
-        let lines = loaded_lines(&ledger, &period);
+        let lines = loaded_lines(&*ledger, &period);
         let counted = summary(&ledger.period_counts(period.first, period.last).unwrap(), &period);
         assert_eq!(counted, LineSummary::of_lines(&period, &lines));
         // By hand: 100+30+100+100+5+999 = 1334 分 in 6 lines, persons A and B, 正常 pairs (A,01) (B,01) (B,03) = 3.
@@ -204,7 +205,7 @@ mod tests {
     #[test]
     fn the_ledger_counts_match_the_counting_of_the_lines_over_many_persons() {
         let dir = tempfile::tempdir().unwrap();
-        let mut ledger = Ledger::open(&dir.path().join("youfu.db")).unwrap();
+        let ledger = crate::ledger::create(&LedgerLocation::File(dir.path().join("youfu.db"))).unwrap();
         // 60 persons: 58 eighteen-character numbers (the last ending in X), one short id and one with a lower-case x.
         let mut ids: Vec<String> =
             (0..58).map(|i| format!("4405241950{:07}{}", i * 7919 % 10_000_000, i % 10)).collect();
@@ -244,10 +245,10 @@ mod tests {
             if m > 0 {
                 generated += lines.len() as u64;
             }
-            draft_and_commit(&mut ledger, month, &lines);
+            draft_and_commit(&*ledger, month, &lines);
         }
         let period: Period = "2024H1".parse().unwrap();
-        let lines = loaded_lines(&ledger, &period);
+        let lines = loaded_lines(&*ledger, &period);
         let counted = summary(&ledger.period_counts(period.first, period.last).unwrap(), &period);
         assert_eq!(counted, LineSummary::of_lines(&period, &lines));
         // Every line generated for 2024-01..04 is counted, and 2023-12's are not.

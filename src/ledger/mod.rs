@@ -1,40 +1,25 @@
-//! The ledger (台账): what was actually paid, kept in one SQLite file (`youfu.db` by default).
+//! The ledger (台账): what was actually paid. This module is its interface — the seam between the commands and
+//! the backends — and the types both sides share; the backends live in folders of their own.
 //!
-//! A monthly run is first recorded as a draft batch (its lines streamed by `save_draft` from borrowed `LineRef`s
-//! into `draft_chunks`, a few thousand lines of JSON a row, which the view `draft_lines` shows as rows); `commit`
-//! moves them into `lines` and marks the batch paid (发放日期). Money is integer 分. The database itself guarantees
-//! rule 6 of docs/domain.md (never pay twice): among committed lines a (身份证号, 项目, 所属期) has at most one 正常 line, a
-//! person at most one 丧葬补助 line, a month at most one committed batch, and a committed line or batch can be
-//! neither changed nor deleted (triggers). 补发 lines add to the 正常 line of their 所属期; `paid_totals` (and the SQL
-//! view `paid_totals`) give the total paid per person, 项目 and 所属期.
-//!
-//! - `schema` — the schema as an ordered list of SQL migrations, and the checks that decide whether a file is a
-//!   youfu ledger at all.
-//! - `packed` — a committed batch's report columns packed into one blob at commit, for `period_counts`.
-//! - `sql`    — SQLite's failures as `LedgerError`s (locked → busy, not a database → corrupt, a constraint → its
-//!   Chinese reason), shared by the others.
-//! - `store`  — `Ledger`: open/create, `save_draft`, `commit` (each one `BEGIN IMMEDIATE` transaction), queries.
-//!   Queries over many months stream instead of loading lines: `period_counts` (the report's groups, counted in
-//!   one sequential pass, no sort), `for_each_paid` (what arrears and `pay` need of earlier months),
-//!   `funeral_paid_ids`.
+//! - `api`      — `LedgerStore` (what the commands record and read) and `DraftWriter` (a draft being written),
+//!   and `open_existing` / `create`, which choose the backend from the `LedgerLocation`. `cli/` talks to the
+//!   ledger only through these (tests/layering.rs refuses `cli` naming `ledger::sqlite` or `ledger::pg`).
 //! - `location` — a ledger is a file path (SQLite) or a `postgresql://` URL.
-//! - `pg` — the same ledger on a PostgreSQL server, for a city or province (issue 22; not used by the commands
-//!   yet).
+//! - here       — the shared types: lines (`LineRef`, `NewLine`, `PaidLine`), batches (`NewBatch`, `BatchInfo`),
+//!   bank transfers and 退回 events, the report's counts (`PeriodCounts`), and `LedgerError`, the one error type
+//!   of the interface (a PostgreSQL failure is carried in `LedgerError::Pg`).
+//! - `sqlite`   — the ledger in one SQLite file, a county's default (`sqlite::Ledger`, behind `LedgerStore`).
+//! - `pg`       — the same ledger on a PostgreSQL server, for a city or province (issue 22; its store functions
+//!   are being filled in: until they are, `open_existing` refuses a `postgresql://` ledger with a clear message).
+//!
+//! Money is integer 分 at rest; each backend's database itself keeps rule 6 of docs/domain.md (never pay twice).
 
-mod counts;
+mod api;
 pub mod location;
-mod packed;
 pub mod pg;
-mod schema;
-mod sql;
-mod store;
-#[cfg(test)]
-mod tests;
+pub mod sqlite;
 
-pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
-#[cfg(any(test, feature = "fault-injection"))]
-pub use store::TEST_ABORT_AFTER_LINES_ENV;
-pub use store::{BUSY_TIMEOUT, Ledger, PendingDraft};
+pub use api::{DraftWriter, LedgerStore, Refusal, create, open_existing};
 
 use crate::domain::location::{Location, Problem};
 use crate::domain::money::from_fen;
@@ -449,6 +434,15 @@ pub enum LedgerError {
     /// Any other SQLite failure.
     #[error("台账 {} 读写失败：{source}", .path.display())]
     Sqlite { path: PathBuf, source: rusqlite::Error },
+    /// A PostgreSQL ledger's refusal or failure, as `pg` words it (its code, message and exit code are its own).
+    /// Boxed: its largest refusal is larger than any other variant, and every `Result` of the ledger carries it.
+    #[error(transparent)]
+    Pg(Box<pg::PgError>),
+    /// A `postgresql://` ledger, which the commands cannot use yet (issue 22 fills in `pg`'s store).
+    #[error(
+        "台账 {shown} 是 PostgreSQL 数据库：PostgreSQL 台账尚未接入，这一版 youfu 只能使用台账文件。请用 --ledger 指定台账文件，或在配置文件中把 ledger 设为文件路径；未作任何修改"
+    )]
+    PostgresNotYet { shown: String },
 }
 
 impl LedgerError {
@@ -479,12 +473,30 @@ impl LedgerError {
             LedgerError::Rejected { .. } => "LEDGER_REJECTED",
             LedgerError::Io { .. } => "LEDGER_IO",
             LedgerError::Sqlite { .. } => "LEDGER_SQLITE",
+            LedgerError::Pg(e) => e.code(),
+            LedgerError::PostgresNotYet { .. } => "LEDGER_POSTGRES_NOT_YET",
         }
     }
 
-    /// The ledger file concerned.
+    /// No ledger there (no file; a database without a youfu ledger): only `youfu init` makes one.
+    pub fn is_missing(&self) -> bool {
+        match self {
+            LedgerError::Missing { .. } => true,
+            LedgerError::Pg(e) => matches!(**e, pg::PgError::Uninitialised { .. }),
+            _ => false,
+        }
+    }
+
+    /// `create` found a ledger already there.
+    pub fn already_exists(&self) -> bool {
+        matches!(self, LedgerError::Exists { .. })
+    }
+
+    /// The ledger concerned: its file, or (PostgreSQL) its target as a path-like text, for messages only.
     pub fn path(&self) -> &std::path::Path {
         match self {
+            LedgerError::Pg(e) => std::path::Path::new(e.target()),
+            LedgerError::PostgresNotYet { shown } => std::path::Path::new(shown),
             LedgerError::Missing { path }
             | LedgerError::Exists { path }
             | LedgerError::NotLedger { path, .. }
@@ -517,14 +529,40 @@ impl LedgerError {
             | LedgerError::Rejected { path: p, .. }
             | LedgerError::Io { path: p, .. }
             | LedgerError::Sqlite { path: p, .. } => *p = path.to_path_buf(),
+            LedgerError::Pg(_) | LedgerError::PostgresNotYet { .. } => {}
         }
         self
     }
 
     /// As a located `Problem` (location = the ledger file), for the CLI's text and JSON failure output.
     pub fn to_problem(&self) -> Problem {
+        if let LedgerError::Pg(e) = self {
+            return e.to_problem();
+        }
         let message = self.to_string();
         let message = message.trim_end_matches('。');
         Problem::new(self.code(), message).at(Location::file(self.path().display().to_string()))
+    }
+}
+
+impl From<pg::PgError> for LedgerError {
+    fn from(e: pg::PgError) -> Self {
+        LedgerError::Pg(Box::new(e))
+    }
+}
+
+impl Refusal for LedgerError {
+    fn month_already_committed(&self) -> bool {
+        match self {
+            LedgerError::AlreadyCommitted { .. } => true,
+            LedgerError::Pg(e) => e.month_already_committed(),
+            _ => false,
+        }
+    }
+}
+
+impl Refusal for pg::PgError {
+    fn month_already_committed(&self) -> bool {
+        matches!(self, pg::PgError::MonthCommitted { .. })
     }
 }

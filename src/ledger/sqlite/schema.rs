@@ -6,8 +6,8 @@
 //! transaction together with the `user_version` bump, so a crash leaves the file at a whole version. A released
 //! migration is never edited: a change to the schema is a new entry at the end of `MIGRATIONS`.
 
-use super::LedgerError;
 use super::sql::sql_err;
+use crate::ledger::LedgerError;
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 

@@ -12,7 +12,7 @@
 //! line: person u64 (a packed 身份证号, or `OTHER` | its index in the last dictionary), 分 i64, u16 所属期 index
 //! with the kind in its top two bits, and u16 indexes of 类别, 项目, 乡镇.
 
-use super::LineKind;
+use crate::ledger::LineKind;
 use rustc_hash::FxHashMap;
 
 const MAGIC: &[u8] = b"YFPL1\n";

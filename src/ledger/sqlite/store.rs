@@ -13,11 +13,11 @@
 use super::packed::PackedWriter;
 use super::schema::{self, Found};
 use super::sql::{FUNERAL_ONCE, NEGATIVE_AMOUNT, REGULAR_ONCE, constraint_detail, parse_text, sql_err};
-use super::{
+use crate::domain::month::YearMonth;
+use crate::ledger::{
     BatchInfo, BatchStatus, LedgerError, LineKind, LineRef, NewBatch, NewReturn, PaidLine, PaidTotal, PendingReturn,
     PeriodCounts, ReturnMark, ReturnRecord, ReturnedLine, TransferRecord, TransferRef,
 };
-use crate::domain::month::YearMonth;
 use chrono::NaiveDate;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, Statement, TransactionBehavior, params};
 use std::borrow::Cow;
@@ -115,7 +115,10 @@ const READ_CACHE_SIZE: i64 = -16_384;
 /// `PRAGMA cache_size` while a draft is recorded: 8 MiB.
 const DRAFT_CACHE_SIZE: i64 = -8_192;
 
-/// The ledger file, open.
+/// The ledger file, open. Every method takes `&self` (the contract of `LedgerStore`, which this implements in
+/// `sqlite/mod.rs`): a write opens its `BEGIN IMMEDIATE` transaction with `Transaction::new_unchecked`, which
+/// rusqlite allows on a shared connection. A second write started while a `PendingDraft` is still open is refused
+/// by SQLite itself ("cannot start a transaction within a transaction", `LedgerError::Sqlite`), never nested.
 pub struct Ledger {
     conn: Connection,
     path: PathBuf,
@@ -308,7 +311,7 @@ impl Ledger {
     }
 
     /// Change how long a write waits for another process (default `BUSY_TIMEOUT`).
-    pub fn set_busy_timeout(&mut self, timeout: Duration) -> Result<(), LedgerError> {
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), LedgerError> {
         self.conn.busy_timeout(timeout).map_err(|e| sql_err(&self.path, e))
     }
 
@@ -327,7 +330,7 @@ impl Ledger {
     /// can only meet a committed 正常 line of that 所属期, and there is none unless one exists at all (one
     /// `EXISTS`); the 丧葬补助 lines and 正常 lines of other periods are few and looked up one by one.
     pub fn save_draft<'a>(
-        &mut self,
+        &self,
         batch: &NewBatch,
         lines: impl IntoIterator<Item = LineRef<'a>>,
     ) -> Result<BatchInfo, LedgerError> {
@@ -340,7 +343,7 @@ impl Ledger {
     /// digest (known once the files are complete) and commits. Dropping the `PendingDraft` instead rolls the
     /// whole draft back: the ledger is as before.
     pub fn begin_draft<'a>(
-        &mut self,
+        &self,
         batch: &NewBatch,
         lines: impl IntoIterator<Item = LineRef<'a>>,
     ) -> Result<PendingDraft<'_>, LedgerError> {
@@ -350,7 +353,7 @@ impl Ledger {
         // Draft lines are appended in order: full pages can go to the file as they fill (pages past the end of the
         // file need no journal), so a draft needs a small cache — the large one is for `commit`'s index inserts.
         self.conn.pragma_update(None, "cache_size", DRAFT_CACHE_SIZE).map_err(err)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(err)?;
         if let Some(done) = committed_batch(&tx, &path, batch.month)? {
             return Err(already_committed(&path, done));
         }
@@ -469,7 +472,7 @@ impl Ledger {
     /// draft (`NoDraft`), when already committed (`AlreadyCommitted`), when `inputs_digest` differs from the
     /// draft's (`InputsChanged`), or when a line was paid meanwhile (`AlreadyPaid`). One transaction.
     pub fn commit(
-        &mut self,
+        &self,
         month: YearMonth,
         pay_date: NaiveDate,
         committed_at: &str,
@@ -479,7 +482,7 @@ impl Ledger {
         let path = self.path.clone();
         let err = |e| sql_err(&path, e);
         self.conn.pragma_update(None, "cache_size", CACHE_SIZE).map_err(err)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(err)?;
         // Under the write lock: the commit is the step that cannot be taken back.
         schema::check_commit_inputs(&tx, &path)?;
         if let Some(done) = committed_batch(&tx, &path, month)? {
@@ -741,7 +744,7 @@ impl Ledger {
     /// Record 退回 events of the committed batch `batch_id` of `month` (one transaction): each event and the
     /// ledger ids of its lines. Returns how many were recorded.
     pub fn record_returns(
-        &mut self,
+        &self,
         batch_id: i64,
         month: YearMonth,
         recorded_at: &str,
@@ -749,7 +752,7 @@ impl Ledger {
     ) -> Result<usize, LedgerError> {
         let path = self.path.clone();
         let err = |e| sql_err(&path, e);
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(err)?;
         for (e, lines) in events {
             tx.execute(
                 "INSERT INTO bank_returns (batch_id, month, transfer_no, person_id, name, account, amount_fen,

@@ -17,8 +17,8 @@
 
 use super::packed::{Packed, Person};
 use super::sql::{parse_text, sql_err};
-use super::{LedgerError, LineCounts, LineKind, PeriodCounts};
 use crate::domain::month::YearMonth;
+use crate::ledger::{LedgerError, LineCounts, LineKind, PeriodCounts};
 use rusqlite::Connection;
 use rusqlite::types::Type;
 use rustc_hash::FxHashMap;

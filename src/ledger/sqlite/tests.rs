@@ -2,6 +2,7 @@
 
 use super::schema::MIGRATIONS;
 use super::*;
+use crate::ledger::*;
 // Exit codes are the CLI's (cli/exit.rs); these tests check the one each refusal ends with.
 use crate::cli::exit::{ALREADY_COMMITTED as EXIT_ALREADY_COMMITTED, LEDGER as EXIT_LEDGER, LedgerExit};
 use chrono::NaiveDate;
@@ -236,7 +237,7 @@ fn of_two_processes_creating_the_same_ledger_one_creates_and_the_other_is_told_i
 #[test]
 fn a_pending_draft_gets_its_outputs_digest_at_the_end_or_rolls_back() {
     let (_dir, path) = temp_ledger();
-    let mut ledger = Ledger::open(&path).unwrap();
+    let ledger = Ledger::open(&path).unwrap();
     let (header, lines) =
         batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)]);
     let pending = ledger.begin_draft(&header, lines.iter().map(NewLine::line_ref)).unwrap();
@@ -387,7 +388,7 @@ fn commit_keeps_a_late_reason() {
 #[test]
 fn commit_without_a_draft_is_refused() {
     let (dir, path) = temp_ledger();
-    let mut ledger = Ledger::open(&path).unwrap();
+    let ledger = Ledger::open(&path).unwrap();
     let err = ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-1", None).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -1028,7 +1029,7 @@ fn two_processes_committing_the_same_month_never_make_two_committed_batches() {
                 let path = path.clone();
                 let barrier = Arc::clone(&barrier);
                 std::thread::spawn(move || {
-                    let mut ledger = Ledger::open(&path).unwrap();
+                    let ledger = Ledger::open(&path).unwrap();
                     barrier.wait();
                     let committed_at = format!("2024-03-18T10:00:0{n}+08:00");
                     ledger.commit(ym("2024-03"), date("2024-03-15"), &committed_at, "in-1", None)
@@ -1253,7 +1254,7 @@ fn commit_checks_the_pages_it_reads_and_refuses_a_damaged_draft_leaving_the_file
     }
     std::fs::write(&path, &bytes).unwrap();
     // `open` (what `pay` uses) does not read the whole file: the header is fine, and so is the committed month.
-    let mut ledger = Ledger::open(&path).unwrap();
+    let ledger = Ledger::open(&path).unwrap();
     assert_eq!(ledger.batch_lines(ym("2024-03")).unwrap().len(), 2);
     // `commit` checks the tables it reads before it writes anything.
     let err = ledger.commit(ym("2024-04"), date("2024-04-15"), COMMITTED_AT, "in-1", None).unwrap_err();
@@ -1933,7 +1934,7 @@ fn a_version_4_draft_migrates_into_chunks_and_commits() {
             .unwrap();
         }
     }
-    let mut ledger = Ledger::open(&path).unwrap();
+    let ledger = Ledger::open(&path).unwrap();
     assert_eq!(ledger.conn().pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), SCHEMA_VERSION);
     // 420000 + 420001 + 420002 + 420003 = 1680006 分 in 4 lines, one chunk.
     let draft = ledger.batch(ym("2024-03")).unwrap().unwrap();

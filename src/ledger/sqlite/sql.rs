@@ -1,7 +1,7 @@
 //! SQLite's failures as the ledger reports them (`sql_err`, `parse_text`), in a leaf of their own: `store`,
 //! `schema` and `counts` all map errors the same way without importing one another.
 
-use super::LedgerError;
+use crate::ledger::LedgerError;
 use rusqlite::ErrorCode;
 use rusqlite::types::Type;
 use std::path::Path;
