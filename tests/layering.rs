@@ -3,13 +3,21 @@
 //! files inside a module may not import one another in a circle. Test code (`#[cfg(test)] mod … { }` blocks,
 //! `tests.rs`, `testutil.rs`) is not checked: a test may reach up to see what the user sees.
 //!
+//! A module's own folders may be units of their own, listed as `parent::child` (the ledger's backends,
+//! `ledger::sqlite` and `ledger::pg`): a reference names the unit it reaches (`crate::ledger::sqlite::Ledger` →
+//! `ledger::sqlite`, `super::pg::PgError` from ledger/location.rs → `ledger::pg`), a module may always use its own
+//! sub-units (the ledger's interface opens a backend), and everything else must be in the table. So `cli` may use
+//! the ledger's interface and shared types but not name a backend, and the backends may not reach up to `cli` or
+//! `compute`.
+//!
 //! The scan reads the source as text with comments and string literals blanked out, so a path in a message or a
 //! doc comment does not count, and keeps every line where it was, so a failure names the line.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// What each top-level module may use. Lower layers first; a module may use only modules listed before it.
+/// What each top-level module (and each unit `parent::child`) may use. Lower layers first; a module may use only
+/// modules listed before it, and its own sub-units.
 const ALLOWED: &[(&str, &[&str])] = &[
     // The pure core: the words of the domain, the working-day calendar, the computations.
     ("domain", &[]),
@@ -20,6 +28,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // The edges: files in, files out, the ledger, the report's text.
     ("input", &["domain", "calendar", "compute"]),
     ("ledger", &["domain", "calendar", "compute"]),
+    // The ledger's backends, behind its interface (`ledger::LedgerStore`): each may use the interface's shared
+    // types, never the commands or the computations.
+    ("ledger::sqlite", &["domain", "calendar", "ledger"]),
+    ("ledger::pg", &["domain", "calendar", "ledger"]),
     ("output", &["domain", "calendar", "compute", "config"]),
     ("report", &["domain", "calendar", "compute", "config", "input"]),
     // The commands: everything.
@@ -91,6 +103,36 @@ fn the_checker_sees_upward_imports_and_cycles() {
     assert_eq!(cycles, ["ledger: schema -> store -> schema"]);
 }
 
+/// The ledger's backends are units of their own: `cli` may not name them, they may not reach up, and the ledger's
+/// interface may open them.
+#[test]
+fn the_checker_keeps_the_ledger_backends_behind_the_interface() {
+    let src = |rel: &str, text: &str| Source { rel: rel.into(), code: code_of(text) };
+    let found = upward_imports(&[
+        src(
+            "cli/load.rs",
+            "use crate::ledger::{LedgerStore, location::LedgerLocation};\nuse crate::ledger::sqlite::Ledger;\n",
+        ),
+        src("cli/exit.rs", "impl LedgerExit for super::super::ledger::{pg::PgError, LedgerError} {}\n"),
+        src("ledger/api.rs", "use super::sqlite::Ledger;\nfn f() { crate::ledger::pg::PgLedger::open(); }\n"),
+        src("ledger/location.rs", "use super::pg::PgError;\n"),
+        src("ledger/sqlite/store.rs", "use crate::ledger::{BatchInfo, LedgerError};\nuse super::schema;\n"),
+        src("ledger/sqlite/mod.rs", "use crate::compute::Rules;\nuse super::pg::PgError;\n"),
+        src("ledger/pg/mod.rs", "use crate::cli::exit;\nuse super::sqlite::Ledger;\n"),
+    ]);
+    assert_eq!(
+        found,
+        [
+            "src/cli/load.rs:2: cli uses ledger::sqlite; cli may use only: domain, calendar, compute, config, input, ledger, output, report",
+            "src/cli/exit.rs:1: cli uses ledger::pg; cli may use only: domain, calendar, compute, config, input, ledger, output, report",
+            "src/ledger/sqlite/mod.rs:1: ledger::sqlite uses compute; ledger::sqlite may use only: domain, calendar, ledger",
+            "src/ledger/sqlite/mod.rs:2: ledger::sqlite uses ledger::pg; ledger::sqlite may use only: domain, calendar, ledger",
+            "src/ledger/pg/mod.rs:1: ledger::pg uses cli; ledger::pg may use only: domain, calendar, ledger",
+            "src/ledger/pg/mod.rs:2: ledger::pg uses ledger::sqlite; ledger::pg may use only: domain, calendar, ledger",
+        ]
+    );
+}
+
 fn sources() -> Vec<Source> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
@@ -125,21 +167,28 @@ fn module_of(rel: &Path) -> (String, usize) {
     (parts[0].clone(), depth)
 }
 
-/// Every reference to another top-level module: (line, module).
+/// Every reference to another unit: (line, unit). A path is resolved from the crate root (`crate::`, and
+/// `youfu::` in main.rs) or from the file's own module (`super::`), and names the longest unit of `ALLOWED` it
+/// reaches (`ledger::sqlite`, else `ledger`). References to the file's own unit or to one of its sub-units are
+/// left out.
 fn references(s: &Source) -> Vec<(usize, String)> {
+    let own = unit_of(&s.rel);
     let (top, depth) = module_of(&s.rel);
+    // The file's module path: ledger/sqlite/store.rs → [ledger, sqlite, store]; ledger/sqlite/mod.rs → [ledger, sqlite].
+    let module: Vec<String> =
+        s.rel.iter().map(|p| p.to_str().unwrap().trim_end_matches(".rs").to_string()).filter(|p| p != "mod").collect();
     let mut refs = Vec::new();
     let b = s.code.as_bytes();
     let mut i = 0;
     while i < b.len() {
         let rest = &s.code[i..];
         let starts_ident = i == 0 || !is_ident(b[i - 1]);
-        let path = if !starts_ident {
+        let path: Option<(usize, Vec<String>)> = if !starts_ident {
             None
         } else if rest.starts_with("crate::") {
-            Some(i + "crate::".len())
+            Some((i + "crate::".len(), Vec::new()))
         } else if top == "main" && rest.starts_with("youfu::") {
-            Some(i + "youfu::".len())
+            Some((i + "youfu::".len(), Vec::new()))
         } else if rest.starts_with("super::") {
             let mut j = i;
             let mut ups = 0;
@@ -147,18 +196,39 @@ fn references(s: &Source) -> Vec<(usize, String)> {
                 j += "super::".len();
                 ups += 1;
             }
-            if ups >= depth { Some(j) } else { None }
+            Some((j, module[..depth.saturating_sub(ups)].to_vec()))
         } else {
             None
         };
-        let Some(at) = path else {
+        let Some((at, prefix)) = path else {
             i += 1;
             continue;
         };
         let line = s.code[..i].matches('\n').count() + 1;
-        for name in names_at(&s.code, at) {
-            if name != top && name != "self" {
-                refs.push((line, name));
+        for (name, end) in names_at(&s.code, at) {
+            let mut path = prefix.clone();
+            path.push(name);
+            // One segment further, for a unit such as ledger::sqlite (`ledger::sqlite::X`, `ledger::{sqlite::X}`).
+            let subs: Vec<String> = match s.code[end..].strip_prefix("::") {
+                Some(_) => names_at(&s.code, end + 2).into_iter().map(|(n, _)| n).collect(),
+                None => Vec::new(),
+            };
+            let mut units: Vec<String> = subs
+                .iter()
+                .map(|sub| {
+                    let mut p = path.clone();
+                    p.push(sub.clone());
+                    unit_of_path(&p)
+                })
+                .collect();
+            if units.is_empty() {
+                units.push(unit_of_path(&path));
+            }
+            for unit in units {
+                let inside = unit == own || unit.starts_with(&format!("{own}::"));
+                if !inside && unit != "self" && unit != "super" {
+                    refs.push((line, unit));
+                }
             }
         }
         i = at;
@@ -166,11 +236,32 @@ fn references(s: &Source) -> Vec<(usize, String)> {
     refs
 }
 
-/// The first segment(s) of a path starting at `at`: `ledger::X` → [ledger]; `{domain::Y, cli}` → [domain, cli].
-fn names_at(code: &str, at: usize) -> Vec<String> {
+/// The unit of `ALLOWED` a file belongs to: ledger/sqlite/store.rs → ledger::sqlite, ledger/api.rs → ledger.
+fn unit_of(rel: &Path) -> String {
+    let parts: Vec<String> = rel.iter().map(|p| p.to_str().unwrap().trim_end_matches(".rs").to_string()).collect();
+    unit_of_path(&parts)
+}
+
+/// The longest unit of `ALLOWED` that a module path starts with (its first segment when none is longer).
+fn unit_of_path(path: &[String]) -> String {
+    let joined = path.join("::");
+    ALLOWED
+        .iter()
+        .map(|(unit, _)| *unit)
+        .filter(|unit| unit.contains("::") && (joined == *unit || joined.starts_with(&format!("{unit}::"))))
+        .max_by_key(|unit| unit.len())
+        .map(str::to_string)
+        .unwrap_or_else(|| path.first().cloned().unwrap_or_default())
+}
+
+/// The first segment(s) of a path starting at `at`, each with where it ends: `ledger::X` → [ledger];
+/// `{domain::Y, cli}` → [domain, cli].
+fn names_at(code: &str, at: usize) -> Vec<(String, usize)> {
     let b = code.as_bytes();
     if b.get(at) != Some(&b'{') {
-        return vec![ident_at(code, at)];
+        let name = ident_at(code, at);
+        let end = at + name.len();
+        return vec![(name, end)];
     }
     let mut names = Vec::new();
     let mut depth = 0;
@@ -189,7 +280,9 @@ fn names_at(code: &str, at: usize) -> Vec<String> {
             }
             b',' if depth == 1 => expect = true,
             c if expect && is_ident(c) => {
-                names.push(ident_at(code, k));
+                let name = ident_at(code, k);
+                let end = k + name.len();
+                names.push((name, end));
                 expect = false;
             }
             _ => {}
@@ -210,7 +303,7 @@ fn upward_imports(sources: &[Source]) -> Vec<String> {
     let allowed: BTreeMap<&str, &[&str]> = ALLOWED.iter().copied().collect();
     let mut found = Vec::new();
     for s in sources {
-        let (top, _) = module_of(&s.rel);
+        let top = unit_of(&s.rel);
         let Some(may) = allowed.get(top.as_str()) else {
             found.push(format!(
                 "src/{}: module {top} is not in the table ALLOWED of tests/layering.rs",
@@ -260,7 +353,12 @@ fn file_cycles(sources: &[Source]) -> Vec<String> {
                 let starts_ident = at == 0 || !is_ident(s.code.as_bytes()[at - 1]);
                 from = at + prefix.len();
                 if starts_ident && !s.code[from..].starts_with("super::") {
-                    uses.extend(names_at(&s.code, from).into_iter().filter(|n| siblings.contains(n) && *n != stem));
+                    uses.extend(
+                        names_at(&s.code, from)
+                            .into_iter()
+                            .map(|(n, _)| n)
+                            .filter(|n| siblings.contains(n) && *n != stem),
+                    );
                 }
             }
         }

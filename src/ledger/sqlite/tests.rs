@@ -1117,7 +1117,7 @@ fn an_abort_in_the_middle_of_save_draft_leaves_the_previous_draft() {
         ))
         .unwrap();
     let status = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "ledger::tests::crash_child_saves_a_draft", "--nocapture"])
+        .args(["--ignored", "--exact", "ledger::sqlite::tests::crash_child_saves_a_draft", "--nocapture"])
         .env(CHILD_LEDGER_ENV, &path)
         .env(TEST_ABORT_AFTER_LINES_ENV, "1")
         .stdout(std::process::Stdio::null())
