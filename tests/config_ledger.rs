@@ -351,3 +351,40 @@ fn a_named_config_that_is_missing_is_an_error_with_the_init_command() {
     );
     assert!(entries(d).is_empty());
 }
+
+/// A `postgresql://` ledger (issue 22) goes through the ledger seam to the PostgreSQL backend, which the commands
+/// cannot use yet: every command, `init` included, refuses it with exit 7 and says so, and writes nothing. A URL
+/// of another scheme is refused as a URL, not taken for a file.
+#[test]
+fn a_postgresql_ledger_is_refused_until_the_backend_is_connected() {
+    let dir = workdir(ROSTER, STANDARDS);
+    let d = dir.path();
+    let url = "postgresql://youfu:s3cret@db.example:5432/ledger";
+    let refusal = "错误：台账 postgresql://youfu:***@db.example:5432/ledger 是 PostgreSQL 数据库：PostgreSQL 台账尚未接入，\
+                   这一版 youfu 只能使用台账文件。请用 --ledger 指定台账文件，或在配置文件中把 ledger 设为文件路径；未作任何修改\n";
+    let pay = ["pay", "--month", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv", "--out", "out"];
+    for args in [
+        &pay[..],
+        &["init", "--county", "示例县", "--county-code", "110101"],
+        &["commit", "--month", "2024-03", "--pay-date", "2024-03-15"],
+        &["batches"],
+        &["deadline", "--month", "2024-03"],
+    ] {
+        let r = youfu(d, &[&["--ledger", url][..], args].concat());
+        assert_eq!(r.code, 7, "{args:?}: {}", r.stderr);
+        assert_eq!(r.stderr, refusal, "{args:?}");
+    }
+    // The same from youfu.toml's `ledger`, and as JSON with its code.
+    std::fs::write(d.join("youfu.toml"), format!("county = \"示例县\"\ncounty_code = \"110101\"\nledger = \"{url}\"\n"))
+        .unwrap();
+    let r = youfu(d, &["batches", "--json"]);
+    assert_eq!(r.code, 7, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["code"].as_str(), Some("LEDGER_POSTGRES_NOT_YET"));
+    assert!(!r.stdout.contains("s3cret") && !r.stderr.contains("s3cret"), "the password is never shown");
+    std::fs::remove_file(d.join("youfu.toml")).unwrap();
+    let r = youfu(d, &["--ledger", "mysql://root@db/ledger", "batches"]);
+    assert_eq!(r.code, 7, "{}", r.stderr);
+    assert!(r.stderr.starts_with("错误：台账地址 mysql://root@db/ledger 无法解析：不支持 mysql:// 地址"), "{}", r.stderr);
+    assert_eq!(entries(d), ["roster.csv", "standards.csv"], "nothing written");
+}
