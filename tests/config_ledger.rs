@@ -375,8 +375,11 @@ fn a_postgresql_ledger_is_refused_until_the_backend_is_connected() {
         assert_eq!(r.stderr, refusal, "{args:?}");
     }
     // The same from youfu.toml's `ledger`, and as JSON with its code.
-    std::fs::write(d.join("youfu.toml"), format!("county = \"示例县\"\ncounty_code = \"110101\"\nledger = \"{url}\"\n"))
-        .unwrap();
+    std::fs::write(
+        d.join("youfu.toml"),
+        format!("county = \"示例县\"\ncounty_code = \"110101\"\nledger = \"{url}\"\n"),
+    )
+    .unwrap();
     let r = youfu(d, &["batches", "--json"]);
     assert_eq!(r.code, 7, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
@@ -385,6 +388,10 @@ fn a_postgresql_ledger_is_refused_until_the_backend_is_connected() {
     std::fs::remove_file(d.join("youfu.toml")).unwrap();
     let r = youfu(d, &["--ledger", "mysql://root@db/ledger", "batches"]);
     assert_eq!(r.code, 7, "{}", r.stderr);
-    assert!(r.stderr.starts_with("错误：台账地址 mysql://root@db/ledger 无法解析：不支持 mysql:// 地址"), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("错误：台账地址 mysql://root@db/ledger 无法解析：不支持 mysql:// 地址"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(entries(d), ["roster.csv", "standards.csv"], "nothing written");
 }

@@ -168,7 +168,7 @@ impl NewLine {
     }
 }
 
-/// One bank transfer of a draft, as its 代发 file has it (`PendingDraft::add_transfers`): a run of the draft's
+/// One bank transfer of a draft, as its 代发 file has it (`DraftWriter::add_transfers`): a run of the draft's
 /// lines (by their place in the draft) sent to one account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TransferRef<'a> {
@@ -226,7 +226,7 @@ pub struct ReturnedLine {
     pub reissued_in: Option<(YearMonth, Option<NaiveDate>)>,
 }
 
-/// A committed line the bank returned that no committed 重发 has sent again (`Ledger::returns_pending`).
+/// A committed line the bank returned that no committed 重发 has sent again (`LedgerStore::returns_pending`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingReturn {
     pub line_id: i64,
@@ -346,7 +346,7 @@ pub struct LineCounts {
     pub person_times: u64,
 }
 
-/// The committed lines whose batch month lies in a range, counted per group in one pass (`Ledger::period_counts`).
+/// The committed lines whose batch month lies in a range, counted per group in one pass (`LedgerStore::period_counts`).
 /// 人次 counts 正常 lines only in `totals`, `regular` and the named groups; all lines in `arrears` and `funeral`;
 /// `by_month` has every month of the range (0 when none) and only `lines` and `amount_fen` are filled there.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
