@@ -117,7 +117,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             "config_created": wrote_config.is_some(),
             "county": cfg.config.county,
             "county_code": cfg.config.county_code,
-            "ledger": cfg.ledger.display().to_string(),
+            "ledger": location.to_string(),
             "ledger_created": existed.is_none(),
             "next": [check, pay],
         });
@@ -133,8 +133,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         (None, _) => unreachable!("init always has a config file"),
     }
     match existed {
-        Some(n) => println!("台账 {} 已存在（{n} 个批次），未作任何修改。", cfg.ledger.display()),
-        None => println!("已新建台账 {}（{}）。", cfg.ledger.display(), cfg.ledger_origin()),
+        Some(n) => println!("台账 {location} 已存在（{n} 个批次），未作任何修改。"),
+        None => println!("已新建台账 {location}（{}）。", cfg.ledger_origin()),
     }
     println!("下一步，检查花名册和标准表：{check}");
     println!("计算一个月的发放：{pay}");
