@@ -43,6 +43,10 @@ LABELS = {
     "commit": "`commit` of the month's draft",
     "report": "`report --period 2024H1` over six committed months",
     "arrears": "`arrears --from 2024-01 --to 2024-12` over twelve committed months",
+    "pg_commit": "PostgreSQL: `commit` of the month's draft",
+    "pg_county_alone": "PostgreSQL: one county's `pay --no-xlsx` + `commit`, alone on the server",
+    "pg_20_counties": "PostgreSQL: 20 counties of 50,000 paying and committing at once",
+    "pg_report_province": "PostgreSQL: `report --period 2024H1 --all-counties`, 100 counties, six months",
 }
 order = list(LABELS)
 

@@ -3,17 +3,20 @@
 # (only reading the roster, only writing a workbook of the same size) timed in the same run.
 # Writes docs/benchmarks.md. Generated data and ledgers go to bench/data/ (git-ignored).
 #
-#   bench/run.sh [--sizes 10000,100000,1000000] [--quick] [--runs N] [--append] [--history-max N]
+#   bench/run.sh [--sizes 10000,100000,1000000] [--quick] [--runs N] [--append] [--history-max N] [--no-pg]
 #
 # --quick = --sizes 10000,100000. Medians come from hyperfine (installed with apt-get if missing); peak memory
 # from /usr/bin/time around each timed run. --append keeps the earlier sizes' results (to add a size later).
 # --history-max N skips the twelve-month ledger (report, arrears) for sizes above N (0 = no limit). Nothing here is part of `cargo test`.
+# With the 1M size and the Debian package `postgresql` installed, the PostgreSQL rows (bench/pg.sh) run in the same
+# run, on a throwaway server; --no-pg leaves them out.
 set -euo pipefail
 
 SIZES=10000,100000,1000000
 RUNS=3
 APPEND=0
 HISTORY_MAX=0
+PG=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --sizes) SIZES="$2"; shift 2 ;;
@@ -21,6 +24,7 @@ while [[ $# -gt 0 ]]; do
     --runs) RUNS="$2"; shift 2 ;;
     --append) APPEND=1; shift ;;
     --history-max) HISTORY_MAX="$2"; shift 2 ;;
+    --no-pg) PG=0; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -114,6 +118,12 @@ for n in ${SIZES//,/ }; do
   done
   measure arrears "$n" "$YOUFU --ledger $W/year.db arrears --from 2024-01 --to 2024-12 --roster $DATA/roster-$n.csv --standards $STD >/dev/null 2>&1"
 done
+
+if [[ $PG == 1 && ",$SIZES," == *,1000000,* ]]; then
+  # shellcheck source=bench/pg.sh
+  source "$ROOT/bench/pg.sh"
+  pg_bench
+fi
 
 mkdir -p "$ROOT/docs"
 python3 "$ROOT/bench/report.py" "$RESULTS" "$ROOT/docs/benchmarks.md" "$SIZES" "$RUNS"
