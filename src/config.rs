@@ -17,8 +17,12 @@ pub struct Config {
     pub unit: String,
     /// 县（市、区）名 for titles, e.g. "示例县".
     pub county: String,
-    /// 6-digit 行政区划代码 of the county (GB/T 2260), e.g. "110101"; written by `youfu init`.
+    /// 6-digit 行政区划代码 of the county (GB/T 2260), e.g. "110101"; written by `youfu init`. A county-level code
+    /// (`check_county_code`); required when the ledger is a shared PostgreSQL database (`shared_ledger`).
     pub county_code: String,
+    /// `[counties]`: 行政区划代码 → 县（市、区）名, for a city's or province's report (`110101 = "东城区"`); a county
+    /// not listed is shown by its code. When it lists this county's own code, the name must be `county`'s.
+    pub counties: BTreeMap<String, String>,
     pub rounding: Rounding,
     pub bank: BankLayout,
     pub output: OutputNames,
@@ -145,6 +149,7 @@ impl Default for Config {
             unit: "退役军人事务局".into(),
             county: String::new(),
             county_code: String::new(),
+            counties: BTreeMap::new(),
             rounding: Rounding::default(),
             bank: BankLayout::default(),
             output: OutputNames::default(),
@@ -193,7 +198,15 @@ impl Config {
     pub fn parse(text: &str, name: &str) -> Result<Config, String> {
         let cfg: Config =
             toml::from_str(text).map_err(|e| format!("配置文件 {name} 有误：{}", toml_error(text, &e)))?;
-        cfg.validate().map_err(|e| format!("配置文件 {name} 有误：{e}"))?;
+        cfg.validate(text).map_err(|e| format!("配置文件 {name} 有误：{e}"))?;
+        if cfg.county_code.is_empty() && shared_ledger(&cfg.ledger) {
+            let at = key_line(text, None, "ledger").map(|n| format!("第{n}行 ")).unwrap_or_default();
+            return Err(format!(
+                "配置文件 {name} 中没有 county_code，而台账是共用的 PostgreSQL 数据库（{at}ledger = \"{}\"）：\
+                 共用台账中每个批次都记着它所属县（市、区）的行政区划代码。{COUNTY_CODE_HINT}",
+                redact_url(&cfg.ledger)
+            ));
+        }
         Ok(cfg)
     }
 
@@ -202,9 +215,26 @@ impl Config {
         Config::parse(&text, &path.display().to_string())
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self, text: &str) -> Result<(), String> {
+        let at = |section: Option<&str>, key: &str| {
+            key_line(text, section, key).map(|n| format!("第{n}行：")).unwrap_or_default()
+        };
         if !self.county_code.is_empty() {
-            check_county_code(&self.county_code).map_err(|e| format!("county_code {e}"))?;
+            check_county_code(&self.county_code)
+                .map_err(|e| format!("{}county_code {e}", at(None, "county_code")))?;
+        }
+        for (code, name) in &self.counties {
+            let at = at(Some("counties"), code);
+            check_county_code(code).map_err(|e| format!("{at}[counties] 中的 {e}"))?;
+            if name.trim().is_empty() {
+                return Err(format!("{at}[counties] 中 {code} 的县（市、区）名为空：请写上名称，如 {code} = \"东城区\""));
+            }
+            if *code == self.county_code && !self.county.is_empty() && name.trim() != self.county.trim() {
+                return Err(format!(
+                    "{at}[counties] 中本县代码 {code} 的名称“{name}”与 county = \"{}\" 不一致：请改成同一个名称",
+                    self.county
+                ));
+            }
         }
         for c in &self.bank.columns {
             if !BANK_COLUMNS.contains(&c.as_str()) {
@@ -241,8 +271,21 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
     }
 }
 
-/// A 行政区划代码 as youfu stores it: six ASCII digits whose first two name a province-level division
-/// (GB/T 2260: 11–15, 21–23, 31–37, 41–46, 50–54, 61–65, 71, 81, 82). Err: why not, in Chinese, with the value.
+/// Prefecture-level cities without counties or districts (不设区的地级市): their 退役军人事务局 pays as a county's does,
+/// so their code, ending in 00, is accepted as a county's.
+pub const CITIES_WITHOUT_COUNTIES: &[(&str, &str)] =
+    &[("441900", "东莞市"), ("442000", "中山市"), ("460400", "儋州市"), ("620200", "嘉峪关市")];
+
+/// What a message about a missing or wrong `county_code` says to write.
+pub const COUNTY_CODE_HINT: &str = "请在 youfu.toml 中写上本县（市、区）的 6 位行政区划代码（GB/T 2260），\
+     如 county_code = \"110101\"；未写入任何内容。";
+
+/// A 行政区划代码 as youfu stores a county's: six ASCII digits (GB/T 2260) whose first two name a province-level
+/// division (11–15, 21–23, 31–37, 41–46, 50–54, 61–65, 71, 81, 82) and which names a county-level division — not a
+/// province (…0000) nor a prefecture-level city (…00), except the four cities that have no counties
+/// (`CITIES_WITHOUT_COUNTIES`). Whether the code exists in the current edition of GB/T 2260 is not checked (the
+/// table changes every year and youfu carries none); a city's report shows each code's name from `[counties]`.
+/// Err: why not, in Chinese, with the value and what to write.
 pub fn check_county_code(code: &str) -> Result<(), String> {
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("“{code}”不是 6 位数字的行政区划代码（如 110101）"));
@@ -252,7 +295,53 @@ pub fn check_county_code(code: &str) -> Result<(), String> {
     if !known {
         return Err(format!("“{code}”的前两位 {province:02} 不是省级行政区划代码（11–82，见 GB/T 2260）"));
     }
+    if &code[2..] == "0000" {
+        return Err(format!("“{code}”是省级行政区划代码，不是县（市、区）的：请写本县（市、区）的代码，末两位不是 00（如 110101）"));
+    }
+    if &code[4..] == "00" && !CITIES_WITHOUT_COUNTIES.iter().any(|(c, _)| *c == code) {
+        return Err(format!(
+            "“{code}”是地级（市、州、盟）的行政区划代码，不是县（市、区）的：请写本县（市、区）的代码，末两位不是 00（如 110101）"
+        ));
+    }
     Ok(())
+}
+
+/// Whether a `ledger` value is a shared PostgreSQL database (`postgresql://` or `postgres://`, as
+/// `ledger::location` reads it) rather than a county's SQLite file.
+pub fn shared_ledger(ledger: &str) -> bool {
+    let t = ledger.trim().to_ascii_lowercase();
+    t.starts_with("postgresql://") || t.starts_with("postgres://")
+}
+
+/// A URL with its password (`user:password@`) replaced by `***`, for messages.
+pub fn redact_url(url: &str) -> String {
+    let Some(start) = url.find("://").map(|i| i + 3) else { return url.to_string() };
+    let end = url[start..].find(['/', '?']).map_or(url.len(), |i| start + i);
+    match url[start..end].rfind('@').and_then(|at| url[start..start + at].find(':').map(|c| (c, at))) {
+        Some((colon, at)) => format!("{}***{}", &url[..start + colon + 1], &url[start + at..]),
+        None => url.to_string(),
+    }
+}
+
+/// The line (from 1) of `key = …` in `section` (`None`: the top level, before any `[table]`) of a youfu.toml text,
+/// for messages about a value that parsed but is wrong. A quoted key (`"110101" = …`) is found too.
+pub fn key_line(text: &str, section: Option<&str>, key: &str) -> Option<usize> {
+    let mut current: Option<String> = None;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if let Some(h) = t.strip_prefix('[').and_then(|h| h.split(']').next()) {
+            current = Some(h.trim().to_string());
+            continue;
+        }
+        if current.as_deref() != section {
+            continue;
+        }
+        let Some((k, _)) = t.split_once('=') else { continue };
+        if k.trim().trim_matches(['"', '\'']) == key {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 impl Config {
@@ -316,18 +405,84 @@ mod tests {
     }
 
     #[test]
-    fn county_code_is_six_digits_of_a_known_province() {
+    fn county_code_is_six_digits_of_a_county_of_a_known_province() {
         assert_eq!(Config::parse("county_code = \"110101\"\n", "y").unwrap().county_code, "110101");
+        // 东莞市 has no counties: its code ends in 00 and is its bureau's own.
+        assert_eq!(Config::parse("county_code = \"441900\"\n", "y").unwrap().county_code, "441900");
         for (code, why) in [
             ("11010", "“11010”不是 6 位数字的行政区划代码（如 110101）"),
             ("11010x", "“11010x”不是 6 位数字的行政区划代码（如 110101）"),
             ("１１０１０１", "“１１０１０１”不是 6 位数字的行政区划代码（如 110101）"),
             ("990101", "“990101”的前两位 99 不是省级行政区划代码（11–82，见 GB/T 2260）"),
+            (
+                "110000",
+                "“110000”是省级行政区划代码，不是县（市、区）的：请写本县（市、区）的代码，末两位不是 00（如 110101）",
+            ),
+            (
+                "441300",
+                "“441300”是地级（市、州、盟）的行政区划代码，不是县（市、区）的：请写本县（市、区）的代码，末两位不是 00（如 110101）",
+            ),
         ] {
             assert_eq!(check_county_code(code).unwrap_err(), why);
-            let e = Config::parse(&format!("county_code = \"{code}\"\n"), "youfu.toml").unwrap_err();
-            assert_eq!(e, format!("配置文件 youfu.toml 有误：county_code {why}"));
+            // The line of the key is named (the third here).
+            let text = format!("county = \"示例县\"\n# 行政区划代码\ncounty_code = \"{code}\"\n");
+            let e = Config::parse(&text, "youfu.toml").unwrap_err();
+            assert_eq!(e, format!("配置文件 youfu.toml 有误：第3行：county_code {why}"));
         }
+    }
+
+    #[test]
+    fn a_shared_ledger_needs_the_county_code() {
+        let text = "county = \"示例县\"\nledger = \"postgresql://youfu:secret@db.example/youfu\"\n";
+        let e = Config::parse(text, "youfu.toml").unwrap_err();
+        assert_eq!(
+            e,
+            "配置文件 youfu.toml 中没有 county_code，而台账是共用的 PostgreSQL 数据库（第2行 ledger = \
+             \"postgresql://youfu:***@db.example/youfu\"）：共用台账中每个批次都记着它所属县（市、区）的行政区划代码。\
+             请在 youfu.toml 中写上本县（市、区）的 6 位行政区划代码（GB/T 2260），如 county_code = \"110101\"；未写入任何内容。"
+        );
+        // With the code, or on a SQLite file without it, the file is accepted.
+        let with_code = format!("county_code = \"110101\"\n{text}");
+        assert_eq!(Config::parse(&with_code, "y").unwrap().county_code, "110101");
+        assert!(Config::parse("ledger = \"data/youfu.db\"\n", "y").is_ok());
+    }
+
+    #[test]
+    fn counties_names_codes_checked_and_the_own_name_agrees() {
+        let c = Config::parse(
+            "county = \"东城区\"\ncounty_code = \"110101\"\n[counties]\n110101 = \"东城区\"\n\"110102\" = \"西城区\"\n",
+            "y",
+        )
+        .unwrap();
+        let names: Vec<(&str, &str)> = c.counties.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(names, vec![("110101", "东城区"), ("110102", "西城区")]);
+        for (text, e) in [
+            (
+                "[counties]\n110101 = \"东城区\"\n1101 = \"西城区\"\n",
+                "配置文件 youfu.toml 有误：第3行：[counties] 中的 “1101”不是 6 位数字的行政区划代码（如 110101）",
+            ),
+            (
+                "[counties]\n110101 = \" \"\n",
+                "配置文件 youfu.toml 有误：第2行：[counties] 中 110101 的县（市、区）名为空：请写上名称，如 110101 = \"东城区\"",
+            ),
+            (
+                "county = \"东城区\"\ncounty_code = \"110101\"\n[counties]\n110101 = \"西城区\"\n",
+                "配置文件 youfu.toml 有误：第4行：[counties] 中本县代码 110101 的名称“西城区”与 county = \"东城区\" 不一致：请改成同一个名称",
+            ),
+        ] {
+            assert_eq!(Config::parse(text, "youfu.toml").unwrap_err(), e);
+        }
+    }
+
+    #[test]
+    fn a_key_is_found_in_its_section_only() {
+        let text = "county_code = \"1\"\n[bank]\ncounty_code = 2\n[counties]\n'110101' = \"x\"\n";
+        assert_eq!(key_line(text, None, "county_code"), Some(1));
+        assert_eq!(key_line(text, Some("bank"), "county_code"), Some(3));
+        assert_eq!(key_line(text, Some("counties"), "110101"), Some(5));
+        assert_eq!(key_line(text, Some("counties"), "110102"), None);
+        assert_eq!(redact_url("postgresql://u:p@h/db"), "postgresql://u:***@h/db");
+        assert_eq!(redact_url("postgresql://u@h/db"), "postgresql://u@h/db");
     }
 
     #[test]

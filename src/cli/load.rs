@@ -147,6 +147,23 @@ pub fn config(cli: &Cli) -> Result<LoadedConfig, Failure> {
             *file = std::path::absolute(&joined).unwrap_or(joined).display().to_string();
         }
     }
+    // A shared ledger named on the command line needs the county's code as much as one named in the file
+    // (`Config::parse` refuses that case, naming the line).
+    if let Some(flag) = cli.ledger.as_deref().map(|l| l.to_string_lossy())
+        && crate::config::shared_ledger(&flag)
+        && config.county_code.is_empty()
+    {
+        let file = match &path {
+            Some(p) => format!("配置文件 {} 中没有 county_code", p.display()),
+            None => "没有配置文件（youfu.toml），也就没有 county_code".to_string(),
+        };
+        return Err(Failure::Config(format!(
+            "{file}，而命令行 --ledger {} 是共用的 PostgreSQL 台账：共用台账中每个批次都记着它所属县（市、区）的\
+             行政区划代码。{}",
+            crate::config::redact_url(&flag),
+            crate::config::COUNTY_CODE_HINT
+        )));
+    }
     Ok(LoadedConfig::new(config, path, source, cli.ledger.clone()))
 }
 
