@@ -203,8 +203,9 @@ impl Config {
             let at = key_line(text, None, "ledger").map(|n| format!("第{n}行 ")).unwrap_or_default();
             return Err(format!(
                 "配置文件 {name} 中没有 county_code，而台账是共用的 PostgreSQL 数据库（{at}ledger = \"{}\"）：\
-                 共用台账中每个批次都记着它所属县（市、区）的行政区划代码。{COUNTY_CODE_HINT}",
-                redact_url(&cfg.ledger)
+                 共用台账中每个批次都记着它所属县（市、区）的行政区划代码。{}",
+                redact_url(&cfg.ledger),
+                county_code_hint(name)
             ));
         }
         Ok(cfg)
@@ -276,9 +277,10 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
 pub const CITIES_WITHOUT_COUNTIES: &[(&str, &str)] =
     &[("441900", "东莞市"), ("442000", "中山市"), ("460400", "儋州市"), ("620200", "嘉峪关市")];
 
-/// What a message about a missing or wrong `county_code` says to write.
-pub const COUNTY_CODE_HINT: &str = "请在 youfu.toml 中写上本县（市、区）的 6 位行政区划代码（GB/T 2260），\
-     如 county_code = \"110101\"；未写入任何内容。";
+/// What a message about a missing `county_code` says to write, in the config file `file`.
+pub fn county_code_hint(file: &str) -> String {
+    format!("请在 {file} 中写上本县（市、区）的 6 位行政区划代码（GB/T 2260），如 county_code = \"110101\"；未写入任何内容。")
+}
 
 /// A 行政区划代码 as youfu stores a county's: six ASCII digits (GB/T 2260) whose first two name a province-level
 /// division (11–15, 21–23, 31–37, 41–46, 50–54, 61–65, 71, 81, 82) and which names a county-level division — not a

@@ -177,7 +177,7 @@ fn refusals_have_exact_messages() {
         ),
         (
             Args { template: Some("weekly".into()), ..args("2024H1") },
-            "找不到模板“weekly”：可用的模板有 half、items、annual，也可以给出模板文件的路径",
+            "找不到模板“weekly”：可用的模板有 half、items、annual、city，也可以给出模板文件的路径",
             exit::USAGE,
         ),
         (
@@ -236,7 +236,7 @@ fn init_templates_copies_the_built_ins_and_keeps_edits() {
     let a = InitArgs { dir: target.clone(), force: false };
     let written = init_templates(&a).unwrap();
     let names: Vec<String> = written.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
-    assert_eq!(names, ["half.md.tera", "items.md.tera", "annual.md.tera"]);
+    assert_eq!(names, ["half.md.tera", "items.md.tera", "annual.md.tera", "city.md.tera"]);
     assert_eq!(
         std::fs::read_to_string(target.join("half.md.tera")).unwrap(),
         include_str!("../report-templates/half.md.tera")
@@ -246,7 +246,7 @@ fn init_templates_copies_the_built_ins_and_keeps_edits() {
     assert_eq!(
         message(f),
         format!(
-            "文件夹 {} 中已有 half.md.tera、items.md.tera、annual.md.tera：未写出任何文件；要覆盖请加 --force",
+            "文件夹 {} 中已有 half.md.tera、items.md.tera、annual.md.tera、city.md.tera：未写出任何文件；要覆盖请加 --force",
             target.display()
         )
     );

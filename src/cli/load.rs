@@ -161,7 +161,9 @@ pub fn config(cli: &Cli) -> Result<LoadedConfig, Failure> {
             "{file}，而命令行 --ledger {} 是共用的 PostgreSQL 台账：共用台账中每个批次都记着它所属县（市、区）的\
              行政区划代码。{}",
             crate::config::redact_url(&flag),
-            crate::config::COUNTY_CODE_HINT
+            crate::config::county_code_hint(
+                &path.as_ref().map_or("youfu.toml".to_string(), |p| p.display().to_string())
+            )
         )));
     }
     Ok(LoadedConfig::new(config, path, source, cli.ledger.clone()))
@@ -236,6 +238,18 @@ pub fn ledger(cfg: &LoadedConfig) -> Result<Box<dyn LedgerStore>, Failure> {
         ))),
         r => r.map_err(Failure::from),
     }
+}
+
+/// The ledger holding county `code`'s batches. A SQLite ledger is one county's (`counties::select` lets a command
+/// ask only for the configured county there): the file itself.
+pub fn county_ledger(cfg: &LoadedConfig, _code: &str) -> Result<crate::ledger::Ledger, Failure> {
+    ledger(cfg)
+}
+
+/// The counties a shared ledger holds batches of, for `--all-counties`. A SQLite ledger records no county code:
+/// it is the configured county's, and `counties::select` does not ask.
+pub fn ledger_counties(cfg: &LoadedConfig) -> Result<Vec<String>, Failure> {
+    ledger(cfg).map(|_| vec![cfg.config.county_code.clone()])
 }
 
 pub fn categories(config: &Config) -> Categories {

@@ -10,6 +10,7 @@ mod bank_return;
 mod calendar;
 mod check;
 mod commit;
+pub mod counties;
 mod deadline;
 pub mod exit;
 mod explain;

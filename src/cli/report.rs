@@ -2,12 +2,13 @@
 //! the ledger; everything else (period, roster, metrics sheet, figures, templates, output, sidecar, missing
 //! figures, `--strict`) is `cli::report_command`.
 
+use super::counties::{County, select};
 use super::{Cli, Failure, exit, load};
 use crate::calendar::{Timeliness, check_pay_date, deadline};
 use crate::domain::money::from_fen;
 use crate::ledger::{BatchStatus, LineCounts, PeriodCounts};
 use crate::report::figures::{Group, MonthTotal, sort_named_groups};
-use crate::report::{LineSummary, MonthStatus, Period};
+use crate::report::{CountySummary, LineSummary, MonthStatus, Period};
 use rust_decimal::Decimal;
 
 pub use super::report_command::{Args, InitArgs};
@@ -15,32 +16,54 @@ pub use super::report_command::{Args, InitArgs};
 /// `youfu report`.
 pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let cfg = load::config(cli)?;
-    super::report_command::run_with_summary(args, &cfg.config, |period| read_ledger(&cfg, period))
+    // Which counties, before anything is read: a refusal of --county is the command line's.
+    let counties = if args.list_templates { Vec::new() } else { select(&args.counties, &cfg, || load::ledger_counties(&cfg))? };
+    super::report_command::run_with_counties(args, &cfg.config, |period| read_ledger(&cfg, &counties, period))
 }
 
-/// The summary of the committed lines whose batch month lies in `period` (counted by the ledger in one pass, not
-/// loaded), and one `MonthStatus` per month (committed, and whether its pay date met the deadline), from the
-/// ledger (`--ledger`, else the config's).
-fn read_ledger(cfg: &load::LoadedConfig, period: &Period) -> Result<(LineSummary, Vec<MonthStatus>), Failure> {
+/// For each county, the summary of its committed lines whose batch month lies in `period` (counted by the ledger in
+/// one pass, not loaded); and one `MonthStatus` per month for them all (committed when every county has committed
+/// the month; on time when every one was, late when one was late, else unknown), from the ledger (`--ledger`, else
+/// the config's).
+fn read_ledger(
+    cfg: &load::LoadedConfig,
+    counties: &[County],
+    period: &Period,
+) -> Result<(Vec<CountySummary>, Vec<MonthStatus>), Failure> {
     let config = &cfg.config;
     let mut progress = super::progress::Progress::new(1);
     progress.step("汇总台账中本期的发放记录");
-    let ledger = load::ledger(cfg)?;
     let cal = load::calendar(config, false)?;
-    let mut months = Vec::new();
-    for month in period.months() {
-        let batch = ledger.batch(month)?.filter(|b| b.status == BatchStatus::Committed);
-        let on_time = match batch.as_ref().and_then(|b| b.pay_date) {
-            Some(p) => deadline(&cal, month, &config.deadline)
-                .and_then(|d| check_pay_date(&cal, &d, p))
-                .ok()
-                .map(|t| matches!(t, Timeliness::OnTime { .. })),
-            None => None,
-        };
-        months.push(MonthStatus { month, committed: batch.is_some(), on_time });
+    let mut months: Vec<MonthStatus> =
+        period.months().map(|month| MonthStatus { month, committed: true, on_time: Some(true) }).collect();
+    let mut summaries = Vec::new();
+    for county in counties {
+        let ledger = load::county_ledger(cfg, &county.code)?;
+        for status in months.iter_mut() {
+            let month = status.month;
+            let batch = ledger.batch(month)?.filter(|b| b.status == BatchStatus::Committed);
+            let on_time = match batch.as_ref().and_then(|b| b.pay_date) {
+                Some(p) => deadline(&cal, month, &config.deadline)
+                    .and_then(|d| check_pay_date(&cal, &d, p))
+                    .ok()
+                    .map(|t| matches!(t, Timeliness::OnTime { .. })),
+                None => None,
+            };
+            status.committed &= batch.is_some();
+            status.on_time = match (status.on_time, on_time) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            };
+        }
+        let counts = ledger.period_counts(period.first, period.last)?;
+        summaries.push(CountySummary {
+            code: county.code.clone(),
+            name: county.name.clone(),
+            summary: summary(&counts, period),
+        });
     }
-    let counts = ledger.period_counts(period.first, period.last)?;
-    Ok((summary(&counts, period), months))
+    Ok((summaries, months))
 }
 
 /// The report's groups from the ledger's counts, named and ordered as `LineSummary::of_lines` does.

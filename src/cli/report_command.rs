@@ -9,7 +9,8 @@ use super::{Failure, exit};
 use crate::config::Config;
 use crate::domain::Problems;
 use crate::report::docx;
-use crate::report::draft::{UNIT_NOT_SET, build_from_summary, unit_not_set};
+use crate::report::CountySummary;
+use crate::report::draft::{UNIT_NOT_SET, build_from_counties, unit_not_set};
 use crate::report::figures::{LedgerLine, LineSummary, MonthStatus};
 use crate::report::metrics::{for_period, read_metrics};
 use crate::report::period::{Period, PeriodKind};
@@ -28,7 +29,7 @@ pub struct Args {
     /// 指标表（指标、数值、单位[、期间]；xlsx/xls/ods/csv）：台账以外的数，如喜报份数、信访件数
     #[arg(long, value_name = "FILE")]
     pub metrics: Option<PathBuf>,
-    /// 模板：内置模板名（half、items、annual）或模板文件路径（默认：全年用 annual，其余用 half）
+    /// 模板：内置模板名（half、items、annual、city）或模板文件路径（默认：多个县（市、区）用 city，全年用 annual，其余用 half）
     #[arg(long, value_name = "NAME|FILE")]
     pub template: Option<String>,
     /// 模板文件夹：其中的 *.tera 替换同名内置模板或增加新模板
@@ -46,6 +47,8 @@ pub struct Args {
     /// 列出可用的模板
     #[arg(long)]
     pub list_templates: bool,
+    #[command(flatten)]
+    pub counties: super::counties::CountyArgs,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -94,10 +97,17 @@ pub fn templates(args: &Args) -> Result<Templates, Failure> {
     }
 }
 
-/// The template chosen by `--template` (a name, else a file), or the period's default.
-pub fn choose_template(args: &Args, templates: &Templates, period: &Period) -> Result<TemplateSource, Failure> {
+/// The template chosen by `--template` (a name, else a file), or the default: `city` for several counties, else
+/// the period's (`annual` for a year, `half` otherwise).
+pub fn choose_template(
+    args: &Args,
+    templates: &Templates,
+    period: &Period,
+    counties: usize,
+) -> Result<TemplateSource, Failure> {
     let name = match &args.template {
         Some(t) => t.clone(),
+        None if counties > 1 => "city".into(),
         None if period.kind == PeriodKind::Year => "annual".into(),
         None => "half".into(),
     };
@@ -205,20 +215,29 @@ pub fn missing_sources(missing: &[String], args: &Args) -> Vec<String> {
         .collect()
 }
 
-/// `youfu report`, given the way to read the ledger for a period. Returns the exit code.
+/// `youfu report` of the configured county, given the way to read its ledger lines for a period. Returns the exit
+/// code.
 pub fn run_with<F>(args: &Args, config: &Config, read_ledger: F) -> Result<i32, Failure>
 where
     F: FnOnce(&Period) -> Result<(Vec<LedgerLine>, Vec<MonthStatus>), Failure>,
 {
-    run_with_summary(args, config, |period| {
-        read_ledger(period).map(|(lines, months)| (LineSummary::of_lines(period, &lines), months))
+    run_with_counties(args, config, |period| {
+        read_ledger(period).map(|(lines, months)| {
+            let own = CountySummary {
+                code: config.county_code.clone(),
+                name: super::counties::county_name(config, &config.county_code),
+                summary: LineSummary::of_lines(period, &lines),
+            };
+            (vec![own], months)
+        })
     })
 }
 
-/// `run_with`, given the way to read the summary of the period's ledger lines (the ledger counts them itself).
-pub fn run_with_summary<F>(args: &Args, config: &Config, read_ledger: F) -> Result<i32, Failure>
+/// `run_with`, given the way to read the summaries of the period's ledger lines of each county reported (the
+/// ledger counts them itself), and the months' status of them all.
+pub fn run_with_counties<F>(args: &Args, config: &Config, read_ledger: F) -> Result<i32, Failure>
 where
-    F: FnOnce(&Period) -> Result<(LineSummary, Vec<MonthStatus>), Failure>,
+    F: FnOnce(&Period) -> Result<(Vec<CountySummary>, Vec<MonthStatus>), Failure>,
 {
     let templates = templates(args)?;
     if args.list_templates {
@@ -230,7 +249,9 @@ where
         .as_deref()
         .ok_or_else(|| Failure::Usage("请用 --period 指定报告期间，如 --period 2024H1".into()))?;
     let period: Period = period_text.parse().map_err(|e: crate::report::period::PeriodError| Failure::Usage(e.0))?;
-    let template = choose_template(args, &templates, &period)?;
+    // A template asked for by name is checked before the ledger is read; the default waits for the number of
+    // counties (`--all-counties` on a shared ledger knows it only then).
+    let asked = args.template.as_ref().map(|_| choose_template(args, &templates, &period, 1)).transpose()?;
     let format = args.out.as_deref().map(Format::of).transpose()?;
 
     // The roster is read on a third thread while the ledger is counted here and on a second (a province: ~1 s
@@ -253,8 +274,12 @@ where
         return Err(Failure::Data(problems));
     }
 
-    let (summary, months) = ledger?;
-    let report = build_from_summary(period, &template, config, summary, &months, roster.as_deref(), &metrics)?;
+    let (counties, months) = ledger?;
+    let template = match asked {
+        Some(t) => t,
+        None => choose_template(args, &templates, &period, counties.len())?,
+    };
+    let report = build_from_counties(period, &template, config, &counties, &months, roster.as_deref(), &metrics)?;
     if unit_not_set(config) {
         eprintln!(
             "提示：youfu.toml 中没有设置县名和单位名称，标题中写作“{UNIT_NOT_SET}”。\

@@ -2,7 +2,8 @@
 //! county and unit names), the rendered template, and the sidecar that says where every number came from.
 
 use super::ReportError;
-use super::figures::{Figures, LedgerLine, LineSummary, MonthStatus, figures, figures_of, partial_note};
+use super::counties::{CountySummary, breakdown, combined};
+use super::figures::{Figures, LedgerLine, MonthStatus, Trace, figures, figures_of, partial_note};
 use super::metrics::Metric;
 use super::period::Period;
 use super::render::{Rendered, TemplateSource, render};
@@ -35,11 +36,23 @@ impl Report {
             .iter()
             .map(|t| json!({"name": t.name, "value": t.value, "how": t.how, "used": used(&t.name)}))
             .collect();
+        let counties: Vec<Value> = self
+            .figures
+            .by_county
+            .iter()
+            .flat_map(|b| &b.counties)
+            .map(|c| json!({"code": c.code, "name": c.name}))
+            .collect();
+        let whose = match counties.len() {
+            0 | 1 => String::new(),
+            n => format!("{n} 个县（市、区）各自"),
+        };
         json!({
             "period": self.figures.period,
             "template": self.template,
+            "counties": counties,
             "selection": format!(
-                "台账中发放批次月份在 {} 至 {} 的已确认发放明细（按发放月份，不按所属期）",
+                "台账中{whose}发放批次月份在 {} 至 {} 的已确认发放明细（按发放月份，不按所属期）",
                 self.period.first, self.period.last
             ),
             "total": self.figures.lines.totals.amount,
@@ -87,27 +100,81 @@ pub fn build(
     metrics: &[Metric],
 ) -> Result<Report, ReportError> {
     let figs = figures(&period, lines, months, roster, config.confirmation.as_ref(), metrics);
-    finish(period, template, config, figs)
+    let own = CountySummary {
+        code: config.county_code.clone(),
+        name: if config.county.trim().is_empty() { config.county_code.clone() } else { config.county.clone() },
+        summary: figs.lines.clone(),
+    };
+    finish(period, template, config, figs, &[own])
 }
 
-/// `build` from the summary of the period's lines (made by the ledger) instead of the lines.
-pub fn build_from_summary(
+/// `build` from the summaries of the period's lines of one county or several (counted by the ledger), in any
+/// order. With several, the figures are their sum (`counties::combined`) and the draft carries the 按县（市、区）
+/// breakdown: where the template puts `by_county`, else appended at the end.
+pub fn build_from_counties(
     period: Period,
     template: &TemplateSource,
     config: &Config,
-    summary: LineSummary,
+    counties: &[CountySummary],
     months: &[MonthStatus],
     roster: Option<&[ConfirmationRow]>,
     metrics: &[Metric],
 ) -> Result<Report, ReportError> {
+    let summary = match counties {
+        [one] => one.summary.clone(),
+        many => combined(many),
+    };
     let figs = figures_of(&period, summary, months, roster, config.confirmation.as_ref(), metrics);
-    finish(period, template, config, figs)
+    finish(period, template, config, figs, counties)
+}
+
+/// The sidecar's entries for the breakdown: each county's totals and 类别 groups, and how the 合计 is made.
+fn trace_counties(figs: &mut Figures) {
+    let Some(b) = &figs.by_county else { return };
+    let mut push = |name: String, value: Value, how: String| figs.trace.push(Trace { name, value, how });
+    for r in &b.counties {
+        let whose = format!("行政区划代码 {}（{}）的已确认发放明细", r.code, r.name);
+        push(format!("by_county[\"{}\"].totals.amount", r.code), json!(r.totals.amount), format!("{whose}的金额合计"));
+        push(format!("by_county[\"{}\"].totals.persons", r.code), json!(r.totals.persons), format!("{whose}中不同身份证号的个数"));
+        for g in &r.by_category {
+            push(
+                format!("by_county[\"{}\"].by_category[\"{}\"].amount", r.code, g.name),
+                json!(g.group.amount),
+                format!("{whose}中类别为“{}”者的金额合计", g.name),
+            );
+        }
+    }
+    push(
+        "by_county.total".into(),
+        json!({"amount": b.total.totals.amount, "persons": b.total.totals.persons}),
+        format!(
+            "{} 个县（市、区）各项之和：金额、人次逐县相加；人数为各县人数之和（期间在这些县之间转移抚恤关系的人，在转出、转入的县各计一次）",
+            b.count
+        ),
+    );
 }
 
 /// Render the figures; a period with months that have nothing committed ends with a 注 naming them, whatever the
 /// template, so that a half-empty year never reads as a whole one.
-fn finish(period: Period, template: &TemplateSource, config: &Config, figs: Figures) -> Result<Report, ReportError> {
+fn finish(
+    period: Period,
+    template: &TemplateSource,
+    config: &Config,
+    mut figs: Figures,
+    counties: &[CountySummary],
+) -> Result<Report, ReportError> {
+    figs.by_county = Some(breakdown(counties));
+    trace_counties(&mut figs);
     let mut rendered = render(template, &context(&figs, config))?;
+    // Several counties: the breakdown is in the draft whatever the template (a county template says 全县 and
+    // gives only the sums).
+    if counties.len() > 1 && !rendered.used.iter().any(|u| u.starts_with("by_county")) {
+        let b = figs.by_county.as_ref().expect("set above");
+        if !rendered.text.ends_with('\n') {
+            rendered.text.push('\n');
+        }
+        rendered.text.push_str(&format!("\n{}各县（市、区）优抚资金发放情况：\n\n{}", period.label(), b.table));
+    }
     if let Some(note) = partial_note(&figs.on_time) {
         if !rendered.text.ends_with('\n') {
             rendered.text.push('\n');

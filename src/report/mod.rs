@@ -4,6 +4,7 @@
 //! "1.3万余", "3500多万", percentages, month ranges, Chinese ordinals, 人民币大写) and the Word writer (GB/T 9704).
 //! The `report` command itself (arguments, files, printing) is `cli::report_command`.
 
+pub mod counties;
 pub mod docx;
 pub mod draft;
 mod error;
@@ -14,7 +15,8 @@ pub mod period;
 pub mod render;
 pub mod rmb;
 
-pub use draft::{Report, build, build_from_summary};
+pub use counties::{Breakdown, CountySummary};
+pub use draft::{Report, build, build_from_counties};
 pub use error::ReportError;
 pub use figures::{Figures, LedgerLine, LineSummary, MonthStatus, figures, figures_of};
 pub use metrics::Metric;

@@ -56,6 +56,7 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
     ("half", "half.md.tera", include_str!("../../report-templates/half.md.tera")),
     ("items", "items.md.tera", include_str!("../../report-templates/items.md.tera")),
     ("annual", "annual.md.tera", include_str!("../../report-templates/annual.md.tera")),
+    ("city", "city.md.tera", include_str!("../../report-templates/city.md.tera")),
 ];
 
 /// The set of templates a run can choose from.
@@ -524,7 +525,7 @@ mod tests {
     #[test]
     fn builtins_and_descriptions() {
         let t = Templates::builtin();
-        assert_eq!(t.names(), vec!["half", "items", "annual"]);
+        assert_eq!(t.names(), vec!["half", "items", "annual", "city"]);
         for s in t.list() {
             assert!(!s.description().is_empty(), "{} has no 说明", s.name);
         }
@@ -540,7 +541,7 @@ mod tests {
         std::fs::write(dir.path().join("extra.tera"), "额外").unwrap();
         std::fs::write(dir.path().join("readme.txt"), "not a template").unwrap();
         let t = Templates::builtin().with_dir(dir.path()).unwrap();
-        assert_eq!(t.names(), vec!["half", "items", "annual", "extra"]);
+        assert_eq!(t.names(), vec!["half", "items", "annual", "city", "extra"]);
         assert_eq!(t.get("half").unwrap().description(), "我们自己的半年模板");
         assert_eq!(t.get("half").unwrap().origin, Origin::File(dir.path().join("half.md.tera")));
         let e = Templates::builtin().with_dir(&dir.path().join("nope")).unwrap_err().to_string();
