@@ -221,14 +221,15 @@ impl Config {
             key_line(text, section, key).map(|n| format!("第{n}行：")).unwrap_or_default()
         };
         if !self.county_code.is_empty() {
-            check_county_code(&self.county_code)
-                .map_err(|e| format!("{}county_code {e}", at(None, "county_code")))?;
+            check_county_code(&self.county_code).map_err(|e| format!("{}county_code {e}", at(None, "county_code")))?;
         }
         for (code, name) in &self.counties {
             let at = at(Some("counties"), code);
             check_county_code(code).map_err(|e| format!("{at}[counties] 中的 {e}"))?;
             if name.trim().is_empty() {
-                return Err(format!("{at}[counties] 中 {code} 的县（市、区）名为空：请写上名称，如 {code} = \"东城区\""));
+                return Err(format!(
+                    "{at}[counties] 中 {code} 的县（市、区）名为空：请写上名称，如 {code} = \"东城区\""
+                ));
             }
             if *code == self.county_code && !self.county.is_empty() && name.trim() != self.county.trim() {
                 return Err(format!(
@@ -279,7 +280,9 @@ pub const CITIES_WITHOUT_COUNTIES: &[(&str, &str)] =
 
 /// What a message about a missing `county_code` says to write, in the config file `file`.
 pub fn county_code_hint(file: &str) -> String {
-    format!("请在 {file} 中写上本县（市、区）的 6 位行政区划代码（GB/T 2260），如 county_code = \"110101\"；未写入任何内容。")
+    format!(
+        "请在 {file} 中写上本县（市、区）的 6 位行政区划代码（GB/T 2260），如 county_code = \"110101\"；未写入任何内容。"
+    )
 }
 
 /// A 行政区划代码 as youfu stores a county's: six ASCII digits (GB/T 2260) whose first two name a province-level
@@ -298,7 +301,9 @@ pub fn check_county_code(code: &str) -> Result<(), String> {
         return Err(format!("“{code}”的前两位 {province:02} 不是省级行政区划代码（11–82，见 GB/T 2260）"));
     }
     if &code[2..] == "0000" {
-        return Err(format!("“{code}”是省级行政区划代码，不是县（市、区）的：请写本县（市、区）的代码，末两位不是 00（如 110101）"));
+        return Err(format!(
+            "“{code}”是省级行政区划代码，不是县（市、区）的：请写本县（市、区）的代码，末两位不是 00（如 110101）"
+        ));
     }
     if &code[4..] == "00" && !CITIES_WITHOUT_COUNTIES.iter().any(|(c, _)| *c == code) {
         return Err(format!(

@@ -45,8 +45,12 @@ fn two_counties(period: &Period) -> Vec<CountySummary> {
     west.push(line("E", "病故军人遗属", "2024-04", "2024-04", KIND_FUNERAL, 1_080_000));
     // Given west first: the table is in code order whatever the order read.
     vec![
-        CountySummary { code: "110102".into(), name: "西城区".into(), summary: LineSummary::of_lines(period, &west) },
-        CountySummary { code: "110101".into(), name: "东城区".into(), summary: LineSummary::of_lines(period, &east) },
+        CountySummary {
+            code: "110102".into(), name: "西城区".into(), summary: LineSummary::of_lines(period, &west)
+        },
+        CountySummary {
+            code: "110101".into(), name: "东城区".into(), summary: LineSummary::of_lines(period, &east)
+        },
     ]
 }
 
@@ -69,8 +73,7 @@ fn the_city_report_has_each_county_and_a_total_equal_to_their_sum() {
     assert_eq!(b.total.totals.amount.to_string(), "50587.25");
     assert_eq!((b.total.totals.persons, b.total.totals.person_times), (5, 27));
     assert_eq!(r.figures.lines.totals, b.total.totals); // the text's totals are the table's
-    let rows: Vec<(&str, String)> =
-        b.counties.iter().map(|c| (c.name.as_str(), c.totals.amount.to_string())).collect();
+    let rows: Vec<(&str, String)> = b.counties.iter().map(|c| (c.name.as_str(), c.totals.amount.to_string())).collect();
     assert_eq!(rows, [("东城区", "19507.25".to_string()), ("西城区", "31080.00".to_string())]);
     assert_eq!(b.categories, ["残疾军人", "病故军人遗属", "烈士遗属"]);
     // The table's lines, exact to the 分.
@@ -91,7 +94,10 @@ fn the_city_report_has_each_county_and_a_total_equal_to_their_sum() {
     assert_eq!(r.rendered.missing, ["metrics[\"喜报份数\"]", "metrics[\"喜报慰问金\"]"]);
     insta::assert_snapshot!("city_2024H1_two_counties", r.rendered.text);
     let side = r.sidecar();
-    assert_eq!(side["counties"], serde_json::json!([{"code": "110101", "name": "东城区"}, {"code": "110102", "name": "西城区"}]));
+    assert_eq!(
+        side["counties"],
+        serde_json::json!([{"code": "110101", "name": "东城区"}, {"code": "110102", "name": "西城区"}])
+    );
     assert!(side["selection"].as_str().unwrap().contains("2 个县（市、区）各自"), "{}", side["selection"]);
 }
 

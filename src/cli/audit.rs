@@ -2,6 +2,7 @@
 //! late (by how many working days), and 足额 — plus months with no committed batch. Non-zero exit (10) if anything
 //! is late, short or missing. `--xlsx FILE` writes the same table as a workbook.
 
+use super::counties::{County, CountyArgs, select};
 use super::{Cli, Failure, exit, load};
 use crate::calendar::{check_pay_date, deadline};
 use crate::compute::audit::{MonthAudit, MonthFacts, ReturnedItem, ShortItem, Verdict, audit_month_with};
@@ -28,6 +29,8 @@ pub struct Args {
     /// 以 JSON 输出
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub counties: CountyArgs,
 }
 
 fn verdict_text(a: &MonthAudit) -> (String, String, String, String, String) {
@@ -69,91 +72,102 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         return Err(Failure::Usage(format!("--from {from} 晚于 --to {to}")));
     }
     let cfg = load::config(cli)?;
+    let counties = select(&args.counties, &cfg, || load::ledger_counties(&cfg))?;
     let config = &cfg.config;
     let cal = load::calendar(config, args.weekends_only)?;
     load::warn_next_year(&cfg, &cal, load::today()?);
     let cal_err = |e| cfg.calendar_failure(e);
-    let ledger = load::ledger(&cfg)?;
-    let mut rows = Vec::new();
-    for month in from.through(to) {
-        let d = deadline(&cal, month, &config.deadline).map_err(cal_err)?;
-        let b = ledger.batch(month)?;
-        let committed = b.as_ref().map(|b| b.status == BatchStatus::Committed);
-        let (mut regular, mut shortfalls, mut returned) = (0i64, Vec::new(), Vec::new());
-        if let Some(b) = b.as_ref().filter(|b| b.status == BatchStatus::Committed) {
-            regular = ledger
-                .batch_lines(month)?
-                .iter()
-                .filter(|l| l.kind == LineKind::Regular && l.period == month)
-                .map(|l| l.amount_fen)
-                .sum();
-            let list: Vec<serde_json::Value> = serde_json::from_str(&b.shortfalls).unwrap_or_default();
-            shortfalls = list
-                .iter()
-                .map(|s| {
-                    let who = format!("{}（{}）", s["name"].as_str().unwrap_or(""), s["id"].as_str().unwrap_or(""));
-                    let amount_fen = s["unpaid_fen"].as_i64();
-                    let why = match (amount_fen, s["code"].as_str()) {
-                        // The month's own amount is itemised: the code's words, not the exception's text (which
-                        // also counts the 补发 held back).
-                        (Some(_), Some("NO_ACCOUNT")) => "缺少银行账号".to_string(),
-                        _ => s["reason"].as_str().unwrap_or("").to_string(),
-                    };
-                    ShortItem { who, amount_fen, why }
-                })
-                .collect();
-            // The month's regular money the bank returned, per transfer, and the 重发 that made it whole.
-            for r in ledger.returns(month, month)? {
-                let regular_lines: Vec<_> =
-                    r.lines.iter().filter(|l| l.kind == LineKind::Regular && l.period == month).collect();
-                let amount_fen: i64 = regular_lines.iter().map(|l| l.amount_fen).sum();
-                if amount_fen == 0 {
-                    continue;
-                }
-                let reissued = if regular_lines.iter().all(|l| l.reissued_in.is_some()) {
-                    match regular_lines.iter().filter_map(|l| l.reissued_in).max_by_key(|(m, day)| (*day, *m)) {
-                        Some((m, Some(day))) => Some((m, day, check_pay_date(&cal, &d, day).map_err(cal_err)?)),
-                        _ => None,
+    let mut audited: Vec<(County, Vec<MonthAudit>)> = Vec::new();
+    for county in counties {
+        let ledger = load::county_ledger(&cfg, &county.code)?;
+        let mut rows = Vec::new();
+        for month in from.through(to) {
+            let d = deadline(&cal, month, &config.deadline).map_err(cal_err)?;
+            let b = ledger.batch(month)?;
+            let committed = b.as_ref().map(|b| b.status == BatchStatus::Committed);
+            let (mut regular, mut shortfalls, mut returned) = (0i64, Vec::new(), Vec::new());
+            if let Some(b) = b.as_ref().filter(|b| b.status == BatchStatus::Committed) {
+                regular = ledger
+                    .batch_lines(month)?
+                    .iter()
+                    .filter(|l| l.kind == LineKind::Regular && l.period == month)
+                    .map(|l| l.amount_fen)
+                    .sum();
+                let list: Vec<serde_json::Value> = serde_json::from_str(&b.shortfalls).unwrap_or_default();
+                shortfalls = list
+                    .iter()
+                    .map(|s| {
+                        let who = format!("{}（{}）", s["name"].as_str().unwrap_or(""), s["id"].as_str().unwrap_or(""));
+                        let amount_fen = s["unpaid_fen"].as_i64();
+                        let why = match (amount_fen, s["code"].as_str()) {
+                            // The month's own amount is itemised: the code's words, not the exception's text (which
+                            // also counts the 补发 held back).
+                            (Some(_), Some("NO_ACCOUNT")) => "缺少银行账号".to_string(),
+                            _ => s["reason"].as_str().unwrap_or("").to_string(),
+                        };
+                        ShortItem { who, amount_fen, why }
+                    })
+                    .collect();
+                // The month's regular money the bank returned, per transfer, and the 重发 that made it whole.
+                for r in ledger.returns(month, month)? {
+                    let regular_lines: Vec<_> =
+                        r.lines.iter().filter(|l| l.kind == LineKind::Regular && l.period == month).collect();
+                    let amount_fen: i64 = regular_lines.iter().map(|l| l.amount_fen).sum();
+                    if amount_fen == 0 {
+                        continue;
                     }
-                } else {
-                    None
-                };
-                let e = &r.event;
-                returned.push(ReturnedItem {
-                    who: format!("{}（{}）", e.name, e.id),
-                    amount_fen,
-                    why: if e.reason.is_empty() { e.status.clone() } else { format!("{}：{}", e.status, e.reason) },
-                    reissued,
-                });
+                    let reissued = if regular_lines.iter().all(|l| l.reissued_in.is_some()) {
+                        match regular_lines.iter().filter_map(|l| l.reissued_in).max_by_key(|(m, day)| (*day, *m)) {
+                            Some((m, Some(day))) => Some((m, day, check_pay_date(&cal, &d, day).map_err(cal_err)?)),
+                            _ => None,
+                        }
+                    } else {
+                        None
+                    };
+                    let e = &r.event;
+                    returned.push(ReturnedItem {
+                        who: format!("{}（{}）", e.name, e.id),
+                        amount_fen,
+                        why: if e.reason.is_empty() {
+                            e.status.clone()
+                        } else {
+                            format!("{}：{}", e.status, e.reason)
+                        },
+                        reissued,
+                    });
+                }
             }
+            let facts = MonthFacts {
+                month,
+                committed,
+                pay_date: b.as_ref().and_then(|b| b.pay_date),
+                late_reason: b.as_ref().and_then(|b| b.late_reason.clone()),
+                entitled_fen: b.as_ref().and_then(|b| b.entitled_fen),
+                regular_paid_fen: regular,
+                shortfalls,
+                returned,
+            };
+            let timeliness = match facts.pay_date.filter(|_| committed == Some(true)) {
+                Some(p) => Some(check_pay_date(&cal, &d, p).map_err(cal_err)?),
+                None => None,
+            };
+            // Amounts inside the itemised texts: plain in --json, as every amount there; for people otherwise.
+            let money = if args.json { format_yuan } else { yuan_text };
+            rows.push(audit_month_with(&facts, d.deadline, timeliness, money));
         }
-        let facts = MonthFacts {
-            month,
-            committed,
-            pay_date: b.as_ref().and_then(|b| b.pay_date),
-            late_reason: b.as_ref().and_then(|b| b.late_reason.clone()),
-            entitled_fen: b.as_ref().and_then(|b| b.entitled_fen),
-            regular_paid_fen: regular,
-            shortfalls,
-            returned,
-        };
-        let timeliness = match facts.pay_date.filter(|_| committed == Some(true)) {
-            Some(p) => Some(check_pay_date(&cal, &d, p).map_err(cal_err)?),
-            None => None,
-        };
-        // Amounts inside the itemised texts: plain in --json, as every amount there; for people otherwise.
-        let money = if args.json { format_yuan } else { yuan_text };
-        rows.push(audit_month_with(&facts, d.deadline, timeliness, money));
+        audited.push((county, rows));
     }
+    let all = || audited.iter().flat_map(|(_, rows)| rows);
+    let several = audited.len() > 1;
     let (late, short, missing) = (
-        rows.iter().filter(|r| r.late()).count(),
-        rows.iter().filter(|r| r.short()).count(),
-        rows.iter().filter(|r| r.missing()).count(),
+        all().filter(|r| r.late()).count(),
+        all().filter(|r| r.short()).count(),
+        all().filter(|r| r.missing()).count(),
     );
     let code = if late + short + missing > 0 { exit::AUDIT_FAILED } else { exit::OK };
     let weekends_only = (from.year()..=to.year()).any(|y| cal.uses_weekends_only_for(y));
     if let Some(path) = &args.xlsx {
-        write_xlsx(path, &rows, weekends_only).map_err(|e| {
+        write_xlsx(path, &audited, weekends_only).map_err(|e| {
             let why = match e {
                 rust_xlsxwriter::XlsxError::IoError(e) => super::io_reason(&e),
                 e => e.to_string(),
@@ -162,11 +176,18 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         })?;
     }
     if args.json {
-        let v = json!({
-            "from": from.to_string(), "to": to.to_string(), "months": rows,
+        let mut v = json!({
+            "from": from.to_string(), "to": to.to_string(), "months": all().collect::<Vec<_>>(),
             "late": late, "short": short, "missing": missing, "ok": code == exit::OK,
             "weekends_only": weekends_only, "exit_code": code,
         });
+        // Several counties: each one's months apart as well (`months` has them all, county after county).
+        if several {
+            v["counties"] = audited
+                .iter()
+                .map(|(c, rows)| json!({"county_code": c.code, "county": c.name, "months": rows}))
+                .collect();
+        }
         println!("{}", serde_json::to_string_pretty(&v).expect("plain data"));
         return Ok(code);
     }
@@ -174,18 +195,24 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         println!("注意：日历未覆盖所涉年份，本结果仅按周末计算（--weekends-only）。");
     }
     println!("每月20日前足额发放核查（{from} 至 {to}）");
-    println!("月份\t发放日期\t截止日\t是否按期\t是否足额\t说明");
-    for r in &rows {
-        let (p, d, t, f, n) = verdict_text(r);
-        println!("{}\t{p}\t{d}\t{t}\t{f}\t{n}", r.month);
+    let county_column = if several { "县（市、区）\t" } else { "" };
+    println!("{county_column}月份\t发放日期\t截止日\t是否按期\t是否足额\t说明");
+    for (c, rows) in &audited {
+        let county = if several { format!("{}\t", c.name) } else { String::new() };
+        for r in rows {
+            let (p, d, t, f, n) = verdict_text(r);
+            println!("{county}{}\t{p}\t{d}\t{t}\t{f}\t{n}", r.month);
+        }
     }
-    println!("合计 {} 个月：逾期 {late} 个月，未足额 {short} 个月，缺少 {missing} 个月。", rows.len());
+    let whose = if several { format!("{} 个县（市、区）", audited.len()) } else { String::new() };
+    println!("合计{whose} {} 个月：逾期 {late} 个月，未足额 {short} 个月，缺少 {missing} 个月。", all().count());
     Ok(code)
 }
 
+/// The workbook; with several counties a first column 县（市、区）.
 fn write_xlsx(
     path: &std::path::Path,
-    rows: &[MonthAudit],
+    audited: &[(County, Vec<MonthAudit>)],
     weekends_only: bool,
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
@@ -198,23 +225,38 @@ fn write_xlsx(
         .set_align(FormatAlign::Center)
         .set_background_color("#F2F2F2");
     let cell = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
-    ws.merge_range(0, 0, 0, 5, "每月20日前足额发放核查表", &title)?;
+    let several = audited.len() > 1;
+    let mut columns = vec![
+        ("月份", 10.0),
+        ("发放日期", 12.0),
+        ("截止日", 12.0),
+        ("是否按期", 20.0),
+        ("是否足额", 20.0),
+        ("说明", 60.0),
+    ];
+    if several {
+        columns.insert(0, ("县（市、区）", 14.0));
+    }
+    ws.merge_range(0, 0, 0, columns.len() as u16 - 1, "每月20日前足额发放核查表", &title)?;
     if weekends_only {
         ws.write_string(1, 0, "注意：日历未覆盖所涉年份，本表仅按周末计算")?;
     }
-    for (c, (h, w)) in
-        [("月份", 10.0), ("发放日期", 12.0), ("截止日", 12.0), ("是否按期", 20.0), ("是否足额", 20.0), ("说明", 60.0)]
-            .iter()
-            .enumerate()
-    {
+    for (c, (h, w)) in columns.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, *h, &head)?;
         ws.set_column_width(c as u16, *w)?;
     }
-    for (i, r) in rows.iter().enumerate() {
-        let (p, d, t, f, n) = verdict_text(r);
-        let row = 3 + i as u32;
-        for (c, v) in [r.month.to_string(), p, d, t, f, n].iter().enumerate() {
-            ws.write_string_with_format(row, c as u16, v, &cell)?;
+    let mut row = 3u32;
+    for (county, rows) in audited {
+        for r in rows {
+            let (p, d, t, f, n) = verdict_text(r);
+            let mut values = vec![r.month.to_string(), p, d, t, f, n];
+            if several {
+                values.insert(0, county.name.clone());
+            }
+            for (c, v) in values.iter().enumerate() {
+                ws.write_string_with_format(row, c as u16, v, &cell)?;
+            }
+            row += 1;
         }
     }
     ws.set_landscape();

@@ -113,7 +113,12 @@ mod tests {
 
     fn loaded(text: &str, ledger_flag: Option<&str>) -> LoadedConfig {
         let config = Config::parse(text, "youfu.toml").unwrap();
-        LoadedConfig::new(config, Some(PathBuf::from("youfu.toml")), ConfigSource::Found, ledger_flag.map(PathBuf::from))
+        LoadedConfig::new(
+            config,
+            Some(PathBuf::from("youfu.toml")),
+            ConfigSource::Found,
+            ledger_flag.map(PathBuf::from),
+        )
     }
 
     fn args(county: &[&str], all: bool) -> CountyArgs {

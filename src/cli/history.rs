@@ -1,5 +1,6 @@
 //! `youfu history --id 身份证号` and `youfu batches`: what the ledger holds.
 
+use super::counties::{CountyArgs, select};
 use super::{Cli, Failure, ledger_io, load};
 use clap::Args as ClapArgs;
 use serde_json::json;
@@ -19,6 +20,8 @@ pub struct BatchesArgs {
     /// 以 JSON 输出
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub counties: CountyArgs,
 }
 
 pub fn history(cli: &Cli, args: &HistoryArgs) -> Result<(), Failure> {
@@ -79,54 +82,68 @@ pub fn line_state(l: &crate::ledger::PaidLine) -> String {
     }
 }
 
+/// `youfu batches`: the batches of the configured county, or of the counties asked for (with several, a first
+/// column 县（市、区） and `county_code`/`county` in each JSON batch).
 pub fn batches(cli: &Cli, args: &BatchesArgs) -> Result<(), Failure> {
     let cfg = load::config(cli)?;
-    let ledger = load::ledger(&cfg)?;
-    let batches = ledger.batches()?;
-    let returned = ledger.returned_by_month()?;
-    if args.json {
-        let list: Vec<serde_json::Value> = batches
-            .iter()
-            .map(|b| {
+    let counties = select(&args.counties, &cfg, || load::ledger_counties(&cfg))?;
+    let several = counties.len() > 1;
+    let mut list: Vec<serde_json::Value> = Vec::new();
+    let mut lines: Vec<String> = Vec::new();
+    // The ledger's times as 北京时间 without the suffix, which the header carries.
+    let shown = |t: &str| crate::domain::beijing::beijing_time(t).trim_end_matches("（北京时间）").to_string();
+    for county in &counties {
+        let ledger = load::county_ledger(&cfg, &county.code)?;
+        let batches = ledger.batches()?;
+        let returned = ledger.returned_by_month()?;
+        for b in &batches {
+            let (n, fen, open) = returned.get(&b.month).copied().unwrap_or_default();
+            if args.json {
                 let mut v = serde_json::to_value(b).expect("plain data");
-                let (n, fen, open) = returned.get(&b.month).copied().unwrap_or_default();
+                if several {
+                    v["county_code"] = json!(county.code);
+                    v["county"] = json!(county.name);
+                }
                 v["returned_transfers"] = json!(n);
                 v["returned_fen"] = json!(fen);
                 v["returned_not_reissued_fen"] = json!(open);
                 v["reached_fen"] = json!(b.total_fen - fen);
-                v
-            })
-            .collect();
+                list.push(v);
+                continue;
+            }
+            let back = if n == 0 {
+                "—".to_string()
+            } else if open == 0 {
+                format!("{}（{n} 笔，已全部重发）", ledger_io::yuan(fen))
+            } else {
+                format!("{}（{n} 笔，待重发 {}）", ledger_io::yuan(fen), ledger_io::yuan(open))
+            };
+            lines.push(format!(
+                "{}{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                if several { format!("{}\t", county.name) } else { String::new() },
+                b.month,
+                b.status.label(),
+                b.lines,
+                ledger_io::yuan(b.total_fen),
+                back,
+                ledger_io::yuan(b.total_fen - fen),
+                b.pay_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+                shown(&b.created),
+                b.committed_at.as_deref().map(shown).unwrap_or_else(|| "—".into()),
+                b.late_reason.clone().unwrap_or_default()
+            ));
+        }
+    }
+    if args.json {
         println!("{}", serde_json::to_string_pretty(&json!({"batches": list})).expect("plain data"));
         return Ok(());
     }
     println!(
-        "月份\t状态\t笔数\t合计（元）\t退回（元）\t到账（元）\t发放日期\t生成时间（北京时间）\t确认时间（北京时间）\t逾期原因"
+        "{}月份\t状态\t笔数\t合计（元）\t退回（元）\t到账（元）\t发放日期\t生成时间（北京时间）\t确认时间（北京时间）\t逾期原因",
+        if several { "县（市、区）\t" } else { "" }
     );
-    // The ledger's times as 北京时间 without the suffix, which the header carries.
-    let shown = |t: &str| crate::domain::beijing::beijing_time(t).trim_end_matches("（北京时间）").to_string();
-    for b in &batches {
-        let (n, fen, open) = returned.get(&b.month).copied().unwrap_or_default();
-        let back = if n == 0 {
-            "—".to_string()
-        } else if open == 0 {
-            format!("{}（{n} 笔，已全部重发）", ledger_io::yuan(fen))
-        } else {
-            format!("{}（{n} 笔，待重发 {}）", ledger_io::yuan(fen), ledger_io::yuan(open))
-        };
-        println!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-            b.month,
-            b.status.label(),
-            b.lines,
-            ledger_io::yuan(b.total_fen),
-            back,
-            ledger_io::yuan(b.total_fen - fen),
-            b.pay_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
-            shown(&b.created),
-            b.committed_at.as_deref().map(shown).unwrap_or_else(|| "—".into()),
-            b.late_reason.clone().unwrap_or_default()
-        );
+    for l in &lines {
+        println!("{l}");
     }
     Ok(())
 }

@@ -17,7 +17,8 @@ pub use super::report_command::{Args, InitArgs};
 pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
     let cfg = load::config(cli)?;
     // Which counties, before anything is read: a refusal of --county is the command line's.
-    let counties = if args.list_templates { Vec::new() } else { select(&args.counties, &cfg, || load::ledger_counties(&cfg))? };
+    let counties =
+        if args.list_templates { Vec::new() } else { select(&args.counties, &cfg, || load::ledger_counties(&cfg))? };
     super::report_command::run_with_counties(args, &cfg.config, |period| read_ledger(&cfg, &counties, period))
 }
 

@@ -8,8 +8,8 @@
 use super::{Failure, exit};
 use crate::config::Config;
 use crate::domain::Problems;
-use crate::report::docx;
 use crate::report::CountySummary;
+use crate::report::docx;
 use crate::report::draft::{UNIT_NOT_SET, build_from_counties, unit_not_set};
 use crate::report::figures::{LedgerLine, LineSummary, MonthStatus};
 use crate::report::metrics::{for_period, read_metrics};

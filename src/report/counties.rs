@@ -203,7 +203,10 @@ mod tests {
         let west = county(
             "110102",
             "西城区",
-            &[line("B", "烈士遗属", "2024-01", KIND_REGULAR, 200_000), line("C", "残疾军人", "2024-02", KIND_REGULAR, 50)],
+            &[
+                line("B", "烈士遗属", "2024-01", KIND_REGULAR, 200_000),
+                line("C", "残疾军人", "2024-02", KIND_REGULAR, 50),
+            ],
         );
         let east = county(
             "110101",

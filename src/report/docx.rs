@@ -325,7 +325,8 @@ fn document_xml(blocks: &[Block]) -> String {
 fn table_xml(rows: &[Vec<String>]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(1).max(1) as u32;
     let share = TEXT_WIDTH / (columns + 1);
-    let widths: Vec<u32> = (0..columns).map(|i| if i == 0 { TEXT_WIDTH - share * (columns - 1) } else { share }).collect();
+    let widths: Vec<u32> =
+        (0..columns).map(|i| if i == 0 { TEXT_WIDTH - share * (columns - 1) } else { share }).collect();
     let border = |side: &str| format!("<w:{side} w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"000000\"/>");
     let borders: String = ["top", "left", "bottom", "right", "insideH", "insideV"].iter().map(|s| border(s)).collect();
     let mut out = format!(
@@ -339,7 +340,11 @@ fn table_xml(rows: &[Vec<String>]) -> String {
     }
     out.push_str("</w:tblGrid>");
     for (r, row) in rows.iter().enumerate() {
-        out.push_str(if r == 0 { "<w:tr><w:trPr><w:tblHeader/></w:trPr>" } else { "<w:tr><w:trPr><w:cantSplit/></w:trPr>" });
+        out.push_str(if r == 0 {
+            "<w:tr><w:trPr><w:tblHeader/></w:trPr>"
+        } else {
+            "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+        });
         for (c, w) in widths.iter().enumerate() {
             let text = row.get(c).map(String::as_str).unwrap_or("");
             let style = if r == 0 { "TableHeader" } else { "TableText" };

@@ -135,7 +135,11 @@ fn trace_counties(figs: &mut Figures) {
     for r in &b.counties {
         let whose = format!("行政区划代码 {}（{}）的已确认发放明细", r.code, r.name);
         push(format!("by_county[\"{}\"].totals.amount", r.code), json!(r.totals.amount), format!("{whose}的金额合计"));
-        push(format!("by_county[\"{}\"].totals.persons", r.code), json!(r.totals.persons), format!("{whose}中不同身份证号的个数"));
+        push(
+            format!("by_county[\"{}\"].totals.persons", r.code),
+            json!(r.totals.persons),
+            format!("{whose}中不同身份证号的个数"),
+        );
         for g in &r.by_category {
             push(
                 format!("by_county[\"{}\"].by_category[\"{}\"].amount", r.code, g.name),
