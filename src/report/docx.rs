@@ -319,14 +319,25 @@ fn document_xml(blocks: &[Block]) -> String {
     )
 }
 
-/// A table across the text width, columns sharing it equally but the first (a name) given twice a share; full
-/// single borders; the header row bold and repeated on each page; an empty paragraph after it, as Word needs one
-/// between a table and what follows.
+/// The widths of a table's columns: the text width shared in proportion to each column's widest cell plus one
+/// character (so that "病故军人遗属" stays on one line beside a narrow 人数), the last column taking what rounding
+/// leaves.
+fn column_widths(rows: &[Vec<String>]) -> Vec<u32> {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    let wants: Vec<u32> = (0..columns)
+        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|t| title_width(t)).max().unwrap_or(0) as u32 + 1)
+        .collect();
+    let sum: u32 = wants.iter().sum();
+    let mut widths: Vec<u32> = wants.iter().map(|w| TEXT_WIDTH * w / sum).collect();
+    let used: u32 = widths[..columns - 1].iter().sum();
+    widths[columns - 1] = TEXT_WIDTH - used;
+    widths
+}
+
+/// A table across the text width (`column_widths`); full single borders; the header row bold and repeated on each
+/// page; an empty paragraph after it, as Word needs one between a table and what follows.
 fn table_xml(rows: &[Vec<String>]) -> String {
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(1).max(1) as u32;
-    let share = TEXT_WIDTH / (columns + 1);
-    let widths: Vec<u32> =
-        (0..columns).map(|i| if i == 0 { TEXT_WIDTH - share * (columns - 1) } else { share }).collect();
+    let widths = column_widths(rows);
     let border = |side: &str| format!("<w:{side} w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"000000\"/>");
     let borders: String = ["top", "left", "bottom", "right", "insideH", "insideV"].iter().map(|s| border(s)).collect();
     let mut out = format!(
@@ -582,6 +593,44 @@ mod tests {
             plain_text(DRAFT),
             "示例县退役军人事务局2024年上半年优抚工作情况\n\n一、上半年工作总结\n（二）优抚政策落实有力有序\n一是发放资金6684.9万元。\n二是 A&B <c>\n"
         );
+    }
+
+    #[test]
+    fn a_table_is_a_block_of_rows_tabbed_in_text_and_a_word_table_in_the_docx() {
+        let text = "附表：\n\n| 县（市、区） | 类别 | 人数 | 金额（元） |\n| --- | --- | --- | --- |\n| 东城区 | 残疾军人 | 1 | 7,507.25 |\n|  | 小计 | 2 | X |\n注：单位为元。\n";
+        let rows = |r: &[&[&str]]| r.iter().map(|c| c.iter().map(|s| s.to_string()).collect()).collect();
+        assert_eq!(
+            blocks(text),
+            vec![
+                Block::Body("附表：".into()),
+                Block::Table(rows(&[
+                    &["县（市、区）", "类别", "人数", "金额（元）"],
+                    &["东城区", "残疾军人", "1", "7,507.25"],
+                    &["", "小计", "2", "X"]
+                ])),
+                Block::Body("注：单位为元。".into()),
+            ]
+        );
+        assert_eq!(
+            plain_text(text),
+            "附表：\n县（市、区）\t类别\t人数\t金额（元）\n东城区\t残疾军人\t1\t7,507.25\n\t小计\t2\tX\n注：单位为元。\n"
+        );
+        let bytes = docx(text);
+        let doc = part(&bytes, "word/document.xml");
+        // The widest cells plus one character: 县（市、区） 6+1, 残疾军人 4+1, 人数 2+1, 金额（元） 5+1 (7,507.25 is 4.5 → 5)
+        // = 21 shares of the 8845 twips: 2948, 2105, 1263 and the rest 2529.
+        assert!(doc.contains(
+            r#"<w:tblGrid><w:gridCol w:w="2948"/><w:gridCol w:w="2105"/><w:gridCol w:w="1263"/><w:gridCol w:w="2529"/></w:tblGrid>"#
+        ));
+        assert_eq!(doc.matches("<w:tr>").count(), 3);
+        assert!(doc.contains(r#"<w:trPr><w:tblHeader/></w:trPr>"#));
+        assert!(
+            doc.contains(r#"<w:pStyle w:val="TableHeader"/></w:pPr><w:r><w:t xml:space="preserve">县（市、区）</w:t>"#)
+        );
+        // An X in a cell is highlighted as in the text.
+        assert!(doc.contains(r#"<w:r><w:rPr><w:highlight w:val="yellow"/></w:rPr><w:t>X</w:t></w:r>"#));
+        let styles = part(&bytes, "word/styles.xml");
+        assert!(styles.contains(r#"w:styleId="TableText""#) && styles.contains(r#"<w:b/><w:bCs/>"#));
     }
 
     #[test]
