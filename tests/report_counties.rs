@@ -62,7 +62,7 @@ fn report(template: &str, counties: &[CountySummary], period: &Period) -> Report
     let t = Templates::builtin().get(template).unwrap().clone();
     let months: Vec<MonthStatus> =
         period.months().map(|month| MonthStatus { month, committed: true, on_time: Some(true) }).collect();
-    build_from_counties(period.clone(), &t, &city_config(), counties, &months, None, &[]).unwrap()
+    build_from_counties(*period, &t, &city_config(), counties, &months, None, &[]).unwrap()
 }
 
 #[test]
