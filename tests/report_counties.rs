@@ -69,7 +69,7 @@ fn report(template: &str, counties: &[CountySummary], period: &Period) -> Report
 fn the_city_report_has_each_county_and_a_total_equal_to_their_sum() {
     let h1: Period = "2024H1".parse().unwrap();
     let r = report("city", &two_counties(&h1), &h1);
-    let b = r.figures.by_county.as_ref().unwrap();
+    let b = &r.by_county;
     assert_eq!(b.total.totals.amount.to_string(), "50587.25");
     assert_eq!((b.total.totals.persons, b.total.totals.person_times), (5, 27));
     assert_eq!(r.figures.lines.totals, b.total.totals); // the text's totals are the table's
@@ -106,7 +106,7 @@ fn a_county_template_given_several_counties_ends_with_the_table() {
     let h1: Period = "2024H1".parse().unwrap();
     let counties = two_counties(&h1);
     let r = report("half", &counties, &h1);
-    let b = r.figures.by_county.as_ref().unwrap();
+    let b = &r.by_county;
     assert!(
         r.rendered.text.ends_with(&format!("\n2024年上半年各县（市、区）优抚资金发放情况：\n\n{}", b.table)),
         "{}",

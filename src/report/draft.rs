@@ -2,7 +2,7 @@
 //! county and unit names), the rendered template, and the sidecar that says where every number came from.
 
 use super::ReportError;
-use super::counties::{CountySummary, breakdown, combined};
+use super::counties::{Breakdown, CountySummary, breakdown, combined};
 use super::figures::{Figures, LedgerLine, MonthStatus, Trace, figures, figures_of, partial_note};
 use super::metrics::Metric;
 use super::period::Period;
@@ -17,6 +17,8 @@ pub struct Report {
     pub period: Period,
     pub template: String,
     pub figures: Figures,
+    /// The 按县（市、区）breakdown (one county or several): `by_county` in the templates.
+    pub by_county: Breakdown,
     pub rendered: Rendered,
 }
 
@@ -36,13 +38,8 @@ impl Report {
             .iter()
             .map(|t| json!({"name": t.name, "value": t.value, "how": t.how, "used": used(&t.name)}))
             .collect();
-        let counties: Vec<Value> = self
-            .figures
-            .by_county
-            .iter()
-            .flat_map(|b| &b.counties)
-            .map(|c| json!({"code": c.code, "name": c.name}))
-            .collect();
+        let counties: Vec<Value> =
+            self.by_county.counties.iter().map(|c| json!({"code": c.code, "name": c.name})).collect();
         let whose = match counties.len() {
             0 | 1 => String::new(),
             n => format!("{n} 个县（市、区）各自"),
@@ -129,8 +126,7 @@ pub fn build_from_counties(
 }
 
 /// The sidecar's entries for the breakdown: each county's totals and 类别 groups, and how the 合计 is made.
-fn trace_counties(figs: &mut Figures) {
-    let Some(b) = &figs.by_county else { return };
+fn trace_counties(figs: &mut Figures, b: &Breakdown) {
     let mut push = |name: String, value: Value, how: String| figs.trace.push(Trace { name, value, how });
     for r in &b.counties {
         let whose = format!("行政区划代码 {}（{}）的已确认发放明细", r.code, r.name);
@@ -167,13 +163,15 @@ fn finish(
     mut figs: Figures,
     counties: &[CountySummary],
 ) -> Result<Report, ReportError> {
-    figs.by_county = Some(breakdown(counties));
-    trace_counties(&mut figs);
-    let mut rendered = render(template, &context(&figs, config))?;
+    let by_county = breakdown(counties);
+    trace_counties(&mut figs, &by_county);
+    let mut ctx = context(&figs, config);
+    ctx["by_county"] = serde_json::to_value(&by_county).expect("plain data");
+    let mut rendered = render(template, &ctx)?;
     // Several counties: the breakdown is in the draft whatever the template (a county template says 全县 and
     // gives only the sums).
     if counties.len() > 1 && !rendered.used.iter().any(|u| u.starts_with("by_county")) {
-        let b = figs.by_county.as_ref().expect("set above");
+        let b = &by_county;
         if !rendered.text.ends_with('\n') {
             rendered.text.push('\n');
         }
@@ -187,5 +185,5 @@ fn finish(
         rendered.text.push_str(&note);
         rendered.text.push('\n');
     }
-    Ok(Report { period, template: template.name.clone(), figures: figs, rendered })
+    Ok(Report { period, template: template.name.clone(), figures: figs, by_county, rendered })
 }

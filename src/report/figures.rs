@@ -178,8 +178,6 @@ pub struct Figures {
     pub metrics: BTreeMap<String, Option<Decimal>>,
     /// 单位 of each named figure.
     pub metric_units: BTreeMap<String, String>,
-    /// The 按县（市、区）breakdown (`report::counties`): set by `draft` for every report, one county or several.
-    pub by_county: Option<super::counties::Breakdown>,
     #[serde(skip)]
     pub trace: Vec<Trace>,
 }
@@ -535,7 +533,6 @@ pub fn figures_of(
         confirmation,
         metrics: metric_values,
         metric_units,
-        by_county: None,
         trace,
     }
 }
