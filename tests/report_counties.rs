@@ -117,3 +117,16 @@ fn a_county_template_given_several_counties_ends_with_the_table() {
     assert!(!one.rendered.text.contains("| 县（市、区） |"), "{}", one.rendered.text);
     assert_eq!(one.figures.lines.totals.amount.to_string(), "19507.25");
 }
+
+/// The sidecar says where each county's figures come from and how the 合计 is made.
+#[test]
+fn the_sidecar_traces_each_county_and_the_total() {
+    let h1: Period = "2024H1".parse().unwrap();
+    let side = report("city", &two_counties(&h1), &h1).sidecar();
+    let figure = |name: &str| side["figures"].as_array().unwrap().iter().find(|f| f["name"] == name).cloned().unwrap();
+    assert_eq!(figure("by_county[\"110102\"].totals.amount")["value"], "31080.00");
+    assert_eq!(figure("by_county[\"110101\"].by_category[\"烈士遗属\"].amount")["value"], "12000.00");
+    let total = figure("by_county.total");
+    assert_eq!(total["value"], serde_json::json!({"amount": "50587.25", "persons": 5}));
+    assert!(total["how"].as_str().unwrap().starts_with("2 个县（市、区）各项之和"), "{total}");
+}

@@ -125,8 +125,13 @@ pub fn build_from_counties(
     finish(period, template, config, figs, counties)
 }
 
-/// The sidecar's entries for the breakdown: each county's totals and 类别 groups, and how the 合计 is made.
+/// The sidecar's entries for a breakdown of several counties: each county's totals and 类别 groups, and how the 合计
+/// is made.
 fn trace_counties(figs: &mut Figures, b: &Breakdown) {
+    // One county: its figures are the report's own, traced already.
+    if b.count < 2 {
+        return;
+    }
     let mut push = |name: String, value: Value, how: String| figs.trace.push(Trace { name, value, how });
     for r in &b.counties {
         let whose = format!("行政区划代码 {}（{}）的已确认发放明细", r.code, r.name);
