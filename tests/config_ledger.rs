@@ -354,7 +354,8 @@ fn a_named_config_that_is_missing_is_an_error_with_the_init_command() {
 
 /// A `postgresql://` ledger (issue 22) goes through the ledger seam to the PostgreSQL backend, which the commands
 /// cannot use yet: every command, `init` included, refuses it with exit 7 and says so, and writes nothing. A URL
-/// of another scheme is refused as a URL, not taken for a file.
+/// of another scheme is refused as a URL, not taken for a file. (The county's code, which a shared ledger
+/// requires, is in youfu.toml: without it the refusal is the configuration's, exit 4 — tests/counties_cli.rs.)
 #[test]
 fn a_postgresql_ledger_is_refused_until_the_backend_is_connected() {
     let dir = workdir(ROSTER, STANDARDS);
@@ -363,6 +364,7 @@ fn a_postgresql_ledger_is_refused_until_the_backend_is_connected() {
     let refusal = "错误：台账 postgresql://youfu:***@db.example:5432/ledger 是 PostgreSQL 数据库：PostgreSQL 台账尚未接入，\
                    这一版 youfu 只能使用台账文件。请用 --ledger 指定台账文件，或在配置文件中把 ledger 设为文件路径；未作任何修改\n";
     let pay = ["pay", "--month", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv", "--out", "out"];
+    std::fs::write(d.join("youfu.toml"), "county = \"示例县\"\ncounty_code = \"110101\"\n").unwrap();
     for args in [
         &pay[..],
         &["init", "--county", "示例县", "--county-code", "110101"],

@@ -40,14 +40,6 @@ pub fn county_name(config: &Config, code: &str) -> String {
     code.to_string()
 }
 
-/// Whether the ledger in force is a shared PostgreSQL database (`--ledger`, else the config's `ledger`).
-pub fn shared(cfg: &LoadedConfig) -> bool {
-    match &cfg.ledger_flag {
-        Some(l) => crate::config::shared_ledger(&l.to_string_lossy()),
-        None => crate::config::shared_ledger(&cfg.config.ledger),
-    }
-}
-
 /// The counties to read, in code order, without repeats. `in_ledger` lists the counties a shared ledger holds
 /// (asked only for `--all-counties` there). Refusals are usage errors (exit 2), checked before the ledger is opened.
 pub fn select(
@@ -71,7 +63,7 @@ pub fn select(
     asked.sort();
     asked.dedup();
     let own = config.county_code.clone();
-    let codes = if !shared(cfg) {
+    let codes = if !cfg.shared_ledger() {
         let others: Vec<&str> = asked.iter().map(String::as_str).filter(|c| *c != own).collect();
         if !others.is_empty() {
             let file = cfg.ledger.display();

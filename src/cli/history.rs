@@ -92,11 +92,11 @@ pub fn batches(cli: &Cli, args: &BatchesArgs) -> Result<(), Failure> {
     let mut lines: Vec<String> = Vec::new();
     // The ledger's times as 北京时间 without the suffix, which the header carries.
     let shown = |t: &str| crate::domain::beijing::beijing_time(t).trim_end_matches("（北京时间）").to_string();
-    for county in &counties {
-        let ledger = load::county_ledger(&cfg, &county.code)?;
-        let batches = ledger.batches()?;
-        let returned = ledger.returned_by_month()?;
-        for b in &batches {
+    let ledger = load::ledger(&cfg)?;
+    let codes: Vec<String> = counties.iter().map(|c| c.code.clone()).collect();
+    let (all_batches, all_returned) = (ledger.county_batches(&codes)?, ledger.county_returned_by_month(&codes)?);
+    for ((county, batches), returned) in counties.iter().zip(&all_batches).zip(&all_returned) {
+        for b in batches {
             let (n, fen, open) = returned.get(&b.month).copied().unwrap_or_default();
             if args.json {
                 let mut v = serde_json::to_value(b).expect("plain data");

@@ -92,6 +92,14 @@ impl LoadedConfig {
         }
     }
 
+    /// Whether the ledger in force is a shared PostgreSQL database (`--ledger`, else the config's `ledger`).
+    pub fn shared_ledger(&self) -> bool {
+        match &self.ledger_flag {
+            Some(l) => crate::config::shared_ledger(&l.to_string_lossy()),
+            None => crate::config::shared_ledger(&self.config.ledger),
+        }
+    }
+
     /// How the ledger path was decided, for messages: 命令行 --ledger, the config's `ledger` key, or the defaults.
     pub fn ledger_origin(&self) -> String {
         match (&self.ledger_flag, &self.path) {
@@ -240,16 +248,23 @@ pub fn ledger(cfg: &LoadedConfig) -> Result<Box<dyn LedgerStore>, Failure> {
     }
 }
 
-/// The ledger holding county `code`'s batches. A SQLite ledger is one county's (`counties::select` lets a command
-/// ask only for the configured county there): the file itself.
-pub fn county_ledger(cfg: &LoadedConfig, _code: &str) -> Result<crate::ledger::Ledger, Failure> {
-    ledger(cfg)
+/// The ledger as county `code` sees it, for a command that reads one county at a time (`audit`): the configured
+/// county's ledger (a SQLite file is only that county's: `counties::select` asks for no other there). Another
+/// county of a shared ledger needs a ledger opened for that county, which the PostgreSQL backend does not offer
+/// yet: `LedgerError::CountiesNotYet`.
+pub fn county_ledger(cfg: &LoadedConfig, code: &str) -> Result<Box<dyn LedgerStore>, Failure> {
+    let opened = ledger(cfg)?;
+    if code != cfg.config.county_code && cfg.shared_ledger() {
+        return Err(Failure::Ledger(crate::ledger::LedgerError::CountiesNotYet { shown: opened.shown() }));
+    }
+    Ok(opened)
 }
 
-/// The counties a shared ledger holds batches of, for `--all-counties`. A SQLite ledger records no county code:
-/// it is the configured county's, and `counties::select` does not ask.
+/// The counties a shared ledger holds batches of, for `--all-counties`; the configured county when it names none
+/// (a SQLite file records no county code).
 pub fn ledger_counties(cfg: &LoadedConfig) -> Result<Vec<String>, Failure> {
-    ledger(cfg).map(|_| vec![cfg.config.county_code.clone()])
+    let held = ledger(cfg)?.counties()?;
+    Ok(if held.is_empty() { vec![cfg.config.county_code.clone()] } else { held })
 }
 
 pub fn categories(config: &Config) -> Categories {

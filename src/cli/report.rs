@@ -35,15 +35,17 @@ fn read_ledger(
     let mut progress = super::progress::Progress::new(1);
     progress.step("汇总台账中本期的发放记录");
     let cal = load::calendar(config, false)?;
+    let ledger = load::ledger(cfg)?;
+    let codes: Vec<String> = counties.iter().map(|c| c.code.clone()).collect();
+    let batches = ledger.county_batches(&codes)?;
+    let counts = ledger.county_period_counts(&codes, period.first, period.last)?;
     let mut months: Vec<MonthStatus> =
         period.months().map(|month| MonthStatus { month, committed: true, on_time: Some(true) }).collect();
-    let mut summaries = Vec::new();
-    for county in counties {
-        let ledger = load::county_ledger(cfg, &county.code)?;
+    for batches in &batches {
         for status in months.iter_mut() {
             let month = status.month;
-            let batch = ledger.batch(month)?.filter(|b| b.status == BatchStatus::Committed);
-            let on_time = match batch.as_ref().and_then(|b| b.pay_date) {
+            let batch = batches.iter().find(|b| b.month == month && b.status == BatchStatus::Committed);
+            let on_time = match batch.and_then(|b| b.pay_date) {
                 Some(p) => deadline(&cal, month, &config.deadline)
                     .and_then(|d| check_pay_date(&cal, &d, p))
                     .ok()
@@ -57,13 +59,16 @@ fn read_ledger(
                 _ => None,
             };
         }
-        let counts = ledger.period_counts(period.first, period.last)?;
-        summaries.push(CountySummary {
+    }
+    let summaries = counties
+        .iter()
+        .zip(&counts)
+        .map(|(county, counts)| CountySummary {
             code: county.code.clone(),
             name: county.name.clone(),
-            summary: summary(&counts, period),
-        });
-    }
+            summary: summary(counts, period),
+        })
+        .collect();
     Ok((summaries, months))
 }
 

@@ -118,6 +118,41 @@ pub trait LedgerStore {
 
     /// Every returned line that no committed 重发 has sent again, by batch month, person and line.
     fn returns_pending(&self) -> Result<Vec<PendingReturn>, LedgerError>;
+
+    // Counties (issue 22 part 2): the reads of a city's or province's report over several counties of a shared
+    // ledger, each answer one per county in the order asked. A county's SQLite file is one county's and answers
+    // for one (`sqlite`); the defaults below are the PostgreSQL side until its queries are written: a refusal
+    // saying so (`LedgerError::CountiesNotYet`), never an empty answer that would read as "nothing paid".
+
+    /// The 行政区划代码 of the counties with a batch in the ledger, in code order (`--all-counties`). A SQLite file
+    /// records no code: it answers an empty list, and the caller takes the configured county.
+    fn counties(&self) -> Result<Vec<String>, LedgerError> {
+        Err(LedgerError::CountiesNotYet { shown: self.shown() })
+    }
+
+    /// `period_counts` of each of `counties`, in that order.
+    fn county_period_counts(
+        &self,
+        _counties: &[String],
+        _from: YearMonth,
+        _to: YearMonth,
+    ) -> Result<Vec<PeriodCounts>, LedgerError> {
+        Err(LedgerError::CountiesNotYet { shown: self.shown() })
+    }
+
+    /// `batches` of each of `counties`, in that order.
+    fn county_batches(&self, _counties: &[String]) -> Result<Vec<Vec<BatchInfo>>, LedgerError> {
+        Err(LedgerError::CountiesNotYet { shown: self.shown() })
+    }
+
+    /// `returned_by_month` of each of `counties`, in that order.
+    #[allow(clippy::type_complexity)]
+    fn county_returned_by_month(
+        &self,
+        _counties: &[String],
+    ) -> Result<Vec<BTreeMap<YearMonth, (i64, i64, i64)>>, LedgerError> {
+        Err(LedgerError::CountiesNotYet { shown: self.shown() })
+    }
 }
 
 /// A draft being recorded inside an open transaction (`LedgerStore::begin_draft`): `finish` commits it, dropping

@@ -443,6 +443,20 @@ pub enum LedgerError {
         "台账 {shown} 是 PostgreSQL 数据库：PostgreSQL 台账尚未接入，这一版 youfu 只能使用台账文件。请用 --ledger 指定台账文件，或在配置文件中把 ledger 设为文件路径；未作任何修改"
     )]
     PostgresNotYet { shown: String },
+    /// Reads of several counties (`--county`, `--all-counties`) from a ledger whose backend does not answer them
+    /// yet (`LedgerStore::counties` and the `county_*` reads).
+    #[error(
+        "台账 {shown} 还不能按县（市、区）读取（--county、--all-counties）：这一版 youfu 的 PostgreSQL 台账尚未实现这部分。\
+         统计本县请去掉 --county、--all-counties；未作任何修改"
+    )]
+    CountiesNotYet { shown: String },
+    /// A county's SQLite file asked for the records of several counties: it holds one county's.
+    #[error(
+        "台账 {} 是一个县（市、区）的 SQLite 文件，只能按一个县（市、区）读取，不能按 {} 读取；未作任何修改",
+        .path.display(),
+        .asked.join("、")
+    )]
+    OneCounty { path: PathBuf, asked: Vec<String> },
 }
 
 impl LedgerError {
@@ -475,6 +489,8 @@ impl LedgerError {
             LedgerError::Sqlite { .. } => "LEDGER_SQLITE",
             LedgerError::Pg(e) => e.code(),
             LedgerError::PostgresNotYet { .. } => "LEDGER_POSTGRES_NOT_YET",
+            LedgerError::CountiesNotYet { .. } => "LEDGER_COUNTIES_NOT_YET",
+            LedgerError::OneCounty { .. } => "LEDGER_ONE_COUNTY",
         }
     }
 
@@ -496,7 +512,9 @@ impl LedgerError {
     pub fn path(&self) -> &std::path::Path {
         match self {
             LedgerError::Pg(e) => std::path::Path::new(e.target()),
-            LedgerError::PostgresNotYet { shown } => std::path::Path::new(shown),
+            LedgerError::PostgresNotYet { shown } | LedgerError::CountiesNotYet { shown } => {
+                std::path::Path::new(shown)
+            }
             LedgerError::Missing { path }
             | LedgerError::Exists { path }
             | LedgerError::NotLedger { path, .. }
@@ -509,7 +527,8 @@ impl LedgerError {
             | LedgerError::AlreadyPaid { path, .. }
             | LedgerError::Rejected { path, .. }
             | LedgerError::Io { path, .. }
-            | LedgerError::Sqlite { path, .. } => path,
+            | LedgerError::Sqlite { path, .. }
+            | LedgerError::OneCounty { path, .. } => path,
         }
     }
 
@@ -528,8 +547,9 @@ impl LedgerError {
             | LedgerError::AlreadyPaid { path: p, .. }
             | LedgerError::Rejected { path: p, .. }
             | LedgerError::Io { path: p, .. }
-            | LedgerError::Sqlite { path: p, .. } => *p = path.to_path_buf(),
-            LedgerError::Pg(_) | LedgerError::PostgresNotYet { .. } => {}
+            | LedgerError::Sqlite { path: p, .. }
+            | LedgerError::OneCounty { path: p, .. } => *p = path.to_path_buf(),
+            LedgerError::Pg(_) | LedgerError::PostgresNotYet { .. } | LedgerError::CountiesNotYet { .. } => {}
         }
         self
     }

@@ -144,6 +144,46 @@ impl LedgerStore for Ledger {
     fn returns_pending(&self) -> Result<Vec<PendingReturn>, LedgerError> {
         Ledger::returns_pending(self)
     }
+
+    // A SQLite file is one county's and records no code: it answers for one county, whichever code it is asked
+    // under (the commands ask only for the configured county: `cli::counties`), and refuses several.
+
+    fn counties(&self) -> Result<Vec<String>, LedgerError> {
+        Ok(Vec::new())
+    }
+
+    fn county_period_counts(
+        &self,
+        counties: &[String],
+        from: YearMonth,
+        to: YearMonth,
+    ) -> Result<Vec<PeriodCounts>, LedgerError> {
+        self.one_county(counties)?;
+        Ok(vec![Ledger::period_counts(self, from, to)?])
+    }
+
+    fn county_batches(&self, counties: &[String]) -> Result<Vec<Vec<BatchInfo>>, LedgerError> {
+        self.one_county(counties)?;
+        Ok(vec![Ledger::batches(self)?])
+    }
+
+    fn county_returned_by_month(
+        &self,
+        counties: &[String],
+    ) -> Result<Vec<BTreeMap<YearMonth, (i64, i64, i64)>>, LedgerError> {
+        self.one_county(counties)?;
+        Ok(vec![Ledger::returned_by_month(self)?])
+    }
+}
+
+impl Ledger {
+    /// Asked for exactly one county: the file's. Several (or none) is `LedgerError::OneCounty`.
+    fn one_county(&self, counties: &[String]) -> Result<(), LedgerError> {
+        match counties {
+            [_] => Ok(()),
+            _ => Err(LedgerError::OneCounty { path: self.path().to_path_buf(), asked: counties.to_vec() }),
+        }
+    }
 }
 
 impl DraftWriter for PendingDraft<'_> {

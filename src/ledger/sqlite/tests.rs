@@ -2223,3 +2223,34 @@ fn period_counts_leave_returned_lines_out_and_count_them_on_their_own() {
     assert_eq!(both.totals, counts(2, 12_345_678, 2, 2));
     assert_eq!(both.reissued, counts(1, 2_345_678, 1, 1));
 }
+
+/// A county's file answers the county reads for one county (whatever its code: the file records none) with what
+/// the unscoped reads give, names no county of its own, and refuses several.
+#[test]
+fn a_sqlite_ledger_answers_for_one_county_and_refuses_several() {
+    let (_dir, path) = temp_ledger();
+    let mut ledger = Ledger::open(&path).unwrap();
+    committed_march(&mut ledger);
+    let store: &dyn LedgerStore = &ledger;
+    let one = ["110101".to_string()];
+    assert_eq!(store.counties().unwrap(), Vec::<String>::new());
+    let march = ym("2024-03");
+    assert_eq!(
+        store.county_period_counts(&one, march, march).unwrap(),
+        vec![store.period_counts(march, march).unwrap()]
+    );
+    assert_eq!(store.county_batches(&one).unwrap(), vec![store.batches().unwrap()]);
+    assert_eq!(store.county_returned_by_month(&one).unwrap(), vec![store.returned_by_month().unwrap()]);
+    let two = ["110101".to_string(), "110102".to_string()];
+    let e = store.county_batches(&two).unwrap_err();
+    assert_eq!(e.code(), "LEDGER_ONE_COUNTY");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "台账 {} 是一个县（市、区）的 SQLite 文件，只能按一个县（市、区）读取，不能按 110101、110102 读取；未作任何修改",
+            path.display()
+        )
+    );
+    assert_eq!(e.exit_code(), EXIT_LEDGER);
+    assert!(matches!(store.county_period_counts(&[], march, march), Err(LedgerError::OneCounty { .. })));
+}
