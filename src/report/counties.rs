@@ -154,13 +154,17 @@ pub fn breakdown(counties: &[CountySummary]) -> Breakdown {
 }
 
 /// The table: 县（市、区）, 类别, 人数, 金额（元）; each county's categories then its 小计, and the 合计 the same way
-/// (per category, then 总计). Amounts exact to the 分 with thousands separators.
+/// (per category, then 总计). One county's table is its rows and a 合计 (the 合计 block would repeat them).
+/// Amounts exact to the 分 with thousands separators.
 pub fn table(b: &Breakdown) -> String {
     let mut out = String::from("| 县（市、区） | 类别 | 人数 | 金额（元） |\n| --- | --- | --- | --- |\n");
     let mut row = |county: &str, category: &str, g: &Group| {
         out.push_str(&format!("| {county} | {category} | {} | {} |\n", g.persons, yuan_grouped(g.amount, true)));
     };
-    let rows = b.counties.iter().map(|r| (r, "小计")).chain(std::iter::once((&b.total, "总计")));
+    let rows: Vec<(&CountyRow, &str)> = match b.counties.as_slice() {
+        [one] => vec![(one, "合计")],
+        many => many.iter().map(|r| (r, "小计")).chain(std::iter::once((&b.total, "总计"))).collect(),
+    };
     for (r, last) in rows {
         for (i, g) in r.by_category.iter().enumerate() {
             row(if i == 0 { &r.name } else { "" }, &g.name, &g.group);
@@ -229,5 +233,24 @@ mod tests {
         assert_eq!(level(&["110101", "120101"]), ("", "各地"));
         assert_eq!(level(&["440101", "441900"]), ("省", "全省"));
         assert_eq!(level(&["110101"]), ("县", "全县"));
+    }
+
+    #[test]
+    fn one_county_s_table_is_its_rows_and_a_total() {
+        let h1: Period = "2024H1".parse().unwrap();
+        let lines = [
+            line("A", "残疾军人", "2024-01", KIND_REGULAR, 100_000),
+            line("B", "烈士遗属", "2024-01", KIND_REGULAR, 50),
+        ];
+        let b = breakdown(&[CountySummary {
+            code: "110101".into(),
+            name: "东城区".into(),
+            summary: LineSummary::of_lines(&h1, &lines),
+        }]);
+        assert_eq!(
+            b.table,
+            "| 县（市、区） | 类别 | 人数 | 金额（元） |\n| --- | --- | --- | --- |\n\
+             | 东城区 | 残疾军人 | 1 | 1,000.00 |\n|  | 烈士遗属 | 1 | 0.50 |\n|  | 合计 | 2 | 1,000.50 |\n"
+        );
     }
 }
