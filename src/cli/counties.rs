@@ -40,6 +40,12 @@ pub fn county_name(config: &Config, code: &str) -> String {
     code.to_string()
 }
 
+/// Whether `counties` is the configured county alone: the ledger's ordinary reads answer for it (a SQLite file is
+/// that county's; a shared ledger is opened for it), and a backend without the county reads still serves it.
+pub fn own_only(counties: &[County], config: &Config) -> bool {
+    matches!(counties, [c] if c.code == config.county_code)
+}
+
 /// The counties to read, in code order, without repeats. `in_ledger` lists the counties a shared ledger holds
 /// (asked only for `--all-counties` there). Refusals are usage errors (exit 2), checked before the ledger is opened.
 pub fn select(

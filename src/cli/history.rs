@@ -1,6 +1,6 @@
 //! `youfu history --id 身份证号` and `youfu batches`: what the ledger holds.
 
-use super::counties::{CountyArgs, select};
+use super::counties::{CountyArgs, own_only, select};
 use super::{Cli, Failure, ledger_io, load};
 use clap::Args as ClapArgs;
 use serde_json::json;
@@ -94,7 +94,11 @@ pub fn batches(cli: &Cli, args: &BatchesArgs) -> Result<(), Failure> {
     let shown = |t: &str| crate::domain::beijing::beijing_time(t).trim_end_matches("（北京时间）").to_string();
     let ledger = load::ledger(&cfg)?;
     let codes: Vec<String> = counties.iter().map(|c| c.code.clone()).collect();
-    let (all_batches, all_returned) = (ledger.county_batches(&codes)?, ledger.county_returned_by_month(&codes)?);
+    let (all_batches, all_returned) = if own_only(&counties, &cfg.config) {
+        (vec![ledger.batches()?], vec![ledger.returned_by_month()?])
+    } else {
+        (ledger.county_batches(&codes)?, ledger.county_returned_by_month(&codes)?)
+    };
     for ((county, batches), returned) in counties.iter().zip(&all_batches).zip(&all_returned) {
         for b in batches {
             let (n, fen, open) = returned.get(&b.month).copied().unwrap_or_default();

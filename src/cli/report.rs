@@ -2,7 +2,7 @@
 //! the ledger; everything else (period, roster, metrics sheet, figures, templates, output, sidecar, missing
 //! figures, `--strict`) is `cli::report_command`.
 
-use super::counties::{County, select};
+use super::counties::{County, own_only, select};
 use super::{Cli, Failure, exit, load};
 use crate::calendar::{Timeliness, check_pay_date, deadline};
 use crate::domain::money::from_fen;
@@ -37,8 +37,11 @@ fn read_ledger(
     let cal = load::calendar(config, false)?;
     let ledger = load::ledger(cfg)?;
     let codes: Vec<String> = counties.iter().map(|c| c.code.clone()).collect();
-    let batches = ledger.county_batches(&codes)?;
-    let counts = ledger.county_period_counts(&codes, period.first, period.last)?;
+    let (batches, counts) = if own_only(counties, config) {
+        (vec![ledger.batches()?], vec![ledger.period_counts(period.first, period.last)?])
+    } else {
+        (ledger.county_batches(&codes)?, ledger.county_period_counts(&codes, period.first, period.last)?)
+    };
     let mut months: Vec<MonthStatus> =
         period.months().map(|month| MonthStatus { month, committed: true, on_time: Some(true) }).collect();
     for batches in &batches {
