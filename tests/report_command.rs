@@ -6,30 +6,38 @@ use std::path::Path;
 use youfu::cli::report_command::{Args, InitArgs, init_templates, missing_sources, run_with, sidecar_path};
 use youfu::cli::{Failure, exit};
 use youfu::config::Config;
-use youfu::domain::YearMonth;
-use youfu::report::{LedgerLine, MonthStatus, Period};
+use youfu::domain::{PaidLine, PaymentKind, YearMonth};
+use youfu::report::{MonthStatus, Period};
 
 fn ym(s: &str) -> YearMonth {
     s.parse().unwrap()
 }
 
-fn line(batch: &str, id: &str, item: &str, period: &str, kind: &str, fen: i64) -> LedgerLine {
-    LedgerLine {
+fn line(batch: &str, id: &str, item: &str, period: &str, kind: &str, fen: i64) -> PaidLine {
+    PaidLine {
+        line_id: 0,
+        batch_id: 0,
         batch_month: ym(batch),
-        pay_date: ym(batch).day(15),
         id: id.into(),
         name: "示例".into(),
         category: "残疾军人".into(),
         town: "城关镇".into(),
         item: item.into(),
         period: ym(period),
-        kind: kind.into(),
+        kind: PaymentKind::from_label(kind).unwrap(),
         amount_fen: fen,
+        standard_row: None,
+        basis: String::new(),
+        formula: String::new(),
+        pay_date: ym(batch).day(15),
+        reissue_of: None,
+        returned: None,
+        reissued_in: None,
     }
 }
 
 /// Two people over 2024-01..2024-02, one 补发, and a July line outside 2024H1.
-fn ledger() -> (Vec<LedgerLine>, Vec<MonthStatus>) {
+fn ledger() -> (Vec<PaidLine>, Vec<MonthStatus>) {
     let lines = vec![
         line("2024-01", "A", "残疾抚恤金", "2024-01", "正常", 942250), // 9422.50
         line("2024-01", "A", "护理费", "2024-01", "正常", 514500),     // 5145.00

@@ -3,28 +3,36 @@
 //! several counties carrying the table anyway.
 
 use youfu::config::Config;
-use youfu::report::figures::{KIND_ARREARS, KIND_FUNERAL, KIND_REGULAR};
+use youfu::domain::{PaidLine, PaymentKind};
 use youfu::report::render::Templates;
-use youfu::report::{CountySummary, LedgerLine, LineSummary, MonthStatus, Period, Report, build_from_counties};
+use youfu::report::{CountySummary, LineSummary, MonthStatus, Period, Report, build_from_counties};
 
-fn line(id: &str, category: &str, batch: &str, period: &str, kind: &str, fen: i64) -> LedgerLine {
-    LedgerLine {
+fn line(id: &str, category: &str, batch: &str, period: &str, kind: PaymentKind, fen: i64) -> PaidLine {
+    PaidLine {
+        line_id: 0,
+        batch_id: 0,
         batch_month: batch.parse().unwrap(),
-        pay_date: None,
         id: id.into(),
         name: String::new(),
         category: category.into(),
         town: String::new(),
-        item: if kind == KIND_FUNERAL { "丧葬补助".into() } else { "定期抚恤金".into() },
+        item: if kind == PaymentKind::Funeral { "丧葬补助".into() } else { "定期抚恤金".into() },
         period: period.parse().unwrap(),
-        kind: kind.into(),
+        kind,
         amount_fen: fen,
+        standard_row: None,
+        basis: String::new(),
+        formula: String::new(),
+        pay_date: None,
+        reissue_of: None,
+        returned: None,
+        reissued_in: None,
     }
 }
 
 /// `fen` a month to `id` for each month of `months`.
-fn monthly(id: &str, category: &str, months: &[&str], fen: i64) -> Vec<LedgerLine> {
-    months.iter().map(|m| line(id, category, m, m, KIND_REGULAR, fen)).collect()
+fn monthly(id: &str, category: &str, months: &[&str], fen: i64) -> Vec<PaidLine> {
+    months.iter().map(|m| line(id, category, m, m, PaymentKind::Regular, fen)).collect()
 }
 
 const H1: [&str; 6] = ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"];
@@ -37,12 +45,12 @@ const H1: [&str; 6] = ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2
 /// 病故军人遗属 5,400.00 + 10,800.00 = 16,200.00 (1), 烈士遗属 12,000.00 (1).
 fn two_counties(period: &Period) -> Vec<CountySummary> {
     let mut east = monthly("A", "残疾军人", &H1, 123_450);
-    east.push(line("A", "残疾军人", "2024-03", "2023-12", KIND_ARREARS, 10_025));
+    east.push(line("A", "残疾军人", "2024-03", "2023-12", PaymentKind::Arrears, 10_025));
     east.extend(monthly("B", "烈士遗属", &H1, 200_000));
     let mut west = monthly("C", "残疾军人", &H1, 98_000);
     west.extend(monthly("D", "残疾军人", &H1, 150_000));
     west.extend(monthly("E", "病故军人遗属", &H1[..3], 180_000));
-    west.push(line("E", "病故军人遗属", "2024-04", "2024-04", KIND_FUNERAL, 1_080_000));
+    west.push(line("E", "病故军人遗属", "2024-04", "2024-04", PaymentKind::Funeral, 1_080_000));
     // Given west first: the table is in code order whatever the order read.
     vec![
         CountySummary {

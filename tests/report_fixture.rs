@@ -9,12 +9,12 @@ use youfu::compute::paid::PaidIndex;
 use youfu::compute::{History, StandardTable, compute_month};
 use youfu::config::Config;
 use youfu::domain::money::to_fen;
-use youfu::domain::{Categories, ConfirmationRow, Recipient, Status, YearMonth};
+use youfu::domain::{Categories, ConfirmationRow, PaidLine, PaymentKind, Recipient, Status, YearMonth};
 use youfu::input::{read_roster, read_standards};
 use youfu::report::filters::{approx, pct, wan, yuan};
 use youfu::report::metrics::{for_period, metrics_from_table};
 use youfu::report::render::Templates;
-use youfu::report::{LedgerLine, Metric, MonthStatus, Period};
+use youfu::report::{Metric, MonthStatus, Period};
 use youfu::report::{Report, build};
 
 fn ym(s: &str) -> YearMonth {
@@ -27,7 +27,7 @@ fn ym(s: &str) -> YearMonth {
 struct Fixture {
     config: Config,
     roster: Vec<Recipient>,
-    lines: Vec<LedgerLine>,
+    lines: Vec<PaidLine>,
     months: Vec<MonthStatus>,
 }
 
@@ -50,26 +50,34 @@ fn fixture() -> Fixture {
             if m == ym("2024-01") && r.id.as_str() == HELD_BACK_ID && *p.item == *HELD_BACK_ITEM {
                 continue;
             }
-            lines.push(LedgerLine {
+            lines.push(PaidLine {
+                line_id: 0,
+                batch_id: 0,
                 batch_month: m,
-                pay_date: m.day(15),
                 id: r.id.as_str().to_string(),
                 name: r.name.clone(),
                 category: r.category.to_string(),
                 town: r.town.to_string(),
                 item: p.item.to_string(),
                 period: p.period,
-                kind: p.kind.label().to_string(),
+                kind: p.kind,
                 amount_fen: to_fen(p.amount).unwrap(),
+                standard_row: None,
+                basis: String::new(),
+                formula: String::new(),
+                pay_date: m.day(15),
+                reissue_of: None,
+                returned: None,
+                reissued_in: None,
             });
         }
         // What the ledger now knows.
         history.first_committed.get_or_insert(m);
         history.arrears_months.push(m);
-        for l in lines.iter().filter(|l| l.batch_month == m && l.kind == "丧葬补助") {
+        for l in lines.iter().filter(|l| l.batch_month == m && l.kind == PaymentKind::Funeral) {
             history.funeral_paid.insert(l.id.clone());
         }
-        let paid = lines.iter().filter(|l| l.kind != "丧葬补助");
+        let paid = lines.iter().filter(|l| l.kind != PaymentKind::Funeral);
         history.paid = PaidIndex::from_lines(
             &roster,
             &history.arrears_months,
@@ -116,12 +124,12 @@ struct Sums {
     times: BTreeSet<(String, YearMonth)>,
 }
 
-fn sums<'a>(lines: impl Iterator<Item = &'a LedgerLine>, all_kinds_count: bool) -> Sums {
+fn sums<'a>(lines: impl Iterator<Item = &'a PaidLine>, all_kinds_count: bool) -> Sums {
     let mut s = Sums::default();
     for l in lines {
         s.fen += l.amount_fen;
         s.persons.insert(l.id.clone());
-        if all_kinds_count || l.kind == "正常" {
+        if all_kinds_count || l.kind == PaymentKind::Regular {
             s.times.insert((l.id.clone(), l.period));
         }
     }
@@ -168,9 +176,9 @@ fn totals_reconcile_with_the_ledger_to_the_fen() {
 
     // Per 类别, 项目 and 乡镇: each group as summed here, and the groups add up to the total.
     for (groups, key) in [
-        (&fig.lines.by_category, (|l: &LedgerLine| l.category.clone()) as fn(&LedgerLine) -> String),
-        (&fig.lines.by_item, |l: &LedgerLine| l.item.clone()),
-        (&fig.lines.by_town, |l: &LedgerLine| l.town.clone()),
+        (&fig.lines.by_category, (|l: &PaidLine| l.category.clone()) as fn(&PaidLine) -> String),
+        (&fig.lines.by_item, |l: &PaidLine| l.item.clone()),
+        (&fig.lines.by_town, |l: &PaidLine| l.town.clone()),
     ] {
         let names: BTreeSet<String> = f.lines.iter().map(key).collect();
         assert_eq!(groups.len(), names.len());

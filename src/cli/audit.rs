@@ -3,11 +3,14 @@
 //! is late, short or missing. `--xlsx FILE` writes the same table as a workbook.
 
 use super::counties::{County, CountyArgs, select};
+use super::ledger_io::Shortfall;
 use super::{Cli, Failure, exit, load};
 use crate::calendar::{check_pay_date, deadline};
 use crate::compute::audit::{MonthAudit, MonthFacts, ReturnedItem, ShortItem, Verdict, audit_month_with};
+use crate::compute::exception::ExceptionKind;
+use crate::domain::PaymentKind;
 use crate::domain::money::{format_yuan, yuan_text};
-use crate::ledger::{BatchStatus, LineKind};
+use crate::ledger::BatchStatus;
 use clap::Args as ClapArgs;
 use serde_json::json;
 use std::path::PathBuf;
@@ -90,28 +93,26 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
                 regular = ledger
                     .batch_lines(month)?
                     .iter()
-                    .filter(|l| l.kind == LineKind::Regular && l.period == month)
+                    .filter(|l| l.kind == PaymentKind::Regular && l.period == month)
                     .map(|l| l.amount_fen)
                     .sum();
-                let list: Vec<serde_json::Value> = serde_json::from_str(&b.shortfalls).unwrap_or_default();
-                shortfalls = list
-                    .iter()
+                shortfalls = Shortfall::list(&b.shortfalls)
+                    .into_iter()
                     .map(|s| {
-                        let who = format!("{}（{}）", s["name"].as_str().unwrap_or(""), s["id"].as_str().unwrap_or(""));
-                        let amount_fen = s["unpaid_fen"].as_i64();
-                        let why = match (amount_fen, s["code"].as_str()) {
-                            // The month's own amount is itemised: the code's words, not the exception's text (which
-                            // also counts the 补发 held back).
-                            (Some(_), Some("NO_ACCOUNT")) => "缺少银行账号".to_string(),
-                            _ => s["reason"].as_str().unwrap_or("").to_string(),
+                        let who = format!("{}（{}）", s.name, s.id);
+                        let why = match (s.unpaid_fen, s.code) {
+                            // The month's own amount is itemised: the kind's words (缺少银行账号), not the
+                            // exception's text (which also counts the 补发 held back).
+                            (Some(_), Some(kind @ ExceptionKind::NoAccount)) => kind.label().to_string(),
+                            _ => s.reason,
                         };
-                        ShortItem { who, amount_fen, why }
+                        ShortItem { who, amount_fen: s.unpaid_fen, why }
                     })
                     .collect();
                 // The month's regular money the bank returned, per transfer, and the 重发 that made it whole.
                 for r in ledger.returns(month, month)? {
                     let regular_lines: Vec<_> =
-                        r.lines.iter().filter(|l| l.kind == LineKind::Regular && l.period == month).collect();
+                        r.lines.iter().filter(|l| l.kind == PaymentKind::Regular && l.period == month).collect();
                     let amount_fen: i64 = regular_lines.iter().map(|l| l.amount_fen).sum();
                     if amount_fen == 0 {
                         continue;

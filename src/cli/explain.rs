@@ -3,11 +3,12 @@
 //! for that month and in which batch, and the difference — so a person can check it with a desk calculator.
 
 use super::{Cli, Failure, ledger_io, load};
-use crate::compute::batch::{History, PaymentKind, compute_month};
+use crate::compute::batch::{History, compute_month};
 use crate::compute::funeral;
 use crate::compute::rules::RoundingPolicy;
+use crate::domain::PaymentKind;
 use crate::domain::money::{RoundingMode, format_yuan, from_fen, yuan_text};
-use crate::ledger::{LineKind, PaidLine};
+use crate::ledger::PaidLine;
 use clap::Args as ClapArgs;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -140,7 +141,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         let lines: Vec<&PaidLine> = if funeral {
             funeral_line.iter().collect()
         } else {
-            paid.iter().filter(|l| &l.item == item && l.kind != LineKind::Funeral).collect()
+            paid.iter().filter(|l| &l.item == item && l.kind != PaymentKind::Funeral).collect()
         };
         let counted: i64 = lines.iter().map(|l| l.reached_fen()).sum();
         if lines.is_empty() {

@@ -4,24 +4,17 @@
 
 use crate::compute::StandardTable;
 use crate::compute::amount::Calculation;
-use crate::compute::batch::{History, MonthBatch, PaymentKind};
+use crate::compute::batch::{History, MonthBatch};
+use crate::compute::exception::ExceptionKind;
 use crate::compute::paid::PaidIndexBuilder;
 use crate::config::Config;
+use crate::domain::PaymentKind;
 use crate::domain::money::{from_fen, to_fen};
 use crate::domain::{Recipient, YearMonth};
-use crate::ledger::{BatchStatus, LedgerError, LedgerStore, LineKind, LineRef, NewBatch};
+use crate::ledger::{BatchStatus, LedgerError, LedgerStore, LineRef, NewBatch};
 use crate::output::atomic::sha256_hex;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-
-pub fn kind(k: PaymentKind) -> LineKind {
-    match k {
-        PaymentKind::Regular => LineKind::Regular,
-        PaymentKind::Arrears => LineKind::Arrears,
-        PaymentKind::Funeral => LineKind::Funeral,
-        PaymentKind::Reissue => LineKind::Reissue,
-    }
-}
 
 /// The first month whose 补发 the lookback window still covers (January of `lookback_years` years ago).
 pub fn lookback_start(month: YearMonth, config: &Config) -> YearMonth {
@@ -81,7 +74,7 @@ pub fn history(
             // RFC 3339: the date is its first ten characters.
             returned_on: chrono::NaiveDate::parse_from_str(p.recorded_at.get(..10).unwrap_or(""), "%Y-%m-%d")
                 .unwrap_or(p.batch_month.first_day()),
-            was_reissue: p.kind == LineKind::Reissue,
+            was_reissue: p.kind == PaymentKind::Reissue,
             basis: p.basis,
             standard_row: p.standard_row,
         })
@@ -275,7 +268,7 @@ impl Draft<'_> {
                 town: &r.town,
                 item: &p.item,
                 period: p.period,
-                kind: kind(p.kind),
+                kind: p.kind,
                 amount_fen: to_fen(p.amount).expect("amounts are whole 分"),
                 standard_row: p.reissue.as_ref().map_or(s.location.row, |r| r.standard_row),
                 standard_start: if p.reissue.is_some() { None } else { Some(s.start) },
@@ -319,14 +312,18 @@ pub fn new_batch<'a>(
         })
         .collect();
     let unpaid: rustc_hash::FxHashMap<usize, rust_decimal::Decimal> = batch.unpaid_regular.iter().copied().collect();
-    let shortfalls: Vec<serde_json::Value> = batch
+    let shortfalls: Vec<Shortfall> = batch
         .shortfalls()
         .map(|e| {
             let r = &roster[e.recipient];
-            // This month's regular amount left unpaid (the audit's shortfall, each amount once), in 分.
-            let unpaid = unpaid.get(&e.recipient).copied().and_then(to_fen);
-            serde_json::json!({"id": r.id.as_str(), "name": r.name, "code": e.kind.code(), "reason": e.reason,
-                               "unpaid_fen": unpaid})
+            Shortfall {
+                code: Some(e.kind),
+                id: r.id.as_str().to_string(),
+                name: r.name.clone(),
+                reason: e.reason.clone(),
+                // This month's regular amount left unpaid (the audit's shortfall, each amount once), in 分.
+                unpaid_fen: unpaid.get(&e.recipient).copied().and_then(to_fen),
+            }
         })
         .collect();
     let header = NewBatch {
@@ -341,7 +338,66 @@ pub fn new_batch<'a>(
     Draft { header, batch, roster, table, formulas, formula_of }
 }
 
+/// An eligible recipient left unpaid, as recorded with a draft (`NewBatch::shortfalls`, a JSON list) and read back
+/// by `audit`. The fields are in the order of their names, so the stored text is what it was when the list was
+/// written as a JSON map; every field may be missing from what a ledger holds, and an unknown code reads as `None`
+/// (the entry then shows its reason).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Shortfall {
+    /// The exception's kind, stored as its code (`NO_ACCOUNT`).
+    #[serde(deserialize_with = "known_kind")]
+    pub code: Option<ExceptionKind>,
+    /// 身份证号.
+    pub id: String,
+    pub name: String,
+    /// The exception's text.
+    pub reason: String,
+    /// This month's regular amount left unpaid, in 分.
+    pub unpaid_fen: Option<i64>,
+}
+
+impl Shortfall {
+    /// The list recorded with a batch; an unreadable one is empty (the audit then itemises nothing).
+    pub fn list(stored: &str) -> Vec<Shortfall> {
+        serde_json::from_str(stored).unwrap_or_default()
+    }
+}
+
+fn known_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<ExceptionKind>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.as_deref().and_then(ExceptionKind::from_code))
+}
+
 /// 元 from 分 for printing.
 pub fn yuan(fen: i64) -> String {
     crate::domain::money::yuan_text(from_fen(fen))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shortfall_is_stored_as_the_map_it_was_and_read_back_by_its_code() {
+        let s = Shortfall {
+            code: Some(ExceptionKind::NoAccount),
+            id: "519909196111088853".into(),
+            name: "武建".into(),
+            reason: "缺少\"银行账号\"".into(),
+            unpaid_fen: Some(257_167),
+        };
+        let as_map = serde_json::json!({"id": "519909196111088853", "name": "武建", "code": "NO_ACCOUNT",
+                                        "reason": "缺少\"银行账号\"", "unpaid_fen": 257_167});
+        let stored = serde_json::to_string(&[&s]).unwrap();
+        assert_eq!(stored, serde_json::to_string(&[as_map]).unwrap());
+        assert_eq!(
+            stored,
+            r#"[{"code":"NO_ACCOUNT","id":"519909196111088853","name":"武建","reason":"缺少\"银行账号\"","unpaid_fen":257167}]"#
+        );
+        assert_eq!(Shortfall::list(&stored), [s]);
+        // What an older or other youfu may have written: a code this one does not know, fields missing, no amount.
+        let odd = Shortfall::list(r#"[{"code":"SOMETHING_NEW","reason":"另有原因"},{"unpaid_fen":null}]"#);
+        assert_eq!(odd, [Shortfall { reason: "另有原因".into(), ..Shortfall::default() }, Shortfall::default()]);
+        assert_eq!(Shortfall::list("不是 JSON"), []);
+    }
 }

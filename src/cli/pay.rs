@@ -7,6 +7,7 @@ use super::timings::Timings;
 use super::{Cli, Failure, ledger_io, load};
 use crate::calendar::{Timeliness, check_pay_date, deadline};
 use crate::compute::batch::compute_month;
+use crate::domain::PaymentKind;
 use crate::domain::money::format_yuan;
 use crate::ledger::{BatchStatus, LedgerError};
 use crate::output::atomic::OutputDir;
@@ -194,8 +195,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             // a second time after the bank file.
             transfers: paid_persons,
             exceptions: batch.exceptions.len(),
-            arrears: batch.payments.iter().filter(|p| p.kind == crate::compute::PaymentKind::Arrears).count(),
-            funerals: batch.payments.iter().filter(|p| p.kind == crate::compute::PaymentKind::Funeral).count(),
+            arrears: batch.payments.iter().filter(|p| p.kind == PaymentKind::Arrears).count(),
+            funerals: batch.payments.iter().filter(|p| p.kind == PaymentKind::Funeral).count(),
             recoveries: batch.recoveries.len(),
         };
         (counts, batch.total())
@@ -339,7 +340,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             crate::domain::money::yuan_text(total),
             counts.arrears,
             counts.funerals,
-            match batch.payments.iter().filter(|p| p.kind == crate::compute::PaymentKind::Reissue).count() {
+            match batch.payments.iter().filter(|p| p.kind == PaymentKind::Reissue).count() {
                 0 => String::new(),
                 n => format!("，重发银行退回款 {n} 笔"),
             },

@@ -123,15 +123,16 @@ pub fn init_templates(args: &InitArgs) -> Result<i32, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::PaymentKind;
+    use crate::ledger::PaidLine;
     use crate::ledger::location::LedgerLocation;
-    use crate::ledger::{LedgerStore, LineKind, NewBatch, NewLine};
-    use crate::report::LedgerLine;
+    use crate::ledger::{LedgerStore, NewBatch, NewLine};
 
     fn ym(s: &str) -> crate::domain::YearMonth {
         s.parse().unwrap()
     }
 
-    fn line(id: &str, town: &str, item: &str, period: &str, kind: LineKind, amount_fen: i64) -> NewLine {
+    fn line(id: &str, town: &str, item: &str, period: &str, kind: PaymentKind, amount_fen: i64) -> NewLine {
         NewLine {
             id: id.into(),
             name: "某".into(),
@@ -169,23 +170,8 @@ mod tests {
     }
 
     /// The committed lines of the period's batches, as the report loads them when it counts them itself.
-    fn loaded_lines(ledger: &dyn LedgerStore, period: &Period) -> Vec<LedgerLine> {
-        let mut lines = Vec::new();
-        for m in period.months() {
-            lines.extend(ledger.batch_lines(m).unwrap().into_iter().map(|l| LedgerLine {
-                batch_month: l.batch_month,
-                pay_date: l.pay_date,
-                id: l.id,
-                name: l.name,
-                category: l.category,
-                town: l.town,
-                item: l.item,
-                period: l.period,
-                kind: l.kind.label().to_string(),
-                amount_fen: l.amount_fen,
-            }));
-        }
-        lines
+    fn loaded_lines(ledger: &dyn LedgerStore, period: &Period) -> Vec<PaidLine> {
+        period.months().flat_map(|m| ledger.batch_lines(m).unwrap()).collect()
     }
 
     #[test]
@@ -196,20 +182,20 @@ mod tests {
             (
                 "2024-01",
                 vec![
-                    line("A", "城关镇", "抚恤金", "2024-01", LineKind::Regular, 100),
-                    line("A", "城关镇", "护理费", "2024-01", LineKind::Regular, 30),
-                    line("B", "", "抚恤金", "2024-01", LineKind::Regular, 100),
+                    line("A", "城关镇", "抚恤金", "2024-01", PaymentKind::Regular, 100),
+                    line("A", "城关镇", "护理费", "2024-01", PaymentKind::Regular, 30),
+                    line("B", "", "抚恤金", "2024-01", PaymentKind::Regular, 100),
                 ],
             ),
             (
                 "2024-03",
                 vec![
-                    line("B", "", "抚恤金", "2024-03", LineKind::Regular, 100),
-                    line("B", "", "抚恤金", "2024-01", LineKind::Arrears, 5),
-                    line("A", "城关镇", "丧葬补助", "2024-03", LineKind::Funeral, 999),
+                    line("B", "", "抚恤金", "2024-03", PaymentKind::Regular, 100),
+                    line("B", "", "抚恤金", "2024-01", PaymentKind::Arrears, 5),
+                    line("A", "城关镇", "丧葬补助", "2024-03", PaymentKind::Funeral, 999),
                 ],
             ),
-            ("2024-07", vec![line("C", "东乡", "抚恤金", "2024-07", LineKind::Regular, 100)]),
+            ("2024-07", vec![line("C", "东乡", "抚恤金", "2024-07", PaymentKind::Regular, 100)]),
         ];
         for (m, lines) in months {
             draft_and_commit(&*ledger, m, &lines);
@@ -256,18 +242,18 @@ mod tests {
                 }
                 let town = towns[(p + m / 2) % 3];
                 for item in &items[..1 + p % 2] {
-                    lines.push(line(id, town, item, month, LineKind::Regular, 100 + p as i64));
+                    lines.push(line(id, town, item, month, PaymentKind::Regular, 100 + p as i64));
                 }
                 if m > 0 && p % 4 == 0 {
                     // 补发 for the month before, and for 2023-11 (before every period here) every other time.
                     let before = ["2023-11", "2023-12", "2024-01", "2024-02", "2024-03"][m - 1];
-                    lines.push(line(id, town, "抚恤金", before, LineKind::Arrears, 7));
+                    lines.push(line(id, town, "抚恤金", before, PaymentKind::Arrears, 7));
                     if p % 8 == 0 {
-                        lines.push(line(id, town, "抚恤金", "2023-11", LineKind::Arrears, 3));
+                        lines.push(line(id, town, "抚恤金", "2023-11", PaymentKind::Arrears, 3));
                     }
                 }
                 if m == 4 && p == 5 {
-                    lines.push(line(id, town, "丧葬补助", month, LineKind::Funeral, 5000));
+                    lines.push(line(id, town, "丧葬补助", month, PaymentKind::Funeral, 5000));
                 }
             }
             // Scrambled: the commit sorts them by (所属期, 身份证号, 项目) anyway.

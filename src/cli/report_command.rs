@@ -7,11 +7,12 @@
 
 use super::{Failure, exit};
 use crate::config::Config;
+use crate::domain::PaidLine;
 use crate::domain::Problems;
 use crate::report::CountySummary;
 use crate::report::docx;
 use crate::report::draft::{UNIT_NOT_SET, build_from_counties, unit_not_set};
-use crate::report::figures::{LedgerLine, LineSummary, MonthStatus};
+use crate::report::figures::{LineSummary, MonthStatus};
 use crate::report::metrics::{for_period, read_metrics};
 use crate::report::period::{Period, PeriodKind};
 use crate::report::render::{Origin, TemplateSource, Templates};
@@ -219,7 +220,7 @@ pub fn missing_sources(missing: &[String], args: &Args) -> Vec<String> {
 /// code.
 pub fn run_with<F>(args: &Args, config: &Config, read_ledger: F) -> Result<i32, Failure>
 where
-    F: FnOnce(&Period) -> Result<(Vec<LedgerLine>, Vec<MonthStatus>), Failure>,
+    F: FnOnce(&Period) -> Result<(Vec<PaidLine>, Vec<MonthStatus>), Failure>,
 {
     run_with_counties(args, config, |period| {
         read_ledger(period).map(|(lines, months)| {

@@ -17,8 +17,9 @@ use std::sync::Arc;
 
 // The batch's types are defined in `model` (a leaf `funeral` and `returns` can use too); batch is where callers
 // have found them.
-pub use super::model::{Exception, History, MonthBatch, Payment, PaymentKind, Recovery, Reissue, YearEndSettlement};
+pub use super::model::{Exception, History, MonthBatch, Payment, Recovery, Reissue, YearEndSettlement};
 pub use super::rules::{Rounding, Rules};
+use crate::domain::PaymentKind;
 
 impl Payment {
     /// The 依据 shown beside the line: its standard row's, or for a 重发 the returned line's.

@@ -91,6 +91,11 @@ impl ExceptionKind {
         }
     }
 
+    /// The kind a code names (`code`'s inverse); `None` for any other text.
+    pub fn from_code(code: &str) -> Option<ExceptionKind> {
+        ExceptionKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
     /// Whether an eligible recipient was left unpaid (what makes a month not 足额 in the audit).
     pub fn is_shortfall(self) -> bool {
         self == ExceptionKind::NoAccount
@@ -118,6 +123,10 @@ mod tests {
             assert!(k.label().chars().all(|c| !c.is_ascii()), "{k:?}: {}", k.label());
         }
         assert_eq!(serde_json::to_string(&ExceptionKind::NoAccount).unwrap(), "\"NO_ACCOUNT\"");
+        for k in ExceptionKind::ALL {
+            assert_eq!(ExceptionKind::from_code(k.code()), Some(k));
+        }
+        assert_eq!(ExceptionKind::from_code("缺少银行账号"), None);
         let short: Vec<_> = ExceptionKind::ALL.into_iter().filter(|k| k.is_shortfall()).collect();
         assert_eq!(short, [ExceptionKind::NoAccount]);
     }

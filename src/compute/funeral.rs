@@ -5,9 +5,10 @@
 
 use super::amount::Calculation;
 use super::exception::ExceptionKind;
-use super::model::{Exception, History, Payment, PaymentKind};
+use super::model::{Exception, History, Payment};
 use super::rules::Rules;
 use super::standards::{Selection, StandardTable};
+use crate::domain::PaymentKind;
 use crate::domain::money::format_yuan;
 use crate::domain::{Problem, Recipient, Unit, YearMonth};
 use rust_decimal::Decimal;

@@ -18,6 +18,6 @@ pub mod summary;
 
 pub use batch::compute_month;
 pub use exception::ExceptionKind;
-pub use model::{Exception, History, MonthBatch, Payment, PaymentKind, Recovery};
+pub use model::{Exception, History, MonthBatch, Payment, Recovery};
 pub use rules::Rules;
 pub use standards::StandardTable;

@@ -5,43 +5,12 @@
 use super::amount::Calculation;
 use super::exception::ExceptionKind;
 use super::paid::PaidIndex;
-use crate::domain::YearMonth;
+use crate::domain::{PaymentKind, YearMonth};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::HashSet;
-use std::fmt;
 use std::sync::Arc;
-
-/// 类型 of a payment line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum PaymentKind {
-    /// 正常: the month's regular payment.
-    Regular,
-    /// 补发: arrears for an earlier 所属期.
-    Arrears,
-    /// 丧葬补助: the one-time sum after a death.
-    Funeral,
-    /// 重发: a line the bank returned, sent again (same 所属期 and amount) to a corrected account.
-    Reissue,
-}
-
-impl PaymentKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            PaymentKind::Regular => "正常",
-            PaymentKind::Arrears => "补发",
-            PaymentKind::Funeral => "丧葬补助",
-            PaymentKind::Reissue => "重发",
-        }
-    }
-}
-
-impl fmt::Display for PaymentKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
 
 /// December under the year-end policy: the year's exact entitlement minus the other months.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -4,9 +4,10 @@
 
 use super::amount::Calculation;
 use super::exception::ExceptionKind;
-use super::model::{Exception, History, MonthBatch, Payment, PaymentKind, Reissue};
+use super::model::{Exception, History, MonthBatch, Payment, Reissue};
 use super::rules::Rules;
 use super::standards::StandardTable;
+use crate::domain::PaymentKind;
 use crate::domain::bank_return::{Outcome, ReturnRow, SentTransfer};
 use crate::domain::money::{format_yuan, from_fen};
 use crate::domain::{Problem, Problems, Recipient, Unit, YearMonth};

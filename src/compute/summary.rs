@@ -1,6 +1,7 @@
 //! Totals of a batch: by 类别, by 乡镇, and the bank transfers (one per recipient account).
 
-use super::batch::{MonthBatch, PaymentKind};
+use super::batch::MonthBatch;
+use crate::domain::PaymentKind;
 use crate::domain::Recipient;
 use crate::domain::category::KNOWN;
 use rust_decimal::Decimal;
@@ -94,9 +95,6 @@ pub struct Transfer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Kinds(u8);
 
-const ALL_KINDS: [PaymentKind; 4] =
-    [PaymentKind::Regular, PaymentKind::Arrears, PaymentKind::Funeral, PaymentKind::Reissue];
-
 impl Kinds {
     pub fn of(kind: PaymentKind) -> Kinds {
         let mut k = Kinds::default();
@@ -110,7 +108,7 @@ impl Kinds {
 
     /// The kinds held, in `PaymentKind` order.
     pub fn iter(self) -> impl Iterator<Item = PaymentKind> {
-        ALL_KINDS.into_iter().filter(move |k| self.0 & (1 << *k as u8) != 0)
+        PaymentKind::ALL.into_iter().filter(move |k| self.0 & (1 << *k as u8) != 0)
     }
 }
 
@@ -207,7 +205,7 @@ mod tests {
         k.add(PaymentKind::Regular);
         k.add(PaymentKind::Funeral);
         assert_eq!(k.iter().collect::<Vec<_>>(), [PaymentKind::Regular, PaymentKind::Funeral]);
-        assert_eq!(serde_json::to_string(&k).unwrap(), r#"["Regular","Funeral"]"#);
+        assert_eq!(serde_json::to_string(&k).unwrap(), r#"["正常","丧葬补助"]"#);
         assert_ne!(k, Kinds::of(PaymentKind::Regular));
     }
 }

@@ -9,6 +9,8 @@ pub mod id_card;
 pub mod location;
 pub mod money;
 pub mod month;
+pub mod paid_line;
+pub mod payment_kind;
 pub mod recipient;
 pub mod standard;
 
@@ -17,5 +19,7 @@ pub use confirmation::ConfirmationRow;
 pub use id_card::IdCard;
 pub use location::{Location, Problem, Problems};
 pub use month::YearMonth;
+pub use paid_line::PaidLine;
+pub use payment_kind::PaymentKind;
 pub use recipient::{Recipient, Status};
 pub use standard::{Standard, Unit};

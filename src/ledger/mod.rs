@@ -5,72 +5,51 @@
 //!   and `open_existing` / `create`, which choose the backend from the `LedgerLocation`. `cli/` talks to the
 //!   ledger only through these (tests/layering.rs refuses `cli` naming `ledger::sqlite` or `ledger::pg`).
 //! - `location` — a ledger is a file path (SQLite) or a `postgresql://` URL.
-//! - here       — the shared types: lines (`LineRef`, `NewLine`, `PaidLine`), batches (`NewBatch`, `BatchInfo`),
-//!   bank transfers and 退回 events, the report's counts (`PeriodCounts`), and `LedgerError`, the one error type
-//!   of the interface (a PostgreSQL failure is carried in `LedgerError::Pg`).
+//! - here       — the shared types: lines (`Line`: `LineRef` / `NewLine`; `PaidLine`), batches (`NewBatch`,
+//!   `BatchInfo`), bank transfers and 退回 events, the report's counts (`PeriodCounts`), and `LedgerError`, the one
+//!   error type of the interface (a PostgreSQL failure is carried in `LedgerError::Pg`).
 //! - `sqlite`   — the ledger in one SQLite file, a county's default (`sqlite::Ledger`, behind `LedgerStore`).
 //! - `pg`       — the same ledger on a PostgreSQL server, for a city or province (issue 22; its store functions
 //!   are being filled in: until they are, `open_existing` refuses a `postgresql://` ledger with a clear message).
 //!
 //! Money is integer 分 at rest; each backend's database itself keeps rule 6 of docs/domain.md (never pay twice).
+//!
+//! One model of a payment line (issue 20 part 3). Its kind is `domain::PaymentKind` everywhere (compute, both
+//! backends, output, report, cli), stored as its Chinese label and parsed once where a backend reads the column.
+//! The line types, and why each one that is left earns its place:
+//!
+//! - `LineRef` — kept: a line to record with its texts borrowed, the hot path (`pay` streams a million into
+//!   `save_draft` from the batch, the roster and the standards, never copying them). Now `Line<&str>`.
+//! - `NewLine` — merged into `Line`: it was `LineRef`'s thirteen fields written again with `String`s; now
+//!   `Line<String>`, one definition that cannot drift from `LineRef` (tests and small callers).
+//! - `PaidLine` — kept, moved to `domain::paid_line` and re-exported here: a committed line read back (ids,
+//!   batch, 退回, 重发), what `history`, `explain` and `audit` read. In the lowest layer so that the report, which
+//!   may not import the ledger, counts the same type.
+//! - `LedgerLine` (report) — removed: the report's copy of a committed line, its kind a `String`; the report now
+//!   takes `PaidLine`.
+//! - `PackedLine` (sqlite) — kept: not a line to hand out but a row of the packed blob `report` counts
+//!   (`sqlite/packed.rs`), dictionary numbers instead of texts.
+//! - `StoredLine` (sqlite) — kept: the JSON row a draft chunk stores (`sqlite/store.rs`), with the calculation's
+//!   id where `Line` has its texts; read borrowing the chunk's text (`#[serde(borrow)]` needs a struct).
+//! - `DraftLine` (pg) — kept: the row COPY sends into `draft_lines` (`pg/copy.rs`), likewise with the line's
+//!   number and the calculation's id.
 
 mod api;
 pub mod location;
 pub mod pg;
 pub mod sqlite;
 
+/// A line read back is a domain type (the report counts the same lines): see `domain::paid_line`.
+pub use crate::domain::paid_line::{PaidLine, ReturnMark};
 pub use api::{DraftWriter, LedgerStore, Refusal, create, open_existing};
 
+use crate::domain::PaymentKind;
 use crate::domain::location::{Location, Problem};
 use crate::domain::money::from_fen;
 use crate::domain::month::YearMonth;
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::fmt;
 use std::path::PathBuf;
-
-/// The kind of a payment line, stored as its Chinese label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum LineKind {
-    /// 正常: the regular payment of a 所属期, made once.
-    #[serde(rename = "正常")]
-    Regular,
-    /// 补发: arrears for an earlier 所属期, adding to what was paid for it.
-    #[serde(rename = "补发")]
-    Arrears,
-    /// 丧葬补助: the one-time sum on a recipient's death, paid once per person.
-    #[serde(rename = "丧葬补助")]
-    Funeral,
-    /// 重发: a line the bank returned (退回), sent again with its 所属期 and amount, once.
-    #[serde(rename = "重发")]
-    Reissue,
-}
-
-impl LineKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            LineKind::Regular => "正常",
-            LineKind::Arrears => "补发",
-            LineKind::Funeral => "丧葬补助",
-            LineKind::Reissue => "重发",
-        }
-    }
-    pub fn from_label(label: &str) -> Option<LineKind> {
-        match label {
-            "正常" => Some(LineKind::Regular),
-            "补发" => Some(LineKind::Arrears),
-            "丧葬补助" => Some(LineKind::Funeral),
-            "重发" => Some(LineKind::Reissue),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for LineKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
 
 /// Draft (草稿, replaced by the next `pay` of the month) or committed (已确认发放, never changed again).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -97,20 +76,21 @@ impl BatchStatus {
     }
 }
 
-/// One payment line of a draft, borrowed from wherever the caller keeps it (`save_draft` streams these: a
-/// million-line month is never copied into owned strings).
+/// One payment line of a draft, as the commands hand it to the ledger (`LedgerStore::save_draft`). One definition
+/// for the two ways a line is held, so that they cannot drift apart: generic over its texts `S`, it is `LineRef`
+/// with borrowed texts and `NewLine` with owned ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LineRef<'a> {
+pub struct Line<S> {
     /// 身份证号.
-    pub id: &'a str,
-    pub name: &'a str,
-    pub category: &'a str,
-    pub town: &'a str,
+    pub id: S,
+    pub name: S,
+    pub category: S,
+    pub town: S,
     /// 项目.
-    pub item: &'a str,
+    pub item: S,
     /// 所属期.
     pub period: YearMonth,
-    pub kind: LineKind,
+    pub kind: PaymentKind,
     /// Amount in 分; never negative (an overpayment is listed for recovery, not paid as a negative line).
     pub amount_fen: i64,
     /// The 标准表 row used (Excel row number), if any.
@@ -118,39 +98,24 @@ pub struct LineRef<'a> {
     /// 起始日期 of the standard used, if any.
     pub standard_start: Option<NaiveDate>,
     /// 依据 (the notice the standard comes from).
-    pub basis: &'a str,
+    pub basis: S,
     /// How the amount was worked out, for `explain`.
-    pub formula: &'a str,
+    pub formula: S,
     /// For a 重发 line: the ledger id of the returned line it re-issues.
     pub reissue_of: Option<i64>,
 }
 
-/// One payment line with owned fields (tests and small callers); `line_ref` lends it to `save_draft`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewLine {
-    /// 身份证号.
-    pub id: String,
-    pub name: String,
-    pub category: String,
-    pub town: String,
-    /// 项目.
-    pub item: String,
-    /// 所属期.
-    pub period: YearMonth,
-    pub kind: LineKind,
-    /// Amount in 分.
-    pub amount_fen: i64,
-    pub standard_row: Option<u32>,
-    pub standard_start: Option<NaiveDate>,
-    pub basis: String,
-    pub formula: String,
-    /// For a 重发 line: the ledger id of the returned line it re-issues.
-    pub reissue_of: Option<i64>,
-}
+/// A line borrowed from wherever the caller keeps it: the hot path. `pay` streams a million of these into
+/// `save_draft` from the batch, the roster and the standards (`cli::ledger_io::Draft::lines`), never copying a
+/// month into owned strings.
+pub type LineRef<'a> = Line<&'a str>;
+
+/// A line that owns its texts, for tests and small callers; `line_ref` lends it to `save_draft`.
+pub type NewLine = Line<String>;
 
 impl NewLine {
     pub fn line_ref(&self) -> LineRef<'_> {
-        LineRef {
+        Line {
             id: &self.id,
             name: &self.name,
             category: &self.category,
@@ -220,7 +185,7 @@ pub struct ReturnedLine {
     pub line_id: i64,
     pub item: String,
     pub period: YearMonth,
-    pub kind: LineKind,
+    pub kind: PaymentKind,
     pub amount_fen: i64,
     /// The batch month that re-issued it and its pay date (committed 重发 only).
     pub reissued_in: Option<(YearMonth, Option<NaiveDate>)>,
@@ -233,7 +198,7 @@ pub struct PendingReturn {
     pub id: String,
     pub item: String,
     pub period: YearMonth,
-    pub kind: LineKind,
+    pub kind: PaymentKind,
     pub amount_fen: i64,
     pub batch_month: YearMonth,
     pub account: String,
@@ -280,51 +245,6 @@ pub struct BatchInfo {
     pub shortfalls: String,
     pub lines: i64,
     pub total_fen: i64,
-}
-
-/// A committed payment line, with the batch it was paid in, and whether the bank returned it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PaidLine {
-    /// The line's id in the ledger.
-    pub line_id: i64,
-    pub batch_id: i64,
-    /// The month of the batch that paid it (not necessarily the 所属期).
-    pub batch_month: YearMonth,
-    pub id: String,
-    pub name: String,
-    pub category: String,
-    pub town: String,
-    pub item: String,
-    pub period: YearMonth,
-    pub kind: LineKind,
-    pub amount_fen: i64,
-    pub standard_row: Option<u32>,
-    pub basis: String,
-    pub formula: String,
-    pub pay_date: Option<NaiveDate>,
-    /// For a 重发 line: the id of the returned line it re-issues.
-    pub reissue_of: Option<i64>,
-    /// The bank's 退回 of this line, if it was returned.
-    pub returned: Option<ReturnMark>,
-    /// The month of the batch whose 重发 line re-issued this (returned) line, if any.
-    pub reissued_in: Option<YearMonth>,
-}
-
-/// The 退回 of a line: what the bank said and when it was recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ReturnMark {
-    /// The bank's status word (失败, 退回 …) as written in its file.
-    pub status: String,
-    /// The bank's reason (账户已销户 …).
-    pub reason: String,
-    pub recorded_at: String,
-}
-
-impl PaidLine {
-    /// What reached the recipient: the amount, or 0 when the bank returned it.
-    pub fn reached_fen(&self) -> i64 {
-        if self.returned.is_some() { 0 } else { self.amount_fen }
-    }
 }
 
 /// What was paid in total (正常 + 补发 + 丧葬补助, committed only) for one person, 项目 and 所属期.
@@ -422,7 +342,7 @@ pub enum LedgerError {
         name: String,
         item: String,
         period: YearMonth,
-        kind: LineKind,
+        kind: PaymentKind,
         paid_in: YearMonth,
     },
     /// The database refused the write (a constraint or a trigger); nothing was changed.

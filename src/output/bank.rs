@@ -3,9 +3,9 @@
 
 use super::PayRun;
 use super::text::{CsvOut, push_u64, push_yuan};
-use crate::compute::PaymentKind;
 use crate::compute::summary::{Kinds, transfers};
 use crate::config::Encoding;
+use crate::domain::PaymentKind;
 use crate::domain::Problem;
 use rust_decimal::Decimal;
 use std::io::Write;

@@ -177,28 +177,36 @@ pub fn table(b: &Breakdown) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{PaidLine, PaymentKind};
     use crate::report::Period;
-    use crate::report::figures::{KIND_ARREARS, KIND_REGULAR, LedgerLine};
 
-    pub(crate) fn line(id: &str, category: &str, month: &str, kind: &str, fen: i64) -> LedgerLine {
-        LedgerLine {
+    pub(crate) fn line(id: &str, category: &str, month: &str, kind: PaymentKind, fen: i64) -> PaidLine {
+        PaidLine {
+            line_id: 0,
+            batch_id: 0,
             batch_month: month.parse().unwrap(),
-            pay_date: None,
             id: id.into(),
             name: String::new(),
             category: category.into(),
             town: String::new(),
             item: "定期抚恤金".into(),
             period: month.parse().unwrap(),
-            kind: kind.into(),
+            kind,
             amount_fen: fen,
+            standard_row: None,
+            basis: String::new(),
+            formula: String::new(),
+            pay_date: None,
+            reissue_of: None,
+            returned: None,
+            reissued_in: None,
         }
     }
 
     #[test]
     fn the_whole_is_the_sum_of_the_counties_and_rows_are_in_code_order() {
         let h1: Period = "2024H1".parse().unwrap();
-        let county = |code: &str, name: &str, lines: &[LedgerLine]| CountySummary {
+        let county = |code: &str, name: &str, lines: &[PaidLine]| CountySummary {
             code: code.into(),
             name: name.into(),
             summary: LineSummary::of_lines(&h1, lines),
@@ -208,16 +216,16 @@ mod tests {
             "110102",
             "西城区",
             &[
-                line("B", "烈士遗属", "2024-01", KIND_REGULAR, 200_000),
-                line("C", "残疾军人", "2024-02", KIND_REGULAR, 50),
+                line("B", "烈士遗属", "2024-01", PaymentKind::Regular, 200_000),
+                line("C", "残疾军人", "2024-02", PaymentKind::Regular, 50),
             ],
         );
         let east = county(
             "110101",
             "东城区",
             &[
-                line("A", "残疾军人", "2024-01", KIND_REGULAR, 100_000),
-                line("A", "残疾军人", "2024-02", KIND_ARREARS, 1),
+                line("A", "残疾军人", "2024-01", PaymentKind::Regular, 100_000),
+                line("A", "残疾军人", "2024-02", PaymentKind::Arrears, 1),
             ],
         );
         let b = breakdown(&[west, east]);
@@ -239,8 +247,8 @@ mod tests {
     fn one_county_s_table_is_its_rows_and_a_total() {
         let h1: Period = "2024H1".parse().unwrap();
         let lines = [
-            line("A", "残疾军人", "2024-01", KIND_REGULAR, 100_000),
-            line("B", "烈士遗属", "2024-01", KIND_REGULAR, 50),
+            line("A", "残疾军人", "2024-01", PaymentKind::Regular, 100_000),
+            line("B", "烈士遗属", "2024-01", PaymentKind::Regular, 50),
         ];
         let b = breakdown(&[CountySummary {
             code: "110101".into(),

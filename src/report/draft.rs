@@ -3,12 +3,12 @@
 
 use super::ReportError;
 use super::counties::{Breakdown, CountySummary, breakdown, combined};
-use super::figures::{Figures, LedgerLine, MonthStatus, Trace, figures, figures_of, partial_note};
+use super::figures::{Figures, MonthStatus, Trace, figures, figures_of, partial_note};
 use super::metrics::Metric;
 use super::period::Period;
 use super::render::{Rendered, TemplateSource, render};
 use crate::config::Config;
-use crate::domain::ConfirmationRow;
+use crate::domain::{ConfirmationRow, PaidLine};
 use serde_json::{Value, json};
 
 /// The whole report: figures, rendered text, and the sidecar.
@@ -91,7 +91,7 @@ pub fn build(
     period: Period,
     template: &TemplateSource,
     config: &Config,
-    lines: &[LedgerLine],
+    lines: &[PaidLine],
     months: &[MonthStatus],
     roster: Option<&[ConfirmationRow]>,
     metrics: &[Metric],

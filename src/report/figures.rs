@@ -19,36 +19,13 @@ use super::metrics::Metric;
 use super::period::{Period, PeriodKind};
 use crate::compute::eligibility::ConfirmationRule;
 use crate::domain::money::from_fen;
-use crate::domain::{ConfirmationRow, YearMonth};
+use crate::domain::{ConfirmationRow, PaidLine, PaymentKind, YearMonth};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-
-/// One committed payment line, as the ledger gives it (money in integer 分).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LedgerLine {
-    /// The batch (发放批次) the line was committed in: the month it was paid.
-    pub batch_month: YearMonth,
-    /// 发放日期 of the batch, when recorded.
-    pub pay_date: Option<NaiveDate>,
-    /// 身份证号.
-    pub id: String,
-    pub name: String,
-    /// 类别.
-    pub category: String,
-    /// 乡镇（街道）.
-    pub town: String,
-    /// 项目.
-    pub item: String,
-    /// 所属期.
-    pub period: YearMonth,
-    /// "正常" | "补发" | "丧葬补助".
-    pub kind: String,
-    pub amount_fen: i64,
-}
 
 /// Per month of the period: whether a committed batch exists and whether it was on time (from the audit).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,12 +35,6 @@ pub struct MonthStatus {
     /// `Some(true)`: paid by the deadline (每月20日前); `None`: unknown (no pay date recorded).
     pub on_time: Option<bool>,
 }
-
-pub const KIND_REGULAR: &str = "正常";
-pub const KIND_ARREARS: &str = "补发";
-pub const KIND_FUNERAL: &str = "丧葬补助";
-/// 重发: a returned line sent again; counts for 人次 like the 正常 line it replaces.
-pub const KIND_REISSUE: &str = "重发";
 
 /// 人次, 人数, lines and 金额 of a set of lines.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
@@ -189,7 +160,7 @@ impl Figures {
     }
 }
 
-fn group<'a>(lines: impl Iterator<Item = &'a LedgerLine>, times_of_all_kinds: bool) -> Group {
+fn group<'a>(lines: impl Iterator<Item = &'a PaidLine>, times_of_all_kinds: bool) -> Group {
     let mut g = Group::default();
     let mut persons = HashSet::new();
     let mut times = HashSet::new();
@@ -197,7 +168,7 @@ fn group<'a>(lines: impl Iterator<Item = &'a LedgerLine>, times_of_all_kinds: bo
         g.lines += 1;
         g.amount += from_fen(l.amount_fen);
         persons.insert(l.id.as_str());
-        if times_of_all_kinds || l.kind == KIND_REGULAR || l.kind == KIND_REISSUE {
+        if times_of_all_kinds || l.kind.counts_as_regular() {
             times.insert((l.id.as_str(), l.period));
         }
     }
@@ -206,7 +177,7 @@ fn group<'a>(lines: impl Iterator<Item = &'a LedgerLine>, times_of_all_kinds: bo
     g
 }
 
-fn named_groups(lines: &[&LedgerLine], key: impl Fn(&LedgerLine) -> &str) -> Vec<NamedGroup> {
+fn named_groups(lines: &[&PaidLine], key: impl Fn(&PaidLine) -> &str) -> Vec<NamedGroup> {
     let names: BTreeSet<&str> = lines.iter().map(|l| key(l)).collect();
     sort_named_groups(
         names
@@ -293,16 +264,17 @@ pub struct LineSummary {
 
 impl LineSummary {
     /// The summary of the lines whose batch month lies in `period` (the others are ignored).
-    pub fn of_lines(period: &Period, lines: &[LedgerLine]) -> LineSummary {
-        let selected: Vec<&LedgerLine> = lines.iter().filter(|l| period.contains(l.batch_month)).collect();
-        let of_kind = |k: &'static str| selected.iter().copied().filter(move |l| l.kind == k);
+    pub fn of_lines(period: &Period, lines: &[PaidLine]) -> LineSummary {
+        let selected: Vec<&PaidLine> = lines.iter().filter(|l| period.contains(l.batch_month)).collect();
+        let of_kind = |k: PaymentKind| selected.iter().copied().filter(move |l| l.kind == k);
         LineSummary {
             totals: group(selected.iter().copied(), false),
-            regular: group(of_kind(KIND_REGULAR), false),
-            arrears: group(of_kind(KIND_ARREARS), true),
-            funeral: group(of_kind(KIND_FUNERAL), true),
-            reissued: group(of_kind(KIND_REISSUE), true),
-            // Loaded lines do not say whether the bank returned them (the ledger's counts do).
+            regular: group(of_kind(PaymentKind::Regular), false),
+            arrears: group(of_kind(PaymentKind::Arrears), true),
+            funeral: group(of_kind(PaymentKind::Funeral), true),
+            reissued: group(of_kind(PaymentKind::Reissue), true),
+            // A line's 退回 (`returned`) is not looked at here: these lines are counted as paid (the ledger's own
+            // counts set returned lines apart).
             returned: Group::default(),
             by_category: named_groups(&selected, |l| &l.category),
             by_item: named_groups(&selected, |l| &l.item),
@@ -337,7 +309,7 @@ pub fn sort_named_groups(groups: impl IntoIterator<Item = (String, Group)>) -> V
 /// `metrics`: the named figures that apply to the period (see `metrics::for_period`).
 pub fn figures(
     period: &Period,
-    lines: &[LedgerLine],
+    lines: &[PaidLine],
     months: &[MonthStatus],
     roster: Option<&[ConfirmationRow]>,
     rule: Option<&ConfirmationRule>,
@@ -597,18 +569,26 @@ mod tests {
         MonthStatus { month: ym(m), committed, on_time }
     }
 
-    fn line(batch: &str, id: &str, item: &str, period: &str, kind: &str, fen: i64) -> LedgerLine {
-        LedgerLine {
+    fn line(batch: &str, id: &str, item: &str, period: &str, kind: PaymentKind, fen: i64) -> PaidLine {
+        PaidLine {
+            line_id: 0,
+            batch_id: 0,
             batch_month: ym(batch),
-            pay_date: None,
             id: id.into(),
             name: String::new(),
             category: "残疾军人".into(),
             town: String::new(),
             item: item.into(),
             period: ym(period),
-            kind: kind.into(),
+            kind,
             amount_fen: fen,
+            standard_row: None,
+            basis: String::new(),
+            formula: String::new(),
+            pay_date: None,
+            reissue_of: None,
+            returned: None,
+            reissued_in: None,
         }
     }
 
@@ -642,12 +622,12 @@ mod tests {
     fn person_times_count_person_months_of_regular_lines() {
         let h1: Period = "2024H1".parse().unwrap();
         let lines = [
-            line("2024-01", "A", "残疾抚恤金", "2024-01", KIND_REGULAR, 100),
-            line("2024-01", "A", "护理费", "2024-01", KIND_REGULAR, 200), // same person-month: still 1 人次 of the total
-            line("2024-02", "A", "残疾抚恤金", "2024-02", KIND_REGULAR, 100),
-            line("2024-02", "B", "残疾抚恤金", "2023-12", KIND_ARREARS, 50), // 补发: not a 人次 of the total
-            line("2024-03", "C", "丧葬补助", "2024-02", KIND_FUNERAL, 1000),
-            line("2024-07", "A", "残疾抚恤金", "2024-07", KIND_REGULAR, 100), // outside
+            line("2024-01", "A", "残疾抚恤金", "2024-01", PaymentKind::Regular, 100),
+            line("2024-01", "A", "护理费", "2024-01", PaymentKind::Regular, 200), // same person-month: still 1 人次 of the total
+            line("2024-02", "A", "残疾抚恤金", "2024-02", PaymentKind::Regular, 100),
+            line("2024-02", "B", "残疾抚恤金", "2023-12", PaymentKind::Arrears, 50), // 补发: not a 人次 of the total
+            line("2024-03", "C", "丧葬补助", "2024-02", PaymentKind::Funeral, 1000),
+            line("2024-07", "A", "残疾抚恤金", "2024-07", PaymentKind::Regular, 100), // outside
         ];
         let f = figures(&h1, &lines, &[], None, None, &[]);
         // 100 + 200 + 100 + 50 + 1000 = 1450 分

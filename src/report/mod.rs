@@ -18,6 +18,6 @@ pub mod rmb;
 pub use counties::{Breakdown, CountySummary};
 pub use draft::{Report, build, build_from_counties};
 pub use error::ReportError;
-pub use figures::{Figures, LedgerLine, LineSummary, MonthStatus, figures, figures_of};
+pub use figures::{Figures, LineSummary, MonthStatus, figures, figures_of};
 pub use metrics::Metric;
 pub use period::Period;

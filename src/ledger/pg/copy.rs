@@ -5,11 +5,13 @@
 //! right, and the integers travel as integers. The lines are streamed from the caller's iterator; nothing is
 //! collected first.
 
+use crate::domain::PaymentKind;
 use postgres::GenericClient;
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
 
-/// One line of a draft as COPY sends it (borrowed: the caller keeps the texts).
+/// One line of a draft as COPY sends it (borrowed: the caller keeps the texts). Not `LineRef`: it is the row of
+/// `draft_lines`, with the line's number and its calculation's id in place of the calculation's texts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DraftLine<'a> {
     /// The line's place in the draft.
@@ -23,8 +25,8 @@ pub struct DraftLine<'a> {
     pub item: &'a str,
     /// 所属期, `YYYY-MM`.
     pub period: &'a str,
-    /// 正常 / 补发 / 丧葬补助 / 重发.
-    pub kind: &'a str,
+    /// Sent as its label (正常 / 补发 / 丧葬补助 / 重发), which the table's CHECK knows.
+    pub kind: PaymentKind,
     pub amount_fen: i64,
     /// The `calcs` row (标准表 row, 起始日期, 依据, formula).
     pub calc_id: i64,
@@ -68,7 +70,7 @@ pub fn copy_draft_lines<'a>(
             &line.town,
             &line.item,
             &line.period,
-            &line.kind,
+            &line.kind.label(),
             &line.amount_fen,
             &line.calc_id,
             &line.reissue_of,

@@ -4,6 +4,7 @@
 //! backends one error type; the exit codes are the same: 6 for a month already committed, 7 for the rest.
 //! No message ever contains a password: the target is shown as `用户@服务器:端口/数据库`, a URL only redacted.
 
+use crate::domain::PaymentKind;
 use crate::domain::location::{Location, Problem};
 
 #[derive(Debug, thiserror::Error)]
@@ -53,7 +54,7 @@ pub enum PgError {
         person_id: String,
         item: String,
         period: String,
-        kind: String,
+        kind: PaymentKind,
         county_code: String,
         batch_month: String,
         batch_id: i64,

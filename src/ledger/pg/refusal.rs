@@ -101,12 +101,14 @@ fn holder(client: &mut postgres::Client, target: &str, constraint: &str, values:
                 )
             };
             let row = row.ok()??;
+            // The column's CHECK admits the four labels only.
+            let kind = crate::domain::PaymentKind::from_label(row.get(3))?;
             Some(PgError::AlreadyPaid {
                 target,
                 person_id: row.get(0),
                 item: row.get(1),
                 period: row.get(2),
-                kind: row.get(3),
+                kind,
                 county_code: row.get(4),
                 batch_month: row.get(5),
                 batch_id: row.get(6),

@@ -6,6 +6,7 @@
 use super::testserver::{self, ROLE_PASSWORD, TestDb};
 use super::*;
 use crate::cli::exit::LedgerExit;
+use crate::domain::PaymentKind;
 use crate::ledger::location::LedgerLocation;
 use std::os::unix::fs::PermissionsExt as _;
 
@@ -274,7 +275,7 @@ fn commit(c: &mut postgres::Client, batch: i64, lines: &[Line]) -> Result<(), po
             town: "城关镇",
             item,
             period,
-            kind,
+            kind: PaymentKind::from_label(kind).unwrap(),
             amount_fen,
             calc_id: calc,
             reissue_of,
@@ -294,7 +295,7 @@ fn wang_august(calc_id: i64) -> DraftLine<'static> {
         town: "城关镇",
         item: "定期抚恤金",
         period: "2024-08",
-        kind: "正常",
+        kind: PaymentKind::Regular,
         amount_fen: 233167,
         calc_id,
         reissue_of: None,
@@ -697,7 +698,7 @@ fn copy_writes_texts_as_they_are() {
             town: "城关镇\r\n",
             item: "定期抚恤金",
             period: "2024-08",
-            kind: "补发",
+            kind: PaymentKind::Arrears,
             amount_fen: 1 + i64::try_from(i).unwrap(),
             calc_id: calc,
             reissue_of: None,
@@ -732,7 +733,7 @@ fn copy_writes_texts_as_they_are() {
             town: "东坝镇",
             item: "残疾抚恤金",
             period: "2024-08",
-            kind: "正常",
+            kind: PaymentKind::Regular,
             amount_fen: -1,
             calc_id: calc,
             reissue_of: None,
@@ -769,7 +770,7 @@ fn copy_and_commit_a_million_lines() {
             town: "城关镇",
             item: "定期抚恤金",
             period: "2024-08",
-            kind: "正常",
+            kind: PaymentKind::Regular,
             amount_fen: 233167,
             calc_id: calc,
             reissue_of: None,

@@ -17,8 +17,9 @@
 
 use super::packed::{Packed, Person};
 use super::sql::{parse_text, sql_err};
+use crate::domain::PaymentKind;
 use crate::domain::month::YearMonth;
-use crate::ledger::{LedgerError, LineCounts, LineKind, PeriodCounts};
+use crate::ledger::{LedgerError, LineCounts, PeriodCounts};
 use rusqlite::Connection;
 use rusqlite::types::Type;
 use rustc_hash::FxHashMap;
@@ -200,10 +201,10 @@ fn count(conn: &Connection, path: &Path, batches: &[BatchRef]) -> Result<Counted
                 r.get_ref(i).and_then(|v| v.as_str().map_err(Into::into)).map_err(err)
             };
             let kind = match bytes(2)? {
-                k if k == LineKind::Regular.label().as_bytes() => LineKind::Regular,
-                k if k == LineKind::Arrears.label().as_bytes() => LineKind::Arrears,
-                k if k == LineKind::Funeral.label().as_bytes() => LineKind::Funeral,
-                k if k == LineKind::Reissue.label().as_bytes() => LineKind::Reissue,
+                k if k == PaymentKind::Regular.label().as_bytes() => PaymentKind::Regular,
+                k if k == PaymentKind::Arrears.label().as_bytes() => PaymentKind::Arrears,
+                k if k == PaymentKind::Funeral.label().as_bytes() => PaymentKind::Funeral,
+                k if k == PaymentKind::Reissue.label().as_bytes() => PaymentKind::Reissue,
                 _ => {
                     let kind = text(2)?;
                     return Err(err(rusqlite::Error::FromSqlConversionFailure(
@@ -606,15 +607,15 @@ impl Tally {
         self.kinds[5].add(person, period, amount_fen, true);
     }
 
-    fn add(&mut self, person: u32, period: usize, kind: LineKind, names: [usize; 3], amount_fen: i64) {
+    fn add(&mut self, person: u32, period: usize, kind: PaymentKind, names: [usize; 3], amount_fen: i64) {
         // A 重发 brings a returned 所属期's money to its recipient: a 人次 like the regular payment it replaces.
-        let regular = kind == LineKind::Regular || kind == LineKind::Reissue;
+        let regular = kind == PaymentKind::Regular || kind == PaymentKind::Reissue;
         self.kinds[0].add(person, period, amount_fen, regular);
         let own = match kind {
-            LineKind::Regular => 1,
-            LineKind::Arrears => 2,
-            LineKind::Funeral => 3,
-            LineKind::Reissue => 4,
+            PaymentKind::Regular => 1,
+            PaymentKind::Arrears => 2,
+            PaymentKind::Funeral => 3,
+            PaymentKind::Reissue => 4,
         };
         self.kinds[own].add(person, period, amount_fen, true);
         for (dim, index) in names.into_iter().enumerate() {

@@ -12,7 +12,7 @@
 //! line: person u64 (a packed 身份证号, or `OTHER` | its index in the last dictionary), 分 i64, u16 所属期 index
 //! with the kind in its top two bits, and u16 indexes of 类别, 项目, 乡镇.
 
-use crate::ledger::LineKind;
+use crate::domain::PaymentKind;
 use rustc_hash::FxHashMap;
 
 const MAGIC: &[u8] = b"YFPL1\n";
@@ -84,7 +84,7 @@ impl PackedWriter {
         &mut self,
         person_id: &str,
         period: &str,
-        kind: LineKind,
+        kind: PaymentKind,
         category: &str,
         item: &str,
         town: &str,
@@ -99,10 +99,10 @@ impl PackedWriter {
         };
         let period = self.periods.number(period, usize::from(PERIOD_MASK) + 1);
         let kind = match kind {
-            LineKind::Regular => 0u16,
-            LineKind::Arrears => 1,
-            LineKind::Funeral => 2,
-            LineKind::Reissue => 3,
+            PaymentKind::Regular => 0u16,
+            PaymentKind::Arrears => 1,
+            PaymentKind::Funeral => 2,
+            PaymentKind::Reissue => 3,
         };
         let l = &mut self.lines;
         l.extend_from_slice(&person.to_le_bytes());
@@ -133,13 +133,14 @@ impl PackedWriter {
     }
 }
 
-/// One line of a decoded blob: indexes into `Packed`'s dictionaries.
+/// One line of a decoded blob: indexes into `Packed`'s dictionaries. Not a payment line to hand out but the blob's
+/// row as the counting reads it (`counts.rs` tallies by these numbers and looks a text up once per number).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct PackedLine {
     /// A packed 身份证号, or `Person::Other` index.
     pub person: Person,
     pub period: usize,
-    pub kind: LineKind,
+    pub kind: PaymentKind,
     /// 类别, 项目, 乡镇.
     pub names: [usize; 3],
     pub amount_fen: i64,
@@ -214,10 +215,10 @@ impl<'b> Packed<'b> {
             let period_kind = u16_at(16);
             let period = period_kind & usize::from(PERIOD_MASK);
             let kind = match period_kind >> KIND_SHIFT {
-                0 => LineKind::Regular,
-                1 => LineKind::Arrears,
-                2 => LineKind::Funeral,
-                3 => LineKind::Reissue,
+                0 => PaymentKind::Regular,
+                1 => PaymentKind::Arrears,
+                2 => PaymentKind::Funeral,
+                3 => PaymentKind::Reissue,
                 k => return Err(format!("发放类型编号 {k} 未知")),
             };
             if period >= self.periods.len() {
@@ -271,10 +272,10 @@ mod tests {
 
     fn blob() -> Vec<u8> {
         let mut w = PackedWriter::default();
-        w.push(A, "2024-03", LineKind::Regular, "残疾军人", "残疾抚恤金", "城关镇", 179_583);
-        w.push(A, "2024-02", LineKind::Arrears, "残疾军人", "残疾抚恤金", "城关镇", 1_000);
+        w.push(A, "2024-03", PaymentKind::Regular, "残疾军人", "残疾抚恤金", "城关镇", 179_583);
+        w.push(A, "2024-02", PaymentKind::Arrears, "残疾军人", "残疾抚恤金", "城关镇", 1_000);
         // a lower-case x does not pack: kept as text
-        w.push(B, "2024-03", LineKind::Funeral, "烈士遗属", "丧葬补助金", "河西乡", 2_000_000);
+        w.push(B, "2024-03", PaymentKind::Funeral, "烈士遗属", "丧葬补助金", "河西乡", 2_000_000);
         w.finish().unwrap()
     }
 
@@ -294,21 +295,21 @@ mod tests {
                 PackedLine {
                     person: Person::Packed(a),
                     period: 0,
-                    kind: LineKind::Regular,
+                    kind: PaymentKind::Regular,
                     names: [0, 0, 0],
                     amount_fen: 179_583
                 },
                 PackedLine {
                     person: Person::Packed(a),
                     period: 1,
-                    kind: LineKind::Arrears,
+                    kind: PaymentKind::Arrears,
                     names: [0, 0, 0],
                     amount_fen: 1_000
                 },
                 PackedLine {
                     person: Person::Other(0),
                     period: 0,
-                    kind: LineKind::Funeral,
+                    kind: PaymentKind::Funeral,
                     names: [1, 1, 1],
                     amount_fen: 2_000_000
                 },
@@ -336,7 +337,7 @@ mod tests {
         let mut reissue = b.clone();
         reissue[lines_start + 17] |= 0xC0;
         let p = Packed::decode(&reissue, (3, 2_180_583)).unwrap();
-        assert_eq!(p.lines().next().unwrap().unwrap().kind, LineKind::Reissue);
+        assert_eq!(p.lines().next().unwrap().unwrap().kind, PaymentKind::Reissue);
     }
 
     #[test]
@@ -344,7 +345,7 @@ mod tests {
         let towns: Vec<String> = (0..=usize::from(u16::MAX) + 1).map(|i| format!("镇{i}")).collect();
         let mut w = PackedWriter::default();
         for t in &towns {
-            w.push(A, "2024-03", LineKind::Regular, "残疾军人", "残疾抚恤金", t, 1);
+            w.push(A, "2024-03", PaymentKind::Regular, "残疾军人", "残疾抚恤金", t, 1);
         }
         assert!(w.finish().is_none());
     }

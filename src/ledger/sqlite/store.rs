@@ -13,9 +13,10 @@
 use super::packed::PackedWriter;
 use super::schema::{self, Found};
 use super::sql::{FUNERAL_ONCE, NEGATIVE_AMOUNT, REGULAR_ONCE, constraint_detail, parse_text, sql_err};
+use crate::domain::PaymentKind;
 use crate::domain::month::YearMonth;
 use crate::ledger::{
-    BatchInfo, BatchStatus, LedgerError, LineKind, LineRef, NewBatch, NewReturn, PaidLine, PaidTotal, PendingReturn,
+    BatchInfo, BatchStatus, LedgerError, LineRef, NewBatch, NewReturn, PaidLine, PaidTotal, PendingReturn,
     PeriodCounts, ReturnMark, ReturnRecord, ReturnedLine, TransferRecord, TransferRef,
 };
 use chrono::NaiveDate;
@@ -412,9 +413,9 @@ impl Ledger {
                     reissue.execute(params![batch_id, line_no as i64, of]).map_err(err)?;
                 }
                 let may_conflict = match line.kind {
-                    LineKind::Regular => regular_paid_this_period || line.period != batch.month,
-                    LineKind::Funeral => true,
-                    LineKind::Arrears | LineKind::Reissue => false,
+                    PaymentKind::Regular => regular_paid_this_period || line.period != batch.month,
+                    PaymentKind::Funeral => true,
+                    PaymentKind::Arrears | PaymentKind::Reissue => false,
                 };
                 if may_conflict && let Some(list) = probes.as_mut() {
                     if list.len() < MAX_PROBED_LINES {
@@ -976,8 +977,8 @@ fn paid_lines(
             let kind = text(3)?;
             if period < from_text.as_str()
                 || period > to_text.as_str()
-                || kind == LineKind::Funeral.label()
-                || kind == LineKind::Reissue.label()
+                || kind == PaymentKind::Funeral.label()
+                || kind == PaymentKind::Reissue.label()
             {
                 continue;
             }
@@ -1161,7 +1162,9 @@ fn push_json_string(out: &mut String, s: &str) {
     }
 }
 
-/// One line as a chunk keeps it (see `ChunkWriter::push`): texts borrowed from the chunk unless escaped.
+/// One line as a chunk keeps it (see `ChunkWriter::push`): texts borrowed from the chunk unless escaped. A type of
+/// its own (not `LineRef`) because it is the chunk's row — line number, texts, and the calculation's id in place
+/// of its texts — and because `#[serde(borrow)]`, which keeps a million lines from being copied, needs a struct.
 #[derive(serde::Deserialize)]
 struct StoredLine<'a>(
     i64,
@@ -1266,7 +1269,7 @@ fn move_draft(conn: &Connection, path: &Path, id: i64) -> Result<rusqlite::Resul
             insert.raw_bind_parameter(p + 11, calc_id).map_err(err)?;
             insert.raw_bind_parameter(p + 12, reissues.get(&line_no).copied()).map_err(err)?;
             // An unknown kind is left to the CHECK on `lines`, which refuses the statement.
-            if let Some(kind) = LineKind::from_label(&kind) {
+            if let Some(kind) = PaymentKind::from_label(&kind) {
                 packed.push(&person_id, &period, kind, &category, &item, &town, amount_fen);
             }
         }
@@ -1289,7 +1292,7 @@ struct Probe {
     name: String,
     item: String,
     period: YearMonth,
-    kind: LineKind,
+    kind: PaymentKind,
 }
 
 impl Probe {
@@ -1308,17 +1311,17 @@ impl Probe {
     fn paid(self, conn: &Connection, path: &Path) -> Result<Option<LedgerError>, LedgerError> {
         let err = |e| sql_err(path, e);
         let found: Option<String> = match self.kind {
-            LineKind::Regular => conn
+            PaymentKind::Regular => conn
                 .prepare_cached(PAID_REGULAR)
                 .and_then(|mut s| {
                     s.query_row(params![self.period.to_string(), self.id, self.item], |r| r.get(0)).optional()
                 })
                 .map_err(err)?,
-            LineKind::Funeral => conn
+            PaymentKind::Funeral => conn
                 .prepare_cached(PAID_FUNERAL)
                 .and_then(|mut s| s.query_row([&self.id], |r| r.get(0)).optional())
                 .map_err(err)?,
-            LineKind::Arrears | LineKind::Reissue => None,
+            PaymentKind::Arrears | PaymentKind::Reissue => None,
         };
         let Some(month) = found else { return Ok(None) };
         let paid_in = parse_text(0, &month, |s| s.parse::<YearMonth>()).map_err(err)?;
@@ -1480,8 +1483,8 @@ fn line_from_row(r: &Row) -> rusqlite::Result<PaidLine> {
     })
 }
 
-fn parse_kind(s: &str) -> Result<LineKind, String> {
-    LineKind::from_label(s).ok_or_else(|| format!("未知的明细类型“{s}”"))
+fn parse_kind(s: &str) -> Result<PaymentKind, String> {
+    PaymentKind::from_label(s).ok_or_else(|| format!("未知的明细类型“{s}”"))
 }
 
 fn parse_opt_date(r: &Row, idx: usize) -> rusqlite::Result<Option<NaiveDate>> {

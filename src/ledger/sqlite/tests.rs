@@ -2,6 +2,7 @@
 
 use super::schema::MIGRATIONS;
 use super::*;
+use crate::domain::PaymentKind;
 use crate::ledger::*;
 // Exit codes are the CLI's (cli/exit.rs); these tests check the one each refusal ends with.
 use crate::cli::exit::{ALREADY_COMMITTED as EXIT_ALREADY_COMMITTED, LEDGER as EXIT_LEDGER, LedgerExit};
@@ -24,7 +25,7 @@ fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-fn line(id: &str, item: &str, period: &str, kind: LineKind, amount_fen: i64) -> NewLine {
+fn line(id: &str, item: &str, period: &str, kind: PaymentKind, amount_fen: i64) -> NewLine {
     NewLine {
         id: id.to_string(),
         name: if id == ZHANG { "张三" } else { "李四" }.to_string(),
@@ -59,7 +60,7 @@ fn batch(month: &str, inputs_digest: &str, lines: Vec<NewLine>) -> Draft {
         inputs_digest: inputs_digest.to_string(),
         outputs_digest: "out-digest".to_string(),
         tool_version: "0.1.0".to_string(),
-        entitled_fen: lines.iter().filter(|l| l.kind == LineKind::Regular).map(|l| l.amount_fen).sum(),
+        entitled_fen: lines.iter().filter(|l| l.kind == PaymentKind::Regular).map(|l| l.amount_fen).sum(),
         shortfalls: "[]".to_string(),
     };
     (header, lines)
@@ -91,8 +92,8 @@ fn committed_march(ledger: &mut Ledger) -> BatchInfo {
             "2024-03",
             "in-1",
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 10_000_000),
-                line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2_345_678),
+                line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 10_000_000),
+                line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 2_345_678),
             ],
         ))
         .unwrap();
@@ -239,14 +240,15 @@ fn a_pending_draft_gets_its_outputs_digest_at_the_end_or_rolls_back() {
     let (_dir, path) = temp_ledger();
     let ledger = Ledger::open(&path).unwrap();
     let (header, lines) =
-        batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)]);
+        batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917)]);
     let pending = ledger.begin_draft(&header, lines.iter().map(NewLine::line_ref)).unwrap();
     assert_eq!((pending.info().lines, pending.info().total_fen), (1, 888_917));
     let info = pending.finish("manifest-sha").unwrap();
     assert_eq!(info.outputs_digest, "manifest-sha");
     assert_eq!(ledger.batch(ym("2024-03")).unwrap(), Some(info.clone()));
     // A second run of the month that fails before finishing: the first draft stays, digest and lines.
-    let (header, lines) = batch("2024-03", "in-2", vec![line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 352_833)]);
+    let (header, lines) =
+        batch("2024-03", "in-2", vec![line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 352_833)]);
     drop(ledger.begin_draft(&header, lines.iter().map(NewLine::line_ref)).unwrap());
     assert_eq!(ledger.batch(ym("2024-03")).unwrap(), Some(info));
 }
@@ -260,8 +262,8 @@ fn save_draft_records_the_batch_and_its_lines() {
             "2024-03",
             "in-1",
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917),
-                line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 352_833),
+                line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917),
+                line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 352_833),
             ],
         ))
         .unwrap();
@@ -304,8 +306,8 @@ fn a_second_draft_of_the_month_replaces_the_first() {
             "2024-03",
             "in-1",
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917),
-                line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 352_833),
+                line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917),
+                line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 352_833),
             ],
         ))
         .unwrap();
@@ -313,7 +315,7 @@ fn a_second_draft_of_the_month_replaces_the_first() {
         .save_draft_test(&batch(
             "2024-03",
             "in-2",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 900_000)],
+            vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 900_000)],
         ))
         .unwrap();
     assert_eq!((second.lines, second.total_fen, second.inputs_digest.as_str()), (1, 900_000, "in-2"));
@@ -348,7 +350,7 @@ fn commit_marks_the_draft_paid_and_its_lines_become_the_record() {
             town: "城关镇".to_string(),
             item: "残疾抚恤金".to_string(),
             period: ym("2024-03"),
-            kind: LineKind::Regular,
+            kind: PaymentKind::Regular,
             amount_fen: 10_000_000,
             standard_row: Some(3),
             basis: "样例通知".to_string(),
@@ -376,7 +378,7 @@ fn commit_keeps_a_late_reason() {
         .save_draft_test(&batch(
             "2024-03",
             "in-1",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
+            vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917)],
         ))
         .unwrap();
     let info =
@@ -408,7 +410,7 @@ fn commit_with_changed_inputs_is_refused_and_the_draft_stays_a_draft() {
         .save_draft_test(&batch(
             "2024-03",
             "in-1",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
+            vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917)],
         ))
         .unwrap();
     let err = ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-CHANGED", None).unwrap_err();
@@ -429,7 +431,7 @@ fn save_draft_after_commit_is_refused_with_when_and_how_much() {
     let mut ledger = Ledger::open(&path).unwrap();
     let committed = committed_march(&mut ledger);
     let err = ledger
-        .save_draft_test(&batch("2024-03", "in-2", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 1)]))
+        .save_draft_test(&batch("2024-03", "in-2", vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 1)]))
         .unwrap_err();
     // total 12345678 分 = 123,456.78 元
     assert_eq!(
@@ -478,8 +480,8 @@ fn a_regular_payment_already_made_cannot_be_drafted_again_in_a_later_month() {
             "2024-04",
             "in-2",
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 10_000_000),
-                line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2_345_678),
+                line(ZHANG, "残疾抚恤金", "2024-04", PaymentKind::Regular, 10_000_000),
+                line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 2_345_678),
             ],
         ))
         .unwrap_err();
@@ -494,7 +496,7 @@ fn a_regular_payment_already_made_cannot_be_drafted_again_in_a_later_month() {
     assert_eq!(ledger.batch(ym("2024-04")).unwrap(), None);
     // An arrears line for the same period is fine: it adds to what was paid.
     ledger
-        .save_draft_test(&batch("2024-04", "in-2", vec![line(LI, "残疾抚恤金", "2024-03", LineKind::Arrears, 100)]))
+        .save_draft_test(&batch("2024-04", "in-2", vec![line(LI, "残疾抚恤金", "2024-03", PaymentKind::Arrears, 100)]))
         .unwrap();
 }
 
@@ -506,7 +508,7 @@ fn a_regular_line_of_the_month_already_paid_by_another_batch_is_found_by_the_ful
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     ledger
-        .save_draft_test(&batch("2024-03", "in-3", vec![line(LI, "残疾抚恤金", "2024-04", LineKind::Regular, 7)]))
+        .save_draft_test(&batch("2024-03", "in-3", vec![line(LI, "残疾抚恤金", "2024-04", PaymentKind::Regular, 7)]))
         .unwrap();
     ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-3", None).unwrap();
     let err = ledger
@@ -514,8 +516,8 @@ fn a_regular_line_of_the_month_already_paid_by_another_batch_is_found_by_the_ful
             "2024-04",
             "in-4",
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 888_917),
-                line(LI, "残疾抚恤金", "2024-04", LineKind::Regular, 888_917),
+                line(ZHANG, "残疾抚恤金", "2024-04", PaymentKind::Regular, 888_917),
+                line(LI, "残疾抚恤金", "2024-04", PaymentKind::Regular, 888_917),
             ],
         ))
         .unwrap_err();
@@ -537,20 +539,20 @@ fn the_funeral_grant_is_paid_once_only() {
         .save_draft_test(&batch(
             "2024-05",
             "in-5",
-            vec![line(ZHANG, "丧葬补助", "2024-04", LineKind::Funeral, 5_333_502)],
+            vec![line(ZHANG, "丧葬补助", "2024-04", PaymentKind::Funeral, 5_333_502)],
         ))
         .unwrap();
     let info = ledger.commit(ym("2024-05"), date("2024-05-17"), "2024-05-17T09:00:00+08:00", "in-5", None).unwrap();
     let paid = ledger.funeral_paid(ZHANG).unwrap().unwrap();
     assert_eq!(
         (paid.batch_id, paid.batch_month, paid.amount_fen, paid.kind),
-        (info.id, ym("2024-05"), 5_333_502, LineKind::Funeral)
+        (info.id, ym("2024-05"), 5_333_502, PaymentKind::Funeral)
     );
     assert_eq!(paid.pay_date, Some(date("2024-05-17")));
     assert_eq!(ledger.funeral_paid(LI).unwrap(), None);
     // A second funeral grant for the same person, in any item or period, is refused.
     let err = ledger
-        .save_draft_test(&batch("2024-06", "in-6", vec![line(ZHANG, "丧葬补助金", "2024-05", LineKind::Funeral, 1)]))
+        .save_draft_test(&batch("2024-06", "in-6", vec![line(ZHANG, "丧葬补助金", "2024-05", PaymentKind::Funeral, 1)]))
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -570,7 +572,7 @@ fn a_draft_that_became_a_double_payment_is_refused_at_commit() {
         .save_draft_test(&batch(
             "2024-04",
             "in-4",
-            vec![line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2_345_678)],
+            vec![line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 2_345_678)],
         ))
         .unwrap();
     committed_march(&mut ledger);
@@ -593,7 +595,7 @@ fn paid_totals_add_arrears_to_the_regular_payment() {
         .save_draft_test(&batch(
             "2024-03",
             "in-3",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
+            vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917)],
         ))
         .unwrap();
     ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-3", None).unwrap();
@@ -604,9 +606,9 @@ fn paid_totals_add_arrears_to_the_regular_payment() {
             "2024-04",
             "in-4",
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 942_250),
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Arrears, 53_333),
-                line(ZHANG, "丧葬补助", "2024-04", LineKind::Funeral, 1_000),
+                line(ZHANG, "残疾抚恤金", "2024-04", PaymentKind::Regular, 942_250),
+                line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Arrears, 53_333),
+                line(ZHANG, "丧葬补助", "2024-04", PaymentKind::Funeral, 1_000),
             ],
         ))
         .unwrap();
@@ -615,9 +617,12 @@ fn paid_totals_add_arrears_to_the_regular_payment() {
     assert_eq!(april.total_fen, 996_583);
 
     let march_lines = ledger.paid_lines(ym("2024-03"), ym("2024-03")).unwrap();
-    let kinds: Vec<(LineKind, YearMonth, i64)> =
+    let kinds: Vec<(PaymentKind, YearMonth, i64)> =
         march_lines.iter().map(|l| (l.kind, l.batch_month, l.amount_fen)).collect();
-    assert_eq!(kinds, vec![(LineKind::Regular, ym("2024-03"), 888_917), (LineKind::Arrears, ym("2024-04"), 53_333)]);
+    assert_eq!(
+        kinds,
+        vec![(PaymentKind::Regular, ym("2024-03"), 888_917), (PaymentKind::Arrears, ym("2024-04"), 53_333)]
+    );
     // 888917 + 53333 = 942250: March is now paid at the new standard.
     assert_eq!(march_lines.iter().map(|l| l.amount_fen).sum::<i64>(), 942_250);
     assert_eq!(
@@ -689,7 +694,7 @@ fn batch_prefers_the_committed_batch_over_a_later_draft_of_another_month() {
     let mut ledger = Ledger::open(&path).unwrap();
     let march = committed_march(&mut ledger);
     let april = ledger
-        .save_draft_test(&batch("2024-04", "in-4", vec![line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 5)]))
+        .save_draft_test(&batch("2024-04", "in-4", vec![line(ZHANG, "残疾抚恤金", "2024-04", PaymentKind::Regular, 5)]))
         .unwrap();
     assert_eq!(ledger.batch(ym("2024-03")).unwrap(), Some(march.clone()));
     assert_eq!(ledger.batch(ym("2024-04")).unwrap(), Some(april.clone()));
@@ -711,8 +716,8 @@ fn a_failing_line_rolls_back_the_whole_draft_and_keeps_the_previous_one() {
             "2024-03",
             "in-1",
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917),
-                line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 352_833),
+                line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917),
+                line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 352_833),
             ],
         ))
         .unwrap();
@@ -723,9 +728,9 @@ fn a_failing_line_rolls_back_the_whole_draft_and_keeps_the_previous_one() {
             "2024-03",
             "in-2",
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 1),
-                line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2),
-                line(ZHANG, "护理费", "2024-03", LineKind::Regular, -3),
+                line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 1),
+                line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 2),
+                line(ZHANG, "护理费", "2024-03", PaymentKind::Regular, -3),
             ],
         ))
         .unwrap_err();
@@ -754,16 +759,16 @@ fn a_line_twice_in_one_draft_is_refused_at_commit_and_the_draft_stays() {
     for (lines, message) in [
         (
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 1),
-                line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2),
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 3),
+                line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 1),
+                line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 2),
+                line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 3),
             ],
             "同一批次中同一人同一项目同一所属期的正常发放只能有一条",
         ),
         (
             vec![
-                line(ZHANG, "丧葬补助", "2024-02", LineKind::Funeral, 1),
-                line(ZHANG, "丧葬补助金", "2024-02", LineKind::Funeral, 1),
+                line(ZHANG, "丧葬补助", "2024-02", PaymentKind::Funeral, 1),
+                line(ZHANG, "丧葬补助金", "2024-02", PaymentKind::Funeral, 1),
             ],
             "同一批次中同一人的丧葬补助只能有一条",
         ),
@@ -782,7 +787,11 @@ fn a_negative_amount_is_refused_by_the_database() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     let err = ledger
-        .save_draft_test(&batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-02", LineKind::Arrears, -100)]))
+        .save_draft_test(&batch(
+            "2024-03",
+            "in-1",
+            vec![line(ZHANG, "残疾抚恤金", "2024-02", PaymentKind::Arrears, -100)],
+        ))
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -1020,7 +1029,7 @@ fn two_processes_committing_the_same_month_never_make_two_committed_batches() {
             .save_draft_test(&batch(
                 "2024-03",
                 "in-1",
-                vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
+                vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917)],
             ))
             .unwrap();
         let barrier = Arc::new(Barrier::new(2));
@@ -1064,7 +1073,7 @@ fn a_ledger_locked_by_another_process_is_busy_with_a_clear_message() {
         .save_draft_test(&batch(
             "2024-03",
             "in-1",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
+            vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917)],
         ))
         .unwrap_err();
     assert_eq!(err.to_string(), format!("台账 {} 正被另一个 youfu 进程使用，请稍后再试", path.display()));
@@ -1075,7 +1084,7 @@ fn a_ledger_locked_by_another_process_is_busy_with_a_clear_message() {
         .save_draft_test(&batch(
             "2024-03",
             "in-1",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
+            vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917)],
         ))
         .unwrap();
 }
@@ -1098,8 +1107,8 @@ fn crash_child_saves_a_draft() {
         "2024-03",
         "in-2",
         vec![
-            line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 1),
-            line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2),
+            line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 1),
+            line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 2),
         ],
     ));
     unreachable!("the abort hook should have ended this process");
@@ -1113,7 +1122,7 @@ fn an_abort_in_the_middle_of_save_draft_leaves_the_previous_draft() {
         .save_draft_test(&batch(
             "2024-03",
             "in-1",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
+            vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917)],
         ))
         .unwrap();
     let status = std::process::Command::new(std::env::current_exe().unwrap())
@@ -1207,7 +1216,7 @@ fn a_ledger_with_damaged_pages_is_refused_and_left_unchanged() {
     let (dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     let lines: Vec<NewLine> =
-        (0..300).map(|n| line(&format!("ID{n:06}"), "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)).collect();
+        (0..300).map(|n| line(&format!("ID{n:06}"), "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917)).collect();
     ledger.save_draft_test(&batch("2024-03", "in-1", lines)).unwrap();
     drop(ledger);
     let mut bytes = std::fs::read(&path).unwrap();
@@ -1241,7 +1250,7 @@ fn commit_checks_the_pages_it_reads_and_refuses_a_damaged_draft_leaving_the_file
     let mut ledger = Ledger::open(&path).unwrap();
     committed_march(&mut ledger);
     let lines: Vec<NewLine> =
-        (0..300).map(|n| line(&format!("ID{n:06}"), "残疾抚恤金", "2024-04", LineKind::Regular, 888_917)).collect();
+        (0..300).map(|n| line(&format!("ID{n:06}"), "残疾抚恤金", "2024-04", PaymentKind::Regular, 888_917)).collect();
     ledger.save_draft_test(&batch("2024-04", "in-1", lines)).unwrap();
     let root: i64 = count(ledger.conn(), "SELECT rootpage FROM sqlite_master WHERE name = 'draft_chunks'");
     drop(ledger);
@@ -1554,7 +1563,7 @@ fn a_version_3_ledger_migrates_forward_keeping_every_batch_and_line() {
     assert_eq!(may_lines.iter().map(|l| l.item.as_str()).collect::<Vec<_>>(), vec!["残疾抚恤金", "护理费"]);
     // Still protected: March cannot be paid again, its lines cannot be changed.
     let err = ledger
-        .save_draft_test(&batch("2024-06", "in-6", vec![line(LI, "护理费", "2024-03", LineKind::Regular, 1)]))
+        .save_draft_test(&batch("2024-06", "in-6", vec![line(LI, "护理费", "2024-03", PaymentKind::Regular, 1)]))
         .unwrap_err();
     assert_eq!(err.code(), "ALREADY_PAID");
     assert_eq!(raw_error(ledger.conn(), "DELETE FROM lines"), "已确认发放的明细不能删除");
@@ -1572,14 +1581,15 @@ fn migrations_are_numbered_by_position_and_the_version_matches() {
 
 #[test]
 fn line_kinds_are_stored_as_their_chinese_labels() {
-    for (kind, label) in [(LineKind::Regular, "正常"), (LineKind::Arrears, "补发"), (LineKind::Funeral, "丧葬补助")]
+    for (kind, label) in
+        [(PaymentKind::Regular, "正常"), (PaymentKind::Arrears, "补发"), (PaymentKind::Funeral, "丧葬补助")]
     {
         assert_eq!(kind.label(), label);
         assert_eq!(kind.to_string(), label);
-        assert_eq!(LineKind::from_label(label), Some(kind));
+        assert_eq!(PaymentKind::from_label(label), Some(kind));
         assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{label}\""));
     }
-    assert_eq!(LineKind::from_label("补助"), None);
+    assert_eq!(PaymentKind::from_label("补助"), None);
     assert_eq!(BatchStatus::Committed.label(), "已确认发放");
     assert_eq!(BatchStatus::Draft.as_str(), "draft");
 }
@@ -1595,9 +1605,9 @@ fn period_counts_count_runs_of_persons_and_periods_per_group() {
         "2024-03",
         "in-3",
         vec![
-            line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 100),
-            line(ZHANG, "护理费", "2024-03", LineKind::Regular, 20),
-            with_town(line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 3), ""),
+            line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 100),
+            line(ZHANG, "护理费", "2024-03", PaymentKind::Regular, 20),
+            with_town(line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 3), ""),
         ],
     );
     commit_month(
@@ -1605,13 +1615,13 @@ fn period_counts_count_runs_of_persons_and_periods_per_group() {
         "2024-04",
         "in-4",
         vec![
-            line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 100),
-            line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Arrears, 7),
-            with_town(line(LI, "丧葬补助", "2024-04", LineKind::Funeral, 5000), ""),
+            line(ZHANG, "残疾抚恤金", "2024-04", PaymentKind::Regular, 100),
+            line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Arrears, 7),
+            with_town(line(LI, "丧葬补助", "2024-04", PaymentKind::Funeral, 5000), ""),
         ],
     );
     ledger
-        .save_draft_test(&batch("2024-05", "in-5", vec![line(ZHANG, "残疾抚恤金", "2024-05", LineKind::Regular, 1)]))
+        .save_draft_test(&batch("2024-05", "in-5", vec![line(ZHANG, "残疾抚恤金", "2024-05", PaymentKind::Regular, 1)]))
         .unwrap();
 
     let c = ledger.period_counts(ym("2024-03"), ym("2024-05")).unwrap();
@@ -1648,9 +1658,9 @@ fn two_months_moving_town(ledger: &mut Ledger) {
         "2024-03",
         "in-3",
         vec![
-            line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 100),
-            line(ZHANG, "护理费", "2024-03", LineKind::Regular, 20),
-            with_town(line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 3), "东乡"),
+            line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 100),
+            line(ZHANG, "护理费", "2024-03", PaymentKind::Regular, 20),
+            with_town(line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 3), "东乡"),
         ],
     );
     commit_month(
@@ -1658,10 +1668,10 @@ fn two_months_moving_town(ledger: &mut Ledger) {
         "2024-04",
         "in-4",
         vec![
-            with_town(line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 100), "东乡"),
-            with_town(line(ZHANG, "护理费", "2024-04", LineKind::Regular, 20), "东乡"),
-            with_town(line(LI, "残疾抚恤金", "2024-04", LineKind::Regular, 3), "东乡"),
-            with_town(line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Arrears, 7), "东乡"),
+            with_town(line(ZHANG, "残疾抚恤金", "2024-04", PaymentKind::Regular, 100), "东乡"),
+            with_town(line(ZHANG, "护理费", "2024-04", PaymentKind::Regular, 20), "东乡"),
+            with_town(line(LI, "残疾抚恤金", "2024-04", PaymentKind::Regular, 3), "东乡"),
+            with_town(line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Arrears, 7), "东乡"),
         ],
     );
 }
@@ -1723,7 +1733,7 @@ fn period_counts_tell_apart_ids_that_do_not_pack_into_a_number() {
     let mut ledger = Ledger::open(&path).unwrap();
     // 张三's number, the same with a lower-case x, another check digit, and a short text: four persons.
     let ids = [ZHANG, "11010519491231002x", "110105194912310020", "A"];
-    let lines = ids.iter().map(|id| line(id, "残疾抚恤金", "2024-03", LineKind::Regular, 1)).collect();
+    let lines = ids.iter().map(|id| line(id, "残疾抚恤金", "2024-03", PaymentKind::Regular, 1)).collect();
     ledger.save_draft_test(&batch("2024-03", "in-3", lines)).unwrap();
     ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-3", None).unwrap();
     let c = ledger.period_counts(ym("2024-03"), ym("2024-03")).unwrap();
@@ -1745,19 +1755,19 @@ fn period_counts_merge_the_two_threads_by_person_and_name() {
         (
             "2024-03",
             vec![
-                (ZHANG, "2024-03", LineKind::Regular, 10),
-                ("A", "2024-03", LineKind::Regular, 1),
-                (LI, "2024-03", LineKind::Regular, 100),
+                (ZHANG, "2024-03", PaymentKind::Regular, 10),
+                ("A", "2024-03", PaymentKind::Regular, 1),
+                (LI, "2024-03", PaymentKind::Regular, 100),
             ],
         ),
-        ("2024-04", vec![(ZHANG, "2024-04", LineKind::Regular, 10), ("A", "2024-04", LineKind::Regular, 1)]),
+        ("2024-04", vec![(ZHANG, "2024-04", PaymentKind::Regular, 10), ("A", "2024-04", PaymentKind::Regular, 1)]),
         (
             "2024-05",
             vec![
-                (ZHANG, "2024-05", LineKind::Regular, 10),
-                (other, "2024-05", LineKind::Regular, 1000),
-                ("A", "2024-05", LineKind::Regular, 1),
-                (ZHANG, "2024-02", LineKind::Arrears, 5),
+                (ZHANG, "2024-05", PaymentKind::Regular, 10),
+                (other, "2024-05", PaymentKind::Regular, 1000),
+                ("A", "2024-05", PaymentKind::Regular, 1),
+                (ZHANG, "2024-02", PaymentKind::Arrears, 5),
             ],
         ),
     ];
@@ -1850,7 +1860,7 @@ fn a_draft_over_several_chunks_keeps_every_line_its_number_and_text_through_comm
         .iter()
         .enumerate()
         .map(|(n, id)| {
-            let mut l = line(id, "残疾抚恤金", "2024-03", LineKind::Regular, 100 + n as i64);
+            let mut l = line(id, "残疾抚恤金", "2024-03", PaymentKind::Regular, 100 + n as i64);
             l.name = ODD_NAMES[n % ODD_NAMES.len()].to_string();
             l
         })
@@ -1889,7 +1899,7 @@ fn a_damaged_chunk_is_refused_at_commit_and_nothing_is_moved() {
     let (_dir, path) = temp_ledger();
     let mut ledger = Ledger::open(&path).unwrap();
     let lines: Vec<NewLine> =
-        (0..5).map(|n| line(&format!("ID{n:06}"), "残疾抚恤金", "2024-03", LineKind::Regular, 1)).collect();
+        (0..5).map(|n| line(&format!("ID{n:06}"), "残疾抚恤金", "2024-03", PaymentKind::Regular, 1)).collect();
     ledger.save_draft_test(&batch("2024-03", "in-1", lines)).unwrap();
     // The second chunk's last line cut short (as a disk error or a hand edit might leave it).
     ledger
@@ -1965,10 +1975,10 @@ fn three_months_for_counts(ledger: &mut Ledger) {
         "2024-03",
         "in-3",
         vec![
-            line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 100),
-            line(ZHANG, "护理费", "2024-03", LineKind::Regular, 20),
-            with_town(line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 3), "东乡"),
-            line("11010519491231002x", "残疾抚恤金", "2024-03", LineKind::Regular, 40),
+            line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 100),
+            line(ZHANG, "护理费", "2024-03", PaymentKind::Regular, 20),
+            with_town(line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 3), "东乡"),
+            line("11010519491231002x", "残疾抚恤金", "2024-03", PaymentKind::Regular, 40),
         ],
     );
     commit_month(
@@ -1976,10 +1986,10 @@ fn three_months_for_counts(ledger: &mut Ledger) {
         "2024-04",
         "in-4",
         vec![
-            line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 100),
-            line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Arrears, 7),
-            with_town(line(LI, "丧葬补助", "2024-04", LineKind::Funeral, 5000), "东乡"),
-            line("11010519491231002x", "残疾抚恤金", "2024-04", LineKind::Regular, 40),
+            line(ZHANG, "残疾抚恤金", "2024-04", PaymentKind::Regular, 100),
+            line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Arrears, 7),
+            with_town(line(LI, "丧葬补助", "2024-04", PaymentKind::Funeral, 5000), "东乡"),
+            line("11010519491231002x", "残疾抚恤金", "2024-04", PaymentKind::Regular, 40),
         ],
     );
     commit_month(
@@ -1987,9 +1997,9 @@ fn three_months_for_counts(ledger: &mut Ledger) {
         "2024-05",
         "in-5",
         vec![
-            line(ZHANG, "残疾抚恤金", "2024-05", LineKind::Regular, 100),
-            line("A", "残疾抚恤金", "2024-05", LineKind::Regular, 9),
-            with_town(line("110105194912310020", "护理费", "2024-05", LineKind::Regular, 11), "东乡"),
+            line(ZHANG, "残疾抚恤金", "2024-05", PaymentKind::Regular, 100),
+            line("A", "残疾抚恤金", "2024-05", PaymentKind::Regular, 9),
+            with_town(line("110105194912310020", "护理费", "2024-05", PaymentKind::Regular, 11), "东乡"),
         ],
     );
 }
@@ -2030,7 +2040,7 @@ fn packed_lines_are_taken_only_for_a_committed_batch_with_its_count_and_total() 
     let mut ledger = Ledger::open(&path).unwrap();
     three_months_for_counts(&mut ledger);
     ledger
-        .save_draft_test(&batch("2024-06", "in-6", vec![line(ZHANG, "残疾抚恤金", "2024-06", LineKind::Regular, 1)]))
+        .save_draft_test(&batch("2024-06", "in-6", vec![line(ZHANG, "残疾抚恤金", "2024-06", PaymentKind::Regular, 1)]))
         .unwrap();
     let conn = ledger.conn();
     let refused = |sql: &str| conn.execute(sql, []).unwrap_err().to_string();
@@ -2108,7 +2118,7 @@ fn march_with_a_return(ledger: &mut Ledger) -> (BatchInfo, i64) {
 
 /// A draft of April that re-issues (重发) line `of`, 23456.78 元 for 2024-03.
 fn reissue_draft(of: i64) -> Draft {
-    let mut l = line(LI, "残疾抚恤金", "2024-03", LineKind::Reissue, 2_345_678);
+    let mut l = line(LI, "残疾抚恤金", "2024-03", PaymentKind::Reissue, 2_345_678);
     l.reissue_of = Some(of);
     batch("2024-04", "in-4", vec![l])
 }
@@ -2170,7 +2180,7 @@ fn the_database_refuses_a_second_reissue_of_one_returned_line_and_a_reissue_of_a
     ledger.save_draft_test(&reissue_draft(li)).unwrap();
     ledger.commit(ym("2024-04"), date("2024-04-15"), COMMITTED_AT, "in-4", None).unwrap();
     let april = ledger.batch_lines(ym("2024-04")).unwrap();
-    assert_eq!((april[0].kind, april[0].reissue_of), (LineKind::Reissue, Some(li)));
+    assert_eq!((april[0].kind, april[0].reissue_of), (PaymentKind::Reissue, Some(li)));
     let r = ledger.returns(ym("2024-03"), ym("2024-03")).unwrap();
     assert_eq!(r[0].lines[0].reissued_in, Some((ym("2024-04"), Some(date("2024-04-15")))));
     assert_eq!(ledger.lines_for(LI, Some(ym("2024-03"))).unwrap()[0].reissued_in, Some(ym("2024-04")));
