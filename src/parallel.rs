@@ -7,9 +7,10 @@
 //! it is that pool's size, so a test can run a step at several widths in one process.
 //!
 //! **Splitting work** (rayon's pool, `width()` threads): the roster's slices in `compute::batch`, the parts of a
-//! CSV roster and the duplicate check in `input::roster`, counting a file's bytes in `input::sheet`, the sheets
-//! of payments.xlsx in `output::payments_xlsx`. Results are collected by index (`collect` of an indexed
-//! iterator), never in the order threads finish, so every output is the same at every width.
+//! CSV roster (`in_turn`, each thread keeping its caches from part to part) and the duplicate check in
+//! `input::roster`, counting a file's bytes in `input::sheet`, the sheets of payments.xlsx in
+//! `output::payments_xlsx`. Results are collected by index (`collect` of an indexed iterator, `in_turn`'s slots),
+//! never in the order threads finish, so every output is the same at every width.
 //!
 //! **Pipelines** (threads of their own, bounded channels): a stage runs ahead of its reader by a few items and
 //! then waits, so a fast reader never fills memory with what a slower step has not taken yet; spent buffers go

@@ -1,8 +1,8 @@
 //! 花名册 → `Vec<Recipient>`: header found by its names, title/unit/合计/blank rows skipped, every field checked
 //! (身份证号 must be text and valid, 银行账号 digits, 类别 known, 等级/性质/状态/dates normalised), duplicates refused.
-//! All problems of the file are collected. Large files are read on two threads (a CSV without quotes split at
-//! line breaks, otherwise rows read on one thread and converted in batches on others), merged back in row
-//! order so that recipients, problems and duplicate checks are exactly those of reading row by row.
+//! All problems of the file are collected. Large files are read on every core (`parallel::width()`: a CSV without
+//! quotes split at line breaks, otherwise rows read on one thread and converted in batches on others), merged
+//! back in row order so that recipients, problems and duplicate checks are exactly those of reading row by row.
 
 use super::cells::{self, Cell};
 use super::columns::{self, Field, ROSTER_COLUMNS, ROSTER_REQUIRED};
@@ -1209,10 +1209,40 @@ mod tests {
     #[test]
     fn rows_over_many_batches_keep_their_order_numbers_and_duplicates() {
         // Without quotes the file is split into parts read on their own threads; one quoted cell makes it read
-        // on one thread and converted in batches on others. Both must give the same.
-        for quoted in [false, true] {
-            many_rows(quoted);
+        // on one thread and converted in batches on others. Both must give the same, at every width (the
+        // duplicate check shares the persons out among the threads, as many shares as threads).
+        for threads in [1, 2, 3, 5] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            for quoted in [false, true] {
+                pool.install(|| many_rows(quoted));
+            }
         }
+    }
+
+    /// Every 身份证号 is in exactly one share, whatever the number of shares; with two, the share is the top bit
+    /// of the mixed number (as before the check was shared among more threads).
+    #[test]
+    fn the_duplicate_check_shares_every_person_out_once() {
+        let seen = DupSeen::default();
+        let parsed = |ids: &[u64]| Parsed {
+            entries: ids
+                .iter()
+                .map(|&id| Entry { excel_row: 2, problems_end: 0, key: Some(DupKey { id, item: None, shown: None }) })
+                .collect(),
+            ..Parsed::default()
+        };
+        for id in [0, 1, 411526195001010001, u64::MAX, 0x8000_0000_0000_0000] {
+            // The person twice: found by exactly one share.
+            let twice = [parsed(&[id]), parsed(&[7, id])];
+            for shares in [1, 2, 3, 16] {
+                let found = (0..shares).filter(|&s| any_repeat_in(&seen, &twice, s, shares)).count();
+                assert_eq!(found, 1, "id {id}, {shares} shares");
+            }
+            let top = (id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 63) as usize;
+            assert!(any_repeat_in(&seen, &twice, top, 2));
+        }
+        assert!(!any_repeat(&seen, &[parsed(&[1, 2, 3]), parsed(&[4])]));
+        assert!(any_repeat(&seen, &[parsed(&[1, 2, 3]), parsed(&[4, 2])]));
     }
 
     fn many_rows(quoted: bool) {
