@@ -25,8 +25,8 @@
 //! **Two different jobs at once** (`alongside`): one job on a scoped thread while the caller does another, where
 //! each is one thread's work — `pay` hashes its inputs while the roster is read and checks the accounts while the
 //! batch is computed, `report` reads the roster while the ledger is counted, the ledger counts on two connections
-//! (`ledger::counts`, `ledger::store::for_each_paid_split`). The ledger also keeps one background thread that gets
-//! a large draft's pages written early (`ledger::store::Writeback`): it only makes writing start sooner.
+//! (`ledger::sqlite::counts`, `ledger::sqlite::store`). The ledger also keeps one background thread that gets
+//! a large draft's pages written early (`ledger::sqlite::store`): it only makes writing start sooner.
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
