@@ -23,8 +23,9 @@
 //!   (A CSV without quotes is not a pipeline: it is cut at line breaks and its parts are split work.)
 //!
 //! **Two different jobs at once** (`alongside`): one job on a scoped thread while the caller does another, where
-//! each is one thread's work — `pay` hashes its inputs while the roster is read and checks the accounts while the
-//! batch is computed, `report` reads the roster while the ledger is counted, the ledger counts on two connections
+//! each is one thread's work — `pay` hashes its inputs while the roster is read, checks the accounts while the
+//! batch is computed and writes its files while the draft is recorded (`cli::pay_schedule`, which says why each
+//! overlap), `report` reads the roster while the ledger is counted, the ledger counts on two connections
 //! (`ledger::sqlite::counts`, `ledger::sqlite::store`). The ledger also keeps one background thread that gets
 //! a large draft's pages written early (`ledger::sqlite::store`): it only makes writing start sooner.
 
