@@ -25,8 +25,9 @@
 //! **Two different jobs at once** (`alongside`): one job on a scoped thread while the caller does another, where
 //! each is one thread's work — `pay` hashes its inputs while the roster is read, checks the accounts while the
 //! batch is computed and writes its files while the draft is recorded (`cli::pay_schedule`, which says why each
-//! overlap), `report` reads the roster while the ledger is counted, the ledger counts on two connections
-//! (`ledger::sqlite::counts`, `ledger::sqlite::store`). The ledger also keeps one background thread that gets
+//! overlap), `report` reads the roster while the ledger is counted, the ledger reads its batches in two halves
+//! on two connections (`ledger::sqlite::counts`, `ledger::sqlite::store`; two whatever the width: more
+//! connections on more cores is not measured yet, and `for_each_paid_split` gives its caller two sinks). The ledger also keeps one background thread that gets
 //! a large draft's pages written early (`ledger::sqlite::store`): it only makes writing start sooner.
 
 use std::collections::BTreeMap;
