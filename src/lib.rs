@@ -3,6 +3,7 @@
 //!
 //! Where things live, lower layers first: a module uses only modules listed before it (README "Layout" gives
 //! the exact table; tests/layering.rs checks it). The rules the code implements are docs/domain.md.
+//! - `parallel` — threads in one place: the width (`available_parallelism`), split work, pipelines.
 //! - `domain`   — the words of the domain as types: 身份证号, 所属期, money, 类别, recipients, standards, located errors.
 //! - `calendar` — China's working-day calendar and the 每月20日前 deadline.
 //! - `compute`  — pure functions: eligibility, choosing the standard, the monthly amount, rounding, summaries;
@@ -29,4 +30,5 @@ pub mod domain;
 pub mod input;
 pub mod ledger;
 pub mod output;
+pub mod parallel;
 pub mod report;

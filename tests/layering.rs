@@ -19,24 +19,26 @@ use std::path::{Path, PathBuf};
 /// What each top-level module (and each unit `parent::child`) may use. Lower layers first; a module may use only
 /// modules listed before it, and its own sub-units.
 const ALLOWED: &[(&str, &[&str])] = &[
+    // Threads in one place (the width, split work, pipelines): below everything, so the core may split its work.
+    ("parallel", &[]),
     // The pure core: the words of the domain, the working-day calendar, the computations.
-    ("domain", &[]),
-    ("calendar", &["domain"]),
-    ("compute", &["domain", "calendar"]),
+    ("domain", &["parallel"]),
+    ("calendar", &["parallel", "domain"]),
+    ("compute", &["parallel", "domain", "calendar"]),
     // youfu.toml mapped into the core's rule types.
-    ("config", &["domain", "calendar", "compute"]),
+    ("config", &["parallel", "domain", "calendar", "compute"]),
     // The edges: files in, files out, the ledger, the report's text.
-    ("input", &["domain", "calendar", "compute"]),
-    ("ledger", &["domain", "calendar", "compute"]),
+    ("input", &["parallel", "domain", "calendar", "compute"]),
+    ("ledger", &["parallel", "domain", "calendar", "compute"]),
     // The ledger's backends, behind its interface (`ledger::LedgerStore`): each may use the interface's shared
     // types, never the commands or the computations.
-    ("ledger::sqlite", &["domain", "calendar", "ledger"]),
-    ("ledger::pg", &["domain", "calendar", "ledger"]),
-    ("output", &["domain", "calendar", "compute", "config"]),
-    ("report", &["domain", "calendar", "compute", "config", "input"]),
+    ("ledger::sqlite", &["parallel", "domain", "calendar", "ledger"]),
+    ("ledger::pg", &["parallel", "domain", "calendar", "ledger"]),
+    ("output", &["parallel", "domain", "calendar", "compute", "config"]),
+    ("report", &["parallel", "domain", "calendar", "compute", "config", "input"]),
     // The commands: everything.
-    ("cli", &["domain", "calendar", "compute", "config", "input", "ledger", "output", "report"]),
-    ("lib", &["domain", "calendar", "compute", "config", "input", "ledger", "output", "report", "cli"]),
+    ("cli", &["parallel", "domain", "calendar", "compute", "config", "input", "ledger", "output", "report"]),
+    ("lib", &["parallel", "domain", "calendar", "compute", "config", "input", "ledger", "output", "report", "cli"]),
     ("main", &["cli"]),
 ];
 
@@ -79,7 +81,8 @@ fn the_checker_sees_upward_imports_and_cycles() {
             "compute/batch.rs",
             "use crate::config::RoundingPolicy;\n// use crate::cli::exit;\nfn f() { let _ = \"crate::cli\"; }\n",
         ),
-        src("domain/mod.rs", "use super::report::X;\n"),
+        src("domain/mod.rs", "use super::report::X;\nuse crate::parallel::width;\n"),
+        src("parallel.rs", "use crate::domain::Month;\n"),
         src("ledger/store.rs", "use crate::{domain::Y, cli::exit};\nfn g() { super::super::output::atomic(); }\n"),
         src(
             "calendar/mod.rs",
@@ -89,10 +92,11 @@ fn the_checker_sees_upward_imports_and_cycles() {
     assert_eq!(
         found,
         [
-            "src/compute/batch.rs:1: compute uses config; compute may use only: domain, calendar",
-            "src/domain/mod.rs:1: domain uses report; domain may use nothing",
-            "src/ledger/store.rs:1: ledger uses cli; ledger may use only: domain, calendar, compute",
-            "src/ledger/store.rs:2: ledger uses output; ledger may use only: domain, calendar, compute",
+            "src/compute/batch.rs:1: compute uses config; compute may use only: parallel, domain, calendar",
+            "src/domain/mod.rs:1: domain uses report; domain may use only: parallel",
+            "src/parallel.rs:1: parallel uses domain; parallel may use nothing",
+            "src/ledger/store.rs:1: ledger uses cli; ledger may use only: parallel, domain, calendar, compute",
+            "src/ledger/store.rs:2: ledger uses output; ledger may use only: parallel, domain, calendar, compute",
         ]
     );
     let cycles = file_cycles(&[
@@ -123,12 +127,12 @@ fn the_checker_keeps_the_ledger_backends_behind_the_interface() {
     assert_eq!(
         found,
         [
-            "src/cli/load.rs:2: cli uses ledger::sqlite; cli may use only: domain, calendar, compute, config, input, ledger, output, report",
-            "src/cli/exit.rs:1: cli uses ledger::pg; cli may use only: domain, calendar, compute, config, input, ledger, output, report",
-            "src/ledger/sqlite/mod.rs:1: ledger::sqlite uses compute; ledger::sqlite may use only: domain, calendar, ledger",
-            "src/ledger/sqlite/mod.rs:2: ledger::sqlite uses ledger::pg; ledger::sqlite may use only: domain, calendar, ledger",
-            "src/ledger/pg/mod.rs:1: ledger::pg uses cli; ledger::pg may use only: domain, calendar, ledger",
-            "src/ledger/pg/mod.rs:2: ledger::pg uses ledger::sqlite; ledger::pg may use only: domain, calendar, ledger",
+            "src/cli/load.rs:2: cli uses ledger::sqlite; cli may use only: parallel, domain, calendar, compute, config, input, ledger, output, report",
+            "src/cli/exit.rs:1: cli uses ledger::pg; cli may use only: parallel, domain, calendar, compute, config, input, ledger, output, report",
+            "src/ledger/sqlite/mod.rs:1: ledger::sqlite uses compute; ledger::sqlite may use only: parallel, domain, calendar, ledger",
+            "src/ledger/sqlite/mod.rs:2: ledger::sqlite uses ledger::pg; ledger::sqlite may use only: parallel, domain, calendar, ledger",
+            "src/ledger/pg/mod.rs:1: ledger::pg uses cli; ledger::pg may use only: parallel, domain, calendar, ledger",
+            "src/ledger/pg/mod.rs:2: ledger::pg uses ledger::sqlite; ledger::pg may use only: parallel, domain, calendar, ledger",
         ]
     );
 }

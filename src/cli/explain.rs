@@ -3,11 +3,14 @@
 //! for that month and in which batch, and the difference — so a person can check it with a desk calculator.
 
 use super::{Cli, Failure, ledger_io, load};
-use crate::compute::batch::{History, compute_month};
+use crate::compute::StandardTable;
+use crate::compute::batch::{History, MonthBatch, compute_month};
+use crate::domain::PaymentKind;
 use crate::compute::funeral;
 use crate::compute::rules::RoundingPolicy;
-use crate::domain::PaymentKind;
+use crate::config::Config;
 use crate::domain::money::{RoundingMode, format_yuan, from_fen, yuan_text};
+use crate::domain::{Recipient, YearMonth};
 use crate::ledger::PaidLine;
 use clap::Args as ClapArgs;
 use rust_decimal::Decimal;
@@ -52,28 +55,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         (ledger.lines_for(&id, Some(month))?, ledger.funeral_paid(&id)?, ledger.first_committed_month()?);
     let history = History { first_committed, ..History::default() };
     let batch = compute_month(month, &person, &table, &config.rules(), &history)?;
-    // A person with no account is not paid, but is owed: the amounts are worked out as if an account were there,
-    // so that the formula is shown beside the reason.
-    let owed_batch = if batch.exceptions.iter().any(|e| e.kind == crate::compute::exception::ExceptionKind::NoAccount) {
-        let mut with_account = person.clone();
-        with_account.iter_mut().for_each(|r| r.account = "（缺少银行账号）".into());
-        compute_month(month, &with_account, &table, &config.rules(), &history)?
-    } else {
-        batch.clone()
-    };
-    let r = &person[0];
+    let owed = owed_batch(month, &person, &table, config, &history, &batch)?;
 
-    let mut items: Vec<String> = Vec::new();
-    for p in &owed_batch.payments {
-        if !items.contains(&p.item.to_string()) {
-            items.push(p.item.to_string());
-        }
-    }
-    for l in &paid {
-        if !items.contains(&l.item) {
-            items.push(l.item.clone());
-        }
-    }
+    let r = &person[0];
     let mut out = String::new();
     let attrs =
         ["等级", "性质", "城乡"].iter().map(|k| r.attr(k)).filter(|v| !v.is_empty()).collect::<Vec<_>>().join(" ");
@@ -85,113 +69,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     } else {
         writeln!(out, "资格：{}", not_paid.join("；")).unwrap();
     }
+    let items = items_of(&owed, &paid);
     let mut json_items = Vec::new();
     for item in &items {
         writeln!(out, "项目：{item}").unwrap();
-        let owed: Vec<_> = owed_batch.payments.iter().filter(|p| *p.item == **item).collect();
-        let funeral = *item == funeral::ITEM;
-        let mut entitled = Decimal::ZERO;
         let mut jitem = json!({"item": item});
-        for p in &owed {
-            let s = table.row(p.standard);
-            let end = table.effective_end(p.standard).map(|e| format!("至 {e}")).unwrap_or_else(|| "起".into());
-            writeln!(
-                out,
-                "  标准：标准表第{}行（{}），{} {}，依据：{}",
-                s.location.row.unwrap_or(0),
-                s.key_text(),
-                s.start,
-                end,
-                s.basis
-            )
-            .unwrap();
-            writeln!(out, "  金额：{} {}", s.amount.normalize(), s.unit).unwrap();
-            if p.kind == PaymentKind::Funeral {
-                // N × the death month's amount (丧葬补助), not the month's own formula.
-                writeln!(out, "  计算：{}（死亡当月发放额 × 月数）", p.formula()).unwrap();
-            } else {
-                writeln!(out, "  计算：{}（{}）", p.calc.formula(), mode_label(config.rounding.mode)).unwrap();
-            }
-            if let Some(st) = &p.settlement {
-                writeln!(
-                    out,
-                    "  12月尾差调整：全年 {} 个月应发 {}（精确合计后一次舍入）− 其他月份按月发放 {} = {}",
-                    st.months,
-                    yuan_text(st.year_exact),
-                    yuan_text(st.other_months),
-                    yuan_text(p.amount)
-                )
-                .unwrap();
-            } else if config.rounding.policy == RoundingPolicy::YearEnd {
-                writeln!(out, "  舍入办法：每月四舍五入，尾差在12月调整").unwrap();
-            }
-            writeln!(out, "  本月应发：{} 元", yuan_text(p.amount)).unwrap();
-            entitled += p.amount;
-            jitem["standard"] = json!({"row": s.location.row, "start": s.start.to_string(), "end": table.effective_end(p.standard).map(|e| e.to_string()), "basis": s.basis, "amount": s.amount.normalize().to_string(), "unit": s.unit.to_string()});
-            jitem["formula"] = json!(if p.kind == PaymentKind::Funeral { p.formula() } else { p.calc.formula() });
-            jitem["entitled"] = json!(format_yuan(p.amount));
-        }
-        if owed.is_empty() {
-            writeln!(out, "  本月应发：0.00 元（按现行花名册和标准不应发放）").unwrap();
-            jitem["entitled"] = json!("0.00");
-        }
-        // The ledger's lines for the item: the 丧葬补助 whatever its 所属期 (paid once per person), the others of
-        // this 所属期. What counts as paid is what reached the person: a line the bank returned does not, its 重发
-        // does.
-        let lines: Vec<&PaidLine> = if funeral {
-            funeral_line.iter().collect()
-        } else {
-            paid.iter().filter(|l| &l.item == item && l.kind != PaymentKind::Funeral).collect()
-        };
-        let counted: i64 = lines.iter().map(|l| l.reached_fen()).sum();
-        if lines.is_empty() {
-            writeln!(out, "  台账已发：无").unwrap();
-        } else {
-            for l in &lines {
-                writeln!(
-                    out,
-                    "  台账已发：{} 批次 {} {} 元（发放日期 {}；{}）{}",
-                    l.batch_month,
-                    l.kind,
-                    ledger_io::yuan(l.amount_fen),
-                    l.pay_date.map(|d| d.to_string()).unwrap_or_default(),
-                    l.formula,
-                    if l.returned.is_some() { format!("，{}", super::history::line_state(l)) } else { String::new() }
-                )
-                .unwrap();
-            }
-        }
-        let diff = entitled - from_fen(counted);
-        // A returned line not yet re-issued is made good by its 重发 in the next pay (once the account is
-        // corrected), never by a 补发: that part of the difference is named apart, as `arrears` lists it.
-        let pending_fen: i64 =
-            lines.iter().filter(|l| l.returned.is_some() && l.reissued_in.is_none()).map(|l| l.amount_fen).sum();
-        let awaiting = from_fen(pending_fen).min(diff.max(Decimal::ZERO));
-        let verdict = if awaiting > Decimal::ZERO {
-            let rest = diff - awaiting;
-            let mut v = format!("银行退回 {} 元待重发：账号更正后下次 pay 重发，不计补发", yuan_text(awaiting));
-            if rest > Decimal::ZERO {
-                write!(v, "；另应补发 {} 元", yuan_text(rest)).unwrap();
-            }
-            v
-        } else if diff > Decimal::ZERO {
-            format!("应补发 {} 元", yuan_text(diff))
-        } else if diff < Decimal::ZERO {
-            format!("多发 {} 元，应追缴", yuan_text(-diff))
-        } else {
-            "已足额".into()
-        };
-        writeln!(
-            out,
-            "  核对：应发 {} − 已发 {} = {}（{verdict}）",
-            yuan_text(entitled),
-            yuan_text(from_fen(counted)),
-            yuan_text(diff)
-        )
-        .unwrap();
-        jitem["paid"] = json!(lines);
-        jitem["difference"] = json!(format_yuan(diff));
-        jitem["awaiting_reissue"] = json!(format_yuan(awaiting));
+        let entitled = entitled_for(&mut out, &mut jitem, item, &owed, &table, config);
+        let lines = ledger_lines(item, &paid, funeral_line.as_ref());
+        check_paid(&mut out, &mut jitem, entitled, &lines);
         json_items.push(jitem);
     }
     if let Some(l) = funeral_line.as_ref().filter(|_| !items.iter().any(|i| i == funeral::ITEM)) {
@@ -214,4 +99,159 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         print!("{out}");
     }
     Ok(())
+}
+
+/// What the person is owed: `batch`, or, for a person with no account (not paid, but owed), the batch worked out
+/// as if an account were there, so that the formula is shown beside the reason.
+fn owed_batch(
+    month: YearMonth,
+    person: &[Recipient],
+    table: &StandardTable,
+    config: &Config,
+    history: &History,
+    batch: &MonthBatch,
+) -> Result<MonthBatch, Failure> {
+    if !batch.exceptions.iter().any(|e| e.kind == crate::compute::exception::ExceptionKind::NoAccount) {
+        return Ok(batch.clone());
+    }
+    let mut with_account = person.to_vec();
+    with_account.iter_mut().for_each(|r| r.account = "（缺少银行账号）".into());
+    Ok(compute_month(month, &with_account, table, &config.rules(), history)?)
+}
+
+/// The 项目 to explain: those owed this month, then those only the ledger has, each once.
+fn items_of(owed: &MonthBatch, paid: &[PaidLine]) -> Vec<String> {
+    let mut items: Vec<String> = Vec::new();
+    for item in owed.payments.iter().map(|p| p.item.to_string()).chain(paid.iter().map(|l| l.item.clone())) {
+        if !items.contains(&item) {
+            items.push(item);
+        }
+    }
+    items
+}
+
+/// The standard, amount, formula and rounding of each payment owed for `item`, written to `out` and `jitem`;
+/// their sum.
+fn entitled_for(
+    out: &mut String,
+    jitem: &mut serde_json::Value,
+    item: &str,
+    owed: &MonthBatch,
+    table: &StandardTable,
+    config: &Config,
+) -> Decimal {
+    let mut entitled = Decimal::ZERO;
+    let owed: Vec<_> = owed.payments.iter().filter(|p| *p.item == *item).collect();
+    for p in &owed {
+        let s = table.row(p.standard);
+        let end = table.effective_end(p.standard).map(|e| format!("至 {e}")).unwrap_or_else(|| "起".into());
+        writeln!(
+            out,
+            "  标准：标准表第{}行（{}），{} {}，依据：{}",
+            s.location.row.unwrap_or(0),
+            s.key_text(),
+            s.start,
+            end,
+            s.basis
+        )
+        .unwrap();
+        writeln!(out, "  金额：{} {}", s.amount.normalize(), s.unit).unwrap();
+        if p.kind == PaymentKind::Funeral {
+            // N × the death month's amount (丧葬补助), not the month's own formula.
+            writeln!(out, "  计算：{}（死亡当月发放额 × 月数）", p.formula()).unwrap();
+        } else {
+            writeln!(out, "  计算：{}（{}）", p.calc.formula(), mode_label(config.rounding.mode)).unwrap();
+        }
+        if let Some(st) = &p.settlement {
+            writeln!(
+                out,
+                "  12月尾差调整：全年 {} 个月应发 {}（精确合计后一次舍入）− 其他月份按月发放 {} = {}",
+                st.months,
+                yuan_text(st.year_exact),
+                yuan_text(st.other_months),
+                yuan_text(p.amount)
+            )
+            .unwrap();
+        } else if config.rounding.policy == RoundingPolicy::YearEnd {
+            writeln!(out, "  舍入办法：每月四舍五入，尾差在12月调整").unwrap();
+        }
+        writeln!(out, "  本月应发：{} 元", yuan_text(p.amount)).unwrap();
+        entitled += p.amount;
+        jitem["standard"] = json!({"row": s.location.row, "start": s.start.to_string(), "end": table.effective_end(p.standard).map(|e| e.to_string()), "basis": s.basis, "amount": s.amount.normalize().to_string(), "unit": s.unit.to_string()});
+        jitem["formula"] = json!(if p.kind == PaymentKind::Funeral { p.formula() } else { p.calc.formula() });
+        jitem["entitled"] = json!(format_yuan(p.amount));
+    }
+    if owed.is_empty() {
+        writeln!(out, "  本月应发：0.00 元（按现行花名册和标准不应发放）").unwrap();
+        jitem["entitled"] = json!("0.00");
+    }
+    entitled
+}
+
+/// The ledger's lines for `item`: the 丧葬补助 whatever its 所属期 (paid once per person), the others of this
+/// 所属期.
+fn ledger_lines<'l>(item: &str, paid: &'l [PaidLine], funeral_line: Option<&'l PaidLine>) -> Vec<&'l PaidLine> {
+    if item == funeral::ITEM {
+        funeral_line.into_iter().collect()
+    } else {
+        paid.iter().filter(|l| l.item == item && l.kind != PaymentKind::Funeral).collect()
+    }
+}
+
+/// The ledger's `lines` for an item against what is `entitled`, written to `out` and `jitem`. What counts as paid
+/// is what reached the person: a line the bank returned does not, its 重发 does.
+fn check_paid(out: &mut String, jitem: &mut serde_json::Value, entitled: Decimal, lines: &[&PaidLine]) {
+    let counted: i64 = lines.iter().map(|l| l.reached_fen()).sum();
+    if lines.is_empty() {
+        writeln!(out, "  台账已发：无").unwrap();
+    }
+    for l in lines {
+        writeln!(
+            out,
+            "  台账已发：{} 批次 {} {} 元（发放日期 {}；{}）{}",
+            l.batch_month,
+            l.kind,
+            ledger_io::yuan(l.amount_fen),
+            l.pay_date.map(|d| d.to_string()).unwrap_or_default(),
+            l.formula,
+            if l.returned.is_some() { format!("，{}", super::history::line_state(l)) } else { String::new() }
+        )
+        .unwrap();
+    }
+    let diff = entitled - from_fen(counted);
+    // A returned line not yet re-issued is made good by its 重发 in the next pay (once the account is corrected),
+    // never by a 补发: that part of the difference is named apart, as `arrears` lists it.
+    let pending_fen: i64 =
+        lines.iter().filter(|l| l.returned.is_some() && l.reissued_in.is_none()).map(|l| l.amount_fen).sum();
+    let awaiting = from_fen(pending_fen).min(diff.max(Decimal::ZERO));
+    writeln!(
+        out,
+        "  核对：应发 {} − 已发 {} = {}（{}）",
+        yuan_text(entitled),
+        yuan_text(from_fen(counted)),
+        yuan_text(diff),
+        verdict(diff, awaiting)
+    )
+    .unwrap();
+    jitem["paid"] = json!(lines);
+    jitem["difference"] = json!(format_yuan(diff));
+    jitem["awaiting_reissue"] = json!(format_yuan(awaiting));
+}
+
+/// What to do about a difference (owed − paid), of which `awaiting` waits for its 重发.
+fn verdict(diff: Decimal, awaiting: Decimal) -> String {
+    if awaiting > Decimal::ZERO {
+        let rest = diff - awaiting;
+        let mut v = format!("银行退回 {} 元待重发：账号更正后下次 pay 重发，不计补发", yuan_text(awaiting));
+        if rest > Decimal::ZERO {
+            write!(v, "；另应补发 {} 元", yuan_text(rest)).unwrap();
+        }
+        v
+    } else if diff > Decimal::ZERO {
+        format!("应补发 {} 元", yuan_text(diff))
+    } else if diff < Decimal::ZERO {
+        format!("多发 {} 元，应追缴", yuan_text(-diff))
+    } else {
+        "已足额".into()
+    }
 }

@@ -22,6 +22,7 @@ mod ledger_io;
 mod ledger_state;
 mod load;
 mod pay;
+mod pay_schedule;
 mod progress;
 mod report;
 pub mod report_command;

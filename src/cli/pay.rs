@@ -4,7 +4,7 @@
 
 use super::progress::Progress;
 use super::timings::Timings;
-use super::{Cli, Failure, ledger_io, load};
+use super::{Cli, Failure, ledger_io, load, pay_schedule};
 use crate::calendar::{Timeliness, check_pay_date, deadline};
 use crate::compute::batch::compute_month;
 use crate::domain::PaymentKind;
@@ -95,6 +95,9 @@ fn commit_command(
     cfg.command(&format!("commit --month {month} --pay-date {date}{late}"))
 }
 
+/// The steps of `pay`, as the README gives them: read the inputs, compute the month against the ledger, write the
+/// files while the draft is recorded (all or nothing), place the files and finish the draft, then say what was
+/// done. Which steps overlap on which thread is `pay_schedule`'s.
 pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let mut t = Timings::from_env();
     let mut progress = Progress::new(4);
@@ -108,23 +111,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         load::warn_next_year(&cfg, &cal, load::today()?);
     }
     let late_reason = check_late(&cfg, month, pay_date, args.allow_late.as_deref())?;
-    // The input files' digests (for manifest.json and the draft) on the second core while the roster is parsed.
-    let (roster_path, standards_path, config_path) =
-        (args.inputs.roster.clone(), args.inputs.standards.clone(), cfg.path.clone());
-    let digests = std::thread::spawn(move || -> Result<Vec<InputFile>, Failure> {
-        let mut inputs = vec![
-            InputFile::read("roster", &roster_path).map_err(|e| io("读取花名册失败", e))?,
-            InputFile::read("standards", &standards_path).map_err(|e| io("读取标准表失败", e))?,
-        ];
-        if let Some(p) = &config_path {
-            inputs.push(InputFile::read("config", p).map_err(|e| io("读取配置文件失败", e))?);
-        }
-        Ok(inputs)
-    });
-    let (roster, table) = load::inputs(&args.inputs.roster, &args.inputs.standards, config)?;
+    let (inputs, digests) = pay_schedule::read_while_hashing(
+        || load::inputs(&args.inputs.roster, &args.inputs.standards, config),
+        || input_digests(args, &cfg),
+    );
+    let (roster, table) = inputs?;
     t.phase("read inputs");
-    progress.step("计算发放金额（含补发、丧葬补助）");
 
+    progress.step("计算发放金额（含补发、丧葬补助）");
     let ledger = load::ledger(&cfg)?;
     let ledger_path = std::path::PathBuf::from(ledger.shown());
     if let Some(b) = ledger.batch(month)?
@@ -134,18 +128,16 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     }
     let history = ledger_io::history(&*ledger, month, ledger_io::lookback_start(month, config), &roster)?;
     t.phase("ledger history");
-    // The accounts' Luhn notices (a pass over a province's million accounts, bound by memory, not by the check)
-    // on a thread of their own: it fills the moments the computation leaves a core idle.
-    let (batch, warnings) = std::thread::scope(|scope| {
-        let warnings = scope.spawn(|| super::check::all_account_warnings(&roster));
-        let batch = compute_month(month, &roster, &table, &config.rules(), &history);
-        (batch, warnings.join().expect("the account check does not panic"))
-    });
+    let (batch, warnings) = pay_schedule::compute_while_checking_accounts(
+        || compute_month(month, &roster, &table, &config.rules(), &history),
+        || super::check::all_account_warnings(&roster),
+    );
     let batch = batch?;
     t.phase("compute");
+
     progress.step("写出发放明细、代发文件和异常清单，记入台账");
     let created = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
-    let inputs = digests.join().expect("hashing the inputs does not panic")?;
+    let inputs = digests?;
     let record = ledger_io::InputsRecord::with_digests(
         (&args.inputs.roster, &inputs[0].sha256),
         (&args.inputs.standards, &inputs[1].sha256),
@@ -155,7 +147,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     // The outputs' digest (manifest.json's) is known only once every file is written: the draft is recorded
     // meanwhile inside an open transaction and given the digest at the end (`DraftWriter::finish`).
     let draft = ledger_io::new_batch(month, &batch, &roster, &table, created.clone(), &record, String::new());
-
     let run = PayRun { month, roster: &roster, standards: &table, batch: &batch, config };
     let names = &config.output;
     let mut out = OutputDir::new(&args.out).map_err(|e| io(&format!("无法准备输出目录 {}", args.out.display()), e))?;
@@ -165,129 +156,44 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let write_err = |e: std::io::Error| io(&format!("写入输出目录 {} 失败", args.out.display()), io_text(&e));
     let xlsx_path = out.path(&names.payments_xlsx);
     let payments_sink = out.create(&names.payments_csv).map_err(write_err)?;
-    // The files are written while this thread records the draft in the ledger. Nothing is final until all of them
-    // succeed: a failed file drops the draft's transaction, a refused draft drops the files.
-    let write_payments = || {
-        let mut sink = payments_sink;
-        tables::payments_csv(&run, &mut sink).map(|()| sink)
-    };
-    let write_others = || -> Result<_, Failure> {
-        let mut bank_sink = out.create(&names.bank).map_err(write_err)?;
-        bank::bank_file(&run, &mut bank_sink).map_err(|e| match e {
-            bank::BankError::Encoding(p) => Failure::Data((*p).into()),
-            bank::BankError::Io(e) => write_err(e),
-        })?;
-        let mut exceptions = out.create(&names.exceptions).map_err(write_err)?;
-        tables::exceptions_csv(&run, &mut exceptions).map_err(write_err)?;
-        let mut recoveries = out.create(&names.recoveries).map_err(write_err)?;
-        tables::recoveries_csv(&run, &mut recoveries).map_err(write_err)?;
-        Ok([bank_sink, exceptions, recoveries])
-    };
-    // manifest.json's counts and the batch's total (passes over 1.6 million lines at a province's size): worked
-    // out on whichever thread is not recording the draft.
-    let tally = || {
-        let paid_persons = batch.paid_rows(roster.len());
-        let counts = Counts {
-            roster_rows: roster.len(),
-            payments: batch.payments.len(),
-            paid_persons,
-            // One transfer per paid roster row (`summary::transfers`; the unpaid have no account): not worked out
-            // a second time after the bank file.
-            transfers: paid_persons,
-            exceptions: batch.exceptions.len(),
-            arrears: batch.payments.iter().filter(|p| p.kind == PaymentKind::Arrears).count(),
-            funerals: batch.payments.iter().filter(|p| p.kind == PaymentKind::Funeral).count(),
-            recoveries: batch.recoveries.len(),
-        };
-        (counts, batch.total())
-    };
-    let joined = |what: &str| format!("写出 {what} 的线程意外中止");
-    let (xlsx, payments, others, pending, (counts, total)) = std::thread::scope(|scope| {
-        if args.no_xlsx {
-            // payments.csv, then the bank file and the lists, on a second thread while this one records the draft:
-            // the two take about as long, so each keeps a core (with a thread per file, three threads shared two
-            // cores and the draft, the longest, was left to finish alone).
-            let files = scope.spawn(|| {
-                let payments = write_payments();
-                (payments, write_others(), tally())
-            });
-            let pending = ledger.begin_draft(&draft.header, &mut draft.lines());
-            let (payments, others, tallied) = files.join().unwrap_or_else(|_| {
-                let payments = Err(std::io::Error::other(joined(&names.payments_csv)));
-                (payments, Err(io(&joined(&names.bank), "panic")), tally())
-            });
-            (None, payments, others, pending, tallied)
-        } else {
-            // payments.xlsx takes several times as long as everything else together: it runs on threads of its own
-            // (one per 发放明细 sheet of a province's batch), and this thread records the draft, then writes the
-            // other files one after another — once the workbook leaves a core free (with two sheets filling, a
-            // third thread would only slow them; their save, which deflates the package, is one thread's work).
-            let (free_tx, core_free) = std::sync::mpsc::channel::<()>();
-            let (run, xlsx_path) = (&run, &xlsx_path);
-            let xlsx = scope.spawn(move || {
-                let core_free = move || {
-                    let _ = free_tx.send(());
-                };
-                payments_xlsx::write(run, xlsx_path, core_free).map_err(|e| match e {
-                    rust_xlsxwriter::XlsxError::IoError(e) => io_text(&e),
-                    e => e.to_string(),
-                })
-            });
-            // Err: the workbook failed first (its error comes with `join` below); the draft is recorded and dropped.
-            let _ = core_free.recv();
-            let pending = ledger.begin_draft(&draft.header, &mut draft.lines());
-            let payments = write_payments();
-            let others = write_others();
-            let tallied = tally();
-            (
-                Some(xlsx.join().unwrap_or_else(|_| Err(joined(&names.payments_xlsx)))),
-                payments,
-                others,
-                pending,
-                tallied,
-            )
-        }
-    });
-    if let Some(xlsx) = xlsx {
+    // Nothing is final until every file and the draft succeed: a failed file drops the draft's transaction, a
+    // refused draft drops the files.
+    let written = pay_schedule::write_while_recording(
+        (!args.no_xlsx).then_some(|core_free: pay_schedule::CoreFree| {
+            payments_xlsx::write(&run, &xlsx_path, core_free).map_err(|e| match e {
+                rust_xlsxwriter::XlsxError::IoError(e) => io_text(&e),
+                e => e.to_string(),
+            })
+        }),
+        || {
+            let mut sink = payments_sink;
+            tables::payments_csv(&run, &mut sink).map(|()| sink)
+        },
+        || write_lists(&run, &out, write_err),
+        || tally(&run),
+        || ledger.begin_draft(&draft.header, &mut draft.lines()),
+    );
+    if let Some(xlsx) = written.xlsx {
         xlsx.map_err(|e| io(&format!("写入 {} 失败", names.payments_xlsx), e))?;
         out.record(&names.payments_xlsx).map_err(write_err)?;
     }
-    out.finish(payments.map_err(write_err)?).map_err(write_err)?;
-    for sink in others? {
+    out.finish(written.payments.map_err(write_err)?).map_err(write_err)?;
+    for sink in written.others? {
         out.finish(sink).map_err(write_err)?;
     }
-    let mut pending = pending?;
+    let mut pending = written.draft?;
     // The bank file's transfers, kept with the draft so that the bank's 回盘 can be matched to them (bank-return).
-    // A transfer is a run of the batch's lines (the payments are in roster order, as `transfers` groups them).
-    let mut first_line = 0;
-    let transfers: Vec<_> = crate::compute::summary::transfers(&batch)
-        .into_iter()
-        .enumerate()
-        .map(|(n, t)| {
-            let r = &roster[t.recipient];
-            let first = first_line;
-            first_line += t.lines;
-            crate::ledger::TransferRef {
-                no: n as u32 + 1,
-                first_line: first,
-                lines: t.lines,
-                amount_fen: crate::domain::money::to_fen(t.amount).expect("amounts are whole 分"),
-                id: r.id.as_str(),
-                account: &r.account,
-            }
-        })
-        .collect();
-    pending.add_transfers(&mut transfers.into_iter())?;
+    pending.add_transfers(&mut transfers(&batch, &roster))?;
     t.phase("outputs and ledger lines");
 
-    let policy = serde_json::to_value(config.rounding.policy).expect("plain data");
+    let (counts, total) = written.tally;
     let mut manifest = Manifest::new(
         "pay",
         &month.to_string(),
         created,
         inputs,
         &ledger_io::config_digest(config),
-        policy.as_str().unwrap_or_default(),
+        serde_json::to_value(config.rounding.policy).expect("plain data").as_str().unwrap_or_default(),
         out.written().to_vec(),
         counts.clone(),
         total,
@@ -316,6 +222,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     for w in super::check::shown_warnings(warnings.clone()) {
         eprintln!("提示：{w}");
     }
+    let commit = commit_command(&cfg, month, pay_date, late_reason.as_deref());
     if args.json {
         let v = json!({
             "ok": true,
@@ -327,32 +234,16 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             "entitled": format_yuan(batch.entitled),
             "ledger": ledger_path.display().to_string(),
             "status": "draft",
-            "commit_command": commit_command(&cfg, month, pay_date, late_reason.as_deref()),
+            "commit_command": commit,
             "late_reason": late_reason,
             "warnings": warnings,
         });
         println!("{}", serde_json::to_string_pretty(&v).expect("plain data"));
     } else {
-        println!(
-            "{month} 发放：{} 人 {} 笔，合计 {} 元（其中补发 {} 笔，丧葬补助 {} 笔{}）；代发 {} 笔；未发放 {} 人次（见 {}）；应追缴 {} 笔（见 {}）。",
-            counts.paid_persons,
-            counts.payments,
-            crate::domain::money::yuan_text(total),
-            counts.arrears,
-            counts.funerals,
-            match batch.payments.iter().filter(|p| p.kind == PaymentKind::Reissue).count() {
-                0 => String::new(),
-                n => format!("，重发银行退回款 {n} 笔"),
-            },
-            counts.transfers,
-            counts.exceptions,
-            names.exceptions,
-            counts.recoveries,
-            names.recoveries
-        );
+        println!("{}", summary_line(month, &counts, total, &batch, names));
         println!("已写出到 {}：{}", dir.display(), files.join("、"));
         println!("已在台账 {} 中记为草稿。", ledger_path.display());
-        println!("银行代发完成后，请运行：{}", commit_command(&cfg, month, pay_date, late_reason.as_deref()));
+        println!("银行代发完成后，请运行：{commit}");
         if pay_date.is_none() {
             println!("（把 YYYY-MM-DD 换成资金实际到账的日期）");
         }
@@ -363,4 +254,103 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     std::mem::forget(batch);
     std::mem::forget(roster);
     Ok(())
+}
+
+/// The input files' digests, for manifest.json and the draft.
+fn input_digests(args: &Args, cfg: &load::LoadedConfig) -> Result<Vec<InputFile>, Failure> {
+    let mut inputs = vec![
+        InputFile::read("roster", &args.inputs.roster).map_err(|e| io("读取花名册失败", e))?,
+        InputFile::read("standards", &args.inputs.standards).map_err(|e| io("读取标准表失败", e))?,
+    ];
+    if let Some(p) = &cfg.path {
+        inputs.push(InputFile::read("config", p).map_err(|e| io("读取配置文件失败", e))?);
+    }
+    Ok(inputs)
+}
+
+/// The bank file, exceptions.csv and recoveries.csv, written one after another.
+fn write_lists(
+    run: &PayRun,
+    out: &OutputDir,
+    write_err: impl Fn(std::io::Error) -> Failure,
+) -> Result<[crate::output::atomic::FileSink; 3], Failure> {
+    let names = &run.config.output;
+    let mut bank_sink = out.create(&names.bank).map_err(&write_err)?;
+    bank::bank_file(run, &mut bank_sink).map_err(|e| match e {
+        bank::BankError::Encoding(p) => Failure::Data((*p).into()),
+        bank::BankError::Io(e) => write_err(e),
+    })?;
+    let mut exceptions = out.create(&names.exceptions).map_err(&write_err)?;
+    tables::exceptions_csv(run, &mut exceptions).map_err(&write_err)?;
+    let mut recoveries = out.create(&names.recoveries).map_err(&write_err)?;
+    tables::recoveries_csv(run, &mut recoveries).map_err(&write_err)?;
+    Ok([bank_sink, exceptions, recoveries])
+}
+
+/// manifest.json's counts and the batch's total (passes over 1.6 million lines at a province's size).
+fn tally(run: &PayRun) -> (Counts, rust_decimal::Decimal) {
+    let (batch, roster) = (run.batch, run.roster);
+    let paid_persons = batch.paid_rows(roster.len());
+    let counts = Counts {
+        roster_rows: roster.len(),
+        payments: batch.payments.len(),
+        paid_persons,
+        // One transfer per paid roster row (`summary::transfers`; the unpaid have no account): not worked out a
+        // second time after the bank file.
+        transfers: paid_persons,
+        exceptions: batch.exceptions.len(),
+        arrears: batch.payments.iter().filter(|p| p.kind == PaymentKind::Arrears).count(),
+        funerals: batch.payments.iter().filter(|p| p.kind == PaymentKind::Funeral).count(),
+        recoveries: batch.recoveries.len(),
+    };
+    (counts, batch.total())
+}
+
+/// The bank file's transfers as the ledger keeps them: a transfer is a run of the batch's lines (the payments are
+/// in roster order, as `transfers` groups them).
+fn transfers<'r>(
+    batch: &crate::compute::MonthBatch,
+    roster: &'r [crate::domain::Recipient],
+) -> impl Iterator<Item = crate::ledger::TransferRef<'r>> {
+    let mut first_line = 0;
+    crate::compute::summary::transfers(batch).into_iter().enumerate().map(move |(n, t)| {
+        let r = &roster[t.recipient];
+        let first = first_line;
+        first_line += t.lines;
+        crate::ledger::TransferRef {
+            no: n as u32 + 1,
+            first_line: first,
+            lines: t.lines,
+            amount_fen: crate::domain::money::to_fen(t.amount).expect("amounts are whole 分"),
+            id: r.id.as_str(),
+            account: &r.account,
+        }
+    })
+}
+
+/// The line that says what was paid.
+fn summary_line(
+    month: crate::domain::YearMonth,
+    counts: &Counts,
+    total: rust_decimal::Decimal,
+    batch: &crate::compute::MonthBatch,
+    names: &crate::config::OutputNames,
+) -> String {
+    format!(
+        "{month} 发放：{} 人 {} 笔，合计 {} 元（其中补发 {} 笔，丧葬补助 {} 笔{}）；代发 {} 笔；未发放 {} 人次（见 {}）；应追缴 {} 笔（见 {}）。",
+        counts.paid_persons,
+        counts.payments,
+        crate::domain::money::yuan_text(total),
+        counts.arrears,
+        counts.funerals,
+        match batch.payments.iter().filter(|p| p.kind == PaymentKind::Reissue).count() {
+            0 => String::new(),
+            n => format!("，重发银行退回款 {n} 笔"),
+        },
+        counts.transfers,
+        counts.exceptions,
+        names.exceptions,
+        counts.recoveries,
+        names.recoveries
+    )
 }

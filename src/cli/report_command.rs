@@ -258,11 +258,10 @@ where
     // The roster is read on a third thread while the ledger is counted here and on a second (a province: ~1 s
     // and ~4 s); only the columns 年度确认 needs are read. Problems of the roster and the metrics sheet come
     // first, all together; then the ledger's.
-    let (roster, ledger) = std::thread::scope(|scope| {
-        let roster = args.roster.as_deref().map(|path| scope.spawn(move || crate::input::read_confirmation_rows(path)));
-        let ledger = read_ledger(&period);
-        (roster.map(|h| h.join().expect("reading the roster does not panic")), ledger)
-    });
+    let (ledger, roster) = crate::parallel::alongside(
+        || read_ledger(&period),
+        || args.roster.as_deref().map(crate::input::read_confirmation_rows),
+    );
     let mut problems = Problems::default();
     let roster = roster.and_then(|r| r.map_err(|p| problems.extend(p)).ok());
     let metrics = match &args.metrics {

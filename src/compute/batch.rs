@@ -250,41 +250,25 @@ pub fn compute_month(
 /// Recipients below which a roster is computed on one thread (a thread costs more than a small roster).
 const PARALLEL_MIN: usize = 20_000;
 
-/// How many slices to compute a roster of `n` in: one per available core (at most 8), one for a small roster.
+/// How many threads to compute a roster of `n` on: `parallel::width()`, one for a small roster.
 fn parts_for(n: usize) -> usize {
     if n < PARALLEL_MIN {
         return 1;
     }
-    std::thread::available_parallelism().map_or(1, |c| c.get()).min(8)
+    crate::parallel::width()
 }
 
-/// `f` over `parts` consecutive slices of `0..n`, taken in turn by one thread per available core (at most
-/// `parts`; this one among them); results in slice order.
+/// `f` over `parts` consecutive slices of `0..n`, each slice a task of rayon's pool (taken in turn by whichever
+/// thread is free); results in slice order.
 fn in_parts<T: Send>(n: usize, parts: usize, f: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
+    use rayon::prelude::*;
     let parts = parts.clamp(1, n.max(1));
-    let size = n.div_ceil(parts);
-    let ranges: Vec<Range<usize>> = (0..parts).map(|k| (k * size).min(n)..((k + 1) * size).min(n)).collect();
     if parts == 1 {
         return vec![f(0..n)];
     }
-    let threads = std::thread::available_parallelism().map_or(1, |c| c.get()).clamp(1, parts);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let out: Vec<std::sync::Mutex<Option<T>>> = ranges.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    let work = || {
-        loop {
-            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(r) = ranges.get(k) else { break };
-            let t = f(r.clone());
-            *out[k].lock().expect("a compute thread panicked") = Some(t);
-        }
-    };
-    std::thread::scope(|scope| {
-        for _ in 1..threads {
-            scope.spawn(work);
-        }
-        work();
-    });
-    out.into_iter().map(|t| t.into_inner().expect("a compute thread panicked").expect("every slice computed")).collect()
+    let size = n.div_ceil(parts);
+    // One slice a task (`with_max_len(1)`): rayon would otherwise hand a thread several slices at once.
+    (0..parts).into_par_iter().with_max_len(1).map(|k| f((k * size).min(n)..((k + 1) * size).min(n))).collect()
 }
 
 /// What one slice of the roster gives: the batch's parts and the problems in roster order.

@@ -5,6 +5,7 @@
 pub use super::cells::Cell;
 use super::limits;
 use crate::domain::{Location, Problem, Problems};
+use crate::parallel::{Ahead, Feed};
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use chrono::{NaiveDate, NaiveDateTime};
 use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
@@ -93,11 +94,10 @@ enum Source<'a> {
     Stream(Box<XlsxStream>),
 }
 
-/// The receiving end of `stream_xlsx`.
+/// The receiving end of `stream_xlsx`: batches of rows, or the refusal that ends the sheet; batches read go back
+/// to the parsing thread for reuse.
 struct XlsxStream {
-    rx: std::sync::mpsc::Receiver<Result<Vec<Row>, Problems>>,
-    /// Batches read, sent back to the parsing thread for reuse.
-    back: std::sync::mpsc::Sender<Vec<Row>>,
+    rows: Ahead<Result<Vec<Row>, Problems>, Vec<Row>>,
     batch: Vec<Row>,
     /// The next row of `batch` to hand out.
     next: usize,
@@ -347,10 +347,9 @@ impl<'a> RowReader<'a> {
 
     /// A reader whose first row is a refusal.
     fn refused(file: &str, problems: Problems) -> RowReader<'static> {
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let _ = tx.send(Err(problems));
-        let (back, _) = std::sync::mpsc::channel();
-        let stream = XlsxStream { rx, back, batch: Vec::new(), next: 0, done: false };
+        let (feed, rows) = crate::parallel::ahead(1);
+        feed.send(Err(problems));
+        let stream = XlsxStream { rows, batch: Vec::new(), next: 0, done: false };
         RowReader { file: file.to_string(), sheet: None, source: Source::Stream(Box::new(stream)) }
     }
 
@@ -445,15 +444,15 @@ impl<'a> RowReader<'a> {
                     return Ok(false);
                 }
                 if !st.batch.is_empty() {
-                    let _ = st.back.send(std::mem::take(&mut st.batch));
+                    st.rows.give_back(std::mem::take(&mut st.batch));
                 }
-                match st.rx.recv() {
-                    Ok(Ok(rows)) => (st.batch, st.next) = (rows, 0),
-                    Ok(Err(problems)) => {
+                match st.rows.recv() {
+                    Some(Ok(rows)) => (st.batch, st.next) = (rows, 0),
+                    Some(Err(problems)) => {
                         st.done = true;
                         return Err(problems);
                     }
-                    Err(_) => st.done = true,
+                    None => st.done = true,
                 }
             },
         }
@@ -646,9 +645,10 @@ fn records_at_most(text: &[u8], breaks: usize) -> usize {
     breaks + usize::from(!text.is_empty() && !matches!(text.last(), Some(b'\n' | b'\r')))
 }
 
-/// A province's file (over `PARALLEL_COUNT_MIN` bytes) is counted in two halves on two threads: these passes run
-/// before the rows can be shared out, with the other core idle.
+/// A province's file (over `PARALLEL_COUNT_MIN` bytes) is counted in `parallel::width()` stretches at once:
+/// these passes run before the rows can be shared out, with the other cores idle.
 fn count_bytes(bytes: &[u8], f: impl Fn(u8) -> bool + Sync) -> usize {
+    use rayon::prelude::*;
     // Blocks of 255 bytes: a block's count is at most 255 and fits a u8, so the inner fold adds u8s, which the
     // compiler vectorises 16 bytes to a register (SSE2) instead of 2 for a usize count; and it cannot overflow.
     // Only each block's total is widened.
@@ -658,18 +658,15 @@ fn count_bytes(bytes: &[u8], f: impl Fn(u8) -> bool + Sync) -> usize {
     if bytes.len() < PARALLEL_COUNT_MIN {
         return count(bytes);
     }
-    let (first, second) = bytes.split_at(bytes.len() / 2);
-    std::thread::scope(|scope| {
-        let other = scope.spawn(|| count(second));
-        count(first) + other.join().expect("counting bytes does not panic")
-    })
+    bytes.par_chunks(bytes.len().div_ceil(crate::parallel::width())).map(count).sum()
 }
 
 /// Bytes below which a count runs on one thread (a thread costs ~50 µs; 16 MB are counted in ~3 ms).
 const PARALLEL_COUNT_MIN: usize = 16 << 20;
 
-/// Line feeds and line-break bytes (CR or LF) of each piece, the pieces counted on two threads.
+/// Line feeds and line-break bytes (CR or LF) of each piece, the pieces counted at once on rayon's pool.
 fn count_breaks(pieces: &[&[u8]]) -> Vec<(usize, usize)> {
+    use rayon::prelude::*;
     // Blocks of 255 bytes so each block's counts fit a u8 and the inner fold vectorises (see `count_bytes`).
     let count = |piece: &[u8]| -> (usize, usize) {
         piece.chunks(255).fold((0, 0), |(lf, any), block| {
@@ -682,13 +679,8 @@ fn count_breaks(pieces: &[&[u8]]) -> Vec<(usize, usize)> {
     if total < PARALLEL_COUNT_MIN || pieces.len() < 2 {
         return pieces.iter().map(|p| count(p)).collect();
     }
-    let (first, second) = pieces.split_at(pieces.len() / 2);
-    std::thread::scope(|scope| {
-        let other = scope.spawn(|| second.iter().map(|p| count(p)).collect::<Vec<_>>());
-        let mut counts: Vec<(usize, usize)> = first.iter().map(|p| count(p)).collect();
-        counts.extend(other.join().expect("counting bytes does not panic"));
-        counts
-    })
+    // In piece order (an indexed `collect`), whichever thread counted which.
+    pieces.par_iter().map(|p| count(p)).collect()
 }
 
 /// A field of a record read from UTF-8 text.
@@ -780,8 +772,8 @@ pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option
             (book.sheet_names().first().cloned()?, Start::Calamine(Box::new(book)))
         }
     };
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Row>, Problems>>(8);
-    let (back, returned) = std::sync::mpsc::channel::<Vec<Row>>();
+    // A stage of the .xlsx pipeline (see `parallel`): 8 batches of rows ahead of the conversion.
+    let (feed, rows) = crate::parallel::ahead::<Result<Vec<Row>, Problems>, Vec<Row>>(8);
     let (file_name, sheet_name) = (file.to_string(), sheet.clone());
     std::thread::spawn(move || {
         let unreadable = |e: &dyn std::fmt::Display| {
@@ -794,8 +786,7 @@ pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option
         let mut rows = RowAssembler {
             file: &file_name,
             sheet: &sheet_name,
-            tx: &tx,
-            returned,
+            feed: &feed,
             batch: Vec::with_capacity(STREAM_ROWS),
             spare: Vec::new(),
             current: None,
@@ -815,13 +806,13 @@ pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option
                 // The scanner stops at a part or row beyond the bounds too: calamine, which would hold them whole,
                 // is given the package only once it is measured.
                 if let Err(problems) = limits::check_package(&file_name, &bytes, limits::Sheets::Streamed) {
-                    let _ = tx.send(Err(problems));
+                    feed.send(Err(problems));
                     return;
                 }
                 match Xlsx::new(Cursor::new(bytes)) {
                     Ok(book) => (Box::new(book), given),
                     Err(e) => {
-                        let _ = tx.send(Err(unreadable(&e)));
+                        feed.send(Err(unreadable(&e)));
                         return;
                     }
                 }
@@ -830,7 +821,7 @@ pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option
         let mut reader = match book.worksheet_cells_reader(&sheet_name) {
             Ok(r) => r,
             Err(e) => {
-                let _ = tx.send(Err(unreadable(&e)));
+                feed.send(Err(unreadable(&e)));
                 return;
             }
         };
@@ -840,7 +831,7 @@ pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option
                 Ok(Some(cell)) => cell,
                 Ok(None) => break,
                 Err(e) => {
-                    let _ = tx.send(Err(unreadable(&e)));
+                    feed.send(Err(unreadable(&e)));
                     return;
                 }
             };
@@ -855,7 +846,7 @@ pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option
         }
         rows.finish();
     });
-    let stream = XlsxStream { rx, back, batch: Vec::new(), next: 0, done: false };
+    let stream = XlsxStream { rows, batch: Vec::new(), next: 0, done: false };
     Some(RowReader { file: file.to_string(), sheet: Some(sheet), source: Source::Stream(Box::new(stream)) })
 }
 
@@ -865,8 +856,7 @@ pub(super) fn stream_xlsx_with(file: &str, bytes: Vec<u8>, fast: bool) -> Option
 struct RowAssembler<'t> {
     file: &'t str,
     sheet: &'t str,
-    tx: &'t std::sync::mpsc::SyncSender<Result<Vec<Row>, Problems>>,
-    returned: std::sync::mpsc::Receiver<Vec<Row>>,
+    feed: &'t Feed<Result<Vec<Row>, Problems>, Vec<Row>>,
     batch: Vec<Row>,
     /// Rows read by the caller, to be filled again.
     spare: Vec<Row>,
@@ -880,21 +870,21 @@ impl RowAssembler<'_> {
     fn cell(&mut self, r: u32, c: u32, value: calamine::DataRef<'_>) -> bool {
         // Past Excel's last row or column (a file built by hand): refused, before rows are made up to reach it.
         if r >= limits::SHEET_ROWS || c as usize >= limits::COLUMNS {
-            let _ = self.tx.send(Err(beyond_sheet(self.file, Some(self.sheet), r, c)));
+            self.feed.send(Err(beyond_sheet(self.file, Some(self.sheet), r, c)));
             return false;
         }
         if let calamine::DataRef::SharedString(text) = &value
             && text.len() > limits::CELL_CHARS
             && let Err(problems) = check_cell_length(self.file, Some(self.sheet), r + 1, c as usize, text)
         {
-            let _ = self.tx.send(Err(problems));
+            self.feed.send(Err(problems));
             return false;
         }
         if let calamine::DataRef::String(text) = &value
             && text.len() > limits::CELL_CHARS
             && let Err(problems) = check_cell_length(self.file, Some(self.sheet), r + 1, c as usize, text)
         {
-            let _ = self.tx.send(Err(problems));
+            self.feed.send(Err(problems));
             return false;
         }
         let excel_row = r + 1;
@@ -909,14 +899,14 @@ impl RowAssembler<'_> {
                 self.batch.extend((last + 1..excel_row).map(|n| Row { excel_row: n, cells: Vec::new() }));
             }
             if self.batch.len() >= STREAM_ROWS {
-                let next = match self.returned.try_recv() {
-                    Ok(mut read) => {
+                let next = match self.feed.spent() {
+                    Some(mut read) => {
                         self.spare.append(&mut read);
                         read
                     }
-                    Err(_) => Vec::with_capacity(STREAM_ROWS),
+                    None => Vec::with_capacity(STREAM_ROWS),
                 };
-                if self.tx.send(Ok(std::mem::replace(&mut self.batch, next))).is_err() {
+                if !self.feed.send(Ok(std::mem::replace(&mut self.batch, next))) {
                     return false;
                 }
             }
@@ -958,7 +948,7 @@ impl RowAssembler<'_> {
         self.close_row();
         self.batch.extend(self.current.take());
         if !self.batch.is_empty() {
-            let _ = self.tx.send(Ok(std::mem::take(&mut self.batch)));
+            self.feed.send(Ok(std::mem::take(&mut self.batch)));
         }
     }
 }

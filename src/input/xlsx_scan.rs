@@ -108,16 +108,16 @@ impl Workbook {
     pub fn scan(&self, bytes: &[u8], emit: impl FnMut(u32, u32, DataRef<'_>) -> bool) -> Ended {
         let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else { return Ended::Odd { cells: 0 } };
         let Ok(part) = zip.by_name(&self.sheet_path) else { return Ended::Odd { cells: 0 } };
-        // The sheet is inflated on a thread of its own, a piece ahead of the scan (inflating was a sixth of the
-        // scanning thread's time, and that thread bounds reading a province's roster).
+        // The sheet is inflated on a thread of its own, two pieces ahead of the scan (inflating was a sixth of the
+        // scanning thread's time, and that thread bounds reading a province's roster): the .xlsx pipeline's first
+        // stage (see `parallel`).
+        let (feed, inflated) = crate::parallel::ahead::<std::io::Result<Vec<u8>>, Vec<u8>>(2);
         std::thread::scope(|scope| {
-            let (pieces, inflated) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(2);
-            let (give_back, returned) = std::sync::mpsc::channel::<Vec<u8>>();
             scope.spawn(move || {
                 let mut part = part;
                 let mut total = 0u64;
                 loop {
-                    let mut piece = returned.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+                    let mut piece = feed.spent().unwrap_or_else(|| Vec::with_capacity(CHUNK));
                     piece.clear();
                     let mut read = (&mut part).take(CHUNK as u64).read_to_end(&mut piece).map(|_| piece);
                     // A sheet larger than the bound ends the scan here (calamine's path refuses the file).
@@ -127,23 +127,26 @@ impl Workbook {
                     }
                     // An empty piece is the end of the part; a send fails once the scan has stopped.
                     let last = !matches!(&read, Ok(p) if !p.is_empty());
-                    if pieces.send(read).is_err() || last {
+                    if !feed.send(read) || last {
                         break;
                     }
                 }
             });
-            self.scan_pieces(
+            let ended = self.scan_pieces(
                 |buf| match inflated.recv() {
-                    Ok(Ok(piece)) => {
+                    Some(Ok(piece)) => {
                         buf.extend_from_slice(&piece);
                         let eof = piece.is_empty();
-                        let _ = give_back.send(piece);
+                        inflated.give_back(piece);
                         Ok(eof)
                     }
                     _ => Err(Odd),
                 },
                 emit,
-            )
+            );
+            // The scan may stop before the part's end: the inflating thread's next send then fails and it ends.
+            drop(inflated);
+            ended
         })
     }
 

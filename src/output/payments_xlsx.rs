@@ -12,6 +12,7 @@ use super::{PayRun, month_title, xlsx_number};
 use crate::compute::ExceptionKind;
 use crate::compute::summary::{GroupTotal, by_category, by_town};
 use crate::domain::money::format_yuan;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet, XlsxError};
 use std::path::Path;
@@ -172,7 +173,7 @@ pub const ZIP_LEVEL: u8 = 2;
 
 /// Write payments.xlsx to `path`. `core_free` is called once the workbook leaves a core to other work: at once for
 /// a batch of one 发放明细 sheet (filled on one thread), after the sheets are filled for a batch of several (filled
-/// on a thread each; the rest — summaries, the 异常 sheet and rust_xlsxwriter's save, which deflates the whole
+/// at once on rayon's pool; the rest — summaries, the 异常 sheet and rust_xlsxwriter's save, which deflates the whole
 /// package — is one thread's work). It is not called if the workbook fails before then.
 pub fn write(run: &PayRun, path: &Path, core_free: impl FnOnce()) -> Result<(), XlsxError> {
     write_with(run, path, DETAIL_ROWS_PER_SHEET, core_free)
@@ -322,8 +323,8 @@ fn detail_sheets(wb: &mut Workbook, run: &PayRun, s: &Styles, per_sheet: usize) 
         })
         .collect();
     let sum = format!("=SUM({})", ranges.join(","));
-    // Each sheet is filled on a thread of its own (its rows go to its own temporary file; a province's batch fills
-    // two sheets or more), then the sheets are added in order.
+    // The sheets are filled at once on rayon's pool (each sheet's rows go to its own temporary file; a province's
+    // batch fills two sheets or more), then added in order.
     let widths = &widths;
     // The formats' numbers are the workbook's, given on first use: fixed here, in the order one thread would use
     // them, so that the file does not depend on which sheet's thread came first.
@@ -347,22 +348,20 @@ fn detail_sheets(wb: &mut Workbook, run: &PayRun, s: &Styles, per_sheet: usize) 
     for _ in 0..sheets {
         worksheets.push(wb.new_worksheet_with_constant_memory()?);
     }
-    let filled: Vec<Result<Worksheet, XlsxError>> = std::thread::scope(|scope| {
-        let jobs: Vec<_> = worksheets
-            .into_iter()
-            .zip(&chunks)
-            .enumerate()
-            .map(|(sheet, (mut ws, chunk))| {
-                let total = (sheet + 1 == sheets).then_some(sum.as_str());
-                let name = detail_sheet_name(sheet);
-                scope.spawn(move || {
-                    detail_sheet(&mut ws, run, s, &name, chunk, sheet * per_sheet, widths, total).map(|()| ws)
-                })
-            })
-            .collect();
-        let lost = || XlsxError::ParameterError("发放明细表写出线程意外中止".into());
-        jobs.into_iter().map(|job| job.join().unwrap_or_else(|_| Err(lost()))).collect()
-    });
+    // One sheet a task of rayon's pool, the sheets in order whichever is filled first.
+    let filled: Vec<Result<Worksheet, XlsxError>> = worksheets
+        .into_iter()
+        .zip(&chunks)
+        .enumerate()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|(sheet, (mut ws, chunk))| {
+            let total = (sheet + 1 == sheets).then_some(sum.as_str());
+            let name = detail_sheet_name(sheet);
+            detail_sheet(&mut ws, run, s, &name, chunk, sheet * per_sheet, widths, total).map(|()| ws)
+        })
+        .collect();
     for ws in filled {
         wb.push_worksheet(ws?);
     }

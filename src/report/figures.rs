@@ -328,9 +328,39 @@ pub fn figures_of(
     metrics: &[Metric],
 ) -> Figures {
     let range = format!("{} 至 {}", period.first, period.last);
-    let LineSummary { totals, regular, arrears, funeral, reissued, returned, by_category, by_item, by_town, by_month } =
-        &summary;
+    // Each figure with how it was worked out, in the order the trace lists them.
+    let mut trace = lines_trace(&range, &summary);
+    let on_time = on_time(period, months);
+    trace.extend(on_time_trace(&range, &on_time));
+    let confirmation = roster.map(|roster| confirmation(period, roster, rule));
+    trace.extend(confirmation_trace(period, confirmation.as_ref()));
+    let (metric_values, metric_units) = named_figures(metrics, &mut trace);
+    Figures {
+        period: PeriodInfo {
+            code: period.code(),
+            kind: period.kind,
+            label: period.label(),
+            months_label: period.months_label(),
+            short: period.short_label(),
+            year: period.last.year(),
+            first: period.first,
+            last: period.last,
+            months: period.len(),
+        },
+        lines: summary,
+        on_time,
+        confirmation,
+        metrics: metric_values,
+        metric_units,
+        trace,
+    }
+}
 
+/// The trace of the ledger's figures: each group's amount, person-times, persons and lines, then each month's
+/// amount.
+fn lines_trace(range: &str, summary: &LineSummary) -> Vec<Trace> {
+    let LineSummary { totals, regular, arrears, funeral, reissued, returned, by_category, by_item, by_town, by_month } =
+        summary;
     let mut trace = Vec::new();
     let base = format!("台账中发放批次月份在 {range} 的已确认发放明细");
     let push_group = |trace: &mut Vec<Trace>, name: &str, g: &Group, which: &str, times_rule: &str| {
@@ -361,12 +391,9 @@ pub fn figures_of(
     push_group(&mut trace, "funeral", funeral, &format!("{base}中类型为“丧葬补助”者"), "");
     push_group(&mut trace, "reissued", reissued, &format!("{base}中类型为“重发”者（银行退回后重发）"), "");
     push_group(&mut trace, "returned", returned, &format!("{base}中被银行退回、未到账者"), "");
-    for (list, col) in [(by_category, "类别"), (by_item, "项目"), (by_town, "乡镇")] {
-        let field = match col {
-            "类别" => "by_category",
-            "项目" => "by_item",
-            _ => "by_town",
-        };
+    for (list, field, col) in
+        [(by_category, "by_category", "类别"), (by_item, "by_item", "项目"), (by_town, "by_town", "乡镇")]
+    {
         for g in list.iter() {
             push_group(
                 &mut trace,
@@ -384,8 +411,11 @@ pub fn figures_of(
             how: format!("台账中发放批次月份为 {} 的已确认发放明细共 {} 条的金额合计", m.month, m.lines),
         });
     }
+    trace
+}
 
-    // On time, from the audit.
+/// Whether each month of `period` was paid on time, from the audit of `months`.
+fn on_time(period: &Period, months: &[MonthStatus]) -> OnTime {
     let mut committed = 0;
     let mut count = 0;
     let (mut late, mut not_committed, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
@@ -404,7 +434,7 @@ pub fn figures_of(
         }
     }
     let known = unknown.is_empty();
-    let on_time = OnTime {
+    OnTime {
         months: period.len(),
         committed,
         on_time: known.then_some(count),
@@ -413,7 +443,10 @@ pub fn figures_of(
         late,
         not_committed,
         unknown,
-    };
+    }
+}
+
+fn on_time_trace(range: &str, on_time: &OnTime) -> Vec<Trace> {
     let audit = format!(
         "核查结果：{range} 共 {} 个月，已确认发放 {} 个月；逾期：{}；未发放：{}；无法判断：{}",
         on_time.months,
@@ -422,62 +455,68 @@ pub fn figures_of(
         months_text(&on_time.not_committed),
         months_text(&on_time.unknown)
     );
-    trace.push(Trace {
-        name: "on_time.on_time".into(),
-        value: json!(on_time.on_time),
-        how: if known {
-            format!("{audit}；按时（每月20日前）发放的月数")
-        } else {
-            format!("{audit}；有月份无法判断，按时发放月数缺失")
+    vec![
+        Trace {
+            name: "on_time.on_time".into(),
+            value: json!(on_time.on_time),
+            how: if on_time.unknown.is_empty() {
+                format!("{audit}；按时（每月20日前）发放的月数")
+            } else {
+                format!("{audit}；有月份无法判断，按时发放月数缺失")
+            },
         },
-    });
-    trace.push(Trace {
-        name: "on_time.rate".into(),
-        value: json!(on_time.rate),
-        how: "按时发放月数 ÷ 已确认发放的月数".into(),
-    });
-    trace.push(Trace {
-        name: "on_time.committed".into(),
-        value: json!(on_time.committed),
-        how: format!("期间 {range} 中台账有已确认发放批次的月数（未发放：{}）", months_text(&on_time.not_committed)),
-    });
-    trace.push(Trace {
-        name: "on_time.months".into(),
-        value: json!(on_time.months),
-        how: format!("期间 {range} 的月数"),
-    });
+        Trace {
+            name: "on_time.rate".into(),
+            value: json!(on_time.rate),
+            how: "按时发放月数 ÷ 已确认发放的月数".into(),
+        },
+        Trace {
+            name: "on_time.committed".into(),
+            value: json!(on_time.committed),
+            how: format!(
+                "期间 {range} 中台账有已确认发放批次的月数（未发放：{}）",
+                months_text(&on_time.not_committed)
+            ),
+        },
+        Trace { name: "on_time.months".into(), value: json!(on_time.months), how: format!("期间 {range} 的月数") },
+    ]
+}
 
-    // 年度确认.
-    let confirmation = roster.map(|roster| confirmation(period, roster, rule));
-    match &confirmation {
-        Some(c) => {
-            let window = format!("{} 至 {}", c.from, period.last.last_day());
-            for (name, value, how) in [
-                (
-                    "confirmation.required",
-                    json!(c.required),
-                    "花名册中状态为正常或暂停、起发年月不晚于期末的不同身份证号个数".to_string(),
-                ),
-                ("confirmation.confirmed", json!(c.confirmed), format!("其中年度确认日期在 {window} 之间的人数")),
-                ("confirmation.pending", json!(c.pending), "应确认人数 − 已确认人数".to_string()),
-                ("confirmation.rate", json!(c.rate), "已确认人数 ÷ 应确认人数".to_string()),
-            ] {
-                trace.push(Trace { name: name.into(), value, how });
-            }
-        }
-        None => trace.push(Trace {
+/// The trace of 年度确认, or why it is missing (no roster given).
+fn confirmation_trace(period: &Period, confirmation: Option<&Confirmation>) -> Vec<Trace> {
+    let Some(c) = confirmation else {
+        return vec![Trace {
             name: "confirmation".into(),
             value: Value::Null,
             how: "未提供花名册（--roster），年度确认进度缺失".into(),
-        }),
-    }
+        }];
+    };
+    let window = format!("{} 至 {}", c.from, period.last.last_day());
+    [
+        (
+            "confirmation.required",
+            json!(c.required),
+            "花名册中状态为正常或暂停、起发年月不晚于期末的不同身份证号个数".to_string(),
+        ),
+        ("confirmation.confirmed", json!(c.confirmed), format!("其中年度确认日期在 {window} 之间的人数")),
+        ("confirmation.pending", json!(c.pending), "应确认人数 − 已确认人数".to_string()),
+        ("confirmation.rate", json!(c.rate), "已确认人数 ÷ 应确认人数".to_string()),
+    ]
+    .into_iter()
+    .map(|(name, value, how)| Trace { name: name.into(), value, how })
+    .collect()
+}
 
-    // Named figures.
-    let mut metric_values = BTreeMap::new();
-    let mut metric_units = BTreeMap::new();
+/// The metrics sheet's named figures: their values and units by name, each traced to its cell.
+fn named_figures(
+    metrics: &[Metric],
+    trace: &mut Vec<Trace>,
+) -> (BTreeMap<String, Option<Decimal>>, BTreeMap<String, String>) {
+    let mut values = BTreeMap::new();
+    let mut units = BTreeMap::new();
     for m in metrics {
-        metric_values.insert(m.name.clone(), m.value);
-        metric_units.insert(m.name.clone(), m.unit.clone());
+        values.insert(m.name.clone(), m.value);
+        units.insert(m.name.clone(), m.unit.clone());
         trace.push(Trace {
             name: format!("metrics[\"{}\"]", m.name),
             value: json!(m.value),
@@ -487,26 +526,7 @@ pub fn figures_of(
             },
         });
     }
-
-    Figures {
-        period: PeriodInfo {
-            code: period.code(),
-            kind: period.kind,
-            label: period.label(),
-            months_label: period.months_label(),
-            short: period.short_label(),
-            year: period.last.year(),
-            first: period.first,
-            last: period.last,
-            months: period.len(),
-        },
-        lines: summary,
-        on_time,
-        confirmation,
-        metrics: metric_values,
-        metric_units,
-        trace,
-    }
+    (values, units)
 }
 
 /// Confirmations count from the start of the current cycle's window (youfu.toml `[confirmation]`; 1 January when

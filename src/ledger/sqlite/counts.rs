@@ -52,12 +52,9 @@ pub(super) fn period_counts(
     let (mut counted, other) = if theirs.is_empty() {
         (count(conn, path, &mine)?, None)
     } else {
-        std::thread::scope(|scope| -> Result<_, LedgerError> {
-            let other = scope.spawn(|| count(&open_reader()?, path, &theirs));
-            let counted = count(conn, path, &mine);
-            let other = other.join().expect("counting does not panic");
-            Ok((counted?, Some(other?)))
-        })?
+        let (counted, other) =
+            crate::parallel::alongside(|| count(conn, path, &mine), || count(&open_reader()?, path, &theirs));
+        (counted?, Some(other?))
     };
     let mut months: BTreeMap<YearMonth, LineCounts> = BTreeMap::new();
     let mut m = from;

@@ -651,12 +651,11 @@ impl Ledger {
             return paid_lines(&self.conn, &self.path, &mine, from, to, &mut first);
         }
         let path = self.path.as_path();
-        std::thread::scope(|scope| {
-            let other = scope.spawn(|| paid_lines(&open_reader(path)?, path, &theirs, from, to, &mut second));
-            let done = paid_lines(&self.conn, path, &mine, from, to, &mut first);
-            let other = other.join().expect("reading the ledger does not panic");
-            done.and(other)
-        })
+        let (done, other) = crate::parallel::alongside(
+            || paid_lines(&self.conn, path, &mine, from, to, &mut first),
+            || paid_lines(&open_reader(path)?, path, &theirs, from, to, &mut second),
+        );
+        done.and(other)
     }
 
     /// How many lines the committed batches of `from` or later hold (an upper bound for `for_each_paid`).
