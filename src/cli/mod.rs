@@ -18,6 +18,7 @@ mod failure;
 mod history;
 mod init;
 pub mod internal;
+mod ledger_copy;
 mod ledger_io;
 mod ledger_state;
 mod load;
@@ -80,6 +81,8 @@ pub enum Command {
     Deadline(deadline::Args),
     /// 节假日安排：从国务院办公厅的通知导入下一年（import），或列出某年（show）
     Calendar(calendar::Args),
+    /// 台账的维护：copy 把一个台账中本县的全部发放历史复制到另一个台账（文件或 PostgreSQL）
+    Ledger(ledger_copy::Args),
     /// 输出命令行补全脚本（bash、zsh、fish、powershell）
     Completions(CompletionsArgs),
 }
@@ -136,6 +139,7 @@ pub fn main() -> i32 {
         Command::Batches(a) => a.json,
         Command::Audit(a) => a.json,
         Command::Report(a) => a.json,
+        Command::Ledger(a) => a.json(),
         Command::InitTemplates(_) | Command::Calendar(_) | Command::Completions(_) => false,
     };
     // Commands that only read and print, and bank-return (it records in the ledger, and its refusals say 台账未记录
@@ -150,6 +154,7 @@ pub fn main() -> i32 {
             | Command::Explain(_)
             | Command::History(_)
             | Command::Batches(_)
+            | Command::Ledger(_)
     );
     let ok = |r: Result<(), Failure>| r.map(|()| exit::OK);
     let result = match &cli.command {
@@ -168,6 +173,7 @@ pub fn main() -> i32 {
         Command::Report(a) => report::run(&cli, a),
         Command::InitTemplates(a) => report::init_templates(a),
         Command::Calendar(a) => ok(calendar::run(&cli, a)),
+        Command::Ledger(a) => ok(ledger_copy::run(&cli, a)),
         Command::Completions(a) => completions(a.shell),
     };
     match result {

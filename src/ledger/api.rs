@@ -10,8 +10,8 @@
 
 use super::location::LedgerLocation;
 use super::{
-    BatchInfo, LedgerError, LineRef, NewBatch, NewReturn, PaidLine, PendingReturn, PeriodCounts, ReturnRecord,
-    TransferRecord, TransferRef,
+    BatchInfo, HistoryItem, HistoryWriter, LedgerError, LineRef, MonthTally, NewBatch, NewReturn, PaidLine,
+    PendingReturn, PeriodCounts, ReturnRecord, TransferRecord, TransferRef,
 };
 use crate::domain::month::YearMonth;
 use chrono::NaiveDate;
@@ -152,6 +152,28 @@ pub trait LedgerStore {
         _counties: &[String],
     ) -> Result<Vec<BTreeMap<YearMonth, (i64, i64, i64)>>, LedgerError> {
         Err(LedgerError::CountiesNotYet { shown: self.shown() })
+    }
+
+    /// The county's whole committed history to `sink`, in month order (see `HistoryItem`), streamed; drafts are
+    /// not history and are left out. A sink's error stops the export and is returned. (`ledger copy`.)
+    fn export(&self, sink: &mut dyn FnMut(HistoryItem) -> Result<(), LedgerError>) -> Result<(), LedgerError> {
+        let _ = sink;
+        Err(LedgerError::CopyUnsupported { shown: self.shown() })
+    }
+
+    /// Begin writing a history exported from another ledger into this one, for this ledger's county, in ONE
+    /// transaction held by the returned writer (borrowing the ledger): each batch goes through the same draft and
+    /// commit as `pay` and `commit` (the database's guarantees judge every line), its 退回 events as
+    /// `record_returns`; ids are the target's own (`reissue_of` and returned lines mapped). Dropping the writer
+    /// rolls it all back.
+    fn begin_import<'l>(&'l self) -> Result<Box<dyn HistoryWriter + 'l>, LedgerError> {
+        Err(LedgerError::CopyUnsupported { shown: self.shown() })
+    }
+
+    /// Every committed month of the county counted from its lines, transfers and 退回 events (not from stored
+    /// totals), by month: what `ledger copy` compares between source and target.
+    fn month_tallies(&self) -> Result<Vec<MonthTally>, LedgerError> {
+        Err(LedgerError::CopyUnsupported { shown: self.shown() })
     }
 }
 

@@ -35,6 +35,7 @@
 //!   number and the calculation's id.
 
 mod api;
+pub mod history;
 pub mod location;
 pub mod pg;
 pub mod sqlite;
@@ -42,6 +43,7 @@ pub mod sqlite;
 /// A line read back is a domain type (the report counts the same lines): see `domain::paid_line`.
 pub use crate::domain::paid_line::{PaidLine, ReturnMark};
 pub use api::{DraftWriter, LedgerStore, Refusal, create, open_existing};
+pub use history::{HistoryBatch, HistoryItem, HistoryLine, HistoryReturn, HistoryWriter, MonthTally};
 
 use crate::domain::PaymentKind;
 use crate::domain::location::{Location, Problem};
@@ -377,6 +379,24 @@ pub enum LedgerError {
         .asked.join("、")
     )]
     OneCounty { path: PathBuf, asked: Vec<String> },
+    /// `ledger copy` into a ledger that already holds some of the months copied (for the county): never merged.
+    #[error(
+        "目标台账 {shown} 已有本县（市、区）{} 的发放批次，不能把另一台账的同月历史合并进去；未作任何修改。\
+         请复制到新建的台账（youfu init），或先核对两个台账为何都有这些月份",
+        months_text(.months)
+    )]
+    MonthsHeld { shown: String, months: Vec<YearMonth> },
+    /// `ledger copy` read back a month from the target that differs from the source: the copy was rolled back.
+    #[error("复制到台账 {shown} 后逐月核对不符：{month} {detail}。复制已全部撤销，目标台账未作任何修改")]
+    CopyMismatch { shown: String, month: YearMonth, detail: String },
+    /// A backend that cannot export or import a history (yet).
+    #[error("台账 {shown} 暂不支持复制历史（ledger copy）；未作任何修改")]
+    CopyUnsupported { shown: String },
+}
+
+/// Months as the messages list them: 2024-03、2024-04.
+fn months_text(months: &[YearMonth]) -> String {
+    months.iter().map(|m| m.to_string()).collect::<Vec<_>>().join("、")
 }
 
 impl LedgerError {
@@ -411,6 +431,9 @@ impl LedgerError {
             LedgerError::PostgresNotYet { .. } => "LEDGER_POSTGRES_NOT_YET",
             LedgerError::CountiesNotYet { .. } => "LEDGER_COUNTIES_NOT_YET",
             LedgerError::OneCounty { .. } => "LEDGER_ONE_COUNTY",
+            LedgerError::MonthsHeld { .. } => "LEDGER_MONTHS_HELD",
+            LedgerError::CopyMismatch { .. } => "LEDGER_COPY_MISMATCH",
+            LedgerError::CopyUnsupported { .. } => "LEDGER_COPY_UNSUPPORTED",
         }
     }
 
@@ -432,9 +455,11 @@ impl LedgerError {
     pub fn path(&self) -> &std::path::Path {
         match self {
             LedgerError::Pg(e) => std::path::Path::new(e.target()),
-            LedgerError::PostgresNotYet { shown } | LedgerError::CountiesNotYet { shown } => {
-                std::path::Path::new(shown)
-            }
+            LedgerError::PostgresNotYet { shown }
+            | LedgerError::CountiesNotYet { shown }
+            | LedgerError::MonthsHeld { shown, .. }
+            | LedgerError::CopyMismatch { shown, .. }
+            | LedgerError::CopyUnsupported { shown } => std::path::Path::new(shown),
             LedgerError::Missing { path }
             | LedgerError::Exists { path }
             | LedgerError::NotLedger { path, .. }
@@ -469,7 +494,12 @@ impl LedgerError {
             | LedgerError::Io { path: p, .. }
             | LedgerError::Sqlite { path: p, .. }
             | LedgerError::OneCounty { path: p, .. } => *p = path.to_path_buf(),
-            LedgerError::Pg(_) | LedgerError::PostgresNotYet { .. } | LedgerError::CountiesNotYet { .. } => {}
+            LedgerError::Pg(_)
+            | LedgerError::PostgresNotYet { .. }
+            | LedgerError::CountiesNotYet { .. }
+            | LedgerError::MonthsHeld { .. }
+            | LedgerError::CopyMismatch { .. }
+            | LedgerError::CopyUnsupported { .. } => {}
         }
         self
     }

@@ -19,12 +19,15 @@
 //!   one sequential pass, no sort), `for_each_paid` (what arrears and `pay` need of earlier months),
 //!   `funeral_paid_ids`.
 //! - `counts` — `period_counts`' one pass over the committed batches of a range.
+//! - `history` — `ledger copy`'s export of the committed history, its import in one transaction through the
+//!   draft-and-commit path, and the per-month tallies that check a copy.
 //!
 //! The commands never name this module: they get a `Box<dyn LedgerStore>` from `ledger::open_existing` /
 //! `ledger::create`. `Ledger`'s own methods (generic over the iterators, a few more than the trait has) are for
 //! this module's tests and the trait implementation below, which only forwards.
 
 mod counts;
+mod history;
 mod packed;
 mod schema;
 mod sql;
@@ -39,8 +42,8 @@ pub use store::{BUSY_TIMEOUT, Ledger, PendingDraft};
 
 use crate::domain::month::YearMonth;
 use crate::ledger::{
-    BatchInfo, DraftWriter, LedgerError, LedgerStore, LineRef, NewBatch, NewReturn, PaidLine, PendingReturn,
-    PeriodCounts, ReturnRecord, TransferRecord, TransferRef,
+    BatchInfo, DraftWriter, HistoryItem, HistoryWriter, LedgerError, LedgerStore, LineRef, MonthTally, NewBatch,
+    NewReturn, PaidLine, PendingReturn, PeriodCounts, ReturnRecord, TransferRecord, TransferRef,
 };
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashSet};
@@ -173,6 +176,18 @@ impl LedgerStore for Ledger {
     ) -> Result<Vec<BTreeMap<YearMonth, (i64, i64, i64)>>, LedgerError> {
         self.one_county(counties)?;
         Ok(vec![Ledger::returned_by_month(self)?])
+    }
+
+    fn export(&self, sink: &mut dyn FnMut(HistoryItem) -> Result<(), LedgerError>) -> Result<(), LedgerError> {
+        Ledger::export(self, sink)
+    }
+
+    fn begin_import<'l>(&'l self) -> Result<Box<dyn HistoryWriter + 'l>, LedgerError> {
+        Ok(Box::new(Ledger::begin_import(self)?))
+    }
+
+    fn month_tallies(&self) -> Result<Vec<MonthTally>, LedgerError> {
+        Ledger::month_tallies(self)
     }
 }
 

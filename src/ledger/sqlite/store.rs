@@ -68,31 +68,7 @@ impl PendingDraft<'_> {
         &mut self,
         transfers: impl IntoIterator<Item = TransferRef<'t>>,
     ) -> Result<(), LedgerError> {
-        let err = |e| sql_err(&self.path, e);
-        let mut insert = self
-            .tx
-            .prepare("INSERT INTO transfers (batch_id, seq, transfers, data) VALUES (?1, ?2, ?3, ?4)")
-            .map_err(err)?;
-        let (mut seq, mut n, mut text) = (0i64, 0usize, String::new());
-        for t in transfers {
-            text.push_str(if n == 0 { "[\n" } else { ",\n" });
-            text.push_str(
-                &serde_json::to_string(&(t.no, t.first_line, t.lines, t.amount_fen, t.id, t.account))
-                    .expect("plain data"),
-            );
-            n += 1;
-            if n == CHUNK_LINES {
-                text.push_str("\n]");
-                insert.execute(params![self.info.id, seq, n as i64, text]).map_err(err)?;
-                (seq, n) = (seq + 1, 0);
-                text.clear();
-            }
-        }
-        if n > 0 {
-            text.push_str("\n]");
-            insert.execute(params![self.info.id, seq, n as i64, text]).map_err(err)?;
-        }
-        Ok(())
+        write_transfers(&self.tx, &self.path, self.info.id, transfers)
     }
 
     /// Record the digest of the files written for this draft (manifest.json's SHA-256) and commit.
@@ -316,7 +292,6 @@ impl Ledger {
         self.conn.busy_timeout(timeout).map_err(|e| sql_err(&self.path, e))
     }
 
-    #[cfg(test)]
     pub(super) fn conn(&self) -> &Connection {
         &self.conn
     }
@@ -355,117 +330,7 @@ impl Ledger {
         // file need no journal), so a draft needs a small cache — the large one is for `commit`'s index inserts.
         self.conn.pragma_update(None, "cache_size", DRAFT_CACHE_SIZE).map_err(err)?;
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(err)?;
-        if let Some(done) = committed_batch(&tx, &path, batch.month)? {
-            return Err(already_committed(&path, done));
-        }
-        let month = batch.month.to_string();
-        let old_draft: Option<i64> = tx
-            .query_row("SELECT id FROM batches WHERE month = ?1 AND status = 'draft'", [&month], |r| r.get(0))
-            .optional()
-            .map_err(err)?;
-        if let Some(old) = old_draft {
-            delete_draft(&tx, old).map_err(err)?;
-            tx.execute("DELETE FROM transfers WHERE batch_id = ?1", [old]).map_err(err)?;
-        }
-        tx.execute("DELETE FROM batches WHERE month = ?1 AND status = 'draft'", [&month]).map_err(err)?;
-        tx.execute(
-            "INSERT INTO batches (month, status, created, inputs_digest, outputs_digest, tool_version,
-                                  entitled_fen, shortfalls)
-             VALUES (?1, 'draft', ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                month,
-                batch.created,
-                batch.inputs_digest,
-                batch.outputs_digest,
-                batch.tool_version,
-                batch.entitled_fen,
-                batch.shortfalls
-            ],
-        )
-        .map_err(err)?;
-        let batch_id = tx.last_insert_rowid();
-        if abort_after == Some(0) {
-            std::process::abort();
-        }
-        let regular_paid_this_period: bool = tx
-            .query_row("SELECT EXISTS (SELECT 1 FROM lines WHERE period = ?1 AND kind = '正常')", [&month], |r| {
-                r.get(0)
-            })
-            .map_err(err)?;
-        // Lines that need their own already-paid probe, unless there are too many (then one join at the end).
-        let mut probes: Option<Vec<Probe>> = Some(Vec::new());
-        let mut chunks = ChunkWriter::new(&tx, batch_id, Writeback::new(&path)).map_err(err)?;
-        {
-            let mut calcs = Calcs::new(&tx).map_err(err)?;
-            let mut reissue = tx
-                .prepare("INSERT INTO draft_reissues (batch_id, line_no, reissue_of) VALUES (?1, ?2, ?3)")
-                .map_err(err)?;
-            for (line_no, line) in lines.into_iter().enumerate() {
-                if line.amount_fen < 0 {
-                    return Err(LedgerError::Rejected {
-                        path: path.clone(),
-                        detail: constraint_detail(NEGATIVE_AMOUNT),
-                    });
-                }
-                let calc_id = calcs.id(&line).map_err(err)?;
-                chunks.push(line_no, &line, calc_id).map_err(err)?;
-                if let Some(of) = line.reissue_of {
-                    reissue.execute(params![batch_id, line_no as i64, of]).map_err(err)?;
-                }
-                let may_conflict = match line.kind {
-                    PaymentKind::Regular => regular_paid_this_period || line.period != batch.month,
-                    PaymentKind::Funeral => true,
-                    PaymentKind::Arrears | PaymentKind::Reissue => false,
-                };
-                if may_conflict && let Some(list) = probes.as_mut() {
-                    if list.len() < MAX_PROBED_LINES {
-                        list.push(Probe::of(line_no, &line));
-                    } else {
-                        probes = None;
-                    }
-                }
-                if abort_after == Some(line_no + 1) {
-                    chunks.flush().map_err(err)?;
-                    std::process::abort();
-                }
-            }
-        }
-        chunks.flush().map_err(err)?;
-        let (count, total_fen) = (chunks.lines, chunks.total_fen);
-        drop(chunks);
-        let conflict = match probes {
-            Some(mut list) => {
-                list.sort_by_key(|p| p.line_no);
-                let mut found = None;
-                for probe in list {
-                    found = probe.paid(&tx, &path)?;
-                    if found.is_some() {
-                        break;
-                    }
-                }
-                found
-            }
-            None => first_conflict(&tx, &path, batch_id)?,
-        };
-        if let Some(conflict) = conflict {
-            return Err(conflict);
-        }
-        let info = BatchInfo {
-            id: batch_id,
-            month: batch.month,
-            status: BatchStatus::Draft,
-            created: batch.created.clone(),
-            committed_at: None,
-            pay_date: None,
-            late_reason: None,
-            inputs_digest: batch.inputs_digest.clone(),
-            outputs_digest: batch.outputs_digest.clone(),
-            tool_version: batch.tool_version.clone(),
-            entitled_fen: Some(batch.entitled_fen),
-            shortfalls: batch.shortfalls.clone(),
-            lines: count,
-            total_fen,
-        };
+        let info = draft_in(&tx, &path, batch, lines, abort_after)?;
         Ok(PendingDraft { tx, path, info })
     }
 
@@ -484,47 +349,7 @@ impl Ledger {
         let err = |e| sql_err(&path, e);
         self.conn.pragma_update(None, "cache_size", CACHE_SIZE).map_err(err)?;
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(err)?;
-        // Under the write lock: the commit is the step that cannot be taken back.
-        schema::check_commit_inputs(&tx, &path)?;
-        if let Some(done) = committed_batch(&tx, &path, month)? {
-            return Err(already_committed(&path, done));
-        }
-        let draft = query_batch(&tx, &path, "WHERE b.month = ?1 AND b.status = 'draft'", month)?
-            .ok_or_else(|| LedgerError::NoDraft { path: path.clone(), month })?;
-        if draft.inputs_digest != inputs_digest {
-            return Err(LedgerError::InputsChanged {
-                path: path.clone(),
-                month,
-                draft_digest: draft.inputs_digest,
-                current_digest: inputs_digest.to_string(),
-            });
-        }
-        // A line paid meanwhile (or twice in the draft) fails a UNIQUE index; the exact join then names it.
-        let packed = match move_draft(&tx, &path, draft.id)? {
-            Ok(packed) => packed,
-            Err(e) => {
-                if let Some(conflict) = first_conflict(&tx, &path, draft.id)? {
-                    return Err(conflict);
-                }
-                return Err(within_draft(sql_err(&path, e)));
-            }
-        };
-        delete_draft(&tx, draft.id).map_err(err)?;
-        tx.execute(
-            "UPDATE batches SET status = 'committed', committed_at = ?2, pay_date = ?3, late_reason = ?4,
-                                line_count = ?5, total_fen = ?6
-              WHERE id = ?1",
-            params![draft.id, committed_at, pay_date.to_string(), late_reason, draft.lines, draft.total_fen],
-        )
-        .map_err(err)?;
-        if let Some(data) = packed {
-            tx.execute(
-                "INSERT INTO packed_lines (batch_id, line_count, total_fen, data) VALUES (?1, ?2, ?3, ?4)",
-                params![draft.id, draft.lines, draft.total_fen, data],
-            )
-            .map_err(err)?;
-        }
-        let info = batch_by_id(&tx, &path, draft.id)?;
+        let info = commit_in(&tx, &path, month, pay_date, committed_at, inputs_digest, late_reason)?;
         tx.commit().map_err(err)?;
         Ok(info)
     }
@@ -753,34 +578,7 @@ impl Ledger {
         let path = self.path.clone();
         let err = |e| sql_err(&path, e);
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(err)?;
-        for (e, lines) in events {
-            tx.execute(
-                "INSERT INTO bank_returns (batch_id, month, transfer_no, person_id, name, account, amount_fen,
-                                           status, reason, file_name, file_sha256, file_row, recorded_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                params![
-                    batch_id,
-                    month.to_string(),
-                    e.transfer_no,
-                    e.id,
-                    e.name,
-                    e.account,
-                    e.amount_fen,
-                    e.status,
-                    e.reason,
-                    e.file_name,
-                    e.file_sha256,
-                    e.file_row,
-                    recorded_at
-                ],
-            )
-            .map_err(err)?;
-            let rid = tx.last_insert_rowid();
-            for line in lines {
-                tx.execute("INSERT INTO returned_lines (line_id, return_id) VALUES (?1, ?2)", params![line, rid])
-                    .map_err(err)?;
-            }
-        }
+        insert_returns(&tx, &path, batch_id, month, recorded_at, events)?;
         tx.commit().map_err(err)?;
         Ok(events.len())
     }
@@ -995,7 +793,259 @@ fn paid_lines(
     Ok(())
 }
 
-fn committed_batch(conn: &Connection, path: &Path, month: YearMonth) -> Result<Option<BatchInfo>, LedgerError> {
+/// Record draft `batch_id`'s bank transfers (its 代发 file, in order), in chunks of `CHUNK_LINES` (see schema
+/// version 7), inside the caller's transaction.
+pub(super) fn write_transfers<'t>(
+    conn: &Connection,
+    path: &Path,
+    batch_id: i64,
+    transfers: impl IntoIterator<Item = TransferRef<'t>>,
+) -> Result<(), LedgerError> {
+    let err = |e| sql_err(path, e);
+    let mut insert =
+        conn.prepare("INSERT INTO transfers (batch_id, seq, transfers, data) VALUES (?1, ?2, ?3, ?4)").map_err(err)?;
+    let (mut seq, mut n, mut text) = (0i64, 0usize, String::new());
+    for t in transfers {
+        text.push_str(if n == 0 { "[\n" } else { ",\n" });
+        text.push_str(
+            &serde_json::to_string(&(t.no, t.first_line, t.lines, t.amount_fen, t.id, t.account)).expect("plain data"),
+        );
+        n += 1;
+        if n == CHUNK_LINES {
+            text.push_str("\n]");
+            insert.execute(params![batch_id, seq, n as i64, text]).map_err(err)?;
+            (seq, n) = (seq + 1, 0);
+            text.clear();
+        }
+    }
+    if n > 0 {
+        text.push_str("\n]");
+        insert.execute(params![batch_id, seq, n as i64, text]).map_err(err)?;
+    }
+    Ok(())
+}
+
+/// `begin_draft`'s work inside the caller's transaction `tx`: the draft batch and its lines written and checked
+/// (see `Ledger::save_draft`); the draft as recorded.
+pub(super) fn draft_in<'a>(
+    tx: &Connection,
+    path: &Path,
+    batch: &NewBatch,
+    lines: impl IntoIterator<Item = LineRef<'a>>,
+    abort_after: Option<usize>,
+) -> Result<BatchInfo, LedgerError> {
+    let path = path.to_path_buf();
+    let err = |e| sql_err(&path, e);
+    if let Some(done) = committed_batch(tx, &path, batch.month)? {
+        return Err(already_committed(&path, done));
+    }
+    let month = batch.month.to_string();
+    let old_draft: Option<i64> = tx
+        .query_row("SELECT id FROM batches WHERE month = ?1 AND status = 'draft'", [&month], |r| r.get(0))
+        .optional()
+        .map_err(err)?;
+    if let Some(old) = old_draft {
+        delete_draft(tx, old).map_err(err)?;
+        tx.execute("DELETE FROM transfers WHERE batch_id = ?1", [old]).map_err(err)?;
+    }
+    tx.execute("DELETE FROM batches WHERE month = ?1 AND status = 'draft'", [&month]).map_err(err)?;
+    tx.execute(
+        "INSERT INTO batches (month, status, created, inputs_digest, outputs_digest, tool_version,
+                              entitled_fen, shortfalls)
+         VALUES (?1, 'draft', ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            month,
+            batch.created,
+            batch.inputs_digest,
+            batch.outputs_digest,
+            batch.tool_version,
+            batch.entitled_fen,
+            batch.shortfalls
+        ],
+    )
+    .map_err(err)?;
+    let batch_id = tx.last_insert_rowid();
+    if abort_after == Some(0) {
+        std::process::abort();
+    }
+    let regular_paid_this_period: bool = tx
+        .query_row("SELECT EXISTS (SELECT 1 FROM lines WHERE period = ?1 AND kind = '正常')", [&month], |r| r.get(0))
+        .map_err(err)?;
+    // Lines that need their own already-paid probe, unless there are too many (then one join at the end).
+    let mut probes: Option<Vec<Probe>> = Some(Vec::new());
+    let mut chunks = ChunkWriter::new(tx, batch_id, Writeback::new(&path)).map_err(err)?;
+    {
+        let mut calcs = Calcs::new(tx).map_err(err)?;
+        let mut reissue = tx
+            .prepare("INSERT INTO draft_reissues (batch_id, line_no, reissue_of) VALUES (?1, ?2, ?3)")
+            .map_err(err)?;
+        for (line_no, line) in lines.into_iter().enumerate() {
+            if line.amount_fen < 0 {
+                return Err(LedgerError::Rejected { path: path.clone(), detail: constraint_detail(NEGATIVE_AMOUNT) });
+            }
+            let calc_id = calcs.id(&line).map_err(err)?;
+            chunks.push(line_no, &line, calc_id).map_err(err)?;
+            if let Some(of) = line.reissue_of {
+                reissue.execute(params![batch_id, line_no as i64, of]).map_err(err)?;
+            }
+            let may_conflict = match line.kind {
+                PaymentKind::Regular => regular_paid_this_period || line.period != batch.month,
+                PaymentKind::Funeral => true,
+                PaymentKind::Arrears | PaymentKind::Reissue => false,
+            };
+            if may_conflict && let Some(list) = probes.as_mut() {
+                if list.len() < MAX_PROBED_LINES {
+                    list.push(Probe::of(line_no, &line));
+                } else {
+                    probes = None;
+                }
+            }
+            if abort_after == Some(line_no + 1) {
+                chunks.flush().map_err(err)?;
+                std::process::abort();
+            }
+        }
+    }
+    chunks.flush().map_err(err)?;
+    let (count, total_fen) = (chunks.lines, chunks.total_fen);
+    drop(chunks);
+    let conflict = match probes {
+        Some(mut list) => {
+            list.sort_by_key(|p| p.line_no);
+            let mut found = None;
+            for probe in list {
+                found = probe.paid(tx, &path)?;
+                if found.is_some() {
+                    break;
+                }
+            }
+            found
+        }
+        None => first_conflict(tx, &path, batch_id)?,
+    };
+    if let Some(conflict) = conflict {
+        return Err(conflict);
+    }
+    let info = BatchInfo {
+        id: batch_id,
+        month: batch.month,
+        status: BatchStatus::Draft,
+        created: batch.created.clone(),
+        committed_at: None,
+        pay_date: None,
+        late_reason: None,
+        inputs_digest: batch.inputs_digest.clone(),
+        outputs_digest: batch.outputs_digest.clone(),
+        tool_version: batch.tool_version.clone(),
+        entitled_fen: Some(batch.entitled_fen),
+        shortfalls: batch.shortfalls.clone(),
+        lines: count,
+        total_fen,
+    };
+    Ok(info)
+}
+
+/// `commit`'s work inside the caller's transaction `tx` (see `Ledger::commit`); the batch as committed.
+pub(super) fn commit_in(
+    tx: &Connection,
+    path: &Path,
+    month: YearMonth,
+    pay_date: NaiveDate,
+    committed_at: &str,
+    inputs_digest: &str,
+    late_reason: Option<&str>,
+) -> Result<BatchInfo, LedgerError> {
+    let path = path.to_path_buf();
+    let err = |e| sql_err(&path, e);
+    // Under the write lock: the commit is the step that cannot be taken back.
+    schema::check_commit_inputs(tx, &path)?;
+    if let Some(done) = committed_batch(tx, &path, month)? {
+        return Err(already_committed(&path, done));
+    }
+    let draft = query_batch(tx, &path, "WHERE b.month = ?1 AND b.status = 'draft'", month)?
+        .ok_or_else(|| LedgerError::NoDraft { path: path.clone(), month })?;
+    if draft.inputs_digest != inputs_digest {
+        return Err(LedgerError::InputsChanged {
+            path: path.clone(),
+            month,
+            draft_digest: draft.inputs_digest,
+            current_digest: inputs_digest.to_string(),
+        });
+    }
+    // A line paid meanwhile (or twice in the draft) fails a UNIQUE index; the exact join then names it.
+    let packed = match move_draft(tx, &path, draft.id)? {
+        Ok(packed) => packed,
+        Err(e) => {
+            if let Some(conflict) = first_conflict(tx, &path, draft.id)? {
+                return Err(conflict);
+            }
+            return Err(within_draft(sql_err(&path, e)));
+        }
+    };
+    delete_draft(tx, draft.id).map_err(err)?;
+    tx.execute(
+        "UPDATE batches SET status = 'committed', committed_at = ?2, pay_date = ?3, late_reason = ?4,
+                            line_count = ?5, total_fen = ?6
+          WHERE id = ?1",
+        params![draft.id, committed_at, pay_date.to_string(), late_reason, draft.lines, draft.total_fen],
+    )
+    .map_err(err)?;
+    if let Some(data) = packed {
+        tx.execute(
+            "INSERT INTO packed_lines (batch_id, line_count, total_fen, data) VALUES (?1, ?2, ?3, ?4)",
+            params![draft.id, draft.lines, draft.total_fen, data],
+        )
+        .map_err(err)?;
+    }
+    batch_by_id(tx, &path, draft.id)
+}
+
+/// `record_returns`' work inside the caller's transaction.
+pub(super) fn insert_returns(
+    conn: &Connection,
+    path: &Path,
+    batch_id: i64,
+    month: YearMonth,
+    recorded_at: &str,
+    events: &[(NewReturn, Vec<i64>)],
+) -> Result<(), LedgerError> {
+    let err = |e| sql_err(path, e);
+    for (e, lines) in events {
+        conn.execute(
+            "INSERT INTO bank_returns (batch_id, month, transfer_no, person_id, name, account, amount_fen,
+                                   status, reason, file_name, file_sha256, file_row, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                batch_id,
+                month.to_string(),
+                e.transfer_no,
+                e.id,
+                e.name,
+                e.account,
+                e.amount_fen,
+                e.status,
+                e.reason,
+                e.file_name,
+                e.file_sha256,
+                e.file_row,
+                recorded_at
+            ],
+        )
+        .map_err(err)?;
+        let rid = conn.last_insert_rowid();
+        for line in lines {
+            conn.execute("INSERT INTO returned_lines (line_id, return_id) VALUES (?1, ?2)", params![line, rid])
+                .map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn committed_batch(
+    conn: &Connection,
+    path: &Path,
+    month: YearMonth,
+) -> Result<Option<BatchInfo>, LedgerError> {
     query_batch(conn, path, "WHERE b.month = ?1 AND b.status = 'committed'", month)
 }
 
