@@ -392,3 +392,300 @@ impl HistoryWriter for Import<'_> {
         tx.commit().map_err(|e| sql_err(&path, e))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{LedgerStore, history::check_copy};
+
+    const ZHANG: &str = "11010519491231002X";
+    const LI: &str = "440524188001010014";
+    const WANG: &str = "440304198001010017";
+
+    fn ym(s: &str) -> YearMonth {
+        s.parse().unwrap()
+    }
+
+    fn line(id: &str, period: &str, kind: LineKind, amount_fen: i64, reissue_of: Option<i64>) -> NewLine {
+        NewLine {
+            id: id.to_string(),
+            name: match id {
+                ZHANG => "张三",
+                LI => "李四",
+                _ => "王五",
+            }
+            .to_string(),
+            category: "残疾军人".to_string(),
+            town: "城关镇".to_string(),
+            item: "残疾抚恤金".to_string(),
+            period: ym(period),
+            kind,
+            amount_fen,
+            standard_row: Some(3),
+            standard_start: NaiveDate::from_ymd_opt(2023, 8, 1),
+            basis: format!("样例通知（{id}）"),
+            formula: "106670 元/年 ÷ 12 = 8889.1666… → 8889.17".to_string(),
+            reissue_of,
+        }
+    }
+
+    /// Draft `lines` for `month` with one transfer a line (序号 from 1), commit it paid on the 15th.
+    fn pay(ledger: &Ledger, month: &str, lines: &[NewLine], late: Option<&str>) -> i64 {
+        let header = NewBatch {
+            month: ym(month),
+            created: format!("{month}-10T09:00:00+08:00"),
+            inputs_digest: format!("in-{month}"),
+            outputs_digest: format!("out-{month}"),
+            tool_version: "0.1.0".into(),
+            entitled_fen: lines.iter().map(|l| l.amount_fen).sum(),
+            shortfalls: "[]".into(),
+        };
+        let mut draft = ledger.begin_draft(&header, lines.iter().map(NewLine::line_ref)).unwrap();
+        let accounts: Vec<String> = (0..lines.len()).map(|i| format!("62170000000000{i:05}")).collect();
+        draft
+            .add_transfers(lines.iter().enumerate().map(|(i, l)| TransferRef {
+                no: i as u32 + 1,
+                first_line: i,
+                lines: 1,
+                amount_fen: l.amount_fen,
+                id: &l.id,
+                account: &accounts[i],
+            }))
+            .unwrap();
+        draft.finish(&header.outputs_digest).unwrap();
+        let pay_date = NaiveDate::parse_from_str(&format!("{month}-15"), "%Y-%m-%d").unwrap();
+        let info =
+            ledger.commit(ym(month), pay_date, &format!("{month}-18T10:00:00+08:00"), &header.inputs_digest, late);
+        info.unwrap().id
+    }
+
+    fn returned(ledger: &Ledger, month: &str, no: u32, id: &str, fen: i64, line_id: i64) {
+        let batch = ledger.batch(ym(month)).unwrap().unwrap().id;
+        let event = NewReturn {
+            transfer_no: no,
+            id: id.into(),
+            name: "李四".into(),
+            account: "6217000000000000001".into(),
+            amount_fen: fen,
+            status: "失败".into(),
+            reason: "账户已销户".into(),
+            file_name: "回盘.csv".into(),
+            file_sha256: "ab".repeat(32),
+            file_row: 3,
+        };
+        ledger.record_returns(batch, ym(month), "2024-03-20T09:00:00+08:00", &[(event, vec![line_id])]).unwrap();
+    }
+
+    /// March: 张三 888917 and 李四 233300 (returned); April: both again, 李四's March re-issued (重发), late.
+    fn source(dir: &std::path::Path) -> Ledger {
+        let ledger = Ledger::create(&dir.join("a.db")).unwrap();
+        pay(
+            &ledger,
+            "2024-03",
+            &[
+                line(ZHANG, "2024-03", LineKind::Regular, 888_917, None),
+                line(LI, "2024-03", LineKind::Regular, 233_300, None),
+            ],
+            None,
+        );
+        let li = ledger.batch_lines(ym("2024-03")).unwrap().into_iter().find(|l| l.id == LI).unwrap();
+        returned(&ledger, "2024-03", 2, LI, 233_300, li.line_id);
+        pay(
+            &ledger,
+            "2024-04",
+            &[
+                line(ZHANG, "2024-04", LineKind::Regular, 888_917, None),
+                line(LI, "2024-04", LineKind::Regular, 233_300, None),
+                line(LI, "2024-03", LineKind::Reissue, 233_300, Some(li.line_id)),
+            ],
+            Some("银行系统升级"),
+        );
+        ledger
+    }
+
+    fn export_all(ledger: &Ledger) -> Vec<HistoryItem> {
+        let mut items = Vec::new();
+        ledger
+            .export(&mut |item| {
+                items.push(item);
+                Ok(())
+            })
+            .unwrap();
+        items
+    }
+
+    fn import(target: &Ledger, items: &[HistoryItem]) -> Result<(), LedgerError> {
+        let mut w = LedgerStore::begin_import(target)?;
+        for item in items {
+            w.push(item.clone())?;
+        }
+        w.finish()
+    }
+
+    /// A line as the commands see it, without the ids that are the ledger's own.
+    fn without_ids(mut l: crate::ledger::PaidLine) -> crate::ledger::PaidLine {
+        (l.line_id, l.batch_id, l.reissue_of) = (0, 0, l.reissue_of.map(|_| 1));
+        l
+    }
+
+    #[test]
+    fn a_history_with_returns_and_reissues_is_copied_with_the_targets_own_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = source(dir.path());
+        let items = export_all(&a);
+        // Drafts are not history: a May draft changes nothing exported.
+        a.save_draft(
+            &NewBatch {
+                month: ym("2024-05"),
+                created: "c".into(),
+                inputs_digest: "i".into(),
+                outputs_digest: "o".into(),
+                tool_version: "0.1.0".into(),
+                entitled_fen: 1,
+                shortfalls: "[]".into(),
+            },
+            [line(WANG, "2024-05", LineKind::Regular, 1, None).line_ref()],
+        )
+        .unwrap();
+        assert_eq!(export_all(&a), items);
+        // 2 batches + 5 lines + 5 transfers + 1 return.
+        assert_eq!(items.len(), 13);
+
+        // The target already holds January for 王五: every id it gives differs from the source's.
+        let b = Ledger::create(&dir.path().join("b.db")).unwrap();
+        pay(&b, "2024-01", &[line(WANG, "2024-01", LineKind::Regular, 100, None)], None);
+        import(&b, &items).unwrap();
+
+        let tallies = b.month_tallies().unwrap();
+        assert_eq!(tallies.iter().map(|t| t.month.to_string()).collect::<Vec<_>>(), ["2024-01", "2024-03", "2024-04"]);
+        assert_eq!(tallies[1..], a.month_tallies().unwrap()[..]);
+        check_copy(&a.month_tallies().unwrap(), &tallies, "b.db").unwrap();
+        // March: 888917 + 233300 = 1122217, of which 233300 returned; April 888917 + 233300 + 233300 = 1355517.
+        assert_eq!(
+            (tallies[1].total_fen, tallies[1].returned_fen, tallies[2].total_fen, tallies[2].reissues),
+            (1_122_217, 233_300, 1_355_517, 1)
+        );
+        for month in ["2024-03", "2024-04"] {
+            let (x, y) = (a.batch(ym(month)).unwrap().unwrap(), b.batch(ym(month)).unwrap().unwrap());
+            assert_ne!(x.id, y.id);
+            assert_eq!(BatchInfoNoId::of(x), BatchInfoNoId::of(y));
+            let strip = |l: Vec<crate::ledger::PaidLine>| l.into_iter().map(without_ids).collect::<Vec<_>>();
+            assert_eq!(strip(a.batch_lines(ym(month)).unwrap()), strip(b.batch_lines(ym(month)).unwrap()));
+            assert_eq!(a.transfers(ym(month)).unwrap().unwrap().1, b.transfers(ym(month)).unwrap().unwrap().1);
+        }
+        // The 重发 names the target's returned March line, not the source's id.
+        let march_li = b.batch_lines(ym("2024-03")).unwrap().into_iter().find(|l| l.id == LI).unwrap();
+        let source_li = a.batch_lines(ym("2024-03")).unwrap().into_iter().find(|l| l.id == LI).unwrap();
+        assert_ne!(march_li.line_id, source_li.line_id);
+        let reissue = b.batch_lines(ym("2024-04")).unwrap().into_iter().find(|l| l.kind == LineKind::Reissue).unwrap();
+        assert_eq!(reissue.reissue_of, Some(march_li.line_id));
+        assert_eq!(march_li.reissued_in, Some(ym("2024-04")));
+        let strip = |r: Vec<crate::ledger::ReturnRecord>| {
+            r.into_iter()
+                .map(|mut r| {
+                    r.lines.iter_mut().for_each(|l| l.line_id = 0);
+                    r
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            strip(a.returns(ym("2024-01"), ym("2024-12")).unwrap()),
+            strip(b.returns(ym("2024-01"), ym("2024-12")).unwrap())
+        );
+        assert!(b.returns_pending().unwrap().is_empty());
+        // The target's own January is as it was; its tallies are its own.
+        assert_eq!(tallies[0].total_fen, 100);
+    }
+
+    /// `BatchInfo` without its id.
+    #[derive(Debug, PartialEq)]
+    struct BatchInfoNoId(crate::ledger::BatchInfo);
+    impl BatchInfoNoId {
+        fn of(mut b: crate::ledger::BatchInfo) -> Self {
+            b.id = 0;
+            BatchInfoNoId(b)
+        }
+    }
+
+    #[test]
+    fn a_month_the_target_holds_even_as_a_draft_is_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = source(dir.path());
+        let items = export_all(&a);
+        let b = Ledger::create(&dir.path().join("b.db")).unwrap();
+        b.save_draft(
+            &NewBatch {
+                month: ym("2024-04"),
+                created: "c".into(),
+                inputs_digest: "i".into(),
+                outputs_digest: "o".into(),
+                tool_version: "0.1.0".into(),
+                entitled_fen: 1,
+                shortfalls: "[]".into(),
+            },
+            [line(WANG, "2024-04", LineKind::Regular, 1, None).line_ref()],
+        )
+        .unwrap();
+        let before = b.batches().unwrap();
+        let e = import(&b, &items).unwrap_err();
+        assert_eq!(e.code(), "LEDGER_MONTHS_HELD");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("目标台账 {} 已有本县（市、区）2024-04 的发放批次，", b.path().display())),
+            "{e}"
+        );
+        assert_eq!(b.batches().unwrap(), before);
+        assert!(b.month_tallies().unwrap().is_empty());
+        // A writer dropped before `finish` leaves nothing either (the CLI's rollback on a mismatch).
+        let c = Ledger::create(&dir.path().join("c.db")).unwrap();
+        let mut w = LedgerStore::begin_import(&c).unwrap();
+        for item in &items {
+            w.push(item.clone()).unwrap();
+        }
+        assert_eq!(w.tallies().unwrap().len(), 2);
+        drop(w);
+        assert!(c.batches().unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_targets_database_still_refuses_a_second_payment_through_a_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = source(dir.path());
+        let items = export_all(&a);
+        // The target paid 张三's March in its own May (as 正常 of 所属期 2024-03).
+        let b = Ledger::create(&dir.path().join("b.db")).unwrap();
+        pay(&b, "2024-05", &[line(ZHANG, "2024-03", LineKind::Regular, 888_917, None)], None);
+        let e = import(&b, &items).unwrap_err();
+        assert_eq!(e.code(), "ALREADY_PAID");
+        assert!(
+            e.to_string()
+                .starts_with("张三（11010519491231002X）的残疾抚恤金 2024-03 正常已在 2024-05 发放批次中确认发放"),
+            "{e}"
+        );
+        assert_eq!(b.month_tallies().unwrap().iter().map(|t| t.month.to_string()).collect::<Vec<_>>(), ["2024-05"]);
+    }
+
+    #[test]
+    fn a_copy_that_reads_back_differently_is_named_by_month() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = source(dir.path());
+        let mut items = export_all(&a);
+        // One April line changed on its way (what the check is there to catch).
+        let HistoryItem::Line(l) = &mut items[7] else { panic!("{:?}", items[7]) };
+        l.line.amount_fen -= 1;
+        let b = Ledger::create(&dir.path().join("b.db")).unwrap();
+        let mut w = LedgerStore::begin_import(&b).unwrap();
+        for item in items {
+            w.push(item).unwrap();
+        }
+        let e = check_copy(&a.month_tallies().unwrap(), &w.tallies().unwrap(), "b.db").unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "复制到台账 b.db 后逐月核对不符：2024-04 明细金额源台账 13,555.17 元、目标台账 13,555.16 元"
+            ),
+            "{e}"
+        );
+        drop(w);
+        assert!(b.batches().unwrap().is_empty());
+    }
+}
