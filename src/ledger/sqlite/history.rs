@@ -258,7 +258,11 @@ impl Import<'_> {
 
     /// Write the pending batch as a draft and commit it (as `pay` then `commit` would), if one is pending.
     fn write_pending(&mut self) -> Result<(), LedgerError> {
-        let Some(Ok(batch)) = self.pending.take() else { return Ok(()) };
+        // A batch already written (`Err(Written)`) stays for the 退回 events that follow it.
+        if !matches!(self.pending, Some(Ok(_))) {
+            return Ok(());
+        }
+        let Some(Ok(batch)) = self.pending.take() else { unreachable!("checked above") };
         let PendingBatch { head, mut lines, source_ids, transfers } = batch;
         let err = |e| sql_err(&self.path, e);
         let held: Option<String> = self
