@@ -4,8 +4,12 @@
 //! byte-identical to the source's; the draft is not copied and the output says so. A second copy (months held),
 //! a target holding one of the months as a draft, a missing or damaged source, a missing target (the printed init
 //! command works), and usage mistakes are refused with their exact message, exit code, and nothing written.
+//! And issue 22's Done-when: the same county copied onto PostgreSQL (the throwaway server of tests/support/pg.rs)
+//! and back to a file reads the same — report draft and audit byte-identical — on the way and at the end.
 
 mod common;
+#[path = "support/pg.rs"]
+mod pg;
 use common::*;
 use std::path::Path;
 
@@ -273,5 +277,94 @@ fn usage_mistakes_are_refused_before_anything_is_opened() {
     assert_eq!(
         r.stderr,
         "错误：配置文件 no-code.toml 没有设置 county_code：PostgreSQL 台账由多个县（市、区）共用，复制前须在配置文件中写明本县的 6 位行政区划代码（county_code = \"110101\" 这样），复制的是这个县的历史\n"
+    );
+}
+
+/// A `--json` text with the ledger's own line ids blanked (`"line_id": 147` → `"line_id": …`, a 重发's
+/// `"reissue_of"` too).
+fn without_ids(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.split_once("\"line_id\": ").or_else(|| l.split_once("\"reissue_of\": ")) {
+            Some((head, value)) if value.starts_with(|c: char| c.is_ascii_digit()) => format!("{head}…\n"),
+            _ => format!("{l}\n"),
+        })
+        .collect()
+}
+
+/// The test database's URL with the role's password in it (shown by youfu as `***`).
+fn pg_url(db: &pg::TestDb) -> String {
+    db.url_without_password().replacen("youfu@", &format!("youfu:{}@", pg::ROLE_PASSWORD), 1)
+}
+
+#[test]
+fn a_county_copied_to_postgresql_and_back_reads_the_same() {
+    let db = pg::shared().fresh_db("copy");
+    let url = pg_url(&db);
+    // How youfu names the database in messages: user@server:port/database, never the password.
+    let shown = format!("youfu@{}:5432/{}", db.socket_dir().display(), url.rsplit('/').next().unwrap());
+    let dir = county();
+    let d = dir.path();
+    // The database the DBA prepared, made a youfu ledger by init (county 110101 from youfu.toml).
+    ok(d, &["--ledger", &url, "init"]);
+    let r = ok(d, &["ledger", "copy", "--from", "youfu.db", "--to", &url]);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "已把台账 youfu.db 中 2 个月（2024-03 至 2024-04）的已确认发放历史复制到台账 {shown}，共 724 笔明细，合计 1,151,081.26 元；复制后逐月核对笔数和金额，全部一致：\n\
+             月份\t明细笔数\t合计（元）\t代发笔数\t代发金额（元）\t退回笔数\t退回（元）\t重发笔数\n\
+             2024-03\t360\t541,800.61\t217\t541,800.61\t5\t15,067.17\t0\n\
+             2024-04\t364\t609,280.65\t218\t609,280.65\t0\t0.00\t3\n\
+             发放草稿不复制：源台账中 2024-05 的草稿未复制，需要时在目标台账上重新运行 pay 生成。\n"
+        )
+    );
+    assert!(!r.stdout.contains(pg::ROLE_PASSWORD));
+    let source = views(d, &[], "a.md");
+    let on_pg = views(d, &["--ledger", &url], "b.md");
+    for (s, p) in source.iter().zip(&on_pg) {
+        // history --json shows the lines' ids, which are each database's own (PostgreSQL numbers a commit's lines
+        // in its own order); everything else is the same text.
+        assert_eq!((&s.0, s.1, without_ids(&s.2)), (&p.0, p.1, without_ids(&p.2)));
+    }
+    assert!(source[4].2.contains("\"line_id\": "), "{}", source[4].2);
+    assert_eq!(committed_batches(d, &[]), committed_batches(d, &["--ledger", &url]));
+
+    // A second copy onto the database: refused, naming the months; the database as it was.
+    let r = youfu(d, &["ledger", "copy", "--from", "youfu.db", "--to", &url]);
+    assert_eq!(r.code, 7);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "错误：目标台账 {shown} 已有本县（市、区）2024-03、2024-04 的发放批次，不能把另一台账的同月历史合并进去；\
+             未作任何修改。请复制到新建的台账（youfu init），或先核对两个台账为何都有这些月份\n"
+        )
+    );
+    assert_eq!(committed_batches(d, &["--ledger", &url]), committed_batches(d, &[]));
+
+    // Back to a new file: the same again, byte for byte.
+    init(d, &["--ledger", "back.db"]);
+    let r = ok(d, &["ledger", "copy", "--from", &url, "--to", "back.db", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        (v["lines"].as_i64(), v["total"].as_str(), v["county_code"].as_str()),
+        (Some(724), Some("1151081.26"), Some("110101"))
+    );
+    assert_eq!(v["from"], shown.as_str());
+    let back = views(d, &["--ledger", "back.db"], "c.md");
+    assert_eq!(source, back);
+    assert_eq!(committed_batches(d, &[]), committed_batches(d, &["--ledger", "back.db"]));
+
+    // Another county's office on the same database copies nothing of 110101's: its history there is empty.
+    std::fs::write(
+        d.join("other.toml"),
+        std::fs::read_to_string(d.join("youfu.toml")).unwrap().replace("110101", "110102"),
+    )
+    .unwrap();
+    init(d, &["--config", "other.toml", "--ledger", "other.db"]);
+    let r = ok(d, &["--config", "other.toml", "ledger", "copy", "--from", &url, "--to", "other.db"]);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "台账 {shown} 中没有已确认发放的月份，没有可复制的历史；台账 other.db 未作任何修改。\n发放草稿不复制（源台账中没有草稿）。\n"
+        )
     );
 }
