@@ -297,6 +297,7 @@ fn pg_url(db: &pg::TestDb) -> String {
 }
 
 #[test]
+#[ignore = "needs the PostgreSQL backend (issue 22, helper pgstore): until it is in main, a postgresql:// ledger is refused"]
 fn a_county_copied_to_postgresql_and_back_reads_the_same() {
     let db = pg::shared().fresh_db("copy");
     let url = pg_url(&db);
