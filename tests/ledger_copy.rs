@@ -368,4 +368,17 @@ fn a_county_copied_to_postgresql_and_back_reads_the_same() {
             "台账 {shown} 中没有已确认发放的月份，没有可复制的历史；台账 other.db 未作任何修改。\n发放草稿不复制（源台账中没有草稿）。\n"
         )
     );
+    // And the database's own guarantee holds through a copy: 110102 copying the same people's months onto the
+    // shared ledger is refused — 110101 paid them there — naming 110101's batch; nothing is written.
+    let r = youfu(d, &["--config", "other.toml", "ledger", "copy", "--from", "youfu.db", "--to", &url]);
+    assert_eq!(r.code, 7, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "错误：任才春（51990119401215945X）的残疾抚恤金 2024-03 正常已由行政区划代码 110101 的 2024-03 发放批次（批次号 1）\
+             确认发放，不能重复发放；台账 {shown} 未作修改\n"
+        )
+    );
+    let r = ok(d, &["--config", "other.toml", "--ledger", &url, "batches"]);
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
 }
