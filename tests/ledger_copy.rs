@@ -45,7 +45,8 @@ fn county() -> tempfile::TempDir {
     for name in ["standards.csv", "youfu.toml"] {
         std::fs::copy(f.join(name), d.join(name)).unwrap();
     }
-    init(d, &[]);
+    // The county's own file, named (so a harness that puts the configuration's ledger elsewhere leaves it a file).
+    init(d, &["--ledger", "youfu.db"]);
     pay(d, "2024-03", "roster.csv");
     ok(d, &["commit", "--month", "2024-03", "--pay-date", "2024-03-15"]);
     std::fs::write(
