@@ -410,7 +410,7 @@ mod tests {
         s.parse().unwrap()
     }
 
-    fn line(id: &str, period: &str, kind: LineKind, amount_fen: i64, reissue_of: Option<i64>) -> NewLine {
+    fn line(id: &str, period: &str, kind: PaymentKind, amount_fen: i64, reissue_of: Option<i64>) -> NewLine {
         NewLine {
             id: id.to_string(),
             name: match id {
@@ -487,8 +487,8 @@ mod tests {
             &ledger,
             "2024-03",
             &[
-                line(ZHANG, "2024-03", LineKind::Regular, 888_917, None),
-                line(LI, "2024-03", LineKind::Regular, 233_300, None),
+                line(ZHANG, "2024-03", PaymentKind::Regular, 888_917, None),
+                line(LI, "2024-03", PaymentKind::Regular, 233_300, None),
             ],
             None,
         );
@@ -498,9 +498,9 @@ mod tests {
             &ledger,
             "2024-04",
             &[
-                line(ZHANG, "2024-04", LineKind::Regular, 888_917, None),
-                line(LI, "2024-04", LineKind::Regular, 233_300, None),
-                line(LI, "2024-03", LineKind::Reissue, 233_300, Some(li.line_id)),
+                line(ZHANG, "2024-04", PaymentKind::Regular, 888_917, None),
+                line(LI, "2024-04", PaymentKind::Regular, 233_300, None),
+                line(LI, "2024-03", PaymentKind::Reissue, 233_300, Some(li.line_id)),
             ],
             Some("银行系统升级"),
         );
@@ -548,7 +548,7 @@ mod tests {
                 entitled_fen: 1,
                 shortfalls: "[]".into(),
             },
-            [line(WANG, "2024-05", LineKind::Regular, 1, None).line_ref()],
+            [line(WANG, "2024-05", PaymentKind::Regular, 1, None).line_ref()],
         )
         .unwrap();
         assert_eq!(export_all(&a), items);
@@ -557,7 +557,7 @@ mod tests {
 
         // The target already holds January for 王五: every id it gives differs from the source's.
         let b = Ledger::create(&dir.path().join("b.db")).unwrap();
-        pay(&b, "2024-01", &[line(WANG, "2024-01", LineKind::Regular, 100, None)], None);
+        pay(&b, "2024-01", &[line(WANG, "2024-01", PaymentKind::Regular, 100, None)], None);
         import(&b, &items).unwrap();
 
         let tallies = b.month_tallies().unwrap();
@@ -581,7 +581,8 @@ mod tests {
         let march_li = b.batch_lines(ym("2024-03")).unwrap().into_iter().find(|l| l.id == LI).unwrap();
         let source_li = a.batch_lines(ym("2024-03")).unwrap().into_iter().find(|l| l.id == LI).unwrap();
         assert_ne!(march_li.line_id, source_li.line_id);
-        let reissue = b.batch_lines(ym("2024-04")).unwrap().into_iter().find(|l| l.kind == LineKind::Reissue).unwrap();
+        let reissue =
+            b.batch_lines(ym("2024-04")).unwrap().into_iter().find(|l| l.kind == PaymentKind::Reissue).unwrap();
         assert_eq!(reissue.reissue_of, Some(march_li.line_id));
         assert_eq!(march_li.reissued_in, Some(ym("2024-04")));
         let strip = |r: Vec<crate::ledger::ReturnRecord>| {
@@ -627,7 +628,7 @@ mod tests {
                 entitled_fen: 1,
                 shortfalls: "[]".into(),
             },
-            [line(WANG, "2024-04", LineKind::Regular, 1, None).line_ref()],
+            [line(WANG, "2024-04", PaymentKind::Regular, 1, None).line_ref()],
         )
         .unwrap();
         let before = b.batches().unwrap();
@@ -658,7 +659,7 @@ mod tests {
         let items = export_all(&a);
         // The target paid 张三's March in its own May (as 正常 of 所属期 2024-03).
         let b = Ledger::create(&dir.path().join("b.db")).unwrap();
-        pay(&b, "2024-05", &[line(ZHANG, "2024-03", LineKind::Regular, 888_917, None)], None);
+        pay(&b, "2024-05", &[line(ZHANG, "2024-03", PaymentKind::Regular, 888_917, None)], None);
         let e = import(&b, &items).unwrap_err();
         assert_eq!(e.code(), "ALREADY_PAID");
         assert!(
