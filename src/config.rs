@@ -1,11 +1,11 @@
 //! youfu.toml: everything a locality decides (county name, rounding policy, bank-file layout, output names,
 //! extra 类别). Embedded defaults apply when no file is given; an unknown key is an error, never ignored.
-//! The sections the pure core applies (`[rounding]`, `[funeral]`, `[confirmation]`, `[deadline]`) are read
+//! The sections the pure core applies (`[rounding]`, `[funeral]`, `[confirmation]`, `[deadline]`, `[transfer]`) are read
 //! straight into the core's own rule types (compute::rules, calendar): config maps the file, the core owns the rules.
 
 use crate::calendar::DeadlineRule;
 use crate::compute::eligibility::ConfirmationRule;
-use crate::compute::rules::{FuneralRule, Rounding, Rules};
+use crate::compute::rules::{FuneralRule, Rounding, Rules, TransferRule};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -44,6 +44,8 @@ pub struct Config {
     pub funeral: FuneralRule,
     /// 年度确认: off unless this section is present.
     pub confirmation: Option<ConfirmationRule>,
+    /// 抚恤关系转移: from which month the new county pays (default: the January after the move).
+    pub transfer: TransferRule,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -161,6 +163,7 @@ impl Default for Config {
             returns: ReturnsConfig::default(),
             funeral: FuneralRule::default(),
             confirmation: None,
+            transfer: TransferRule::default(),
         }
     }
 }
@@ -359,6 +362,7 @@ impl Config {
             confirmation: self.confirmation.clone(),
             funeral: self.funeral.clone(),
             retry_same_account: self.returns.retry_same_account,
+            transfer: self.transfer,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! the whole month: nothing is paid on a guess.
 
 use super::amount::{self, Calculation};
-use super::eligibility::{NotPaid, eligible};
+use super::eligibility::{NotPaid, eligible_under};
 use super::exception::ExceptionKind;
 use super::funeral;
 use super::paid::Compared;
@@ -156,7 +156,7 @@ fn amount_for(
     let mut months = 0;
     let first = YearMonth::new(month.year(), 1).expect("January");
     for m in first.through(month) {
-        if eligible(r, m, rules.confirmation.as_ref()).is_err() {
+        if eligible_under(r, m, rules).is_err() {
             continue;
         }
         let Owed::Amount(j, c) = owed(table, r, item, rows, m, rounding.mode)? else {
@@ -206,7 +206,7 @@ fn entitlement(
     calcs: &mut Calcs,
     problems: &mut Problems,
 ) -> Result<Vec<Payment>, NotPaid> {
-    eligible(r, month, rules.confirmation.as_ref())?;
+    eligible_under(r, month, rules)?;
     let mut lines = Vec::new();
     for (item, rows) in items {
         match amount_for(table, r, item, rows, month, rules) {

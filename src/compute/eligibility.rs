@@ -1,8 +1,11 @@
 //! Is a recipient paid for a 所属期, and if not, why (a reason printed next to the person, never a silent
 //! omission). Rule 4 of docs/domain.md: from 起发年月; through the month of death; not from 停发年月; not while
-//! suspended; and, when configured, not while the 年度确认 is overdue (rule 9: 伤残抚恤管理办法 第25条).
+//! suspended; and, when configured, not while the 年度确认 is overdue (rule 9: 伤残抚恤管理办法 第25条). After a
+//! 抚恤关系转移 (rule 10: 办法 第二十三条), only the months this county pays under the transfer rule: the old county
+//! up to the handover month, the new one from it.
 
 use super::exception::ExceptionKind;
+use super::rules::{Rules, TransferRule};
 use crate::domain::{Recipient, Status, YearMonth};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -75,6 +78,10 @@ pub enum NotPaid {
         from: YearMonth,
         late_confirmation: Option<NaiveDate>,
     },
+    /// 迁出 in `moved`: the new county pays from `handover`.
+    MovedOut { moved: YearMonth, handover: YearMonth },
+    /// 迁入 in `moved` from `from` (原发放地): the old county pays the months before `starts`.
+    TransferPending { moved: YearMonth, from: Box<str>, starts: YearMonth },
 }
 
 impl NotPaid {
@@ -86,6 +93,8 @@ impl NotPaid {
             NotPaid::Stopped(_) => ExceptionKind::Stopped,
             NotPaid::Suspended(_) => ExceptionKind::Suspended,
             NotPaid::Unconfirmed { .. } => ExceptionKind::Unconfirmed,
+            NotPaid::MovedOut { .. } => ExceptionKind::MovedOut,
+            NotPaid::TransferPending { .. } => ExceptionKind::TransferPending,
         }
     }
 
@@ -104,8 +113,72 @@ impl NotPaid {
                 "{year}年度确认逾期（{d}确认），{from}至{}暂停发放，次月恢复，暂停期间不予补发",
                 YearMonth::of(*d)
             ),
+            NotPaid::MovedOut { moved, handover } => {
+                format!("已于{moved}迁出，本县发放至{}止，自{handover}起由迁入地发放", handover.prev())
+            }
+            NotPaid::TransferPending { moved, from, starts } => {
+                format!("{moved}自{from}迁入，{}及以前由原发放地发放，本县自{starts}起发放", starts.prev())
+            }
         }
     }
+}
+
+/// Who pays a month for a person whose 抚恤关系 moved (rule 10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payer {
+    /// This county (the roster's).
+    Here,
+    /// The county the person came from (原发放地): a month before the handover of their 迁入.
+    OldCounty,
+    /// The county the person left for: a month from the handover of their 迁出.
+    NewCounty,
+}
+
+impl Payer {
+    pub fn label(self) -> &'static str {
+        match self {
+            Payer::Here => "本县",
+            Payer::OldCounty => "原发放地",
+            Payer::NewCounty => "迁入地",
+        }
+    }
+}
+
+/// Who pays `month` for `r` under the transfer rule; `Here` for a person who never moved.
+pub fn payer(r: &Recipient, month: YearMonth, rule: TransferRule) -> Payer {
+    let Some(t) = &r.transfer else { return Payer::Here };
+    if let Some(moved) = t.moved_in
+        && month < rule.handover(moved)
+    {
+        return Payer::OldCounty;
+    }
+    if let Some(moved) = t.moved_out
+        && month >= rule.handover(moved)
+    {
+        return Payer::NewCounty;
+    }
+    Payer::Here
+}
+
+/// Whether this county pays `r` for `month`: the transfer rule (a month another county pays is not this one's,
+/// whatever else holds), then `eligible`.
+pub fn eligible_under(r: &Recipient, month: YearMonth, rules: &Rules) -> Result<(), NotPaid> {
+    if let Some(t) = &r.transfer {
+        match payer(r, month, rules.transfer) {
+            Payer::Here => {}
+            Payer::OldCounty => {
+                let moved = t.moved_in.expect("OldCounty comes from 迁入年月");
+                let starts = rules.transfer.handover(moved).max(r.start_month.unwrap_or(moved));
+                let from = t.moved_from.clone().unwrap_or_else(|| Box::from("原发放地"));
+                return Err(NotPaid::TransferPending { moved, from, starts });
+            }
+            Payer::NewCounty => {
+                let moved = t.moved_out.expect("NewCounty comes from 迁出年月");
+                return Err(NotPaid::MovedOut { moved, handover: rules.transfer.handover(moved) });
+            }
+        }
+    }
+    eligible(r, month, rules.confirmation.as_ref())
 }
 
 /// `Ok(())` when the recipient is paid for `month`.
@@ -126,7 +199,7 @@ pub fn eligible(r: &Recipient, month: YearMonth, confirmation: Option<&Confirmat
             Some(s) if month < s => {}
             s => return Err(NotPaid::Stopped(s)),
         },
-        Status::Normal | Status::Deceased => {
+        Status::Normal | Status::Deceased | Status::MovedOut => {
             if let Some(s) = r.stop_month
                 && month >= s
             {

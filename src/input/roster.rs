@@ -10,7 +10,7 @@ use super::columns::{Column, HEADER_SCAN_ROWS, Header};
 use super::fields::{ColumnName, NotData, RowShape, RowView, empty_table, unfit_cells};
 use super::sheet::{Part, Row, RowReader, Table};
 use crate::domain::recipient::{AttrNames, AttrsBuilder, RowLocation, kept_in_field};
-use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status};
+use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status, Transfer, YearMonth};
 use rust_decimal::Decimal;
 use std::collections::hash_map::Entry as Entry_;
 use std::collections::{HashMap, HashSet};
@@ -100,6 +100,7 @@ pub(super) fn status<'a>(
     };
     match &*typed {
         "" if death_date_given => Ok(Status::Deceased),
+        "" if !view.is_blank("迁出年月") => Ok(Status::MovedOut),
         "" => Ok(Status::Normal),
         "正常" | "正常发放" if death_date_given => Err(view
             .problem("BAD_STATUS", "状态", "状态为“正常”，但填有死亡日期")
@@ -114,10 +115,71 @@ pub(super) fn status<'a>(
         }
         "停发" | "终止" | "停止发放" => Ok(Status::Stopped),
         "死亡" | "去世" | "已故" => deceased(),
-        _ => Err(view
-            .problem("BAD_STATUS", "状态", "状态无法识别")
-            .hint("可填：正常、暂停（或中止）、停发（或终止）、死亡（或去世、已故）；留空表示正常。")),
+        "迁出" | "已迁出" | "转出" => Ok(Status::MovedOut),
+        _ => Err(view.problem("BAD_STATUS", "状态", "状态无法识别").hint(
+            "可填：正常、暂停（或中止）、停发（或终止）、死亡（或去世、已故）、迁出（或转出）；留空表示正常。",
+        )),
     }
+}
+
+/// 迁出年月, 迁入年月 and 原发放地 (rule 10 of docs/domain.md), checked against each other, the 状态 and the
+/// 起发年月. `None` when the row has none of them. The months are read (and a malformed one refused) by the caller.
+fn transfer(
+    view: &RowView,
+    f: &RosterFields,
+    status: &Status,
+    start: Option<YearMonth>,
+    moved_out: Option<YearMonth>,
+    moved_in: Option<YearMonth>,
+) -> Result<Option<Box<Transfer>>, Problem> {
+    let from = view.text_ref(f.moved_from);
+    match (status, moved_out) {
+        (Status::MovedOut, None) => {
+            let at = if f.moved_out.column.is_some() { f.moved_out } else { f.status };
+            return Err(view
+                .problem("MISSING_MOVE_OUT_MONTH", at, "状态为“迁出”，但没有填写迁出年月")
+                .hint("请填写迁出年月（抚恤关系迁出的月份）：本县据此确定发放到哪个月为止。"));
+        }
+        (Status::Normal, Some(_)) => {
+            return Err(view
+                .problem("BAD_STATUS", f.status, "状态为“正常”，但填有迁出年月")
+                .hint("抚恤关系已迁出的，请将状态改为“迁出”；如迁出年月填错，请删除。"));
+        }
+        _ => {}
+    }
+    if let (Some(out), Some(start)) = (moved_out, start)
+        && out < start
+    {
+        return Err(view
+            .problem("TRANSFER_BEFORE_START", f.moved_out, format!("迁出年月早于起发年月（{start}），本县尚未发放就已迁出"))
+            .hint("请核对迁出年月和起发年月：迁出年月应是本县开始发放以后的月份。"));
+    }
+    if let (Some(out), Some(inn)) = (moved_out, moved_in)
+        && out < inn
+    {
+        return Err(view
+            .problem("TRANSFER_OUT_BEFORE_IN", f.moved_out, format!("迁出年月早于迁入年月（{inn}）"))
+            .hint("请核对迁入年月和迁出年月。"));
+    }
+    match (moved_in, from.is_empty()) {
+        (Some(_), true) => {
+            let at = if f.moved_from.column.is_some() { f.moved_from } else { f.moved_in };
+            return Err(view
+                .problem("MISSING_MOVED_FROM", at, "填有迁入年月，但没有填写原发放地")
+                .hint("请填写原发放地（抚恤关系迁出的县（市、区）），迁入后的头几个月由原发放地发放。"));
+        }
+        (None, false) => {
+            return Err(view
+                .problem("MISSING_MOVE_IN_MONTH", f.moved_in, "填有原发放地，但没有填写迁入年月")
+                .hint("请填写迁入年月（抚恤关系迁入本县的月份），本县据此确定从哪个月起发放。"));
+        }
+        _ => {}
+    }
+    if moved_out.is_none() && moved_in.is_none() {
+        return Ok(None);
+    }
+    let moved_from = (!from.is_empty()).then(|| Box::from(&*from));
+    Ok(Some(Box::new(Transfer { moved_out, moved_in, moved_from })))
 }
 
 /// What every row of one roster shares: its columns in the order `Recipient.attrs` keeps them.
@@ -232,6 +294,9 @@ struct RosterFields<'h> {
     item: Field<'h>,
     town: Field<'h>,
     bank: Field<'h>,
+    moved_out: Field<'h>,
+    moved_in: Field<'h>,
+    moved_from: Field<'h>,
     /// Kept as written (not in `ROSTER_COLUMNS`), only their year checked.
     enlisted: Field<'h>,
     discharged: Field<'h>,
@@ -257,6 +322,9 @@ impl<'h> RosterFields<'h> {
             item: f("项目"),
             town: f("乡镇"),
             bank: f("开户行"),
+            moved_out: f("迁出年月"),
+            moved_in: f("迁入年月"),
+            moved_from: f("原发放地"),
             enlisted: f("入伍时间"),
             discharged: f("退伍时间"),
         }
@@ -350,6 +418,12 @@ impl<'a> RowContext<'a> {
         let confirmed_on = take(view.date(f.confirmed_on), problems);
         let account = take(account(view, f.account), problems);
         let funeral_months = take(view.whole(f.funeral_months), problems);
+        let moved_out = take(view.month(f.moved_out), problems);
+        let moved_in = take(view.month(f.moved_in), problems);
+        let transfer = match (&status, start_month, moved_out, moved_in) {
+            (Some(st), Some(start), Some(out), Some(inn)) => take(transfer(view, f, st, start, out, inn), problems),
+            _ => None,
+        };
         take(view.year_in_range(f.enlisted), problems);
         take(view.year_in_range(f.discharged), problems);
         let item = view.text_ref(f.item);
@@ -403,6 +477,7 @@ impl<'a> RowContext<'a> {
                 account,
                 item: (!item.is_empty()).then(|| item.into_owned()),
                 funeral_months: funeral_months?,
+                transfer: transfer?,
             })
         })();
         out.recipients.extend(recipient);
