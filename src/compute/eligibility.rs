@@ -79,9 +79,16 @@ pub enum NotPaid {
         late_confirmation: Option<NaiveDate>,
     },
     /// 迁出 in `moved`: the new county pays from `handover`.
-    MovedOut { moved: YearMonth, handover: YearMonth },
+    MovedOut {
+        moved: YearMonth,
+        handover: YearMonth,
+    },
     /// 迁入 in `moved` from `from` (原发放地): the old county pays the months before `starts`.
-    TransferPending { moved: YearMonth, from: Box<str>, starts: YearMonth },
+    TransferPending {
+        moved: YearMonth,
+        from: Box<str>,
+        starts: YearMonth,
+    },
 }
 
 impl NotPaid {
@@ -335,5 +342,88 @@ mod tests {
         // with back-pay on, the suspended months are owed again (the arrears step pays them as 补发)
         let yes = rule(true);
         assert_eq!(eligible(&r, ym("2024-08"), Some(&yes)), Ok(()));
+    }
+
+    fn moved(out: Option<&str>, inn: Option<&str>, from: Option<&str>) -> Option<Box<crate::domain::Transfer>> {
+        Some(Box::new(crate::domain::Transfer {
+            moved_out: out.map(ym),
+            moved_in: inn.map(ym),
+            moved_from: from.map(Box::from),
+        }))
+    }
+
+    fn with_start(start: crate::compute::rules::TransferStart) -> Rules {
+        Rules { transfer: TransferRule { new_county_pays_from: start }, ..Rules::default() }
+    }
+
+    #[test]
+    fn the_handover_month_under_each_rule() {
+        use crate::compute::rules::TransferStart::*;
+        let h = |start, m: &str| TransferRule { new_county_pays_from: start }.handover(ym(m)).to_string();
+        // 第二十三条: the rest of the year by the old county, the new one from the next January
+        assert_eq!(h(NextJanuary, "2024-07"), "2025-01");
+        assert_eq!(h(NextJanuary, "2024-01"), "2025-01");
+        assert_eq!(h(NextJanuary, "2024-12"), "2025-01");
+        assert_eq!(h(NextMonth, "2024-07"), "2024-08");
+        assert_eq!(h(NextMonth, "2024-12"), "2025-01");
+        assert_eq!(h(SameMonth, "2024-07"), "2024-07");
+        assert_eq!(TransferRule::default().new_county_pays_from, NextJanuary);
+    }
+
+    #[test]
+    fn the_old_county_pays_through_december_of_the_move() {
+        let mut r = person(5, ID1, "残疾军人", &[]);
+        r.status = Status::MovedOut;
+        r.transfer = moved(Some("2024-07"), None, None);
+        let rules = Rules::default();
+        for m in ["2024-06", "2024-07", "2024-08", "2024-12"] {
+            assert_eq!(eligible_under(&r, ym(m), &rules), Ok(()), "{m}");
+            assert_eq!(payer(&r, ym(m), rules.transfer), Payer::Here);
+        }
+        let e = eligible_under(&r, ym("2025-01"), &rules).unwrap_err();
+        assert_eq!(e.kind(), ExceptionKind::MovedOut);
+        assert_eq!(e.reason(), "已于2024-07迁出，本县发放至2024-12止，自2025-01起由迁入地发放");
+        assert_eq!(payer(&r, ym("2025-06"), rules.transfer), Payer::NewCounty);
+        // another rule: the new county from the month after the move
+        let next = with_start(crate::compute::rules::TransferStart::NextMonth);
+        assert_eq!(eligible_under(&r, ym("2024-07"), &next), Ok(()));
+        assert_eq!(
+            eligible_under(&r, ym("2024-08"), &next).unwrap_err().reason(),
+            "已于2024-07迁出，本县发放至2024-07止，自2024-08起由迁入地发放"
+        );
+    }
+
+    #[test]
+    fn the_new_county_lists_the_person_until_january() {
+        let mut r = person(5, ID1, "残疾军人", &[]);
+        r.transfer = moved(None, Some("2024-07"), Some("示例甲县"));
+        let rules = Rules::default();
+        for m in ["2024-06", "2024-07", "2024-08", "2024-12"] {
+            let e = eligible_under(&r, ym(m), &rules).unwrap_err();
+            assert_eq!(e.kind(), ExceptionKind::TransferPending, "{m}");
+            assert_eq!(e.reason(), "2024-07自示例甲县迁入，2024-12及以前由原发放地发放，本县自2025-01起发放");
+            assert_eq!(payer(&r, ym(m), rules.transfer), Payer::OldCounty);
+        }
+        assert_eq!(eligible_under(&r, ym("2025-01"), &rules), Ok(()));
+        // A 起发年月 later than the handover is the month payments start.
+        r.start_month = Some(ym("2025-03"));
+        assert_eq!(
+            eligible_under(&r, ym("2024-09"), &rules).unwrap_err().reason(),
+            "2024-07自示例甲县迁入，2025-02及以前由原发放地发放，本县自2025-03起发放"
+        );
+        assert_eq!(eligible_under(&r, ym("2025-01"), &rules).unwrap_err().kind(), ExceptionKind::NotStarted);
+        // `eligible` alone knows nothing of transfers: the rule is applied by `eligible_under` only.
+        assert_eq!(eligible(&person(5, ID1, "残疾军人", &[]), ym("2024-08"), None), Ok(()));
+    }
+
+    #[test]
+    fn moved_in_then_out_again_pays_only_the_months_between() {
+        let mut r = person(5, ID1, "残疾军人", &[]);
+        r.status = Status::MovedOut;
+        r.transfer = moved(Some("2024-03"), Some("2022-05"), Some("示例甲县"));
+        let rules = Rules::default();
+        let payers: Vec<Payer> =
+            ["2022-12", "2023-01", "2024-12", "2025-01"].iter().map(|m| payer(&r, ym(m), rules.transfer)).collect();
+        assert_eq!(payers, [Payer::OldCounty, Payer::Here, Payer::Here, Payer::NewCounty]);
     }
 }

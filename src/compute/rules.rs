@@ -4,8 +4,8 @@
 //! the core never imports `config`.
 
 use super::eligibility::ConfirmationRule;
-use crate::domain::{Recipient, YearMonth};
 use crate::domain::money::RoundingMode;
+use crate::domain::{Recipient, YearMonth};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
