@@ -5,6 +5,8 @@
 //! columns are refused with the exact message, and nothing is written.
 
 mod common;
+#[path = "support/pg.rs"]
+mod pg;
 use common::*;
 use std::path::Path;
 
@@ -57,15 +59,9 @@ fn pay_and_commit_each_month(dir: &Path) {
     }
 }
 
-/// The lines of a payments.csv as (身份证号, 所属期, 类型, 金额).
+/// `lines_in` of out/<month>.
 fn lines(dir: &Path, month: &str) -> Vec<(String, String, String, String)> {
-    let mut rdr = csv::Reader::from_path(dir.join("out").join(month).join("payments.csv")).unwrap();
-    rdr.records()
-        .map(|r| {
-            let r = r.unwrap();
-            (r[0].trim_start_matches('\u{feff}').into(), r[4].into(), r[5].into(), r[6].into())
-        })
-        .collect()
+    lines_in(&dir.join("out").join(month))
 }
 
 fn line(id: &str, month: &str, kind: &str, amount: &str) -> (String, String, String, String) {
@@ -290,4 +286,103 @@ fn a_move_in_without_the_old_county_is_refused() {
         ",迁入年月,原发放地",
         "roster.csv 第2行「原发放地」列：填有迁入年月，但没有填写原发放地。请填写原发放地（抚恤关系迁出的县（市、区）），迁入后的头几个月由原发放地发放。 [MISSING_MOVED_FROM]",
     );
+}
+
+/// `youfu` in `dir` with the test role's password for the PostgreSQL ledger (as an officer's PGPASSWORD).
+fn youfu_pg(dir: &Path, args: &[&str]) -> Run {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_youfu"))
+        .args(args)
+        .current_dir(dir)
+        .env("YOUFU_TODAY", "2026-06-15")
+        .env("PGPASSWORD", pg::ROLE_PASSWORD)
+        .env_remove("YOUFU_CONFIG")
+        .output()
+        .expect("run youfu");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn ok_pg(dir: &Path, args: &[&str]) -> Run {
+    let r = youfu_pg(dir, args);
+    assert_eq!(r.code, 0, "youfu {args:?}\n{}{}", r.stdout, r.stderr);
+    r
+}
+
+/// A county's office on the shared ledger: its roster, the standards, a youfu.toml naming the county and the
+/// PostgreSQL ledger, and `init` (which creates the schema the first time and finds it the second).
+fn county_on(url: &str, county: &str, code: &str, roster: &str) -> tempfile::TempDir {
+    let dir = workdir(roster, STANDARDS);
+    std::fs::write(
+        dir.path().join("youfu.toml"),
+        format!("county = \"{county}\"\ncounty_code = \"{code}\"\nledger = \"{url}\"\n"),
+    )
+    .unwrap();
+    ok_pg(dir.path(), &["init"]);
+    dir
+}
+
+/// The transfer test on one PostgreSQL ledger shared by the two counties: A (示例甲县, 110102) pays 王迁
+/// August–December 2024; B (示例乙县, 110105) forced to pay him August with a roster that drops the 迁入 columns is
+/// refused by the database, naming county A and its batch; with its real roster B lists him 迁入待接续 for
+/// August–December and pays him from January 2025.
+#[test]
+#[ignore = "needs the PostgreSQL ledger wired into the CLI"]
+fn two_counties_on_one_postgresql_ledger_never_both_pay_a_month() {
+    let db = pg::shared().fresh_db("transfer");
+    let url = db.url_without_password();
+    let a = county_on(&url, "示例甲县", "110102", ROSTER_A);
+    let b = county_on(&url, "示例乙县", "110105", ROSTER_B);
+    let (a, b) = (a.path(), b.path());
+    for (month, day) in MONTHS {
+        let out = format!("out/{month}");
+        ok_pg(a, &["pay", "--month", month, "--roster", "roster.csv", "--standards", "standards.csv", "--out", &out]);
+        ok_pg(a, &["commit", "--month", month, "--pay-date", day]);
+    }
+    assert_eq!(lines(a, "2024-08")[0], line(WANG, "2024-08", "正常", "8889.17"));
+    assert!(lines(a, "2025-01").iter().all(|l| l.0 != WANG));
+
+    // B's roster without the 迁入 columns: the draft pays 王迁 for August, and the database refuses the commit.
+    let forced: String =
+        ROSTER_B.lines().map(|l| l.splitn(9, ',').take(8).collect::<Vec<_>>().join(",")).map(|l| l + "\n").collect();
+    std::fs::write(b.join("forced.csv"), forced).unwrap();
+    ok_pg(
+        b,
+        &["pay", "--month", "2024-08", "--roster", "forced.csv", "--standards", "standards.csv", "--out", "forced"],
+    );
+    assert_eq!(lines_in(&b.join("forced"))[0], line(WANG, "2024-08", "正常", "8889.17"));
+    let r = youfu_pg(b, &["commit", "--month", "2024-08", "--pay-date", "2024-08-15"]);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("519902196001010014 的残疾抚恤金 2024-08 正常已由行政区划代码 110102 的 2024-08 发放批次"),
+        "{}",
+        r.stderr
+    );
+    let batches = ok_pg(b, &["batches"]).stdout;
+    assert!(!batches.contains("已确认发放"), "B has committed nothing: {batches}");
+
+    // With its real roster B pays nothing for 王迁 until January, and the database takes every batch.
+    for (month, day) in MONTHS {
+        let out = format!("out/{month}");
+        ok_pg(b, &["pay", "--month", month, "--roster", "roster.csv", "--standards", "standards.csv", "--out", &out]);
+        ok_pg(b, &["commit", "--month", month, "--pay-date", day]);
+    }
+    for (month, _) in &MONTHS[..5] {
+        assert_eq!(lines(b, month), [line("440304198001010017", month, "正常", "8889.17")], "{month}");
+        assert!(exceptions(b, month).contains(",迁入待接续,"), "{month}");
+    }
+    assert_eq!(lines(b, "2025-01")[0], line(WANG, "2025-01", "正常", "8889.17"));
+}
+
+/// The lines of an output folder's payments.csv as (身份证号, 所属期, 类型, 金额).
+fn lines_in(out: &Path) -> Vec<(String, String, String, String)> {
+    let mut rdr = csv::Reader::from_path(out.join("payments.csv")).unwrap();
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].trim_start_matches('\u{feff}').into(), r[4].into(), r[5].into(), r[6].into())
+        })
+        .collect()
 }
