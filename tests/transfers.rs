@@ -288,6 +288,63 @@ fn a_move_in_without_the_old_county_is_refused() {
     );
 }
 
+#[test]
+fn a_move_before_the_ledger_ever_paid_the_person_is_refused() {
+    // The ledger began in 2024-07, before 王迁 was on the roster, and first paid him for 2024-08 (起发年月); a later
+    // roster without his 起发年月 says he left in 2024-05.
+    let li_only: String = ROSTER_A.lines().filter(|l| !l.starts_with("王迁")).map(|l| format!("{l}\n")).collect();
+    let dir = office(&li_only);
+    let d = dir.path();
+    for (month, day) in [("2024-07", "2024-07-15"), ("2024-08", "2024-08-15")] {
+        if month == "2024-08" {
+            std::fs::write(d.join("roster.csv"), ROSTER_A.replace(",2010-03,迁出,2024-07", ",2024-08,,")).unwrap();
+        }
+        let out = format!("out/{month}");
+        ok(d, &["pay", "--month", month, "--roster", "roster.csv", "--standards", "standards.csv", "--out", &out]);
+        ok(d, &["commit", "--month", month, "--pay-date", day]);
+    }
+    std::fs::write(d.join("roster.csv"), ROSTER_A.replace(",2010-03,迁出,2024-07", ",,迁出,2024-05")).unwrap();
+    let r = youfu(
+        d,
+        &[
+            "pay",
+            "--month",
+            "2024-09",
+            "--roster",
+            "roster.csv",
+            "--standards",
+            "standards.csv",
+            "--out",
+            "out/2024-09",
+        ],
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "roster.csv 第2行「迁出年月」列：王迁（519902196001010014）的迁出年月早于台账中本县第一次为其发放的所属期（2024-08），\
+         本县尚未发放就已迁出（值：“2024-05”）。请核对迁出年月：迁出年月应是本县开始发放以后的月份。 [TRANSFER_BEFORE_PAID]\n\
+         共 1 个问题，未写出任何文件。\n"
+    );
+    assert!(!d.join("out/2024-09").exists());
+    assert!(!ok(d, &["batches"]).stdout.contains("2024-09"));
+    // A move after the first paid month is taken.
+    std::fs::write(d.join("roster.csv"), ROSTER_A.replace(",2010-03,迁出,2024-07", ",,迁出,2024-08")).unwrap();
+    ok(
+        d,
+        &[
+            "pay",
+            "--month",
+            "2024-09",
+            "--roster",
+            "roster.csv",
+            "--standards",
+            "standards.csv",
+            "--out",
+            "out/2024-09",
+        ],
+    );
+}
+
 /// `youfu` in `dir` with the test role's password for the PostgreSQL ledger (as an officer's PGPASSWORD).
 fn youfu_pg(dir: &Path, args: &[&str]) -> Run {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_youfu"))

@@ -6,7 +6,7 @@
 
 use super::exception::ExceptionKind;
 use super::rules::{Rules, TransferRule};
-use crate::domain::{Recipient, Status, YearMonth};
+use crate::domain::{Problem, Recipient, Status, YearMonth};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -165,6 +165,26 @@ pub fn payer(r: &Recipient, month: YearMonth, rule: TransferRule) -> Payer {
         return Payer::NewCounty;
     }
     Payer::Here
+}
+
+/// A 迁出年月 earlier than the first 所属期 this county's ledger paid the person (`first_paid`, their earliest
+/// committed 正常 or 补发 line): the person left before this county ever paid them, so the roster is wrong (the
+/// issue's bad input "a transfer with a 迁出年月 before the person was ever paid"). The roster reader refuses a
+/// 迁出年月 before 起发年月; this covers a roster without 起发年月, from what the ledger knows.
+pub fn moved_out_before_paid(r: &Recipient, first_paid: YearMonth) -> Option<Problem> {
+    let moved = r.transfer.as_ref()?.moved_out?;
+    (moved < first_paid).then(|| {
+        Problem::new(
+            "TRANSFER_BEFORE_PAID",
+            format!(
+                "{}（{}）的迁出年月早于台账中本县第一次为其发放的所属期（{first_paid}），本县尚未发放就已迁出",
+                r.name, r.id
+            ),
+        )
+        .at(r.location.to_location().with_column("迁出年月"))
+        .value(moved.to_string())
+        .hint("请核对迁出年月：迁出年月应是本县开始发放以后的月份。")
+    })
 }
 
 /// Whether this county pays `r` for `month`: the transfer rule (a month another county pays is not this one's,
