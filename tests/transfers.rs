@@ -231,7 +231,13 @@ fn another_month_rule_from_the_config() {
         &["pay", "--month", "2024-09", "--roster", "roster.csv", "--standards", "standards.csv", "--out", "o"],
     );
     assert_eq!(r.code, 4, "{}", r.stderr);
-    assert!(r.stderr.contains("第2行"), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "错误：配置文件 {} 有误：第2行：不能取值“next-year”（可用：next-january、next-month、same-month）\n",
+            d.join("youfu.toml").display()
+        )
+    );
     assert!(!d.join("o").exists());
 }
 
