@@ -83,7 +83,7 @@ pub fn history(
 }
 
 /// Rule 10's check against the ledger: every person the roster marks 迁出 was paid by this county before the
-/// month they left (`eligibility::moved_out_before_paid`), judged by their earliest committed 正常 or 补发 line.
+/// month they left (`transfer::moved_out_before_paid`), judged by their earliest committed 正常 or 补发 line.
 /// Only a first payment after the ledger's first committed month (`first_committed`) shows when the county began
 /// paying them: one in that month, or none, may continue payments made before the ledger was kept. One look-up per
 /// person marked 迁出, by the index on (所属期, 身份证号): a handful a month.
@@ -102,7 +102,7 @@ pub fn check_moved_out(
             .map(|l| l.period)
             .min()
             .filter(|&f| f > ledger_start);
-        if let Some(p) = first.and_then(|f| crate::compute::eligibility::moved_out_before_paid(r, f)) {
+        if let Some(p) = first.and_then(|f| crate::compute::transfer::moved_out_before_paid(r, f)) {
             problems.push(p);
         }
     }

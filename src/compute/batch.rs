@@ -3,12 +3,13 @@
 //! the whole month: nothing is paid on a guess.
 
 use super::amount::{self, Calculation};
-use super::eligibility::{NotPaid, eligible_under};
+use super::eligibility::NotPaid;
 use super::exception::ExceptionKind;
 use super::funeral;
 use super::paid::Compared;
 use super::rules::RoundingPolicy;
 use super::standards::{Matcher, Selection, StandardTable};
+use super::transfer::eligible_under;
 use crate::domain::money::{RoundingMode, format_yuan, round_fen};
 use crate::domain::{Problem, Problems, Recipient, YearMonth};
 use rust_decimal::Decimal;

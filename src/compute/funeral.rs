@@ -42,7 +42,7 @@ pub fn funeral(
     }
     // After a 抚恤关系转移 the 丧葬补助 is paid by the county that paid the death month (rule 10); the person is
     // listed with the transfer reason already.
-    if super::eligibility::payer(r, death_month, rules.transfer) != super::eligibility::Payer::Here {
+    if super::transfer::payer(r, death_month, rules.transfer) != super::transfer::Payer::Here {
         return Ok(Outcome::None);
     }
     let first = history.first_committed.unwrap_or(month);
