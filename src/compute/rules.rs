@@ -57,8 +57,8 @@ impl TransferRule {
     /// The rule in words, for `explain` and the exceptions.
     pub fn describe(self) -> &'static str {
         match self.new_county_pays_from {
-            TransferStart::NextJanuary => "迁出当年由原发放地发放，次年1月起由迁入地发放（伤残抚恤管理办法第二十三条）",
-            TransferStart::NextMonth => "迁移当月由原发放地发放，次月起由迁入地发放（本地配置）",
+            TransferStart::NextJanuary => "迁出当年由迁出地发放，次年1月起由迁入地发放（伤残抚恤管理办法第二十三条）",
+            TransferStart::NextMonth => "迁移当月由迁出地发放，次月起由迁入地发放（本地配置）",
             TransferStart::SameMonth => "自迁移当月起由迁入地发放（本地配置）",
         }
     }
