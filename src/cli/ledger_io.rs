@@ -98,7 +98,7 @@ pub fn check_moved_out(
         let first = ledger
             .lines_for(r.id.as_str(), None)?
             .iter()
-            .filter(|l| matches!(l.kind, LineKind::Regular | LineKind::Arrears))
+            .filter(|l| matches!(l.kind, PaymentKind::Regular | PaymentKind::Arrears))
             .map(|l| l.period)
             .min()
             .filter(|&f| f > ledger_start);
