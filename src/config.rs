@@ -1,11 +1,11 @@
 //! youfu.toml: everything a locality decides (county name, rounding policy, bank-file layout, output names,
 //! extra 类别). Embedded defaults apply when no file is given; an unknown key is an error, never ignored.
-//! The sections the pure core applies (`[rounding]`, `[funeral]`, `[confirmation]`, `[deadline]`) are read
+//! The sections the pure core applies (`[rounding]`, `[funeral]`, `[confirmation]`, `[deadline]`, `[transfer]`) are read
 //! straight into the core's own rule types (compute::rules, calendar): config maps the file, the core owns the rules.
 
 use crate::calendar::DeadlineRule;
 use crate::compute::eligibility::ConfirmationRule;
-use crate::compute::rules::{FuneralRule, Rounding, Rules};
+use crate::compute::rules::{FuneralRule, Rounding, Rules, TransferRule};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -44,6 +44,8 @@ pub struct Config {
     pub funeral: FuneralRule,
     /// 年度确认: off unless this section is present.
     pub confirmation: Option<ConfirmationRule>,
+    /// 抚恤关系转移: from which month the new county pays (default: the January after the move).
+    pub transfer: TransferRule,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -161,12 +163,13 @@ impl Default for Config {
             returns: ReturnsConfig::default(),
             funeral: FuneralRule::default(),
             confirmation: None,
+            transfer: TransferRule::default(),
         }
     }
 }
 
-/// A youfu.toml the toml reader refused, for the officer: the line, and an unknown key in Chinese with the keys
-/// allowed there (serde's words, `unknown field \`x\`, expected one of …`, are English).
+/// A youfu.toml the toml reader refused, for the officer: the line, and an unknown key or value in Chinese with the
+/// keys or values allowed there (serde's words, `unknown field \`x\`, expected one of …`, are English).
 fn toml_error(text: &str, e: &toml::de::Error) -> String {
     let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
     let msg = e.message().trim();
@@ -185,7 +188,20 @@ fn toml_error(text: &str, e: &toml::de::Error) -> String {
                 format!("没有 {key} 这一项（这里可用：{allowed}）")
             }
         }
-        None => msg.to_string(),
+        None => match msg.strip_prefix("unknown variant `").and_then(|r| r.split_once('`')) {
+            // `unknown variant \`x\`, expected one of \`a\`, \`b\`` (or `expected \`a\` or \`b\``)
+            Some((value, rest)) => {
+                let allowed = rest
+                    .trim_start_matches(", ")
+                    .trim_start_matches("expected ")
+                    .trim_start_matches("one of ")
+                    .replace('`', "")
+                    .replace(", ", "、")
+                    .replace(" or ", "、");
+                format!("不能取值“{value}”（可用：{allowed}）")
+            }
+            None => msg.to_string(),
+        },
     };
     match line {
         Some(n) => format!("第{n}行：{msg}"),
@@ -359,6 +375,7 @@ impl Config {
             confirmation: self.confirmation.clone(),
             funeral: self.funeral.clone(),
             retry_same_account: self.returns.retry_same_account,
+            transfer: self.transfer,
         }
     }
 }
@@ -501,6 +518,21 @@ mod tests {
             e.starts_with("配置文件 youfu.toml 有误：第2行：没有 foo 这一项（这里可用：unit、county、county_code、"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn the_transfer_rule_is_mapped_into_the_core_and_an_unknown_one_refused() {
+        use crate::compute::rules::{TransferRule, TransferStart};
+        assert_eq!(Config::default().rules().transfer.new_county_pays_from, TransferStart::NextJanuary);
+        let c = Config::parse("[transfer]\nnew_county_pays_from = \"next-month\"\n", "y").unwrap();
+        assert_eq!(c.rules().transfer, TransferRule { new_county_pays_from: TransferStart::NextMonth });
+        let e = Config::parse("[transfer]\nnew_county_pays_from = \"next-year\"\n", "youfu.toml").unwrap_err();
+        assert_eq!(
+            e,
+            "配置文件 youfu.toml 有误：第2行：不能取值“next-year”（可用：next-january、next-month、same-month）"
+        );
+        let e = Config::parse("[rounding]\npolicy = \"yearly\"\n", "youfu.toml").unwrap_err();
+        assert_eq!(e, "配置文件 youfu.toml 有误：第2行：不能取值“yearly”（可用：monthly、year-end）");
     }
 
     #[test]

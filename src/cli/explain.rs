@@ -6,11 +6,12 @@ use super::{Cli, Failure, ledger_io, load};
 use crate::compute::StandardTable;
 use crate::compute::batch::{History, MonthBatch, compute_month};
 use crate::compute::funeral;
-use crate::compute::rules::RoundingPolicy;
+use crate::compute::rules::{RoundingPolicy, TransferRule};
+use crate::compute::transfer::Payer;
 use crate::config::Config;
 use crate::domain::PaymentKind;
 use crate::domain::money::{RoundingMode, format_yuan, from_fen, yuan_text};
-use crate::domain::{Recipient, YearMonth};
+use crate::domain::{Recipient, Transfer, YearMonth};
 use crate::ledger::PaidLine;
 use clap::Args as ClapArgs;
 use rust_decimal::Decimal;
@@ -38,6 +39,45 @@ fn mode_label(m: RoundingMode) -> &'static str {
         RoundingMode::HalfEven => "银行家舍入到分",
         RoundingMode::Down => "舍去分以下",
     }
+}
+
+/// The 抚恤关系转移 lines of `explain`: the move, the rule, and who pays which months (from the rule: the ledger
+/// of another county is not this one's to read), with the JSON of the same.
+fn transfer_lines(t: &Transfer, month: YearMonth, payer: Payer, rule: TransferRule) -> (String, serde_json::Value) {
+    let mut out = String::new();
+    let from = t.moved_from.as_deref().unwrap_or("原发放地");
+    let mut spans = Vec::new();
+    if let Some(inn) = t.moved_in {
+        let h = rule.handover(inn);
+        writeln!(out, "抚恤关系转移：{inn} 自{from}迁入").unwrap();
+        spans.push(format!("{} 及以前由原发放地（{from}）发放", h.prev()));
+        spans.push(format!("{h} 起由本县发放"));
+    }
+    if let Some(moved) = t.moved_out {
+        let h = rule.handover(moved);
+        writeln!(out, "抚恤关系转移：{moved} 迁出").unwrap();
+        if t.moved_in.is_none() {
+            spans.push(format!("{} 及以前由本县发放", h.prev()));
+        }
+        spans.push(format!("{h} 起由迁入地发放"));
+    }
+    writeln!(out, "  转移规则：{}", rule.describe()).unwrap();
+    writeln!(out, "  发放地：{}", spans.join("，")).unwrap();
+    let who = match payer {
+        Payer::OldCounty => format!("原发放地（{from}）"),
+        p => p.label().to_string(),
+    };
+    writeln!(out, "  本月（{month}）由{who}发放").unwrap();
+    let j = json!({
+        "moved_out": t.moved_out.map(|m| m.to_string()),
+        "moved_in": t.moved_in.map(|m| m.to_string()),
+        "moved_from": t.moved_from.as_deref(),
+        // This county's first and last months under the rule.
+        "here_from": t.moved_in.map(|m| rule.handover(m).to_string()),
+        "here_until": t.moved_out.map(|m| rule.handover(m).prev().to_string()),
+        "rule": rule.describe(),
+    });
+    (out, j)
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
@@ -69,6 +109,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     } else {
         writeln!(out, "资格：{}", not_paid.join("；")).unwrap();
     }
+    let rules = config.rules();
+    let payer = crate::compute::transfer::payer(r, month, rules.transfer);
+    let mut json_transfer = serde_json::Value::Null;
+    if let Some(t) = &r.transfer {
+        let (lines, j) = transfer_lines(t, month, payer, rules.transfer);
+        out.push_str(&lines);
+        json_transfer = j;
+    }
     let items = items_of(&owed, &paid);
     let mut json_items = Vec::new();
     for item in &items {
@@ -92,7 +140,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     if args.json {
         let v = json!({
             "id": r.id.as_str(), "name": r.name, "category": r.category, "month": month.to_string(),
-            "eligible": not_paid.is_empty(), "reasons": not_paid, "items": json_items,
+            "eligible": not_paid.is_empty(), "reasons": not_paid, "payer": payer.label(),
+            "transfer": json_transfer, "items": json_items,
         });
         println!("{}", serde_json::to_string_pretty(&v).expect("plain data"));
     } else {

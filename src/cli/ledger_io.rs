@@ -82,6 +82,33 @@ pub fn history(
     Ok(History { first_committed, arrears_months, paid, funeral_paid, returned })
 }
 
+/// Rule 10's check against the ledger: every person the roster marks 迁出 was paid by this county before the
+/// month they left (`transfer::moved_out_before_paid`), judged by their earliest committed 正常 or 补发 line.
+/// Only a first payment after the ledger's first committed month (`first_committed`) shows when the county began
+/// paying them: one in that month, or none, may continue payments made before the ledger was kept. One look-up per
+/// person marked 迁出, by the index on (所属期, 身份证号): a handful a month.
+pub fn check_moved_out(
+    ledger: &dyn LedgerStore,
+    roster: &[Recipient],
+    first_committed: Option<YearMonth>,
+) -> Result<(), super::Failure> {
+    let Some(ledger_start) = first_committed else { return Ok(()) };
+    let mut problems = crate::domain::Problems::default();
+    for r in roster.iter().filter(|r| r.transfer.as_ref().is_some_and(|t| t.moved_out.is_some())) {
+        let first = ledger
+            .lines_for(r.id.as_str(), None)?
+            .iter()
+            .filter(|l| matches!(l.kind, PaymentKind::Regular | PaymentKind::Arrears))
+            .map(|l| l.period)
+            .min()
+            .filter(|&f| f > ledger_start);
+        if let Some(p) = first.and_then(|f| crate::compute::transfer::moved_out_before_paid(r, f)) {
+            problems.push(p);
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(super::Failure::Data(problems)) }
+}
+
 /// One input file as recorded with a draft.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct InputRecord {

@@ -127,6 +127,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         return Err(Failure::Ledger(LedgerError::already_committed(&ledger_path, b)));
     }
     let history = ledger_io::history(&*ledger, month, ledger_io::lookback_start(month, config), &roster)?;
+    ledger_io::check_moved_out(&*ledger, &roster, history.first_committed)?;
     t.phase("ledger history");
     let (batch, warnings) = pay_schedule::compute_while_checking_accounts(
         || compute_month(month, &roster, &table, &config.rules(), &history),

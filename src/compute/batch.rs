@@ -3,12 +3,13 @@
 //! the whole month: nothing is paid on a guess.
 
 use super::amount::{self, Calculation};
-use super::eligibility::{NotPaid, eligible};
+use super::eligibility::NotPaid;
 use super::exception::ExceptionKind;
 use super::funeral;
 use super::paid::Compared;
 use super::rules::RoundingPolicy;
 use super::standards::{Matcher, Selection, StandardTable};
+use super::transfer::eligible_under;
 use crate::domain::money::{RoundingMode, format_yuan, round_fen};
 use crate::domain::{Problem, Problems, Recipient, YearMonth};
 use rust_decimal::Decimal;
@@ -156,7 +157,7 @@ fn amount_for(
     let mut months = 0;
     let first = YearMonth::new(month.year(), 1).expect("January");
     for m in first.through(month) {
-        if eligible(r, m, rules.confirmation.as_ref()).is_err() {
+        if eligible_under(r, m, rules).is_err() {
             continue;
         }
         let Owed::Amount(j, c) = owed(table, r, item, rows, m, rounding.mode)? else {
@@ -206,7 +207,7 @@ fn entitlement(
     calcs: &mut Calcs,
     problems: &mut Problems,
 ) -> Result<Vec<Payment>, NotPaid> {
-    eligible(r, month, rules.confirmation.as_ref())?;
+    eligible_under(r, month, rules)?;
     let mut lines = Vec::new();
     for (item, rows) in items {
         match amount_for(table, r, item, rows, month, rules) {
@@ -915,5 +916,114 @@ mod tests {
             ]
         );
         assert_eq!(b.total(), dec!(35556.68)); // 4 × 8889.17
+    }
+
+    /// 抚恤关系转移 in July 2024 under the default rule (办法 第二十三条): the new county's batches list the person
+    /// as 迁入待接续 and pay nothing until January; 补发 for the old county's months is never the new one's.
+    #[test]
+    fn a_person_moved_in_is_paid_from_january_and_never_for_the_old_countys_months() {
+        let mut moved_in = first_class();
+        moved_in.transfer = Some(Box::new(crate::domain::Transfer {
+            moved_out: None,
+            moved_in: Some(ym("2024-07")),
+            moved_from: Some("示例甲县".into()),
+        }));
+        let roster = [moved_in, person(6, ID2, "残疾军人", &[("等级", "一级"), ("性质", "因战"), ("城乡", "城镇")])];
+        let rules = Rules::default();
+        for m in ["2024-08", "2024-12"] {
+            let b = compute_month(ym(m), &roster, &table(), &rules, &History::default()).unwrap();
+            // only the other person: 106670 / 12 = 8889.17
+            assert_eq!(b.payments.iter().map(|p| (p.recipient, p.amount)).collect::<Vec<_>>(), [(1, dec!(8889.17))]);
+            assert_eq!(b.exceptions.len(), 1);
+            assert_eq!((b.exceptions[0].recipient, b.exceptions[0].kind), (0, ExceptionKind::TransferPending));
+            assert_eq!(
+                b.exceptions[0].reason,
+                "2024-07自示例甲县迁入，2024-12及以前由原发放地发放，本县自2025-01起发放"
+            );
+            // not owed here, so not counted against 足额
+            assert_eq!(b.entitled, dec!(8889.17));
+        }
+        // January 2025, with Aug–Dec 2024 committed (the other person paid in each): the moved person is paid
+        // 8889.17 for January and nothing for 2024 (no 补发: those months are the old county's).
+        let months: Vec<YearMonth> = ym("2024-08").through(ym("2024-12")).collect();
+        let lines: Vec<(&str, &str, String, Decimal)> =
+            months.iter().map(|m| (ID2, "残疾抚恤金", m.to_string(), dec!(8889.17))).collect();
+        let lines: Vec<(&str, &str, &str, Decimal)> =
+            lines.iter().map(|(a, b, m, d)| (*a, *b, m.as_str(), *d)).collect();
+        let history = History {
+            first_committed: Some(ym("2024-08")),
+            arrears_months: months.clone(),
+            paid: paid(&roster, &months, &lines),
+            ..History::default()
+        };
+        let b = compute_month(ym("2025-01"), &roster, &table(), &rules, &history).unwrap();
+        let got: Vec<_> = b.payments.iter().map(|p| (p.recipient, p.kind, p.period.to_string(), p.amount)).collect();
+        assert_eq!(
+            got,
+            [
+                (0, PaymentKind::Regular, "2025-01".into(), dec!(8889.17)),
+                (1, PaymentKind::Regular, "2025-01".into(), dec!(8889.17))
+            ]
+        );
+        assert!(b.exceptions.is_empty() && b.recoveries.is_empty());
+    }
+
+    #[test]
+    fn a_month_the_new_county_paid_against_the_rule_is_listed_for_recovery() {
+        // The new county paid August 2024 before its roster carried the 迁入 columns; now it knows.
+        let mut r = first_class();
+        r.transfer = Some(Box::new(crate::domain::Transfer {
+            moved_out: None,
+            moved_in: Some(ym("2024-07")),
+            moved_from: Some("示例甲县".into()),
+        }));
+        let months = [ym("2024-08")];
+        let history = History {
+            first_committed: Some(ym("2024-08")),
+            arrears_months: months.to_vec(),
+            paid: paid(std::slice::from_ref(&r), &months, &[(ID1, "残疾抚恤金", "2024-08", dec!(8889.17))]),
+            ..History::default()
+        };
+        let b = compute_month(ym("2024-09"), &[r], &table(), &Rules::default(), &history).unwrap();
+        assert!(b.payments.is_empty());
+        let rec: Vec<_> = b.recoveries.iter().map(|x| (x.period.to_string(), x.entitled, x.paid, x.overpaid)).collect();
+        assert_eq!(rec, [("2024-08".to_string(), dec!(0), dec!(8889.17), dec!(8889.17))]);
+    }
+
+    #[test]
+    fn the_old_county_pays_the_rest_of_the_year_and_year_end_counts_its_months_only() {
+        let mut r = first_class();
+        r.status = Status::MovedOut;
+        r.transfer = Some(Box::new(crate::domain::Transfer {
+            moved_out: Some(ym("2024-07")),
+            moved_in: None,
+            moved_from: None,
+        }));
+        let rules = Rules::default();
+        let dec_b =
+            compute_month(ym("2024-12"), std::slice::from_ref(&r), &table(), &rules, &History::default()).unwrap();
+        assert_eq!(dec_b.total(), dec!(8889.17));
+        let jan =
+            compute_month(ym("2025-01"), std::slice::from_ref(&r), &table(), &rules, &History::default()).unwrap();
+        assert!(jan.payments.is_empty());
+        assert_eq!(jan.exceptions[0].kind, ExceptionKind::MovedOut);
+        // The new county under "next-month" with the year-end policy: it pays Aug–Dec 2024, five months.
+        // Exact: 106670 × 5 / 12 = 44445.833… → 44445.83; Aug–Nov 4 × 8889.17 = 35556.68; December 8889.15.
+        let mut b = first_class();
+        b.transfer = Some(Box::new(crate::domain::Transfer {
+            moved_out: None,
+            moved_in: Some(ym("2024-07")),
+            moved_from: Some("示例甲县".into()),
+        }));
+        let rules = Rules {
+            transfer: crate::compute::rules::TransferRule {
+                new_county_pays_from: crate::compute::rules::TransferStart::NextMonth,
+            },
+            ..year_end()
+        };
+        let d = compute_month(ym("2024-12"), &[b], &table(), &rules, &History::default()).unwrap();
+        assert_eq!(d.payments[0].amount, dec!(8889.15));
+        let s = d.payments[0].settlement.as_ref().unwrap();
+        assert_eq!((s.months, s.year_exact, s.other_months), (5, dec!(44445.83), dec!(35556.68)));
     }
 }

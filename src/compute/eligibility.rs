@@ -1,6 +1,7 @@
 //! Is a recipient paid for a 所属期, and if not, why (a reason printed next to the person, never a silent
 //! omission). Rule 4 of docs/domain.md: from 起发年月; through the month of death; not from 停发年月; not while
-//! suspended; and, when configured, not while the 年度确认 is overdue (rule 9: 伤残抚恤管理办法 第25条).
+//! suspended; and, when configured, not while the 年度确认 is overdue (rule 9: 伤残抚恤管理办法 第25条). The
+//! reasons include those of a 抚恤关系转移 (rule 10), which `transfer` decides.
 
 use super::exception::ExceptionKind;
 use crate::domain::{Recipient, Status, YearMonth};
@@ -75,6 +76,17 @@ pub enum NotPaid {
         from: YearMonth,
         late_confirmation: Option<NaiveDate>,
     },
+    /// 迁出 in `moved`: the new county pays from `handover`.
+    MovedOut {
+        moved: YearMonth,
+        handover: YearMonth,
+    },
+    /// 迁入 in `moved` from `from` (原发放地): the old county pays the months before `starts`.
+    TransferPending {
+        moved: YearMonth,
+        from: Box<str>,
+        starts: YearMonth,
+    },
 }
 
 impl NotPaid {
@@ -86,6 +98,8 @@ impl NotPaid {
             NotPaid::Stopped(_) => ExceptionKind::Stopped,
             NotPaid::Suspended(_) => ExceptionKind::Suspended,
             NotPaid::Unconfirmed { .. } => ExceptionKind::Unconfirmed,
+            NotPaid::MovedOut { .. } => ExceptionKind::MovedOut,
+            NotPaid::TransferPending { .. } => ExceptionKind::TransferPending,
         }
     }
 
@@ -104,6 +118,12 @@ impl NotPaid {
                 "{year}年度确认逾期（{d}确认），{from}至{}暂停发放，次月恢复，暂停期间不予补发",
                 YearMonth::of(*d)
             ),
+            NotPaid::MovedOut { moved, handover } => {
+                format!("已于{moved}迁出，本县发放至{}止，自{handover}起由迁入地发放", handover.prev())
+            }
+            NotPaid::TransferPending { moved, from, starts } => {
+                format!("{moved}自{from}迁入，{}及以前由原发放地发放，本县自{starts}起发放", starts.prev())
+            }
         }
     }
 }
@@ -126,7 +146,7 @@ pub fn eligible(r: &Recipient, month: YearMonth, confirmation: Option<&Confirmat
             Some(s) if month < s => {}
             s => return Err(NotPaid::Stopped(s)),
         },
-        Status::Normal | Status::Deceased => {
+        Status::Normal | Status::Deceased | Status::MovedOut => {
             if let Some(s) = r.stop_month
                 && month >= s
             {

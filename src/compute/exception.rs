@@ -33,11 +33,16 @@ pub enum ExceptionKind {
     ReturnedNoAccount,
     /// Died after the bank returned a transfer: re-issued to the account the roster now gives (the heir's).
     ReissueAfterDeath,
+    /// 迁出: the county the 抚恤关系 moved to pays this month (rule 10).
+    MovedOut,
+    /// 迁入待接续: moved in, but the county of origin still pays this month (rule 10); listed with the month
+    /// this county's payments start.
+    TransferPending,
 }
 
 impl ExceptionKind {
     /// Every kind, in the order above.
-    pub const ALL: [ExceptionKind; 13] = [
+    pub const ALL: [ExceptionKind; 15] = [
         ExceptionKind::NotStarted,
         ExceptionKind::Deceased,
         ExceptionKind::Stopped,
@@ -51,6 +56,8 @@ impl ExceptionKind {
         ExceptionKind::ReturnedAccountUnchanged,
         ExceptionKind::ReturnedNoAccount,
         ExceptionKind::ReissueAfterDeath,
+        ExceptionKind::MovedOut,
+        ExceptionKind::TransferPending,
     ];
 
     /// Stable UPPER_SNAKE code for scripts (unchanged since exceptions.csv first carried it).
@@ -69,6 +76,8 @@ impl ExceptionKind {
             ExceptionKind::ReturnedAccountUnchanged => "RETURNED_ACCOUNT_UNCHANGED",
             ExceptionKind::ReturnedNoAccount => "RETURNED_NO_ACCOUNT",
             ExceptionKind::ReissueAfterDeath => "REISSUE_AFTER_DEATH",
+            ExceptionKind::MovedOut => "MOVED_OUT",
+            ExceptionKind::TransferPending => "TRANSFER_PENDING",
         }
     }
 
@@ -88,6 +97,8 @@ impl ExceptionKind {
             ExceptionKind::ReturnedAccountUnchanged => "银行退回，账号未更正",
             ExceptionKind::ReturnedNoAccount => "银行退回，缺少银行账号",
             ExceptionKind::ReissueAfterDeath => "退回后死亡，向继承人账号重发",
+            ExceptionKind::MovedOut => "已迁出",
+            ExceptionKind::TransferPending => "迁入待接续",
         }
     }
 
@@ -117,7 +128,7 @@ mod tests {
     fn every_kind_has_its_own_code_and_a_chinese_label() {
         let codes: std::collections::BTreeSet<_> = ExceptionKind::ALL.iter().map(|k| k.code()).collect();
         let labels: std::collections::BTreeSet<_> = ExceptionKind::ALL.iter().map(|k| k.label()).collect();
-        assert_eq!((codes.len(), labels.len()), (13, 13));
+        assert_eq!((codes.len(), labels.len()), (15, 15));
         for k in ExceptionKind::ALL {
             assert!(k.code().bytes().all(|b| b.is_ascii_uppercase() || b == b'_'), "{k:?}");
             assert!(k.label().chars().all(|c| !c.is_ascii()), "{k:?}: {}", k.label());

@@ -40,6 +40,11 @@ pub fn funeral(
     if death_month >= month || history.funeral_paid.contains(r.id.as_str()) {
         return Ok(Outcome::None);
     }
+    // After a 抚恤关系转移 the 丧葬补助 is paid by the county that paid the death month (rule 10); the person is
+    // listed with the transfer reason already.
+    if super::transfer::payer(r, death_month, rules.transfer) != super::transfer::Payer::Here {
+        return Ok(Outcome::None);
+    }
     let first = history.first_committed.unwrap_or(month);
     if death_month < first {
         return Ok(Outcome::Listed(Exception {

@@ -15,6 +15,7 @@ pub mod returns;
 pub mod rules;
 pub mod standards;
 pub mod summary;
+pub mod transfer;
 
 pub use batch::compute_month;
 pub use exception::ExceptionKind;

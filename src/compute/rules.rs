@@ -1,10 +1,11 @@
-//! The rules of a run, as the pure core applies them: how amounts are rounded, 年度确认, 丧葬补助 months. They
+//! The rules of a run, as the pure core applies them: how amounts are rounded, 年度确认, 丧葬补助 months, and
+//! from which month the new county pays after a 抚恤关系转移. They
 //! are also the shape of their youfu.toml sections (serde), so `config` reads the file straight into them and
 //! the core never imports `config`.
 
 use super::eligibility::ConfirmationRule;
-use crate::domain::Recipient;
 use crate::domain::money::RoundingMode;
+use crate::domain::{Recipient, YearMonth};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -17,6 +18,50 @@ pub struct Rules {
     pub funeral: FuneralRule,
     /// `[returns] retry_same_account`: re-issue a returned line once into the same account.
     pub retry_same_account: bool,
+    /// 抚恤关系转移: who pays which month (`[transfer]`).
+    pub transfer: TransferRule,
+}
+
+/// 抚恤关系转移 (rule 10 of docs/domain.md): from which month the county the 抚恤关系 moved to pays; the county it
+/// left pays every month before that one. youfu.toml's `[transfer]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TransferRule {
+    pub new_county_pays_from: TransferStart,
+}
+
+/// The first month the new county pays, counted from the month of the move (迁出年月 / 迁入年月).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TransferStart {
+    /// 伤残抚恤管理办法 第二十三条: the old county pays the rest of the year of the move, the new one from the next
+    /// January (a move in 2024-07: the old county pays through 2024-12, the new one from 2025-01).
+    #[default]
+    NextJanuary,
+    /// The new county pays from the month after the move (the old one pays the month of the move).
+    NextMonth,
+    /// The new county pays from the month of the move itself.
+    SameMonth,
+}
+
+impl TransferRule {
+    /// The first month the new county pays for a move in `moved`; every month before it is the old county's.
+    pub fn handover(self, moved: YearMonth) -> YearMonth {
+        match self.new_county_pays_from {
+            TransferStart::NextJanuary => YearMonth::new(moved.year() + 1, 1).unwrap_or(moved),
+            TransferStart::NextMonth => moved.next(),
+            TransferStart::SameMonth => moved,
+        }
+    }
+
+    /// The rule in words, for `explain` and the exceptions.
+    pub fn describe(self) -> &'static str {
+        match self.new_county_pays_from {
+            TransferStart::NextJanuary => "迁出当年由迁出地发放，次年1月起由迁入地发放（伤残抚恤管理办法第二十三条）",
+            TransferStart::NextMonth => "迁移当月由迁出地发放，次月起由迁入地发放（本地配置）",
+            TransferStart::SameMonth => "自迁移当月起由迁入地发放（本地配置）",
+        }
+    }
 }
 
 /// Rounding settings of a run: youfu.toml's `[rounding]`.

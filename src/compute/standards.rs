@@ -383,6 +383,7 @@ pub(crate) mod tests {
             account: "6217000000000000001".into(),
             item: None,
             funeral_months: None,
+            transfer: None,
         }
     }
 

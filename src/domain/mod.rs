@@ -21,5 +21,5 @@ pub use location::{Location, Problem, Problems};
 pub use month::YearMonth;
 pub use paid_line::PaidLine;
 pub use payment_kind::PaymentKind;
-pub use recipient::{Recipient, Status};
+pub use recipient::{Recipient, Status, Transfer};
 pub use standard::{Standard, Unit};

@@ -18,6 +18,21 @@ pub enum Status {
     Stopped,
     /// 死亡: paid through the month of 死亡日期.
     Deceased,
+    /// 迁出: the 抚恤关系 moved to another county in 迁出年月 (`Transfer::moved_out`); paid until the new place
+    /// takes over under the transfer rule (`compute::transfer`).
+    MovedOut,
+}
+
+/// 抚恤关系转移 columns of a row (docs/domain.md rule 10). Boxed in `Recipient` because few people carry it: one
+/// pointer a person, not three fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Transfer {
+    /// 迁出年月 (this county's roster, 状态 迁出): the month the 抚恤关系 left.
+    pub moved_out: Option<YearMonth>,
+    /// 迁入年月 (the new county's roster): the month the 抚恤关系 arrived.
+    pub moved_in: Option<YearMonth>,
+    /// 原发放地: the county that paid before the move (required with 迁入年月), as written.
+    pub moved_from: Option<Box<str>>,
 }
 
 /// A roster row's place: as a `Location`, but the file and sheet names are shared by the whole roster (a
@@ -93,6 +108,8 @@ pub struct Recipient {
     pub item: Option<String>,
     /// 丧葬补助月数 override for this person.
     pub funeral_months: Option<u32>,
+    /// 迁出年月, 迁入年月, 原发放地, when the row has any of them.
+    pub transfer: Option<Box<Transfer>>,
 }
 
 impl Recipient {

@@ -10,7 +10,7 @@ use super::columns::{Column, HEADER_SCAN_ROWS, Header};
 use super::fields::{ColumnName, NotData, RowShape, RowView, empty_table, unfit_cells};
 use super::sheet::{Part, Row, RowReader, Table};
 use crate::domain::recipient::{AttrNames, AttrsBuilder, RowLocation, kept_in_field};
-use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status};
+use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status, Transfer, YearMonth};
 use rust_decimal::Decimal;
 use std::collections::hash_map::Entry as Entry_;
 use std::collections::{HashMap, HashSet};
@@ -100,6 +100,7 @@ pub(super) fn status<'a>(
     };
     match &*typed {
         "" if death_date_given => Ok(Status::Deceased),
+        "" if !view.is_blank("迁出年月") => Ok(Status::MovedOut),
         "" => Ok(Status::Normal),
         "正常" | "正常发放" if death_date_given => Err(view
             .problem("BAD_STATUS", "状态", "状态为“正常”，但填有死亡日期")
@@ -114,10 +115,75 @@ pub(super) fn status<'a>(
         }
         "停发" | "终止" | "停止发放" => Ok(Status::Stopped),
         "死亡" | "去世" | "已故" => deceased(),
+        "迁出" | "已迁出" | "转出" => Ok(Status::MovedOut),
         _ => Err(view
             .problem("BAD_STATUS", "状态", "状态无法识别")
-            .hint("可填：正常、暂停（或中止）、停发（或终止）、死亡（或去世、已故）；留空表示正常。")),
+            .hint("可填：正常、暂停（或中止）、停发（或终止）、死亡（或去世、已故）、迁出（或转出）；留空表示正常。")),
     }
+}
+
+/// 迁出年月, 迁入年月 and 原发放地 (rule 10 of docs/domain.md), checked against each other, the 状态 and the
+/// 起发年月. `None` when the row has none of them. The months are read (and a malformed one refused) by the caller.
+fn transfer(
+    view: &RowView,
+    f: &RosterFields,
+    status: &Status,
+    start: Option<YearMonth>,
+    moved_out: Option<YearMonth>,
+    moved_in: Option<YearMonth>,
+) -> Result<Option<Box<Transfer>>, Problem> {
+    let from = view.text_ref(f.moved_from);
+    match (status, moved_out) {
+        (Status::MovedOut, None) => {
+            let at = if f.moved_out.column.is_some() { f.moved_out } else { f.status };
+            return Err(view
+                .problem("MISSING_MOVE_OUT_MONTH", at, "状态为“迁出”，但没有填写迁出年月")
+                .hint("请填写迁出年月（抚恤关系迁出的月份）：本县据此确定发放到哪个月为止。"));
+        }
+        (Status::Normal, Some(_)) => {
+            return Err(view
+                .problem("BAD_STATUS", f.status, "状态为“正常”，但填有迁出年月")
+                .hint("抚恤关系已迁出的，请将状态改为“迁出”；如迁出年月填错，请删除。"));
+        }
+        _ => {}
+    }
+    if let (Some(out), Some(start)) = (moved_out, start)
+        && out < start
+    {
+        return Err(view
+            .problem(
+                "TRANSFER_BEFORE_START",
+                f.moved_out,
+                format!("迁出年月早于起发年月（{start}），本县尚未发放就已迁出"),
+            )
+            .hint("请核对迁出年月和起发年月：迁出年月应是本县开始发放以后的月份。"));
+    }
+    if let (Some(out), Some(inn)) = (moved_out, moved_in)
+        && out < inn
+    {
+        return Err(view
+            .problem("TRANSFER_OUT_BEFORE_IN", f.moved_out, format!("迁出年月早于迁入年月（{inn}）"))
+            .hint("请核对迁入年月和迁出年月。"));
+    }
+    match (moved_in, from.is_empty()) {
+        (Some(_), true) => {
+            let at = if f.moved_from.column.is_some() { f.moved_from } else { f.moved_in };
+            return Err(view
+                .problem("MISSING_MOVED_FROM", at, "填有迁入年月，但没有填写原发放地")
+                .hint("请填写原发放地（抚恤关系迁出的县（市、区）），迁入后的头几个月由原发放地发放。"));
+        }
+        (None, false) => {
+            return Err(view
+                .problem("MISSING_MOVE_IN_MONTH", f.moved_in, "填有原发放地，但没有填写迁入年月")
+                .hint("请填写迁入年月（抚恤关系迁入本县的月份），本县据此确定从哪个月起发放。"));
+        }
+        _ => {}
+    }
+    if moved_out.is_none() && moved_in.is_none() {
+        return Ok(None);
+    }
+    let moved_from = (!from.is_empty()).then(|| Box::from(&*from));
+    Ok(Some(Box::new(Transfer { moved_out, moved_in, moved_from })))
 }
 
 /// What every row of one roster shares: its columns in the order `Recipient.attrs` keeps them.
@@ -232,6 +298,9 @@ struct RosterFields<'h> {
     item: Field<'h>,
     town: Field<'h>,
     bank: Field<'h>,
+    moved_out: Field<'h>,
+    moved_in: Field<'h>,
+    moved_from: Field<'h>,
     /// Kept as written (not in `ROSTER_COLUMNS`), only their year checked.
     enlisted: Field<'h>,
     discharged: Field<'h>,
@@ -257,6 +326,9 @@ impl<'h> RosterFields<'h> {
             item: f("项目"),
             town: f("乡镇"),
             bank: f("开户行"),
+            moved_out: f("迁出年月"),
+            moved_in: f("迁入年月"),
+            moved_from: f("原发放地"),
             enlisted: f("入伍时间"),
             discharged: f("退伍时间"),
         }
@@ -350,6 +422,12 @@ impl<'a> RowContext<'a> {
         let confirmed_on = take(view.date(f.confirmed_on), problems);
         let account = take(account(view, f.account), problems);
         let funeral_months = take(view.whole(f.funeral_months), problems);
+        let moved_out = take(view.month(f.moved_out), problems);
+        let moved_in = take(view.month(f.moved_in), problems);
+        let transfer = match (&status, start_month, moved_out, moved_in) {
+            (Some(st), Some(start), Some(out), Some(inn)) => take(transfer(view, f, st, start, out, inn), problems),
+            _ => None,
+        };
         take(view.year_in_range(f.enlisted), problems);
         take(view.year_in_range(f.discharged), problems);
         let item = view.text_ref(f.item);
@@ -403,6 +481,7 @@ impl<'a> RowContext<'a> {
                 account,
                 item: (!item.is_empty()).then(|| item.into_owned()),
                 funeral_months: funeral_months?,
+                transfer: transfer?,
             })
         })();
         out.recipients.extend(recipient);
@@ -981,7 +1060,7 @@ mod tests {
                     KNOWN.join("、")
                 ),
                 format!(
-                    "{at}第5行「状态」列：状态无法识别（值：“退休”）。可填：正常、暂停（或中止）、停发（或终止）、死亡（或去世、已故）；留空表示正常。 [BAD_STATUS]"
+                    "{at}第5行「状态」列：状态无法识别（值：“退休”）。可填：正常、暂停（或中止）、停发（或终止）、死亡（或去世、已故）、迁出（或转出）；留空表示正常。 [BAD_STATUS]"
                 ),
                 format!(
                     "{at}第5行「银行账号」列：银行账号只能由数字组成（值：“6228-4800”）。请核对账号，去掉其中的字母、横线等其他字符。 [ACCOUNT_INVALID]"
@@ -1035,6 +1114,49 @@ mod tests {
         assert_eq!(r[4].status, Status::Deceased);
         assert_eq!(r[4].death_date, date(2024, 2, 3));
         assert_eq!(r[4].funeral_months, Some(12));
+    }
+
+    #[test]
+    fn transfer_columns_and_their_refusals() {
+        let dir = TempDir::new().unwrap();
+        let csv = "姓名,身份证号,类别,起发年月,状态,迁出时间,迁入年月,原发放地\n\
+                   甲,519902196001010014,烈属,2010-03,迁出,2024年7月,,\n\
+                   乙,519902196001010313,烈属,,,202407,,\n\
+                   丙,519902196001010612,烈属,2010-03,,,2024-07,示例甲县\n\
+                   丁,519902196001010911,烈属,2010-03,转出,2024-05,2022-05,示例甲县\n\
+                   戊,51990219600101121X,烈属,,迁出,,,\n\
+                   己,519902196001011519,烈属,2024-09,迁出,2024-07,,\n\
+                   庚,519902196001011818,烈属,,,,2024-07,\n\
+                   辛,519902196001012116,烈属,,,,,示例甲县\n\
+                   壬,519902196001012415,烈属,,正常,2024-07,,\n\
+                   癸,519902196001012714,烈属,,迁出,2024年13月,,\n\
+                   子,519902196001013020,烈属,,迁出,2024-03,2024-05,示例甲县\n";
+        let path = file(&dir, "t.csv", csv.as_bytes());
+        let err = read_roster(&path, &Categories::default()).unwrap_err();
+        assert_eq!(
+            shown(&err, &path),
+            [
+                "F 第6行「迁出时间」列：状态为“迁出”，但没有填写迁出年月。请填写迁出年月（抚恤关系迁出的月份）：本县据此确定发放到哪个月为止。 [MISSING_MOVE_OUT_MONTH]",
+                "F 第7行「迁出时间」列：迁出年月早于起发年月（2024-09），本县尚未发放就已迁出（值：“2024-07”）。请核对迁出年月和起发年月：迁出年月应是本县开始发放以后的月份。 [TRANSFER_BEFORE_START]",
+                "F 第8行「原发放地」列：填有迁入年月，但没有填写原发放地。请填写原发放地（抚恤关系迁出的县（市、区）），迁入后的头几个月由原发放地发放。 [MISSING_MOVED_FROM]",
+                "F 第9行「迁入年月」列：填有原发放地，但没有填写迁入年月。请填写迁入年月（抚恤关系迁入本县的月份），本县据此确定从哪个月起发放。 [MISSING_MOVE_IN_MONTH]",
+                "F 第10行「状态」列：状态为“正常”，但填有迁出年月（值：“正常”）。抚恤关系已迁出的，请将状态改为“迁出”；如迁出年月填错，请删除。 [BAD_STATUS]",
+                "F 第11行「迁出时间」列：迁出年月无法识别为年月（值：“2024年13月”）。可写作 2024-01、2024/1、2024.01、2024年1月、202401，或完整日期（取其所在月份），或设置为日期格式的单元格。 [BAD_DATE]",
+                "F 第12行「迁出时间」列：迁出年月早于迁入年月（2024-05）（值：“2024-03”）。请核对迁入年月和迁出年月。 [TRANSFER_OUT_BEFORE_IN]",
+            ]
+        );
+        let ok = csv.lines().take(5).collect::<Vec<_>>().join("\n");
+        let path = file(&dir, "ok.csv", ok.as_bytes());
+        let r = read_roster(&path, &Categories::default()).unwrap();
+        let t = |i: usize| r[i].transfer.as_deref().map(|t| (t.moved_out, t.moved_in, t.moved_from.as_deref()));
+        assert_eq!((r[0].status.clone(), t(0)), (Status::MovedOut, Some((ym("2024-07"), None, None))));
+        // a blank 状态 with 迁出年月 is 迁出 (as a blank 状态 with 死亡日期 is 死亡)
+        assert_eq!((r[1].status.clone(), t(1)), (Status::MovedOut, Some((ym("2024-07"), None, None))));
+        assert_eq!((r[2].status.clone(), t(2)), (Status::Normal, Some((None, ym("2024-07"), Some("示例甲县")))));
+        assert_eq!(t(3), Some((ym("2024-05"), ym("2022-05"), Some("示例甲县"))));
+        // no transfer columns at all: nothing boxed
+        let plain = file(&dir, "p.csv", "姓名,身份证号,类别\n甲,519902196001010014,烈属\n".as_bytes());
+        assert!(read_roster(&plain, &Categories::default()).unwrap()[0].transfer.is_none());
     }
 
     #[test]
