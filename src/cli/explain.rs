@@ -5,10 +5,10 @@
 use super::{Cli, Failure, ledger_io, load};
 use crate::compute::StandardTable;
 use crate::compute::batch::{History, MonthBatch, compute_month};
-use crate::domain::PaymentKind;
 use crate::compute::funeral;
 use crate::compute::rules::RoundingPolicy;
 use crate::config::Config;
+use crate::domain::PaymentKind;
 use crate::domain::money::{RoundingMode, format_yuan, from_fen, yuan_text};
 use crate::domain::{Recipient, YearMonth};
 use crate::ledger::PaidLine;
