@@ -260,7 +260,7 @@ impl Draft<'_> {
     pub fn lines(&self) -> impl Iterator<Item = LineRef<'_>> + '_ {
         self.batch.payments.iter().zip(&self.formula_of).map(|(p, &f)| {
             let r = &self.roster[p.recipient];
-            let s = self.table.row(p.standard);
+            let s = self.table.row(p.standard as usize);
             LineRef {
                 id: r.id.as_str(),
                 name: &r.name,
@@ -270,11 +270,11 @@ impl Draft<'_> {
                 period: p.period,
                 kind: p.kind,
                 amount_fen: to_fen(p.amount).expect("amounts are whole 分"),
-                standard_row: p.reissue.as_ref().map_or(s.location.row, |r| r.standard_row),
-                standard_start: if p.reissue.is_some() { None } else { Some(s.start) },
-                basis: p.reissue.as_ref().map_or(&s.basis, |r| &r.basis),
+                standard_row: p.reissue().map_or(s.location.row, |r| r.standard_row),
+                standard_start: if p.reissue().is_some() { None } else { Some(s.start) },
+                basis: p.reissue().map_or(&s.basis, |r| &r.basis),
                 formula: &self.formulas[f as usize],
-                reissue_of: p.reissue.as_ref().map(|r| r.line_id),
+                reissue_of: p.reissue().map(|r| r.line_id),
             }
         })
     }
@@ -300,7 +300,7 @@ pub fn new_batch<'a>(
         .iter()
         .map(|p| {
             // The same text as `p.formula()`: a regular line without a year-end settlement is its calculation's.
-            if p.kind == PaymentKind::Regular && p.settlement.is_none() {
+            if p.kind == PaymentKind::Regular && p.settlement().is_none() {
                 *regular.entry(std::sync::Arc::as_ptr(&p.calc)).or_insert_with(|| {
                     formulas.push(p.calc.formula());
                     (formulas.len() - 1) as u32

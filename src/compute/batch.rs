@@ -17,16 +17,16 @@ use std::sync::Arc;
 
 // The batch's types are defined in `model` (a leaf `funeral` and `returns` can use too); batch is where callers
 // have found them.
-pub use super::model::{Exception, History, MonthBatch, Payment, Recovery, Reissue, YearEndSettlement};
+pub use super::model::{Exception, History, MonthBatch, Payment, Rare, Recovery, Reissue, YearEndSettlement};
 pub use super::rules::{Rounding, Rules};
 use crate::domain::PaymentKind;
 
 impl Payment {
     /// The 依据 shown beside the line: its standard row's, or for a 重发 the returned line's.
     pub fn basis<'a>(&'a self, table: &'a super::standards::StandardTable) -> &'a str {
-        match &self.reissue {
+        match self.reissue() {
             Some(r) => &r.basis,
-            None => &table.row(self.standard).basis,
+            None => &table.row(self.standard as usize).basis,
         }
     }
 
@@ -36,16 +36,16 @@ impl Payment {
             PaymentKind::Funeral => funeral::formula(self),
             PaymentKind::Reissue => {
                 let (month, reason) =
-                    self.reissue.as_ref().map(|r| (r.batch_month.to_string(), r.reason.as_str())).unwrap_or_default();
+                    self.reissue().map(|r| (r.batch_month.to_string(), r.reason.as_str())).unwrap_or_default();
                 format!("重发 {month} 批次被银行退回的 {} 款 {}（{reason}）", self.period, format_yuan(self.amount))
             }
             PaymentKind::Arrears => format!(
                 "按现行标准 {}，减已发 {} = {}",
                 self.calc.formula(),
-                format_yuan(self.paid_before.unwrap_or_default()),
+                format_yuan(self.paid_before().unwrap_or_default()),
                 format_yuan(self.amount)
             ),
-            PaymentKind::Regular => match &self.settlement {
+            PaymentKind::Regular => match self.settlement() {
                 Some(st) => format!(
                     "全年{}个月应发 {} − 其他月份已发 {} = {}（尾差在12月调整）",
                     st.months,
@@ -69,7 +69,7 @@ pub struct Formulas {
 impl Formulas {
     /// The same text as `p.formula()`.
     pub fn of(&mut self, p: &Payment) -> String {
-        if p.kind != PaymentKind::Regular || p.settlement.is_some() {
+        if p.kind != PaymentKind::Regular || p.settlement().is_some() {
             return p.formula();
         }
         if let Some(f) = self.regular.get(&*p.calc) {
@@ -216,12 +216,9 @@ fn entitlement(
                 period: month,
                 kind: PaymentKind::Regular,
                 amount,
-                standard,
+                standard: standard as u32,
                 calc: calcs.shared(calc),
-                settlement,
-                funeral_months: None,
-                paid_before: None,
-                reissue: None,
+                rare: settlement.map(|s| Box::new(Rare { settlement: Some(*s), ..Rare::default() })),
             }),
             Ok(None) => {}
             Err(p) => problems.push(p),
@@ -424,7 +421,8 @@ fn arrears_of(
             let paid = history.paid.take(compared, ri, &line.item, m);
             let diff = line.amount - paid;
             if diff > Decimal::ZERO {
-                lines.push(Payment { kind: PaymentKind::Arrears, amount: diff, paid_before: Some(paid), ..line });
+                let rare = Rare { paid_before: Some(paid), ..line.rare.map(|r| *r).unwrap_or_default() };
+                lines.push(Payment { kind: PaymentKind::Arrears, amount: diff, rare: rare.boxed(), ..line });
             } else if diff < Decimal::ZERO {
                 recoveries.push(Recovery {
                     recipient: ri,
@@ -612,7 +610,7 @@ mod tests {
         // December under the year-end policy: the settlement's own text, not a cached one
         let dec_batch = compute_month(ym("2024-12"), &roster, &table(), &year_end(), &History::default()).unwrap();
         let p = &dec_batch.payments[0];
-        assert!(p.settlement.is_some());
+        assert!(p.settlement().is_some());
         assert_eq!(f.of(p), p.formula());
         assert!(f.of(p).starts_with("全年12个月应发 "), "{}", f.of(p));
         assert_eq!(f.regular.len(), 3);
@@ -677,7 +675,7 @@ mod tests {
             } else {
                 // 106670.00 − 11 × 8889.17 (= 97780.87) = 8889.13
                 assert_eq!(b.payments[0].amount, dec!(8889.13));
-                let s = b.payments[0].settlement.as_ref().unwrap();
+                let s = b.payments[0].settlement().unwrap();
                 assert_eq!((s.months, s.year_exact, s.other_months), (12, dec!(106670.00), dec!(97780.87)));
             }
         }
@@ -796,7 +794,7 @@ mod tests {
             ]
         );
         assert!(b.recoveries.is_empty());
-        assert_eq!(b.payments[1].paid_before, Some(dec!(8889.17)));
+        assert_eq!(b.payments[1].paid_before(), Some(dec!(8889.17)));
         assert_eq!(b.payments[1].formula(), "按现行标准 113070 ÷ 12 = 9422.5 → 9422.50，减已发 8889.17 = 533.33");
         // once the arrears are paid (8889.17 + 533.33 = 9422.50 a month), nothing more is owed
         let mut after = history.clone();

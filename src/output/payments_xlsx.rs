@@ -301,13 +301,13 @@ fn detail_sheets(wb: &mut Workbook, run: &PayRun, s: &Styles, per_sheet: usize) 
             last_recipient = Some(p.recipient);
             widths.see(BANK_COL, &run.roster[p.recipient].bank);
         }
-        if p.reissue.is_some() {
+        if p.reissue().is_some() {
             widths.see(BASIS_COL, p.basis(run.standards));
-        } else if let Some(seen) = basis_seen.get_mut(p.standard)
+        } else if let Some(seen) = basis_seen.get_mut(p.standard as usize)
             && !*seen
         {
             *seen = true;
-            widths.see(BASIS_COL, &run.standards.row(p.standard).basis);
+            widths.see(BASIS_COL, &run.standards.row(p.standard as usize).basis);
         }
     }
     // The sheets' payment ranges, and the 合计's SUM over all of them (a sheet's payments end at row 3 + its count).
