@@ -319,7 +319,7 @@ pub fn new_batch<'a>(
             Shortfall {
                 code: Some(e.kind),
                 id: r.id.as_str().to_string(),
-                name: r.name.clone(),
+                name: r.name.to_string(),
                 reason: e.reason.clone(),
                 // This month's regular amount left unpaid (the audit's shortfall, each amount once), in 分.
                 unpaid_fen: unpaid.get(&e.recipient).copied().and_then(to_fen),

@@ -563,7 +563,7 @@ mod tests {
             // 8889.17
             person(6, ID2, "残疾军人", &[("等级", "一级"), ("性质", "因战"), ("城乡", "城镇")]),
             // no account: listed, not paid; entitled 100.00
-            Recipient { account: String::new(), ..person(7, ID1, "烈士遗属", &[("城乡", "农村")]) },
+            Recipient { account: "".into(), ..person(7, ID1, "烈士遗属", &[("城乡", "农村")]) },
         ]
     }
 
@@ -732,7 +732,7 @@ mod tests {
     #[test]
     fn no_account_is_an_exception_not_a_payment() {
         let mut r = first_class();
-        r.account.clear();
+        r.account = "".into();
         let b = compute_month(ym("2024-03"), &[r], &table(), &Rules::default(), &History::default()).unwrap();
         assert!(b.payments.is_empty());
         assert_eq!(b.exceptions[0].kind, ExceptionKind::NoAccount);
