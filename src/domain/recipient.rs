@@ -22,7 +22,7 @@ pub enum Status {
 
 /// A roster row's place: as a `Location`, but the file and sheet names are shared by the whole roster (a
 /// `Location` per person held a copy of the path), behind one pointer (16 bytes a person, not 40).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct RowLocation {
     pub place: Arc<RowPlace>,
     pub row: Option<u32>,
@@ -33,6 +33,18 @@ pub struct RowLocation {
 pub struct RowPlace {
     pub file: Box<str>,
     pub sheet: Option<Box<str>>,
+}
+
+/// Shown with the file and sheet as fields of its own (as before they were shared: `read_roster --dump` of two
+/// builds compares).
+impl std::fmt::Debug for RowLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowLocation")
+            .field("file", &self.file())
+            .field("sheet", &self.sheet())
+            .field("row", &self.row)
+            .finish()
+    }
 }
 
 /// Serialised as its `Location`.
