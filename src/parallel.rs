@@ -6,11 +6,12 @@
 //! machine uses 2. `RAYON_NUM_THREADS=N` sets it for a benchmark or a test; inside a `rayon::ThreadPool::install`
 //! it is that pool's size, so a test can run a step at several widths in one process.
 //!
-//! **Splitting work** (rayon's pool, `width()` threads): the roster's slices in `compute::batch`, the parts of a
-//! CSV roster (`in_turn`, each thread keeping its caches from part to part) and the duplicate check in
+//! **Splitting work** (rayon's pool, `width()` threads): the parts of a CSV roster (`in_turn`, each thread keeping its caches from part to part) and the duplicate check in
 //! `input::roster`, counting a file's bytes in `input::sheet`, the sheets of payments.xlsx in
 //! `output::payments_xlsx`. Results are collected by index (`collect` of an indexed iterator, `in_turn`'s slots),
-//! never in the order threads finish, so every output is the same at every width.
+//! never in the order threads finish, so every output is the same at every width. The roster's slices in
+//! `compute::batch` (`each_part`) are taken in turn by `width()` scoped threads and handed on in slice order to
+//! the caller as they finish, so a batch's lines are not held twice (slices and the list they are appended to).
 //!
 //! **Pipelines** (threads of their own, bounded channels): a stage runs ahead of its reader by a few items and
 //! then waits, so a fast reader never fills memory with what a slower step has not taken yet; spent buffers go

@@ -55,7 +55,7 @@ fn fixture() -> Fixture {
                 batch_id: 0,
                 batch_month: m,
                 id: r.id.as_str().to_string(),
-                name: r.name.clone(),
+                name: r.name.to_string(),
                 category: r.category.to_string(),
                 town: r.town.to_string(),
                 item: p.item.to_string(),

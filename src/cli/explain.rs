@@ -192,8 +192,8 @@ fn entitled_for(
     let mut entitled = Decimal::ZERO;
     let owed: Vec<_> = owed.payments.iter().filter(|p| *p.item == *item).collect();
     for p in &owed {
-        let s = table.row(p.standard);
-        let end = table.effective_end(p.standard).map(|e| format!("至 {e}")).unwrap_or_else(|| "起".into());
+        let s = table.row(p.standard as usize);
+        let end = table.effective_end(p.standard as usize).map(|e| format!("至 {e}")).unwrap_or_else(|| "起".into());
         writeln!(
             out,
             "  标准：标准表第{}行（{}），{} {}，依据：{}",
@@ -211,7 +211,7 @@ fn entitled_for(
         } else {
             writeln!(out, "  计算：{}（{}）", p.calc.formula(), mode_label(config.rounding.mode)).unwrap();
         }
-        if let Some(st) = &p.settlement {
+        if let Some(st) = p.settlement() {
             writeln!(
                 out,
                 "  12月尾差调整：全年 {} 个月应发 {}（精确合计后一次舍入）− 其他月份按月发放 {} = {}",
@@ -226,7 +226,7 @@ fn entitled_for(
         }
         writeln!(out, "  本月应发：{} 元", yuan_text(p.amount)).unwrap();
         entitled += p.amount;
-        jitem["standard"] = json!({"row": s.location.row, "start": s.start.to_string(), "end": table.effective_end(p.standard).map(|e| e.to_string()), "basis": s.basis, "amount": s.amount.normalize().to_string(), "unit": s.unit.to_string()});
+        jitem["standard"] = json!({"row": s.location.row, "start": s.start.to_string(), "end": table.effective_end(p.standard as usize).map(|e| e.to_string()), "basis": s.basis, "amount": s.amount.normalize().to_string(), "unit": s.unit.to_string()});
         jitem["formula"] = json!(if p.kind == PaymentKind::Funeral { p.formula() } else { p.calc.formula() });
         jitem["entitled"] = json!(format_yuan(p.amount));
     }

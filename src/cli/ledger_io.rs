@@ -287,7 +287,7 @@ impl Draft<'_> {
     pub fn lines(&self) -> impl Iterator<Item = LineRef<'_>> + '_ {
         self.batch.payments.iter().zip(&self.formula_of).map(|(p, &f)| {
             let r = &self.roster[p.recipient];
-            let s = self.table.row(p.standard);
+            let s = self.table.row(p.standard as usize);
             LineRef {
                 id: r.id.as_str(),
                 name: &r.name,
@@ -297,11 +297,11 @@ impl Draft<'_> {
                 period: p.period,
                 kind: p.kind,
                 amount_fen: to_fen(p.amount).expect("amounts are whole 分"),
-                standard_row: p.reissue.as_ref().map_or(s.location.row, |r| r.standard_row),
-                standard_start: if p.reissue.is_some() { None } else { Some(s.start) },
-                basis: p.reissue.as_ref().map_or(&s.basis, |r| &r.basis),
+                standard_row: p.reissue().map_or(s.location.row, |r| r.standard_row),
+                standard_start: if p.reissue().is_some() { None } else { Some(s.start) },
+                basis: p.reissue().map_or(&s.basis, |r| &r.basis),
                 formula: &self.formulas[f as usize],
-                reissue_of: p.reissue.as_ref().map(|r| r.line_id),
+                reissue_of: p.reissue().map(|r| r.line_id),
             }
         })
     }
@@ -327,7 +327,7 @@ pub fn new_batch<'a>(
         .iter()
         .map(|p| {
             // The same text as `p.formula()`: a regular line without a year-end settlement is its calculation's.
-            if p.kind == PaymentKind::Regular && p.settlement.is_none() {
+            if p.kind == PaymentKind::Regular && p.settlement().is_none() {
                 *regular.entry(std::sync::Arc::as_ptr(&p.calc)).or_insert_with(|| {
                     formulas.push(p.calc.formula());
                     (formulas.len() - 1) as u32
@@ -346,7 +346,7 @@ pub fn new_batch<'a>(
             Shortfall {
                 code: Some(e.kind),
                 id: r.id.as_str().to_string(),
-                name: r.name.clone(),
+                name: r.name.to_string(),
                 reason: e.reason.clone(),
                 // This month's regular amount left unpaid (the audit's shortfall, each amount once), in 分.
                 unpaid_fen: unpaid.get(&e.recipient).copied().and_then(to_fen),

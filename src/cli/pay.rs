@@ -310,11 +310,12 @@ fn tally(run: &PayRun) -> (Counts, rust_decimal::Decimal) {
 /// The bank file's transfers as the ledger keeps them: a transfer is a run of the batch's lines (the payments are
 /// in roster order, as `transfers` groups them).
 fn transfers<'r>(
-    batch: &crate::compute::MonthBatch,
+    batch: &'r crate::compute::MonthBatch,
     roster: &'r [crate::domain::Recipient],
 ) -> impl Iterator<Item = crate::ledger::TransferRef<'r>> {
     let mut first_line = 0;
-    crate::compute::summary::transfers(batch).into_iter().enumerate().map(move |(n, t)| {
+    // Taken one at a time (`each_transfer`): a list of them was 40 MB at a province's size, at the run's peak.
+    crate::compute::summary::each_transfer(batch).enumerate().map(move |(n, t)| {
         let r = &roster[t.recipient];
         let first = first_line;
         first_line += t.lines;

@@ -18,16 +18,16 @@ use std::sync::Arc;
 
 // The batch's types are defined in `model` (a leaf `funeral` and `returns` can use too); batch is where callers
 // have found them.
-pub use super::model::{Exception, History, MonthBatch, Payment, Recovery, Reissue, YearEndSettlement};
+pub use super::model::{Exception, History, MonthBatch, Payment, Rare, Recovery, Reissue, YearEndSettlement};
 pub use super::rules::{Rounding, Rules};
 use crate::domain::PaymentKind;
 
 impl Payment {
     /// The 依据 shown beside the line: its standard row's, or for a 重发 the returned line's.
     pub fn basis<'a>(&'a self, table: &'a super::standards::StandardTable) -> &'a str {
-        match &self.reissue {
+        match self.reissue() {
             Some(r) => &r.basis,
-            None => &table.row(self.standard).basis,
+            None => &table.row(self.standard as usize).basis,
         }
     }
 
@@ -37,16 +37,16 @@ impl Payment {
             PaymentKind::Funeral => funeral::formula(self),
             PaymentKind::Reissue => {
                 let (month, reason) =
-                    self.reissue.as_ref().map(|r| (r.batch_month.to_string(), r.reason.as_str())).unwrap_or_default();
+                    self.reissue().map(|r| (r.batch_month.to_string(), r.reason.as_str())).unwrap_or_default();
                 format!("重发 {month} 批次被银行退回的 {} 款 {}（{reason}）", self.period, format_yuan(self.amount))
             }
             PaymentKind::Arrears => format!(
                 "按现行标准 {}，减已发 {} = {}",
                 self.calc.formula(),
-                format_yuan(self.paid_before.unwrap_or_default()),
+                format_yuan(self.paid_before().unwrap_or_default()),
                 format_yuan(self.amount)
             ),
-            PaymentKind::Regular => match &self.settlement {
+            PaymentKind::Regular => match self.settlement() {
                 Some(st) => format!(
                     "全年{}个月应发 {} − 其他月份已发 {} = {}（尾差在12月调整）",
                     st.months,
@@ -70,7 +70,7 @@ pub struct Formulas {
 impl Formulas {
     /// The same text as `p.formula()`.
     pub fn of(&mut self, p: &Payment) -> String {
-        if p.kind != PaymentKind::Regular || p.settlement.is_some() {
+        if p.kind != PaymentKind::Regular || p.settlement().is_some() {
             return p.formula();
         }
         if let Some(f) = self.regular.get(&*p.calc) {
@@ -217,12 +217,9 @@ fn entitlement(
                 period: month,
                 kind: PaymentKind::Regular,
                 amount,
-                standard,
+                standard: standard as u32,
                 calc: calcs.shared(calc),
-                settlement,
-                funeral_months: None,
-                paid_before: None,
-                reissue: None,
+                rare: settlement.map(|s| Box::new(Rare { settlement: Some(*s), ..Rare::default() })),
             }),
             Ok(None) => {}
             Err(p) => problems.push(p),
@@ -259,17 +256,70 @@ fn parts_for(n: usize) -> usize {
     crate::parallel::width()
 }
 
-/// `f` over `parts` consecutive slices of `0..n`, each slice a task of rayon's pool (taken in turn by whichever
-/// thread is free); results in slice order.
+/// `f` over `parts` consecutive slices of `0..n`, taken in turn by `parallel::width()` threads (this one among
+/// them); results in slice order.
 fn in_parts<T: Send>(n: usize, parts: usize, f: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
-    use rayon::prelude::*;
+    let mut out = Vec::new();
+    each_part(n, parts, f, |t| out.push(t));
+    out
+}
+
+/// As `in_parts`, but each result is given to `done` on this thread, in slice order, as soon as it and those
+/// before it are finished (this thread hands them on between its own slices). A batch's slices are appended and
+/// freed while later ones are computed: holding every slice until the last was done held a province's lines
+/// twice at the end (the slices and the list they were appended to, 117 MB more at the peak of `pay`).
+fn each_part<T: Send>(n: usize, parts: usize, f: impl Fn(Range<usize>) -> T + Sync, mut done: impl FnMut(T)) {
     let parts = parts.clamp(1, n.max(1));
     if parts == 1 {
-        return vec![f(0..n)];
+        done(f(0..n));
+        return;
     }
     let size = n.div_ceil(parts);
-    // One slice a task (`with_max_len(1)`): rayon would otherwise hand a thread several slices at once.
-    (0..parts).into_par_iter().with_max_len(1).map(|k| f((k * size).min(n)..((k + 1) * size).min(n))).collect()
+    let ranges: Vec<Range<usize>> = (0..parts).map(|k| (k * size).min(n)..((k + 1) * size).min(n)).collect();
+    let threads = crate::parallel::width().clamp(1, parts);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let take = || next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, T)>();
+    // Finished slices not yet handed on (a later one done before an earlier one), and the next to hand on.
+    let mut waiting = std::collections::BTreeMap::new();
+    let mut hand_on = |waiting: &mut std::collections::BTreeMap<usize, T>, want: &mut usize| {
+        while let Some(t) = waiting.remove(want) {
+            done(t);
+            *want += 1;
+        }
+    };
+    let mut want = 0;
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            let tx = tx.clone();
+            let (ranges, f, take) = (&ranges, &f, &take);
+            scope.spawn(move || {
+                loop {
+                    let k = take();
+                    let Some(r) = ranges.get(k) else { break };
+                    // The receiver is gone only when this thread's scope is ending: nothing more to do.
+                    if tx.send((k, f(r.clone()))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        loop {
+            let k = take();
+            let Some(r) = ranges.get(k) else { break };
+            waiting.insert(k, f(r.clone()));
+            waiting.extend(rx.try_iter());
+            hand_on(&mut waiting, &mut want);
+        }
+        // The other threads' last slices (the channel closes when they end; a panic among them is raised by
+        // `scope` once this loop is done).
+        for (k, t) in rx.iter() {
+            waiting.insert(k, t);
+            hand_on(&mut waiting, &mut want);
+        }
+    });
+    assert_eq!(want, parts, "every slice computed and handed on");
 }
 
 /// What one slice of the roster gives: the batch's parts and the problems in roster order.
@@ -288,24 +338,17 @@ fn compute_month_in(
     parts: usize,
 ) -> Result<MonthBatch, Problems> {
     let compared = history.paid.compared();
-    let results =
-        in_parts(roster.len(), parts, |range| month_part(month, roster, range, table, rules, history, &compared));
-    // The first slice's lists are kept and the others appended (room made once): a province's 1.6 million
-    // lines are not all copied into a new list.
-    let mut results = results.into_iter();
-    let first = results.next().unwrap_or_default();
-    let (mut batch, mut problems) = (first.batch, first.problems);
-    let results: Vec<Part> = results.collect();
-    batch.payments.reserve_exact(results.iter().map(|p| p.batch.payments.len()).sum());
-    batch.exceptions.reserve_exact(results.iter().map(|p| p.batch.exceptions.len()).sum());
-    for part in results {
+    // Each slice appended as soon as it and those before it are done, and freed (`each_part`).
+    let (mut batch, mut problems) = (MonthBatch::default(), Problems::default());
+    let slice = |range| month_part(month, roster, range, table, rules, history, &compared);
+    each_part(roster.len(), parts, slice, |part: Part| {
         batch.payments.extend(part.batch.payments);
         batch.exceptions.extend(part.batch.exceptions);
         batch.recoveries.extend(part.batch.recoveries);
         batch.entitled += part.batch.entitled;
         batch.unpaid_regular.extend(part.batch.unpaid_regular);
         problems.extend(part.problems);
-    }
+    });
     let extra = unowed_recoveries(history, &compared);
     batch.recoveries.extend(extra);
     super::returns::reissues(roster, table, rules, history, &mut batch);
@@ -425,7 +468,8 @@ fn arrears_of(
             let paid = history.paid.take(compared, ri, &line.item, m);
             let diff = line.amount - paid;
             if diff > Decimal::ZERO {
-                lines.push(Payment { kind: PaymentKind::Arrears, amount: diff, paid_before: Some(paid), ..line });
+                let rare = Rare { paid_before: Some(paid), ..line.rare.map(|r| *r).unwrap_or_default() };
+                lines.push(Payment { kind: PaymentKind::Arrears, amount: diff, rare: rare.boxed(), ..line });
             } else if diff < Decimal::ZERO {
                 recoveries.push(Recovery {
                     recipient: ri,
@@ -566,7 +610,7 @@ mod tests {
             // 8889.17
             person(6, ID2, "残疾军人", &[("等级", "一级"), ("性质", "因战"), ("城乡", "城镇")]),
             // no account: listed, not paid; entitled 100.00
-            Recipient { account: String::new(), ..person(7, ID1, "烈士遗属", &[("城乡", "农村")]) },
+            Recipient { account: "".into(), ..person(7, ID1, "烈士遗属", &[("城乡", "农村")]) },
         ]
     }
 
@@ -592,6 +636,26 @@ mod tests {
     }
 
     #[test]
+    fn slices_are_handed_on_in_order_whatever_order_they_finish_in() {
+        // The first slice takes longest: the others finish before it and wait for it to be handed on.
+        let mut got = Vec::new();
+        each_part(
+            12,
+            6,
+            |r| {
+                if r.start == 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                r
+            },
+            |r| got.push(r),
+        );
+        assert_eq!(got, [0..2, 2..4, 4..6, 6..8, 8..10, 10..12]);
+        // More slices than items: one an item.
+        assert_eq!(in_parts(3, 8, |r| r), vec![0..1, 1..2, 2..3]);
+    }
+
+    #[test]
     fn formulas_are_each_lines_own_text() {
         let roster = slice_roster();
         let batch = compute_month(ym("2024-03"), &roster, &table(), &Rules::default(), &History::default()).unwrap();
@@ -613,7 +677,7 @@ mod tests {
         // December under the year-end policy: the settlement's own text, not a cached one
         let dec_batch = compute_month(ym("2024-12"), &roster, &table(), &year_end(), &History::default()).unwrap();
         let p = &dec_batch.payments[0];
-        assert!(p.settlement.is_some());
+        assert!(p.settlement().is_some());
         assert_eq!(f.of(p), p.formula());
         assert!(f.of(p).starts_with("全年12个月应发 "), "{}", f.of(p));
         assert_eq!(f.regular.len(), 3);
@@ -678,7 +742,7 @@ mod tests {
             } else {
                 // 106670.00 − 11 × 8889.17 (= 97780.87) = 8889.13
                 assert_eq!(b.payments[0].amount, dec!(8889.13));
-                let s = b.payments[0].settlement.as_ref().unwrap();
+                let s = b.payments[0].settlement().unwrap();
                 assert_eq!((s.months, s.year_exact, s.other_months), (12, dec!(106670.00), dec!(97780.87)));
             }
         }
@@ -735,7 +799,7 @@ mod tests {
     #[test]
     fn no_account_is_an_exception_not_a_payment() {
         let mut r = first_class();
-        r.account.clear();
+        r.account = "".into();
         let b = compute_month(ym("2024-03"), &[r], &table(), &Rules::default(), &History::default()).unwrap();
         assert!(b.payments.is_empty());
         assert_eq!(b.exceptions[0].kind, ExceptionKind::NoAccount);
@@ -797,7 +861,7 @@ mod tests {
             ]
         );
         assert!(b.recoveries.is_empty());
-        assert_eq!(b.payments[1].paid_before, Some(dec!(8889.17)));
+        assert_eq!(b.payments[1].paid_before(), Some(dec!(8889.17)));
         assert_eq!(b.payments[1].formula(), "按现行标准 113070 ÷ 12 = 9422.5 → 9422.50，减已发 8889.17 = 533.33");
         // once the arrears are paid (8889.17 + 533.33 = 9422.50 a month), nothing more is owed
         let mut after = history.clone();
@@ -1023,7 +1087,7 @@ mod tests {
         };
         let d = compute_month(ym("2024-12"), &[b], &table(), &rules, &History::default()).unwrap();
         assert_eq!(d.payments[0].amount, dec!(8889.15));
-        let s = d.payments[0].settlement.as_ref().unwrap();
+        let s = d.payments[0].settlement().unwrap();
         assert_eq!((s.months, s.year_exact, s.other_months), (5, dec!(44445.83), dec!(35556.68)));
     }
 }

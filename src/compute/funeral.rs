@@ -5,7 +5,7 @@
 
 use super::amount::Calculation;
 use super::exception::ExceptionKind;
-use super::model::{Exception, History, Payment};
+use super::model::{Exception, History, Payment, Rare};
 use super::rules::Rules;
 use super::standards::{Selection, StandardTable};
 use crate::domain::PaymentKind;
@@ -87,7 +87,7 @@ pub fn funeral(
         period: death_month,
         kind: PaymentKind::Funeral,
         amount,
-        standard,
+        standard: standard as u32,
         calc: std::sync::Arc::new(Calculation {
             rate: monthly,
             unit: Unit::PerMonth,
@@ -95,10 +95,7 @@ pub fn funeral(
             exact: amount,
             rounded: amount,
         }),
-        settlement: None,
-        funeral_months: Some(n),
-        paid_before: None,
-        reissue: None,
+        rare: Rare { funeral_months: Some(n), ..Rare::default() }.boxed(),
     }))
 }
 
@@ -106,7 +103,7 @@ pub fn funeral(
 pub fn formula(p: &Payment) -> String {
     format!(
         "{} × {}（{}月发放额）= {}",
-        p.funeral_months.unwrap_or(0),
+        p.funeral_months().unwrap_or(0),
         format_yuan(p.calc.rate),
         p.period,
         format_yuan(p.amount)

@@ -4,7 +4,7 @@
 
 use super::amount::Calculation;
 use super::exception::ExceptionKind;
-use super::model::{Exception, History, MonthBatch, Payment, Reissue};
+use super::model::{Exception, History, MonthBatch, Payment, Rare, Reissue};
 use super::rules::Rules;
 use super::standards::StandardTable;
 use crate::domain::PaymentKind;
@@ -82,7 +82,7 @@ pub fn reissues(roster: &[Recipient], table: &StandardTable, rules: &Rules, hist
             period: ret.period,
             kind: PaymentKind::Reissue,
             amount,
-            standard,
+            standard: standard as u32,
             calc: Arc::new(Calculation {
                 rate: amount,
                 unit: Unit::PerMonth,
@@ -90,19 +90,19 @@ pub fn reissues(roster: &[Recipient], table: &StandardTable, rules: &Rules, hist
                 exact: amount,
                 rounded: amount,
             }),
-            settlement: None,
-            funeral_months: None,
-            paid_before: None,
-            reissue: Some(Box::new(Reissue {
-                line_id: ret.line_id,
-                batch_month: ret.batch_month,
-                reason: format!(
-                    "{}{}",
-                    ret.status,
-                    if ret.reason.is_empty() { String::new() } else { format!("：{}", ret.reason) }
-                ),
-                basis: ret.basis.clone(),
-                standard_row: ret.standard_row,
+            rare: Some(Box::new(Rare {
+                reissue: Some(Reissue {
+                    line_id: ret.line_id,
+                    batch_month: ret.batch_month,
+                    reason: format!(
+                        "{}{}",
+                        ret.status,
+                        if ret.reason.is_empty() { String::new() } else { format!("：{}", ret.reason) }
+                    ),
+                    basis: ret.basis.clone(),
+                    standard_row: ret.standard_row,
+                }),
+                ..Rare::default()
             })),
         });
     }
@@ -410,7 +410,7 @@ mod tests {
             (p.recipient, p.kind, p.period.to_string(), p.amount),
             (0, PaymentKind::Reissue, "2024-03".into(), from_fen(888_917))
         );
-        assert_eq!(p.reissue.as_ref().unwrap().line_id, 7);
+        assert_eq!(p.reissue().unwrap().line_id, 7);
         assert_eq!(p.formula(), "重发 2024-03 批次被银行退回的 2024-03 款 8889.17（失败：账户已销户）");
         assert_eq!(batch.exceptions.len(), 1);
         assert_eq!(

@@ -178,6 +178,11 @@ impl StandardTable {
         (0..self.rows.len()).filter(|&i| self.in_force(i, date)).collect()
     }
 
+    /// The roster columns the rows are keyed on (each once): all that matching reads of a recipient's `attrs`.
+    pub fn key_columns(&self) -> &[String] {
+        &self.key_columns
+    }
+
     /// Rows whose keys all match the recipient (and whose 项目 is the recipient's, when the roster names one).
     pub fn matching(&self, r: &Recipient) -> Vec<usize> {
         (0..self.rows.len())
@@ -368,7 +373,7 @@ pub(crate) mod tests {
         map.insert("类别".into(), category.into());
         Recipient {
             location: Location::file("roster.xlsx").with_sheet(Some("花名册".into())).with_row(row).into(),
-            name: format!("测试{row}"),
+            name: format!("测试{row}").into(),
             id: IdCard::parse(id).unwrap(),
             category: category.into(),
             attrs: map.into(),

@@ -120,26 +120,56 @@ impl Serialize for Kinds {
 
 /// One transfer per (recipient, account), in roster order.
 pub fn transfers(batch: &MonthBatch) -> Vec<Transfer> {
-    let mut out: Vec<Transfer> = Vec::new();
-    // A batch from compute_month is in roster order: each recipient's lines are together, no lookup needed.
+    each_transfer(batch).collect()
+}
+
+/// As `transfers`, one at a time. A batch from compute_month is in roster order (each recipient's lines
+/// together): its transfers are summed as they are taken, and nothing is held (a province's million transfers
+/// were a 40 MB list, made twice at the peak of `pay`: for the bank file and for the ledger). Lines in another
+/// order (a batch put together by hand) are grouped in a list first.
+pub fn each_transfer(batch: &MonthBatch) -> impl Iterator<Item = Transfer> + '_ {
     let grouped = batch.payments.is_sorted_by_key(|p| p.recipient);
+    let runs = grouped.then_some(Runs { payments: &batch.payments });
+    let listed = (!grouped).then(|| unordered_transfers(batch).into_iter());
+    runs.into_iter().flatten().chain(listed.into_iter().flatten())
+}
+
+/// The transfers of lines grouped by recipient: each run of one recipient's lines is one transfer.
+struct Runs<'a> {
+    payments: &'a [super::batch::Payment],
+}
+
+impl Iterator for Runs<'_> {
+    type Item = Transfer;
+
+    fn next(&mut self) -> Option<Transfer> {
+        let (first, rest) = self.payments.split_first()?;
+        let mut t =
+            Transfer { recipient: first.recipient, amount: first.amount, lines: 1, kinds: Kinds::of(first.kind) };
+        let n = rest.iter().take_while(|p| p.recipient == first.recipient).count();
+        for p in &rest[..n] {
+            t.amount += p.amount;
+            t.lines += 1;
+            t.kinds.add(p.kind);
+        }
+        self.payments = &rest[n..];
+        Some(t)
+    }
+}
+
+/// `transfers` of lines in any order: grouped through a map, then sorted by recipient.
+fn unordered_transfers(batch: &MonthBatch) -> Vec<Transfer> {
+    let mut out: Vec<Transfer> = Vec::new();
     let mut index: HashMap<usize, usize> = HashMap::new();
     for p in &batch.payments {
-        let found = if grouped {
-            out.last().filter(|t| t.recipient == p.recipient).map(|_| out.len() - 1)
-        } else {
-            index.get(&p.recipient).copied()
-        };
-        match found {
+        match index.get(&p.recipient).copied() {
             Some(i) => {
                 out[i].amount += p.amount;
                 out[i].lines += 1;
                 out[i].kinds.add(p.kind);
             }
             None => {
-                if !grouped {
-                    index.insert(p.recipient, out.len());
-                }
+                index.insert(p.recipient, out.len());
                 out.push(Transfer { recipient: p.recipient, amount: p.amount, lines: 1, kinds: Kinds::of(p.kind) });
             }
         }

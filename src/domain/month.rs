@@ -8,50 +8,50 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct YearMonth {
     year: i32,
-    month: u32,
+    /// 1..=12. Non-zero so that an `Option<YearMonth>` takes no more room than a `YearMonth` (8 bytes, not 12:
+    /// a recipient has two, a province's roster a million recipients).
+    month: std::num::NonZeroU8,
 }
 
 impl YearMonth {
+    /// `month` in 1..=12 (every caller has checked it or made it so).
+    fn at(year: i32, month: u32) -> YearMonth {
+        let month = u8::try_from(month).ok().and_then(std::num::NonZeroU8::new).filter(|m| m.get() <= 12);
+        YearMonth { year, month: month.expect("a month in 1..=12") }
+    }
+
     /// `None` unless 1 ≤ month ≤ 12 and the year is 1900..=9999.
     pub fn new(year: i32, month: u32) -> Option<Self> {
-        ((1..=12).contains(&month) && (1900..=9999).contains(&year)).then_some(YearMonth { year, month })
+        ((1..=12).contains(&month) && (1900..=9999).contains(&year)).then(|| YearMonth::at(year, month))
     }
     pub fn of(date: NaiveDate) -> Self {
-        YearMonth { year: date.year(), month: date.month() }
+        YearMonth::at(date.year(), date.month())
     }
     pub fn year(self) -> i32 {
         self.year
     }
     pub fn month(self) -> u32 {
-        self.month
+        self.month.get() as u32
     }
     pub fn first_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("valid month")
+        NaiveDate::from_ymd_opt(self.year, self.month(), 1).expect("valid month")
     }
     pub fn last_day(self) -> NaiveDate {
         self.next().first_day().pred_opt().expect("valid date")
     }
     /// The day `day` of this month, if it exists.
     pub fn day(self, day: u32) -> Option<NaiveDate> {
-        NaiveDate::from_ymd_opt(self.year, self.month, day)
+        NaiveDate::from_ymd_opt(self.year, self.month(), day)
     }
     pub fn next(self) -> Self {
-        if self.month == 12 {
-            YearMonth { year: self.year + 1, month: 1 }
-        } else {
-            YearMonth { month: self.month + 1, ..self }
-        }
+        if self.month() == 12 { YearMonth::at(self.year + 1, 1) } else { YearMonth::at(self.year, self.month() + 1) }
     }
     pub fn prev(self) -> Self {
-        if self.month == 1 {
-            YearMonth { year: self.year - 1, month: 12 }
-        } else {
-            YearMonth { month: self.month - 1, ..self }
-        }
+        if self.month() == 1 { YearMonth::at(self.year - 1, 12) } else { YearMonth::at(self.year, self.month() - 1) }
     }
     /// Months from `self` to `other` (positive when `other` is later).
     pub fn months_until(self, other: YearMonth) -> i32 {
-        (other.year - self.year) * 12 + other.month as i32 - self.month as i32
+        (other.year - self.year) * 12 + other.month() as i32 - self.month() as i32
     }
     /// Every month from `self` to `last`, both included.
     pub fn through(self, last: YearMonth) -> impl Iterator<Item = YearMonth> {
@@ -69,7 +69,7 @@ impl YearMonth {
 
 impl fmt::Display for YearMonth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}", self.year, self.month)
+        write!(f, "{:04}-{:02}", self.year, self.month())
     }
 }
 
@@ -128,6 +128,13 @@ mod tests {
             "2024-13".parse::<YearMonth>().unwrap_err().to_string(),
             "月份“2024-13”无效，应写作 YYYY-MM（如 2024-03），月份为 01 至 12"
         );
+    }
+
+    #[test]
+    fn an_optional_month_takes_no_more_room() {
+        // A recipient has two (起发年月, 停发年月), a province's roster a million recipients.
+        assert_eq!(std::mem::size_of::<Option<YearMonth>>(), std::mem::size_of::<YearMonth>());
+        assert_eq!(std::mem::size_of::<YearMonth>(), 8);
     }
 
     #[test]

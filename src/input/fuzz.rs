@@ -84,10 +84,10 @@ fn assert_read_back(read: &[crate::domain::Recipient], people: &[Person]) -> Res
     for r in read {
         let i = r.location.row.expect("a row") as usize - 2;
         let p = &people[i];
-        prop_assert_eq!(&r.name, &cells::normalize_text(&p.name));
+        prop_assert_eq!(&*r.name, &*cells::normalize_text(&p.name));
         prop_assert_eq!(r.id.as_str(), id_of(i));
         prop_assert_eq!(&*r.town, &*cells::normalize_text(&p.town));
-        prop_assert_eq!(&r.account, &p.account);
+        prop_assert_eq!(&*r.account, &*p.account);
     }
     Ok(())
 }

@@ -24,6 +24,6 @@ mod xlsx_scan;
 
 pub use confirmation::read_confirmation_rows;
 pub use fields::field_count_problem;
-pub use roster::read_roster;
+pub use roster::{Keep, read_roster, read_roster_keeping};
 pub use sheet::{Cell, Row, Table, read_table};
 pub use standards::read_standards;

@@ -9,7 +9,7 @@ use super::columns::{self, Field, ROSTER_COLUMNS, ROSTER_REQUIRED};
 use super::columns::{Column, HEADER_SCAN_ROWS, Header};
 use super::fields::{ColumnName, NotData, RowShape, RowView, empty_table, unfit_cells};
 use super::sheet::{Part, Row, RowReader, Table};
-use crate::domain::recipient::{AttrNames, AttrsBuilder, RowLocation, kept_in_field};
+use crate::domain::recipient::{AttrNames, AttrsBuilder, RowLocation, RowPlace, kept_in_field};
 use crate::domain::{Categories, IdCard, Problem, Problems, Recipient, Status, Transfer, YearMonth};
 use rust_decimal::Decimal;
 use std::collections::hash_map::Entry as Entry_;
@@ -21,7 +21,24 @@ use std::sync::Arc;
 /// Read a 花名册. `path` is shown in messages exactly as the user typed it (path.display()). The rows are
 /// converted as they are read: only the first rows (where the header is looked for) are kept as cells.
 pub fn read_roster(path: &Path, categories: &Categories) -> Result<Vec<Recipient>, Problems> {
-    roster_from_rows(RowReader::open(path)?, categories)
+    read_roster_keeping(path, categories, Keep::All)
+}
+
+/// Which of a roster's other columns (those not in a field of `Recipient`) its recipients keep in `attrs`.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum Keep<'k> {
+    /// Every column.
+    #[default]
+    All,
+    /// Only these: what a batch reads (the standards table's key columns) when nothing else will look. A
+    /// province's 备注, 村（社区）, 入伍时间 … were 100 MB of text held through the whole of `pay` and never read.
+    /// Every row is checked as before (the checks read the row, not `attrs`).
+    Only(&'k [String]),
+}
+
+/// `read_roster`, keeping only the columns `keep` names in `attrs`.
+pub fn read_roster_keeping(path: &Path, categories: &Categories, keep: Keep) -> Result<Vec<Recipient>, Problems> {
+    roster_from_rows(RowReader::open(path)?, categories, keep)
 }
 
 /// Take a value, or keep its problem for the report.
@@ -194,8 +211,12 @@ struct Shape<'h> {
 }
 
 impl<'h> Shape<'h> {
-    fn new(header: &'h Header) -> Shape<'h> {
-        let names = AttrNames::with_fields(header.columns.iter().map(|c| c.name.as_str()));
+    fn new(header: &'h Header, keep: Keep) -> Shape<'h> {
+        let kept = |name: &str| match keep {
+            Keep::All => true,
+            Keep::Only(names) => kept_in_field(name) || names.iter().any(|n| n == name),
+        };
+        let names = AttrNames::with_fields(header.columns.iter().map(|c| c.name.as_str()).filter(|n| kept(n)));
         // The stored columns, in the order of `names` (a name written twice is stored once, from its first column).
         let mut sorted = Vec::new();
         for name in names.names().filter(|n| !kept_in_field(n)) {
@@ -345,22 +366,23 @@ struct RowContext<'a> {
     shape_check: RowShape<'a>,
     fields: RosterFields<'a>,
     /// The file and sheet, shared by every recipient's location.
-    file: Arc<str>,
-    sheet: Option<Arc<str>>,
+    place: Arc<RowPlace>,
 }
 
 impl<'a> RowContext<'a> {
-    fn new(table: &'a Table, header: &'a Header, categories: &'a Categories) -> RowContext<'a> {
+    fn new(table: &'a Table, header: &'a Header, categories: &'a Categories, keep: Keep) -> RowContext<'a> {
         RowContext {
             table,
             header,
             categories,
-            shape: Shape::new(header),
+            shape: Shape::new(header, keep),
             not_data: NotData::new(header, ROSTER_REQUIRED, ROSTER_COLUMNS),
             shape_check: RowShape::new(table, header),
             fields: RosterFields::new(header),
-            file: Arc::from(table.file.as_str()),
-            sheet: table.sheet.as_deref().map(Arc::from),
+            place: Arc::new(RowPlace {
+                file: Box::from(table.file.as_str()),
+                sheet: table.sheet.as_deref().map(Box::from),
+            }),
         }
     }
 
@@ -461,12 +483,8 @@ impl<'a> RowContext<'a> {
             let (town, bank) = (attrs.shared(&view.text_ref(f.town)), attrs.shared(&view.text_ref(f.bank)));
             let attrs = attrs.finish(shape.names.clone());
             Some(Recipient {
-                location: RowLocation {
-                    file: self.file.clone(),
-                    sheet: self.sheet.clone(),
-                    row: Some(view.row.excel_row),
-                },
-                name: name?,
+                location: RowLocation { place: self.place.clone(), row: Some(view.row.excel_row) },
+                name: name?.into_boxed_str(),
                 id,
                 category,
                 attrs,
@@ -478,8 +496,8 @@ impl<'a> RowContext<'a> {
                 confirmed_on: confirmed_on?,
                 town,
                 bank,
-                account,
-                item: (!item.is_empty()).then(|| item.into_owned()),
+                account: account.into_boxed_str(),
+                item: (!item.is_empty()).then(|| Box::from(&*item)),
                 funeral_months: funeral_months?,
                 transfer: transfer?,
             })
@@ -491,7 +509,7 @@ impl<'a> RowContext<'a> {
 
 /// A roster table → recipients, or every problem found.
 pub fn roster_from_table(table: &Table, categories: &Categories) -> Result<Vec<Recipient>, Problems> {
-    roster_from_rows(RowReader::table(table), categories)
+    roster_from_rows(RowReader::table(table), categories, Keep::All)
 }
 
 /// Rows per batch handed to a worker thread.
@@ -507,9 +525,9 @@ const PARTS_PER_THREAD: usize = 16;
 /// (`from_parts`), any other file read row by row here and converted in batches (`from_stream`). Either way the
 /// results are put back in row order, so recipients, problems and duplicate checks come out exactly as if read
 /// one by one.
-fn roster_from_rows(mut reader: RowReader, categories: &Categories) -> Result<Vec<Recipient>, Problems> {
+fn roster_from_rows(mut reader: RowReader, categories: &Categories, keep: Keep) -> Result<Vec<Recipient>, Problems> {
     let (head, header) = roster_header(&mut reader)?;
-    let ctx = RowContext::new(&head, &header, categories);
+    let ctx = RowContext::new(&head, &header, categories, keep);
     // Room for the duplicate check's keys is made later, once it is known whether it runs over every row.
     let mut merge = Merge::new(&ctx);
     let mut first = Parsed::default();
@@ -902,7 +920,7 @@ mod tests {
 
         let a = &r[0];
         assert_eq!(a.location.to_string(), format!("{} 工作表「花名册」第4行", path.display()));
-        assert_eq!(a.name, "张三");
+        assert_eq!(&*a.name, "张三");
         assert_eq!(a.id.as_str(), "411526195003150014");
         assert_eq!(&*a.category, "残疾军人");
         assert_eq!(a.attr("等级"), "一级");
@@ -917,7 +935,7 @@ mod tests {
         // serial 45296 = 2024-01-05
         assert_eq!(a.confirmed_on, date(2024, 1, 5));
         assert_eq!(&*a.bank, "农行城关支行");
-        assert_eq!(a.account, "6228480012345678901");
+        assert_eq!(&*a.account, "6228480012345678901");
         assert_eq!(&*a.town, "城关镇");
         assert_eq!(a.item, None);
 
@@ -928,7 +946,7 @@ mod tests {
         assert_eq!(b.start_month, ym("2024-01"));
         assert_eq!(b.status, Status::Suspended { reason: "未年审".into() });
         assert_eq!(b.confirmed_on, date(2024, 3, 1));
-        assert_eq!(b.account, "");
+        assert_eq!(&*b.account, "");
         assert_eq!(b.attr("等级"), "");
 
         let c = &r[2];
@@ -939,6 +957,21 @@ mod tests {
         assert_eq!(c.status, Status::Deceased);
         assert_eq!(c.death_date, date(2024, 1, 5));
         assert_eq!(c.start_month, ym("2023-08"));
+
+        // What a batch keeps (`Keep::Only`: the standards' key columns): the same recipients, with only the named
+        // columns among the others; the fields are all there, and what is read from the row (the 暂停 reason from
+        // 备注) is as before.
+        let keys = ["等级".to_string(), "护理".to_string()];
+        let kept = read_roster_keeping(&path, &Categories::default(), Keep::Only(&keys)).unwrap();
+        assert_eq!(kept.len(), 3);
+        assert_eq!((kept[0].attr("等级"), kept[0].attr("护理")), ("一级", "是"));
+        assert_eq!((kept[0].attr("性质"), kept[0].attr("序号"), kept[0].attrs.get("城乡")), ("", "", None));
+        assert_eq!(
+            (kept[0].attr("类别"), &*kept[0].name, kept[0].attr("银行账号")),
+            ("残疾军人", "张三", "6228480012345678901")
+        );
+        assert_eq!(kept[1].status, Status::Suspended { reason: "未年审".into() });
+        assert_eq!((&kept[2].location, kept[2].death_date), (&c.location, c.death_date));
     }
 
     #[test]
@@ -972,7 +1005,7 @@ mod tests {
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].location.row, Some(4));
         assert_eq!(&*r[0].bank, "农行城关支行");
-        assert_eq!(r[0].account, "6228480012345678901");
+        assert_eq!(&*r[0].account, "6228480012345678901");
         assert_eq!(r[0].attr("开户行"), "农行城关支行");
     }
 
@@ -1002,7 +1035,7 @@ mod tests {
         assert_eq!(r.len(), 3);
         assert_eq!(r[1].location.to_string(), format!("{} 第5行", path.display()));
         assert_eq!(r[2].location.row, Some(9));
-        assert_eq!(r[2].name, "王五");
+        assert_eq!(&*r[2].name, "王五");
         assert_eq!(&*r[1].category, "病故军人遗属");
         assert_eq!(r[1].start_month, ym("2023-08"));
         assert_eq!(r[0].attr("等级"), "一级");
@@ -1107,7 +1140,7 @@ mod tests {
         let path = file(&dir, "ok.csv", ok.as_bytes());
         let r = read_roster(&path, &Categories::default()).unwrap();
         assert_eq!(r[0].status, Status::Suspended { reason: "服刑".into() });
-        assert_eq!(r[0].account, "12345678");
+        assert_eq!(&*r[0].account, "12345678");
         assert_eq!(r[1].status, Status::Suspended { reason: "正在核查".into() });
         assert_eq!(r[2].status, Status::Suspended { reason: "暂停发放".into() });
         assert_eq!(r[3].status, Status::Stopped);
@@ -1169,7 +1202,7 @@ mod tests {
         let path = xlsx(&dir, "a.xlsx", "Sheet1", &rows, &[]);
         let r = read_roster(&path, &Categories::default()).unwrap();
         // 15 digits survive a number cell exactly
-        assert_eq!(r[0].account, "622848001234567");
+        assert_eq!(&*r[0].account, "622848001234567");
     }
 
     #[test]
@@ -1235,7 +1268,7 @@ mod tests {
             let r = read_roster(&path, &Categories::default()).unwrap();
             assert_eq!(r.len(), 2, "{name}");
             assert_eq!(r[0].location.row, Some(3));
-            assert_eq!(r[0].location.sheet.as_deref(), Some("roster"));
+            assert_eq!(r[0].location.sheet(), Some("roster"));
             assert_eq!(r[0].id.as_str(), "411526195003150014");
             assert_eq!(&*r[0].category, "残疾军人");
             assert_eq!(r[0].attr("等级"), "三级");
@@ -1416,7 +1449,7 @@ mod tests {
         assert_eq!(r.len(), 3000);
         // every row in order: person i on Excel row i + 2 (row 1 is the header)
         assert!(r.iter().enumerate().all(|(i, p)| p.location.row == Some(i as u32 + 2)));
-        assert_eq!((r[0].name.as_str(), r[2500].name.as_str(), r[2999].name.as_str()), ("人0", "新人", "人2999"));
+        assert_eq!((r[0].name.as_ref(), r[2500].name.as_ref(), r[2999].name.as_ref()), ("人0", "新人", "人2999"));
         // columns kept in fields are found by `attr`, not stored twice
         assert_eq!((r[3].attr("姓名"), r[3].attr("身份证号"), r[3].attr("类别")), ("人3", ids[3].as_str(), "烈士遗属"));
         assert_eq!((r[3].attrs.get("姓名"), r[3].attrs.get("护理")), (None, Some("")));
@@ -1446,7 +1479,7 @@ mod tests {
         assert_eq!(split.len(), 2000);
         let key = |r: &Recipient| (r.location.row, r.name.clone(), r.id.as_str().to_string());
         assert_eq!(split.iter().map(key).collect::<Vec<_>>(), whole.iter().map(key).collect::<Vec<_>>());
-        assert_eq!((split[1999].name.as_str(), split[1999].id.as_str()), ("人1999", id(1999).as_str()));
+        assert_eq!((split[1999].name.as_ref(), split[1999].id.as_str()), ("人1999", id(1999).as_str()));
     }
 
     /// 入伍时间 and 退伍时间 are kept as written; a year before 1900 (or after 2200) at their start is refused.

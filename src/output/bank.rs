@@ -3,7 +3,7 @@
 
 use super::PayRun;
 use super::text::{CsvOut, push_u64, push_yuan};
-use crate::compute::summary::{Kinds, transfers};
+use crate::compute::summary::{Kinds, Transfer, each_transfer};
 use crate::config::Encoding;
 use crate::domain::PaymentKind;
 use crate::domain::Problem;
@@ -38,7 +38,7 @@ impl From<std::io::Error> for BankError {
 }
 
 /// The refusal for a character GBK cannot hold, located at the first roster cell that carries it.
-fn unencodable(run: &PayRun, bad: char, transfers: &[crate::compute::summary::Transfer]) -> Problem {
+fn unencodable(run: &PayRun, bad: char, transfers: impl Iterator<Item = Transfer>) -> Problem {
     let p = Problem::new("BANK_ENCODING", format!("代发文件须按 GBK 编码，无法表示字符“{bad}”")).hint(
         "请与银行确认该字的替代写法后修改花名册，或在 youfu.toml 的 [bank] 中改用 encoding = \"utf8\"（须银行支持）。",
     );
@@ -60,8 +60,9 @@ fn unencodable(run: &PayRun, bad: char, transfers: &[crate::compute::summary::Tr
 /// discards what was written (outputs are moved into place only when the whole run succeeds).
 pub fn bank_file<W: Write>(run: &PayRun, mut out: W) -> Result<(), BankError> {
     let layout = &run.config.bank;
-    let tr = transfers(run.batch);
-    let total: Decimal = tr.iter().map(|t| t.amount).sum();
+    // The totals line comes first: one pass over the transfers for it, a second one for the records (the
+    // transfers are summed as they are taken, never held: `each_transfer`).
+    let (count, total) = each_transfer(run.batch).fold((0u64, Decimal::ZERO), |(n, sum), t| (n + 1, sum + t.amount));
     if layout.encoding == Encoding::Utf8Bom {
         out.write_all(b"\xEF\xBB\xBF")?;
     }
@@ -70,12 +71,12 @@ pub fn bank_file<W: Write>(run: &PayRun, mut out: W) -> Result<(), BankError> {
         layout.delimiter.as_bytes()[0],
     );
     let refusal = |e: std::io::Error| match e.get_ref().and_then(|i| i.downcast_ref::<Unencodable>()) {
-        Some(Unencodable(bad)) => BankError::Encoding(Box::new(unencodable(run, *bad, &tr))),
+        Some(Unencodable(bad)) => BankError::Encoding(Box::new(unencodable(run, *bad, each_transfer(run.batch)))),
         None => BankError::Io(e),
     };
     if layout.totals_line {
         // Numbers (`CsvOut::raw`), never text to neutralise.
-        push_u64(w.raw(), tr.len() as u64);
+        push_u64(w.raw(), count);
         push_yuan(w.raw(), total);
         w.end_record().map_err(refusal)?;
     }
@@ -86,7 +87,7 @@ pub fn bank_file<W: Write>(run: &PayRun, mut out: W) -> Result<(), BankError> {
         layout.memo.replace("{所属期}", &run.month.to_string()).replace("{月}", &run.month.month().to_string());
     // The memo depends only on the kinds of payment in the transfer: worked out once per combination.
     let mut memos: Vec<(Kinds, String)> = Vec::new();
-    for (n, t) in tr.iter().enumerate() {
+    for (n, t) in each_transfer(run.batch).enumerate() {
         let r = &run.roster[t.recipient];
         let kinds = t.kinds;
         let memo = match memos.iter().position(|(k, _)| *k == kinds) {

@@ -301,13 +301,13 @@ fn detail_sheets(wb: &mut Workbook, run: &PayRun, s: &Styles, per_sheet: usize) 
             last_recipient = Some(p.recipient);
             widths.see(BANK_COL, &run.roster[p.recipient].bank);
         }
-        if p.reissue.is_some() {
+        if p.reissue().is_some() {
             widths.see(BASIS_COL, p.basis(run.standards));
-        } else if let Some(seen) = basis_seen.get_mut(p.standard)
+        } else if let Some(seen) = basis_seen.get_mut(p.standard as usize)
             && !*seen
         {
             *seen = true;
-            widths.see(BASIS_COL, &run.standards.row(p.standard).basis);
+            widths.see(BASIS_COL, &run.standards.row(p.standard as usize).basis);
         }
     }
     // The sheets' payment ranges, and the 合计's SUM over all of them (a sheet's payments end at row 3 + its count).
@@ -409,7 +409,7 @@ fn detail_sheet(
     for (n, p) in chunk.iter().enumerate() {
         let r = &run.roster[p.recipient];
         ws.write_number_with_format(row, 0, (first_number + n + 1) as f64, &s.center)?;
-        ws.write_string_with_format(row, 1, &r.name, &s.text_wrap)?;
+        ws.write_string_with_format(row, 1, &*r.name, &s.text_wrap)?;
         ws.write_string_with_format(row, 2, r.id.as_str(), &s.text)?;
         ws.write_string_with_format(row, 3, &*r.category, &s.text_wrap)?;
         ws.write_string_with_format(row, 4, r.attr("等级"), &s.center)?;
@@ -422,7 +422,7 @@ fn detail_sheet(
         ws.write_string_with_format(row, 8, &period.1, &s.center)?;
         ws.write_string_with_format(row, 9, p.kind.label(), &s.center)?;
         ws.write_number_with_format(row, 10, xlsx_number(p.amount), &s.money)?;
-        ws.write_string_with_format(row, 11, &r.account, &s.text)?;
+        ws.write_string_with_format(row, 11, &*r.account, &s.text)?;
         ws.write_string_with_format(row, BANK_COL as u16, &*r.bank, &s.text)?;
         ws.write_string_with_format(row, BASIS_COL as u16, p.basis(run.standards), &s.text)?;
         row += 1;
@@ -534,7 +534,7 @@ fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), X
         let row = 3 + n as u32;
         let r = &run.roster[e.recipient];
         ws.write_number_with_format(row, 0, (n + 1) as f64, &s.center)?;
-        ws.write_string_with_format(row, 1, &r.name, &s.text)?;
+        ws.write_string_with_format(row, 1, &*r.name, &s.text)?;
         ws.write_string_with_format(row, 2, r.id.as_str(), &s.text)?;
         ws.write_string_with_format(row, 3, &*r.category, &s.text)?;
         ws.write_string_with_format(row, 4, &*r.town, &s.text)?;
@@ -550,7 +550,7 @@ fn exceptions_sheet(wb: &mut Workbook, run: &PayRun, s: &Styles) -> Result<(), X
         let row = first + n as u32;
         let r = &run.roster[rc.recipient];
         ws.write_number_with_format(row, 0, (run.batch.exceptions.len() + n + 1) as f64, &s.center)?;
-        ws.write_string_with_format(row, 1, &r.name, &s.text)?;
+        ws.write_string_with_format(row, 1, &*r.name, &s.text)?;
         ws.write_string_with_format(row, 2, r.id.as_str(), &s.text)?;
         ws.write_string_with_format(row, 3, &*r.category, &s.text)?;
         ws.write_string_with_format(row, 4, &*r.town, &s.text)?;
