@@ -533,6 +533,6 @@ impl Refusal for LedgerError {
 
 impl Refusal for pg::PgError {
     fn month_already_committed(&self) -> bool {
-        matches!(self, pg::PgError::MonthCommitted { .. })
+        matches!(self, pg::PgError::MonthCommitted { .. } | pg::PgError::AlreadyCommitted { .. })
     }
 }

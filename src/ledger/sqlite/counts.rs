@@ -56,35 +56,125 @@ pub(super) fn period_counts(
             crate::parallel::alongside(|| count(conn, path, &mine), || count(&open_reader()?, path, &theirs));
         (counted?, Some(other?))
     };
-    let mut months: BTreeMap<YearMonth, LineCounts> = BTreeMap::new();
-    let mut m = from;
-    while m <= to {
-        months.insert(m, LineCounts::default());
-        m = m.next();
-    }
     if let Some(other) = other {
         counted.tally.merge(other.tally);
         counted.months.extend(other.months);
     }
-    for (month, lines, amount_fen) in counted.months {
-        let m = months.entry(month).or_default();
-        m.lines += lines;
-        m.amount_fen += amount_fen;
+    Ok(counted.finish(from, to))
+}
+
+impl Counted {
+    /// The counts of everything added, `by_month` holding every month from `from` to `to`.
+    fn finish(self, from: YearMonth, to: YearMonth) -> PeriodCounts {
+        let counted = self;
+        let mut months: BTreeMap<YearMonth, LineCounts> = BTreeMap::new();
+        let mut m = from;
+        while m <= to {
+            months.insert(m, LineCounts::default());
+            m = m.next();
+        }
+        for (month, lines, amount_fen) in counted.months {
+            let m = months.entry(month).or_default();
+            m.lines += lines;
+            m.amount_fen += amount_fen;
+        }
+        let ([totals, regular, arrears, funeral, reissued, returned], [by_category, by_item, by_town]) =
+            counted.tally.finish();
+        PeriodCounts {
+            totals,
+            regular,
+            arrears,
+            funeral,
+            reissued,
+            returned,
+            by_category,
+            by_item,
+            by_town,
+            by_month: months,
+        }
     }
-    let ([totals, regular, arrears, funeral, reissued, returned], [by_category, by_item, by_town]) =
-        counted.tally.finish();
-    Ok(PeriodCounts {
-        totals,
-        regular,
-        arrears,
-        funeral,
-        reissued,
-        returned,
-        by_category,
-        by_item,
-        by_town,
-        by_month: months,
-    })
+}
+
+/// `period_counts` for another backend (the PostgreSQL ledger): the same tally, fed one batch at a time, either
+/// its packed lines or its lines one by one.
+#[derive(Default)]
+pub(in crate::ledger) struct Counter {
+    counted: Counted,
+    /// The batch being fed line by line: its month, lines and 分.
+    open: Option<(YearMonth, u64, i64)>,
+}
+
+impl Default for Counted {
+    fn default() -> Self {
+        Counted { tally: Tally::default(), months: Vec::new() }
+    }
+}
+
+impl Counter {
+    /// A batch's packed lines (`Packed::decode` checks them against `count` and `total`); line k is counted as
+    /// returned when `returned[k]`. Err: the blob does not decode (a damaged ledger).
+    pub fn packed(
+        &mut self,
+        month: YearMonth,
+        blob: &[u8],
+        count: u64,
+        total: i64,
+        returned: &[bool],
+    ) -> Result<(), String> {
+        let p = Packed::decode(blob, (count, total))?;
+        let (lines, fen) = self.counted.tally.add_packed(&p, returned)?;
+        self.counted.months.push((month, lines, fen));
+        Ok(())
+    }
+
+    /// One line of a batch of `month` read row by row (all of a batch's lines before the next batch's).
+    #[allow(clippy::too_many_arguments)]
+    pub fn line(
+        &mut self,
+        month: YearMonth,
+        person_id: &str,
+        period: &str,
+        kind: LineKind,
+        names: [&str; 3],
+        amount_fen: i64,
+        returned: bool,
+    ) {
+        if self.open.is_some_and(|(m, _, _)| m != month) {
+            self.end_batch();
+        }
+        let tally = &mut self.counted.tally;
+        let (Ok(person), Ok(period)) = (
+            tally.person_index(person_id.as_bytes(), || Ok::<_, LedgerError>(person_id)),
+            tally.period_index(period.as_bytes(), || Ok::<_, LedgerError>(period)),
+        ) else {
+            unreachable!("the texts are given")
+        };
+        let open = self.open.get_or_insert((month, 0, 0));
+        if returned {
+            tally.add_returned(person, period, amount_fen);
+            return;
+        }
+        let mut index = [0; 3];
+        for (dim, name) in names.into_iter().enumerate() {
+            index[dim] = tally.name_slot(dim, name);
+        }
+        tally.add(person, period, kind, index, amount_fen);
+        open.1 += 1;
+        open.2 += amount_fen;
+    }
+
+    /// After the last line of a batch read row by row.
+    pub fn end_batch(&mut self) {
+        if let Some(done) = self.open.take() {
+            self.counted.tally.end_batch();
+            self.counted.months.push(done);
+        }
+    }
+
+    pub fn finish(mut self, from: YearMonth, to: YearMonth) -> PeriodCounts {
+        self.end_batch();
+        self.counted.finish(from, to)
+    }
 }
 
 /// The committed batches of the months from `from` to `to` (or on, without `to`), in month order.
