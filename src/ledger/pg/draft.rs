@@ -299,6 +299,7 @@ impl PgLedger {
             if let Some(row) = found.map_err(|e| pending.fail(e))? {
                 return Err(PgError::AlreadyPaid {
                     target: self.target.to_string(),
+                    name: row.get(7),
                     person_id: row.get(0),
                     item: row.get(1),
                     period: row.get(2),
@@ -475,14 +476,14 @@ fn calc_id(
 /// The first line of draft `$1` that a committed batch of any county already paid: a 正常 line of the same
 /// (所属期, person, 项目), or a 丧葬补助 of the same person. 正常 lines of the month's own 所属期 (`$3`) are joined
 /// only when any committed 正常 line of that 所属期 exists (`$2`): a county's first pay of a month skips them.
-const CONFLICT_SELECT: &str = "SELECT person_id, item, period, kind, county_code, month, id FROM (
-     SELECT d.line_no, d.person_id, d.item, d.period, d.kind, b.county_code, b.month, b.id
+const CONFLICT_SELECT: &str = "SELECT person_id, item, period, kind, county_code, month, id, name FROM (
+     SELECT d.line_no, d.person_id, d.item, d.period, d.kind, b.county_code, b.month, b.id, d.name
        FROM draft_lines d
        JOIN lines c ON c.kind = '正常' AND c.period = d.period AND c.person_id = d.person_id AND c.item = d.item
        JOIN batches b ON b.id = c.batch_id
       WHERE d.batch_id = $1 AND d.kind = '正常' AND ($2 OR d.period <> $3)
      UNION ALL
-     SELECT d.line_no, d.person_id, d.item, d.period, d.kind, b.county_code, b.month, b.id
+     SELECT d.line_no, d.person_id, d.item, d.period, d.kind, b.county_code, b.month, b.id, d.name
        FROM draft_lines d
        JOIN lines c ON c.kind = '丧葬补助' AND c.person_id = d.person_id
        JOIN batches b ON b.id = c.batch_id

@@ -47,10 +47,11 @@ pub enum PgError {
     TooNew { target: String, found: i64, supported: i64 },
     /// A second regular payment of a (身份证号, 项目, 所属期), or a second 丧葬补助 of a person, anywhere in the ledger.
     #[error(
-        "{person_id} 的{item} {period} {kind}已由行政区划代码 {county_code} 的 {batch_month} 发放批次（批次号 {batch_id}）确认发放，不能重复发放；台账 {target} 未作修改"
+        "{name}（{person_id}）的{item} {period} {kind}已由行政区划代码 {county_code} 的 {batch_month} 发放批次（批次号 {batch_id}）确认发放，不能重复发放；台账 {target} 未作修改"
     )]
     AlreadyPaid {
         target: String,
+        name: String,
         person_id: String,
         item: String,
         period: String,

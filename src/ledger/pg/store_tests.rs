@@ -359,7 +359,7 @@ fn a_regular_payment_already_made_cannot_be_drafted_again_in_a_later_month() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{LI} 的残疾抚恤金 2024-03 正常已由行政区划代码 110105 的 2024-03 发放批次（批次号 {}）确认发放，\
+            "李四（{LI}）的残疾抚恤金 2024-03 正常已由行政区划代码 110105 的 2024-03 发放批次（批次号 {}）确认发放，\
              不能重复发放；台账 {} 未作修改",
             march.id,
             target(&ledger)
@@ -424,7 +424,7 @@ fn the_funeral_grant_is_paid_once_only() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{ZHANG} 的丧葬补助金 2024-05 丧葬补助已由行政区划代码 110105 的 2024-05 发放批次（批次号 {}）确认发放，\
+            "张三（{ZHANG}）的丧葬补助金 2024-05 丧葬补助已由行政区划代码 110105 的 2024-05 发放批次（批次号 {}）确认发放，\
              不能重复发放；台账 {} 未作修改",
             info.id,
             target(&ledger)
@@ -447,7 +447,7 @@ fn a_draft_that_became_a_double_payment_is_refused_at_commit() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{LI} 的残疾抚恤金 2024-03 正常已由行政区划代码 110105 的 2024-03 发放批次（批次号 {}）确认发放，\
+            "李四（{LI}）的残疾抚恤金 2024-03 正常已由行政区划代码 110105 的 2024-03 发放批次（批次号 {}）确认发放，\
              不能重复发放；台账 {} 未作修改",
             march.id,
             target(&ledger)
@@ -792,7 +792,7 @@ fn two_counties_paying_one_persons_month_are_refused_naming_the_other_county_and
     xi.save_draft_test(&batch("2024-08", "in-x", vec![wang_august()])).unwrap();
     let paid = commit_month(&chao, "2024-08", "in-c", vec![wang_august()]);
     let refusal = format!(
-        "{ZHANG} 的定期抚恤金 2024-08 正常已由行政区划代码 110105 的 2024-08 发放批次（批次号 {}）确认发放，\
+        "王五（{ZHANG}）的定期抚恤金 2024-08 正常已由行政区划代码 110105 的 2024-08 发放批次（批次号 {}）确认发放，\
          不能重复发放；台账 {} 未作修改",
         paid.id,
         target(&xi)
@@ -1110,4 +1110,53 @@ fn one_scenario_reads_the_same_on_both_backends() {
     let spans = [(3, 2), (0, 1)];
     let group = |v: Vec<Vec<PaidLine>>| v.into_iter().map(lines).collect::<Vec<_>>();
     assert_eq!(group(pg.transfer_lines(pg_id, &spans).unwrap()), group(s.transfer_lines(s_id, &spans).unwrap()));
+}
+
+/// Not a timed test (targets live in bench/): run by hand to measure `save_draft` and `commit` of a province's
+/// month through `PgLedger`, `cargo test --release --lib ledger::pg::store_tests::a_million_lines -- --ignored
+/// --nocapture`. Prints wall time and the server backend's CPU time of each.
+#[test]
+#[ignore]
+fn a_million_lines() {
+    let (_db, ledger) = ledger("million_api");
+    const N: usize = 1_000_000;
+    let ids: Vec<String> = (0..N).map(|i| format!("110105{:012}", i)).collect();
+    let towns: Vec<String> = (0..40).map(|t| format!("第{t}镇")).collect();
+    let formulas: Vec<String> = (0..60).map(|f| format!("{} 元/年 ÷ 12 = {}", 27_980 + f, (27_980 + f) / 12)).collect();
+    let lines: Vec<NewLine> = (0..N)
+        .map(|i| NewLine {
+            id: ids[i].clone(),
+            name: "测试人员".to_string(),
+            category: ["烈士遗属", "残疾军人", "带病回乡退伍军人"][i % 3].to_string(),
+            town: towns[i % 40].clone(),
+            item: ["定期抚恤金", "残疾抚恤金", "生活补助"][i % 3].to_string(),
+            period: ym("2024-08"),
+            kind: LineKind::Regular,
+            amount_fen: 233_167 + (i % 100) as i64,
+            standard_row: Some((i % 60) as u32 + 2),
+            standard_start: Some(date("2024-01-01")),
+            basis: "示例文件".to_string(),
+            formula: formulas[i % 60].clone(),
+            reissue_of: None,
+        })
+        .collect();
+    let backend: i32 = ledger.conn().query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
+    let cpu = || super::tests::server_cpu(backend);
+    let (cpu0, started) = (cpu(), std::time::Instant::now());
+    let info = ledger.save_draft_test(&batch("2024-08", "in", lines)).unwrap();
+    let (drafted, cpu1) = (started.elapsed(), cpu());
+    let started = std::time::Instant::now();
+    let done = ledger.commit(ym("2024-08"), date("2024-08-15"), COMMITTED_AT, "in", None).unwrap();
+    let (committed, cpu2) = (started.elapsed(), cpu());
+    let started = std::time::Instant::now();
+    let c = ledger.period_counts(ym("2024-08"), ym("2024-08")).unwrap();
+    let counted = started.elapsed();
+    eprintln!(
+        "save_draft of {} lines: {drafted:.2?} (server CPU {:.2} s); commit: {committed:.2?} (server CPU {:.2} s); \
+         period_counts: {counted:.2?}",
+        info.lines,
+        cpu1 - cpu0,
+        cpu2 - cpu1
+    );
+    assert_eq!((done.lines, c.totals.lines), (N as i64, N as u64));
 }

@@ -363,7 +363,7 @@ fn a_regular_payment_is_made_once_across_counties_and_the_refusal_names_who_paid
     assert_eq!(
         err.to_string(),
         format!(
-            "{WANG} 的定期抚恤金 2024-08 正常已由行政区划代码 110102 的 2024-08 发放批次（批次号 {first}）确认发放，\
+            "测试（{WANG}）的定期抚恤金 2024-08 正常已由行政区划代码 110102 的 2024-08 发放批次（批次号 {first}）确认发放，\
              不能重复发放；台账 {} 未作修改",
             target_of(&db)
         )
@@ -435,7 +435,7 @@ fn two_counties_committing_one_persons_month_at_once_one_waits_and_is_refused() 
     assert_eq!(
         err.to_string(),
         format!(
-            "{WANG} 的定期抚恤金 2024-08 正常已由行政区划代码 110102 的 2024-08 发放批次（批次号 {xi}）确认发放，\
+            "王五（{WANG}）的定期抚恤金 2024-08 正常已由行政区划代码 110102 的 2024-08 发放批次（批次号 {xi}）确认发放，\
              不能重复发放；台账 {} 未作修改",
             target_of(&db)
         )
@@ -458,7 +458,7 @@ fn a_funeral_grant_is_paid_once_per_person_across_counties() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{WANG} 的丧葬补助 2024-04 丧葬补助已由行政区划代码 110105 的 2024-05 发放批次（批次号 {first}）确认发放，\
+            "测试（{WANG}）的丧葬补助 2024-04 丧葬补助已由行政区划代码 110105 的 2024-05 发放批次（批次号 {first}）确认发放，\
              不能重复发放；台账 {} 未作修改",
             target_of(&db)
         )
@@ -807,7 +807,7 @@ fn copy_and_commit_a_million_lines() {
 
 /// CPU seconds (user + system) a server backend has used so far, from /proc (the wall time on a shared machine
 /// says more about the other load than about the database).
-fn server_cpu(pid: i32) -> f64 {
+pub(super) fn server_cpu(pid: i32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let fields: Vec<&str> =
         stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
