@@ -70,7 +70,7 @@ impl PgLedger {
     /// unless the database holds a youfu ledger (an empty one says to run `youfu init`); an older schema is
     /// brought up to date, as on SQLite.
     pub fn open_existing(url: &PgUrl, env: &PgEnv, county_code: &str) -> Result<PgLedger, PgError> {
-        check_county(&url.shown().to_string(), county_code)?;
+        check_county(url.shown(), county_code)?;
         let (client, target) = connect::connect(url, env)?;
         PgLedger::existing(client, target, county_code)
     }
@@ -78,7 +78,7 @@ impl PgLedger {
     /// `youfu init`: install the schema in an empty database (or bring an older ledger up to date); refuses a
     /// database holding anything else, or a newer ledger.
     pub fn init(url: &PgUrl, env: &PgEnv, county_code: &str) -> Result<PgLedger, PgError> {
-        check_county(&url.shown().to_string(), county_code)?;
+        check_county(url.shown(), county_code)?;
         let (client, target) = connect::connect(url, env)?;
         PgLedger::initialised(client, target, county_code)
     }

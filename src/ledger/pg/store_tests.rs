@@ -958,6 +958,7 @@ fn a_county_code_that_is_not_six_digits_is_refused_before_connecting() {
 
 /// The same history written to a ledger of either backend: three months, a town and name with characters that
 /// sort differently in a locale than byte-wise, a 补发, a 丧葬补助, a bank 退回 and its 重发, a draft left open.
+#[allow(clippy::type_complexity)] // one closure per write, until the ledger trait gives both backends one type
 fn history<E: std::fmt::Debug>(
     save: &dyn Fn(&Draft, &[TransferRef]) -> Result<BatchInfo, E>,
     commit: &dyn Fn(&str) -> Result<BatchInfo, E>,
@@ -1017,6 +1018,7 @@ fn history<E: std::fmt::Debug>(
 }
 
 #[test]
+#[allow(clippy::type_complexity)]
 fn one_scenario_reads_the_same_on_both_backends() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = crate::ledger::Ledger::open(&dir.path().join("youfu.db")).unwrap();
@@ -1159,4 +1161,36 @@ fn a_million_lines() {
         cpu2 - cpu1
     );
     assert_eq!((done.lines, c.totals.lines), (N as i64, N as u64));
+}
+
+#[test]
+fn a_committed_line_with_a_malformed_period_or_an_unknown_calculation_is_refused_by_the_database() {
+    // The checks run once per distinct value of the statement's rows (lines_inserted), not per row: still the
+    // database's, whatever program writes.
+    let (_db, ledger) = ledger("period_format");
+    ledger
+        .save_draft_test(&batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 1)]))
+        .unwrap();
+    let id = ledger.batch(ym("2024-03")).unwrap().unwrap().id;
+    let calc = count(&ledger, "SELECT id FROM calcs");
+    let mut c = ledger.conn();
+    for (period, calc_id, message) in [
+        ("2024-13", calc, "明细的所属期“2024-13”不是 YYYY-MM 格式"),
+        ("2024-3", calc, "明细的所属期“2024-3”不是 YYYY-MM 格式"),
+        ("2024-03", calc + 99, "明细引用的计算依据记录不存在"),
+    ] {
+        let e = c
+            .execute(
+                "INSERT INTO lines (batch_id, county_code, line_no, person_id, name, category, town, item, period,
+                                    kind, amount_fen, calc_id)
+                 SELECT $1, '110105', n, '440524188001010014', '李四', '', '', '残疾抚恤金',
+                        CASE WHEN n = 7 THEN $2 ELSE '2024-02' END, '补发', 1, $3
+                   FROM generate_series(1, 10) n",
+                &[&id, &period, &calc_id],
+            )
+            .unwrap_err();
+        assert_eq!(e.as_db_error().unwrap().message(), message);
+    }
+    drop(c);
+    assert_eq!(count(&ledger, "SELECT count(*) FROM lines"), 0);
 }

@@ -34,6 +34,7 @@ pub(super) struct BatchRef {
 }
 
 /// What one thread counted: the tally and each of its batches' (month, lines, 分).
+#[derive(Default)]
 struct Counted {
     tally: Tally,
     months: Vec<(YearMonth, u64, i64)>,
@@ -102,12 +103,6 @@ pub(in crate::ledger) struct Counter {
     counted: Counted,
     /// The batch being fed line by line: its month, lines and 分.
     open: Option<(YearMonth, u64, i64)>,
-}
-
-impl Default for Counted {
-    fn default() -> Self {
-        Counted { tally: Tally::default(), months: Vec::new() }
-    }
 }
 
 impl Counter {
