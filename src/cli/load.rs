@@ -88,7 +88,11 @@ impl LoadedConfig {
         };
         match LedgerLocation::parse(&given).map_err(|e| Failure::Ledger(e.into()))? {
             LedgerLocation::File(_) => Ok(LedgerLocation::File(self.ledger.clone())),
-            url => Ok(url),
+            // A shared ledger holds many counties': this one's code (required by `load`, exit 4 without it) says
+            // whose batches the command sees.
+            LedgerLocation::Postgres(url) => {
+                Ok(LedgerLocation::Postgres(Box::new(url.with_county(&self.config.county_code))))
+            }
         }
     }
 

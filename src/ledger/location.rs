@@ -28,6 +28,9 @@ pub struct PgUrl {
     /// Whether the URL names a port (the postgres crate fills in 5432 when it does not, where libpq would take
     /// PGPORT).
     explicit_port: bool,
+    /// The county whose ledger this is (youfu.toml's `county_code`), attached by the command that opens it: a
+    /// shared ledger is opened for one county (`with_county`).
+    county: Option<String>,
 }
 
 impl LedgerLocation {
@@ -79,7 +82,7 @@ impl LedgerLocation {
             });
         }
         let explicit_port = names_a_port(&normalised);
-        Ok(LedgerLocation::Postgres(Box::new(PgUrl { config, shown, raw: normalised, explicit_port })))
+        Ok(LedgerLocation::Postgres(Box::new(PgUrl { config, shown, raw: normalised, explicit_port, county: None })))
     }
 }
 
@@ -101,6 +104,16 @@ fn names_a_port(url: &str) -> bool {
 }
 
 impl PgUrl {
+    /// The same database, opened for the county `county_code` (6 digits; checked when connecting).
+    pub fn with_county(&self, county_code: &str) -> PgUrl {
+        PgUrl { county: Some(county_code.to_string()), ..self.clone() }
+    }
+
+    /// The county the ledger is opened for, if attached.
+    pub fn county(&self) -> Option<&str> {
+        self.county.as_deref()
+    }
+
     /// The URL with any password replaced by `***`.
     pub fn shown(&self) -> &str {
         &self.shown

@@ -1,6 +1,7 @@
 //! The ledger on a PostgreSQL server (issue 22): one ledger for a city's or a province's counties, beside the
-//! SQLite file that stays a county's default. Not used by the commands yet: the ledger seam (issue 20 part 2)
-//! will let `cli/` talk to either backend; until then this module is the PostgreSQL side's foundations.
+//! SQLite file that stays a county's default. The commands reach it through the ledger's interface
+//! (`ledger::open_existing` / `create` for a `postgresql://` location, `store` implements `LedgerStore`), opened
+//! for the county youfu.toml's `county_code` names.
 //!
 //! - `connect` — libpq's defaults (PGHOST, PGUSER, …), the password from the URL, PGPASSWORD or the password file,
 //!   and the driver's failures as clear messages.
@@ -14,6 +15,7 @@
 //!   COPY) and `commit` (one transaction: the lines moved on the server).
 //! - `reads`   — the queries the commands need, each over the county's own batches only, in SQLite's order.
 //! - `returns` — 退回 events: recording them and the queries over them.
+//! - `store`   — `PgLedger` behind `ledger::LedgerStore` / `DraftWriter`.
 //! - `error`   — `PgError`, exit codes 6/7 as for the SQLite ledger.
 
 mod connect;
@@ -25,6 +27,7 @@ mod reads;
 mod refusal;
 mod returns;
 mod schema;
+mod store;
 #[cfg(test)]
 mod store_tests;
 #[cfg(test)]
@@ -168,7 +171,7 @@ impl PgLedger {
 }
 
 /// How long a write waits for another session's lock before `PgError::Busy` (as SQLite's `BUSY_TIMEOUT`).
-pub const BUSY_TIMEOUT: Duration = crate::ledger::BUSY_TIMEOUT;
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A county code is 6 ASCII digits (the database checks it too; this says it before connecting).
 fn check_county(target: &str, county: &str) -> Result<(), PgError> {

@@ -8,7 +8,7 @@
 
 use super::{PgError, PgLedger};
 use crate::domain::month::YearMonth;
-use crate::ledger::counts::{BatchRef, Counter, split};
+use crate::ledger::tally::{BatchRef, Counter, split};
 use crate::ledger::{BatchInfo, BatchStatus, LineKind, PaidLine, PaidTotal, PeriodCounts, ReturnMark, TransferRecord};
 use chrono::NaiveDate;
 use postgres::binary_copy::BinaryCopyOutIter;
