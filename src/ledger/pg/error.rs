@@ -100,9 +100,9 @@ pub enum PgError {
     },
     /// Another officer of the county holds the month (or a row this write needs) longer than the busy timeout.
     #[error(
-        "台账 {target} 中行政区划代码 {county_code} 的数据正被另一个 youfu 进程写入，已等待 {waited_s} 秒仍未结束；本次操作未生效，请稍后再试"
+        "台账 {target} 中行政区划代码 {county_code} 的数据正被另一个 youfu 进程写入，已等待 {waited} 秒仍未结束；本次操作未生效，请稍后再试"
     )]
-    Busy { target: String, county_code: String, waited_s: u64 },
+    Busy { target: String, county_code: String, waited: String },
     /// The county code youfu was given is not 6 digits.
     #[error(
         "行政区划代码“{county_code}”不是 6 位数字：请在 youfu.toml 中写明本县（市、区）的 county_code，例如 county_code = \"110105\""

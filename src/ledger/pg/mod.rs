@@ -158,7 +158,8 @@ impl PgLedger {
             return PgError::Busy {
                 target: self.target.to_string(),
                 county_code: self.county.clone(),
-                waited_s: self.busy.get().as_secs(),
+                // 5, or 0.3 for a timeout under a second.
+                waited: format!("{}", self.busy.get().as_millis() as f64 / 1000.0),
             };
         }
         PgError::Db { target: self.target.to_string(), detail: error::describe(&e) }

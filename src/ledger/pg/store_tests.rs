@@ -921,7 +921,7 @@ fn a_second_officer_of_the_county_waits_then_is_told_the_ledger_is_busy() {
     assert_eq!(
         err.to_string(),
         format!(
-            "台账 {} 中行政区划代码 110105 的数据正被另一个 youfu 进程写入，已等待 0 秒仍未结束；本次操作未生效，请稍后再试",
+            "台账 {} 中行政区划代码 110105 的数据正被另一个 youfu 进程写入，已等待 0.3 秒仍未结束；本次操作未生效，请稍后再试",
             target(&second)
         )
     );
@@ -1021,20 +1021,16 @@ fn history<E: std::fmt::Debug>(
 #[allow(clippy::type_complexity)]
 fn one_scenario_reads_the_same_on_both_backends() {
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = crate::ledger::Ledger::open(&dir.path().join("youfu.db")).unwrap();
-    let sqlite = std::cell::RefCell::new(sqlite);
+    let sqlite = crate::ledger::sqlite::Ledger::open(&dir.path().join("youfu.db")).unwrap();
     history(
         &|(h, lines), transfers| {
-            let mut s = sqlite.borrow_mut();
-            let mut p = s.begin_draft(h, lines.iter().map(NewLine::line_ref))?;
+            let mut p = sqlite.begin_draft(h, lines.iter().map(NewLine::line_ref))?;
             p.add_transfers(transfers.iter().copied())?;
             p.finish("out")
         },
-        &|m| {
-            sqlite.borrow_mut().commit(ym(m), date(&format!("{m}-15")), COMMITTED_AT, &format!("in-{}", &m[6..]), None)
-        },
-        &|m| sqlite.borrow().batch_lines(ym(m)).unwrap(),
-        &|id, m, ev| sqlite.borrow_mut().record_returns(id, ym(m), CREATED, ev),
+        &|m| sqlite.commit(ym(m), date(&format!("{m}-15")), COMMITTED_AT, &format!("in-{}", &m[6..]), None),
+        &|m| sqlite.batch_lines(ym(m)).unwrap(),
+        &|id, m, ev| sqlite.record_returns(id, ym(m), CREATED, ev),
     );
     let (_db, pg) = ledger("both_backends");
     history(
@@ -1047,7 +1043,7 @@ fn one_scenario_reads_the_same_on_both_backends() {
         &|m| pg.batch_lines(ym(m)).unwrap(),
         &|id, m, ev| pg.record_returns(id, ym(m), CREATED, ev),
     );
-    let s = sqlite.borrow();
+    let s = &sqlite;
     // Ids are each database's own; everything else, order included, must be equal.
     let batches = |v: Vec<BatchInfo>| v.into_iter().map(|b| BatchInfo { id: 0, ..b }).collect::<Vec<_>>();
     assert_eq!(batches(pg.batches().unwrap()), batches(s.batches().unwrap()));
