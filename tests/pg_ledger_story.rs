@@ -152,3 +152,25 @@ fn two_counties_share_the_ledger_and_never_pay_one_persons_month_twice() {
     };
     assert_eq!((seen(a.path()), seen(b.path())), (1, 0));
 }
+
+#[test]
+fn init_with_a_postgresql_ledger_writes_its_url_into_the_new_config_and_installs_the_schema() {
+    let db = pg::shared().fresh_db("init_url");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let u = url(&db);
+    let r = ok(d, &["--ledger", &u, "init", "--county", "示例县", "--county-code", "110101"]);
+    // The password is never printed: the next-step commands leave it out (PGPASSWORD or ~/.pgpass give it).
+    assert!(!r.stdout.contains(pg::ROLE_PASSWORD), "{}", r.stdout);
+    assert!(r.stdout.contains(&format!("youfu --ledger {} pay --month", db.url_without_password())), "{}", r.stdout);
+    // The URL as given (not taken for a path beside the config), and the commands find the ledger through it.
+    let config = std::fs::read_to_string(d.join("youfu.toml")).unwrap();
+    assert!(config.contains(&format!("ledger = \"{u}\"")), "{config}");
+    assert_eq!(ok(d, &["batches", "--json"]).stdout.trim(), "{\n  \"batches\": []\n}");
+    let mut c = db.connect();
+    let version: i32 = c.query_one("SELECT max(version) FROM youfu.schema_version", &[]).unwrap().get(0);
+    assert_eq!(version, 1);
+    // A second init keeps the ledger as it is.
+    ok(d, &["init"]);
+    assert_eq!(entries(d), ["youfu.toml"]);
+}

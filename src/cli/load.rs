@@ -72,7 +72,14 @@ impl LoadedConfig {
         }
         if let Some(l) = &self.ledger_flag {
             line.push_str(" --ledger ");
-            line.push_str(&shell_quote(&l.display().to_string()));
+            // A database's URL without its password: youfu never prints one (the command finds it in
+            // PGPASSWORD or ~/.pgpass).
+            let text = l.display().to_string();
+            let text = match LedgerLocation::parse(&text) {
+                Ok(LedgerLocation::Postgres(_)) => crate::ledger::location::without_password(&text),
+                _ => text,
+            };
+            line.push_str(&shell_quote(&text));
         }
         line.push(' ');
         line.push_str(args);
