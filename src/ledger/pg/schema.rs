@@ -25,7 +25,13 @@
 //!   is a draft of the same county, the calculation exists, a 重发 re-issues a returned line) and holds the
 //!   batches FOR SHARE, as a foreign key does, so a concurrent commit or delete of the batch waits. Update, delete and truncate are refused per
 //!   statement, so even `DELETE … WHERE false` is refused: nothing ever changes `lines`.
-//! - Texts compare byte-wise (`COLLATE "C"` where the order matters) as in SQLite, whatever the database's locale.
+//! - Every text column is `COLLATE "C"`: texts compare and sort byte-wise as in SQLite, whatever the database's
+//!   locale (reads come out in SQLite's order, so reports are byte-identical), and the unique indexes compare
+//!   bytes instead of calling the locale's collation a million times a commit.
+//! - A draft's calculations are numbered in the draft (`draft_lines.calc_no` → `draft_calcs`), and its count,
+//!   total and packed report columns are written with it (`draft_totals`): the lines stream through one COPY, on
+//!   which the connection can run nothing else. `commit` joins the numbers to `calcs` and moves the packed blob
+//!   into `packed_lines` (in draft order: a returned line is found by its `line_no`).
 
 use super::PgError;
 
