@@ -37,10 +37,17 @@ ROSTER="$ROOT/bench/data/roster-$N.csv"
 YOUFU="$BIN/youfu --config $W/office/youfu.toml"
 
 $YOUFU init >/dev/null
-/usr/bin/time -f "pay --no-xlsx (the draft): %e s, %M KB" \
+/usr/bin/time -f "pay --no-xlsx (the draft): %e s wall, %M KB" \
   $YOUFU pay --month 2024-03 --roster "$ROSTER" --standards "$ROOT/fixtures/standards.csv" --out "$W/out" --no-xlsx \
   >/dev/null
-/usr/bin/time -f "commit of $N recipients: %e s, %M KB" $YOUFU commit --month 2024-03 --pay-date 2024-03-15 >/dev/null
+# The server's side: the CPU seconds of the backends that ended, which the postmaster has reaped (cutime + cstime).
+PM="$(head -n 1 "$W/data/postmaster.pid")"
+reaped() { awk '{ printf "%.2f", ($16 + $17) / 100 }' "/proc/$PM/stat"; }
+before="$(reaped)"
+/usr/bin/time -f "commit of $N recipients: %e s wall, %U s user + %S s system in youfu, %M KB" \
+  $YOUFU commit --month 2024-03 --pay-date 2024-03-15 >/dev/null
+sleep 1
+echo "server CPU of the commit's backend: $(python3 -c "print(round($(reaped) - $before, 2))") s"
 as_pg "$PGBIN/psql" -h "$W" -U postgres -d youfu_ledger -At \
   -c "SELECT 'committed lines: ' || count(*) FROM youfu.lines" \
   -c "SELECT 'database size: ' || pg_size_pretty(pg_database_size('youfu_ledger'))"

@@ -97,8 +97,9 @@ pub fn entries(dir: &Path) -> Vec<String> {
     v
 }
 
+/// The throwaway PostgreSQL server (shared with the PostgreSQL stories).
 #[path = "support/pg.rs"]
-mod pg;
+pub mod pg;
 
 /// Under `YOUFU_TEST_LEDGER=postgresql`, for an `init` without `--ledger` whose config names no ledger: a fresh
 /// database's URL (password included), written into the config when there is one (else init is given it).

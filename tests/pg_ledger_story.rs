@@ -4,8 +4,6 @@
 //! twice.
 
 mod common;
-#[path = "support/pg.rs"]
-mod pg;
 use common::*;
 use std::path::Path;
 
