@@ -149,6 +149,15 @@ fn two_counties_share_the_ledger_and_never_pay_one_persons_month_twice() {
         v.to_string().matches("\"month\"").count()
     };
     assert_eq!((seen(a.path()), seen(b.path())), (1, 0));
+    // The city reads both: 110102's officer asks for every county of the ledger, or for 110101 by its code.
+    for flags in [&["--all-counties"][..], &["--county", "110101"]] {
+        let r = ok(b.path(), &[&["batches", "--json"][..], flags].concat());
+        assert_eq!(r.stdout.matches("\"month\": \"2023-08\"").count(), 1, "{flags:?}: {}", r.stdout);
+    }
+    let r = ok(b.path(), &["report", "--period", "2023H2", "--all-counties", "--out", "city.md"]);
+    assert!(b.path().join("city.md").is_file(), "{}", r.stdout);
+    let own = ok(a.path(), &["report", "--period", "2023H2", "--out", "own.md"]);
+    assert_eq!(own.code, 0);
 }
 
 #[test]

@@ -106,7 +106,19 @@ impl PgLedger {
         tail: &str,
         args: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<BatchInfo>, PgError> {
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&self.county];
+        self.batch_where_in(c, &self.county, tail, args)
+    }
+
+    /// `batch_where` for the county `county`.
+    fn batch_where_in(
+        &self,
+        c: &mut postgres::Client,
+        county: &str,
+        tail: &str,
+        args: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<BatchInfo>, PgError> {
+        let county = county.to_string();
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&county];
         params.extend_from_slice(args);
         let rows = c.query(&format!("{BATCH_SELECT} {tail}"), &params).map_err(|e| self.db(e))?;
         rows.iter().map(|r| batch_from_row(r).map_err(|e| self.corrupt(e))).collect()
@@ -196,13 +208,22 @@ impl PgLedger {
 
     /// The county's committed batches of `from` or later (up to `to`), in month order.
     fn committed_refs(&self, from: YearMonth, to: Option<YearMonth>) -> Result<Vec<BatchRef>, PgError> {
+        self.committed_refs_in(&self.county, from, to)
+    }
+
+    fn committed_refs_in(
+        &self,
+        county: &str,
+        from: YearMonth,
+        to: Option<YearMonth>,
+    ) -> Result<Vec<BatchRef>, PgError> {
         let rows = self
             .conn()
             .query(
                 "SELECT id, month, COALESCE(line_count, 0) FROM batches
                   WHERE county_code = $1 AND status = 'committed' AND month >= $2 AND ($3::text IS NULL OR month <= $3)
                   ORDER BY month",
-                &[&self.county, &from.to_string(), &to.map(|m| m.to_string())],
+                &[&county, &from.to_string(), &to.map(|m| m.to_string())],
             )
             .map_err(|e| self.db(e))?;
         rows.iter()
@@ -309,7 +330,36 @@ impl PgLedger {
     /// each batch from its packed report columns (draft order; a returned line is skipped by its place in the
     /// draft), a batch without them (they did not pack) line by line.
     pub fn period_counts(&self, from: YearMonth, to: YearMonth) -> Result<PeriodCounts, PgError> {
-        let batches = self.committed_refs(from, Some(to))?;
+        self.period_counts_in(&self.county, from, to)
+    }
+
+    /// The 行政区划代码 of every county with a batch in the ledger, in code order (a city's `--all-counties`).
+    pub fn counties(&self) -> Result<Vec<String>, PgError> {
+        let rows = self
+            .conn()
+            .query("SELECT DISTINCT county_code FROM batches ORDER BY county_code", &[])
+            .map_err(|e| self.db(e))?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    /// `period_counts` of each of `counties`, in that order (the city's or province's report).
+    pub fn county_period_counts(
+        &self,
+        counties: &[String],
+        from: YearMonth,
+        to: YearMonth,
+    ) -> Result<Vec<PeriodCounts>, PgError> {
+        counties.iter().map(|c| self.period_counts_in(c, from, to)).collect()
+    }
+
+    /// `batches` of each of `counties`, in that order.
+    pub fn county_batches(&self, counties: &[String]) -> Result<Vec<Vec<BatchInfo>>, PgError> {
+        let tail = "ORDER BY b.month, (b.status = 'committed') DESC, b.id";
+        counties.iter().map(|c| self.batch_where_in(&mut self.conn(), c, tail, &[])).collect()
+    }
+
+    fn period_counts_in(&self, county: &str, from: YearMonth, to: YearMonth) -> Result<PeriodCounts, PgError> {
+        let batches = self.committed_refs_in(county, from, Some(to))?;
         let mut counter = Counter::default();
         let mut client = self.conn();
         for batch in &batches {

@@ -133,6 +133,22 @@ impl PgLedger {
 
     /// Per batch month of the county with 退回: (transfers returned, their 分, of which not yet re-issued in 分).
     pub fn returned_by_month(&self) -> Result<std::collections::BTreeMap<YearMonth, (i64, i64, i64)>, PgError> {
+        self.returned_by_month_in(&self.county)
+    }
+
+    /// `returned_by_month` of each of `counties`, in that order.
+    #[allow(clippy::type_complexity)]
+    pub fn county_returned_by_month(
+        &self,
+        counties: &[String],
+    ) -> Result<Vec<std::collections::BTreeMap<YearMonth, (i64, i64, i64)>>, PgError> {
+        counties.iter().map(|c| self.returned_by_month_in(c)).collect()
+    }
+
+    fn returned_by_month_in(
+        &self,
+        county: &str,
+    ) -> Result<std::collections::BTreeMap<YearMonth, (i64, i64, i64)>, PgError> {
         let rows = self
             .conn()
             .query(
@@ -143,7 +159,7 @@ impl PgLedger {
                           WHERE r2.county_code = $1 AND r2.month = r.month
                             AND NOT EXISTS (SELECT 1 FROM lines re WHERE re.reissue_of = l.id))
                    FROM bank_returns r WHERE r.county_code = $1 GROUP BY r.month ORDER BY r.month",
-                &[&self.county],
+                &[&county],
             )
             .map_err(|e| self.db(e))?;
         rows.iter()

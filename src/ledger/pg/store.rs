@@ -109,6 +109,31 @@ impl LedgerStore for PgLedger {
     fn returns_pending(&self) -> Result<Vec<PendingReturn>, LedgerError> {
         Ok(PgLedger::returns_pending(self)?)
     }
+
+    fn counties(&self) -> Result<Vec<String>, LedgerError> {
+        Ok(PgLedger::counties(self)?)
+    }
+
+    fn county_period_counts(
+        &self,
+        counties: &[String],
+        from: YearMonth,
+        to: YearMonth,
+    ) -> Result<Vec<PeriodCounts>, LedgerError> {
+        Ok(PgLedger::county_period_counts(self, counties, from, to)?)
+    }
+
+    fn county_batches(&self, counties: &[String]) -> Result<Vec<Vec<BatchInfo>>, LedgerError> {
+        Ok(PgLedger::county_batches(self, counties)?)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn county_returned_by_month(
+        &self,
+        counties: &[String],
+    ) -> Result<Vec<BTreeMap<YearMonth, (i64, i64, i64)>>, LedgerError> {
+        Ok(PgLedger::county_returned_by_month(self, counties)?)
+    }
 }
 
 impl DraftWriter for PgPendingDraft<'_> {

@@ -1190,3 +1190,30 @@ fn a_committed_line_with_a_malformed_period_or_an_unknown_calculation_is_refused
     drop(c);
     assert_eq!(count(&ledger, "SELECT count(*) FROM lines"), 0);
 }
+
+#[test]
+fn a_city_reads_each_county_of_the_ledger_apart() {
+    let (db, chao) = ledger("county_reads");
+    let xi = county(&db, XI_CHENG);
+    march_with_a_return(&chao);
+    let other = "110102199001011234";
+    commit_month(&xi, "2024-03", "in-x", vec![line(other, "定期抚恤金", "2024-03", LineKind::Regular, 50_000)]);
+    // Any county's connection reads the city's: the codes with a batch, in code order …
+    let codes = xi.counties().unwrap();
+    assert_eq!(codes, vec![XI_CHENG.to_string(), CHAO_YANG.to_string()]);
+    // … and each county's counts, batches and returns, in the order asked, as that county's own reads give them.
+    let asked = vec![CHAO_YANG.to_string(), XI_CHENG.to_string(), "110108".to_string()];
+    let c = xi.county_period_counts(&asked, ym("2024-03"), ym("2024-03")).unwrap();
+    assert_eq!(c[0], chao.period_counts(ym("2024-03"), ym("2024-03")).unwrap());
+    assert_eq!(c[1], xi.period_counts(ym("2024-03"), ym("2024-03")).unwrap());
+    // 张三's 10000000 reached him (李四's was returned); 110102: 50000; 110108 has nothing.
+    assert_eq!(
+        (c[0].totals, c[1].totals, c[2].totals),
+        (counts(1, 10_000_000, 1, 1), counts(1, 50_000, 1, 1), LineCounts::default())
+    );
+    let b = xi.county_batches(&asked).unwrap();
+    assert_eq!((b[0].clone(), b[1].clone(), b[2].len()), (chao.batches().unwrap(), xi.batches().unwrap(), 0));
+    let r = xi.county_returned_by_month(&asked).unwrap();
+    assert_eq!(r[0][&ym("2024-03")], (1, 2_345_678, 2_345_678));
+    assert!(r[1].is_empty() && r[2].is_empty());
+}
