@@ -37,9 +37,10 @@ ROSTER="$ROOT/bench/data/roster-$N.csv"
 YOUFU="$BIN/youfu --config $W/office/youfu.toml"
 
 $YOUFU init >/dev/null
-/usr/bin/time -f "pay --no-xlsx (the draft): %e s wall, %M KB" \
+/usr/bin/time -o "$W/pay.time" -f "pay --no-xlsx (the draft): %e s wall, %M KB" \
   $YOUFU pay --month 2024-03 --roster "$ROSTER" --standards "$ROOT/fixtures/standards.csv" --out "$W/out" --no-xlsx \
-  >/dev/null
+  >/dev/null 2>&1
+cat "$W/pay.time"
 # The server's side: the CPU seconds of the backends that ended, which the postmaster has reaped (cutime + cstime).
 PM="$(head -n 1 "$W/data/postmaster.pid")"
 reaped() { awk '{ printf "%.2f", ($16 + $17) / 100 }' "/proc/$PM/stat"; }
