@@ -19,7 +19,7 @@ use super::copy::{DraftCopy, DraftLine};
 use super::{PgError, PgLedger, refusal};
 use crate::domain::month::YearMonth;
 use crate::ledger::packed::PackedWriter;
-use crate::ledger::{BatchInfo, BatchStatus, LineKind, LineRef, NewBatch, TransferRef};
+use crate::ledger::{BatchInfo, BatchStatus, LineRef, NewBatch, PaymentKind, TransferRef};
 use chrono::NaiveDate;
 use postgres::error::SqlState;
 use std::cell::RefMut;
@@ -246,7 +246,7 @@ impl PgLedger {
                     town: line.town,
                     item: line.item,
                     period,
-                    kind: line.kind.label(),
+                    kind: line.kind,
                     amount_fen: line.amount_fen,
                     calc_no,
                     reissue_of: line.reissue_of,
@@ -255,9 +255,9 @@ impl PgLedger {
                 count += 1;
                 total += line.amount_fen;
                 may_conflict |= match line.kind {
-                    LineKind::Regular => line.period != batch.month,
-                    LineKind::Funeral => true,
-                    LineKind::Arrears | LineKind::Reissue => false,
+                    PaymentKind::Regular => line.period != batch.month,
+                    PaymentKind::Funeral => true,
+                    PaymentKind::Arrears | PaymentKind::Reissue => false,
                 };
             }
             copy.finish().map(|_| ())
@@ -297,13 +297,15 @@ impl PgLedger {
         if may_conflict {
             let found = pending.client.query_opt(CONFLICT_SELECT, &[&batch_id, &regular_paid_this_period, &month]);
             if let Some(row) = found.map_err(|e| pending.fail(e))? {
+                let kind = PaymentKind::from_label(row.get(3))
+                    .ok_or_else(|| self.corrupt(format!("未知的明细类型“{}”", row.get::<_, &str>(3))))?;
                 return Err(PgError::AlreadyPaid {
                     target: self.target.to_string(),
                     name: row.get(7),
                     person_id: row.get(0),
                     item: row.get(1),
                     period: row.get(2),
-                    kind: row.get(3),
+                    kind,
                     county_code: row.get(4),
                     batch_month: row.get(5),
                     batch_id: row.get(6),

@@ -9,7 +9,9 @@
 use super::{PgError, PgLedger};
 use crate::domain::month::YearMonth;
 use crate::ledger::tally::{BatchRef, Counter, split};
-use crate::ledger::{BatchInfo, BatchStatus, LineKind, PaidLine, PaidTotal, PeriodCounts, ReturnMark, TransferRecord};
+use crate::ledger::{
+    BatchInfo, BatchStatus, PaidLine, PaidTotal, PaymentKind, PeriodCounts, ReturnMark, TransferRecord,
+};
 use chrono::NaiveDate;
 use postgres::binary_copy::BinaryCopyOutIter;
 use postgres::fallible_iterator::FallibleIterator;
@@ -42,8 +44,8 @@ fn parse_date(text: Option<String>) -> Result<Option<NaiveDate>, String> {
     text.map(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(|e| format!("日期“{t}”：{e}"))).transpose()
 }
 
-pub(super) fn parse_kind(text: &str) -> Result<LineKind, String> {
-    LineKind::from_label(text).ok_or_else(|| format!("未知的明细类型“{text}”"))
+pub(super) fn parse_kind(text: &str) -> Result<PaymentKind, String> {
+    PaymentKind::from_label(text).ok_or_else(|| format!("未知的明细类型“{text}”"))
 }
 
 fn batch_from_row(r: &postgres::Row) -> Result<BatchInfo, String> {

@@ -11,7 +11,7 @@ use crate::cli::exit::LedgerExit;
 use crate::domain::month::YearMonth;
 use crate::ledger::location::LedgerLocation;
 use crate::ledger::{
-    BatchInfo, BatchStatus, LineCounts, LineKind, NewBatch, NewLine, NewReturn, PaidLine, PaidTotal, TransferRef,
+    BatchInfo, BatchStatus, LineCounts, NewBatch, NewLine, NewReturn, PaidLine, PaidTotal, PaymentKind, TransferRef,
 };
 use chrono::NaiveDate;
 use std::time::Duration;
@@ -32,7 +32,7 @@ fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-fn line(id: &str, item: &str, period: &str, kind: LineKind, amount_fen: i64) -> NewLine {
+fn line(id: &str, item: &str, period: &str, kind: PaymentKind, amount_fen: i64) -> NewLine {
     NewLine {
         id: id.to_string(),
         name: if id == ZHANG { "张三" } else { "李四" }.to_string(),
@@ -64,7 +64,7 @@ fn batch(month: &str, inputs_digest: &str, lines: Vec<NewLine>) -> Draft {
         inputs_digest: inputs_digest.to_string(),
         outputs_digest: "out-digest".to_string(),
         tool_version: "0.1.0".to_string(),
-        entitled_fen: lines.iter().filter(|l| l.kind == LineKind::Regular).map(|l| l.amount_fen).sum(),
+        entitled_fen: lines.iter().filter(|l| l.kind == PaymentKind::Regular).map(|l| l.amount_fen).sum(),
         shortfalls: "[]".to_string(),
     };
     (header, lines)
@@ -108,8 +108,8 @@ fn committed_march(ledger: &PgLedger) -> BatchInfo {
             "2024-03",
             "in-1",
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 10_000_000),
-                line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2_345_678),
+                line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 10_000_000),
+                line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 2_345_678),
             ],
         ))
         .unwrap();
@@ -134,14 +134,15 @@ fn counts(lines: u64, amount_fen: i64, persons: u64, person_times: u64) -> LineC
 fn a_pending_draft_gets_its_outputs_digest_at_the_end_or_rolls_back() {
     let (_db, ledger) = ledger("pending_draft");
     let (header, lines) =
-        batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)]);
+        batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917)]);
     let pending = ledger.begin_draft(&header, lines.iter().map(NewLine::line_ref)).unwrap();
     assert_eq!((pending.info().lines, pending.info().total_fen), (1, 888_917));
     let info = pending.finish("manifest-sha").unwrap();
     assert_eq!(info.outputs_digest, "manifest-sha");
     assert_eq!(ledger.batch(ym("2024-03")).unwrap(), Some(info.clone()));
     // A second run of the month that fails before finishing: the first draft stays, digest and lines.
-    let (header, lines) = batch("2024-03", "in-2", vec![line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 352_833)]);
+    let (header, lines) =
+        batch("2024-03", "in-2", vec![line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 352_833)]);
     let mut pending = ledger.begin_draft(&header, lines.iter().map(NewLine::line_ref)).unwrap();
     pending
         .add_transfers([TransferRef { no: 1, first_line: 0, lines: 1, amount_fen: 352_833, id: LI, account: "6222" }])
@@ -160,8 +161,8 @@ fn save_draft_records_the_batch_and_its_lines() {
             "2024-03",
             "in-1",
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917),
-                line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 352_833),
+                line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917),
+                line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 352_833),
             ],
         ))
         .unwrap();
@@ -203,8 +204,8 @@ fn a_second_draft_of_the_month_replaces_the_first() {
             "2024-03",
             "in-1",
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917),
-                line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 352_833),
+                line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917),
+                line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 352_833),
             ],
         ))
         .unwrap();
@@ -212,7 +213,7 @@ fn a_second_draft_of_the_month_replaces_the_first() {
         .save_draft_test(&batch(
             "2024-03",
             "in-2",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 900_000)],
+            vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 900_000)],
         ))
         .unwrap();
     assert_eq!((second.lines, second.total_fen, second.inputs_digest.as_str()), (1, 900_000, "in-2"));
@@ -248,7 +249,7 @@ fn commit_marks_the_draft_paid_and_its_lines_become_the_record() {
             town: "城关镇".to_string(),
             item: "残疾抚恤金".to_string(),
             period: ym("2024-03"),
-            kind: LineKind::Regular,
+            kind: PaymentKind::Regular,
             amount_fen: 10_000_000,
             standard_row: Some(3),
             basis: "样例通知".to_string(),
@@ -277,7 +278,7 @@ fn commit_keeps_a_late_reason() {
         .save_draft_test(&batch(
             "2024-03",
             "in-1",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
+            vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917)],
         ))
         .unwrap();
     let info =
@@ -307,7 +308,7 @@ fn commit_with_changed_inputs_is_refused_and_the_draft_stays_a_draft() {
         .save_draft_test(&batch(
             "2024-03",
             "in-1",
-            vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)],
+            vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917)],
         ))
         .unwrap();
     let err = ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-CHANGED", None).unwrap_err();
@@ -327,7 +328,7 @@ fn save_draft_after_commit_is_refused_with_when_and_how_much() {
     let (_db, ledger) = ledger("after_commit");
     let committed = committed_march(&ledger);
     let err = ledger
-        .save_draft_test(&batch("2024-03", "in-2", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 1)]))
+        .save_draft_test(&batch("2024-03", "in-2", vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 1)]))
         .unwrap_err();
     // total 12345678 分 = 123,456.78 元; the same words as SQLite's.
     assert_eq!(
@@ -351,8 +352,8 @@ fn a_regular_payment_already_made_cannot_be_drafted_again_in_a_later_month() {
             "2024-04",
             "in-2",
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 10_000_000),
-                line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2_345_678),
+                line(ZHANG, "残疾抚恤金", "2024-04", PaymentKind::Regular, 10_000_000),
+                line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 2_345_678),
             ],
         ))
         .unwrap_err();
@@ -369,7 +370,7 @@ fn a_regular_payment_already_made_cannot_be_drafted_again_in_a_later_month() {
     assert_eq!(ledger.batch(ym("2024-04")).unwrap(), None);
     // An arrears line for the same period is fine: it adds to what was paid.
     ledger
-        .save_draft_test(&batch("2024-04", "in-2", vec![line(LI, "残疾抚恤金", "2024-03", LineKind::Arrears, 100)]))
+        .save_draft_test(&batch("2024-04", "in-2", vec![line(LI, "残疾抚恤金", "2024-03", PaymentKind::Arrears, 100)]))
         .unwrap();
 }
 
@@ -378,7 +379,7 @@ fn a_regular_line_of_the_month_already_paid_by_another_batch_is_found() {
     // March's batch (oddly) paid 李四's April 正常 line: April's own-period lines are checked too.
     let (_db, ledger) = ledger("regular_of_month");
     ledger
-        .save_draft_test(&batch("2024-03", "in-3", vec![line(LI, "残疾抚恤金", "2024-04", LineKind::Regular, 7)]))
+        .save_draft_test(&batch("2024-03", "in-3", vec![line(LI, "残疾抚恤金", "2024-04", PaymentKind::Regular, 7)]))
         .unwrap();
     let march = ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-3", None).unwrap();
     let err = ledger
@@ -386,8 +387,8 @@ fn a_regular_line_of_the_month_already_paid_by_another_batch_is_found() {
             "2024-04",
             "in-4",
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 888_917),
-                line(LI, "残疾抚恤金", "2024-04", LineKind::Regular, 888_917),
+                line(ZHANG, "残疾抚恤金", "2024-04", PaymentKind::Regular, 888_917),
+                line(LI, "残疾抚恤金", "2024-04", PaymentKind::Regular, 888_917),
             ],
         ))
         .unwrap_err();
@@ -406,19 +407,19 @@ fn the_funeral_grant_is_paid_once_only() {
         .save_draft_test(&batch(
             "2024-05",
             "in-5",
-            vec![line(ZHANG, "丧葬补助", "2024-04", LineKind::Funeral, 5_333_502)],
+            vec![line(ZHANG, "丧葬补助", "2024-04", PaymentKind::Funeral, 5_333_502)],
         ))
         .unwrap();
     let info = ledger.commit(ym("2024-05"), date("2024-05-17"), "2024-05-17T09:00:00+08:00", "in-5", None).unwrap();
     let paid = ledger.funeral_paid(ZHANG).unwrap().unwrap();
     assert_eq!(
         (paid.batch_id, paid.batch_month, paid.amount_fen, paid.kind),
-        (info.id, ym("2024-05"), 5_333_502, LineKind::Funeral)
+        (info.id, ym("2024-05"), 5_333_502, PaymentKind::Funeral)
     );
     assert_eq!(paid.pay_date, Some(date("2024-05-17")));
     assert_eq!(ledger.funeral_paid(LI).unwrap(), None);
     let err = ledger
-        .save_draft_test(&batch("2024-06", "in-6", vec![line(ZHANG, "丧葬补助金", "2024-05", LineKind::Funeral, 1)]))
+        .save_draft_test(&batch("2024-06", "in-6", vec![line(ZHANG, "丧葬补助金", "2024-05", PaymentKind::Funeral, 1)]))
         .unwrap_err();
     // As on SQLite, the refused draft line is named (its 项目 and 所属期), with the batch that paid the person's.
     assert_eq!(
@@ -439,7 +440,7 @@ fn a_draft_that_became_a_double_payment_is_refused_at_commit() {
         .save_draft_test(&batch(
             "2024-04",
             "in-4",
-            vec![line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2_345_678)],
+            vec![line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 2_345_678)],
         ))
         .unwrap();
     let march = committed_march(&ledger);
@@ -460,24 +461,27 @@ fn a_draft_that_became_a_double_payment_is_refused_at_commit() {
 #[test]
 fn paid_totals_add_arrears_to_the_regular_payment() {
     let (_db, ledger) = ledger("paid_totals");
-    commit_month(&ledger, "2024-03", "in-3", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917)]);
+    commit_month(&ledger, "2024-03", "in-3", vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917)]);
     // April: 942250 for April, March's difference as arrears 942250 − 888917 = 53333, and a funeral grant.
     let april = commit_month(
         &ledger,
         "2024-04",
         "in-4",
         vec![
-            line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 942_250),
-            line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Arrears, 53_333),
-            line(ZHANG, "丧葬补助", "2024-04", LineKind::Funeral, 1_000),
+            line(ZHANG, "残疾抚恤金", "2024-04", PaymentKind::Regular, 942_250),
+            line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Arrears, 53_333),
+            line(ZHANG, "丧葬补助", "2024-04", PaymentKind::Funeral, 1_000),
         ],
     );
     // 942250 + 53333 + 1000 = 996583
     assert_eq!(april.total_fen, 996_583);
     let march_lines = ledger.paid_lines(ym("2024-03"), ym("2024-03")).unwrap();
-    let kinds: Vec<(LineKind, YearMonth, i64)> =
+    let kinds: Vec<(PaymentKind, YearMonth, i64)> =
         march_lines.iter().map(|l| (l.kind, l.batch_month, l.amount_fen)).collect();
-    assert_eq!(kinds, vec![(LineKind::Regular, ym("2024-03"), 888_917), (LineKind::Arrears, ym("2024-04"), 53_333)]);
+    assert_eq!(
+        kinds,
+        vec![(PaymentKind::Regular, ym("2024-03"), 888_917), (PaymentKind::Arrears, ym("2024-04"), 53_333)]
+    );
     let total = |period: &str| PaidTotal {
         id: ZHANG.to_string(),
         item: "残疾抚恤金".to_string(),
@@ -533,7 +537,7 @@ fn batch_prefers_the_committed_batch_over_a_later_draft_of_another_month() {
     let (_db, ledger) = ledger("batch_prefers");
     let march = committed_march(&ledger);
     let april = ledger
-        .save_draft_test(&batch("2024-04", "in-4", vec![line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 5)]))
+        .save_draft_test(&batch("2024-04", "in-4", vec![line(ZHANG, "残疾抚恤金", "2024-04", PaymentKind::Regular, 5)]))
         .unwrap();
     assert_eq!(ledger.batch(ym("2024-03")).unwrap(), Some(march.clone()));
     assert_eq!(ledger.batch(ym("2024-04")).unwrap(), Some(april.clone()));
@@ -549,8 +553,8 @@ fn a_failing_line_rolls_back_the_whole_draft_and_keeps_the_previous_one() {
             "2024-03",
             "in-1",
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 888_917),
-                line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 352_833),
+                line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917),
+                line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 352_833),
             ],
         ))
         .unwrap();
@@ -559,9 +563,9 @@ fn a_failing_line_rolls_back_the_whole_draft_and_keeps_the_previous_one() {
             "2024-03",
             "in-2",
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 1),
-                line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2),
-                line(ZHANG, "护理费", "2024-03", LineKind::Regular, -3),
+                line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 1),
+                line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 2),
+                line(ZHANG, "护理费", "2024-03", PaymentKind::Regular, -3),
             ],
         ))
         .unwrap_err();
@@ -590,9 +594,9 @@ fn a_line_twice_in_one_draft_is_refused_at_commit_and_the_draft_stays() {
     for (lines, message) in [
         (
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 1),
-                line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2),
-                line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 3),
+                line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 1),
+                line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 2),
+                line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 3),
             ],
             format!(
                 "同一人同一项目同一所属期的正常发放只能有一笔（Key (period, person_id, item)=(2024-03, {ZHANG}, \
@@ -601,8 +605,8 @@ fn a_line_twice_in_one_draft_is_refused_at_commit_and_the_draft_stays() {
         ),
         (
             vec![
-                line(ZHANG, "丧葬补助", "2024-02", LineKind::Funeral, 1),
-                line(ZHANG, "丧葬补助金", "2024-02", LineKind::Funeral, 1),
+                line(ZHANG, "丧葬补助", "2024-02", PaymentKind::Funeral, 1),
+                line(ZHANG, "丧葬补助金", "2024-02", PaymentKind::Funeral, 1),
             ],
             format!("同一人的丧葬补助只能发放一次（Key (person_id)=({ZHANG}) already exists.）"),
         ),
@@ -626,9 +630,9 @@ fn period_counts_count_runs_of_persons_and_periods_per_group() {
         "2024-03",
         "in-3",
         vec![
-            line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 100),
-            line(ZHANG, "护理费", "2024-03", LineKind::Regular, 20),
-            with_town(line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 3), ""),
+            line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 100),
+            line(ZHANG, "护理费", "2024-03", PaymentKind::Regular, 20),
+            with_town(line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 3), ""),
         ],
     );
     commit_month(
@@ -636,13 +640,13 @@ fn period_counts_count_runs_of_persons_and_periods_per_group() {
         "2024-04",
         "in-4",
         vec![
-            line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 100),
-            line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Arrears, 7),
-            with_town(line(LI, "丧葬补助", "2024-04", LineKind::Funeral, 5000), ""),
+            line(ZHANG, "残疾抚恤金", "2024-04", PaymentKind::Regular, 100),
+            line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Arrears, 7),
+            with_town(line(LI, "丧葬补助", "2024-04", PaymentKind::Funeral, 5000), ""),
         ],
     );
     ledger
-        .save_draft_test(&batch("2024-05", "in-5", vec![line(ZHANG, "残疾抚恤金", "2024-05", LineKind::Regular, 1)]))
+        .save_draft_test(&batch("2024-05", "in-5", vec![line(ZHANG, "残疾抚恤金", "2024-05", PaymentKind::Regular, 1)]))
         .unwrap();
     let c = ledger.period_counts(ym("2024-03"), ym("2024-05")).unwrap();
     // As on SQLite: 100+20+3+100+7+5000 = 5230 分; 2 persons; 正常 pairs (张三,03) (李四,03) (张三,04) = 3.
@@ -689,8 +693,8 @@ fn march_with_a_return(ledger: &PgLedger) -> (BatchInfo, i64) {
         "2024-03",
         "in-1",
         vec![
-            line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 10_000_000),
-            line(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2_345_678),
+            line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 10_000_000),
+            line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 2_345_678),
         ],
     );
     let mut pending = ledger.begin_draft(&header, lines.iter().map(NewLine::line_ref)).unwrap();
@@ -709,7 +713,7 @@ fn march_with_a_return(ledger: &PgLedger) -> (BatchInfo, i64) {
 }
 
 fn reissue_draft(month: &str, of: i64) -> Draft {
-    let mut l = line(LI, "残疾抚恤金", "2024-03", LineKind::Reissue, 2_345_678);
+    let mut l = line(LI, "残疾抚恤金", "2024-03", PaymentKind::Reissue, 2_345_678);
     l.reissue_of = Some(of);
     batch(month, &format!("in-{month}"), vec![l])
 }
@@ -749,7 +753,7 @@ fn returns_are_recorded_read_and_reissued_once() {
     ledger.save_draft_test(&reissue_draft("2024-04", li)).unwrap();
     ledger.commit(ym("2024-04"), date("2024-04-15"), COMMITTED_AT, "in-2024-04", None).unwrap();
     let april = ledger.batch_lines(ym("2024-04")).unwrap();
-    assert_eq!((april[0].kind, april[0].reissue_of), (LineKind::Reissue, Some(li)));
+    assert_eq!((april[0].kind, april[0].reissue_of), (PaymentKind::Reissue, Some(li)));
     let r = ledger.returns(ym("2024-03"), ym("2024-03")).unwrap();
     assert_eq!(r[0].lines[0].reissued_in, Some((ym("2024-04"), Some(date("2024-04-15")))));
     assert_eq!(ledger.lines_for(LI, Some(ym("2024-03"))).unwrap()[0].reissued_in, Some(ym("2024-04")));
@@ -779,7 +783,7 @@ fn returns_are_recorded_read_and_reissued_once() {
 
 /// WANG's regular 定期抚恤金 for 2024-08 (2331.67 元).
 fn wang_august() -> NewLine {
-    let mut l = line("11010519491231002X", "定期抚恤金", "2024-08", LineKind::Regular, 233_167);
+    let mut l = line("11010519491231002X", "定期抚恤金", "2024-08", PaymentKind::Regular, 233_167);
     l.name = "王五".to_string();
     l
 }
@@ -820,8 +824,8 @@ fn a_county_reads_only_its_own_batches_lines_and_returns() {
     // 西城区 pays other people in the same month; nothing of 朝阳区's shows in its reads, nor the other way.
     let other = "110102199001011234";
     let xi_march =
-        commit_month(&xi, "2024-03", "in-x", vec![line(other, "定期抚恤金", "2024-03", LineKind::Regular, 50_000)]);
-    xi.save_draft_test(&batch("2024-04", "in-x4", vec![line(other, "定期抚恤金", "2024-04", LineKind::Regular, 1)]))
+        commit_month(&xi, "2024-03", "in-x", vec![line(other, "定期抚恤金", "2024-03", PaymentKind::Regular, 50_000)]);
+    xi.save_draft_test(&batch("2024-04", "in-x4", vec![line(other, "定期抚恤金", "2024-04", PaymentKind::Regular, 1)]))
         .unwrap();
     assert_eq!(chao.batches().unwrap(), vec![chao_march.clone()]);
     assert_eq!(xi.batches().unwrap().iter().map(|b| b.id).collect::<Vec<_>>()[0], xi_march.id);
@@ -859,8 +863,8 @@ fn a_commit_whose_connection_is_killed_half_way_changes_nothing() {
             "2024-04",
             "in-4",
             vec![
-                line(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 10_000_000),
-                line(LI, "残疾抚恤金", "2024-04", LineKind::Regular, 2_345_678),
+                line(ZHANG, "残疾抚恤金", "2024-04", PaymentKind::Regular, 10_000_000),
+                line(LI, "残疾抚恤金", "2024-04", PaymentKind::Regular, 2_345_678),
             ],
         ))
         .unwrap();
@@ -913,7 +917,7 @@ fn a_second_officer_of_the_county_waits_then_is_told_the_ledger_is_busy() {
     let second = county(&db, CHAO_YANG);
     second.set_busy_timeout(Duration::from_millis(300)).unwrap();
     // The first officer's pay is writing March's draft (its transaction open, the month locked).
-    let (header, lines) = batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 1)]);
+    let (header, lines) = batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 1)]);
     let pending = first.begin_draft(&header, lines.iter().map(NewLine::line_ref)).unwrap();
     let started = std::time::Instant::now();
     let err = second.save_draft_test(&batch("2024-03", "in-2", vec![])).unwrap_err();
@@ -975,11 +979,11 @@ fn history<E: std::fmt::Debug>(
         x
     };
     let march = vec![
-        l(LI, "残疾抚恤金", "2024-03", LineKind::Regular, 2_345_678, "东乡"),
-        l(wang, "定期抚恤金", "2024-03", LineKind::Regular, 233_167, "城关镇"),
-        l(zhao, "定期抚恤金", "2024-03", LineKind::Regular, 233_167, "a-town"),
-        l(ZHANG, "护理费", "2024-03", LineKind::Regular, 20, "Z镇"),
-        l(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 100, "Z镇"),
+        l(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 2_345_678, "东乡"),
+        l(wang, "定期抚恤金", "2024-03", PaymentKind::Regular, 233_167, "城关镇"),
+        l(zhao, "定期抚恤金", "2024-03", PaymentKind::Regular, 233_167, "a-town"),
+        l(ZHANG, "护理费", "2024-03", PaymentKind::Regular, 20, "Z镇"),
+        l(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 100, "Z镇"),
     ];
     let transfers: Vec<TransferRef> = (0..march.len())
         .map(|k| TransferRef {
@@ -995,25 +999,25 @@ fn history<E: std::fmt::Debug>(
     let m = commit("2024-03").unwrap();
     let li = lines_of("2024-03").iter().find(|x| x.id == LI).unwrap().line_id;
     record(m.id, "2024-03", &[(a_return(1, LI, 2_345_678, 2), vec![li])]).unwrap();
-    let mut reissue = l(LI, "残疾抚恤金", "2024-03", LineKind::Reissue, 2_345_678, "东乡");
+    let mut reissue = l(LI, "残疾抚恤金", "2024-03", PaymentKind::Reissue, 2_345_678, "东乡");
     reissue.reissue_of = Some(li);
     save(
         &batch(
             "2024-04",
             "in-4",
             vec![
-                l(wang, "定期抚恤金", "2024-04", LineKind::Regular, 240_000, "城关镇"),
-                l(wang, "定期抚恤金", "2024-03", LineKind::Arrears, 6_833, "城关镇"),
+                l(wang, "定期抚恤金", "2024-04", PaymentKind::Regular, 240_000, "城关镇"),
+                l(wang, "定期抚恤金", "2024-03", PaymentKind::Arrears, 6_833, "城关镇"),
                 reissue,
-                l(zhao, "丧葬补助", "2024-04", LineKind::Funeral, 5_333_502, "a-town"),
-                l(ZHANG, "残疾抚恤金", "2024-04", LineKind::Regular, 100, "Z镇"),
+                l(zhao, "丧葬补助", "2024-04", PaymentKind::Funeral, 5_333_502, "a-town"),
+                l(ZHANG, "残疾抚恤金", "2024-04", PaymentKind::Regular, 100, "Z镇"),
             ],
         ),
         &[],
     )
     .unwrap();
     commit("2024-04").unwrap();
-    save(&batch("2024-05", "in-5", vec![l(ZHANG, "残疾抚恤金", "2024-05", LineKind::Regular, 100, "Z镇")]), &[])
+    save(&batch("2024-05", "in-5", vec![l(ZHANG, "残疾抚恤金", "2024-05", PaymentKind::Regular, 100, "Z镇")]), &[])
         .unwrap();
 }
 
@@ -1129,7 +1133,7 @@ fn a_million_lines() {
             town: towns[i % 40].clone(),
             item: ["定期抚恤金", "残疾抚恤金", "生活补助"][i % 3].to_string(),
             period: ym("2024-08"),
-            kind: LineKind::Regular,
+            kind: PaymentKind::Regular,
             amount_fen: 233_167 + (i % 100) as i64,
             standard_row: Some((i % 60) as u32 + 2),
             standard_start: Some(date("2024-01-01")),
@@ -1165,7 +1169,7 @@ fn a_committed_line_with_a_malformed_period_or_an_unknown_calculation_is_refused
     // database's, whatever program writes.
     let (_db, ledger) = ledger("period_format");
     ledger
-        .save_draft_test(&batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", LineKind::Regular, 1)]))
+        .save_draft_test(&batch("2024-03", "in-1", vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 1)]))
         .unwrap();
     let id = ledger.batch(ym("2024-03")).unwrap().unwrap().id;
     let calc = count(&ledger, "SELECT id FROM calcs");
@@ -1197,7 +1201,7 @@ fn a_city_reads_each_county_of_the_ledger_apart() {
     let xi = county(&db, XI_CHENG);
     march_with_a_return(&chao);
     let other = "110102199001011234";
-    commit_month(&xi, "2024-03", "in-x", vec![line(other, "定期抚恤金", "2024-03", LineKind::Regular, 50_000)]);
+    commit_month(&xi, "2024-03", "in-x", vec![line(other, "定期抚恤金", "2024-03", PaymentKind::Regular, 50_000)]);
     // Any county's connection reads the city's: the codes with a batch, in code order …
     let codes = xi.counties().unwrap();
     assert_eq!(codes, vec![XI_CHENG.to_string(), CHAO_YANG.to_string()]);

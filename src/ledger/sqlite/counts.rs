@@ -16,10 +16,10 @@
 //! tallies are then merged, persons matched by 身份证号, so a person seen on both sides counts once.
 
 use super::sql::{parse_text, sql_err};
+use crate::domain::PaymentKind;
 use crate::domain::month::YearMonth;
 use crate::ledger::packed::Packed;
 use crate::ledger::tally::{BatchRef, Counted, Tally, split};
-use crate::domain::PaymentKind;
 use crate::ledger::{LedgerError, PeriodCounts};
 use rusqlite::Connection;
 use rusqlite::types::Type;
