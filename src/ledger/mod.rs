@@ -453,8 +453,7 @@ impl LedgerError {
     pub fn path(&self) -> &std::path::Path {
         match self {
             LedgerError::Pg(e) => std::path::Path::new(e.target()),
-            LedgerError::PostgresNotYet { shown }
-            | LedgerError::CountiesNotYet { shown }
+            LedgerError::CountiesNotYet { shown }
             | LedgerError::MonthsHeld { shown, .. }
             | LedgerError::CopyMismatch { shown, .. }
             | LedgerError::CopyUnsupported { shown } => std::path::Path::new(shown),
@@ -493,7 +492,6 @@ impl LedgerError {
             | LedgerError::Sqlite { path: p, .. }
             | LedgerError::OneCounty { path: p, .. } => *p = path.to_path_buf(),
             LedgerError::Pg(_)
-            | LedgerError::PostgresNotYet { .. }
             | LedgerError::CountiesNotYet { .. }
             | LedgerError::MonthsHeld { .. }
             | LedgerError::CopyMismatch { .. }

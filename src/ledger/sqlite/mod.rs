@@ -29,7 +29,6 @@
 
 mod counts;
 mod history;
-mod packed;
 mod schema;
 mod sql;
 mod store;
