@@ -41,12 +41,20 @@ pub const COUNTY_CODE: &str = "110101";
 /// `global` flags (`--config`, `--ledger`) in `dir` will find — only `init` creates a ledger. When there is no
 /// config to use (no file at `--config`, or no youfu.toml in `dir`), init also writes one (county 示例县, code
 /// 110101, every other key at its default; with `--ledger`, `ledger` set to it), so `dir` gains a youfu.toml.
+///
+/// With `YOUFU_TEST_LEDGER=postgresql` in the environment, a ledger that would be the configuration's SQLite file
+/// is a fresh database on the throwaway PostgreSQL server instead (tests/support/pg.rs): the config gains
+/// `ledger = "postgresql://…"` (or `--ledger URL` makes init write it), so the stories run on the shared ledger.
 pub fn init(dir: &Path, global: &[&str]) -> Run {
     let config = match global.iter().position(|a| *a == "--config") {
         Some(i) => dir.join(global[i + 1]),
         None => dir.join("youfu.toml"),
     };
     let mut args: Vec<&str> = global.to_vec();
+    let url = postgresql_ledger(&config, global);
+    if let (Some(url), false) = (&url, config.is_file()) {
+        args.extend(["--ledger", url.as_str()]);
+    }
     args.push("init");
     if !config.is_file() {
         args.extend(["--county", COUNTY, "--county-code", COUNTY_CODE]);
@@ -87,4 +95,28 @@ pub fn entries(dir: &Path) -> Vec<String> {
         std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     v.sort();
     v
+}
+
+/// The throwaway PostgreSQL server (shared with the PostgreSQL stories).
+#[path = "support/pg.rs"]
+pub mod pg;
+
+/// Under `YOUFU_TEST_LEDGER=postgresql`, for an `init` without `--ledger` whose config names no ledger: a fresh
+/// database's URL (password included), written into the config when there is one (else init is given it).
+fn postgresql_ledger(config: &Path, global: &[&str]) -> Option<String> {
+    if std::env::var("YOUFU_TEST_LEDGER").ok().as_deref() != Some("postgresql") || global.contains(&"--ledger") {
+        return None;
+    }
+    let text = std::fs::read_to_string(config).ok();
+    if text.as_deref().is_some_and(|t| t.lines().any(|l| l.trim_start().starts_with("ledger"))) {
+        return None;
+    }
+    // Kept for the whole test binary: the server and its databases go when the binary ends.
+    let db: &'static pg::TestDb = Box::leak(Box::new(pg::shared().fresh_db("story")));
+    let url = db.url_without_password().replacen("youfu@", &format!("youfu:{}@", pg::ROLE_PASSWORD), 1);
+    if let Some(text) = text {
+        // A top-level key: before any [table].
+        std::fs::write(config, format!("ledger = \"{url}\"\n{text}")).unwrap();
+    }
+    Some(url)
 }

@@ -352,17 +352,18 @@ fn a_named_config_that_is_missing_is_an_error_with_the_init_command() {
     assert!(entries(d).is_empty());
 }
 
-/// A `postgresql://` ledger (issue 22) goes through the ledger seam to the PostgreSQL backend, which the commands
-/// cannot use yet: every command, `init` included, refuses it with exit 7 and says so, and writes nothing. A URL
-/// of another scheme is refused as a URL, not taken for a file. (The county's code, which a shared ledger
-/// requires, is in youfu.toml: without it the refusal is the configuration's, exit 4 — tests/counties_cli.rs.)
+/// A `postgresql://` ledger (issue 22) goes through the ledger seam to the PostgreSQL backend, for the county of
+/// youfu.toml's `county_code` (without it the refusal is the configuration's, exit 4 — tests/counties_cli.rs): a
+/// server that is not there is refused by every command, `init` included, with exit 7 naming it (never the
+/// password), and nothing is written. A URL of another scheme is refused as a URL, not taken for a file.
 #[test]
-fn a_postgresql_ledger_is_refused_until_the_backend_is_connected() {
+fn a_postgresql_ledger_on_a_server_that_is_not_there_is_refused() {
     let dir = workdir(ROSTER, STANDARDS);
     let d = dir.path();
-    let url = "postgresql://youfu:s3cret@db.example:5432/ledger";
-    let refusal = "错误：台账 postgresql://youfu:***@db.example:5432/ledger 是 PostgreSQL 数据库：PostgreSQL 台账尚未接入，\
-                   这一版 youfu 只能使用台账文件。请用 --ledger 指定台账文件，或在配置文件中把 ledger 设为文件路径；未作任何修改\n";
+    // Port 1 of this machine: nobody listens, the connection is refused at once.
+    let url = "postgresql://youfu:s3cret@127.0.0.1:1/ledger";
+    let refusal = "错误：无法连接台账数据库 youfu@127.0.0.1:1/ledger：连接被拒绝（服务器未启动，或端口不对）。\
+                   请确认数据库服务器已启动、服务器地址和端口正确、网络可达；台账未作任何修改\n";
     let pay = ["pay", "--month", "2024-03", "--roster", "roster.csv", "--standards", "standards.csv", "--out", "out"];
     std::fs::write(d.join("youfu.toml"), "county = \"示例县\"\ncounty_code = \"110101\"\n").unwrap();
     for args in [
@@ -385,7 +386,7 @@ fn a_postgresql_ledger_is_refused_until_the_backend_is_connected() {
     let r = youfu(d, &["batches", "--json"]);
     assert_eq!(r.code, 7, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(v["code"].as_str(), Some("LEDGER_POSTGRES_NOT_YET"));
+    assert_eq!(v["code"].as_str(), Some("LEDGER_UNREACHABLE"));
     assert!(!r.stdout.contains("s3cret") && !r.stderr.contains("s3cret"), "the password is never shown");
     std::fs::remove_file(d.join("youfu.toml")).unwrap();
     let r = youfu(d, &["--ledger", "mysql://root@db/ledger", "batches"]);

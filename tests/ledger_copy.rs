@@ -8,8 +8,6 @@
 //! and back to a file reads the same — report draft and audit byte-identical — on the way and at the end.
 
 mod common;
-#[path = "support/pg.rs"]
-mod pg;
 use common::*;
 use std::path::Path;
 

@@ -5,8 +5,6 @@
 //! columns are refused with the exact message, and nothing is written.
 
 mod common;
-#[path = "support/pg.rs"]
-mod pg;
 use common::*;
 use std::path::Path;
 

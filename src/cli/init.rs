@@ -174,6 +174,10 @@ fn check_flags_agree(cfg: &LoadedConfig, (county, code): (Option<&str>, Option<&
 /// `path` (relative to the working directory) as the config's `ledger` value for a config in `dir`: relative to
 /// `dir` when it lies inside it, else absolute.
 fn relative_to(path: &Path, dir: &Path) -> String {
+    // A `postgresql://` URL is no path: kept as given.
+    if let Ok(LedgerLocation::Postgres(_)) = LedgerLocation::parse(&path.to_string_lossy()) {
+        return path.to_string_lossy().into_owned();
+    }
     let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     let (path_abs, dir_abs) = (abs(path), abs(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }));
     match path_abs.strip_prefix(&dir_abs) {

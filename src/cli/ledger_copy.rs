@@ -133,7 +133,12 @@ fn open(
     side: Side,
     given: &str,
 ) -> Result<Box<dyn LedgerStore>, Failure> {
-    match crate::ledger::open_existing(at) {
+    // A shared ledger is opened for the configured county (its batches are the ones copied).
+    let county_at = match at {
+        LedgerLocation::Postgres(url) => LedgerLocation::Postgres(Box::new(url.with_county(&cfg.config.county_code))),
+        other => other.clone(),
+    };
+    match crate::ledger::open_existing(&county_at) {
         Err(e) if e.is_missing() => Err(Failure::NoLedger(match side {
             Side::From => format!("找不到源台账 {at}；未作任何修改。请用 --from 指定要复制的台账"),
             Side::To => format!(

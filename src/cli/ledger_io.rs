@@ -149,7 +149,7 @@ impl InputsRecord {
         InputsRecord {
             files: vec![record("roster", roster), record("standards", standards)],
             config_sha256: config_digest(config),
-            config: Some(serde_json::to_value(config).expect("plain data")),
+            config: Some(recorded_config(config)),
             config_file: config_file.map(absolute),
         }
     }
@@ -173,7 +173,7 @@ impl InputsRecord {
                 })
                 .collect(),
             config_sha256: config_digest(config),
-            config: Some(serde_json::to_value(config).expect("plain data")),
+            config: Some(recorded_config(config)),
             config_file: config_file.map(absolute),
         }
     }
@@ -398,6 +398,18 @@ fn known_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Exception
 /// 元 from 分 for printing.
 pub fn yuan(fen: i64) -> String {
     crate::domain::money::yuan_text(from_fen(fen))
+}
+
+/// The configuration as a draft records it, with a `postgresql://` ledger's password replaced by `***` (the record
+/// is stored in the ledger and shown by `batches --json`; a password never is).
+fn recorded_config(config: &Config) -> serde_json::Value {
+    let mut v = serde_json::to_value(config).expect("plain data");
+    if let Ok(crate::ledger::location::LedgerLocation::Postgres(url)) =
+        crate::ledger::location::LedgerLocation::parse(&config.ledger)
+    {
+        v["ledger"] = serde_json::Value::String(url.shown().to_string());
+    }
+    v
 }
 
 #[cfg(test)]

@@ -73,7 +73,14 @@ impl LoadedConfig {
         }
         if let Some(l) = &self.ledger_flag {
             line.push_str(" --ledger ");
-            line.push_str(&shell_quote(&l.display().to_string()));
+            // A database's URL without its password: youfu never prints one (the command finds it in
+            // PGPASSWORD or ~/.pgpass).
+            let text = l.display().to_string();
+            let text = match LedgerLocation::parse(&text) {
+                Ok(LedgerLocation::Postgres(_)) => crate::ledger::location::without_password(&text),
+                _ => text,
+            };
+            line.push_str(&shell_quote(&text));
         }
         line.push(' ');
         line.push_str(args);
@@ -89,7 +96,11 @@ impl LoadedConfig {
         };
         match LedgerLocation::parse(&given).map_err(|e| Failure::Ledger(e.into()))? {
             LedgerLocation::File(_) => Ok(LedgerLocation::File(self.ledger.clone())),
-            url => Ok(url),
+            // A shared ledger holds many counties': this one's code (required by `load`, exit 4 without it) says
+            // whose batches the command sees.
+            LedgerLocation::Postgres(url) => {
+                Ok(LedgerLocation::Postgres(Box::new(url.with_county(&self.config.county_code))))
+            }
         }
     }
 
@@ -250,15 +261,19 @@ pub fn ledger(cfg: &LoadedConfig) -> Result<Box<dyn LedgerStore>, Failure> {
 }
 
 /// The ledger as county `code` sees it, for a command that reads one county at a time (`audit`): the configured
-/// county's ledger (a SQLite file is only that county's: `counties::select` asks for no other there). Another
-/// county of a shared ledger needs a ledger opened for that county, which the PostgreSQL backend does not offer
-/// yet: `LedgerError::CountiesNotYet`.
+/// county's ledger (a SQLite file is only that county's: `counties::select` asks for no other there), or the
+/// shared ledger opened for county `code` (its reads then return that county's batches).
 pub fn county_ledger(cfg: &LoadedConfig, code: &str) -> Result<Box<dyn LedgerStore>, Failure> {
-    let opened = ledger(cfg)?;
-    if code != cfg.config.county_code && cfg.shared_ledger() {
-        return Err(Failure::Ledger(crate::ledger::LedgerError::CountiesNotYet { shown: opened.shown() }));
+    if code == cfg.config.county_code || !cfg.shared_ledger() {
+        return ledger(cfg);
     }
-    Ok(opened)
+    match cfg.ledger_location()? {
+        LedgerLocation::Postgres(url) => {
+            crate::ledger::open_existing(&LedgerLocation::Postgres(Box::new(url.with_county(code))))
+                .map_err(Failure::from)
+        }
+        LedgerLocation::File(_) => ledger(cfg),
+    }
 }
 
 /// The counties a shared ledger holds batches of, for `--all-counties`; the configured county when it names none

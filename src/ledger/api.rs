@@ -201,7 +201,10 @@ pub trait Refusal {
 pub fn open_existing(at: &LedgerLocation) -> Result<Box<dyn LedgerStore>, LedgerError> {
     match at {
         LedgerLocation::File(path) => Ok(Box::new(super::sqlite::Ledger::open_existing(path)?)),
-        LedgerLocation::Postgres(url) => Err(LedgerError::PostgresNotYet { shown: url.shown().to_string() }),
+        LedgerLocation::Postgres(url) => {
+            let county = url.county().unwrap_or_default();
+            Ok(Box::new(super::pg::PgLedger::open_existing(url, &super::pg::PgEnv::from_process(), county)?))
+        }
     }
 }
 
@@ -209,6 +212,10 @@ pub fn open_existing(at: &LedgerLocation) -> Result<Box<dyn LedgerStore>, Ledger
 pub fn create(at: &LedgerLocation) -> Result<Box<dyn LedgerStore>, LedgerError> {
     match at {
         LedgerLocation::File(path) => Ok(Box::new(super::sqlite::Ledger::create(path)?)),
-        LedgerLocation::Postgres(url) => Err(LedgerError::PostgresNotYet { shown: url.shown().to_string() }),
+        // The schema installed in the database the DBA created (an existing youfu ledger is kept as it is).
+        LedgerLocation::Postgres(url) => {
+            let county = url.county().unwrap_or_default();
+            Ok(Box::new(super::pg::PgLedger::init(url, &super::pg::PgEnv::from_process(), county)?))
+        }
     }
 }

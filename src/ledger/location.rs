@@ -28,6 +28,9 @@ pub struct PgUrl {
     /// Whether the URL names a port (the postgres crate fills in 5432 when it does not, where libpq would take
     /// PGPORT).
     explicit_port: bool,
+    /// The county whose ledger this is (youfu.toml's `county_code`), attached by the command that opens it: a
+    /// shared ledger is opened for one county (`with_county`).
+    county: Option<String>,
 }
 
 impl LedgerLocation {
@@ -79,7 +82,7 @@ impl LedgerLocation {
             });
         }
         let explicit_port = names_a_port(&normalised);
-        Ok(LedgerLocation::Postgres(Box::new(PgUrl { config, shown, raw: normalised, explicit_port })))
+        Ok(LedgerLocation::Postgres(Box::new(PgUrl { config, shown, raw: normalised, explicit_port, county: None })))
     }
 }
 
@@ -101,6 +104,16 @@ fn names_a_port(url: &str) -> bool {
 }
 
 impl PgUrl {
+    /// The same database, opened for the county `county_code` (6 digits; checked when connecting).
+    pub fn with_county(&self, county_code: &str) -> PgUrl {
+        PgUrl { county: Some(county_code.to_string()), ..self.clone() }
+    }
+
+    /// The county the ledger is opened for, if attached.
+    pub fn county(&self) -> Option<&str> {
+        self.county.as_deref()
+    }
+
     /// The URL with any password replaced by `***`.
     pub fn shown(&self) -> &str {
         &self.shown
@@ -177,10 +190,43 @@ pub fn redact(url: &str) -> String {
     out
 }
 
+/// The URL with no password at all (its user part keeps the user; a `password=` query parameter is dropped): for
+/// a command line youfu prints for the user to run again, which finds the password in PGPASSWORD or ~/.pgpass.
+pub fn without_password(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(password) = url_password(url) {
+        let (scheme, rest) = url.split_once("://").expect("url_password found one");
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (userinfo, host) = rest[..authority_end].rsplit_once('@').expect("url_password found one");
+        let user = &userinfo[..userinfo.len() - password.len() - 1];
+        out = format!("{scheme}://{user}@{host}{}", &rest[authority_end..]);
+    }
+    if let Some(q) = out.find('?') {
+        let (head, query) = out.split_at(q);
+        let kept: Vec<&str> = query[1..]
+            .split('&')
+            .filter(|pair| !pair.split_once('=').is_some_and(|(key, _)| key.eq_ignore_ascii_case("password")))
+            .collect();
+        out = if kept.is_empty() { head.to_string() } else { format!("{head}?{}", kept.join("&")) };
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cli::exit::LedgerExit;
+
+    #[test]
+    fn a_printed_command_line_leaves_the_password_out() {
+        assert_eq!(without_password("postgresql://youfu:s3cr:et@db:5432/l"), "postgresql://youfu@db:5432/l");
+        assert_eq!(
+            without_password("postgresql://youfu@db/l?password=x&sslmode=disable"),
+            "postgresql://youfu@db/l?sslmode=disable"
+        );
+        assert_eq!(without_password("postgresql://youfu@db/l?password=x"), "postgresql://youfu@db/l");
+        assert_eq!(without_password("postgresql://youfu@%2Ftmp%2Fpg/l"), "postgresql://youfu@%2Ftmp%2Fpg/l");
+    }
     use postgres::config::Host;
 
     fn pg(text: &str) -> PgUrl {

@@ -9,8 +9,10 @@
 //!   `BatchInfo`), bank transfers and 退回 events, the report's counts (`PeriodCounts`), and `LedgerError`, the one
 //!   error type of the interface (a PostgreSQL failure is carried in `LedgerError::Pg`).
 //! - `sqlite`   — the ledger in one SQLite file, a county's default (`sqlite::Ledger`, behind `LedgerStore`).
-//! - `pg`       — the same ledger on a PostgreSQL server, for a city or province (issue 22; its store functions
-//!   are being filled in: until they are, `open_existing` refuses a `postgresql://` ledger with a clear message).
+//! - `pg`       — the same ledger on a PostgreSQL server, for a city or province (issue 22), opened for one
+//!   county (youfu.toml's `county_code`, attached to the location by the command).
+//! - `packed`, `tally` — the report's counts, shared by both backends: a committed batch's report columns packed
+//!   into one blob, and the tally that counts persons and 人次 per group from it (or line by line).
 //!
 //! Money is integer 分 at rest; each backend's database itself keeps rule 6 of docs/domain.md (never pay twice).
 //!
@@ -37,8 +39,10 @@
 mod api;
 pub mod history;
 pub mod location;
+mod packed;
 pub mod pg;
 pub mod sqlite;
+mod tally;
 
 /// A line read back is a domain type (the report counts the same lines): see `domain::paid_line`.
 pub use crate::domain::paid_line::{PaidLine, ReturnMark};
@@ -360,11 +364,6 @@ pub enum LedgerError {
     /// Boxed: its largest refusal is larger than any other variant, and every `Result` of the ledger carries it.
     #[error(transparent)]
     Pg(Box<pg::PgError>),
-    /// A `postgresql://` ledger, which the commands cannot use yet (issue 22 fills in `pg`'s store).
-    #[error(
-        "台账 {shown} 是 PostgreSQL 数据库：PostgreSQL 台账尚未接入，这一版 youfu 只能使用台账文件。请用 --ledger 指定台账文件，或在配置文件中把 ledger 设为文件路径；未作任何修改"
-    )]
-    PostgresNotYet { shown: String },
     /// Reads of several counties (`--county`, `--all-counties`) from a ledger whose backend does not answer them
     /// yet (`LedgerStore::counties` and the `county_*` reads).
     #[error(
@@ -428,7 +427,6 @@ impl LedgerError {
             LedgerError::Io { .. } => "LEDGER_IO",
             LedgerError::Sqlite { .. } => "LEDGER_SQLITE",
             LedgerError::Pg(e) => e.code(),
-            LedgerError::PostgresNotYet { .. } => "LEDGER_POSTGRES_NOT_YET",
             LedgerError::CountiesNotYet { .. } => "LEDGER_COUNTIES_NOT_YET",
             LedgerError::OneCounty { .. } => "LEDGER_ONE_COUNTY",
             LedgerError::MonthsHeld { .. } => "LEDGER_MONTHS_HELD",
@@ -455,8 +453,7 @@ impl LedgerError {
     pub fn path(&self) -> &std::path::Path {
         match self {
             LedgerError::Pg(e) => std::path::Path::new(e.target()),
-            LedgerError::PostgresNotYet { shown }
-            | LedgerError::CountiesNotYet { shown }
+            LedgerError::CountiesNotYet { shown }
             | LedgerError::MonthsHeld { shown, .. }
             | LedgerError::CopyMismatch { shown, .. }
             | LedgerError::CopyUnsupported { shown } => std::path::Path::new(shown),
@@ -495,7 +492,6 @@ impl LedgerError {
             | LedgerError::Sqlite { path: p, .. }
             | LedgerError::OneCounty { path: p, .. } => *p = path.to_path_buf(),
             LedgerError::Pg(_)
-            | LedgerError::PostgresNotYet { .. }
             | LedgerError::CountiesNotYet { .. }
             | LedgerError::MonthsHeld { .. }
             | LedgerError::CopyMismatch { .. }
@@ -533,6 +529,6 @@ impl Refusal for LedgerError {
 
 impl Refusal for pg::PgError {
     fn month_already_committed(&self) -> bool {
-        matches!(self, pg::PgError::MonthCommitted { .. })
+        matches!(self, pg::PgError::MonthCommitted { .. } | pg::PgError::AlreadyCommitted { .. })
     }
 }

@@ -28,41 +28,46 @@ pub struct DraftLine<'a> {
     /// Sent as its label (正常 / 补发 / 丧葬补助 / 重发), which the table's CHECK knows.
     pub kind: PaymentKind,
     pub amount_fen: i64,
-    /// The `calcs` row (标准表 row, 起始日期, 依据, formula).
-    pub calc_id: i64,
+    /// The draft's number of its calculation (`draft_calcs`: 标准表 row, 起始日期, 依据, formula).
+    pub calc_no: i32,
     /// For a 重发 line: the returned line it re-issues.
     pub reissue_of: Option<i64>,
 }
 
-/// COPY `lines` into `youfu.draft_lines` of the draft `batch_id`; returns how many rows the server took. Run it
-/// inside the transaction that writes the draft, so a failure leaves nothing.
-pub fn copy_draft_lines<'a>(
-    client: &mut impl GenericClient,
+/// The columns COPY sends, in order.
+const COLUMNS: &str = "COPY youfu.draft_lines (batch_id, line_no, person_id, name, category, town, item, period, kind, \
+                       amount_fen, calc_no, reissue_of) FROM STDIN (FORMAT binary)";
+const TYPES: [Type; 12] = [
+    Type::INT8,
+    Type::INT4,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::INT8,
+    Type::INT4,
+    Type::INT8,
+];
+
+/// An open COPY of one draft's lines: `write` a line at a time (each may borrow its texts only for the call),
+/// then `finish`. Dropping it unfinished aborts the COPY (the server refuses the statement).
+pub struct DraftCopy<'c> {
+    writer: BinaryCopyInWriter<'c>,
     batch_id: i64,
-    lines: impl IntoIterator<Item = DraftLine<'a>>,
-) -> Result<u64, postgres::Error> {
-    let sink = client.copy_in(
-        "COPY youfu.draft_lines (batch_id, line_no, person_id, name, category, town, item, period, kind, amount_fen, \
-         calc_id, reissue_of) FROM STDIN (FORMAT binary)",
-    )?;
-    let types = [
-        Type::INT8,
-        Type::INT4,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::INT8,
-        Type::INT8,
-        Type::INT8,
-    ];
-    let mut writer = BinaryCopyInWriter::new(sink, &types);
-    for line in lines {
+}
+
+impl<'c> DraftCopy<'c> {
+    pub fn start(client: &'c mut impl GenericClient, batch_id: i64) -> Result<DraftCopy<'c>, postgres::Error> {
+        let sink = client.copy_in(COLUMNS)?;
+        Ok(DraftCopy { writer: BinaryCopyInWriter::new(sink, &TYPES), batch_id })
+    }
+
+    pub fn write(&mut self, line: &DraftLine) -> Result<(), postgres::Error> {
         let row: [&(dyn ToSql + Sync); 12] = [
-            &batch_id,
+            &self.batch_id,
             &line.line_no,
             &line.person_id,
             &line.name,
@@ -72,10 +77,28 @@ pub fn copy_draft_lines<'a>(
             &line.period,
             &line.kind.label(),
             &line.amount_fen,
-            &line.calc_id,
+            &line.calc_no,
             &line.reissue_of,
         ];
-        writer.write(&row)?;
+        self.writer.write(&row)
     }
-    writer.finish()
+
+    /// End the COPY; how many rows the server took.
+    pub fn finish(self) -> Result<u64, postgres::Error> {
+        self.writer.finish()
+    }
+}
+
+/// COPY `lines` into `youfu.draft_lines` of the draft `batch_id`; returns how many rows the server took. Run it
+/// inside the transaction that writes the draft, so a failure leaves nothing.
+pub fn copy_draft_lines<'a>(
+    client: &mut impl GenericClient,
+    batch_id: i64,
+    lines: impl IntoIterator<Item = DraftLine<'a>>,
+) -> Result<u64, postgres::Error> {
+    let mut copy = DraftCopy::start(client, batch_id)?;
+    for line in lines {
+        copy.write(&line)?;
+    }
+    copy.finish()
 }

@@ -47,10 +47,11 @@ pub enum PgError {
     TooNew { target: String, found: i64, supported: i64 },
     /// A second regular payment of a (身份证号, 项目, 所属期), or a second 丧葬补助 of a person, anywhere in the ledger.
     #[error(
-        "{person_id} 的{item} {period} {kind}已由行政区划代码 {county_code} 的 {batch_month} 发放批次（批次号 {batch_id}）确认发放，不能重复发放；台账 {target} 未作修改"
+        "{name}（{person_id}）的{item} {period} {kind}已由行政区划代码 {county_code} 的 {batch_month} 发放批次（批次号 {batch_id}）确认发放，不能重复发放；台账 {target} 未作修改"
     )]
     AlreadyPaid {
         target: String,
+        name: String,
         person_id: String,
         item: String,
         period: String,
@@ -67,6 +68,49 @@ pub enum PgError {
     /// A re-issue (重发) of a returned line that was already re-issued.
     #[error("第 {line_id} 号明细（银行已退回）已在批次号 {batch_id} 中重发，不能再次重发；台账 {target} 未作修改")]
     AlreadyReissued { target: String, line_id: i64, batch_id: i64 },
+    /// The county's month already has a committed batch (`save_draft`, `commit`): when, and with what total (as
+    /// on SQLite).
+    #[error(
+        "{month} 已于 {} 确认发放（发放日期 {pay_date}），合计 {} 元；不能重复发放。\
+         如果这个月有人少发、漏发，不必重新发放本月：改好花名册或标准表后照常发放下个月，\
+         少发的部分会作为补发自动计入下个月的发放。",
+        crate::domain::beijing::beijing_time(.committed_at),
+        crate::domain::money::yuan_text(crate::domain::money::from_fen(*.total_fen))
+    )]
+    AlreadyCommitted {
+        target: String,
+        county_code: String,
+        month: crate::domain::month::YearMonth,
+        committed_at: String,
+        pay_date: chrono::NaiveDate,
+        total_fen: i64,
+    },
+    /// `commit` with no draft of the county's month.
+    #[error(
+        "台账 {target} 中没有行政区划代码 {county_code} 的 {month} 发放草稿：请先用 youfu pay 计算 {month} 的发放，银行代发完成后再确认"
+    )]
+    NoDraft { target: String, county_code: String, month: crate::domain::month::YearMonth },
+    /// The inputs' digest at commit differs from the draft's.
+    #[error("{month}：花名册或标准表在生成草稿后已被修改，请重新运行 pay 后再确认")]
+    InputsChanged {
+        target: String,
+        month: crate::domain::month::YearMonth,
+        draft_digest: String,
+        current_digest: String,
+    },
+    /// Another officer of the county holds the month (or a row this write needs) longer than the busy timeout.
+    #[error(
+        "台账 {target} 中行政区划代码 {county_code} 的数据正被另一个 youfu 进程写入，已等待 {waited} 秒仍未结束；本次操作未生效，请稍后再试"
+    )]
+    Busy { target: String, county_code: String, waited: String },
+    /// The county code youfu was given is not 6 digits.
+    #[error(
+        "行政区划代码“{county_code}”不是 6 位数字：请在 youfu.toml 中写明本县（市、区）的 county_code，例如 county_code = \"110105\""
+    )]
+    BadCounty { target: String, county_code: String },
+    /// A stored value youfu cannot read (not what youfu writes).
+    #[error("台账 {target} 中有无法识别的数据（{detail}），未作任何修改。请联系数据库管理员检查台账")]
+    Corrupt { target: String, detail: String },
     /// A trigger or a constraint refused the write; nothing was changed.
     #[error("台账 {target} 拒绝了这次写入：{detail}；台账未作任何修改")]
     Rejected { target: String, detail: String },
@@ -90,6 +134,12 @@ impl PgError {
             PgError::AlreadyPaid { .. } => "ALREADY_PAID",
             PgError::MonthCommitted { .. } => "MONTH_ALREADY_COMMITTED",
             PgError::AlreadyReissued { .. } => "ALREADY_REISSUED",
+            PgError::AlreadyCommitted { .. } => "MONTH_ALREADY_COMMITTED",
+            PgError::NoDraft { .. } => "LEDGER_NO_DRAFT",
+            PgError::InputsChanged { .. } => "INPUTS_CHANGED_SINCE_DRAFT",
+            PgError::Busy { .. } => "LEDGER_BUSY",
+            PgError::BadCounty { .. } => "BAD_COUNTY_CODE",
+            PgError::Corrupt { .. } => "LEDGER_CORRUPT",
             PgError::Rejected { .. } => "LEDGER_REJECTED",
             PgError::Db { .. } => "LEDGER_DATABASE",
         }
@@ -109,6 +159,12 @@ impl PgError {
             | PgError::AlreadyPaid { target, .. }
             | PgError::MonthCommitted { target, .. }
             | PgError::AlreadyReissued { target, .. }
+            | PgError::AlreadyCommitted { target, .. }
+            | PgError::NoDraft { target, .. }
+            | PgError::InputsChanged { target, .. }
+            | PgError::Busy { target, .. }
+            | PgError::BadCounty { target, .. }
+            | PgError::Corrupt { target, .. }
             | PgError::Rejected { target, .. }
             | PgError::Db { target, .. } => target,
         }

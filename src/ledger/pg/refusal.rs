@@ -87,14 +87,14 @@ fn holder(client: &mut postgres::Client, target: &str, constraint: &str, values:
         "lines_regular_once" | "lines_funeral_once" => {
             let row = if constraint == "lines_regular_once" {
                 client.query_opt(
-                    "SELECT l.person_id, l.item, l.period, l.kind, b.county_code, b.month, b.id
+                    "SELECT l.person_id, l.item, l.period, l.kind, b.county_code, b.month, b.id, l.name
                        FROM youfu.lines l JOIN youfu.batches b ON b.id = l.batch_id
                       WHERE l.period = $1 AND l.person_id = $2 AND l.item = $3 AND l.kind = '正常'",
                     &[&values[0], &values[1], &values[2]],
                 )
             } else {
                 client.query_opt(
-                    "SELECT l.person_id, l.item, l.period, l.kind, b.county_code, b.month, b.id
+                    "SELECT l.person_id, l.item, l.period, l.kind, b.county_code, b.month, b.id, l.name
                        FROM youfu.lines l JOIN youfu.batches b ON b.id = l.batch_id
                       WHERE l.person_id = $1 AND l.kind = '丧葬补助'",
                     &[&values[0]],
@@ -105,6 +105,7 @@ fn holder(client: &mut postgres::Client, target: &str, constraint: &str, values:
             let kind = crate::domain::PaymentKind::from_label(row.get(3))?;
             Some(PgError::AlreadyPaid {
                 target,
+                name: row.get(7),
                 person_id: row.get(0),
                 item: row.get(1),
                 period: row.get(2),

@@ -34,7 +34,8 @@ fn no_env() -> PgEnv {
 /// A migrated ledger in a fresh database.
 fn ledger(test: &str) -> (TestDb, PgLedger) {
     let db = testserver::shared().fresh_db(test);
-    let ledger = PgLedger::init(&url_of(&db, Some(ROLE_PASSWORD)), &no_env()).unwrap_or_else(|e| panic!("{e}"));
+    let ledger =
+        PgLedger::init(&url_of(&db, Some(ROLE_PASSWORD)), &no_env(), CHAO_YANG).unwrap_or_else(|e| panic!("{e}"));
     (db, ledger)
 }
 
@@ -47,9 +48,9 @@ fn target_of(db: &TestDb) -> String {
 #[test]
 fn the_password_comes_from_the_url_pgpassword_or_the_password_file() {
     let db = testserver::shared().fresh_db("password_sources");
-    PgLedger::init(&url_of(&db, Some(ROLE_PASSWORD)), &no_env()).unwrap();
+    PgLedger::init(&url_of(&db, Some(ROLE_PASSWORD)), &no_env(), CHAO_YANG).unwrap();
     let env = PgEnv { password: Some(ROLE_PASSWORD.into()), ..no_env() };
-    PgLedger::open_existing(&url_of(&db, None), &env).unwrap();
+    PgLedger::open_existing(&url_of(&db, None), &env, CHAO_YANG).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let passfile = dir.path().join("pgpass");
@@ -58,12 +59,12 @@ fn the_password_comes_from_the_url_pgpassword_or_the_password_file() {
         .unwrap();
     std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o600)).unwrap();
     let env = PgEnv { passfile: Some(passfile.clone()), ..no_env() };
-    let mut ledger = PgLedger::open_existing(&url_of(&db, None), &env).unwrap();
+    let ledger = PgLedger::open_existing(&url_of(&db, None), &env, CHAO_YANG).unwrap();
     assert_eq!(ledger.version().unwrap(), SCHEMA_VERSION);
 
     // A password file others can read is not used, as libpq does, and the message says why.
     std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let err = PgLedger::open_existing(&url_of(&db, None), &env).err().unwrap();
+    let err = PgLedger::open_existing(&url_of(&db, None), &env, CHAO_YANG).err().unwrap();
     assert_eq!(
         err.to_string(),
         format!(
@@ -80,7 +81,7 @@ fn the_password_comes_from_the_url_pgpassword_or_the_password_file() {
 #[test]
 fn a_wrong_password_is_refused_without_showing_it() {
     let db = testserver::shared().fresh_db("wrong_password");
-    let err = PgLedger::open_existing(&url_of(&db, Some("guess-1234")), &no_env()).err().unwrap();
+    let err = PgLedger::open_existing(&url_of(&db, Some("guess-1234")), &no_env(), CHAO_YANG).err().unwrap();
     let message = err.to_string();
     assert_eq!(
         message,
@@ -93,14 +94,14 @@ fn a_wrong_password_is_refused_without_showing_it() {
     assert!(!message.contains("guess-1234"));
     assert_eq!((err.code(), err.exit_code()), ("LEDGER_AUTH_FAILED", 7));
     let env = PgEnv { password: Some("guess-1234".into()), ..no_env() };
-    let err = PgLedger::open_existing(&url_of(&db, None), &env).err().unwrap();
+    let err = PgLedger::open_existing(&url_of(&db, None), &env, CHAO_YANG).err().unwrap();
     assert!(err.to_string().contains("（本次使用的是 PGPASSWORD 中的密码）"), "{err}");
 }
 
 #[test]
 fn no_password_anywhere_is_said_plainly() {
     let db = testserver::shared().fresh_db("no_password");
-    let err = PgLedger::open_existing(&url_of(&db, None), &no_env()).err().unwrap();
+    let err = PgLedger::open_existing(&url_of(&db, None), &no_env(), CHAO_YANG).err().unwrap();
     assert_eq!(
         err.to_string(),
         format!(
@@ -116,7 +117,7 @@ fn a_server_that_is_down_is_named_with_what_to_check() {
     // A socket folder with no server in it.
     let empty = tempfile::tempdir().unwrap();
     let down = url(&format!("postgresql://youfu@{}/youfu_ledger", testserver::encode_path(empty.path())));
-    let err = PgLedger::open_existing(&down, &no_env()).err().unwrap();
+    let err = PgLedger::open_existing(&down, &no_env(), CHAO_YANG).err().unwrap();
     assert_eq!(
         err.to_string(),
         format!(
@@ -127,7 +128,9 @@ fn a_server_that_is_down_is_named_with_what_to_check() {
     );
     assert_eq!((err.code(), err.exit_code()), ("LEDGER_UNREACHABLE", 7));
     // A TCP port nobody listens on.
-    let err = PgLedger::open_existing(&url("postgresql://youfu@127.0.0.1:1/youfu_ledger"), &no_env()).err().unwrap();
+    let err = PgLedger::open_existing(&url("postgresql://youfu@127.0.0.1:1/youfu_ledger"), &no_env(), CHAO_YANG)
+        .err()
+        .unwrap();
     assert_eq!(
         err.to_string(),
         "无法连接台账数据库 youfu@127.0.0.1:1/youfu_ledger：连接被拒绝（服务器未启动，或端口不对）。\
@@ -140,7 +143,7 @@ fn a_database_that_does_not_exist_is_for_the_dba_to_create() {
     let db = testserver::shared().fresh_db("exists");
     let missing =
         url(&format!("postgresql://youfu:{ROLE_PASSWORD}@{}/no_such_ledger", testserver::encode_path(db.socket_dir())));
-    let err = PgLedger::init(&missing, &no_env()).err().unwrap();
+    let err = PgLedger::init(&missing, &no_env(), CHAO_YANG).err().unwrap();
     assert_eq!(
         err.to_string(),
         format!(
@@ -158,7 +161,7 @@ fn a_database_that_does_not_exist_is_for_the_dba_to_create() {
 fn an_empty_database_is_not_a_ledger_until_init_and_init_is_idempotent() {
     let db = testserver::shared().fresh_db("fresh");
     let u = url_of(&db, Some(ROLE_PASSWORD));
-    let err = PgLedger::open_existing(&u, &no_env()).err().unwrap();
+    let err = PgLedger::open_existing(&u, &no_env(), CHAO_YANG).err().unwrap();
     assert_eq!(err.to_string(), format!("数据库 {} 中还没有 youfu 台账。请先运行 youfu init 创建台账", target_of(&db)));
     assert_eq!((err.code(), err.exit_code()), ("LEDGER_MISSING", 7));
     // Nothing was created by the refusal.
@@ -167,13 +170,13 @@ fn an_empty_database_is_not_a_ledger_until_init_and_init_is_idempotent() {
         client.query_one("SELECT count(*) FROM pg_namespace WHERE nspname = 'youfu'", &[]).unwrap().get(0);
     assert_eq!(schemas, 0);
 
-    let mut ledger = PgLedger::init(&u, &no_env()).unwrap();
+    let ledger = PgLedger::init(&u, &no_env(), CHAO_YANG).unwrap();
     assert_eq!(ledger.version().unwrap(), SCHEMA_VERSION);
-    let mut again = PgLedger::init(&u, &no_env()).unwrap();
+    let mut again = PgLedger::init(&u, &no_env(), CHAO_YANG).unwrap();
     assert_eq!(again.version().unwrap(), SCHEMA_VERSION);
     let rows: i64 = again.client().query_one("SELECT count(*) FROM schema_version", &[]).unwrap().get(0);
     assert_eq!(rows, SCHEMA_VERSION);
-    PgLedger::open_existing(&u, &no_env()).unwrap();
+    PgLedger::open_existing(&u, &no_env(), CHAO_YANG).unwrap();
 }
 
 #[test]
@@ -182,7 +185,10 @@ fn a_database_of_something_else_is_refused_and_left_alone() {
     let mut client = db.connect();
     client.batch_execute("CREATE TABLE roster (id text); CREATE TABLE payments (id text)").unwrap();
     let u = url_of(&db, Some(ROLE_PASSWORD));
-    for err in [PgLedger::init(&u, &no_env()).err().unwrap(), PgLedger::open_existing(&u, &no_env()).err().unwrap()] {
+    for err in [
+        PgLedger::init(&u, &no_env(), CHAO_YANG).err().unwrap(),
+        PgLedger::open_existing(&u, &no_env(), CHAO_YANG).err().unwrap(),
+    ] {
         assert_eq!(
             err.to_string(),
             format!(
@@ -207,7 +213,7 @@ fn a_ledger_from_a_newer_youfu_is_refused() {
         .execute("INSERT INTO schema_version (version, tool_version) VALUES ($1, '9.9.9')", &[&newer])
         .unwrap();
     let u = url_of(&db, Some(ROLE_PASSWORD));
-    let err = PgLedger::open_existing(&u, &no_env()).err().unwrap();
+    let err = PgLedger::open_existing(&u, &no_env(), CHAO_YANG).err().unwrap();
     assert_eq!(
         err.to_string(),
         format!(
@@ -217,7 +223,7 @@ fn a_ledger_from_a_newer_youfu_is_refused() {
         )
     );
     assert_eq!((err.code(), err.exit_code()), ("LEDGER_TOO_NEW", 7));
-    assert!(matches!(PgLedger::init(&u, &no_env()), Err(PgError::TooNew { .. })));
+    assert!(matches!(PgLedger::init(&u, &no_env(), CHAO_YANG), Err(PgError::TooNew { .. })));
     // The version records themselves cannot be changed back.
     let e = ledger.client().batch_execute("DELETE FROM schema_version WHERE version > 1").unwrap_err();
     assert_eq!(e.as_db_error().unwrap().message(), "台账结构版本记录不能修改或删除");
@@ -234,15 +240,19 @@ const CHAO_YANG: &str = "110105";
 const WANG: &str = "11010519491231002X";
 const LI: &str = "440304198001010017";
 
-/// A new draft batch of a county and month; its id.
+/// A new draft batch of a county and month, its calculation number 0 the one `calcs` row; its id.
 fn draft(c: &mut postgres::Client, county: &str, month: &str) -> i64 {
-    c.query_one(
-        "INSERT INTO batches (county_code, month, status, created, inputs_digest, outputs_digest, tool_version)
-         VALUES ($1, $2, 'draft', '2024-08-05T09:00:00+08:00', 'in', 'out', 'test') RETURNING id",
-        &[&county, &month],
-    )
-    .unwrap()
-    .get(0)
+    let calc = calc(c);
+    let id = c
+        .query_one(
+            "INSERT INTO batches (county_code, month, status, created, inputs_digest, outputs_digest, tool_version)
+             VALUES ($1, $2, 'draft', '2024-08-05T09:00:00+08:00', 'in', 'out', 'test') RETURNING id",
+            &[&county, &month],
+        )
+        .unwrap()
+        .get(0);
+    c.execute("INSERT INTO draft_calcs (batch_id, calc_no, calc_id) VALUES ($1, 0, $2)", &[&id, &calc]).unwrap();
+    id
 }
 
 /// The one calcs row of these tests.
@@ -262,7 +272,6 @@ fn calc(c: &mut postgres::Client) -> i64 {
 /// Commit a draft as `commit` will: COPY its lines into draft_lines, move them into lines (sorted by the
 /// never-pay-twice key), mark the batch committed with the moved count and total; one transaction.
 fn commit(c: &mut postgres::Client, batch: i64, lines: &[Line]) -> Result<(), postgres::Error> {
-    let calc = calc(c);
     let mut tx = c.transaction()?;
     copy_draft_lines(
         &mut tx,
@@ -277,7 +286,7 @@ fn commit(c: &mut postgres::Client, batch: i64, lines: &[Line]) -> Result<(), po
             period,
             kind: PaymentKind::from_label(kind).unwrap(),
             amount_fen,
-            calc_id: calc,
+            calc_no: 0,
             reissue_of,
         }),
     )?;
@@ -286,7 +295,7 @@ fn commit(c: &mut postgres::Client, batch: i64, lines: &[Line]) -> Result<(), po
 }
 
 /// WANG's regular 定期抚恤金 for 2024-08 (2331.67 元), the line two counties race to commit.
-fn wang_august(calc_id: i64) -> DraftLine<'static> {
+fn wang_august() -> DraftLine<'static> {
     DraftLine {
         line_no: 1,
         person_id: WANG,
@@ -297,7 +306,7 @@ fn wang_august(calc_id: i64) -> DraftLine<'static> {
         period: "2024-08",
         kind: PaymentKind::Regular,
         amount_fen: 233167,
-        calc_id,
+        calc_no: 0,
         reissue_of: None,
     }
 }
@@ -308,8 +317,9 @@ fn commit_draft(tx: &mut postgres::Transaction, batch: i64) -> Result<(), postgr
         "INSERT INTO lines (batch_id, county_code, line_no, person_id, name, category, town, item, period, kind,
                             amount_fen, calc_id, reissue_of)
          SELECT d.batch_id, b.county_code, d.line_no, d.person_id, d.name, d.category, d.town, d.item, d.period,
-                d.kind, d.amount_fen, d.calc_id, d.reissue_of
+                d.kind, d.amount_fen, k.calc_id, d.reissue_of
            FROM draft_lines d JOIN batches b ON b.id = d.batch_id
+           JOIN draft_calcs k ON k.batch_id = d.batch_id AND k.calc_no = d.calc_no
           WHERE d.batch_id = $1
           ORDER BY d.period COLLATE \"C\", d.person_id COLLATE \"C\", d.item COLLATE \"C\"",
         &[&batch],
@@ -353,7 +363,7 @@ fn a_regular_payment_is_made_once_across_counties_and_the_refusal_names_who_paid
     assert_eq!(
         err.to_string(),
         format!(
-            "{WANG} 的定期抚恤金 2024-08 正常已由行政区划代码 110102 的 2024-08 发放批次（批次号 {first}）确认发放，\
+            "测试（{WANG}）的定期抚恤金 2024-08 正常已由行政区划代码 110102 的 2024-08 发放批次（批次号 {first}）确认发放，\
              不能重复发放；台账 {} 未作修改",
             target_of(&db)
         )
@@ -407,9 +417,8 @@ fn two_counties_committing_one_persons_month_at_once_one_waits_and_is_refused() 
         let mut client = db.connect();
         client.batch_execute("SET search_path TO youfu").unwrap();
         std::thread::spawn(move || {
-            let calc = calc(&mut client);
             let mut tx = client.transaction().unwrap();
-            copy_draft_lines(&mut tx, xi, [wang_august(calc)]).unwrap();
+            copy_draft_lines(&mut tx, xi, [wang_august()]).unwrap();
             commit_draft(&mut tx, xi).unwrap();
             moved_tx.send(()).unwrap();
             // Long enough for the other commit to reach the index and wait.
@@ -426,7 +435,7 @@ fn two_counties_committing_one_persons_month_at_once_one_waits_and_is_refused() 
     assert_eq!(
         err.to_string(),
         format!(
-            "{WANG} 的定期抚恤金 2024-08 正常已由行政区划代码 110102 的 2024-08 发放批次（批次号 {xi}）确认发放，\
+            "王五（{WANG}）的定期抚恤金 2024-08 正常已由行政区划代码 110102 的 2024-08 发放批次（批次号 {xi}）确认发放，\
              不能重复发放；台账 {} 未作修改",
             target_of(&db)
         )
@@ -449,7 +458,7 @@ fn a_funeral_grant_is_paid_once_per_person_across_counties() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{WANG} 的丧葬补助 2024-04 丧葬补助已由行政区划代码 110105 的 2024-05 发放批次（批次号 {first}）确认发放，\
+            "测试（{WANG}）的丧葬补助 2024-04 丧葬补助已由行政区划代码 110105 的 2024-05 发放批次（批次号 {first}）确认发放，\
              不能重复发放；台账 {} 未作修改",
             target_of(&db)
         )
@@ -556,9 +565,9 @@ fn a_commit_must_move_every_draft_line_with_its_count_and_total() {
     let (_db, mut ledger) = ledger("commit_whole");
     let c = ledger.client();
     let batch = draft(c, CHAO_YANG, "2024-08");
-    let calc = calc(c);
+
     let mut tx = c.transaction().unwrap();
-    copy_draft_lines(&mut tx, batch, [wang_august(calc)]).unwrap();
+    copy_draft_lines(&mut tx, batch, [wang_august()]).unwrap();
     tx.commit().unwrap();
     // Marking it committed with the line still in the draft, or with a total that is not the lines'.
     for sql in [
@@ -571,7 +580,8 @@ fn a_commit_must_move_every_draft_line_with_its_count_and_total() {
                 "INSERT INTO lines (batch_id, county_code, line_no, person_id, name, category, town, item, period,
                                     kind, amount_fen, calc_id, reissue_of)
                  SELECT d.batch_id, '110105', d.line_no, d.person_id, d.name, d.category, d.town, d.item, d.period,
-                        d.kind, d.amount_fen, d.calc_id, d.reissue_of FROM draft_lines d;
+                        d.kind, d.amount_fen, k.calc_id, d.reissue_of
+                   FROM draft_lines d JOIN draft_calcs k ON k.batch_id = d.batch_id AND k.calc_no = d.calc_no;
                  DELETE FROM draft_lines;",
             )
             .unwrap();
@@ -683,7 +693,7 @@ fn copy_writes_texts_as_they_are() {
     let (_db, mut ledger) = ledger("copy_texts");
     let c = ledger.client();
     let batch = draft(c, CHAO_YANG, "2024-08");
-    let calc = calc(c);
+
     // Tabs, line breaks, backslashes and quotes are what a text COPY would have to escape.
     let names = ["王\t五", "李\n四", "赵\\六", "\"钱\"'七'", ""];
     let mut tx = c.transaction().unwrap();
@@ -700,7 +710,7 @@ fn copy_writes_texts_as_they_are() {
             period: "2024-08",
             kind: PaymentKind::Arrears,
             amount_fen: 1 + i64::try_from(i).unwrap(),
-            calc_id: calc,
+            calc_no: 0,
             reissue_of: None,
         }),
     )
@@ -735,7 +745,7 @@ fn copy_writes_texts_as_they_are() {
             period: "2024-08",
             kind: PaymentKind::Regular,
             amount_fen: -1,
-            calc_id: calc,
+            calc_no: 0,
             reissue_of: None,
         }],
     )
@@ -752,7 +762,7 @@ fn copy_writes_texts_as_they_are() {
 fn copy_and_commit_a_million_lines() {
     let (_db, mut ledger) = ledger("million");
     let c = ledger.client();
-    let calc = calc(c);
+
     let batch = draft(c, CHAO_YANG, "2024-08");
     let ids: Vec<String> = (0..1_000_000u32).map(|i| format!("110105{:012}", i)).collect();
     let backend: i32 = c.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
@@ -772,7 +782,7 @@ fn copy_and_commit_a_million_lines() {
             period: "2024-08",
             kind: PaymentKind::Regular,
             amount_fen: 233167,
-            calc_id: calc,
+            calc_no: 0,
             reissue_of: None,
         }),
     )
@@ -797,7 +807,7 @@ fn copy_and_commit_a_million_lines() {
 
 /// CPU seconds (user + system) a server backend has used so far, from /proc (the wall time on a shared machine
 /// says more about the other load than about the database).
-fn server_cpu(pid: i32) -> f64 {
+pub(super) fn server_cpu(pid: i32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let fields: Vec<&str> =
         stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();

@@ -11,7 +11,8 @@
 //!
 //! - `schema` — the schema as an ordered list of SQL migrations, and the checks that decide whether a file is a
 //!   youfu ledger at all.
-//! - `packed` — a committed batch's report columns packed into one blob at commit, for `period_counts`.
+//! - `ledger::packed` (shared with PostgreSQL) — a committed batch's report columns packed into one blob at
+//!   commit, for `period_counts`.
 //! - `sql`    — SQLite's failures as `LedgerError`s (locked → busy, not a database → corrupt, a constraint → its
 //!   Chinese reason), shared by the others.
 //! - `store`  — `Ledger`: open/create, `save_draft`, `commit` (each one `BEGIN IMMEDIATE` transaction), queries.
@@ -28,7 +29,6 @@
 
 mod counts;
 mod history;
-mod packed;
 mod schema;
 mod sql;
 mod store;

@@ -10,11 +10,11 @@
 //! statement touches as `SQLITE_CORRUPT` (→ `LedgerError::Corrupt`, the transaction rolled back, nothing written);
 //! a draft is replaceable, and a damaged page in old committed lines shows up in the command that reads them.
 
-use super::packed::PackedWriter;
 use super::schema::{self, Found};
 use super::sql::{FUNERAL_ONCE, NEGATIVE_AMOUNT, REGULAR_ONCE, constraint_detail, parse_text, sql_err};
 use crate::domain::PaymentKind;
 use crate::domain::month::YearMonth;
+use crate::ledger::packed::PackedWriter;
 use crate::ledger::{
     BatchInfo, BatchStatus, LedgerError, LineRef, NewBatch, NewReturn, PaidLine, PaidTotal, PendingReturn,
     PeriodCounts, ReturnMark, ReturnRecord, ReturnedLine, TransferRecord, TransferRef,
@@ -471,7 +471,7 @@ impl Ledger {
         mut second: impl FnMut(&str, &str, YearMonth, i64) + Send,
     ) -> Result<(), LedgerError> {
         let (mine, theirs) =
-            super::counts::split(super::counts::committed_batches(&self.conn, &self.path, from, None)?);
+            crate::ledger::tally::split(super::counts::committed_batches(&self.conn, &self.path, from, None)?);
         if theirs.is_empty() {
             return paid_lines(&self.conn, &self.path, &mine, from, to, &mut first);
         }
@@ -742,7 +742,7 @@ fn open_reader(path: &Path) -> Result<Connection, LedgerError> {
 fn paid_lines(
     conn: &Connection,
     path: &Path,
-    batches: &[super::counts::BatchRef],
+    batches: &[crate::ledger::tally::BatchRef],
     from: YearMonth,
     to: YearMonth,
     each: &mut dyn FnMut(&str, &str, YearMonth, i64),
