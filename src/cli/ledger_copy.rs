@@ -64,14 +64,14 @@ fn copy(cli: &Cli, args: &CopyArgs) -> Result<(), Failure> {
         return Err(Failure::Usage("ledger copy 用 --from 和 --to 指定两个台账，不用 --ledger".into()));
     }
     let cfg = load::config(cli)?;
-    let from = location(&args.from, "--from")?;
-    let to = location(&args.to, "--to")?;
+    let county = cfg.config.county_code.trim().to_string();
+    let from = location(&args.from, "--from", &county)?;
+    let to = location(&args.to, "--to", &county)?;
     if let (LedgerLocation::File(a), LedgerLocation::File(b)) = (&from, &to)
         && (a == b || matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y))
     {
         return Err(Failure::Usage(format!("--from 和 --to 是同一个台账 {}", a.display())));
     }
-    let county = cfg.config.county_code.trim().to_string();
     if county.is_empty() && [&from, &to].iter().any(|l| matches!(l, LedgerLocation::Postgres(_))) {
         return Err(Failure::Config(format!(
             "{}没有设置 county_code：PostgreSQL 台账由多个县（市、区）共用，复制前须在配置文件中写明本县的 6 位行政区划代码（county_code = \"110101\" 这样），复制的是这个县的历史",
@@ -117,12 +117,16 @@ fn copy(cli: &Cli, args: &CopyArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `--from` / `--to` as a ledger location (a URL youfu cannot use is refused, exit 7).
-fn location(text: &str, flag: &str) -> Result<LedgerLocation, Failure> {
+/// `--from` / `--to` as a ledger location (a URL youfu cannot use is refused, exit 7); a PostgreSQL ledger is
+/// opened for the county `county` (youfu.toml's `county_code`).
+fn location(text: &str, flag: &str, county: &str) -> Result<LedgerLocation, Failure> {
     if text.trim().is_empty() {
         return Err(Failure::Usage(format!("{flag} 不能为空")));
     }
-    LedgerLocation::parse(text).map_err(|e| Failure::Ledger(e.into()))
+    match LedgerLocation::parse(text).map_err(|e| Failure::Ledger(e.into()))? {
+        LedgerLocation::Postgres(url) => Ok(LedgerLocation::Postgres(Box::new(url.with_county(county)))),
+        file => Ok(file),
+    }
 }
 
 /// Open one side. A missing source is a plain refusal; a missing target says how to make it (`youfu init` with
@@ -143,10 +147,19 @@ fn open(
             Side::From => format!("找不到源台账 {at}；未作任何修改。请用 --from 指定要复制的台账"),
             Side::To => format!(
                 "目标台账 {at} 还没有新建；未作任何修改。台账只由 youfu init 新建，请先运行：{}\n然后再运行本命令。",
-                load::init_hint(&cfg.path, cfg.source, &Some(PathBuf::from(given)), None)
+                load::init_hint(&cfg.path, cfg.source, &Some(PathBuf::from(shown_for_command(at, given))), None)
             ),
         })),
         r => r.map_err(Failure::from),
+    }
+}
+
+/// The target as the init command names it: a file as given; a URL as shown, its password (if it has one)
+/// replaced by `***` (youfu never prints a password: the user puts it back, or keeps it in ~/.pgpass).
+fn shown_for_command(at: &LedgerLocation, given: &str) -> String {
+    match at {
+        LedgerLocation::File(_) => given.to_string(),
+        url => url.to_string(),
     }
 }
 

@@ -22,6 +22,7 @@ mod connect;
 mod copy;
 mod draft;
 mod error;
+mod history;
 mod pgpass;
 mod reads;
 mod refusal;

@@ -4,8 +4,8 @@
 use super::{PgLedger, PgPendingDraft};
 use crate::domain::month::YearMonth;
 use crate::ledger::{
-    BatchInfo, DraftWriter, LedgerError, LedgerStore, LineRef, NewBatch, NewReturn, PaidLine, PendingReturn,
-    PeriodCounts, ReturnRecord, TransferRecord, TransferRef,
+    BatchInfo, DraftWriter, HistoryItem, HistoryWriter, LedgerError, LedgerStore, LineRef, MonthTally, NewBatch,
+    NewReturn, PaidLine, PendingReturn, PeriodCounts, ReturnRecord, TransferRecord, TransferRef,
 };
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashSet};
@@ -133,6 +133,18 @@ impl LedgerStore for PgLedger {
         counties: &[String],
     ) -> Result<Vec<BTreeMap<YearMonth, (i64, i64, i64)>>, LedgerError> {
         Ok(PgLedger::county_returned_by_month(self, counties)?)
+    }
+
+    fn export(&self, sink: &mut dyn FnMut(HistoryItem) -> Result<(), LedgerError>) -> Result<(), LedgerError> {
+        PgLedger::export(self, sink)
+    }
+
+    fn begin_import<'l>(&'l self) -> Result<Box<dyn HistoryWriter + 'l>, LedgerError> {
+        Ok(Box::new(PgLedger::begin_import(self)?))
+    }
+
+    fn month_tallies(&self) -> Result<Vec<MonthTally>, LedgerError> {
+        PgLedger::month_tallies(self)
     }
 }
 
