@@ -304,8 +304,29 @@ fn a_county_copied_to_postgresql_and_back_reads_the_same() {
     let shown = format!("youfu@{}:5432/{}", db.socket_dir().display(), url.rsplit('/').next().unwrap());
     let dir = county();
     let d = dir.path();
-    // The database the DBA prepared, made a youfu ledger by init (county 110101 from youfu.toml).
-    ok(d, &["--ledger", &url, "init"]);
+    // The database the DBA prepared is not a ledger until init: refused, with the init command — the URL without
+    // its password, which the command then takes from PGPASSWORD (or ~/.pgpass), as psql would.
+    let r = youfu(d, &["ledger", "copy", "--from", "youfu.db", "--to", &url]);
+    assert_eq!(r.code, 7);
+    let plain = db.url_without_password();
+    let redacted = url.replace(pg::ROLE_PASSWORD, "***");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "错误：目标台账 {redacted} 还没有新建；未作任何修改。台账只由 youfu init 新建，请先运行：youfu --ledger {plain} init\n\
+             然后再运行本命令。\n"
+        )
+    );
+    let init_line = r.stderr.lines().next().unwrap().rsplit_once("请先运行：").unwrap().1;
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_youfu"))
+        .args(init_line.split(' ').skip(1))
+        .current_dir(d)
+        .env("PGPASSWORD", pg::ROLE_PASSWORD)
+        .env("YOUFU_TODAY", "2026-06-15")
+        .env_remove("YOUFU_CONFIG")
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     let r = ok(d, &["ledger", "copy", "--from", "youfu.db", "--to", &url]);
     assert_eq!(
         r.stdout,

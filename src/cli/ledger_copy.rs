@@ -154,12 +154,41 @@ fn open(
     }
 }
 
-/// The target as the init command names it: a file as given; a URL as shown, its password (if it has one)
-/// replaced by `***` (youfu never prints a password: the user puts it back, or keeps it in ~/.pgpass).
+/// The target as the init command names it: a file as given; a URL as given without its password, if it has one
+/// (youfu never prints a password): the copied command then takes it from PGPASSWORD or ~/.pgpass, as psql would.
 fn shown_for_command(at: &LedgerLocation, given: &str) -> String {
     match at {
         LedgerLocation::File(_) => given.to_string(),
-        url => url.to_string(),
+        LedgerLocation::Postgres(_) => without_password(given.trim()),
+    }
+}
+
+/// `scheme://user:password@host/db` → `scheme://user@host/db`; anything else unchanged.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+            format!("{scheme}://{user}@{host}{tail}")
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_url_is_printed_without_its_password() {
+        use super::without_password as w;
+        assert_eq!(w("postgresql://youfu:s3cret@db.example:5432/ledger"), "postgresql://youfu@db.example:5432/ledger");
+        assert_eq!(
+            w("postgresql://youfu:p@ss@db/ledger?sslmode=disable"),
+            "postgresql://youfu@db/ledger?sslmode=disable"
+        );
+        assert_eq!(w("postgresql://youfu@db/ledger"), "postgresql://youfu@db/ledger");
+        assert_eq!(w("postgresql://db/ledger"), "postgresql://db/ledger");
     }
 }
 
