@@ -574,3 +574,188 @@ fn calc_id(
         None => Ok(c.query_one(FIND, &[&formula, &basis, &row, &start])?.get(0)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testserver::{self, ROLE_PASSWORD};
+    use super::super::{PgEnv, PgUrl};
+    use super::*;
+    use crate::ledger::location::LedgerLocation;
+    use crate::ledger::{LedgerStore, LineKind, NewBatch, TransferRef};
+
+    const ZHANG: &str = "11010519491231002X";
+    const LI: &str = "440524188001010014";
+
+    fn ym(s: &str) -> YearMonth {
+        s.parse().unwrap()
+    }
+
+    fn url_of(db: &testserver::TestDb) -> PgUrl {
+        let plain = db.url_without_password().replacen("youfu@", &format!("youfu:{ROLE_PASSWORD}@"), 1);
+        match LedgerLocation::parse(&plain).unwrap() {
+            LedgerLocation::Postgres(url) => *url,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn line(id: &str, period: &str, kind: LineKind, amount_fen: i64, reissue_of: Option<i64>) -> NewLine {
+        NewLine {
+            id: id.to_string(),
+            name: if id == ZHANG { "张三" } else { "李四" }.to_string(),
+            category: "残疾军人".to_string(),
+            town: "城关镇".to_string(),
+            item: "残疾抚恤金".to_string(),
+            period: ym(period),
+            kind,
+            amount_fen,
+            standard_row: Some(3),
+            standard_start: NaiveDate::from_ymd_opt(2023, 8, 1),
+            basis: "样例通知".to_string(),
+            formula: "106670 元/年 ÷ 12 = 8889.1666… → 8889.17".to_string(),
+            reissue_of,
+        }
+    }
+
+    /// Draft `lines` for `month` (one transfer a line) and commit it, through the interface.
+    fn pay(ledger: &dyn LedgerStore, month: &str, lines: &[NewLine]) {
+        let header = NewBatch {
+            month: ym(month),
+            created: format!("{month}-10T09:00:00+08:00"),
+            inputs_digest: format!("in-{month}"),
+            outputs_digest: format!("out-{month}"),
+            tool_version: "0.1.0".into(),
+            entitled_fen: lines.iter().map(|l| l.amount_fen).sum(),
+            shortfalls: "[]".into(),
+        };
+        let mut draft = ledger.begin_draft(&header, &mut lines.iter().map(NewLine::line_ref)).unwrap();
+        draft
+            .add_transfers(&mut lines.iter().enumerate().map(|(i, l)| TransferRef {
+                no: i as u32 + 1,
+                first_line: i,
+                lines: 1,
+                amount_fen: l.amount_fen,
+                id: &l.id,
+                account: "6217000000000000004",
+            }))
+            .unwrap();
+        draft.finish(&header.outputs_digest).unwrap();
+        let pay_date = NaiveDate::parse_from_str(&format!("{month}-15"), "%Y-%m-%d").unwrap();
+        ledger.commit(ym(month), pay_date, &format!("{month}-18T10:00:00+08:00"), &header.inputs_digest, None).unwrap();
+    }
+
+    /// A SQLite county: March for 张三 and 李四 (李四 returned), April re-issuing 李四's March.
+    fn sqlite_county(dir: &std::path::Path) -> crate::ledger::sqlite::Ledger {
+        let a = crate::ledger::sqlite::Ledger::create(&dir.join("a.db")).unwrap();
+        pay(
+            &a,
+            "2024-03",
+            &[
+                line(ZHANG, "2024-03", LineKind::Regular, 888_917, None),
+                line(LI, "2024-03", LineKind::Regular, 233_300, None),
+            ],
+        );
+        let march = LedgerStore::batch_lines(&a, ym("2024-03")).unwrap();
+        let li = march.iter().find(|l| l.id == LI).unwrap();
+        let event = NewReturn {
+            transfer_no: 2,
+            id: LI.into(),
+            name: "李四".into(),
+            account: "6217000000000000004".into(),
+            amount_fen: 233_300,
+            status: "失败".into(),
+            reason: "账户已销户".into(),
+            file_name: "回盘.csv".into(),
+            file_sha256: "ab".repeat(32),
+            file_row: 3,
+        };
+        LedgerStore::record_returns(
+            &a,
+            li.batch_id,
+            ym("2024-03"),
+            "2024-03-20T09:00:00+08:00",
+            &[(event, vec![li.line_id])],
+        )
+        .unwrap();
+        pay(
+            &a,
+            "2024-04",
+            &[
+                line(ZHANG, "2024-04", LineKind::Regular, 888_917, None),
+                line(LI, "2024-03", LineKind::Reissue, 233_300, Some(li.line_id)),
+            ],
+        );
+        a
+    }
+
+    fn copy(from: &dyn LedgerStore, to: &dyn LedgerStore) -> Result<(), LedgerError> {
+        let mut w = to.begin_import()?;
+        from.export(&mut |item| w.push(item))?;
+        crate::ledger::history::check_copy(&from.month_tallies()?, &w.tallies()?, &to.shown())?;
+        w.finish()
+    }
+
+    #[test]
+    fn a_county_copied_onto_postgresql_and_back_has_the_same_tallies_and_the_links_follow() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = sqlite_county(dir.path());
+        let db = testserver::shared().fresh_db("hist");
+        let pg = PgLedger::init(&url_of(&db), &PgEnv::default(), "110101").unwrap();
+        copy(&a, &pg).unwrap();
+        let tallies = LedgerStore::month_tallies(&pg).unwrap();
+        assert_eq!(tallies, LedgerStore::month_tallies(&a).unwrap());
+        // March 888917 + 233300 = 1122217 with 233300 returned; April 888917 + 233300 = 1122217, one 重发.
+        assert_eq!(
+            (tallies[0].total_fen, tallies[0].returned_fen, tallies[1].total_fen, tallies[1].reissues),
+            (1_122_217, 233_300, 1_122_217, 1)
+        );
+        let march = LedgerStore::batch_lines(&pg, ym("2024-03")).unwrap();
+        let li = march.iter().find(|l| l.id == LI).unwrap();
+        assert_eq!(li.reissued_in, Some(ym("2024-04")));
+        assert!(li.returned.is_some());
+        assert!(LedgerStore::returns_pending(&pg).unwrap().is_empty());
+
+        // Back to a new file: the same tallies, the same lines (ids aside).
+        let b = crate::ledger::sqlite::Ledger::create(&dir.path().join("b.db")).unwrap();
+        copy(&pg, &b).unwrap();
+        assert_eq!(LedgerStore::month_tallies(&b).unwrap(), tallies);
+        let strip = |v: Vec<crate::ledger::PaidLine>| {
+            v.into_iter()
+                .map(|mut l| {
+                    (l.line_id, l.batch_id, l.reissue_of) = (0, 0, l.reissue_of.map(|_| 1));
+                    l
+                })
+                .collect::<Vec<_>>()
+        };
+        for m in ["2024-03", "2024-04"] {
+            assert_eq!(
+                strip(LedgerStore::batch_lines(&a, ym(m)).unwrap()),
+                strip(LedgerStore::batch_lines(&b, ym(m)).unwrap())
+            );
+        }
+    }
+
+    #[test]
+    fn a_refused_or_dropped_copy_leaves_the_database_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = sqlite_county(dir.path());
+        let db = testserver::shared().fresh_db("histno");
+        let pg = PgLedger::init(&url_of(&db), &PgEnv::default(), "110101").unwrap();
+        // Dropped before finish: nothing.
+        {
+            let mut w = LedgerStore::begin_import(&pg).unwrap();
+            a.export(&mut |item| w.push(item)).unwrap();
+            assert_eq!(w.tallies().unwrap().len(), 2);
+        }
+        assert!(LedgerStore::batches(&pg).unwrap().is_empty());
+        // Another county already paid 张三's April on the shared ledger: the copy is refused at April, naming it,
+        // and March (written before) is rolled back with it.
+        let other = PgLedger::open_existing(&url_of(&db), &PgEnv::default(), "110102").unwrap();
+        pay(&other, "2024-04", &[line(ZHANG, "2024-04", LineKind::Regular, 888_917, None)]);
+        let e = copy(&a, &pg).unwrap_err();
+        assert!(e.to_string().contains("已由行政区划代码 110102 的 2024-04 发放批次"), "{e}");
+        assert!(LedgerStore::batches(&pg).unwrap().is_empty());
+        assert!(LedgerStore::month_tallies(&pg).unwrap().is_empty());
+        // The ledger is usable after the refusal (its transaction ended): a copy into it of nothing is nothing.
+        LedgerStore::begin_import(&pg).unwrap().finish().unwrap();
+    }
+}
