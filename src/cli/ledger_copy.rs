@@ -177,21 +177,6 @@ fn without_password(url: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_url_is_printed_without_its_password() {
-        use super::without_password as w;
-        assert_eq!(w("postgresql://youfu:s3cret@db.example:5432/ledger"), "postgresql://youfu@db.example:5432/ledger");
-        assert_eq!(
-            w("postgresql://youfu:p@ss@db/ledger?sslmode=disable"),
-            "postgresql://youfu@db/ledger?sslmode=disable"
-        );
-        assert_eq!(w("postgresql://youfu@db/ledger"), "postgresql://youfu@db/ledger");
-        assert_eq!(w("postgresql://db/ledger"), "postgresql://db/ledger");
-    }
-}
-
 fn print(args: &CopyArgs, from: &str, to: &str, county: &str, tallies: &[MonthTally], drafts: &[YearMonth]) {
     let lines: i64 = tallies.iter().map(|t| t.lines).sum();
     let total: i64 = tallies.iter().map(|t| t.total_fen).sum();
@@ -262,4 +247,19 @@ fn print(args: &CopyArgs, from: &str, to: &str, county: &str, tallies: &[MonthTa
 /// 元 from 分 as JSON carries amounts: plain, two decimals ("541800.61").
 fn plain(fen: i64) -> String {
     crate::domain::money::format_yuan(crate::domain::money::from_fen(fen))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_url_is_printed_without_its_password() {
+        use super::without_password as w;
+        assert_eq!(w("postgresql://youfu:s3cret@db.example:5432/ledger"), "postgresql://youfu@db.example:5432/ledger");
+        assert_eq!(
+            w("postgresql://youfu:p@ss@db/ledger?sslmode=disable"),
+            "postgresql://youfu@db/ledger?sslmode=disable"
+        );
+        assert_eq!(w("postgresql://youfu@db/ledger"), "postgresql://youfu@db/ledger");
+        assert_eq!(w("postgresql://db/ledger"), "postgresql://db/ledger");
+    }
 }

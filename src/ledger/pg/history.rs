@@ -24,6 +24,9 @@ use rustc_hash::FxHashMap;
 use std::cell::RefMut;
 use std::collections::BTreeMap;
 
+/// A line's calculation: formula, 依据, 标准表 row, 起始日期 (interned in `calcs`).
+type CalcKey<'a> = (&'a str, &'a str, Option<u32>, Option<NaiveDate>);
+
 /// Transfers per `transfers` row (as `draft.rs` writes them).
 const TRANSFER_CHUNK: usize = if cfg!(test) { 3 } else { 4096 };
 
@@ -347,7 +350,7 @@ impl PgImport<'_> {
             )?
             .get(0);
         // The lines through COPY, calculations numbered in order of first sight, report columns packed.
-        let mut calc_no: FxHashMap<(&str, &str, Option<u32>, Option<NaiveDate>), i32> = FxHashMap::default();
+        let mut calc_no: FxHashMap<CalcKey<'_>, i32> = FxHashMap::default();
         let mut calc_keys = Vec::new();
         let mut packed = PackedWriter::default();
         let (mut count, mut total) = (0i64, 0i64);
