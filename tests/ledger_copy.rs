@@ -43,7 +43,7 @@ fn county() -> tempfile::TempDir {
     for name in ["standards.csv", "youfu.toml"] {
         std::fs::copy(f.join(name), d.join(name)).unwrap();
     }
-    // The county's own file, named (so a harness that puts the configuration's ledger elsewhere leaves it a file).
+    // The county's own file (also under YOUFU_TEST_LEDGER=postgresql: the copy tests name both sides themselves).
     init(d, &["--ledger", "youfu.db"]);
     pay(d, "2024-03", "roster.csv");
     ok(d, &["commit", "--month", "2024-03", "--pay-date", "2024-03-15"]);
@@ -296,7 +296,6 @@ fn pg_url(db: &pg::TestDb) -> String {
 }
 
 #[test]
-#[ignore = "needs the PostgreSQL backend (issue 22, helper pgstore): until it is in main, a postgresql:// ledger is refused"]
 fn a_county_copied_to_postgresql_and_back_reads_the_same() {
     let db = pg::shared().fresh_db("copy");
     let url = pg_url(&db);
