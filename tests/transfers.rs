@@ -388,10 +388,9 @@ fn county_on(url: &str, county: &str, code: &str, roster: &str) -> tempfile::Tem
 /// The transfer test on one PostgreSQL ledger shared by the two counties: A (示例甲县, 110102) pays 王迁
 /// August–December 2024; B (示例乙县, 110105) forced to pay him August with a roster that drops the 迁入 columns is
 /// refused by the database (at `pay`, when the draft is written: exit 7), naming county A and its batch; with its
-/// real roster B lists him 迁入待接续 for August–December and pays him from January 2025. Passes on a scratch merge
-/// of the pgstore branch (7710ed6); switched on once that is in main.
+/// real roster B lists him 迁入待接续 for August–December and pays him from January 2025. Runs in .ci/run
+/// with the rest of the suite (the throwaway server of tests/support/pg.rs).
 #[test]
-#[ignore = "needs the PostgreSQL ledger wired into the CLI"]
 fn two_counties_on_one_postgresql_ledger_never_both_pay_a_month() {
     let db = pg::shared().fresh_db("transfer");
     let url = db.url_without_password();

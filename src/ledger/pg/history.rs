@@ -583,8 +583,9 @@ mod tests {
     use super::super::testserver::{self, ROLE_PASSWORD};
     use super::super::{PgEnv, PgUrl};
     use super::*;
+    use crate::domain::PaymentKind;
     use crate::ledger::location::LedgerLocation;
-    use crate::ledger::{LedgerStore, LineKind, NewBatch, TransferRef};
+    use crate::ledger::{LedgerStore, NewBatch, TransferRef};
 
     const ZHANG: &str = "11010519491231002X";
     const LI: &str = "440524188001010014";
@@ -601,7 +602,7 @@ mod tests {
         }
     }
 
-    fn line(id: &str, period: &str, kind: LineKind, amount_fen: i64, reissue_of: Option<i64>) -> NewLine {
+    fn line(id: &str, period: &str, kind: PaymentKind, amount_fen: i64, reissue_of: Option<i64>) -> NewLine {
         NewLine {
             id: id.to_string(),
             name: if id == ZHANG { "张三" } else { "李四" }.to_string(),
@@ -653,8 +654,8 @@ mod tests {
             &a,
             "2024-03",
             &[
-                line(ZHANG, "2024-03", LineKind::Regular, 888_917, None),
-                line(LI, "2024-03", LineKind::Regular, 233_300, None),
+                line(ZHANG, "2024-03", PaymentKind::Regular, 888_917, None),
+                line(LI, "2024-03", PaymentKind::Regular, 233_300, None),
             ],
         );
         let march = LedgerStore::batch_lines(&a, ym("2024-03")).unwrap();
@@ -683,8 +684,8 @@ mod tests {
             &a,
             "2024-04",
             &[
-                line(ZHANG, "2024-04", LineKind::Regular, 888_917, None),
-                line(LI, "2024-03", LineKind::Reissue, 233_300, Some(li.line_id)),
+                line(ZHANG, "2024-04", PaymentKind::Regular, 888_917, None),
+                line(LI, "2024-03", PaymentKind::Reissue, 233_300, Some(li.line_id)),
             ],
         );
         a
@@ -753,7 +754,7 @@ mod tests {
         // Another county already paid 张三's April on the shared ledger: the copy is refused at April, naming it,
         // and March (written before) is rolled back with it.
         let other = PgLedger::open_existing(&url_of(&db), &PgEnv::default(), "110102").unwrap();
-        pay(&other, "2024-04", &[line(ZHANG, "2024-04", LineKind::Regular, 888_917, None)]);
+        pay(&other, "2024-04", &[line(ZHANG, "2024-04", PaymentKind::Regular, 888_917, None)]);
         let e = copy(&a, &pg).unwrap_err();
         assert!(e.to_string().contains("已由行政区划代码 110102 的 2024-04 发放批次"), "{e}");
         assert!(LedgerStore::batches(&pg).unwrap().is_empty());
