@@ -172,8 +172,14 @@ impl OutputDir {
         let temp = tempfile::Builder::new().prefix(&format!("{WORK_PREFIX}{pid}-")).tempdir_in(&parent)?;
         let temp_path = temp.path().to_path_buf();
         track(&temp_path);
-        let lock = fs::File::create(temp_path.join(LOCK_NAME))?;
+        // Locked under another name, then renamed: a run starting beside this one (`remove_stale`) must never find
+        // the lock file unlocked, else it takes this live folder for a stale one and removes it (seen with 20 pays
+        // at once into sibling folders, tests/pg_concurrency.rs). Until the rename it sees no lock file and asks
+        // whether this process lives.
+        let unlocked = temp_path.join(format!("{LOCK_NAME}{PART_SUFFIX}"));
+        let lock = fs::File::create(&unlocked)?;
         lock.try_lock().map_err(|e| io::Error::other(format!("无法锁定临时文件夹 {}：{e}", temp_path.display())))?;
+        fs::rename(&unlocked, temp_path.join(LOCK_NAME))?;
         // For a person who finds the folder; not needed for the run (a full disk is reported by the files).
         let _ = fs::write(temp_path.join(NOTE_NAME), note(pid));
         Ok(OutputDir {

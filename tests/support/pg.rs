@@ -163,9 +163,11 @@ impl PgServer {
                 String::from_utf8_lossy(&copied.stderr)
             ));
         }
+        // max_connections at PostgreSQL's default (100): tests/pg_concurrency.rs runs 40 youfu processes at once,
+        // and at 40 they were refused a connection slot instead of racing on the ledger.
         let options = format!(
             "-k '{}' -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-             -c max_connections=40 -c shared_buffers=64MB",
+             -c max_connections=100 -c shared_buffers=64MB",
             server.root.display()
         );
         let log = server.root.join("server.log");
