@@ -40,8 +40,9 @@ pg_url() { echo "postgresql://postgres@$PG_HOST/$1"; }
 pg_config() {
   local dir="$1" code="$2" db="$3"
   mkdir -p "$dir"
-  grep -v -E '^(county_code|ledger) *=' "$ROOT/fixtures/youfu.toml" >"$dir/youfu.toml"
-  printf 'county_code = "%s"\nledger = "%s"\n' "$code" "$(pg_url "$db")" >>"$dir/youfu.toml"
+  # Top-level keys first: after the fixture's [tables] they would belong to the last table.
+  printf 'county_code = "%s"\nledger = "%s"\n' "$code" "$(pg_url "$db")" >"$dir/youfu.toml"
+  grep -v -E '^(county_code|ledger) *=' "$ROOT/fixtures/youfu.toml" >>"$dir/youfu.toml"
 }
 
 # pg_slices ROSTER N PREFIX: the roster cut into N slices of equal size (header repeated), PREFIX-01.csv …
