@@ -452,7 +452,7 @@ impl From<postgres::Error> for Step {
 
 /// The `calcs` id of a calculation, inserting it when new. Looked up first; a concurrent insert of the same row
 /// (another county's `pay`) makes ours do nothing, and the lookup after it (a new snapshot) finds theirs.
-fn calc_id(
+pub(super) fn calc_id(
     c: &mut postgres::Client,
     formula: &str,
     basis: &str,

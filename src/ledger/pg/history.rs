@@ -11,6 +11,7 @@
 //! a copy needs them inside one): a change to those steps must be made here too — the copy tests run both.
 
 use super::copy::{DraftCopy, DraftLine};
+use super::draft::calc_id;
 use super::{PgError, PgLedger, refusal};
 use crate::domain::month::YearMonth;
 use crate::ledger::packed::PackedWriter;
@@ -551,30 +552,6 @@ impl HistoryWriter for PgImport<'_> {
             w.open = false;
             Ok(())
         })
-    }
-}
-
-/// The `calcs` id of a calculation, inserting it when new (as `draft.rs` does).
-fn calc_id(
-    c: &mut postgres::Client,
-    formula: &str,
-    basis: &str,
-    row: Option<i32>,
-    start: Option<&str>,
-) -> Result<i64, postgres::Error> {
-    const FIND: &str = "SELECT id FROM calcs WHERE formula = $1 AND basis = $2
-                           AND standard_row IS NOT DISTINCT FROM $3 AND standard_start IS NOT DISTINCT FROM $4";
-    if let Some(r) = c.query_opt(FIND, &[&formula, &basis, &row, &start])? {
-        return Ok(r.get(0));
-    }
-    let inserted = c.query_opt(
-        "INSERT INTO calcs (formula, basis, standard_row, standard_start) VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING RETURNING id",
-        &[&formula, &basis, &row, &start],
-    )?;
-    match inserted {
-        Some(r) => Ok(r.get(0)),
-        None => Ok(c.query_one(FIND, &[&formula, &basis, &row, &start])?.get(0)),
     }
 }
 
