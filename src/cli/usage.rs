@@ -168,8 +168,9 @@ pub fn message(e: &clap::Error) -> String {
     let usage = usage.trim().trim_start_matches("Usage:").trim();
     if !usage.is_empty() {
         let usage = plain(usage);
-        let command = usage.split(" [").next().unwrap_or("youfu").split(" <").next().unwrap_or("youfu");
-        let command = command.split(" --").next().unwrap_or("youfu");
+        // The command's own words: those before the first option, placeholder or [选项].
+        let command: Vec<&str> = usage.split(' ').take_while(|w| !w.starts_with(['[', '<', '-'])).collect();
+        let command = command.join(" ");
         text.push_str(&format!("\n用法：{usage}\n查看全部选项，请运行：{command} --help"));
     }
     text
