@@ -265,7 +265,10 @@ pub struct LineSummary {
 impl LineSummary {
     /// The summary of the lines whose batch month lies in `period` (the others are ignored).
     pub fn of_lines(period: &Period, lines: &[PaidLine]) -> LineSummary {
-        let selected: Vec<&PaidLine> = lines.iter().filter(|l| period.contains(l.batch_month)).collect();
+        // As the ledger's own counts (ledger/tally.rs) do: a line the bank returned did not reach its recipient,
+        // so it is counted among the returned only — in no total, kind, name or month.
+        let (returned, selected): (Vec<&PaidLine>, Vec<&PaidLine>) =
+            lines.iter().filter(|l| period.contains(l.batch_month)).partition(|l| l.returned.is_some());
         let of_kind = |k: PaymentKind| selected.iter().copied().filter(move |l| l.kind == k);
         LineSummary {
             totals: group(selected.iter().copied(), false),
@@ -273,9 +276,7 @@ impl LineSummary {
             arrears: group(of_kind(PaymentKind::Arrears), true),
             funeral: group(of_kind(PaymentKind::Funeral), true),
             reissued: group(of_kind(PaymentKind::Reissue), true),
-            // A line's 退回 (`returned`) is not looked at here: these lines are counted as paid (the ledger's own
-            // counts set returned lines apart).
-            returned: Group::default(),
+            returned: group(returned.into_iter(), true),
             by_category: named_groups(&selected, |l| &l.category),
             by_item: named_groups(&selected, |l| &l.item),
             by_town: named_groups(&selected, |l| &l.town),
@@ -671,6 +672,37 @@ mod tests {
         );
         let months: Vec<Decimal> = f.lines.by_month.iter().map(|m| m.amount).collect();
         assert_eq!(months, vec![dec!(3.00), dec!(1.50), dec!(10.00), dec!(0), dec!(0), dec!(0)]);
+    }
+
+    #[test]
+    fn a_returned_line_counts_only_among_the_returned() {
+        let h1: Period = "2024H1".parse().unwrap();
+        let mut back = line("2024-02", "B", "残疾抚恤金", "2024-02", PaymentKind::Regular, 300);
+        back.returned = Some(crate::domain::paid_line::ReturnMark {
+            status: "退回".into(),
+            reason: "账户已销户".into(),
+            recorded_at: "2024-02-20T09:00:00+08:00".into(),
+        });
+        let lines = [
+            line("2024-01", "A", "残疾抚恤金", "2024-01", PaymentKind::Regular, 100),
+            back,
+            line("2024-03", "B", "残疾抚恤金", "2024-02", PaymentKind::Reissue, 300), // the 重发 of B's February
+        ];
+        let f = figures(&h1, &lines, &[], None, None, &[]);
+        // Reached recipients: 100 (A, January) + 300 (B's 重发 in March) = 400 分; B's returned 300 分 in none.
+        assert_eq!((f.lines.totals.lines, f.lines.totals.amount, f.lines.totals.person_times), (2, dec!(4.00), 2));
+        assert_eq!((f.lines.regular.lines, f.lines.regular.amount), (1, dec!(1.00)));
+        assert_eq!((f.lines.reissued.lines, f.lines.reissued.amount), (1, dec!(3.00)));
+        assert_eq!(
+            (f.lines.returned.lines, f.lines.returned.persons, f.lines.returned.person_times, f.lines.returned.amount),
+            (1, 1, 1, dec!(3.00))
+        );
+        let by_item: Vec<(&str, u64, Decimal)> =
+            f.lines.by_item.iter().map(|g| (g.name.as_str(), g.group.lines, g.group.amount)).collect();
+        assert_eq!(by_item, vec![("残疾抚恤金", 2, dec!(4.00))]);
+        let months: Vec<Decimal> = f.lines.by_month.iter().map(|m| m.amount).collect();
+        // January 1.00; February's only line was returned: 0; March the 重发 3.00.
+        assert_eq!(months, vec![dec!(1.00), dec!(0), dec!(3.00), dec!(0), dec!(0), dec!(0)]);
     }
 
     #[test]
