@@ -54,10 +54,10 @@ fn two_counties(period: &Period) -> Vec<CountySummary> {
     // Given west first: the table is in code order whatever the order read.
     vec![
         CountySummary {
-            code: "110102".into(), name: "西城区".into(), summary: LineSummary::of_lines(period, &west)
+            code: "110102".into(), name: "西城区".into(), summary: LineSummary::of_lines(period, &west), missing: vec![]
         },
         CountySummary {
-            code: "110101".into(), name: "东城区".into(), summary: LineSummary::of_lines(period, &east)
+            code: "110101".into(), name: "东城区".into(), summary: LineSummary::of_lines(period, &east), missing: vec![]
         },
     ]
 }
@@ -137,4 +137,54 @@ fn the_sidecar_traces_each_county_and_the_total() {
     let total = figure("by_county.total");
     assert_eq!(total["value"], serde_json::json!({"amount": "50587.25", "persons": 5}));
     assert!(total["how"].as_str().unwrap().starts_with("2 个县（市、区）各项之和"), "{total}");
+}
+
+/// A month one county has not committed: the closing 注 names that county (name and code) and its months, not a
+/// combined "not committed" month that would hide whose it is and read as if nobody paid. Here 西城区 is said to
+/// have no committed batch for March and May–June 2024, 东城区 all six months (the figures are `two_counties`' as
+/// they are: only the months' words are checked); a third county without a name in `[counties]` misses January
+/// and is shown by its code.
+#[test]
+fn the_note_names_the_counties_that_have_not_committed_a_month() {
+    let h1: Period = "2024H1".parse().unwrap();
+    let mut counties = two_counties(&h1);
+    counties[0].missing = vec!["2024-03".parse().unwrap(), "2024-05".parse().unwrap(), "2024-06".parse().unwrap()];
+    let t = Templates::builtin().get("city").unwrap().clone();
+    // The combined status: March, May and June are not committed by every county.
+    let months: Vec<MonthStatus> = period_months(&h1, &["2024-03", "2024-05", "2024-06"]);
+    let r = build_from_counties(h1, &t, &city_config(), &counties, &months, None, &[]).unwrap();
+    let note = "注：以下县（市、区）本期有月份在台账中没有已确认的发放：西城区（110102）2024年3月、5—6月。\
+                本文各项数字只统计各县（市、区）已确认发放的批次，不含上述县（市、区）的这些月份。\n";
+    assert!(r.rendered.text.ends_with(&format!("\n\n{note}")), "{}", r.rendered.text);
+    // Not the county report's combined 注 ("2024年3月、5—6月台账中没有已确认的发放").
+    assert!(!r.rendered.text.contains("3月、5—6月台账中没有"), "{}", r.rendered.text);
+    insta::assert_snapshot!("city_2024H1_one_county_missing_months", r.rendered.text);
+
+    let mut third = counties[1].clone();
+    (third.code, third.name, third.missing) = ("110105".into(), "110105".into(), vec!["2024-01".parse().unwrap()]);
+    counties.push(third);
+    let months = period_months(&h1, &["2024-01", "2024-03", "2024-05", "2024-06"]);
+    let r = build_from_counties(h1, &t, &city_config(), &counties, &months, None, &[]).unwrap();
+    assert!(
+        r.rendered.text.ends_with(
+            "注：以下县（市、区）本期有月份在台账中没有已确认的发放：西城区（110102）2024年3月、5—6月；110105 2024年1月。\
+             本文各项数字只统计各县（市、区）已确认发放的批次，不含上述县（市、区）的这些月份。\n"
+        ),
+        "{}",
+        r.rendered.text
+    );
+    // Every county committed every month: no 注.
+    let all = report("city", &two_counties(&h1), &h1);
+    assert!(!all.rendered.text.contains("注：以下县"), "{}", all.rendered.text);
+}
+
+/// The months of `period`, those in `missing` not committed (by every county), the others on time.
+fn period_months(period: &Period, missing: &[&str]) -> Vec<MonthStatus> {
+    period
+        .months()
+        .map(|month| {
+            let committed = !missing.contains(&month.to_string().as_str());
+            MonthStatus { month, committed, on_time: committed.then_some(true) }
+        })
+        .collect()
 }

@@ -44,7 +44,9 @@ fn read_ledger(
     };
     let mut months: Vec<MonthStatus> =
         period.months().map(|month| MonthStatus { month, committed: true, on_time: Some(true) }).collect();
-    for batches in &batches {
+    // Each county's months without a committed batch, named in the city's 注 (`report::counties::missing_note`).
+    let mut missing: Vec<Vec<crate::domain::YearMonth>> = vec![Vec::new(); batches.len()];
+    for (batches, missing) in batches.iter().zip(missing.iter_mut()) {
         for status in months.iter_mut() {
             let month = status.month;
             let batch = batches.iter().find(|b| b.month == month && b.status == BatchStatus::Committed);
@@ -56,6 +58,9 @@ fn read_ledger(
                 None => None,
             };
             status.committed &= batch.is_some();
+            if batch.is_none() {
+                missing.push(month);
+            }
             status.on_time = match (status.on_time, on_time) {
                 (Some(false), _) | (_, Some(false)) => Some(false),
                 (Some(true), Some(true)) => Some(true),
@@ -66,10 +71,12 @@ fn read_ledger(
     let summaries = counties
         .iter()
         .zip(&counts)
-        .map(|(county, counts)| CountySummary {
+        .zip(missing)
+        .map(|((county, counts), missing)| CountySummary {
             code: county.code.clone(),
             name: county.name.clone(),
             summary: summary(counts, period),
+            missing,
         })
         .collect();
     Ok((summaries, months))

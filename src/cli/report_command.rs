@@ -228,6 +228,7 @@ where
                 code: config.county_code.clone(),
                 name: super::counties::county_name(config, &config.county_code),
                 summary: LineSummary::of_lines(period, &lines),
+                missing: Vec::new(),
             };
             (vec![own], months)
         })
@@ -290,7 +291,14 @@ where
     let strict_failed = args.strict && !missing.is_empty();
     // With --strict failing there is no draft: the hints say nothing of a 注 or an X written into it.
     let on_time = &report.figures.on_time;
-    if !on_time.not_committed.is_empty() {
+    let missing_counties =
+        if counties.len() > 1 { crate::report::counties::missing_counties(&counties) } else { None };
+    if let Some(which) = missing_counties {
+        eprintln!(
+            "提示：以下县（市、区）本期有月份在台账中没有已确认的发放（未 commit）：{which}；报告只统计已确认发放的批次{}。",
+            if strict_failed { "" } else { "，初稿末尾已加注说明" }
+        );
+    } else if counties.len() <= 1 && !on_time.not_committed.is_empty() {
         eprintln!(
             "提示：{}台账中没有已确认的发放（未 commit），报告只统计已确认发放的 {} 个月{}。",
             crate::report::figures::month_ranges(&on_time.not_committed),

@@ -7,7 +7,8 @@
 //! distinct 身份证号: a person whose 抚恤关系 moved between two of the counties within the period counts once in each,
 //! so the whole's 人数 is the sum of the counties' (the sidecar says so).
 
-use super::figures::{Group, LineSummary, MonthTotal, NamedGroup, sort_named_groups};
+use super::figures::{Group, LineSummary, MonthTotal, NamedGroup, month_ranges, sort_named_groups};
+use crate::domain::YearMonth;
 use crate::domain::money::yuan_grouped;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -18,6 +19,49 @@ pub struct CountySummary {
     pub code: String,
     pub name: String,
     pub summary: LineSummary,
+    /// Months of the period for which the county has no committed batch (in month order): a city's report names
+    /// them (`missing_note`) rather than letting a combined month status hide whose they are.
+    pub missing: Vec<YearMonth>,
+}
+
+impl CountySummary {
+    /// "示例乙县（110105）", or the code alone when no name is known.
+    pub fn label(&self) -> String {
+        if self.name.is_empty() || self.name == self.code {
+            self.code.clone()
+        } else {
+            format!("{}（{}）", self.name, self.code)
+        }
+    }
+}
+
+/// The counties with months of the period not committed, in code order, each with those months written as
+/// ranges: "示例乙县（110105）2024年3月；110106 2024年5—6月". `None` when every county committed every month.
+pub fn missing_counties(counties: &[CountySummary]) -> Option<String> {
+    let mut sorted: Vec<&CountySummary> = counties.iter().filter(|c| !c.missing.is_empty()).collect();
+    if sorted.is_empty() {
+        return None;
+    }
+    sorted.sort_by(|a, b| a.code.cmp(&b.code));
+    let parts: Vec<String> = sorted
+        .iter()
+        .map(|c| {
+            let label = c.label();
+            // A bare code and the year's digits would run together: a space between them.
+            let gap = if label == c.code { " " } else { "" };
+            format!("{label}{gap}{}", month_ranges(&c.missing))
+        })
+        .collect();
+    Some(parts.join("；"))
+}
+
+/// The 注 a report over several counties ends with when some county has months of the period without a committed
+/// batch: which counties and months, and that the figures count only what was committed. `None` when all did.
+pub fn missing_note(counties: &[CountySummary]) -> Option<String> {
+    let which = missing_counties(counties)?;
+    Some(format!(
+        "注：以下县（市、区）本期有月份在台账中没有已确认的发放：{which}。本文各项数字只统计各县（市、区）已确认发放的批次，不含上述县（市、区）的这些月份。"
+    ))
 }
 
 /// One row group of the breakdown: a county (or the 合计), its totals and its groups by 类别 in the breakdown's
@@ -210,6 +254,7 @@ mod tests {
             code: code.into(),
             name: name.into(),
             summary: LineSummary::of_lines(&h1, lines),
+            missing: Vec::new(),
         };
         // Given in reverse order: the rows come out by code.
         let west = county(
@@ -254,6 +299,7 @@ mod tests {
             code: "110101".into(),
             name: "东城区".into(),
             summary: LineSummary::of_lines(&h1, &lines),
+            missing: Vec::new(),
         }]);
         assert_eq!(
             b.table,

@@ -2,7 +2,7 @@
 //! county and unit names), the rendered template, and the sidecar that says where every number came from.
 
 use super::ReportError;
-use super::counties::{Breakdown, CountySummary, breakdown, combined};
+use super::counties::{Breakdown, CountySummary, breakdown, combined, missing_note};
 use super::figures::{Figures, MonthStatus, Trace, figures, figures_of, partial_note};
 use super::metrics::Metric;
 use super::period::Period;
@@ -101,6 +101,7 @@ pub fn build(
         code: config.county_code.clone(),
         name: if config.county.trim().is_empty() { config.county_code.clone() } else { config.county.clone() },
         summary: figs.lines.clone(),
+        missing: Vec::new(),
     };
     finish(period, template, config, figs, &[own])
 }
@@ -182,7 +183,10 @@ fn finish(
         }
         rendered.text.push_str(&format!("\n{}各县（市、区）优抚资金发放情况：\n\n{}", period.label(), b.table));
     }
-    if let Some(note) = partial_note(&figs.on_time) {
+    // Several counties: the 注 names the counties that have not committed a month (a combined "not committed"
+    // would hide whose month is missing, and the others' months are counted).
+    let note = if counties.len() > 1 { missing_note(counties) } else { partial_note(&figs.on_time) };
+    if let Some(note) = note {
         if !rendered.text.ends_with('\n') {
             rendered.text.push('\n');
         }
