@@ -237,7 +237,7 @@ impl Config {
             key_line(text, section, key).map(|n| format!("第{n}行：")).unwrap_or_default()
         };
         if !self.county_code.is_empty() {
-            check_county_code(&self.county_code).map_err(|e| format!("{}county_code {e}", at(None, "county_code")))?;
+            check_bureau_code(&self.county_code).map_err(|e| format!("{}county_code {e}", at(None, "county_code")))?;
         }
         for (code, name) in &self.counties {
             let at = at(Some("counties"), code);
@@ -308,14 +308,7 @@ pub fn county_code_hint(file: &str) -> String {
 /// table changes every year and youfu carries none); a city's report shows each code's name from `[counties]`.
 /// Err: why not, in Chinese, with the value and what to write.
 pub fn check_county_code(code: &str) -> Result<(), String> {
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("“{code}”不是 6 位数字的行政区划代码（如 110101）"));
-    }
-    let province: u32 = code[..2].parse().expect("two digits");
-    let known = matches!(province, 11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81 | 82);
-    if !known {
-        return Err(format!("“{code}”的前两位 {province:02} 不是省级行政区划代码（11–82，见 GB/T 2260）"));
-    }
+    check_code_digits(code)?;
     if &code[2..] == "0000" {
         return Err(format!(
             "“{code}”是省级行政区划代码，不是县（市、区）的：请写本县（市、区）的代码，末两位不是 00（如 110101）"
@@ -327,6 +320,67 @@ pub fn check_county_code(code: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Six ASCII digits whose first two name a province-level division (see `check_county_code`).
+fn check_code_digits(code: &str) -> Result<(), String> {
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("“{code}”不是 6 位数字的行政区划代码（如 110101）"));
+    }
+    let province: u32 = code[..2].parse().expect("two digits");
+    let known = matches!(province, 11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81 | 82);
+    if !known {
+        return Err(format!("“{code}”的前两位 {province:02} 不是省级行政区划代码（11–82，见 GB/T 2260）"));
+    }
+    Ok(())
+}
+
+/// Whose bureau a youfu.toml's `county_code` names: a county's (it pays), or a 市's or 省's (it reads the shared
+/// ledger's counties under its code, and pays nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeLevel {
+    County,
+    City,
+    Province,
+}
+
+impl CodeLevel {
+    /// 市 or 省, for messages (县 for a county).
+    pub fn word(self) -> &'static str {
+        match self {
+            CodeLevel::County => "县",
+            CodeLevel::City => "市",
+            CodeLevel::Province => "省",
+        }
+    }
+}
+
+/// The level of a code that passed `check_bureau_code`: …0000 a province, …00 a city (except the four cities
+/// without counties, which pay as counties do), else a county.
+pub fn code_level(code: &str) -> CodeLevel {
+    if code.get(2..) == Some("0000") {
+        CodeLevel::Province
+    } else if code.get(4..) == Some("00") && !CITIES_WITHOUT_COUNTIES.iter().any(|(c, _)| *c == code) {
+        CodeLevel::City
+    } else {
+        CodeLevel::County
+    }
+}
+
+/// The leading digits that the codes of the counties under `code` share: the whole code for a county, the first
+/// four for a city, the first two for a province.
+pub fn code_prefix(code: &str) -> &str {
+    match code_level(code) {
+        CodeLevel::County => code,
+        CodeLevel::City => &code[..4],
+        CodeLevel::Province => &code[..2],
+    }
+}
+
+/// youfu.toml's `county_code`: a county's code (`check_county_code`), or a 市's (xxxx00) or 省's (xx0000) for a
+/// city's or province's bureau that only reads the shared ledger (`code_level`).
+pub fn check_bureau_code(code: &str) -> Result<(), String> {
+    check_code_digits(code)
 }
 
 /// Whether a `ledger` value is a shared PostgreSQL database (`postgresql://` or `postgres://`, as
@@ -368,6 +422,11 @@ pub fn key_line(text: &str, section: Option<&str>, key: &str) -> Option<usize> {
 }
 
 impl Config {
+    /// Whose bureau this configuration is (`county_code`'s level; a county's when it has none).
+    pub fn level(&self) -> CodeLevel {
+        if self.county_code.is_empty() { CodeLevel::County } else { code_level(&self.county_code) }
+    }
+
     /// The rules the pure core applies.
     pub fn rules(&self) -> Rules {
         Rules {
@@ -448,11 +507,28 @@ mod tests {
             ),
         ] {
             assert_eq!(check_county_code(code).unwrap_err(), why);
-            // The line of the key is named (the third here).
+            // youfu.toml's county_code may be a 市's or 省's (a bureau that reads): only a malformed one is refused,
+            // naming the line of the key (the third here).
             let text = format!("county = \"示例县\"\n# 行政区划代码\ncounty_code = \"{code}\"\n");
+            if code.ends_with("00") {
+                assert!(Config::parse(&text, "youfu.toml").is_ok(), "{code}");
+                continue;
+            }
             let e = Config::parse(&text, "youfu.toml").unwrap_err();
             assert_eq!(e, format!("配置文件 youfu.toml 有误：第3行：county_code {why}"));
         }
+    }
+
+    #[test]
+    fn a_city_s_or_province_s_code_is_its_bureau_s_level() {
+        let level = |text: &str| Config::parse(text, "y").unwrap().level();
+        assert_eq!(level("county_code = \"518000\"\n"), CodeLevel::City);
+        assert_eq!(level("county_code = \"510000\"\n"), CodeLevel::Province);
+        assert_eq!(level("county_code = \"518001\"\n"), CodeLevel::County);
+        // 东莞市 has no counties: its bureau pays, as a county's does.
+        assert_eq!(level("county_code = \"441900\"\n"), CodeLevel::County);
+        assert_eq!(level(""), CodeLevel::County);
+        assert_eq!((code_prefix("518000"), code_prefix("510000"), code_prefix("518001")), ("5180", "51", "518001"));
     }
 
     #[test]

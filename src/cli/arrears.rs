@@ -29,6 +29,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         return Err(Failure::Usage(format!("--from {from} 晚于 --to {to}")));
     }
     let cfg = load::config(cli)?;
+    cfg.county_only("arrears")?;
     let config = &cfg.config;
     let mut progress = super::progress::Progress::new(3);
     progress.step("读取花名册和标准表");

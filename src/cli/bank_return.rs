@@ -37,6 +37,7 @@ impl IntoFailure for Problem {
 pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let month = load::month(&args.month)?;
     let cfg = load::config(cli)?;
+    cfg.county_only("bank-return")?;
     let ledger = load::ledger(&cfg)?;
     let path = std::path::PathBuf::from(ledger.shown());
     let file_name = args.file.display().to_string();

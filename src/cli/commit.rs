@@ -27,6 +27,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let month = load::month(&args.month)?;
     let pay_date = load::date(&args.pay_date, "发放日期")?;
     let cfg = load::config(cli)?;
+    cfg.county_only("commit")?;
     let config = &cfg.config;
     let late_reason = super::pay::check_late(&cfg, month, Some(pay_date), args.allow_late.as_deref())?;
     let ledger = load::ledger(&cfg)?;

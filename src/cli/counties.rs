@@ -4,19 +4,22 @@
 //! asking for another is refused — the file holds nothing of it, and an empty answer would read as "nothing was
 //! paid". A shared PostgreSQL ledger holds many counties: `--county` names some, `--all-counties` takes every county
 //! with a batch in it (for a city's or a province's figures); without either, the configured county alone, as on
-//! SQLite. Names come from youfu.toml's `[counties]` (the own county also from `county`), else the code is shown.
+//! SQLite. A 市's or 省's own configuration (`county_code` xxxx00 or xx0000, `config::code_level`) has no batches
+//! of its own: it reads the counties under its code — all of them that hold a batch by default or with
+//! `--all-counties`, and refuses a `--county` outside it. Names come from youfu.toml's `[counties]` (the own county also from `county`), else the code is shown.
 
 use super::Failure;
 use super::load::LoadedConfig;
-use crate::config::{Config, check_county_code};
+use crate::config::{CodeLevel, Config, check_county_code, code_prefix};
 
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct CountyArgs {
     /// 县（市、区）的行政区划代码，多个用逗号分隔，如 110101,110102（共用的 PostgreSQL 台账；默认：本县，即
-    /// youfu.toml 的 county_code）
+    /// youfu.toml 的 county_code；county_code 是市、省的代码时，默认为其所辖的全部县（市、区））
     #[arg(long, value_name = "CODE[,CODE…]", value_delimiter = ',')]
     pub county: Vec<String>,
-    /// 台账中的全部县（市、区），用于市、省的统计（SQLite 台账只有本县）
+    /// 台账中的全部县（市、区），用于市、省的统计；county_code 是市、省的代码时为其所辖的全部县（市、区）（SQLite
+    /// 台账只有本县）
     #[arg(long)]
     pub all_counties: bool,
 }
@@ -69,6 +72,9 @@ pub fn select(
     asked.sort();
     asked.dedup();
     let own = config.county_code.clone();
+    if config.level() != CodeLevel::County {
+        return select_under(&asked, cfg, in_ledger);
+    }
     let codes = if !cfg.shared_ledger() {
         let others: Vec<&str> = asked.iter().map(String::as_str).filter(|c| *c != own).collect();
         if !others.is_empty() {
@@ -99,6 +105,48 @@ pub fn select(
         vec![own]
     } else {
         asked
+    };
+    Ok(codes.into_iter().map(|code| County { name: county_name(config, &code), code }).collect())
+}
+
+/// `select` for a 市's or 省's configuration (`county_code` xxxx00 or xx0000, on a shared ledger: `load::config`
+/// refuses one on a SQLite file): the counties asked for, each under the code, or else every county under it that
+/// holds a batch in the ledger — with or without `--all-counties`, since the bureau has no batches of its own.
+fn select_under(
+    asked: &[String],
+    cfg: &LoadedConfig,
+    in_ledger: impl FnOnce() -> Result<Vec<String>, Failure>,
+) -> Result<Vec<County>, Failure> {
+    let config = &cfg.config;
+    let own = &config.county_code;
+    let prefix = code_prefix(own);
+    let level = config.level();
+    let own_name = county_name(config, own);
+    let named = if own_name == *own { own.clone() } else { format!("{own_name}，{own}") };
+    let outside: Vec<&str> = asked.iter().map(String::as_str).filter(|c| !c.starts_with(prefix)).collect();
+    if !outside.is_empty() {
+        return Err(Failure::Usage(format!(
+            "--county {} 不在本{}（{named}）之下：youfu.toml 的 county_code = \"{own}\" 只能统计行政区划代码以 {prefix} \
+             开头的县（市、区）。请去掉 {}，或用该地的配置（--config）",
+            outside.join(","),
+            level.word(),
+            outside.join("、")
+        )));
+    }
+    let codes = if asked.is_empty() {
+        let mut all: Vec<String> = in_ledger()?.into_iter().filter(|c| c.starts_with(prefix)).collect();
+        all.sort();
+        all.dedup();
+        if all.is_empty() {
+            return Err(Failure::Usage(format!(
+                "共用台账中还没有本{}（{named}）所辖县（市、区）的发放批次（行政区划代码以 {prefix} 开头）：\
+                 各县（市、区）用本县的配置运行 pay 和 commit 后，这里才有可统计的发放",
+                level.word()
+            )));
+        }
+        all
+    } else {
+        asked.to_vec()
     };
     Ok(codes.into_iter().map(|code| County { name: county_name(config, &code), code }).collect())
 }

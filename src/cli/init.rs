@@ -56,6 +56,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         Some(_) => {
             let cfg = load::config(cli)?;
             check_flags_agree(&cfg, given)?;
+            // The schema on a shared ledger is made by a county's init (or the DBA): a 市's or 省's bureau only
+            // reads it.
+            cfg.county_only("init")?;
             (cfg, None)
         }
         None => {

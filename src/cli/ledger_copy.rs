@@ -64,6 +64,7 @@ fn copy(cli: &Cli, args: &CopyArgs) -> Result<(), Failure> {
         return Err(Failure::Usage("ledger copy 用 --from 和 --to 指定两个台账，不用 --ledger".into()));
     }
     let cfg = load::config(cli)?;
+    cfg.county_only("ledger copy")?;
     let county = cfg.config.county_code.trim().to_string();
     let from = location(&args.from, "--from", &county)?;
     let to = location(&args.to, "--to", &county)?;

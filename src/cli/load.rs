@@ -2,7 +2,7 @@
 
 use super::{Cli, Failure};
 use crate::compute::StandardTable;
-use crate::config::Config;
+use crate::config::{CodeLevel, Config};
 use crate::domain::{Categories, Problems, Recipient, YearMonth};
 use crate::input::Keep;
 use crate::ledger::LedgerStore;
@@ -186,7 +186,64 @@ pub fn config(cli: &Cli) -> Result<LoadedConfig, Failure> {
             )
         )));
     }
-    Ok(LoadedConfig::new(config, path, source, cli.ledger.clone()))
+    let loaded = LoadedConfig::new(config, path, source, cli.ledger.clone());
+    // A 市's or 省's code reads the counties of a shared ledger: a county's SQLite file holds none of theirs.
+    if loaded.config.level() != CodeLevel::County && !loaded.shared_ledger() {
+        return Err(Failure::Config(format!(
+            "{}，而台账 {} 是 SQLite 文件，只有一个县（市、区）的发放记录：{}的配置只用于查看共用的 PostgreSQL 台账\
+             （ledger = \"postgresql://…\"，见 README「PostgreSQL 台账」）。请在配置文件中写上共用台账的 ledger，\
+             或把 county_code 改为本县（市、区）的代码（如 {}）",
+            loaded.bureau_code_text(),
+            loaded.ledger.display(),
+            loaded.config.level().word(),
+            county_example(&loaded.config.county_code)
+        )));
+    }
+    Ok(loaded)
+}
+
+/// A county's code under a 市's or 省's `code`, for messages: 518000 → 518001, 510000 → 510101.
+fn county_example(code: &str) -> String {
+    match crate::config::code_level(code) {
+        CodeLevel::County => code.to_string(),
+        CodeLevel::City => format!("{}01", &code[..4]),
+        CodeLevel::Province => format!("{}0101", &code[..2]),
+    }
+}
+
+impl LoadedConfig {
+    /// "配置文件 X 中 county_code = "518000" 是地级（市、州、盟）的行政区划代码", for the messages about a 市's or
+    /// 省's configuration.
+    fn bureau_code_text(&self) -> String {
+        let file = match &self.path {
+            Some(p) => format!("配置文件 {}", p.display()),
+            None => "配置".to_string(),
+        };
+        let level = match self.config.level() {
+            CodeLevel::Province => "省级",
+            CodeLevel::City => "地级（市、州、盟）",
+            CodeLevel::County => "县级",
+        };
+        format!("{file} 中 county_code = \"{}\" 是{level}的行政区划代码", self.config.county_code)
+    }
+
+    /// Refuse a command that writes (`command`: pay, commit, bank-return, ledger copy, init) under a 市's or 省's
+    /// configuration: such a bureau reads the counties' batches and makes none (exit 4, nothing written).
+    pub fn county_only(&self, command: &str) -> Result<(), Failure> {
+        let level = self.config.level();
+        if level == CodeLevel::County {
+            return Ok(());
+        }
+        Err(Failure::Config(format!(
+            "{}：{}的配置只能查看和统计共用台账中各县（市、区）的发放（report、audit、batches、explain、history），\
+             不能运行 {command}。发放、确认发放、登记银行回盘、复制和新建台账由各县（市、区）用本县的配置运行：\
+             请用 --config 指定该县的 youfu.toml，或把 county_code 改为本县（市、区）的 6 位代码（末两位不是 00，如 {}）。\
+             未写入任何内容。",
+            self.bureau_code_text(),
+            level.word(),
+            county_example(&self.config.county_code)
+        )))
+    }
 }
 
 impl LoadedConfig {

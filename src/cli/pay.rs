@@ -104,6 +104,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     progress.step("读取花名册和标准表");
     let month = load::month(&args.month)?;
     let cfg = load::config(cli)?;
+    cfg.county_only("pay")?;
     let config = &cfg.config;
     let pay_date = args.pay_date.as_deref().map(|d| load::date(d, "发放日期")).transpose()?;
     // A calendar that cannot be read is reported where it is needed (a pay date); the warning needs none.
