@@ -105,16 +105,57 @@ fn a_shared_ledger_without_a_county_code_is_refused_before_anything_is_written()
              请在 conf.toml 中写上本县（市、区）的 6 位行政区划代码（GB/T 2260），如 county_code = \"110101\"；未写入任何内容。\n"
         )
     );
-    // A malformed code: its line, whatever the ledger.
-    std::fs::write(d.join("conf.toml"), "county = \"示例县\"\ncounty_code = \"110000\"\n").unwrap();
+    // A malformed code: its line, whatever the ledger. (A 市's or 省's code is a bureau's: see
+    // `a_city_code_with_a_sqlite_ledger_is_refused`.)
+    std::fs::write(d.join("conf.toml"), "county = \"示例县\"\ncounty_code = \"990101\"\n").unwrap();
     let r = youfu(d, &[&["--config", "conf.toml"][..], &pay].concat());
     assert_eq!(
         (r.code, r.stderr.as_str()),
         (
             4,
-            "错误：配置文件 conf.toml 有误：第2行：county_code “110000”是省级行政区划代码，不是县（市、区）的：\
-             请写本县（市、区）的代码，末两位不是 00（如 110101）\n"
+            "错误：配置文件 conf.toml 有误：第2行：county_code “990101”的前两位 99 不是省级行政区划代码（11–82，见 GB/T 2260）\n"
         )
     );
     assert_eq!(entries(d), ["conf.toml", "roster.csv", "standards.csv", "youfu.toml"]);
+}
+
+/// A 市's (or 省's) code in youfu.toml reads a shared ledger's counties: with a SQLite ledger, which is one
+/// county's, every command is refused (exit 4) naming the code and the file, and nothing is written.
+#[test]
+fn a_city_code_with_a_sqlite_ledger_is_refused() {
+    let dir = ledger();
+    let d = dir.path();
+    std::fs::write(d.join("city.toml"), "county = \"示例市\"\ncounty_code = \"110100\"\n").unwrap();
+    std::fs::write(d.join("province.toml"), "county_code = \"110000\"\nledger = \"youfu.db\"\n").unwrap();
+    let before = entries(d);
+    let batches = youfu(d, &["batches"]).stdout;
+    for (config, level, example) in
+        [("city.toml", "地级（市、州、盟）", ("市", "110101")), ("province.toml", "省级", ("省", "110101"))]
+    {
+        for args in [
+            &["batches"][..],
+            &["report", "--period", "2024Q1", "--out", "r.md"],
+            &["pay", "--month", "2024-04", "--roster", "roster.csv", "--standards", "standards.csv", "--out", "o"],
+        ] {
+            let r = youfu(d, &[&["--config", config][..], args].concat());
+            let code = if config == "city.toml" { "110100" } else { "110000" };
+            assert_eq!(
+                (r.code, r.stderr.as_str()),
+                (
+                    4,
+                    format!(
+                        "错误：配置文件 {config} 中 county_code = \"{code}\" 是{level}的行政区划代码，而台账 youfu.db 是 SQLite \
+                         文件，只有一个县（市、区）的发放记录：{}的配置只用于查看共用的 PostgreSQL 台账（ledger = \
+                         \"postgresql://…\"，见 README「PostgreSQL 台账」）。请在配置文件中写上共用台账的 ledger，\
+                         或把 county_code 改为本县（市、区）的代码（如 {}）\n",
+                        example.0, example.1
+                    )
+                    .as_str()
+                ),
+                "{config} {args:?}"
+            );
+        }
+    }
+    assert_eq!(entries(d), before);
+    assert_eq!(youfu(d, &["batches"]).stdout, batches);
 }

@@ -54,10 +54,16 @@ fn two_counties(period: &Period) -> Vec<CountySummary> {
     // Given west first: the table is in code order whatever the order read.
     vec![
         CountySummary {
-            code: "110102".into(), name: "西城区".into(), summary: LineSummary::of_lines(period, &west), missing: vec![]
+            code: "110102".into(),
+            name: "西城区".into(),
+            summary: LineSummary::of_lines(period, &west),
+            missing: vec![],
         },
         CountySummary {
-            code: "110101".into(), name: "东城区".into(), summary: LineSummary::of_lines(period, &east), missing: vec![]
+            code: "110101".into(),
+            name: "东城区".into(),
+            summary: LineSummary::of_lines(period, &east),
+            missing: vec![],
         },
     ]
 }

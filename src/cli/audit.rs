@@ -166,6 +166,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         all().filter(|r| r.missing()).count(),
     );
     let code = if late + short + missing > 0 { exit::AUDIT_FAILED } else { exit::OK };
+    // Several counties: whose months are missing, named (a city's officer calls those counties).
+    let missing_by_county: Vec<(&County, Vec<String>)> = audited
+        .iter()
+        .filter(|_| several)
+        .map(|(c, rows)| (c, rows.iter().filter(|r| r.missing()).map(|r| r.month.to_string()).collect::<Vec<_>>()))
+        .filter(|(_, months)| !months.is_empty())
+        .collect();
     let weekends_only = (from.year()..=to.year()).any(|y| cal.uses_weekends_only_for(y));
     if let Some(path) = &args.xlsx {
         write_xlsx(path, &audited, weekends_only).map_err(|e| {
@@ -184,6 +191,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         });
         // Several counties: each one's months apart as well (`months` has them all, county after county).
         if several {
+            v["missing_by_county"] = missing_by_county
+                .iter()
+                .map(|(c, months)| json!({"county_code": c.code, "county": c.name, "months": months}))
+                .collect();
             v["counties"] = audited
                 .iter()
                 .map(|(c, rows)| json!({"county_code": c.code, "county": c.name, "months": rows}))
@@ -206,7 +217,15 @@ pub fn run(cli: &Cli, args: &Args) -> Result<i32, Failure> {
         }
     }
     let whose = if several { format!("{} 个县（市、区）", audited.len()) } else { String::new() };
-    println!("合计{whose} {} 个月：逾期 {late} 个月，未足额 {short} 个月，缺少 {missing} 个月。", all().count());
+    let named = if missing_by_county.is_empty() {
+        String::new()
+    } else {
+        let label = |c: &County| if c.name == c.code { c.code.clone() } else { format!("{}（{}）", c.name, c.code) };
+        let list: Vec<String> =
+            missing_by_county.iter().map(|(c, months)| format!("{} {}", label(c), months.join("、"))).collect();
+        format!("（未确认发放：{}）", list.join("；"))
+    };
+    println!("合计{whose} {} 个月：逾期 {late} 个月，未足额 {short} 个月，缺少 {missing} 个月{named}。", all().count());
     Ok(code)
 }
 

@@ -291,8 +291,7 @@ where
     let strict_failed = args.strict && !missing.is_empty();
     // With --strict failing there is no draft: the hints say nothing of a 注 or an X written into it.
     let on_time = &report.figures.on_time;
-    let missing_counties =
-        if counties.len() > 1 { crate::report::counties::missing_counties(&counties) } else { None };
+    let missing_counties = if counties.len() > 1 { crate::report::counties::missing_counties(&counties) } else { None };
     if let Some(which) = missing_counties {
         eprintln!(
             "提示：以下县（市、区）本期有月份在台账中没有已确认的发放（未 commit）：{which}；报告只统计已确认发放的批次{}。",
