@@ -164,6 +164,45 @@ fn a_city_bureau_reads_its_counties_and_writes_nothing() {
     }
     assert!(!c.join("津.md").exists());
 
+    // history and explain of a person: the lines of the county that paid them (西城区's January and February; March
+    // is a draft, not paid).
+    let r = ok_pg(c, &["history", "--id", "110102197001010012"]);
+    let rows: Vec<String> =
+        r.stdout.lines().skip(1).map(|l| l.split('\t').take(6).collect::<Vec<_>>().join(" ")).collect();
+    assert_eq!(
+        rows,
+        [
+            "县（市、区） 发放月份 所属期 项目 类型 金额",
+            "西城区 2024-01 2024-01 残疾抚恤金 正常 8,889.17",
+            "西城区 2024-02 2024-02 残疾抚恤金 正常 8,889.17",
+        ],
+        "{}",
+        r.stdout
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&ok_pg(c, &["history", "--id", "110102197001010012", "--json"]).stdout).unwrap();
+    assert_eq!((&v["lines"][1]["county_code"], &v["lines"][1]["county"]), (&"110102".into(), &"西城区".into()));
+    std::fs::write(c.join("roster.csv"), ROSTER_WEST).unwrap();
+    std::fs::write(c.join("standards.csv"), STANDARDS).unwrap();
+    let explain = |month: &str| {
+        let args = [
+            "explain",
+            "--id",
+            "110102197001010012",
+            "--month",
+            month,
+            "--roster",
+            "roster.csv",
+            "--standards",
+            "standards.csv",
+        ];
+        ok_pg(c, &args).stdout
+    };
+    let feb = explain("2024-02");
+    assert!(feb.contains("  台账已发：2024-02 批次 正常 8,889.17 元（发放日期 2024-02-07；"), "{feb}");
+    assert!(feb.contains("（已足额）"), "{feb}");
+    assert!(explain("2024-03").contains("  台账已发：无\n"), "{}", explain("2024-03"));
+
     // A province's bureau (110000) sees every county of 11, still not 120101.
     let province = bureau(&url, "北京", "110000");
     let rows = batch_rows(&ok_pg(province.path(), &["batches"]).stdout);

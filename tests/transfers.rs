@@ -173,6 +173,24 @@ fn county_b_lists_the_person_until_january_and_pays_from_then() {
     assert_eq!(v["payer"], "原发放地");
     assert_eq!(v["transfer"]["here_from"], "2025-01");
     assert_eq!(v["transfer"]["moved_from"], "示例甲县");
+    // A county's SQLite ledger cannot see the old county's lines: explain says so (the PostgreSQL story below shows
+    // them; under YOUFU_TEST_LEDGER=postgresql this county is alone on its database, and that story's words apply).
+    if std::env::var("YOUFU_TEST_LEDGER").as_deref() == Ok("postgresql") {
+        return;
+    }
+    assert_eq!(v["transfer"]["other_counties"], serde_json::Value::Null);
+    let r = ok(
+        d,
+        &["explain", "--id", WANG, "--month", "2024-09", "--roster", "roster.csv", "--standards", "standards.csv"],
+    );
+    assert!(
+        r.stdout.ends_with(
+            "\x20 本月（2024-09）由原发放地（示例甲县）发放\n\
+             \x20 原发放地（示例甲县）的发放记录不在本县的 SQLite 台账中，无法在此核对（共用的 PostgreSQL 台账可查到）\n"
+        ),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -440,6 +458,77 @@ fn two_counties_on_one_postgresql_ledger_never_both_pay_a_month() {
         assert!(exceptions(b, month).contains(",迁入待接续,"), "{month}");
     }
     assert_eq!(lines(b, "2025-01")[0], line(WANG, "2025-01", "正常", "8889.17"));
+
+    // explain in B: for a month A paid, A's committed line from the shared ledger (code, batch, amount, pay date).
+    let explain = |dir: &Path, month: &str, json: bool| {
+        let mut args =
+            vec!["explain", "--id", WANG, "--month", month, "--roster", "roster.csv", "--standards", "standards.csv"];
+        if json {
+            args.push("--json");
+        }
+        ok_pg(dir, &args).stdout
+    };
+    let rule = "\x20 转移规则：迁出当年由迁出地发放，次年1月起由迁入地发放（伤残抚恤管理办法第二十三条）\n";
+    assert!(
+        explain(b, "2024-09", false).ends_with(&format!(
+            "抚恤关系转移：2024-07 自示例甲县迁入\n{rule}\
+             \x20 发放地：2024-12 及以前由原发放地（示例甲县）发放，2025-01 起由本县发放\n\
+             \x20 本月（2024-09）由原发放地（示例甲县）发放\n\
+             \x20 行政区划代码 110102 已发：2024-09 批次（批次号 2）残疾抚恤金 正常 8,889.17 元（发放日期 2024-09-13）\n"
+        )),
+        "{}",
+        explain(b, "2024-09", false)
+    );
+    // With A named in B's [counties], by name; in JSON the same line.
+    let toml = std::fs::read_to_string(b.join("youfu.toml")).unwrap();
+    std::fs::write(b.join("youfu.toml"), format!("{toml}\n[counties]\n110102 = \"示例甲县\"\n")).unwrap();
+    assert!(
+        explain(b, "2024-09", false).ends_with(
+            "\x20 示例甲县（110102）已发：2024-09 批次（批次号 2）残疾抚恤金 正常 8,889.17 元（发放日期 2024-09-13）\n"
+        ),
+        "{}",
+        explain(b, "2024-09", false)
+    );
+    let v: serde_json::Value = serde_json::from_str(&explain(b, "2024-09", true)).unwrap();
+    assert_eq!(
+        v["transfer"]["other_counties"],
+        serde_json::json!([{
+            "county_code": "110102", "county": "示例甲县", "batch_month": "2024-09", "batch_id": 2,
+            "item": "残疾抚恤金", "kind": "正常", "amount": "8889.17", "pay_date": "2024-09-13", "state": "已到账"
+        }])
+    );
+    assert_eq!(v["transfer"]["unpaid_due"], serde_json::Value::Null);
+    // July 2024: A's month under the rule, paid by nobody (A's ledger starts in August): who is due to pay.
+    assert!(
+        explain(b, "2024-07", false).ends_with(
+            "\x20 本月（2024-07）由原发放地（示例甲县）发放\n\
+             \x20 共用台账中尚无任何县（市、区）发放本月；按转移规则应由原发放地（示例甲县）发放\n"
+        ),
+        "{}",
+        explain(b, "2024-07", false)
+    );
+    let v: serde_json::Value = serde_json::from_str(&explain(b, "2024-07", true)).unwrap();
+    assert_eq!(
+        (&v["transfer"]["other_counties"], &v["transfer"]["unpaid_due"]),
+        (&serde_json::json!([]), &serde_json::json!("原发放地（示例甲县）"))
+    );
+    // February 2025: B's own month, not paid yet by anyone.
+    assert!(
+        explain(b, "2025-02", false).contains(
+            "\x20 本月（2025-02）由本县发放\n\x20 共用台账中尚无任何县（市、区）发放本月；按转移规则应由本县发放\n"
+        ),
+        "{}",
+        explain(b, "2025-02", false)
+    );
+    // explain in A for January 2025: B paid it (the 迁入地), B's line shown.
+    let a_jan = explain(a, "2025-01", false);
+    assert!(
+        a_jan.contains(
+            "\x20 本月（2025-01）由迁入地发放\n\
+             \x20 行政区划代码 110105 已发：2025-01 批次（批次号 13）残疾抚恤金 正常 8,889.17 元（发放日期 2025-01-15）\n"
+        ),
+        "{a_jan}"
+    );
 }
 
 /// The lines of an output folder's payments.csv as (身份证号, 所属期, 类型, 金额).

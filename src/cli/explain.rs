@@ -1,6 +1,8 @@
 //! `youfu explain --id 身份证号 --month YYYY-MM`: for every 项目, the eligibility decision and why, the standards
 //! row used (起始日期, 依据), the unit and formula with its numbers, the rounding step, what the ledger shows as paid
-//! for that month and in which batch, and the difference — so a person can check it with a desk calculator.
+//! for that month and in which batch, and the difference — so a person can check it with a desk calculator. For a
+//! person whose 抚恤关系 moved, on a shared ledger: what the other county actually paid for the month (its code,
+//! batch, amount, pay date), or who is due to pay it when nobody has.
 
 use super::{Cli, Failure, ledger_io, load};
 use crate::compute::StandardTable;
@@ -8,7 +10,7 @@ use crate::compute::batch::{History, MonthBatch, compute_month};
 use crate::compute::funeral;
 use crate::compute::rules::{RoundingPolicy, TransferRule};
 use crate::compute::transfer::Payer;
-use crate::config::Config;
+use crate::config::{CodeLevel, Config, code_prefix};
 use crate::domain::PaymentKind;
 use crate::domain::money::{RoundingMode, format_yuan, from_fen, yuan_text};
 use crate::domain::{Recipient, Transfer, YearMonth};
@@ -41,8 +43,8 @@ fn mode_label(m: RoundingMode) -> &'static str {
     }
 }
 
-/// The 抚恤关系转移 lines of `explain`: the move, the rule, and who pays which months (from the rule: the ledger
-/// of another county is not this one's to read), with the JSON of the same.
+/// The 抚恤关系转移 lines of `explain`: the move, the rule, and who pays which months under the rule, with the
+/// JSON of the same (what the shared ledger shows was actually paid follows: `paid_elsewhere`).
 fn transfer_lines(t: &Transfer, month: YearMonth, payer: Payer, rule: TransferRule) -> (String, serde_json::Value) {
     let mut out = String::new();
     let from = t.moved_from.as_deref().unwrap_or("原发放地");
@@ -63,11 +65,7 @@ fn transfer_lines(t: &Transfer, month: YearMonth, payer: Payer, rule: TransferRu
     }
     writeln!(out, "  转移规则：{}", rule.describe()).unwrap();
     writeln!(out, "  发放地：{}", spans.join("，")).unwrap();
-    let who = match payer {
-        Payer::OldCounty => format!("原发放地（{from}）"),
-        p => p.label().to_string(),
-    };
-    writeln!(out, "  本月（{month}）由{who}发放").unwrap();
+    writeln!(out, "  本月（{month}）由{}发放", payer_text(t, payer)).unwrap();
     let j = json!({
         "moved_out": t.moved_out.map(|m| m.to_string()),
         "moved_in": t.moved_in.map(|m| m.to_string()),
@@ -91,8 +89,24 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         return Err(Failure::Usage(format!("花名册 {} 中没有身份证号为 {id} 的人员", args.inputs.roster.display())));
     }
     let ledger = load::ledger(&cfg)?;
-    let (paid, funeral_line, first_committed): (Vec<PaidLine>, Option<PaidLine>, _) =
+    let (mut paid, mut funeral_line, first_committed): (Vec<PaidLine>, Option<PaidLine>, _) =
         (ledger.lines_for(&id, Some(month))?, ledger.funeral_paid(&id)?, ledger.first_committed_month()?);
+    // The shared ledger's lines of this person and month in the other counties: who actually paid a month that a
+    // 抚恤关系转移 gave to another county. A 市's or 省's bureau has no lines of its own: its counties' lines are
+    // the ones paid.
+    let bureau = config.level() != CodeLevel::County;
+    let elsewhere = if bureau || person.iter().any(|r| r.transfer.is_some()) {
+        let prefix = if bureau { code_prefix(&config.county_code) } else { "" };
+        ledger.person_lines_in_counties(prefix, &id, Some(month))?.map(|lines| {
+            lines.into_iter().filter(|(code, _)| bureau || *code != config.county_code).collect::<Vec<_>>()
+        })
+    } else {
+        None
+    };
+    if bureau {
+        paid = elsewhere.iter().flatten().map(|(_, l)| l.clone()).collect();
+        funeral_line = None;
+    }
     let history = History { first_committed, ..History::default() };
     let batch = compute_month(month, &person, &table, &config.rules(), &history)?;
     let owed = owed_batch(month, &person, &table, config, &history, &batch)?;
@@ -113,8 +127,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let payer = crate::compute::transfer::payer(r, month, rules.transfer);
     let mut json_transfer = serde_json::Value::Null;
     if let Some(t) = &r.transfer {
-        let (lines, j) = transfer_lines(t, month, payer, rules.transfer);
+        let (lines, mut j) = transfer_lines(t, month, payer, rules.transfer);
         out.push_str(&lines);
+        let who = payer_text(t, payer);
+        paid_elsewhere(&mut out, &mut j, config, elsewhere.as_deref(), !paid.is_empty(), payer, &who);
         json_transfer = j;
     }
     let items = items_of(&owed, &paid);
@@ -148,6 +164,74 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         print!("{out}");
     }
     Ok(())
+}
+
+/// Who pays a month, as `explain` says it: 原发放地（示例甲县）, 本县, 迁入地.
+fn payer_text(t: &Transfer, payer: Payer) -> String {
+    match payer {
+        Payer::OldCounty => format!("原发放地（{}）", t.moved_from.as_deref().unwrap_or("原发放地")),
+        p => p.label().to_string(),
+    }
+}
+
+/// "示例甲县（110102）" when `[counties]` names the code, else "行政区划代码 110102".
+fn county_label(config: &Config, code: &str) -> String {
+    let name = super::counties::county_name(config, code);
+    if name == code { format!("行政区划代码 {code}") } else { format!("{name}（{code}）") }
+}
+
+/// After the transfer lines: what the shared ledger shows the other counties paid for the month (`elsewhere`: their
+/// committed lines; `None` on a county's SQLite ledger, which cannot see them), or, when nobody has paid it yet,
+/// who is due to pay under the rule (`who`). `paid_here`: this county's own ledger has lines for the month.
+fn paid_elsewhere(
+    out: &mut String,
+    j: &mut serde_json::Value,
+    config: &Config,
+    elsewhere: Option<&[(String, PaidLine)]>,
+    paid_here: bool,
+    payer: Payer,
+    who: &str,
+) {
+    j["other_counties"] = serde_json::Value::Null;
+    j["unpaid_due"] = serde_json::Value::Null;
+    let Some(lines) = elsewhere else {
+        if payer != Payer::Here {
+            writeln!(out, "  {who}的发放记录不在本县的 SQLite 台账中，无法在此核对（共用的 PostgreSQL 台账可查到）")
+                .unwrap();
+        }
+        return;
+    };
+    let mut listed = Vec::new();
+    for (code, l) in lines {
+        let mut label = county_label(config, code);
+        if !label.ends_with('）') {
+            label.push(' ');
+        }
+        let pay_date = l.pay_date.map(|d| d.to_string());
+        writeln!(
+            out,
+            "  {label}已发：{} 批次（批次号 {}）{} {} {} 元（发放日期 {}）{}",
+            l.batch_month,
+            l.batch_id,
+            l.item,
+            l.kind,
+            ledger_io::yuan(l.amount_fen),
+            pay_date.as_deref().unwrap_or("—"),
+            if l.returned.is_some() { format!("，{}", super::history::line_state(l)) } else { String::new() }
+        )
+        .unwrap();
+        listed.push(json!({
+            "county_code": code, "county": super::counties::county_name(config, code),
+            "batch_month": l.batch_month.to_string(), "batch_id": l.batch_id, "item": l.item,
+            "kind": l.kind.to_string(), "amount": format_yuan(from_fen(l.amount_fen)), "pay_date": pay_date,
+            "state": super::history::line_state(l),
+        }));
+    }
+    if lines.is_empty() && !paid_here {
+        writeln!(out, "  共用台账中尚无任何县（市、区）发放本月；按转移规则应由{who}发放").unwrap();
+        j["unpaid_due"] = json!(who);
+    }
+    j["other_counties"] = json!(listed);
 }
 
 /// What the person is owed: `batch`, or, for a person with no account (not paid, but owed), the batch worked out

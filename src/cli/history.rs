@@ -28,9 +28,25 @@ pub fn history(cli: &Cli, args: &HistoryArgs) -> Result<(), Failure> {
     let cfg = load::config(cli)?;
     let ledger = load::ledger(&cfg)?;
     let id = args.id.trim().to_ascii_uppercase();
-    let lines = ledger.lines_for(&id, None)?;
+    // A 市's or 省's bureau has no lines of its own: the person's lines in the counties under its code, each with
+    // its county (a first column 县（市、区）, `county_code` and `county` in JSON).
+    let bureau = cfg.config.level() != crate::config::CodeLevel::County;
+    let (lines, counties): (Vec<crate::ledger::PaidLine>, Vec<String>) = if bureau {
+        let prefix = crate::config::code_prefix(&cfg.config.county_code);
+        ledger.person_lines_in_counties(prefix, &id, None)?.unwrap_or_default().into_iter().map(|(c, l)| (l, c)).unzip()
+    } else {
+        (ledger.lines_for(&id, None)?, Vec::new())
+    };
+    let county_of = |i: usize| counties.get(i).map(|c| super::counties::county_name(&cfg.config, c));
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&json!({"id": id, "lines": lines})).expect("plain data"));
+        let mut v = json!({"id": id, "lines": lines});
+        if bureau {
+            for (i, l) in v["lines"].as_array_mut().expect("a list").iter_mut().enumerate() {
+                l["county_code"] = json!(counties[i]);
+                l["county"] = json!(county_of(i));
+            }
+        }
+        println!("{}", serde_json::to_string_pretty(&v).expect("plain data"));
         return Ok(());
     }
     if lines.is_empty() {
@@ -51,10 +67,11 @@ pub fn history(cli: &Cli, args: &HistoryArgs) -> Result<(), Failure> {
             String::new()
         }
     );
-    println!("发放月份\t所属期\t项目\t类型\t金额\t发放日期\t状态\t依据");
-    for l in &lines {
+    println!("{}发放月份\t所属期\t项目\t类型\t金额\t发放日期\t状态\t依据", if bureau { "县（市、区）\t" } else { "" });
+    for (i, l) in lines.iter().enumerate() {
         println!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "{}{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            county_of(i).map(|c| format!("{c}\t")).unwrap_or_default(),
             l.batch_month,
             l.period,
             l.item,

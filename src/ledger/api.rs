@@ -154,6 +154,20 @@ pub trait LedgerStore {
         Err(LedgerError::CountiesNotYet { shown: self.shown() })
     }
 
+    /// The committed lines of person `id` (of 所属期 `period` when given) in every county of a shared ledger whose
+    /// code starts with `prefix` ("" for all), each with its county's code; by period, item, batch month, county
+    /// (`explain` after a 抚恤关系转移; a 市's `history`). `None` from a ledger that is one county's (a SQLite file):
+    /// it cannot see the others.
+    #[allow(clippy::type_complexity)]
+    fn person_lines_in_counties(
+        &self,
+        _prefix: &str,
+        _id: &str,
+        _period: Option<YearMonth>,
+    ) -> Result<Option<Vec<(String, PaidLine)>>, LedgerError> {
+        Ok(None)
+    }
+
     /// The county's whole committed history to `sink`, in month order (see `HistoryItem`), streamed; drafts are
     /// not history and are left out. A sink's error stops the export and is returned. (`ledger copy`.)
     fn export(&self, sink: &mut dyn FnMut(HistoryItem) -> Result<(), LedgerError>) -> Result<(), LedgerError> {

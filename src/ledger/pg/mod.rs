@@ -14,6 +14,8 @@
 //! - `draft`   — `PgLedger`'s writes of a county's month: `begin_draft` / `save_draft` (one transaction, lines by
 //!   COPY) and `commit` (one transaction: the lines moved on the server).
 //! - `reads`   — the queries the commands need, each over the county's own batches only, in SQLite's order.
+//! - `elsewhere` — one person's lines in every county (or those under a 市's or 省's code), with their county:
+//!   `explain` after a 抚恤关系转移, a city's `history`.
 //! - `returns` — 退回 events: recording them and the queries over them.
 //! - `store`   — `PgLedger` behind `ledger::LedgerStore` / `DraftWriter`.
 //! - `error`   — `PgError`, exit codes 6/7 as for the SQLite ledger.
@@ -21,6 +23,7 @@
 mod connect;
 mod copy;
 mod draft;
+mod elsewhere;
 mod error;
 mod history;
 mod pgpass;

@@ -28,7 +28,8 @@ const BATCH_SELECT: &str = "SELECT b.id, b.month, b.status, b.created, b.committ
 
 /// A committed line with its 退回 (if the bank returned it) and the month of the batch that re-issued it (if
 /// any). `$1` is the county.
-const LINE_SELECT: &str = "SELECT l.batch_id, b.month, l.person_id, l.name, l.category, l.town, l.item, l.period,
+pub(super) const LINE_SELECT: &str =
+    "SELECT l.batch_id, b.month, l.person_id, l.name, l.category, l.town, l.item, l.period,
         l.kind, l.amount_fen, c.standard_row, c.basis, c.formula, b.pay_date, l.id, l.reissue_of,
         r.status, r.reason, r.recorded_at,
         (SELECT rb.month FROM lines rl2 JOIN batches rb ON rb.id = rl2.batch_id WHERE rl2.reissue_of = l.id)
@@ -72,7 +73,7 @@ fn batch_from_row(r: &postgres::Row) -> Result<BatchInfo, String> {
     })
 }
 
-fn line_from_row(r: &postgres::Row) -> Result<PaidLine, String> {
+pub(super) fn line_from_row(r: &postgres::Row) -> Result<PaidLine, String> {
     let standard_row: Option<i32> = r.get(10);
     Ok(PaidLine {
         batch_id: r.get(0),

@@ -135,6 +135,15 @@ impl LedgerStore for PgLedger {
         Ok(PgLedger::county_returned_by_month(self, counties)?)
     }
 
+    fn person_lines_in_counties(
+        &self,
+        prefix: &str,
+        id: &str,
+        period: Option<YearMonth>,
+    ) -> Result<Option<Vec<(String, PaidLine)>>, LedgerError> {
+        Ok(Some(PgLedger::person_lines_in_counties(self, prefix, id, period)?))
+    }
+
     fn export(&self, sink: &mut dyn FnMut(HistoryItem) -> Result<(), LedgerError>) -> Result<(), LedgerError> {
         PgLedger::export(self, sink)
     }
