@@ -150,6 +150,11 @@ fn a_city_bureau_reads_its_counties_and_writes_nothing() {
     assert!(r.stdout.contains("东城区\t残疾军人\t1\t26,667.51\n"), "{}", r.stdout);
     assert!(r.stdout.contains("\t总计\t3\t51,440.86\n"), "{}", r.stdout);
     assert_eq!(ok_pg(c, &["report", "--period", "2024Q1", "--all-counties"]).stdout, r.stdout);
+    // One county asked for: still the city's report (全市, the city template), its missing March named.
+    let r = ok_pg(c, &["report", "--period", "2024Q1", "--county", "110102"]);
+    assert!(r.stdout.starts_with("北京市退役军人事务局2024年第一季度工作总结（优抚部分）\n"), "{}", r.stdout);
+    assert!(r.stdout.contains("1-3月全市共审核发放各类优抚资金1.7万多元"), "{}", r.stdout);
+    assert!(r.stdout.ends_with("西城区（110102）2024年3月。本文各项数字只统计各县（市、区）已确认发放的批次，不含上述县（市、区）的这些月份。\n"), "{}", r.stdout);
 
     // A county outside the city: refused, naming both codes; nothing written.
     let outside = "错误：--county 120101 不在本市（北京市，110100）之下：youfu.toml 的 county_code = \"110100\" 只能统计\

@@ -276,9 +276,13 @@ where
     }
 
     let (counties, months) = ledger?;
+    let bureau = config.level() != crate::config::CodeLevel::County;
     let template = match asked {
         Some(t) => t,
-        None => choose_template(args, &templates, &period, counties.len())?,
+        // A 市's or 省's bureau gets the city template even while one county has batches.
+        None => {
+            choose_template(args, &templates, &period, if bureau { counties.len().max(2) } else { counties.len() })?
+        }
     };
     let report = build_from_counties(period, &template, config, &counties, &months, roster.as_deref(), &metrics)?;
     if unit_not_set(config) {
@@ -291,13 +295,15 @@ where
     let strict_failed = args.strict && !missing.is_empty();
     // With --strict failing there is no draft: the hints say nothing of a 注 or an X written into it.
     let on_time = &report.figures.on_time;
-    let missing_counties = if counties.len() > 1 { crate::report::counties::missing_counties(&counties) } else { None };
+    // Several counties, or a 市's or 省's own configuration: the counties missing a month are named.
+    let several = counties.len() > 1 || bureau;
+    let missing_counties = if several { crate::report::counties::missing_counties(&counties) } else { None };
     if let Some(which) = missing_counties {
         eprintln!(
             "提示：以下县（市、区）本期有月份在台账中没有已确认的发放（未 commit）：{which}；报告只统计已确认发放的批次{}。",
             if strict_failed { "" } else { "，初稿末尾已加注说明" }
         );
-    } else if counties.len() <= 1 && !on_time.not_committed.is_empty() {
+    } else if !several && !on_time.not_committed.is_empty() {
         eprintln!(
             "提示：{}台账中没有已确认的发放（未 commit），报告只统计已确认发放的 {} 个月{}。",
             crate::report::figures::month_ranges(&on_time.not_committed),

@@ -7,7 +7,7 @@ use super::figures::{Figures, MonthStatus, Trace, figures, figures_of, partial_n
 use super::metrics::Metric;
 use super::period::Period;
 use super::render::{Rendered, TemplateSource, render};
-use crate::config::Config;
+use crate::config::{CodeLevel, Config};
 use crate::domain::{ConfirmationRow, PaidLine};
 use serde_json::{Value, json};
 
@@ -169,7 +169,14 @@ fn finish(
     mut figs: Figures,
     counties: &[CountySummary],
 ) -> Result<Report, ReportError> {
-    let by_county = breakdown(counties);
+    let mut by_county = breakdown(counties);
+    // A 市's or 省's own configuration reports its counties as the 市 or 省, even when one county has batches yet.
+    let bureau = config.level() != CodeLevel::County;
+    match config.level() {
+        CodeLevel::City => (by_county.level, by_county.area) = ("市".into(), "全市".into()),
+        CodeLevel::Province => (by_county.level, by_county.area) = ("省".into(), "全省".into()),
+        CodeLevel::County => {}
+    }
     trace_counties(&mut figs, &by_county);
     let mut ctx = context(&figs, config);
     ctx["by_county"] = serde_json::to_value(&by_county).expect("plain data");
@@ -185,7 +192,7 @@ fn finish(
     }
     // Several counties: the 注 names the counties that have not committed a month (a combined "not committed"
     // would hide whose month is missing, and the others' months are counted).
-    let note = if counties.len() > 1 { missing_note(counties) } else { partial_note(&figs.on_time) };
+    let note = if counties.len() > 1 || bureau { missing_note(counties) } else { partial_note(&figs.on_time) };
     if let Some(note) = note {
         if !rendered.text.ends_with('\n') {
             rendered.text.push('\n');
