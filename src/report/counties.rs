@@ -84,6 +84,9 @@ pub struct Breakdown {
     pub area: String,
     /// Number of counties.
     pub count: usize,
+    /// Number of counties with a month of the period not committed (named in the closing 注): the text then
+    /// speaks of the months committed, not of every month.
+    pub missing: usize,
     /// The 类别 of all counties, in the whole's order (largest 金额 first, then by name).
     pub categories: Vec<String>,
     /// In code order.
@@ -188,6 +191,7 @@ pub fn breakdown(counties: &[CountySummary]) -> Breakdown {
         level: level.to_string(),
         area: area.to_string(),
         count: rows.len(),
+        missing: sorted.iter().filter(|c| !c.missing.is_empty()).count(),
         categories,
         counties: rows,
         total,
