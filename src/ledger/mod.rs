@@ -42,6 +42,8 @@ pub mod location;
 mod packed;
 pub mod pg;
 pub mod sqlite;
+#[cfg(test)]
+mod suite;
 mod tally;
 
 /// A line read back is a domain type (the report counts the same lines): see `domain::paid_line`.

@@ -33,7 +33,7 @@ mod returns;
 mod schema;
 mod store;
 #[cfg(test)]
-mod store_tests;
+pub(crate) mod store_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

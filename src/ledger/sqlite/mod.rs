@@ -33,7 +33,7 @@ mod schema;
 mod sql;
 mod store;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 #[cfg(any(test, feature = "fault-injection"))]
