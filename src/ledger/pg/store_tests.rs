@@ -17,7 +17,7 @@ use crate::ledger::suite::{
     line, march_with_a_return, with_town, ym,
 };
 use crate::ledger::{
-    BatchInfo, BatchStatus, LedgerStore, LineCounts, NewLine, NewReturn, PaidLine, PaidTotal, PaymentKind, TransferRef,
+    BatchInfo, BatchStatus, LedgerStore, LineCounts, NewLine, PaidLine, PaidTotal, PaymentKind, TransferRef,
 };
 use std::time::Duration;
 
@@ -341,13 +341,14 @@ fn a_county_code_that_is_not_six_digits_is_refused_before_connecting() {
 
 /// The same history written to a ledger of either backend: three months, a town and name with characters that
 /// sort differently in a locale than byte-wise, a 补发, a 丧葬补助, a bank 退回 and its 重发, a draft left open.
-#[allow(clippy::type_complexity)] // one closure per write, until the ledger trait gives both backends one type
-fn history<E: std::fmt::Debug>(
-    save: &dyn Fn(&Draft, &[TransferRef]) -> Result<BatchInfo, E>,
-    commit: &dyn Fn(&str) -> Result<BatchInfo, E>,
-    lines_of: &dyn Fn(&str) -> Vec<PaidLine>,
-    record: &dyn Fn(i64, &str, &[(NewReturn, Vec<i64>)]) -> Result<usize, E>,
-) {
+fn history(store: &dyn LedgerStore) {
+    let save = |(h, lines): &Draft, transfers: &[TransferRef]| {
+        let mut p = store.begin_draft(h, &mut lines.iter().map(NewLine::line_ref))?;
+        p.add_transfers(&mut transfers.iter().copied())?;
+        p.finish("out")
+    };
+    let commit =
+        |m: &str| store.commit(ym(m), date(&format!("{m}-15")), COMMITTED_AT, &format!("in-{}", &m[6..]), None);
     let wang = "11010519491231002X";
     let zhao = "110105195001010011";
     let l = |id: &str, item: &str, period: &str, kind, fen, town: &str| {
@@ -376,8 +377,8 @@ fn history<E: std::fmt::Debug>(
         .collect();
     save(&batch("2024-03", "in-3", march.clone()), &transfers).unwrap();
     let m = commit("2024-03").unwrap();
-    let li = lines_of("2024-03").iter().find(|x| x.id == LI).unwrap().line_id;
-    record(m.id, "2024-03", &[(a_return(1, LI, 2_345_678, 2), vec![li])]).unwrap();
+    let li = store.batch_lines(ym("2024-03")).unwrap().iter().find(|x| x.id == LI).unwrap().line_id;
+    store.record_returns(m.id, ym("2024-03"), CREATED, &[(a_return(1, LI, 2_345_678, 2), vec![li])]).unwrap();
     let mut reissue = l(LI, "残疾抚恤金", "2024-03", PaymentKind::Reissue, 2_345_678, "东乡");
     reissue.reissue_of = Some(li);
     save(
@@ -401,31 +402,13 @@ fn history<E: std::fmt::Debug>(
 }
 
 #[test]
-#[allow(clippy::type_complexity)]
+#[allow(clippy::type_complexity)] // `streamed` takes a read that streams to a callback
 fn one_scenario_reads_the_same_on_both_backends() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = crate::ledger::sqlite::Ledger::open(&dir.path().join("youfu.db")).unwrap();
-    history(
-        &|(h, lines), transfers| {
-            let mut p = sqlite.begin_draft(h, lines.iter().map(NewLine::line_ref))?;
-            p.add_transfers(transfers.iter().copied())?;
-            p.finish("out")
-        },
-        &|m| sqlite.commit(ym(m), date(&format!("{m}-15")), COMMITTED_AT, &format!("in-{}", &m[6..]), None),
-        &|m| sqlite.batch_lines(ym(m)).unwrap(),
-        &|id, m, ev| sqlite.record_returns(id, ym(m), CREATED, ev),
-    );
+    history(&sqlite);
     let (_db, pg) = ledger("both_backends");
-    history(
-        &|(h, lines), transfers| {
-            let mut p = pg.begin_draft(h, lines.iter().map(NewLine::line_ref))?;
-            p.add_transfers(transfers.iter().copied())?;
-            p.finish("out")
-        },
-        &|m| pg.commit(ym(m), date(&format!("{m}-15")), COMMITTED_AT, &format!("in-{}", &m[6..]), None),
-        &|m| pg.batch_lines(ym(m)).unwrap(),
-        &|id, m, ev| pg.record_returns(id, ym(m), CREATED, ev),
-    );
+    history(&pg);
     let s = &sqlite;
     // Ids are each database's own; everything else, order included, must be equal.
     let batches = |v: Vec<BatchInfo>| v.into_iter().map(|b| BatchInfo { id: 0, ..b }).collect::<Vec<_>>();
