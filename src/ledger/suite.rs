@@ -35,6 +35,11 @@ pub(crate) trait Backend {
     fn ints(&self, sql: &str) -> Vec<i64>;
     /// The database's own refusal of `sql` (the trigger's or constraint's message), run on the ledger's connection.
     fn refusal(&self, sql: &str) -> String;
+    /// Record a draft of `month` holding `lines` (身份证号, 项目, 所属期, kind label, 分) and commit it by raw SQL on
+    /// the ledger's own connection, in one transaction, the way the program's commit moves lines and marks the
+    /// batch, but with none of the program's checks on the way: the database's refusal (its own words), after
+    /// which the transaction is rolled back.
+    fn force_commit(&self, month: &str, lines: &[RawLine]) -> Result<(), String>;
     /// Remove the committed batches' packed report columns (as for batches committed before they were packed), so
     /// that `period_counts` reads the lines row by row.
     fn drop_packed_lines(&self);
@@ -61,6 +66,9 @@ pub(crate) trait Backend {
     /// The refusal of a second 退回 of transfer `transfer_no` of batch `batch_id`.
     fn returned_twice(&self, batch_id: i64, transfer_no: u32) -> String;
 }
+
+/// A line written by raw SQL: (身份证号, 项目, 所属期, kind label, 分).
+pub(crate) type RawLine<'a> = (&'a str, &'a str, &'a str, &'a str, i64);
 
 pub(crate) fn ym(s: &str) -> YearMonth {
     s.parse().unwrap()
@@ -727,6 +735,38 @@ pub(crate) fn the_database_refuses_to_change_or_delete_committed_lines_and_batch
     assert_eq!(count(b, "SELECT COUNT(*) FROM batches WHERE status = 'committed'"), 1);
 }
 
+/// Past the program: a batch whose lines are moved into the committed table and which is marked committed by raw
+/// SQL (`Backend::force_commit`, none of the program's checks on the way) is judged by the database itself, on both
+/// backends — a second 正常 of a (身份证号, 项目, 所属期), a second 丧葬补助 of a person, a second committed batch of
+/// a month are refused and leave nothing behind, while a 补发 and another 所属期 go in. (The databases word these
+/// refusals differently; each backend's own raw tests check their exact text.)
+pub(crate) fn the_database_itself_refuses_a_second_payment_written_past_the_program<B: Backend>(b: &B) {
+    let s = b.store();
+    committed_march(s);
+    commit_month(s, "2024-04", "in-4", vec![line(ZHANG, "丧葬补助", "2024-04", PaymentKind::Funeral, 5_333_502)]);
+    for (month, lines) in [
+        // 李四's March 正常 again, in May's batch.
+        ("2024-05", vec![(LI, "残疾抚恤金", "2024-03", "正常", 2_345_678)]),
+        // 张三's 丧葬补助 again, under another 项目 and 所属期.
+        ("2024-05", vec![(ZHANG, "丧葬补助金", "2024-05", "丧葬补助", 1)]),
+        // A second committed batch of March, its line no second payment.
+        ("2024-03", vec![(LI, "护理费", "2024-03", "正常", 1)]),
+    ] {
+        assert!(b.force_commit(month, &lines).is_err(), "{month} {lines:?} was accepted");
+    }
+    // Nothing of the refused writes is left: March and April as committed, 10000000 + 2345678 + 5333502 = 17679180
+    // 分 in 3 lines.
+    assert_eq!(count(b, "SELECT COUNT(*) FROM lines"), 3);
+    assert_eq!(count(b, "SELECT CAST(SUM(amount_fen) AS BIGINT) FROM lines"), 17_679_180);
+    assert_eq!(count(b, "SELECT COUNT(*) FROM batches WHERE status = 'committed'"), 2);
+    assert_eq!(s.batch(ym("2024-03")).unwrap().unwrap().total_fen, 12_345_678);
+    // The same way, what is no second payment goes in: a 补发 of 李四's March and his April 正常, 1 + 2 = 3 分.
+    b.force_commit("2024-05", &[(LI, "残疾抚恤金", "2024-03", "补发", 1), (LI, "残疾抚恤金", "2024-04", "正常", 2)])
+        .unwrap();
+    let may = s.batch(ym("2024-05")).unwrap().unwrap();
+    assert_eq!((may.status, may.lines, may.total_fen), (BatchStatus::Committed, 2, 3));
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // the report's counts
 // ---------------------------------------------------------------------------------------------------------------
@@ -1086,6 +1126,7 @@ on_both_backends!(
     a_line_twice_in_one_draft_is_refused_at_commit_and_the_draft_stays,
     a_negative_amount_is_refused_by_the_database,
     the_database_refuses_to_change_or_delete_committed_lines_and_batches,
+    the_database_itself_refuses_a_second_payment_written_past_the_program,
     period_counts_count_runs_of_persons_and_periods_per_group,
     period_counts_count_a_person_once_across_periods_and_groups,
     period_counts_count_an_arrears_line_by_its_batch_month_not_its_earlier_period,

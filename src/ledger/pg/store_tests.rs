@@ -13,8 +13,8 @@ use crate::cli::exit::LedgerExit;
 use crate::domain::month::YearMonth;
 use crate::ledger::location::LedgerLocation;
 use crate::ledger::suite::{
-    Backend, COMMITTED_AT, CREATED, Draft, LI, ZHANG, a_return, batch, commit_month, committed_march, counts, date,
-    line, march_with_a_return, with_town, ym,
+    Backend, COMMITTED_AT, CREATED, Draft, LI, RawLine, ZHANG, a_return, batch, commit_month, committed_march, counts,
+    date, line, march_with_a_return, with_town, ym,
 };
 use crate::ledger::{
     BatchInfo, BatchStatus, LedgerStore, LineCounts, NewLine, PaidLine, PaidTotal, PaymentKind, TransferRef,
@@ -43,8 +43,25 @@ impl Backend for Postgres {
     }
 
     fn refusal(&self, sql: &str) -> String {
-        let e = self.ledger.conn().batch_execute(sql).unwrap_err();
-        e.as_db_error().unwrap_or_else(|| panic!("{e}")).message().to_string()
+        match self.ledger.conn().batch_execute(sql) {
+            Ok(()) => panic!("the database accepted {sql}"),
+            Err(e) => e.as_db_error().unwrap_or_else(|| panic!("{e}")).message().to_string(),
+        }
+    }
+
+    fn force_commit(&self, month: &str, lines: &[RawLine]) -> Result<(), String> {
+        // pg/tests.rs's raw draft and commit (COPY into draft_lines, the commit's move, the batch marked).
+        let mut c = self.ledger.conn();
+        let batch = super::tests::draft(&mut c, CHAO_YANG, month);
+        let lines: Vec<super::tests::Line> = lines.iter().map(|&(p, i, m, k, fen)| (p, i, m, k, fen, None)).collect();
+        super::tests::commit(&mut c, batch, &lines).map_err(|e| {
+            // The draft's header was inserted before the refused transaction: removed, as a new pay would replace it.
+            c.batch_execute(&format!(
+                "DELETE FROM draft_calcs WHERE batch_id = {batch}; DELETE FROM batches WHERE id = {batch}"
+            ))
+            .unwrap();
+            e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string())
+        })
     }
 
     fn drop_packed_lines(&self) {

@@ -232,7 +232,7 @@ fn a_ledger_from_a_newer_youfu_is_refused() {
 // --- guarantees -------------------------------------------------------------------------------------------
 
 /// One line to commit: (身份证号, 项目, 所属期, 发放类型, 分, 重发 of).
-type Line<'a> = (&'a str, &'a str, &'a str, &'a str, i64, Option<i64>);
+pub(super) type Line<'a> = (&'a str, &'a str, &'a str, &'a str, i64, Option<i64>);
 
 const XI_CHENG: &str = "110102";
 const CHAO_YANG: &str = "110105";
@@ -241,7 +241,7 @@ const WANG: &str = "11010519491231002X";
 const LI: &str = "440304198001010017";
 
 /// A new draft batch of a county and month, its calculation number 0 the one `calcs` row; its id.
-fn draft(c: &mut postgres::Client, county: &str, month: &str) -> i64 {
+pub(super) fn draft(c: &mut postgres::Client, county: &str, month: &str) -> i64 {
     let calc = calc(c);
     let id = c
         .query_one(
@@ -271,7 +271,7 @@ fn calc(c: &mut postgres::Client) -> i64 {
 
 /// Commit a draft as `commit` will: COPY its lines into draft_lines, move them into lines (sorted by the
 /// never-pay-twice key), mark the batch committed with the moved count and total; one transaction.
-fn commit(c: &mut postgres::Client, batch: i64, lines: &[Line]) -> Result<(), postgres::Error> {
+pub(super) fn commit(c: &mut postgres::Client, batch: i64, lines: &[Line]) -> Result<(), postgres::Error> {
     let mut tx = c.transaction()?;
     copy_draft_lines(
         &mut tx,

@@ -16,8 +16,8 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use crate::ledger::suite::{
-    Backend, COMMITTED_AT, CREATED, Draft, LI, ZHANG, batch, committed_march, counts, date, line, march_with_a_return,
-    reissue_draft, three_months_for_counts, ym,
+    Backend, COMMITTED_AT, CREATED, Draft, LI, RawLine, ZHANG, batch, committed_march, counts, date, line,
+    march_with_a_return, reissue_draft, three_months_for_counts, ym,
 };
 
 /// The suite's SQLite ledger (`ledger::suite::sqlite::…`): a fresh file in a temporary folder.
@@ -42,7 +42,43 @@ impl Backend for Sqlite {
     }
 
     fn refusal(&self, sql: &str) -> String {
-        raw_error(self.ledger.conn(), sql)
+        match self.ledger.conn().execute_batch(sql) {
+            Ok(()) => panic!("the database accepted {sql}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn force_commit(&self, month: &str, lines: &[RawLine]) -> Result<(), String> {
+        // One chunk per line (what `raw_draft` writes for one), moved and marked by `raw_move` and `raw_commit`.
+        let conn = self.ledger.conn();
+        let write = || -> rusqlite::Result<()> {
+            let id = raw_batch(conn, month);
+            for (n, (person, item, period, kind, fen)) in lines.iter().enumerate() {
+                conn.execute(
+                    "INSERT INTO draft_chunks (batch_id, seq, line_count, total_fen, lines)
+                     VALUES (?1, ?2, 1, ?7, json_array(json_array(?2, ?3, '', '', '', ?4, ?5, ?6, ?7, 1)))",
+                    rusqlite::params![id, n, person, item, period, kind, fen],
+                )?;
+            }
+            conn.execute_batch(&raw_move(id))?;
+            conn.execute_batch(&format!(
+                "UPDATE batches SET status = 'committed', committed_at = 'x', pay_date = '{month}-15',
+                        line_count = (SELECT COUNT(*) FROM lines WHERE batch_id = {id}),
+                        total_fen = (SELECT SUM(amount_fen) FROM lines WHERE batch_id = {id})
+                  WHERE id = {id}"
+            ))
+        };
+        conn.execute_batch("BEGIN").unwrap();
+        match write() {
+            Ok(()) => {
+                conn.execute_batch("COMMIT").unwrap();
+                Ok(())
+            }
+            Err(e) => {
+                conn.execute_batch("ROLLBACK").unwrap();
+                Err(e.to_string())
+            }
+        }
     }
 
     fn drop_packed_lines(&self) {
@@ -335,8 +371,8 @@ fn the_database_refuses_a_second_committed_batch_for_a_month() {
     assert_eq!(count(conn, "SELECT COUNT(*) FROM batches WHERE status = 'committed'"), 1);
 }
 
-/// Insert a draft batch for `month` holding one line (1 分), by raw SQL; returns the batch id.
-fn raw_draft(conn: &Connection, month: &str, item: &str, period: &str, kind: &str) -> i64 {
+/// Insert an empty draft batch for `month` and the calculation its raw lines point to, by raw SQL; its id.
+fn raw_batch(conn: &Connection, month: &str) -> i64 {
     conn.execute(
         "INSERT INTO batches (month, status, created, inputs_digest, outputs_digest, tool_version)
          VALUES (?1, 'draft', 'x', 'i', 'o', 't')",
@@ -345,6 +381,12 @@ fn raw_draft(conn: &Connection, month: &str, item: &str, period: &str, kind: &st
     .unwrap();
     let id = conn.last_insert_rowid();
     conn.execute("INSERT OR IGNORE INTO calcs (id, basis, formula) VALUES (1, '', '')", []).unwrap();
+    id
+}
+
+/// Insert a draft batch for `month` holding one line (1 分), by raw SQL; returns the batch id.
+fn raw_draft(conn: &Connection, month: &str, item: &str, period: &str, kind: &str) -> i64 {
+    let id = raw_batch(conn, month);
     conn.execute(
         "INSERT INTO draft_chunks (batch_id, seq, line_count, total_fen, lines)
          VALUES (?1, 0, 1, 1, json_array(json_array(0, ?2, '张三', '', '', ?3, ?4, ?5, 1, 1)))",
