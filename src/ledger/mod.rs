@@ -11,6 +11,8 @@
 //! - `sqlite`   — the ledger in one SQLite file, a county's default (`sqlite::Ledger`, behind `LedgerStore`).
 //! - `pg`       — the same ledger on a PostgreSQL server, for a city or province (issue 22), opened for one
 //!   county (youfu.toml's `county_code`, attached to the location by the command).
+//! - `suite`    — tests only: the ledger's behaviour written once against `LedgerStore` and run on both backends
+//!   (`ledger::suite::sqlite::…`, `ledger::suite::postgresql::…`); each backend's own test module keeps the rest.
 //! - `packed`, `tally` — the report's counts, shared by both backends: a committed batch's report columns packed
 //!   into one blob, and the tally that counts persons and 人次 per group from it (or line by line).
 //!
