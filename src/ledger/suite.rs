@@ -17,7 +17,7 @@ use crate::domain::PaymentKind;
 use crate::domain::month::YearMonth;
 use crate::ledger::{
     BatchInfo, BatchStatus, LedgerError, LedgerStore, LineCounts, NewBatch, NewLine, NewReturn, PaidLine, PaidTotal,
-    TransferRef,
+    Refusal, TransferRef,
 };
 use chrono::NaiveDate;
 
@@ -31,6 +31,8 @@ pub(crate) trait Backend {
     /// A new, empty ledger (`test` names it where the backend needs a name: a PostgreSQL database).
     fn fresh(test: &str) -> Self;
     fn store(&self) -> &dyn LedgerStore;
+    /// The same ledger opened again, as another process (another officer of the county) would.
+    fn open_again(&self) -> Box<dyn LedgerStore + Send>;
     /// The first column (an integer) of each row `sql` returns, on the ledger's own connection.
     fn ints(&self, sql: &str) -> Vec<i64>;
     /// The database's own refusal of `sql` (the trigger's or constraint's message), run on the ledger's connection.
@@ -436,6 +438,53 @@ pub(crate) fn save_draft_after_commit_is_refused_with_when_and_how_much<B: Backe
     assert_eq!(again.to_string(), err.to_string());
 }
 
+pub(crate) fn the_problem_form_names_the_ledger_and_has_one_full_stop<B: Backend>(b: &B) {
+    let s = b.store();
+    committed_march(s);
+    let err = save(s, &batch("2024-03", "in-2", vec![])).unwrap_err();
+    let problem = err.to_problem();
+    assert_eq!(problem.code, "MONTH_ALREADY_COMMITTED");
+    assert_eq!(problem.location.as_ref().unwrap().file, s.shown());
+    assert_eq!(
+        problem.to_string(),
+        format!(
+            "{}：2024-03 已于 2024-03-18 10:00:00（北京时间） 确认发放（发放日期 2024-03-15），合计 123,456.78 元；\
+             不能重复发放。如果这个月有人少发、漏发，不必重新发放本月：改好花名册或标准表后照常发放下个月，\
+             少发的部分会作为补发自动计入下个月的发放。 [MONTH_ALREADY_COMMITTED]",
+            s.shown()
+        )
+    );
+}
+
+/// Names a county's clerk can type that JSON, COPY or SQL must escape: a quote, a backslash, a tab, a line break.
+pub(crate) const ODD_NAMES: [&str; 4] = ["王\"小\"二", "赵\\六", "钱\t七", "孙\n八"];
+
+pub(crate) fn a_draft_keeps_every_line_its_order_and_text_through_commit<B: Backend>(b: &B) {
+    // Seven lines (on SQLite over three chunks: CHUNK_LINES is 3 under test), not in the never-pay-twice order: the
+    // commit sorts them for the indexes, `batch_lines` gives them back in draft order with their texts as typed.
+    let s = b.store();
+    let ids = [7, 3, 5, 1, 6, 2, 4].map(|n| format!("51010119800101000{n}"));
+    let lines: Vec<NewLine> = ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| {
+            let mut l = line(id, "残疾抚恤金", "2024-03", PaymentKind::Regular, 100 + n as i64);
+            l.name = ODD_NAMES[n % ODD_NAMES.len()].to_string();
+            l
+        })
+        .collect();
+    let draft = save(s, &batch("2024-03", "in-1", lines.clone())).unwrap();
+    // 100 + 101 + … + 106 = 721 分 in 7 lines.
+    assert_eq!((draft.lines, draft.total_fen), (7, 721));
+    let info = s.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-1", None).unwrap();
+    assert_eq!((info.lines, info.total_fen), (7, 721));
+    let back = s.batch_lines(ym("2024-03")).unwrap();
+    assert_eq!(
+        back.iter().map(|l| (l.id.as_str(), l.name.as_str(), l.amount_fen)).collect::<Vec<_>>(),
+        lines.iter().map(|l| (l.id.as_str(), l.name.as_str(), l.amount_fen)).collect::<Vec<_>>()
+    );
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // never paying twice
 // ---------------------------------------------------------------------------------------------------------------
@@ -765,6 +814,37 @@ pub(crate) fn the_database_itself_refuses_a_second_payment_written_past_the_prog
         .unwrap();
     let may = s.batch(ym("2024-05")).unwrap().unwrap();
     assert_eq!((may.status, may.lines, may.total_fen), (BatchStatus::Committed, 2, 3));
+}
+
+/// Two officers of one county committing the same month at once (two connections, one thread each, released
+/// together), ten months in a row: one commits, the other is told the month is committed (or, on SQLite, that the
+/// ledger is busy); never two committed batches of a month.
+pub(crate) fn two_connections_committing_the_same_month_never_make_two_committed_batches<B: Backend>(b: &B) {
+    use std::sync::{Arc, Barrier};
+    for round in 1..=10 {
+        let month = format!("2024-{round:02}");
+        save(b.store(), &batch(&month, "in-1", vec![line(ZHANG, "残疾抚恤金", &month, PaymentKind::Regular, 888_917)]))
+            .unwrap();
+        let barrier = Arc::new(Barrier::new(2));
+        let handles: Vec<_> = (0..2)
+            .map(|n| {
+                let (ledger, barrier, month) = (b.open_again(), Arc::clone(&barrier), ym(&month));
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let committed_at = format!("2024-03-18T10:00:0{n}+08:00");
+                    ledger.commit(month, month.first_day(), &committed_at, "in-1", None).map_err(|e| {
+                        assert!(e.month_already_committed() || e.code() == "LEDGER_BUSY", "{month}: {e}");
+                        e.code()
+                    })
+                })
+            })
+            .collect();
+        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{month}: {results:?}");
+        let committed = format!("SELECT COUNT(*) FROM batches WHERE status = 'committed' AND month = '{month}'");
+        assert_eq!(count(b, &committed), 1, "{month}");
+        assert_eq!(count(b, "SELECT COUNT(*) FROM lines"), i64::from(round), "{month}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1116,6 +1196,8 @@ on_both_backends!(
     commit_without_a_draft_is_refused,
     commit_with_changed_inputs_is_refused_and_the_draft_stays_a_draft,
     save_draft_after_commit_is_refused_with_when_and_how_much,
+    the_problem_form_names_the_ledger_and_has_one_full_stop,
+    a_draft_keeps_every_line_its_order_and_text_through_commit,
     a_regular_payment_already_made_cannot_be_drafted_again_in_a_later_month,
     a_regular_line_of_the_month_already_paid_by_another_batch_is_found,
     the_funeral_grant_is_paid_once_only,
@@ -1127,6 +1209,7 @@ on_both_backends!(
     a_negative_amount_is_refused_by_the_database,
     the_database_refuses_to_change_or_delete_committed_lines_and_batches,
     the_database_itself_refuses_a_second_payment_written_past_the_program,
+    two_connections_committing_the_same_month_never_make_two_committed_batches,
     period_counts_count_runs_of_persons_and_periods_per_group,
     period_counts_count_a_person_once_across_periods_and_groups,
     period_counts_count_an_arrears_line_by_its_batch_month_not_its_earlier_period,

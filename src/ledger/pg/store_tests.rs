@@ -25,17 +25,21 @@ use std::time::Duration;
 /// 朝阳区's ledger in it. (The ledger's connection is dropped before its database.)
 pub(crate) struct Postgres {
     ledger: PgLedger,
-    _db: TestDb,
+    db: TestDb,
 }
 
 impl Backend for Postgres {
     fn fresh(test: &str) -> Self {
         let (db, ledger) = ledger(test);
-        Postgres { ledger, _db: db }
+        Postgres { ledger, db }
     }
 
     fn store(&self) -> &dyn LedgerStore {
         &self.ledger
+    }
+
+    fn open_again(&self) -> Box<dyn LedgerStore + Send> {
+        Box::new(county(&self.db, CHAO_YANG))
     }
 
     fn ints(&self, sql: &str) -> Vec<i64> {
