@@ -512,49 +512,6 @@ fn committing_changes_nothing_but_status_time_pay_date_and_reason() {
 // ---------------------------------------------------------------------------------------------------------------
 
 #[test]
-fn two_processes_committing_the_same_month_never_make_two_committed_batches() {
-    const ROUNDS: usize = 10;
-    for round in 0..ROUNDS {
-        let (_dir, path) = temp_ledger();
-        Ledger::open(&path)
-            .unwrap()
-            .save_draft_test(&batch(
-                "2024-03",
-                "in-1",
-                vec![line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888_917)],
-            ))
-            .unwrap();
-        let barrier = Arc::new(Barrier::new(2));
-        let handles: Vec<_> = (0..2)
-            .map(|n| {
-                let path = path.clone();
-                let barrier = Arc::clone(&barrier);
-                std::thread::spawn(move || {
-                    let ledger = Ledger::open(&path).unwrap();
-                    barrier.wait();
-                    let committed_at = format!("2024-03-18T10:00:0{n}+08:00");
-                    ledger.commit(ym("2024-03"), date("2024-03-15"), &committed_at, "in-1", None)
-                })
-            })
-            .collect();
-        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-        let ok = results.iter().filter(|r| r.is_ok()).count();
-        assert_eq!(ok, 1, "round {round}: {results:?}");
-        for r in &results {
-            if let Err(e) = r {
-                assert!(
-                    matches!(e, LedgerError::AlreadyCommitted { .. } | LedgerError::Busy { .. }),
-                    "round {round}: {e}"
-                );
-            }
-        }
-        let ledger = Ledger::open(&path).unwrap();
-        assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM batches WHERE status = 'committed'"), 1);
-        assert_eq!(count(ledger.conn(), "SELECT COUNT(*) FROM lines"), 1);
-    }
-}
-
-#[test]
 fn a_ledger_locked_by_another_process_is_busy_with_a_clear_message() {
     let (_dir, path) = temp_ledger();
     let ledger = Ledger::open(&path).unwrap();
