@@ -628,6 +628,7 @@ pub(crate) fn paid_totals_add_arrears_to_the_regular_payment<B: Backend>(b: &B) 
         vec![(PaymentKind::Regular, ym("2024-03"), 888_917), (PaymentKind::Arrears, ym("2024-04"), 53_333)]
     );
     // 888917 + 53333 = 942250: March is now paid at the new standard.
+    assert_eq!(march_lines.iter().map(|l| l.amount_fen).sum::<i64>(), 942_250);
     let total = |period: &str| PaidTotal {
         id: ZHANG.to_string(),
         item: "残疾抚恤金".to_string(),
