@@ -111,13 +111,19 @@ EOF
   pg_psql -c "CREATE DATABASE province"
   for i in $(seq 1 100); do pg_config "$P/p$i" "$(pg_code "$i")" province; done
   $Y --config "$P/p1/youfu.toml" init >/dev/null
+  # Two counties at a time (the build is not measured; a month's counties are independent): about half the
+  # time of 600 runs one after the other on the 2-core machine.
+  local month="$P/province-month.sh"
+  cat >"$month" <<EOF
+#!/bin/bash
+m=\$1; i=\$2; c=$P/p\$i/youfu.toml; rm -rf $P/p\$i/out
+$Y --config \$c pay --month 2024-\$m --roster $P/s100-\$(printf %03d \$i).csv --standards $STD --out $P/p\$i/out --no-xlsx >/dev/null 2>&1
+$Y --config \$c commit --month 2024-\$m --pay-date 2024-\$m-10 >/dev/null 2>&1
+rm -rf $P/p\$i/out
+EOF
+  chmod +x "$month"
   for m in 01 02 03 04 05 06; do
-    for i in $(seq 1 100); do
-      local c="$P/p$i/youfu.toml"
-      rm -rf "$P/p$i/out"
-      $Y --config "$c" pay --month "2024-$m" --roster "$P/s100-$(printf %03d "$i").csv" --standards "$STD" --out "$P/p$i/out" --no-xlsx >/dev/null 2>&1
-      $Y --config "$c" commit --month "2024-$m" --pay-date "2024-$m-10" >/dev/null 2>&1
-    done
+    seq 1 100 | xargs -P 2 -n 1 "$month" "$m"
   done
   measure pg_report_province "$n" "$Y --config $P/p1/youfu.toml report --period 2024H1 --all-counties --out $P/province.md >/dev/null 2>&1"
   pg_stop

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 impl PgLedger {
     /// The committed lines of person `id` (of 所属期 `period` when given) in the counties whose code starts with
     /// `prefix` ("" for every county), with each line's county code; ordered by period, item, batch month and
-    /// county. A handful of lines: one look-up by the index on (身份证号, 所属期) (`lines_by_person`).
+    /// county. A handful of lines: one look-up by the index led by (身份证号, 所属期) (`lines_regular_once`).
     pub fn person_lines_in_counties(
         &self,
         prefix: &str,

@@ -90,6 +90,12 @@ pub enum PgError {
         "台账 {target} 中没有行政区划代码 {county_code} 的 {month} 发放草稿：请先用 youfu pay 计算 {month} 的发放，银行代发完成后再确认"
     )]
     NoDraft { target: String, county_code: String, month: crate::domain::month::YearMonth },
+    /// `commit` of a draft whose lines are gone: `draft_lines` is not logged, so a crash of the server (or a
+    /// switch to a standby) empties it while the batch stays.
+    #[error(
+        "台账 {target} 中行政区划代码 {county_code} 的 {month} 发放草稿应有 {expected} 笔明细，数据库中只剩 {found} 笔（草稿明细不写入数据库日志，数据库服务器崩溃重启或切换到备用服务器后会被清空），未确认发放。请重新运行 youfu pay 生成 {month} 的草稿，核对后再确认"
+    )]
+    DraftLost { target: String, county_code: String, month: crate::domain::month::YearMonth, expected: i64, found: u64 },
     /// The inputs' digest at commit differs from the draft's.
     #[error("{month}：花名册或标准表在生成草稿后已被修改，请重新运行 pay 后再确认")]
     InputsChanged {
@@ -136,6 +142,7 @@ impl PgError {
             PgError::AlreadyReissued { .. } => "ALREADY_REISSUED",
             PgError::AlreadyCommitted { .. } => "MONTH_ALREADY_COMMITTED",
             PgError::NoDraft { .. } => "LEDGER_NO_DRAFT",
+            PgError::DraftLost { .. } => "LEDGER_DRAFT_LOST",
             PgError::InputsChanged { .. } => "INPUTS_CHANGED_SINCE_DRAFT",
             PgError::Busy { .. } => "LEDGER_BUSY",
             PgError::BadCounty { .. } => "BAD_COUNTY_CODE",
@@ -161,6 +168,7 @@ impl PgError {
             | PgError::AlreadyReissued { target, .. }
             | PgError::AlreadyCommitted { target, .. }
             | PgError::NoDraft { target, .. }
+            | PgError::DraftLost { target, .. }
             | PgError::InputsChanged { target, .. }
             | PgError::Busy { target, .. }
             | PgError::BadCounty { target, .. }

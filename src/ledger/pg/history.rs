@@ -430,7 +430,7 @@ impl PgImport<'_> {
                     d.amount_fen, k.calc_id, d.reissue_of
                FROM draft_lines d JOIN draft_calcs k ON k.batch_id = d.batch_id AND k.calc_no = d.calc_no
               WHERE d.batch_id = $1
-              ORDER BY d.period, d.person_id, d.item",
+              ORDER BY d.person_id, d.period, d.item",
             &[&batch_id, &county],
         )?;
         c.execute("DELETE FROM draft_lines WHERE batch_id = $1", &[&batch_id])?;

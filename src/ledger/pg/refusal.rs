@@ -20,9 +20,10 @@ pub fn refusal(client: &mut postgres::Client, target: &str, e: &postgres::Error)
         return PgError::Rejected { target: target_s, detail: db.message().to_string() };
     }
     if *db.code() == SqlState::UNIQUE_VIOLATION {
-        let values = db.detail().and_then(|d| key_values(d, key_columns(db.constraint().unwrap_or(""))));
-        if let (Some(constraint), Some(values)) = (db.constraint(), values)
-            && let Some(found) = holder(client, target, constraint, &values)
+        let constraint = db.constraint().unwrap_or("");
+        let values = db.detail().and_then(|d| key_values(&regular_key(constraint, d), key_columns(constraint)));
+        if let Some(values) = &values
+            && let Some(found) = holder(client, target, constraint, values)
         {
             return found;
         }
@@ -35,7 +36,12 @@ pub fn refusal(client: &mut postgres::Client, target: &str, e: &postgres::Error)
             Some("bank_returns_once") => "一笔代发记录只能退回一次",
             _ => "重复的记录",
         };
-        return PgError::Rejected { target: target_s, detail: format!("{what}（{}）", db.detail().unwrap_or("")) };
+        // The key as the officer knows it, not the index's columns (version 2's fourth key is an expression).
+        let key = match (constraint, &values) {
+            ("lines_regular_once", Some(v)) => format!("身份证号 {}，所属期 {}，项目 {}", v[0], v[1], v[2]),
+            _ => db.detail().unwrap_or("").to_string(),
+        };
+        return PgError::Rejected { target: target_s, detail: format!("{what}（{key}）") };
     }
     if *db.code() == SqlState::CHECK_VIOLATION
         || *db.code() == SqlState::FOREIGN_KEY_VIOLATION
@@ -56,6 +62,15 @@ fn key_columns(constraint: &str) -> usize {
         "lines_funeral_once" | "lines_reissue_once" => 1,
         "batches_one_committed_per_county_month" | "batches_one_draft_per_county_month" => 2,
         _ => 0,
+    }
+}
+
+/// The detail of a unique violation with `lines_regular_once`'s fourth key (the kind: `t` for a 正常 line, see
+/// schema version 2) taken off, so that the 项目, which may hold ", ", is the last value again.
+fn regular_key<'d>(constraint: &str, detail: &'d str) -> std::borrow::Cow<'d, str> {
+    match detail.strip_suffix(", t) already exists.") {
+        Some(rest) if constraint == "lines_regular_once" => format!("{rest}) already exists.").into(),
+        _ => detail.into(),
     }
 }
 
@@ -89,7 +104,7 @@ fn holder(client: &mut postgres::Client, target: &str, constraint: &str, values:
                 client.query_opt(
                     "SELECT l.person_id, l.item, l.period, l.kind, b.county_code, b.month, b.id, l.name
                        FROM youfu.lines l JOIN youfu.batches b ON b.id = l.batch_id
-                      WHERE l.period = $1 AND l.person_id = $2 AND l.item = $3 AND l.kind = '正常'",
+                      WHERE l.person_id = $1 AND l.period = $2 AND l.item = $3 AND l.kind = '正常'",
                     &[&values[0], &values[1], &values[2]],
                 )
             } else {
@@ -141,7 +156,7 @@ fn holder(client: &mut postgres::Client, target: &str, constraint: &str, values:
 
 #[cfg(test)]
 mod tests {
-    use super::key_values;
+    use super::{key_values, regular_key};
 
     #[test]
     fn key_values_split_from_the_left_and_keep_the_rest_last() {
@@ -155,6 +170,13 @@ mod tests {
             Some(vec!["2024-08".into(), "1".into(), "a, b".into()])
         );
         assert_eq!(key_values("Key (person_id)=(1) already exists.", 1), Some(vec!["1".into()]));
+        // lines_regular_once since schema version 2: its fourth key (t for a 正常 line) is taken off first.
+        let v2 = "Key (person_id, period, item, (\nCASE\n    WHEN kind = '正常'::text THEN true\n    ELSE NULL::boolean\nEND))\
+                  =(11010519491231002X, 2024-08, a, b, t) already exists.";
+        assert_eq!(
+            key_values(&regular_key("lines_regular_once", v2), 3),
+            Some(vec!["11010519491231002X".into(), "2024-08".into(), "a, b".into()])
+        );
         assert_eq!(key_values("something else", 1), None);
         assert_eq!(key_values("Key (a, b)=(1) already exists.", 2), None);
         assert_eq!(key_values("Key (a)=(1) already exists.", 0), None);

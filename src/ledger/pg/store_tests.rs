@@ -113,8 +113,7 @@ impl Backend for Postgres {
         // The unique index's own words follow the constraint's meaning.
         [
             format!(
-                "同一人同一项目同一所属期的正常发放只能有一笔（Key (period, person_id, item)=(2024-03, {ZHANG}, \
-                 残疾抚恤金) already exists.）"
+                "同一人同一项目同一所属期的正常发放只能有一笔（身份证号 {ZHANG}，所属期 2024-03，项目 残疾抚恤金）"
             ),
             format!("同一人的丧葬补助只能发放一次（Key (person_id)=({ZHANG}) already exists.）"),
         ]
@@ -603,4 +602,39 @@ fn a_city_reads_each_county_of_the_ledger_apart() {
     let r = xi.county_returned_by_month(&asked).unwrap();
     assert_eq!(r[0][&ym("2024-03")], (1, 2_345_678, 2_345_678));
     assert!(r[1].is_empty() && r[2].is_empty());
+}
+
+#[test]
+fn a_draft_whose_lines_the_server_lost_is_not_committed_and_pay_makes_it_again() {
+    // draft_lines is not logged (schema version 2): a crash of the server empties it while the batch and its
+    // totals stay. Emptying it by hand is what that crash leaves.
+    let (_db, ledger) = ledger("draft_lost");
+    let month = batch(
+        "2024-03",
+        "in-1",
+        vec![
+            line(ZHANG, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888917),
+            line(LI, "残疾抚恤金", "2024-03", PaymentKind::Regular, 888917),
+        ],
+    );
+    ledger.save_draft_test(&month).unwrap();
+    ledger.conn().batch_execute("DELETE FROM draft_lines").unwrap();
+    let err = ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-1", None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "台账 {} 中行政区划代码 110105 的 2024-03 发放草稿应有 2 笔明细，数据库中只剩 0 笔（草稿明细不写入数据库日志，\
+             数据库服务器崩溃重启或切换到备用服务器后会被清空），未确认发放。请重新运行 youfu pay 生成 2024-03 的草稿，\
+             核对后再确认",
+            target(&ledger)
+        )
+    );
+    assert_eq!((err.code(), err.exit_code()), ("LEDGER_DRAFT_LOST", 7));
+    // Nothing was committed: the batch is still the draft, and no line is in `lines`.
+    assert_eq!(count(&ledger, "SELECT count(*) FROM lines"), 0);
+    assert_eq!(ledger.batch(ym("2024-03")).unwrap().unwrap().status, BatchStatus::Draft);
+    // pay again, then commit: 2 lines of 8889.17 元 = 17778.34 元.
+    ledger.save_draft_test(&month).unwrap();
+    let done = ledger.commit(ym("2024-03"), date("2024-03-15"), COMMITTED_AT, "in-1", None).unwrap();
+    assert_eq!((done.status, done.lines, done.total_fen), (BatchStatus::Committed, 2, 1_777_834));
 }

@@ -229,6 +229,80 @@ fn a_ledger_from_a_newer_youfu_is_refused() {
     assert_eq!(e.as_db_error().unwrap().message(), "台账结构版本记录不能修改或删除");
 }
 
+#[test]
+fn a_version_1_ledger_is_brought_to_version_2_with_its_lines_drafts_and_guarantees() {
+    let db = testserver::shared().fresh_db("from_v1");
+    let mut c = db.connect();
+    schema::migrate_to(&mut c, "v1", "0.1.0", 1).unwrap();
+    c.batch_execute("SET search_path TO youfu").unwrap();
+    // At version 1: 西城区 committed WANG's August and LI's 丧葬补助; 朝阳区 has a draft waiting in draft_lines.
+    let xi = draft(&mut c, XI_CHENG, "2024-08");
+    commit(
+        &mut c,
+        xi,
+        &[
+            (WANG, "定期抚恤金", "2024-08", "正常", 233167, None),
+            (LI, "丧葬补助", "2024-08", "丧葬补助", 5000000, None),
+        ],
+    )
+    .unwrap();
+    let waiting = draft(&mut c, CHAO_YANG, "2024-08");
+    copy_draft_lines(&mut c, waiting, [DraftLine { person_id: LI, ..wang_august() }]).unwrap();
+
+    // Any command of this build brings it up to date.
+    let mut ledger = PgLedger::open_existing(&url_of(&db, Some(ROLE_PASSWORD)), &no_env(), CHAO_YANG).unwrap();
+    assert_eq!((ledger.version().unwrap(), SCHEMA_VERSION), (2, 2));
+    let c = ledger.client();
+    assert_eq!(count(c, "SELECT count(*) FROM lines"), 2);
+    assert_eq!(count(c, &format!("SELECT count(*) FROM draft_lines WHERE batch_id = {waiting}")), 1);
+    let persistence: i8 = c
+        .query_one("SELECT relpersistence FROM pg_class WHERE oid = 'youfu.draft_lines'::regclass", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(persistence as u8, b'u', "draft_lines is unlogged");
+    let indexes: Vec<String> = c
+        .query(
+            "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'youfu' AND tablename = 'lines' ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        indexes,
+        ["lines_by_batch", "lines_funeral_once", "lines_pkey", "lines_regular_once", "lines_reissue_once"]
+    );
+    // The guarantees hold on the migrated lines: 朝阳区 paying WANG's August again, or LI's 丧葬补助, is refused
+    // naming 西城区's batch.
+    for (line, what) in [
+        ((WANG, "定期抚恤金", "2024-08", "正常", 233167, None), "定期抚恤金 2024-08 正常"),
+        ((LI, "丧葬补助", "2024-09", "丧葬补助", 5000000, None), "丧葬补助 2024-08 丧葬补助"),
+    ] {
+        let c = ledger.client();
+        let again = draft(c, CHAO_YANG, "2024-09");
+        let e = commit(c, again, &[line]).unwrap_err();
+        let err = refused(&mut ledger, e);
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "测试（{}）的{what}已由行政区划代码 110102 的 2024-08 发放批次（批次号 {xi}）确认发放，不能重复发放；\
+                 台账 {} 未作修改",
+                line.0,
+                target_of(&db)
+            )
+        );
+        ledger.client().execute("DELETE FROM batches WHERE id = $1", &[&again]).unwrap();
+    }
+    // The waiting draft commits, and its lines are found by batch and by person through the new indexes.
+    let c = ledger.client();
+    let mut tx = c.transaction().unwrap();
+    commit_draft(&mut tx, waiting).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(count(c, &format!("SELECT count(*) FROM lines WHERE batch_id = {waiting}")), 1);
+    assert_eq!(count(c, &format!("SELECT count(*) FROM lines WHERE person_id = '{LI}'")), 2);
+}
+
 // --- guarantees -------------------------------------------------------------------------------------------
 
 /// One line to commit: (身份证号, 项目, 所属期, 发放类型, 分, 重发 of).
@@ -397,8 +471,8 @@ fn a_regular_payment_is_made_once_across_counties_and_the_refusal_names_who_paid
     assert_eq!(
         err.to_string(),
         format!(
-            "台账 {} 拒绝了这次写入：同一人同一项目同一所属期的正常发放只能有一笔（Key (period, person_id, item)=\
-             (2024-10, {LI}, 残疾抚恤金) already exists.）；台账未作任何修改",
+            "台账 {} 拒绝了这次写入：同一人同一项目同一所属期的正常发放只能有一笔（身份证号 {LI}，所属期 2024-10，\
+             项目 残疾抚恤金）；台账未作任何修改",
             target_of(&db)
         )
     );
