@@ -206,7 +206,8 @@ fn six_months_audited_one_late_one_short_one_missing() {
     }
     let a = youfu(d, &["audit", "--from", "2024-01", "--to", "2024-06", "--xlsx", "audit.xlsx"]);
     assert_eq!(a.code, 10, "{}", a.stderr);
-    insta::assert_snapshot!(a.stdout);
+    // Named: both backends compare with the one snapshot (an unnamed second assertion would be "-2").
+    insta::assert_snapshot!("six_months_audited_one_late_one_short_one_missing", a.stdout);
     let v = json(&youfu(d, &["audit", "--from", "2024-01", "--to", "2024-06", "--json"]));
     let flags: Vec<(String, bool, bool, bool)> = v["months"]
         .as_array()
