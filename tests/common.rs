@@ -137,6 +137,14 @@ pub fn on_ledger(backend: Backend, story: fn()) {
     let _reset = Reset;
     BACKEND.set(backend);
     story();
+    // A story whose every init kept a SQLite file (an explicit --ledger, a config naming one) would pass as a
+    // postgresql:: test without ever touching the server.
+    if backend == Backend::Postgresql {
+        assert!(
+            DATABASES.with_borrow(|dbs| !dbs.is_empty()),
+            "this story made no PostgreSQL ledger: no init of it without --ledger in a folder whose config names none"
+        );
+    }
 }
 
 /// Each story named runs twice, as the tests `sqlite::<story>` (the county's SQLite file) and
