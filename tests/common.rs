@@ -157,6 +157,7 @@ pub fn on_ledger(backend: Backend, story: fn()) {
 /// both_ledgers!(a_story, another_story);
 /// fn a_story() { let dir = …; init(dir.path(), &[]); … }
 /// ```
+#[allow(unused_macros)] // Test files without ledger stories include this module too.
 macro_rules! both_ledgers {
     ($($story:ident),+ $(,)?) => {
         /// The stories on the county's SQLite file.
