@@ -27,11 +27,18 @@ pub fn youfu_on(dir: &Path, args: &[&str], today: &str) -> Run {
         .env_remove("YOUFU_CONFIG")
         .output()
         .expect("run youfu");
-    Run {
+    let run = Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    // In a postgresql:: story the ledger's URL in youfu.toml carries the role's password: no output may show it.
+    if backend() == Backend::Postgresql {
+        for text in [&run.stdout, &run.stderr] {
+            assert!(!text.contains(pg::ROLE_PASSWORD), "youfu {args:?} showed the ledger's password:\n{text}");
+        }
     }
+    run
 }
 
 /// The county `init` is given in tests.
