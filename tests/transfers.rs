@@ -180,8 +180,12 @@ fn county_b_lists_the_person_until_january_and_pays_from_then() {
     assert_eq!(v["transfer"]["here_from"], "2025-01");
     assert_eq!(v["transfer"]["moved_from"], "示例甲县");
     // A county's SQLite ledger cannot see the old county's lines: explain says so (the PostgreSQL story below shows
-    // them; under YOUFU_TEST_LEDGER=postgresql this county is alone on its database, and that story's words apply).
-    if std::env::var("YOUFU_TEST_LEDGER").as_deref() == Ok("postgresql") {
+    // them). On a database of its own (postgresql::) B sees that no county has paid September, and who is due to.
+    if backend() == Backend::Postgresql {
+        assert_eq!(
+            (&v["transfer"]["other_counties"], &v["transfer"]["unpaid_due"]),
+            (&serde_json::json!([]), &serde_json::json!("原发放地（示例甲县）"))
+        );
         return;
     }
     assert_eq!(v["transfer"]["other_counties"], serde_json::Value::Null);
