@@ -4,6 +4,9 @@
 mod common;
 use common::*;
 
+// Each story on both backends: `sqlite::…` and `postgresql::…`.
+both_ledgers!(commit_needs_a_draft_and_happens_once, history_is_in_period_order);
+
 #[test]
 fn standards_in_force_change_with_the_date() {
     let dir = tempfile::tempdir().unwrap();
@@ -45,7 +48,6 @@ fn a_passing_check_says_what_the_month_pays() {
     assert!(!dir.path().join("youfu.db").exists(), "check records nothing");
 }
 
-#[test]
 fn commit_needs_a_draft_and_happens_once() {
     let dir = workdir(ROSTER, STANDARDS);
     let d = dir.path();
@@ -54,12 +56,13 @@ fn commit_needs_a_draft_and_happens_once() {
     assert_eq!(youfu(d, &pay).code, 0);
     let r = youfu(d, &["commit", "--month", "2024-04", "--pay-date", "2024-04-15"]);
     assert_eq!(r.code, 7);
-    // The ledger named by the youfu.toml that init wrote in d (found, so given as an absolute path).
+    // The ledger named by the youfu.toml that init wrote in d: the file found beside it, by its absolute path; on
+    // PostgreSQL the server's database, never the password.
     assert_eq!(
         r.stderr,
         format!(
             "错误：台账 {} 中没有 2024-04 的发放草稿：请先用 youfu pay 计算 2024-04 的发放，银行代发完成后再确认\n",
-            d.join("youfu.db").display()
+            ledger_in(d).shown()
         )
     );
     assert_eq!(youfu(d, &["commit", "--month", "2024-03", "--pay-date", "2024-03-15"]).code, 0);
@@ -101,7 +104,6 @@ fn commit_needs_a_draft_and_happens_once() {
 
 /// `history` lists a person's lines in 所属期 order: a 补发 for March paid in April's batch comes right after
 /// March's own line, before April's.
-#[test]
 fn history_is_in_period_order() {
     let dir = workdir(ROSTER, STANDARDS);
     let d = dir.path();

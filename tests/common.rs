@@ -1,6 +1,7 @@
 //! Helpers shared by the CLI tests: run the binary, make small input files.
 #![allow(dead_code)]
 
+use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -26,11 +27,18 @@ pub fn youfu_on(dir: &Path, args: &[&str], today: &str) -> Run {
         .env_remove("YOUFU_CONFIG")
         .output()
         .expect("run youfu");
-    Run {
+    let run = Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    // In a postgresql:: story the ledger's URL in youfu.toml carries the role's password: no output may show it.
+    if backend() == Backend::Postgresql {
+        for text in [&run.stdout, &run.stderr] {
+            assert!(!text.contains(pg::ROLE_PASSWORD), "youfu {args:?} showed the ledger's password:\n{text}");
+        }
     }
+    run
 }
 
 /// The county `init` is given in tests.
@@ -42,16 +50,17 @@ pub const COUNTY_CODE: &str = "110101";
 /// config to use (no file at `--config`, or no youfu.toml in `dir`), init also writes one (county 示例县, code
 /// 110101, every other key at its default; with `--ledger`, `ledger` set to it), so `dir` gains a youfu.toml.
 ///
-/// With `YOUFU_TEST_LEDGER=postgresql` in the environment, a ledger that would be the configuration's SQLite file
-/// is a fresh database on the throwaway PostgreSQL server instead (tests/support/pg.rs): the config gains
-/// `ledger = "postgresql://…"` (or `--ledger URL` makes init write it), so the stories run on the shared ledger.
+/// In a `postgresql::` story (see `both_ledgers!`), a ledger that would be the configuration's SQLite file is a
+/// fresh database on the throwaway PostgreSQL server instead (tests/support/pg.rs): the config gains
+/// `ledger = "postgresql://…"` (or `--ledger URL` makes init write it), so the story runs on the shared ledger.
+/// An explicit `--ledger`, or a config that names a ledger, is kept as given on either backend.
 pub fn init(dir: &Path, global: &[&str]) -> Run {
     let config = match global.iter().position(|a| *a == "--config") {
         Some(i) => dir.join(global[i + 1]),
         None => dir.join("youfu.toml"),
     };
     let mut args: Vec<&str> = global.to_vec();
-    let url = postgresql_ledger(&config, global);
+    let url = postgresql_ledger(dir, &config, global);
     if let (Some(url), false) = (&url, config.is_file()) {
         args.extend(["--ledger", url.as_str()]);
     }
@@ -101,10 +110,167 @@ pub fn entries(dir: &Path) -> Vec<String> {
 #[path = "support/pg.rs"]
 pub mod pg;
 
-/// Under `YOUFU_TEST_LEDGER=postgresql`, for an `init` without `--ledger` whose config names no ledger: a fresh
-/// database's URL (password included), written into the config when there is one (else init is given it).
-fn postgresql_ledger(config: &Path, global: &[&str]) -> Option<String> {
-    if std::env::var("YOUFU_TEST_LEDGER").ok().as_deref() != Some("postgresql") || global.contains(&"--ledger") {
+/// Which ledger a story runs on: the county's SQLite file (the default), or a database of the throwaway
+/// PostgreSQL server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgresql,
+}
+
+thread_local! {
+    /// The backend of the story running on this thread. A thread, not the environment: the tests of one binary run
+    /// in parallel threads of one process, `sqlite::x` beside `postgresql::y`.
+    static BACKEND: Cell<Backend> = const { Cell::new(Backend::Sqlite) };
+    /// The PostgreSQL database `init` gave each work folder on this thread (a folder's youfu.toml names it).
+    static DATABASES: RefCell<Vec<(PathBuf, &'static pg::TestDb)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The backend of the story running on this thread (SQLite outside `both_ledgers!`).
+pub fn backend() -> Backend {
+    BACKEND.get()
+}
+
+/// Run `story` with `init` putting its ledgers on `backend`; what `both_ledgers!` generates calls this.
+pub fn on_ledger(backend: Backend, story: fn()) {
+    /// Puts the thread back to SQLite even when the story panics (the test harness may reuse the thread).
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            BACKEND.set(Backend::Sqlite);
+            DATABASES.with_borrow_mut(Vec::clear);
+        }
+    }
+    let _reset = Reset;
+    BACKEND.set(backend);
+    story();
+    // A story whose every init kept a SQLite file (an explicit --ledger, a config naming one) would pass as a
+    // postgresql:: test without ever touching the server.
+    if backend == Backend::Postgresql {
+        assert!(
+            DATABASES.with_borrow(|dbs| !dbs.is_empty()),
+            "this story made no PostgreSQL ledger: no init of it without --ledger in a folder whose config names none"
+        );
+    }
+}
+
+/// Each story named runs twice, as the tests `sqlite::<story>` (the county's SQLite file) and
+/// `postgresql::<story>` (a fresh database of the throwaway PostgreSQL server): one set of CLI stories, both
+/// backends, in plain `cargo test` (`cargo test postgresql::` runs only the PostgreSQL ones). The stories are
+/// plain `fn name()` without `#[test]`; `init` and the helpers below (`ledger_in`, `Ledger::state`) follow the
+/// backend. Once per test file, after `use common::*`:
+///
+/// ```ignore
+/// both_ledgers!(a_story, another_story);
+/// fn a_story() { let dir = …; init(dir.path(), &[]); … }
+/// ```
+#[allow(unused_macros)] // Test files without ledger stories include this module too.
+macro_rules! both_ledgers {
+    ($($story:ident),+ $(,)?) => {
+        /// The stories on the county's SQLite file.
+        mod sqlite {
+            $(
+                #[test]
+                fn $story() {
+                    $crate::common::on_ledger($crate::common::Backend::Sqlite, super::$story)
+                }
+            )+
+        }
+        /// The same stories on a database of the throwaway PostgreSQL server.
+        mod postgresql {
+            $(
+                #[test]
+                fn $story() {
+                    $crate::common::on_ledger($crate::common::Backend::Postgresql, super::$story)
+                }
+            )+
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use both_ledgers;
+
+/// The ledger a work folder's `init` made.
+#[derive(Clone)]
+pub enum Ledger {
+    /// A SQLite file.
+    File(PathBuf),
+    Postgresql(&'static pg::TestDb),
+}
+
+/// The ledger of `dir` after `init(dir, &[])` there: on SQLite the file youfu.db in `dir` (the default beside the
+/// youfu.toml), on PostgreSQL the database init created for the folder.
+pub fn ledger_in(dir: &Path) -> Ledger {
+    match backend() {
+        Backend::Sqlite => Ledger::File(dir.join("youfu.db")),
+        Backend::Postgresql => DATABASES.with_borrow(|dbs| {
+            let db = dbs.iter().find(|(d, _)| d == dir).map(|(_, db)| *db);
+            Ledger::Postgresql(db.unwrap_or_else(|| panic!("no PostgreSQL ledger was made for {}", dir.display())))
+        }),
+    }
+}
+
+/// Everything a ledger holds, to compare before and after a command that must write nothing.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LedgerState {
+    /// The file's SHA-256: not one byte changed.
+    File(String),
+    /// Every row of every table of the `youfu` schema, as text, sorted, by table (batches, draft and committed
+    /// lines, transfers, bank returns and returned lines, calculations, the schema version).
+    Rows(Vec<(String, Vec<String>)>),
+}
+
+impl Ledger {
+    /// The ledger's content now.
+    pub fn state(&self) -> LedgerState {
+        match self {
+            Ledger::File(file) => LedgerState::File(youfu::output::atomic::sha256_hex(&std::fs::read(file).unwrap())),
+            Ledger::Postgresql(db) => {
+                let mut c = db.connect();
+                let tables: Vec<String> = c
+                    .query(
+                        "SELECT table_name::text FROM information_schema.tables \
+                         WHERE table_schema = 'youfu' AND table_type = 'BASE TABLE' ORDER BY 1",
+                        &[],
+                    )
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                assert!(tables.iter().any(|t| t == "lines"), "not a youfu ledger: {tables:?}");
+                LedgerState::Rows(
+                    tables
+                        .into_iter()
+                        .map(|t| {
+                            let rows = c
+                                .query(&format!("SELECT r::text FROM youfu.{t} AS r ORDER BY 1"), &[])
+                                .unwrap()
+                                .iter()
+                                .map(|r| r.get(0))
+                                .collect();
+                            (t, rows)
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    /// How youfu names this ledger in its messages when it found it through the folder's youfu.toml: the file's
+    /// absolute path, or the server's database without the password (`youfu@<socket folder>:5432/<database>`).
+    pub fn shown(&self) -> String {
+        match self {
+            Ledger::File(file) => file.display().to_string(),
+            Ledger::Postgresql(db) => format!("{}@{}:5432/{}", pg::ROLE, db.socket_dir().display(), db.name),
+        }
+    }
+}
+
+/// In a `postgresql::` story, for an `init` without `--ledger` whose config names no ledger: a fresh database's
+/// URL (password included), written into the config when there is one (else init is given it), and remembered as
+/// `dir`'s ledger.
+fn postgresql_ledger(dir: &Path, config: &Path, global: &[&str]) -> Option<String> {
+    if backend() != Backend::Postgresql || global.contains(&"--ledger") {
         return None;
     }
     let text = std::fs::read_to_string(config).ok();
@@ -113,6 +279,7 @@ fn postgresql_ledger(config: &Path, global: &[&str]) -> Option<String> {
     }
     // Kept for the whole test binary: the server and its databases go when the binary ends.
     let db: &'static pg::TestDb = Box::leak(Box::new(pg::shared().fresh_db("story")));
+    DATABASES.with_borrow_mut(|dbs| dbs.push((dir.to_path_buf(), db)));
     let url = db.url_without_password().replacen("youfu@", &format!("youfu:{}@", pg::ROLE_PASSWORD), 1);
     if let Some(text) = text {
         // A top-level key: before any [table].

@@ -4,6 +4,12 @@ mod common;
 use common::*;
 use std::path::Path;
 
+// Each story on both backends: `sqlite::…` and `postgresql::…`.
+both_ledgers!(
+    a_late_pay_date_needs_a_reason_and_the_audit_counts_it,
+    six_months_audited_one_late_one_short_one_missing
+);
+
 fn json(r: &Run) -> serde_json::Value {
     serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr))
 }
@@ -125,7 +131,6 @@ fn pay(d: &Path, month: &str, roster: &str, extra: &[&str]) -> Run {
     youfu(d, &args)
 }
 
-#[test]
 fn a_late_pay_date_needs_a_reason_and_the_audit_counts_it() {
     let dir = workdir(ROSTER, STANDARDS);
     let d = dir.path();
@@ -176,7 +181,6 @@ fn roster_with_all_accounts(d: &Path) {
     w.flush().unwrap();
 }
 
-#[test]
 fn six_months_audited_one_late_one_short_one_missing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -206,7 +210,8 @@ fn six_months_audited_one_late_one_short_one_missing() {
     }
     let a = youfu(d, &["audit", "--from", "2024-01", "--to", "2024-06", "--xlsx", "audit.xlsx"]);
     assert_eq!(a.code, 10, "{}", a.stderr);
-    insta::assert_snapshot!(a.stdout);
+    // Named: both backends compare with the one snapshot (an unnamed second assertion would be "-2").
+    insta::assert_snapshot!("six_months_audited_one_late_one_short_one_missing", a.stdout);
     let v = json(&youfu(d, &["audit", "--from", "2024-01", "--to", "2024-06", "--json"]));
     let flags: Vec<(String, bool, bool, bool)> = v["months"]
         .as_array()

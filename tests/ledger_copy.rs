@@ -43,7 +43,7 @@ fn county() -> tempfile::TempDir {
     for name in ["standards.csv", "youfu.toml"] {
         std::fs::copy(f.join(name), d.join(name)).unwrap();
     }
-    // The county's own file (also under YOUFU_TEST_LEDGER=postgresql: the copy tests name both sides themselves).
+    // The county's own file: the copy tests name both sides themselves.
     init(d, &["--ledger", "youfu.db"]);
     pay(d, "2024-03", "roster.csv");
     ok(d, &["commit", "--month", "2024-03", "--pay-date", "2024-03-15"]);

@@ -6,6 +6,9 @@ use common::*;
 use std::path::Path;
 use std::process::Command;
 
+// Each story on both backends: `sqlite::…` and `postgresql::…`.
+both_ledgers!(two_commits_of_one_month_at_once_commit_it_once, two_pays_of_one_month_at_once_leave_one_draft);
+
 fn args_pay<'a>(month: &'a str, out: &'a str) -> Vec<&'a str> {
     vec!["pay", "--month", month, "--roster", "roster.csv", "--standards", "standards.csv", "--out", out]
 }
@@ -53,7 +56,6 @@ fn a_pay_killed_while_writing_the_ledger_changes_nothing() {
     assert_eq!(std::fs::read(d.join("youfu.db")).unwrap().len(), db_before.len());
 }
 
-#[test]
 fn two_commits_of_one_month_at_once_commit_it_once() {
     for _ in 0..3 {
         let dir = workdir(ROSTER, STANDARDS);
@@ -84,7 +86,6 @@ fn two_commits_of_one_month_at_once_commit_it_once() {
     }
 }
 
-#[test]
 fn two_pays_of_one_month_at_once_leave_one_draft() {
     let dir = workdir(ROSTER, STANDARDS);
     let d = dir.path();

@@ -5,6 +5,14 @@ mod common;
 use common::*;
 use std::path::Path;
 
+// Each story on both backends: `sqlite::…` and `postgresql::…`.
+both_ledgers!(
+    a_raise_announced_in_november_is_paid_as_arrears_once,
+    a_death_pays_the_month_then_one_funeral_grant,
+    unconfirmed_is_suspended_and_not_paid_back_unless_configured,
+    explain_a_disabled_veteran_in_an_arrears_month
+);
+
 /// A work folder with copies of the fixtures (so paths in outputs are relative) and `old.csv`: the standards
 /// as they stood before the 2023 raise was announced (the 2022 rows, open-ended).
 fn office() -> tempfile::TempDir {
@@ -68,7 +76,6 @@ const LIANG: &str = "519902195812281614";
 /// 武建: 烈士遗属 with no bank account (row 6): never paid, so always owed.
 const WU: &str = "519909196111088853";
 
-#[test]
 fn a_raise_announced_in_november_is_paid_as_arrears_once() {
     let dir = office();
     let d = dir.path();
@@ -182,7 +189,6 @@ fn a_raise_announced_in_november_is_paid_as_arrears_once() {
 /// 高才民: 残疾军人 五级 因战, died 2024-03-05 (row 11).
 const GAO: &str = "519906194609179375";
 
-#[test]
 fn a_death_pays_the_month_then_one_funeral_grant() {
     let dir = office();
     let d = dir.path();
@@ -258,7 +264,6 @@ fn roster_with_confirmation(dir: &Path, name: &str, date: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
 
-#[test]
 fn unconfirmed_is_suspended_and_not_paid_back_unless_configured() {
     for back_pay in [false, true] {
         let dir = office();
@@ -326,7 +331,6 @@ fn unconfirmed_is_suspended_and_not_paid_back_unless_configured() {
     }
 }
 
-#[test]
 fn explain_a_disabled_veteran_in_an_arrears_month() {
     let dir = office();
     let d = dir.path();
@@ -338,5 +342,6 @@ fn explain_a_disabled_veteran_in_an_arrears_month() {
         d,
         &["explain", "--id", LIANG, "--month", "2023-08", "--roster", "roster.xlsx", "--standards", "standards.csv"],
     );
-    insta::assert_snapshot!(r.stdout);
+    // Named: both backends compare with the one snapshot (an unnamed second assertion would be "-2").
+    insta::assert_snapshot!("explain_a_disabled_veteran_in_an_arrears_month", r.stdout);
 }

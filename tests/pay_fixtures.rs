@@ -8,20 +8,25 @@ use rust_decimal::Decimal;
 use std::path::Path;
 use std::str::FromStr;
 
-/// `pay` for `month` from the given roster/standards files in fixtures/, into a fresh folder.
+// Each story on both backends: `sqlite::…` and `postgresql::…`.
+both_ledgers!(
+    all_files_and_totals_agree_to_the_fen,
+    named_people_are_paid_what_the_hand_worked_figures_say,
+    died_on_march_5_is_not_paid_in_april,
+    the_old_standard_applies_before_august_2023,
+    output_files_match_the_reviewed_snapshots
+);
+
+/// `pay` for `month` from the given roster/standards files in fixtures/, into a fresh folder holding a copy of the
+/// fixtures' youfu.toml (beside it, the ledger would be in fixtures/) and its own ledger.
 fn pay(month: &str, roster: &str, standards: &str) -> (tempfile::TempDir, Run) {
     let dir = tempfile::tempdir().unwrap();
     let f = fixtures();
-    // The fixtures' youfu.toml would put the ledger beside it (in fixtures/): each run gets its own here.
-    let config = f.join("youfu.toml");
-    init(dir.path(), &["--config", config.to_str().unwrap(), "--ledger", "youfu.db"]);
+    std::fs::copy(f.join("youfu.toml"), dir.path().join("youfu.toml")).unwrap();
+    init(dir.path(), &[]);
     let r = youfu(
         dir.path(),
         &[
-            "--config",
-            config.to_str().unwrap(),
-            "--ledger",
-            "youfu.db",
             "pay",
             "--month",
             month,
@@ -67,7 +72,6 @@ fn payment_rows(out: &Path) -> Vec<(String, String, String, String, Decimal)> {
         .collect()
 }
 
-#[test]
 fn all_files_and_totals_agree_to_the_fen() {
     let (dir, run) = pay("2024-03", "roster.xlsx", "standards.xlsx");
     let out = dir.path().join("out");
@@ -185,7 +189,6 @@ fn lines_of(out: &Path, id: &str) -> Vec<(String, String, String, Decimal)> {
     payment_rows(out).into_iter().filter(|l| l.0 == id).map(|l| (l.1, l.2, l.3, l.4)).collect()
 }
 
-#[test]
 fn named_people_are_paid_what_the_hand_worked_figures_say() {
     let (dir, _) = pay("2024-03", "roster.xlsx", "standards.xlsx");
     let out = dir.path().join("out");
@@ -223,7 +226,6 @@ fn named_people_are_paid_what_the_hand_worked_figures_say() {
     }
 }
 
-#[test]
 fn died_on_march_5_is_not_paid_in_april() {
     let (dir, _) = pay("2024-04", "roster.xlsx", "standards.xlsx");
     let out = dir.path().join("out");
@@ -234,7 +236,6 @@ fn died_on_march_5_is_not_paid_in_april() {
     ));
 }
 
-#[test]
 fn the_old_standard_applies_before_august_2023() {
     // 2023-03 falls under the 2022-08-01 version: 梁学 一级 因战 106670 / 12 = 8889.1666… → 8889.17,
     // 护理费 58800 / 12 = 4900.00
@@ -249,7 +250,6 @@ fn the_old_standard_applies_before_august_2023() {
     );
 }
 
-#[test]
 fn output_files_match_the_reviewed_snapshots() {
     let (dir, _) = pay("2024-03", "roster.xlsx", "standards.xlsx");
     let out = dir.path().join("out");

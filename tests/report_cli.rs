@@ -4,7 +4,9 @@
 mod common;
 use common::*;
 
-#[test]
+// Each story on both backends: `sqlite::…` and `postgresql::…`.
+both_ledgers!(a_half_year_draft_reconciles_with_the_ledger, strict_refusal_speaks_of_no_draft);
+
 fn a_half_year_draft_reconciles_with_the_ledger() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -67,7 +69,6 @@ fn a_half_year_draft_reconciles_with_the_ledger() {
 
 /// `--strict` with figures missing writes no draft, so its hints speak of none: no "已写作 X", no 注 "已加注说明"
 /// (found walking the README: both were printed above the --strict refusal).
-#[test]
 fn strict_refusal_speaks_of_no_draft() {
     let dir = workdir(ROSTER, STANDARDS);
     let d = dir.path();

@@ -8,6 +8,14 @@ mod common;
 use common::*;
 use std::path::Path;
 
+// Each story on both backends: `sqlite::…` and `postgresql::…`.
+both_ledgers!(
+    county_a_pays_the_rest_of_the_year_of_the_move_and_stops_in_january,
+    county_b_lists_the_person_until_january_and_pays_from_then,
+    another_month_rule_from_the_config,
+    a_move_before_the_ledger_ever_paid_the_person_is_refused
+);
+
 /// 王迁: 残疾军人 一级 因战 (106670 元/年 → 8889.17 a month), moved from county A to county B in 2024-07.
 const WANG: &str = "519902196001010014";
 
@@ -72,7 +80,6 @@ fn exceptions(dir: &Path, month: &str) -> String {
 
 const EXCEPTIONS_HEADER: &str = "\u{feff}身份证号,姓名,类别,乡镇,项目,原因类别,原因,原因代码,花名册行号\r\n";
 
-#[test]
 fn county_a_pays_the_rest_of_the_year_of_the_move_and_stops_in_january() {
     let dir = office(ROSTER_A);
     let d = dir.path();
@@ -119,7 +126,6 @@ fn county_a_pays_the_rest_of_the_year_of_the_move_and_stops_in_january() {
     assert!(r.stdout.contains("  台账已发：2024-12 批次 正常 8,889.17 元"), "{}", r.stdout);
 }
 
-#[test]
 fn county_b_lists_the_person_until_january_and_pays_from_then() {
     let dir = office(ROSTER_B);
     let d = dir.path();
@@ -174,8 +180,12 @@ fn county_b_lists_the_person_until_january_and_pays_from_then() {
     assert_eq!(v["transfer"]["here_from"], "2025-01");
     assert_eq!(v["transfer"]["moved_from"], "示例甲县");
     // A county's SQLite ledger cannot see the old county's lines: explain says so (the PostgreSQL story below shows
-    // them; under YOUFU_TEST_LEDGER=postgresql this county is alone on its database, and that story's words apply).
-    if std::env::var("YOUFU_TEST_LEDGER").as_deref() == Ok("postgresql") {
+    // them). On a database of its own (postgresql::) B sees that no county has paid September, and who is due to.
+    if backend() == Backend::Postgresql {
+        assert_eq!(
+            (&v["transfer"]["other_counties"], &v["transfer"]["unpaid_due"]),
+            (&serde_json::json!([]), &serde_json::json!("原发放地（示例甲县）"))
+        );
         return;
     }
     assert_eq!(v["transfer"]["other_counties"], serde_json::Value::Null);
@@ -193,7 +203,6 @@ fn county_b_lists_the_person_until_january_and_pays_from_then() {
     );
 }
 
-#[test]
 fn another_month_rule_from_the_config() {
     // [transfer] new_county_pays_from = "next-month": B pays from August 2024.
     let dir = workdir(ROSTER_B, STANDARDS);
@@ -310,7 +319,6 @@ fn a_move_in_without_the_old_county_is_refused() {
     );
 }
 
-#[test]
 fn a_move_before_the_ledger_ever_paid_the_person_is_refused() {
     // The ledger began in 2024-07, before 王迁 was on the roster, and first paid him for 2024-08 (起发年月); a later
     // roster without his 起发年月 says he left in 2024-05.

@@ -116,7 +116,14 @@ impl LoadedConfig {
     pub fn ledger_origin(&self) -> String {
         match (&self.ledger_flag, &self.path) {
             (Some(_), _) => "命令行 --ledger 指定".to_string(),
-            (None, Some(p)) => format!("配置文件 {} 中 ledger = \"{}\"", p.display(), self.config.ledger),
+            (None, Some(p)) => {
+                // The config file may hold a URL's password; the screen and the logs must not.
+                let ledger = match crate::config::shared_ledger(&self.config.ledger) {
+                    true => crate::ledger::location::redact(&self.config.ledger),
+                    false => self.config.ledger.clone(),
+                };
+                format!("配置文件 {} 中 ledger = \"{ledger}\"", p.display())
+            }
             (None, None) => {
                 "未找到配置文件（--config、环境变量 YOUFU_CONFIG、当前及上级文件夹中的 youfu.toml 都没有），\
                  按内置默认值为当前文件夹下的 youfu.db"
