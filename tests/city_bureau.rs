@@ -8,30 +8,6 @@
 
 mod common;
 use common::*;
-use std::path::Path;
-
-/// `youfu` in `dir` with the test role's password for the PostgreSQL ledger (as an officer's PGPASSWORD).
-fn youfu_pg(dir: &Path, args: &[&str]) -> Run {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_youfu"))
-        .args(args)
-        .current_dir(dir)
-        .env("YOUFU_TODAY", "2026-06-15")
-        .env("PGPASSWORD", pg::ROLE_PASSWORD)
-        .env_remove("YOUFU_CONFIG")
-        .output()
-        .expect("run youfu");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn ok_pg(dir: &Path, args: &[&str]) -> Run {
-    let r = youfu_pg(dir, args);
-    assert_eq!(r.code, 0, "youfu {args:?}\n{}{}", r.stdout, r.stderr);
-    r
-}
 
 /// 西城区's roster: 王五 残疾军人 一级 因战 (106670 元/年 → 8,889.17 a month).
 const ROSTER_WEST: &str = "\

@@ -20,11 +20,29 @@ pub fn youfu(dir: &Path, args: &[&str]) -> Run {
 
 /// `youfu` as if today were `today` (YYYY-MM-DD).
 pub fn youfu_on(dir: &Path, args: &[&str], today: &str) -> Run {
+    youfu_env(dir, args, today, &[])
+}
+
+/// `youfu` with the test role's password in `PGPASSWORD`, as an officer whose youfu.toml names a PostgreSQL
+/// ledger without the password would run it.
+pub fn youfu_pg(dir: &Path, args: &[&str]) -> Run {
+    youfu_env(dir, args, "2026-06-15", &[("PGPASSWORD", pg::ROLE_PASSWORD)])
+}
+
+/// `youfu_pg`, asserting success.
+pub fn ok_pg(dir: &Path, args: &[&str]) -> Run {
+    let r = youfu_pg(dir, args);
+    assert_eq!(r.code, 0, "youfu {args:?}\n{}{}", r.stdout, r.stderr);
+    r
+}
+
+fn youfu_env(dir: &Path, args: &[&str], today: &str, env: &[(&str, &str)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_youfu"))
         .args(args)
         .current_dir(dir)
         .env("YOUFU_TODAY", today)
         .env_remove("YOUFU_CONFIG")
+        .envs(env.iter().copied())
         .output()
         .expect("run youfu");
     let run = Run {

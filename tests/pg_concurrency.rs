@@ -120,9 +120,12 @@ fn two_counties_paying_and_committing_a_month_twenty_times_at_once_commit_it_onc
         if c.code == 0 {
             commits_ok[(county == "110102") as usize] += 1;
         } else {
+            // Refused: the month is already committed (or its draft was replaced by another attempt's pay), which
+            // names the month; or, on a loaded machine, another attempt held the county's lock longer than the
+            // busy timeout (5 s) — the documented busy message (seen once at load 35).
             assert!(
-                c.stderr.contains(MONTH),
-                "{county} commit #{attempt} refused without naming {MONTH}: {}",
+                c.stderr.contains(MONTH) || c.stderr.contains("的数据正被另一个 youfu 进程写入，已等待 5 秒仍未结束"),
+                "{county} commit #{attempt} refused without naming {MONTH} or the busy ledger: {}",
                 c.stderr
             );
         }

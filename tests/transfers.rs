@@ -375,29 +375,6 @@ fn a_move_before_the_ledger_ever_paid_the_person_is_refused() {
     );
 }
 
-/// `youfu` in `dir` with the test role's password for the PostgreSQL ledger (as an officer's PGPASSWORD).
-fn youfu_pg(dir: &Path, args: &[&str]) -> Run {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_youfu"))
-        .args(args)
-        .current_dir(dir)
-        .env("YOUFU_TODAY", "2026-06-15")
-        .env("PGPASSWORD", pg::ROLE_PASSWORD)
-        .env_remove("YOUFU_CONFIG")
-        .output()
-        .expect("run youfu");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn ok_pg(dir: &Path, args: &[&str]) -> Run {
-    let r = youfu_pg(dir, args);
-    assert_eq!(r.code, 0, "youfu {args:?}\n{}{}", r.stdout, r.stderr);
-    r
-}
-
 /// A county's office on the shared ledger: its roster, the standards, a youfu.toml naming the county and the
 /// PostgreSQL ledger, and `init` (which creates the schema the first time and finds it the second).
 fn county_on(url: &str, county: &str, code: &str, roster: &str) -> tempfile::TempDir {
