@@ -97,8 +97,8 @@ pg_bench() {
   cat >"$each" <<EOF
 #!/bin/bash
 i=\$1; c=$P/k\$i/youfu.toml; rm -rf $P/k\$i/out
-$Y --config \$c pay --month 2024-03 --roster $P/s20-\$(printf %03d \$i).csv --standards $STD --out $P/k\$i/out --no-xlsx >/dev/null 2>&1 &&
-$Y --config \$c commit --month 2024-03 --pay-date 2024-03-15 >/dev/null 2>&1
+$Y --config \$c pay --month 2024-03 --roster $P/s20-\$(printf %03d \$i).csv --standards $STD --out $P/k\$i/out --no-xlsx >/dev/null 2>$P/k\$i/err.log &&
+$Y --config \$c commit --month 2024-03 --pay-date 2024-03-15 >/dev/null 2>>$P/k\$i/err.log || { cat $P/k\$i/err.log >&2; exit 1; }
 EOF
   chmod +x "$each"
   measure pg_20_counties "$n" "seq 1 20 | xargs -P 20 -n 1 $each" \

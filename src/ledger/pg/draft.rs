@@ -5,7 +5,8 @@
 //! transaction), so two officers of one county working on one month take turns: the second waits up to the busy
 //! timeout (`lock_timeout`), then gets `PgError::Busy`. Other counties are never in the way, except where the
 //! database refuses to pay one person twice (a unique index: the second waits for the first to end, then is
-//! refused naming the county and batch that paid, see `refusal`).
+//! refused naming the county and batch that paid, see `refusal`), and where two drafts insert the same new
+//! calculation into `calcs` (the second waits for the first's transaction, with a longer timeout: `CALC_WAIT`).
 //!
 //! A draft's lines stream through one binary COPY into `draft_lines` (a connection runs nothing else while a
 //! COPY is open, so the calculations are numbered in the draft and interned into `calcs` after it, see
@@ -286,13 +287,26 @@ impl PgLedger {
         copied.map_err(|e| pending.fail(e))?;
 
         // The calculations into `calcs` (each looked up, inserted when new), and the draft's numbers for them.
-        let mut calc_ids: Vec<i64> = Vec::with_capacity(calc_keys.len());
-        for (formula, basis, row, start) in &calc_keys {
+        // Counties paying from one standards table insert the same new calculations at the same time: a second
+        // insert of a row waits for the first county's whole draft transaction to end. That wait is not the busy
+        // county's turn (the month lock above is), so it gets a longer timeout than `lock_timeout`'s 5 s — twenty
+        // counties paying at once queue here (bench/pg.sh's pg_20_counties failed once at 5 s) — and every draft
+        // inserts in one order (sorted keys), so two drafts never wait for each other in a circle.
+        let mut order: Vec<usize> = (0..calc_keys.len()).collect();
+        order.sort_unstable_by(|&a, &b| calc_keys[a].cmp(&calc_keys[b]));
+        let mut calc_ids: Vec<i64> = vec![0; calc_keys.len()];
+        let longer = pending.client.batch_execute(&format!("SET LOCAL lock_timeout = {}", CALC_WAIT.as_millis()));
+        longer.map_err(|e| pending.fail(e))?;
+        for i in order {
+            let (formula, basis, row, start) = &calc_keys[i];
             let row = row.map(|r| i32::try_from(r).unwrap_or(i32::MAX));
             let start = start.map(|d| d.format("%Y-%m-%d").to_string());
             let id = calc_id(&mut pending.client, formula, basis, row, start.as_deref());
-            calc_ids.push(id.map_err(|e| pending.fail(e))?);
+            calc_ids[i] = id.map_err(|e| pending.fail(e))?;
         }
+        let busy = self.busy.get().as_millis().max(1);
+        let back = pending.client.batch_execute(&format!("SET LOCAL lock_timeout = {busy}"));
+        back.map_err(|e| pending.fail(e))?;
         let numbers: Vec<i32> = (0..calc_ids.len() as i32).collect();
         let numbered = pending.client.execute(
             "INSERT INTO draft_calcs (batch_id, calc_no, calc_id)
@@ -472,6 +486,11 @@ impl From<postgres::Error> for Step {
         Step::Failed(e)
     }
 }
+
+/// How long a draft waits for another county's draft that is inserting the same new calculation (see
+/// `begin_draft`): that county's whole transaction, which at a province's size is seconds, times the counties
+/// queued before it.
+const CALC_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// The `calcs` id of a calculation, inserting it when new. Looked up first; a concurrent insert of the same row
 /// (another county's `pay`) makes ours do nothing, and the lookup after it (a new snapshot) finds theirs.
