@@ -41,6 +41,28 @@ pub struct HistoryBatch {
     pub shortfalls: String,
 }
 
+impl HistoryBatch {
+    /// The header of committed batch `b`, for both backends' `export`. Err: the text of a damaged ledger's
+    /// problem — a committed batch without its commit time or pay date — for the backend's `Corrupt` error.
+    pub fn of_committed(b: super::BatchInfo) -> Result<HistoryBatch, String> {
+        let (Some(committed_at), Some(pay_date)) = (b.committed_at, b.pay_date) else {
+            return Err(format!("{} 批次已确认发放，却没有确认时间或发放日期", b.month));
+        };
+        Ok(HistoryBatch {
+            month: b.month,
+            created: b.created,
+            committed_at,
+            pay_date,
+            late_reason: b.late_reason,
+            inputs_digest: b.inputs_digest,
+            outputs_digest: b.outputs_digest,
+            tool_version: b.tool_version,
+            entitled_fen: b.entitled_fen,
+            shortfalls: b.shortfalls,
+        })
+    }
+}
+
 /// A committed line with its id in the source ledger (`line.reissue_of`, for a 重发 line, is a source id too).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryLine {

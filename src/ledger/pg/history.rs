@@ -36,21 +36,8 @@ impl PgLedger {
     pub fn export(&self, sink: &mut dyn FnMut(HistoryItem) -> Result<(), LedgerError>) -> Result<(), LedgerError> {
         let batches: Vec<_> = self.batches()?.into_iter().filter(|b| b.status == BatchStatus::Committed).collect();
         for b in batches {
-            let (Some(committed_at), Some(pay_date)) = (b.committed_at.clone(), b.pay_date) else {
-                return Err(self.corrupt(format!("{} 批次已确认发放，却没有确认时间或发放日期", b.month)).into());
-            };
-            sink(HistoryItem::Batch(HistoryBatch {
-                month: b.month,
-                created: b.created,
-                committed_at,
-                pay_date,
-                late_reason: b.late_reason,
-                inputs_digest: b.inputs_digest,
-                outputs_digest: b.outputs_digest,
-                tool_version: b.tool_version,
-                entitled_fen: b.entitled_fen,
-                shortfalls: b.shortfalls,
-            }))?;
+            let header = HistoryBatch::of_committed(b.clone()).map_err(|detail| self.corrupt(detail))?;
+            sink(HistoryItem::Batch(header))?;
             let mut numbers: Vec<i64> = Vec::new();
             {
                 let mut client = self.conn();

@@ -48,24 +48,9 @@ impl Ledger {
         let mut returned =
             conn.prepare("SELECT line_id FROM returned_lines WHERE return_id = ?1 ORDER BY line_id").map_err(err)?;
         for b in batches {
-            let (Some(committed_at), Some(pay_date)) = (b.committed_at.clone(), b.pay_date) else {
-                return Err(LedgerError::Corrupt {
-                    path: path.to_path_buf(),
-                    detail: format!("{} 批次已确认发放，却没有确认时间或发放日期", b.month),
-                });
-            };
-            sink(HistoryItem::Batch(HistoryBatch {
-                month: b.month,
-                created: b.created,
-                committed_at,
-                pay_date,
-                late_reason: b.late_reason,
-                inputs_digest: b.inputs_digest,
-                outputs_digest: b.outputs_digest,
-                tool_version: b.tool_version,
-                entitled_fen: b.entitled_fen,
-                shortfalls: b.shortfalls,
-            }))?;
+            let header = HistoryBatch::of_committed(b.clone())
+                .map_err(|detail| LedgerError::Corrupt { path: path.to_path_buf(), detail })?;
+            sink(HistoryItem::Batch(header))?;
             // The line numbers in order: a transfer names its first line by number, the copy by place (the same
             // for every batch written since transfers were kept; not for lines carried from schema version 3).
             let mut numbers: Vec<i64> = Vec::new();
