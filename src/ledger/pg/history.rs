@@ -463,35 +463,16 @@ impl PgImport<'_> {
             lines.push((*source, id));
         }
         let (batch_id, month) = (w.batch_id, w.month.to_string());
-        let e = &r.event;
-        let no = i32::try_from(e.transfer_no).unwrap_or(i32::MAX);
-        let row = i32::try_from(e.file_row).unwrap_or(i32::MAX);
-        let c = &mut *self.client;
-        let id: i64 = c
-            .query_one(
-                "INSERT INTO bank_returns (batch_id, county_code, month, transfer_no, person_id, name, account,
-                                           amount_fen, status, reason, file_name, file_sha256, file_row, recorded_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
-                &[
-                    &batch_id,
-                    &ledger.county,
-                    &month,
-                    &no,
-                    &e.id,
-                    &e.name,
-                    &e.account,
-                    &e.amount_fen,
-                    &e.status,
-                    &e.reason,
-                    &e.file_name,
-                    &e.file_sha256,
-                    &row,
-                    &r.recorded_at,
-                ],
-            )?
-            .get(0);
         let targets: Vec<i64> = lines.iter().map(|&(_, t)| t).collect();
-        c.execute("INSERT INTO returned_lines (line_id, return_id) SELECT unnest($1::bigint[]), $2", &[&targets, &id])?;
+        super::returns::insert_return(
+            &mut *self.client,
+            batch_id,
+            &ledger.county,
+            &month,
+            &r.event,
+            &r.recorded_at,
+            &targets,
+        )?;
         self.returned.extend(lines);
         Ok(())
     }

@@ -22,36 +22,7 @@ impl PgLedger {
             let mut tx = client.transaction()?;
             let month = month.to_string();
             for (e, lines) in events {
-                let no = i32::try_from(e.transfer_no).unwrap_or(i32::MAX);
-                let row = i32::try_from(e.file_row).unwrap_or(i32::MAX);
-                let id: i64 = tx
-                    .query_one(
-                        "INSERT INTO bank_returns (batch_id, county_code, month, transfer_no, person_id, name, account,
-                                                   amount_fen, status, reason, file_name, file_sha256, file_row,
-                                                   recorded_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
-                        &[
-                            &batch_id,
-                            &self.county,
-                            &month,
-                            &no,
-                            &e.id,
-                            &e.name,
-                            &e.account,
-                            &e.amount_fen,
-                            &e.status,
-                            &e.reason,
-                            &e.file_name,
-                            &e.file_sha256,
-                            &row,
-                            &recorded_at,
-                        ],
-                    )?
-                    .get(0);
-                tx.execute(
-                    "INSERT INTO returned_lines (line_id, return_id) SELECT unnest($1::bigint[]), $2",
-                    &[lines, &id],
-                )?;
+                insert_return(&mut tx, batch_id, &self.county, &month, e, recorded_at, lines)?;
             }
             tx.commit()
         })();
@@ -204,4 +175,44 @@ impl PgLedger {
             .collect::<Result<_, String>>()
             .map_err(|e| self.corrupt(e))
     }
+}
+
+/// One 退回 event of the county's batch and the lines it returns, in the caller's transaction (`bank-return`
+/// above and `ledger copy`'s import). Returns the event's id.
+pub(super) fn insert_return(
+    c: &mut impl postgres::GenericClient,
+    batch_id: i64,
+    county: &str,
+    month: &str,
+    e: &NewReturn,
+    recorded_at: &str,
+    lines: &[i64],
+) -> Result<i64, postgres::Error> {
+    let no = i32::try_from(e.transfer_no).unwrap_or(i32::MAX);
+    let row = i32::try_from(e.file_row).unwrap_or(i32::MAX);
+    let id: i64 = c
+        .query_one(
+            "INSERT INTO bank_returns (batch_id, county_code, month, transfer_no, person_id, name, account, amount_fen,
+                                       status, reason, file_name, file_sha256, file_row, recorded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+            &[
+                &batch_id,
+                &county,
+                &month,
+                &no,
+                &e.id,
+                &e.name,
+                &e.account,
+                &e.amount_fen,
+                &e.status,
+                &e.reason,
+                &e.file_name,
+                &e.file_sha256,
+                &row,
+                &recorded_at,
+            ],
+        )?
+        .get(0);
+    c.execute("INSERT INTO returned_lines (line_id, return_id) SELECT unnest($1::bigint[]), $2", &[&lines, &id])?;
+    Ok(id)
 }
